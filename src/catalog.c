@@ -1,0 +1,115 @@
+/* catalog.c: bundled models and hardware profiles under the data dir */
+/* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "memplan.h"
+
+/*
+ * $MEMPLAN_DATADIR wins; then the installed data; then the source tree's
+ * data/, so that an uninstalled build/memplan finds the bundled files.
+ */
+const char *
+mp_datadir(void)
+{
+	const char	*env = getenv("MEMPLAN_DATADIR");
+	struct stat	 st;
+
+	if (env != NULL && *env != '\0')
+		return env;
+	if (stat(MP_DATADIR "/models", &st) == 0 && S_ISDIR(st.st_mode))
+		return MP_DATADIR;
+	return MP_SRCDATADIR;
+}
+
+/* Bundled names are plain: no path separators, no dot files. */
+static bool
+plain_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 120 || name[0] == '.')
+		return false;
+	return strchr(name, '/') == NULL;
+}
+
+bool
+mp_catalog_find(const char *sub, const char *name, const char *ext,
+    char *out, size_t outlen)
+{
+	struct stat	 st;
+	int		 n;
+
+	if (!plain_name(name))
+		return false;
+	n = snprintf(out, outlen, "%s/%s/%s%s", mp_datadir(), sub, name, ext);
+	if (n < 0 || (size_t)n >= outlen)
+		return false;
+	return stat(out, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool
+mp_catalog_list(const char *sub, const char *ext,
+    bool (*fn)(const char *, const char *, void *), void *arg,
+    struct mp_error *err)
+{
+	char		 dir[1024], path[1400];
+	DIR		*d = NULL;
+	struct dirent	*de;
+	char		**names = NULL, **tmp;
+	size_t		 n = 0, cap = 0, i, el = strlen(ext);
+	bool		 ok = false;
+
+	snprintf(dir, sizeof(dir), "%s/%s", mp_datadir(), sub);
+	if ((d = opendir(dir)) == NULL) {
+		mp_error_set(err, MP_EIO, dir, NULL,
+		    "cannot open the bundled data directory "
+		    "(set MEMPLAN_DATADIR)");
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || l <= el ||
+		    strcmp(de->d_name + l - el, ext) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((tmp = realloc(names, cap * sizeof(*names))) == NULL)
+				goto nomem;
+			names = tmp;
+		}
+		if ((names[n] = strndup(de->d_name, l - el)) == NULL)
+			goto nomem;
+		n++;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", dir, names[i], ext);
+		if (!fn(names[i], path, arg))
+			break;
+	}
+	ok = true;
+	goto out;
+nomem:
+	mp_error_set(err, MP_ENOMEM, dir, NULL, "out of memory");
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (d != NULL)
+		closedir(d);
+	return ok;
+}

@@ -1,0 +1,128 @@
+/* cli.c: the command table, usage, exit codes */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct mp_cmd cmds[] = {
+	{ "estimate", cmd_estimate,
+	  "estimate MODEL [scenario options] [--hardware HW] [--format F] "
+	  "[-o FILE]",
+	  "memory of every component for one scenario" },
+	{ "plan", cmd_plan,
+	  "plan MODEL --hardware HW [--format F] [-o FILE]",
+	  "every sensible mode on a machine: fits?, recommendations" },
+	{ "check", cmd_check,
+	  "check PLAN.yaml [--format text|markdown|json|junit] [-o FILE]",
+	  "CI gate: one line per check, exit 1 if any fails" },
+	{ "fit", cmd_fit,
+	  "fit MODEL --hardware HW --solve seq|batch|layers|weights "
+	  "[scenario options]",
+	  "the largest value that fits" },
+	{ "sweep", cmd_sweep,
+	  "sweep MODEL --over seq=1k..128k [--hardware HW] [scenario options]",
+	  "memory along a range, for charts" },
+	{ "models", cmd_models, "models [--format F]",
+	  "list bundled model configs" },
+	{ "hardware", cmd_hardware, "hardware [--format F]",
+	  "list bundled hardware profiles" },
+};
+
+static const char scenario_help[] =
+"Scenario options (estimate, fit, sweep):\n"
+"  --mode infer|lora|qlora|full|convert          [infer]\n"
+"  --weights fp32|fp16|bf16|fp8|int8|nf4|fp4|gptq|awq|mxfp4|q8_0|q6_k|\n"
+"            q5_k_m|q4_k_m|q4_0|q3_k_m|q2_k|...  [the config's torch_dtype]\n"
+"  --batch N                                     [1]\n"
+"  --seq N (1k = 1024)                           [min(max positions, 4096)]\n"
+"  --kv-dtype fp16|bf16|fp8|q8_0|q4_0            [the weights' float type]\n"
+"  --runtime transformers|vllm|llamacpp          [transformers]\n"
+"  --rank R  --lora-targets all-linear|attn|mlp|q,k,v,o,...  [16, all-linear]\n"
+"  --optimizer adamw|adamw8bit|sgd|adafactor     [adamw]\n"
+"  --grad-ckpt  --amp bf16|fp16  --gpus N  --parallel ddp|zero1|zero2|zero3|fsdp\n"
+"  --group-size N (gptq/awq) [128]  --double-quant (nf4/fp4)\n"
+"  llama.cpp: --gpu-layers N|all [all]  --flash-attn auto|on|off [auto]\n"
+"             --ubatch N [512]  --mmap on|off [on]\n"
+"  --convert-pipeline hf-full|hf-lowmem|hf-cast-save|streaming|llamacpp|\n"
+"             llamacpp-no-lazy|openvino|llama2c-standard|llama2c-mem-efficient|\n"
+"             llama2c-low|llama2c-ultra-low\n"
+"Output options:\n"
+"  --hardware HW     a YAML profile path or a bundled name (memplan hardware)\n"
+"  --format F        text|markdown|json [text]\n"
+"  -o, --output FILE write there (atomically) instead of stdout\n"
+"  --units iec|si    GiB (2^30) or GB (10^9) [iec]\n"
+"  -h, --help        this help\n";
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fputs("usage:\n", fp);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(fp, "  memplan %s\n", cmds[i].usage);
+	fputs("  memplan --version | --help\n\n", fp);
+	fputs("Will this model, in this mode, fit in this memory?\n\n"
+	    "Commands:\n", fp);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(fp, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
+	fputc('\n', fp);
+	fputs(scenario_help, fp);
+	fputs("\nMODEL is a config.json, a model folder or a bundled name "
+	    "(memplan models).\nExit status: 0 fits (or nothing to judge), "
+	    "1 does not fit or a check failed,\n2 bad usage or bad input.\n",
+	    fp);
+}
+
+int
+mp_cli_fail(struct mp_cli *cli, const struct mp_error *err)
+{
+	mp_error_print(err, cli->err);
+	return MP_EXIT_BAD;
+}
+
+void
+mp_cli_cmd_help(const char *name, FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmds[i].name, name) == 0) {
+			fprintf(fp, "usage: memplan %s\n%s.\n\n", cmds[i].usage,
+			    cmds[i].summary);
+			fputs(scenario_help, fp);
+			return;
+		}
+}
+
+int
+mp_cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct mp_cli	 cli = { out, err };
+	struct mp_error	 e;
+	size_t		 i;
+
+	if (argc < 2) {
+		usage(err);
+		return MP_EXIT_BAD;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(out);
+		return MP_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		fprintf(out, "memplan %s (JSON schema %s)\n", MP_VERSION,
+		    MP_SCHEMA);
+		return MP_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1, &cli);
+	mp_error_clear(&e);
+	mp_error_set(&e, MP_EUSAGE, NULL, NULL,
+	    "unknown command \"%.40s\"; expected estimate, plan, check, fit, "
+	    "sweep, models or hardware (memplan --help)", argv[1]);
+	return mp_cli_fail(&cli, &e);
+}

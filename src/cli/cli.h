@@ -1,0 +1,104 @@
+/* cli.h: the command-line front end (not part of libmemplan) */
+/* SPDX-License-Identifier: MIT */
+#ifndef MEMPLAN_CLI_H
+#define MEMPLAN_CLI_H
+
+#include <stdio.h>
+
+#include "memplan.h"
+
+/* Exit codes: the contract in SPEC.md. */
+#define MP_EXIT_OK	0	/* fits, or nothing to judge */
+#define MP_EXIT_NOFIT	1	/* does not fit / a check failed */
+#define MP_EXIT_BAD	2	/* bad usage or bad input */
+
+enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,
+	MP_FMT_CSV, MP_FMT_SVG };
+
+/* Which options a command accepts (mp_args_parse refuses the others). */
+#define MP_OPT_SCENARIO	0x001u	/* --mode --weights --batch --seq ... */
+#define MP_OPT_HARDWARE	0x002u	/* --hardware */
+#define MP_OPT_FORMAT	0x004u	/* --format -o --units */
+#define MP_OPT_SOLVE	0x008u	/* --solve */
+#define MP_OPT_OVER	0x010u	/* --over */
+#define MP_OPT_DETECT	0x020u	/* --detect */
+
+#define MP_MAX_POS	4
+
+/* Everything a command line can say; each command reads what it allows. */
+struct mp_args {
+	const char	*pos[MP_MAX_POS];	/* positional arguments */
+	size_t		 npos;
+	const char	*hardware;	/* --hardware */
+	enum mp_format	 format;	/* --format */
+	const char	*output;	/* -o, --output */
+	enum mp_units	 units;		/* --units */
+	const char	*solve;		/* --solve */
+	const char	*over;		/* --over */
+	bool		 detect;	/* --detect */
+	bool		 help;		/* -h, --help */
+	struct mp_scenario sc;		/* scenario options */
+	unsigned	 set;		/* MP_SET_* bits: options given */
+};
+
+#define MP_SET_MODE	0x001u
+#define MP_SET_WEIGHTS	0x002u
+#define MP_SET_SEQ	0x004u
+#define MP_SET_BATCH	0x008u
+#define MP_SET_RUNTIME	0x010u
+#define MP_SET_FORMAT	0x020u
+
+/*
+ * Parses argv[1..argc-1] (argv[0] is the command name).  allow is a mask
+ * of MP_OPT_*; maxpos the number of positional arguments allowed.
+ */
+bool	mp_args_parse(int argc, char **argv, unsigned allow, size_t maxpos,
+	    struct mp_args *, struct mp_error *);
+
+/*
+ * Output that is either a stream or, with -o, a temporary file in the
+ * destination's directory that is renamed into place on commit and
+ * removed on abort: no partial file is ever left behind.
+ */
+struct mp_output {
+	FILE		*fp;
+	char		 tmp[1024];
+	char		 dest[1024];
+	bool		 is_file;
+};
+
+bool	mp_output_open(struct mp_output *, const char *path, FILE *dflt,
+	    struct mp_error *);
+bool	mp_output_commit(struct mp_output *, struct mp_error *);
+void	mp_output_abort(struct mp_output *);
+
+struct mp_cli {
+	FILE		*out;
+	FILE		*err;
+};
+
+struct mp_cmd {
+	const char	*name;
+	int		(*fn)(int argc, char **argv, struct mp_cli *);
+	const char	*usage;		/* the man page's SYNOPSIS line */
+	const char	*summary;
+};
+
+/* Prints the error once, on one line, and returns MP_EXIT_BAD. */
+int	mp_cli_fail(struct mp_cli *, const struct mp_error *);
+
+/* Prints "usage: memplan NAME ..." and the options, for NAME --help. */
+void	mp_cli_cmd_help(const char *name, FILE *fp);
+
+/* Entry point; streams are parameters so tests run the CLI in-process. */
+int	mp_cli_main(int argc, char **argv, FILE *out, FILE *err);
+
+int	cmd_estimate(int, char **, struct mp_cli *);
+int	cmd_models(int, char **, struct mp_cli *);
+int	cmd_hardware(int, char **, struct mp_cli *);
+int	cmd_plan(int, char **, struct mp_cli *);
+int	cmd_fit(int, char **, struct mp_cli *);
+int	cmd_check(int, char **, struct mp_cli *);
+int	cmd_sweep(int, char **, struct mp_cli *);
+
+#endif /* MEMPLAN_CLI_H */

@@ -1,0 +1,76 @@
+/* cmd_estimate.c: memplan estimate — one scenario, every component */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+
+#include "cli.h"
+
+int
+cmd_estimate(int argc, char **argv, struct mp_cli *cli)
+{
+	struct mp_args		 a;
+	struct mp_error		 e;
+	struct mp_model		 m;
+	struct mp_estimate	 est;
+	struct mp_hardware	 hw;
+	struct mp_report	 r;
+	struct mp_render_opts	 ro;
+	struct mp_output	 out;
+	bool			 have_hw = false, ok;
+	int			 rc = MP_EXIT_BAD;
+
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	if (!mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_HARDWARE |
+	    MP_OPT_FORMAT, 1, &a, &e))
+		return mp_cli_fail(cli, &e);
+	if (a.help) {
+		mp_cli_cmd_help("estimate", cli->out);
+		return MP_EXIT_OK;
+	}
+	if (a.npos != 1) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "MODEL",
+		    "expected one model: a config.json, a folder or a bundled "
+		    "name (memplan models)");
+		return mp_cli_fail(cli, &e);
+	}
+	if (a.format == MP_FMT_JUNIT || a.format == MP_FMT_CSV ||
+	    a.format == MP_FMT_SVG) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
+		    "estimate writes text, markdown or json");
+		return mp_cli_fail(cli, &e);
+	}
+	/* Everything that can fail runs before the output is opened. */
+	if (!mp_model_load(a.pos[0], &m, &e))
+		goto fail;
+	if (a.hardware != NULL) {
+		if (!mp_hardware_load(a.hardware, &hw, &e))
+			goto fail;
+		have_hw = true;
+	}
+	if (!mp_estimate(&m, &a.sc, &est, &e))
+		goto fail;
+	if (!mp_report_build(&r, &m, &est, have_hw ? &hw : NULL, &e))
+		goto fail;
+	if (!mp_output_open(&out, a.output, cli->out, &e))
+		goto fail;
+	ro.units = a.units;
+	if (a.format == MP_FMT_JSON)
+		ok = mp_render_json(&r, &ro, out.fp);
+	else if (a.format == MP_FMT_MARKDOWN)
+		ok = mp_render_markdown(&r, &ro, out.fp);
+	else
+		ok = mp_render_text(&r, &ro, out.fp);
+	if (!ok) {
+		mp_output_abort(&out);
+		mp_error_set(&e, MP_EIO, a.output, NULL, "write failed");
+		goto fail;
+	}
+	if (!mp_output_commit(&out, &e))
+		goto fail;
+	rc = have_hw && !r.fits ? MP_EXIT_NOFIT : MP_EXIT_OK;
+	mp_model_fini(&m);
+	return rc;
+fail:
+	mp_model_fini(&m);
+	return mp_cli_fail(cli, &e);
+}

@@ -1,0 +1,104 @@
+/* cmd_fit.c: memplan fit — the largest seq, batch, layers or weights */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int
+cmd_fit(int argc, char **argv, struct mp_cli *cli)
+{
+	struct mp_args		 a;
+	struct mp_error		 e;
+	struct mp_model		 m;
+	struct mp_hardware	*hw = NULL;
+	struct mp_fitres	*f = NULL;
+	struct mp_report	 r;
+	struct mp_render_opts	 ro;
+	struct mp_output	 out;
+	enum mp_solve		 what;
+	bool			 ok;
+	int			 rc = MP_EXIT_BAD;
+
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	if (!mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_HARDWARE |
+	    MP_OPT_FORMAT | MP_OPT_SOLVE, 1, &a, &e))
+		return mp_cli_fail(cli, &e);
+	if (a.help) {
+		mp_cli_cmd_help("fit", cli->out);
+		return MP_EXIT_OK;
+	}
+	if (a.npos != 1) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "MODEL",
+		    "expected one model: a config.json, a folder or a bundled "
+		    "name (memplan models)");
+		return mp_cli_fail(cli, &e);
+	}
+	if (a.hardware == NULL) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--hardware",
+		    "fit needs a machine: a profile file or a bundled name "
+		    "(memplan hardware)");
+		return mp_cli_fail(cli, &e);
+	}
+	if (a.solve == NULL || !mp_solve_parse(a.solve, &what)) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--solve",
+		    "expected seq, batch, layers or weights%s%s%s",
+		    a.solve ? ", got \"" : "", a.solve ? a.solve : "",
+		    a.solve ? "\"" : "");
+		return mp_cli_fail(cli, &e);
+	}
+	if (what == MP_SOLVE_LAYERS) {
+		/* GPU layers are a llama.cpp notion. */
+		if ((a.set & MP_SET_RUNTIME) &&
+		    a.sc.runtime != MP_RT_LLAMACPP) {
+			mp_error_set(&e, MP_EUSAGE, NULL, "--solve",
+			    "layers needs --runtime llamacpp");
+			return mp_cli_fail(cli, &e);
+		}
+		a.sc.runtime = MP_RT_LLAMACPP;
+	}
+	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_MARKDOWN &&
+	    a.format != MP_FMT_JSON) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
+		    "fit writes text, markdown or json");
+		return mp_cli_fail(cli, &e);
+	}
+	if ((hw = malloc(sizeof(*hw))) == NULL ||
+	    (f = malloc(sizeof(*f))) == NULL) {
+		mp_error_set(&e, MP_ENOMEM, NULL, NULL, "out of memory");
+		goto fail;
+	}
+	if (!mp_model_load(a.pos[0], &m, &e) ||
+	    !mp_hardware_load(a.hardware, hw, &e) ||
+	    !mp_planner_fit(&m, hw, &a.sc, what, f, &e) ||
+	    !mp_report_build(&r, &m, &f->est, hw, &e))
+		goto fail;
+	if (!mp_output_open(&out, a.output, cli->out, &e))
+		goto fail;
+	ro.units = a.units;
+	if (a.format == MP_FMT_JSON)
+		ok = mp_render_fit_json(&r, f, &ro, out.fp);
+	else if (a.format == MP_FMT_MARKDOWN)
+		ok = mp_render_fit_markdown(&r, f, &ro, out.fp);
+	else
+		ok = mp_render_fit_text(&r, f, &ro, out.fp);
+	if (!ok) {
+		mp_output_abort(&out);
+		mp_error_set(&e, MP_EIO, a.output, NULL, "write failed");
+		goto fail;
+	}
+	if (!mp_output_commit(&out, &e))
+		goto fail;
+	rc = f->found ? MP_EXIT_OK : MP_EXIT_NOFIT;
+	mp_model_fini(&m);
+	free(hw);
+	free(f);
+	return rc;
+fail:
+	mp_model_fini(&m);
+	free(hw);
+	free(f);
+	return mp_cli_fail(cli, &e);
+}

@@ -1,0 +1,169 @@
+/* cmd_hardware.c: memplan hardware — bundled profiles, or one profile */
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct list_ctx {
+	FILE		*fp;
+	struct mp_jsonw	*w;		/* JSON, else a table */
+	enum mp_units	 units;
+	bool		 md;
+	unsigned	 bad;
+	struct mp_error	 first;		/* the first unreadable profile */
+};
+
+/* "NVIDIA GeForce RTX 4090 x2" or "-" for a RAM-only machine. */
+static void
+accel(const struct mp_hardware *hw, char *buf, size_t len)
+{
+	const struct mp_device *d = mp_hardware_primary(hw);
+
+	if (d == NULL)
+		snprintf(buf, len, "-");
+	else if (d->count > 1)
+		snprintf(buf, len, "%s x%u", d->name, d->count);
+	else
+		snprintf(buf, len, "%s", d->name);
+}
+
+static bool
+one(const char *name, const char *path, void *arg)
+{
+	struct list_ctx		*c = arg;
+	struct mp_hardware	 hw;
+	struct mp_error		 e;
+	const struct mp_device	*d;
+	char			 ac[128], u[32], r[32];
+
+	(void)name;
+	mp_error_clear(&e);
+	if (!mp_hardware_load(path, &hw, &e)) {
+		/* A broken bundled file is a bug: report it, list the rest. */
+		if (c->bad++ == 0)
+			c->first = e;
+		return true;
+	}
+	d = mp_hardware_primary(&hw);
+	if (c->w != NULL) {
+		mp_jsonw_obj(c->w, NULL);
+		mp_jsonw_str(c->w, "name", hw.name);
+		mp_jsonw_str(c->w, "description", hw.description);
+		mp_jsonw_u64(c->w, "ram", hw.ram);
+		mp_jsonw_u64(c->w, "swap", hw.swap);
+		if (d != NULL) {
+			mp_jsonw_str(c->w, "accelerator", d->name);
+			mp_jsonw_str(c->w, "type", d->type);
+			mp_jsonw_u64(c->w, "count", d->count);
+			mp_jsonw_u64(c->w, "usable", mp_device_usable(d, &hw));
+			mp_jsonw_bool(c->w, "unified", d->unified);
+		} else
+			mp_jsonw_null(c->w, "accelerator");
+		mp_jsonw_end(c->w, '}');
+		return true;
+	}
+	accel(&hw, ac, sizeof(ac));
+	mp_fmt_size(d != NULL ? mp_device_usable(d, &hw) : 0, c->units, u,
+	    sizeof(u));
+	mp_fmt_size(hw.ram, c->units, r, sizeof(r));
+	if (c->md)
+		fprintf(c->fp, "| `%s` | %s | %s | %s | %s |\n", hw.name, ac,
+		    d != NULL ? u : "-", r, hw.description);
+	else
+		fprintf(c->fp, "%-22s %-34s %11s %11s  %s\n", hw.name, ac,
+		    d != NULL ? u : "-", r, hw.description);
+	return true;
+}
+
+/* One profile in full: what memplan understood from the file. */
+static int
+show(const char *spec, struct mp_args *a, struct mp_cli *cli)
+{
+	struct mp_hardware	 hw;
+	struct mp_error		 e;
+	struct mp_jsonw		 w;
+	size_t			 i;
+	char			 b1[32], b2[32], b3[32];
+
+	mp_error_clear(&e);
+	if (!mp_hardware_load(spec, &hw, &e))
+		return mp_cli_fail(cli, &e);
+	if (a->format == MP_FMT_JSON) {
+		mp_jsonw_init(&w, cli->out, true);
+		mp_jsonw_obj(&w, NULL);
+		mp_jsonw_str(&w, "schema", MP_SCHEMA);
+		mp_jsonw_hardware(&w, &hw);
+		mp_jsonw_end(&w, '}');
+		return MP_EXIT_OK;
+	}
+	fprintf(cli->out, "%s: %s\n  ram %s, swap %s\n", hw.name,
+	    hw.description, mp_fmt_size(hw.ram, a->units, b1, sizeof(b1)),
+	    mp_fmt_size(hw.swap, a->units, b2, sizeof(b2)));
+	for (i = 0; i < hw.n_dev; i++) {
+		const struct mp_device *d = &hw.dev[i];
+
+		fprintf(cli->out, "  %s x%u (%s%s): memory %s, reserved %s, "
+		    "usable %s each\n", d->name, d->count, d->type,
+		    d->unified ? ", unified" : "",
+		    mp_fmt_size(d->memory, a->units, b1, sizeof(b1)),
+		    mp_fmt_size(d->reserved, a->units, b2, sizeof(b2)),
+		    mp_fmt_size(mp_device_usable(d, &hw), a->units, b3,
+		    sizeof(b3)));
+	}
+	if (hw.n_dev == 0)
+		fputs("  no accelerator: models run in host memory\n",
+		    cli->out);
+	return MP_EXIT_OK;
+}
+
+int
+cmd_hardware(int argc, char **argv, struct mp_cli *cli)
+{
+	struct mp_args	 a;
+	struct mp_error	 e;
+	struct mp_jsonw	 w;
+	struct list_ctx	 c;
+
+	mp_error_clear(&e);
+	memset(&c, 0, sizeof(c));
+	if (!mp_args_parse(argc, argv, MP_OPT_FORMAT, 1, &a, &e))
+		return mp_cli_fail(cli, &e);
+	if (a.help) {
+		mp_cli_cmd_help("hardware", cli->out);
+		return MP_EXIT_OK;
+	}
+	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_MARKDOWN &&
+	    a.format != MP_FMT_JSON) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
+		    "hardware writes text, markdown or json");
+		return mp_cli_fail(cli, &e);
+	}
+	if (a.npos == 1)
+		return show(a.pos[0], &a, cli);
+	c.fp = cli->out;
+	c.units = a.units;
+	c.md = a.format == MP_FMT_MARKDOWN;
+	if (a.format == MP_FMT_JSON) {
+		mp_jsonw_init(&w, cli->out, true);
+		mp_jsonw_obj(&w, NULL);
+		mp_jsonw_str(&w, "schema", MP_SCHEMA);
+		mp_jsonw_arr(&w, "hardware");
+		c.w = &w;
+	} else if (c.md)
+		fputs("| name | accelerator | usable | RAM | description |\n"
+		    "| --- | --- | ---: | ---: | --- |\n", cli->out);
+	else
+		fprintf(cli->out, "%-22s %-34s %11s %11s  %s\n", "name",
+		    "accelerator", "usable", "ram", "description");
+	if (!mp_catalog_list("hardware", ".yaml", one, &c, &e))
+		return mp_cli_fail(cli, &e);
+	if (c.w != NULL) {
+		mp_jsonw_end(&w, ']');
+		mp_jsonw_end(&w, '}');
+	}
+	if (c.bad > 0)
+		return mp_cli_fail(cli, &c.first);
+	return MP_EXIT_OK;
+}

@@ -1,0 +1,87 @@
+/* cmd_sweep.c: memplan sweep — memory along seq, batch or rank */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int
+cmd_sweep(int argc, char **argv, struct mp_cli *cli)
+{
+	struct mp_args		 a;
+	struct mp_error		 e;
+	struct mp_model		 m;
+	struct mp_hardware	*hw = NULL;
+	struct mp_sweep		 sw;
+	struct mp_render_opts	 ro;
+	struct mp_output	 out;
+	bool			 ok;
+
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	sw.pt = NULL;
+	sw.n = 0;
+	if (!mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_HARDWARE |
+	    MP_OPT_FORMAT | MP_OPT_OVER, 1, &a, &e))
+		return mp_cli_fail(cli, &e);
+	if (a.help) {
+		mp_cli_cmd_help("sweep", cli->out);
+		return MP_EXIT_OK;
+	}
+	if (a.npos != 1) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "MODEL",
+		    "expected one model: a config.json, a folder or a bundled "
+		    "name (memplan models)");
+		return mp_cli_fail(cli, &e);
+	}
+	if (a.over == NULL) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--over",
+		    "expected a range, like seq=1k..128k or batch=1,8,32");
+		return mp_cli_fail(cli, &e);
+	}
+	if (a.format == MP_FMT_JUNIT || a.format == MP_FMT_SVG) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
+		    "sweep writes text, markdown, json or csv");
+		return mp_cli_fail(cli, &e);
+	}
+	if (!mp_model_load(a.pos[0], &m, &e))
+		goto fail;
+	if (a.hardware != NULL) {
+		if ((hw = malloc(sizeof(*hw))) == NULL) {
+			mp_error_set(&e, MP_ENOMEM, NULL, NULL,
+			    "out of memory");
+			goto fail;
+		}
+		if (!mp_hardware_load(a.hardware, hw, &e))
+			goto fail;
+	}
+	if (!mp_planner_sweep(&m, hw, &a.sc, a.over, &sw, &e))
+		goto fail;
+	if (!mp_output_open(&out, a.output, cli->out, &e))
+		goto fail;
+	ro.units = a.units;
+	if (a.format == MP_FMT_JSON)
+		ok = mp_render_sweep_json(&sw, &ro, out.fp);
+	else if (a.format == MP_FMT_MARKDOWN)
+		ok = mp_render_sweep_markdown(&sw, &ro, out.fp);
+	else if (a.format == MP_FMT_CSV)
+		ok = mp_render_sweep_csv(&sw, &ro, out.fp);
+	else
+		ok = mp_render_sweep_text(&sw, &ro, out.fp);
+	if (!ok) {
+		mp_output_abort(&out);
+		mp_error_set(&e, MP_EIO, a.output, NULL, "write failed");
+		goto fail;
+	}
+	if (!mp_output_commit(&out, &e))
+		goto fail;
+	mp_sweep_fini(&sw);
+	mp_model_fini(&m);
+	free(hw);
+	return MP_EXIT_OK;
+fail:
+	mp_sweep_fini(&sw);
+	mp_model_fini(&m);
+	free(hw);
+	return mp_cli_fail(cli, &e);
+}

@@ -1,0 +1,92 @@
+/* error.c: errors as values that name the place */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+void
+mp_error_clear(struct mp_error *err)
+{
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
+}
+
+static void
+vset(struct mp_error *err, enum mp_status st, const char *file,
+    uint32_t line, uint32_t col, const char *field, const char *fmt,
+    va_list ap)
+{
+	if (err == NULL)
+		return;
+	memset(err, 0, sizeof(*err));
+	err->status = st;
+	err->line = line;
+	err->col = col;
+	if (file != NULL)
+		snprintf(err->file, sizeof(err->file), "%s", file);
+	if (field != NULL)
+		snprintf(err->field, sizeof(err->field), "%s", field);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+}
+
+bool
+mp_error_set(struct mp_error *err, enum mp_status st, const char *file,
+    const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(err, st, file, 0, 0, field, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+bool
+mp_error_setl(struct mp_error *err, enum mp_status st, const char *file,
+    uint32_t line, uint32_t col, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(err, st, file, line, col, field, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/*
+ * One line, mandoc's shape: "memplan: file:line:col: field: message".
+ * Control characters from hostile input are replaced so the line stays
+ * one line.
+ */
+static void
+put_clean(const char *s, FILE *fp)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		fputc(c < 0x20 || c == 0x7f ? '?' : c, fp);
+	}
+}
+
+void
+mp_error_print(const struct mp_error *err, FILE *fp)
+{
+	fputs("memplan: ", fp);
+	if (err->file[0] != '\0') {
+		put_clean(err->file, fp);
+		if (err->line > 0) {
+			fprintf(fp, ":%u", (unsigned)err->line);
+			if (err->col > 0)
+				fprintf(fp, ":%u", (unsigned)err->col);
+		}
+		fputs(": ", fp);
+	}
+	if (err->field[0] != '\0') {
+		put_clean(err->field, fp);
+		fputs(": ", fp);
+	}
+	put_clean(err->msg[0] != '\0' ? err->msg : "unknown error", fp);
+	fputc('\n', fp);
+}

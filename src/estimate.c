@@ -1,0 +1,308 @@
+/* estimate.c: dispatch, and inference memory under transformers + PyTorch */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/*
+ * The CUDA context and the kernels PyTorch loads at start-up: measured
+ * as 0.60 GiB (648,871,936 bytes) on an H100 with PyTorch 2.11 / CUDA 13
+ * (groundtruth cuda_context_bytes).  cuBLAS adds its workspace on the
+ * first matmul: CUBLAS_WORKSPACE_CONFIG's default on Hopper is
+ * 4 MiB x 8 + ... ; PyTorch's caching of it is 32 MiB per stream.
+ */
+#define CUDA_CONTEXT_BYTES	648871936ULL
+#define CUBLAS_WORKSPACE_BYTES	(32ULL << 20)
+
+uint64_t
+mp_runtime_transformers(void)
+{
+	return CUDA_CONTEXT_BYTES + CUBLAS_WORKSPACE_BYTES;
+}
+
+void
+mp_estimate_note(struct mp_estimate *est, const char *what, const char *fmt,
+    ...)
+{
+	va_list ap;
+	struct mp_note *n;
+
+	if (est->n_notes >= MP_MAX_NOTES)
+		return;
+	n = &est->notes[est->n_notes++];
+	snprintf(n->what, sizeof(n->what), "%s", what);
+	va_start(ap, fmt);
+	vsnprintf(n->text, sizeof(n->text), fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t
+sum_memory(const struct mp_memory *mm)
+{
+	uint64_t t = 0;
+
+	t = mp_adds(t, mm->weights);
+	t = mp_adds(t, mm->kv_cache);
+	t = mp_adds(t, mm->activations);
+	t = mp_adds(t, mm->logits);
+	t = mp_adds(t, mm->gradients);
+	t = mp_adds(t, mm->optimizer);
+	t = mp_adds(t, mm->adapters);
+	t = mp_adds(t, mm->runtime);
+	return t;
+}
+
+/*
+ * The cache transformers holds after the prompt.  DynamicCache keeps
+ * every token of full-attention layers; its sliding-window layers slice
+ * the last window-1 tokens out of the concatenated states, and that
+ * slice is a view that keeps the whole prompt's storage alive until the
+ * next token arrives, so after a prefill they hold every token too.
+ */
+static uint64_t
+kv_transformers(const struct mp_model *m, uint64_t batch, uint64_t tokens,
+    enum mp_dtype kv)
+{
+	uint64_t	 sum = 0;
+	uint32_t	 l;
+
+	for (l = 0; l < m->layers; l++)
+		sum = mp_adds(sum, mp_kv_layer_bytes(m, l, tokens, kv, false));
+	return mp_muls(sum, batch);
+}
+
+/* The widest per-layer K (or V, or latent) row set of one sequence. */
+static uint64_t
+kv_one_tensor(const struct mp_model *m, uint64_t tokens, enum mp_dtype kv)
+{
+	uint64_t	 best = 0, b;
+	uint32_t	 l;
+
+	for (l = 0; l < m->layers; l++) {
+		const struct mp_layer *ly = &m->layer[l];
+		uint32_t w = ly->kv_k > ly->kv_v ? ly->kv_k : ly->kv_v;
+
+		if (ly->kind == MP_LK_MAMBA || ly->kind == MP_LK_MLP)
+			continue;
+		b = mp_muls(tokens, mp_dtype_bytes(kv, w));
+		if (b > best)
+			best = b;
+	}
+	return best;
+}
+
+/*
+ * Activations alive at the worst moment of one decoder layer's forward,
+ * for T = batch x seq tokens of the prompt (no gradients, one layer at a
+ * time: each layer's temporaries are freed before the next runs).
+ */
+static uint64_t
+layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
+    uint64_t a, struct mp_estimate *est)
+{
+	uint64_t	 B = sc->batch, S = sc->seq, T = mp_muls(B, S);
+	uint64_t	 unit = mp_muls(mp_muls(T, m->hidden), a);
+	uint64_t	 resid, mlp, moe = 0, mask = 0, scores = 0, attn;
+	uint64_t	 qdim = (uint64_t)m->heads * m->head_dim;
+	uint64_t	 kvdim = (uint64_t)m->kv_heads * m->head_dim;
+	uint32_t	 l;
+	bool		 any_moe = false, any_dense = false, sliding = false;
+
+	for (l = 0; l < m->layers; l++) {
+		if (m->layer[l].moe)
+			any_moe = true;
+		else if (m->layer[l].kind != MP_LK_MAMBA)
+			any_dense = true;
+		if (m->layer[l].kind == MP_LK_SLIDING &&
+		    m->layer[l].window > 0 && S > m->layer[l].window)
+			sliding = true;
+	}
+	/*
+	 * Hidden-sized tensors alive through the layer: the input
+	 * embeddings (held by the model's forward), the layer input (held
+	 * by the loop that called the layer), the residual sum after
+	 * attention and the normalised input of the MLP.
+	 */
+	resid = mp_muls(unit, 4);
+	/*
+	 * MLP: a gated MLP holds act(gate), up and their product before
+	 * down_proj; phi3's fused gate_up output stays alive as well
+	 * (gate and up are views of it); a plain MLP holds fc and act(fc).
+	 */
+	if (any_dense) {
+		uint64_t w = mp_muls(mp_muls(T, m->intermediate), a);
+
+		if (!m->gated_mlp)
+			mlp = mp_muls(w, 2);
+		else if (m->tensors != NULL && m->n_tensors > 0 &&
+		    strcmp(m->model_type, "phi3") == 0)
+			mlp = mp_muls(w, 4);
+		else
+			mlp = mp_muls(w, 3);
+	} else
+		mlp = 0;
+	if (any_moe) {
+		/*
+		 * Routed experts (transformers 5 grouped experts): every token
+		 * is copied once per chosen expert (T*k rows of hidden), run
+		 * through gate_up (2*I_moe), act*up (I_moe) and down (hidden),
+		 * then weighted before the sum over k.  The routing one-hot
+		 * mask is T*k*E int64.
+		 */
+		uint64_t Tk = mp_muls(T, m->experts_per_tok ?
+		    m->experts_per_tok : 1);
+		uint64_t im = m->moe_intermediate;
+
+		moe = mp_muls(mp_muls(Tk, m->hidden), mp_muls(a, 3));
+		moe = mp_adds(moe, mp_muls(mp_muls(Tk, 2 * im), a));
+		moe = mp_adds(moe, mp_muls(mp_muls(Tk, im), a));
+		if (m->n_shared_experts > 0) {
+			uint64_t si = m->shared_intermediate ?
+			    m->shared_intermediate :
+			    (uint64_t)m->moe_intermediate * m->n_shared_experts;
+
+			moe = mp_adds(moe, mp_muls(mp_muls(T, si), a * 3));
+		}
+	}
+	/*
+	 * Attention: SDPA's fused kernels need no score matrix, but a
+	 * sliding window shorter than the prompt makes transformers build
+	 * an explicit boolean mask of B x S x S.  Eager attention
+	 * materialises B x heads x S x S scores, upcast to fp32 for the
+	 * softmax.
+	 */
+	if (sliding)
+		mask = mp_muls(mp_muls(B, S), S);
+	if (m->eager_attn)
+		scores = mp_muls(mp_muls(mp_muls(mp_muls(B, m->heads), S), S),
+		    4 + 2 * a);
+	/* q, k, v, rotated q and k, attention output, o_proj output */
+	attn = mp_muls(mp_muls(T, mp_adds(mp_muls(qdim, 3),
+	    mp_muls(kvdim, 4))), a);
+	attn = mp_adds(mp_adds(mp_muls(unit, 3), attn), mp_adds(mask, scores));
+	{
+		uint64_t ffn = mp_adds(resid, mlp > moe ? mlp : moe);
+
+		ffn = mp_adds(ffn, mask);
+		if (attn > ffn) {
+			mp_estimate_note(est, "activations",
+			    "attention of one layer over %llu tokens: q, k, v "
+			    "and their rotated copies%s",
+			    (unsigned long long)T, m->eager_attn ?
+			    ", plus the eager score matrix" : "");
+			return attn;
+		}
+		mp_estimate_note(est, "activations",
+		    "one layer at a time over %llu prompt tokens: 4 hidden-"
+		    "sized tensors (embeddings, layer input, residual, normed "
+		    "input) + the %s%s", (unsigned long long)T,
+		    moe > mlp ? "routed experts' copies of each token" :
+		    "MLP's intermediate tensors",
+		    mask ? " + the sliding-window mask" : "");
+		return ffn;
+	}
+}
+
+bool
+mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est, struct mp_error *err)
+{
+	uint64_t	 a = mp_dtype_info(mp_compute_dtype(m, sc))->block_bytes;
+	uint64_t	 B = sc->batch, S = sc->seq, kv_prompt, kv_next;
+	uint64_t	 act, rope, logits, prefill, decode, transient;
+	char		 b1[32];
+
+	if (!mp_weights_bytes(m, sc, &est->mem.weights, err))
+		return false;
+	kv_prompt = kv_transformers(m, B, S, sc->kv_dtype);
+	kv_next = kv_transformers(m, B, S + 1, sc->kv_dtype);
+	est->kv_per_token = kv_transformers(m, 1, 1, sc->kv_dtype);
+	act = layer_activations(m, sc, a, est);
+	/*
+	 * Rotary cos and sin for the positions of the prompt, shared by
+	 * the batch (position_ids has batch dimension 1), in the compute
+	 * dtype.
+	 */
+	rope = mp_muls(mp_muls(mp_muls(S, m->rotary_dim), a), 2);
+	/* The prompt's token ids on the device: batch x seq int64. */
+	rope = mp_adds(rope, mp_muls(mp_muls(B, S), 8));
+	/*
+	 * generate() asks for the last position's logits only
+	 * (logits_to_keep=1): batch x vocab in the compute dtype.
+	 */
+	logits = mp_muls(mp_muls(B, m->vocab), a);
+	prefill = mp_adds(mp_adds(act, rope), logits);
+	/*
+	 * A decode step grows each layer's cache by torch.cat: the old
+	 * K (or V) of one layer and its grown copy are both alive for a
+	 * moment, on top of the whole cache.
+	 */
+	transient = mp_muls(kv_one_tensor(m, S, sc->kv_dtype), B);
+	decode = mp_adds(mp_adds(kv_next - kv_prompt, transient), logits);
+	est->mem.kv_cache = kv_prompt;
+	if (prefill >= decode) {
+		est->mem.activations = mp_adds(act, rope);
+		est->mem.logits = logits;
+	} else {
+		est->mem.kv_cache = kv_next;
+		est->mem.activations = transient;
+		est->mem.logits = logits;
+	}
+	est->mem.runtime = mp_runtime_transformers();
+	est->mem.total = sum_memory(&est->mem);
+	est->device_total = est->mem.total;
+	est->host_total = 0;
+	mp_estimate_note(est, "weights", "%llu parameters in %s%s",
+	    (unsigned long long)m->params, mp_dtype_info(sc->weights)->name,
+	    mp_dtype_info(sc->weights)->is_float ? "" :
+	    " (quantized Linear layers; embeddings, head and norms in the "
+	    "compute dtype)");
+	mp_estimate_note(est, "kv_cache", "%s per token, %llu x %llu tokens "
+	    "in %s", mp_fmt_size(est->kv_per_token, MP_UNITS_IEC, b1,
+	    sizeof(b1)), (unsigned long long)B, (unsigned long long)S,
+	    mp_dtype_info(sc->kv_dtype)->name);
+	mp_estimate_note(est, "logits", "last position only "
+	    "(logits_to_keep=1): %llu x %llu vocab", (unsigned long long)B,
+	    (unsigned long long)m->vocab);
+	mp_estimate_note(est, "runtime", "CUDA context 0.60 GiB (measured, "
+	    "H100, PyTorch 2.11) + cuBLAS workspace");
+	return true;
+}
+
+bool
+mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
+    struct mp_estimate *est, struct mp_error *err)
+{
+	bool ok;
+
+	memset(est, 0, sizeof(*est));
+	est->sc = *sc_in;
+	if (!mp_scenario_resolve(&est->sc, m, err))
+		return false;
+	if (m->warning[0] != '\0')
+		mp_estimate_note(est, "model", "%s", m->warning);
+	switch (est->sc.mode) {
+	case MP_MODE_LORA:
+	case MP_MODE_QLORA:
+	case MP_MODE_FULL:
+		ok = mp_estimate_train(m, &est->sc, est, err);
+		break;
+	case MP_MODE_CONVERT:
+		ok = mp_estimate_convert(m, &est->sc, est, err);
+		break;
+	case MP_MODE_INFER:
+	default:
+		if (est->sc.runtime == MP_RT_LLAMACPP)
+			ok = mp_estimate_llamacpp(m, &est->sc, est, err);
+		else if (est->sc.runtime == MP_RT_VLLM)
+			ok = mp_estimate_vllm(m, &est->sc, est, err);
+		else
+			ok = mp_estimate_infer(m, &est->sc, est, err);
+		break;
+	}
+	if (ok && est->mem.total == 0)
+		est->mem.total = sum_memory(&est->mem);
+	return ok;
+}

@@ -1,0 +1,474 @@
+/* hardware.c: YAML hardware profiles and judging an estimate on them */
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+#include "ydoc.h"
+
+static const char *const top_keys[] = {
+	"name", "description", "os", "ram", "swap", "devices", NULL
+};
+static const char *const dev_keys[] = {
+	"name", "type", "memory", "count", "reserved", "bandwidth",
+	"unified", "wired_limit", NULL
+};
+static const char *const dev_types[] = { "gpu", "igpu", "npu", "cpu", NULL };
+
+/*
+ * A size this small in a memory field is a forgotten unit ("ram: 64"),
+ * not a machine: say so instead of planning for 64 bytes.
+ */
+#define MIN_MEMORY	(1ull << 20)
+
+static bool
+size_field(struct mp_ydoc *y, yaml_node_t *n, const char *field,
+    bool allow_zero, uint64_t *out, struct mp_error *err)
+{
+	if (!mp_ydoc_size(y, n, field, allow_zero, out, err))
+		return false;
+	if (*out != 0 && *out < MIN_MEMORY)
+		return mp_ydoc_err(y, n, field, err,
+		    "%llu bytes is too small for memory; write a unit, "
+		    "like \"%llu GiB\"", (unsigned long long)*out,
+		    (unsigned long long)*out);
+	return true;
+}
+
+/*
+ * macOS caps what the GPU may wire of unified memory at the Metal
+ * device's recommendedMaxWorkingSetSize unless the user raises the
+ * iogpu.wired_limit_mb sysctl.  The default is about two thirds of RAM
+ * on small machines and three quarters above 36 GB (a 64 GB M1 Max
+ * reports 48 GiB, a 16 GB machine 10.67 GiB; llama.cpp and MLX print
+ * this value at start-up).
+ */
+uint64_t
+mp_hardware_macos_limit(uint64_t ram)
+{
+	if (ram > (36ull << 30))
+		return ram / 4 * 3;
+	return ram / 3 * 2;
+}
+
+static bool
+load_device(struct mp_ydoc *y, yaml_node_t *n, size_t idx, bool macos,
+    uint64_t ram, struct mp_device *d, struct mp_error *err)
+{
+	char		 pre[32], field[96];
+	yaml_node_t	*v, *mem, *res;
+	uint64_t	 u, wired = 0;
+	size_t		 i;
+	bool		 ok;
+
+	snprintf(pre, sizeof(pre), "devices[%zu]", idx);
+	if (!mp_ydoc_keys(y, n, pre, dev_keys, err))
+		return false;
+	memset(d, 0, sizeof(*d));
+	d->count = 1;
+	snprintf(field, sizeof(field), "%s.type", pre);
+	if ((v = mp_ydoc_get(y, n, "type")) == NULL)
+		return mp_ydoc_err(y, n, field, err,
+		    "missing; expected gpu, igpu, npu or cpu");
+	if (!mp_ydoc_str(y, v, field, d->type, sizeof(d->type), err))
+		return false;
+	for (ok = false, i = 0; dev_types[i] != NULL && !ok; i++)
+		ok = strcmp(d->type, dev_types[i]) == 0;
+	if (!ok)
+		return mp_ydoc_err(y, v, field, err,
+		    "expected gpu, igpu, npu or cpu, got \"%s\"", d->type);
+	/* Integrated GPUs and NPUs have no memory of their own. */
+	d->unified = strcmp(d->type, "gpu") != 0;
+	snprintf(field, sizeof(field), "%s.name", pre);
+	if ((v = mp_ydoc_get(y, n, "name")) != NULL) {
+		if (!mp_ydoc_str(y, v, field, d->name, sizeof(d->name), err))
+			return false;
+	} else
+		snprintf(d->name, sizeof(d->name), "%s", d->type);
+	snprintf(field, sizeof(field), "%s.memory", pre);
+	if ((mem = mp_ydoc_get(y, n, "memory")) != NULL) {
+		if (!size_field(y, mem, field, false, &d->memory, err))
+			return false;
+	} else if (strcmp(d->type, "cpu") == 0)
+		d->memory = ram;
+	else
+		return mp_ydoc_err(y, n, field, err,
+		    "missing; expected a size like \"24 GiB\"");
+	snprintf(field, sizeof(field), "%s.count", pre);
+	if ((v = mp_ydoc_get(y, n, "count")) != NULL) {
+		if (!mp_ydoc_uint(y, v, field, 1, 1024, &u, err))
+			return false;
+		d->count = (uint32_t)u;
+	}
+	snprintf(field, sizeof(field), "%s.reserved", pre);
+	if ((res = mp_ydoc_get(y, n, "reserved")) != NULL) {
+		if (!mp_ydoc_size(y, res, field, true, &d->reserved, err))
+			return false;
+		if (d->reserved >= d->memory) {
+			char	 a[32], b[32];
+
+			return mp_ydoc_err(y, res, field, err,
+			    "reserved (%s) is not below memory (%s): "
+			    "nothing would be usable",
+			    mp_fmt_size(d->reserved, MP_UNITS_IEC, a,
+			    sizeof(a)), mp_fmt_size(d->memory, MP_UNITS_IEC,
+			    b, sizeof(b)));
+		}
+	}
+	snprintf(field, sizeof(field), "%s.bandwidth", pre);
+	if ((v = mp_ydoc_get(y, n, "bandwidth")) != NULL) {
+		char	 buf[64];
+		size_t	 l;
+
+		if (!mp_ydoc_str(y, v, field, buf, sizeof(buf), err))
+			return false;
+		/* "1008 GB/s": a size per second. */
+		l = strlen(buf);
+		if (l > 2 && strcmp(buf + l - 2, "/s") == 0)
+			buf[l - 2] = '\0';
+		else
+			return mp_ydoc_err(y, v, field, err,
+			    "expected a rate like \"1008 GB/s\", got \"%s\"",
+			    buf);
+		{
+			char why[160];
+
+			if (!mp_parse_size(buf, &d->bandwidth, why,
+			    sizeof(why)) || d->bandwidth == 0)
+				return mp_ydoc_err(y, v, field, err,
+				    "expected a rate like \"1008 GB/s\", "
+				    "got \"%s/s\"", buf);
+		}
+	}
+	snprintf(field, sizeof(field), "%s.unified", pre);
+	if ((v = mp_ydoc_get(y, n, "unified")) != NULL) {
+		if (!mp_ydoc_bool(y, v, field, &d->unified, err))
+			return false;
+	}
+	snprintf(field, sizeof(field), "%s.wired_limit", pre);
+	if ((v = mp_ydoc_get(y, n, "wired_limit")) != NULL) {
+		if (!d->unified)
+			return mp_ydoc_err(y, v, field, err,
+			    "only a unified-memory device has a wired limit");
+		if (!size_field(y, v, field, false, &wired, err))
+			return false;
+		if (wired > d->memory)
+			return mp_ydoc_err(y, v, field, err,
+			    "wired limit is above the device's memory");
+	} else if (macos && d->unified && strcmp(d->type, "cpu") != 0)
+		wired = mp_hardware_macos_limit(d->memory);
+	/*
+	 * The wired limit is memory the GPU may not use: fold it into
+	 * reserved, so that usable = memory - reserved holds everywhere.
+	 */
+	if (wired != 0 && d->memory - wired > d->reserved)
+		d->reserved = d->memory - wired;
+	if (d->unified && ram != 0 && d->memory > ram)
+		return mp_ydoc_err(y, mem != NULL ? mem : n, field, err,
+		    "a unified-memory device cannot have more memory than "
+		    "ram");
+	return true;
+}
+
+static void
+stem(const char *path, char *out, size_t len)
+{
+	const char	*b = strrchr(path, '/');
+	size_t		 n;
+
+	b = b != NULL ? b + 1 : path;
+	n = strcspn(b, ".");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, b, n);
+	out[n] = '\0';
+}
+
+static bool
+load_file(const char *path, struct mp_hardware *hw, struct mp_error *err)
+{
+	struct mp_ydoc	 y;
+	yaml_node_t	*root, *v, *devs, *ramn;
+	yaml_node_item_t *it;
+	char		 os[16] = "linux";
+	bool		 ok = false, macos;
+	size_t		 i;
+
+	if (!mp_ydoc_load(&y, path, err))
+		return false;
+	root = mp_ydoc_root(&y);
+	if (!mp_ydoc_keys(&y, root, "", top_keys, err))
+		goto out;
+	snprintf(hw->path, sizeof(hw->path), "%s", path);
+	if ((v = mp_ydoc_get(&y, root, "name")) != NULL) {
+		if (!mp_ydoc_str(&y, v, "name", hw->name, sizeof(hw->name),
+		    err))
+			goto out;
+	} else
+		stem(path, hw->name, sizeof(hw->name));
+	if ((v = mp_ydoc_get(&y, root, "description")) != NULL &&
+	    !mp_ydoc_str(&y, v, "description", hw->description,
+	    sizeof(hw->description), err))
+		goto out;
+	if ((v = mp_ydoc_get(&y, root, "os")) != NULL) {
+		if (!mp_ydoc_str(&y, v, "os", os, sizeof(os), err))
+			goto out;
+		if (strcmp(os, "linux") != 0 && strcmp(os, "macos") != 0 &&
+		    strcmp(os, "windows") != 0) {
+			mp_ydoc_err(&y, v, "os", err,
+			    "expected linux, macos or windows, got \"%s\"",
+			    os);
+			goto out;
+		}
+	}
+	macos = strcmp(os, "macos") == 0;
+	if ((ramn = mp_ydoc_get(&y, root, "ram")) == NULL) {
+		mp_ydoc_err(&y, root, "ram", err,
+		    "missing; expected the host memory, like \"64 GiB\"");
+		goto out;
+	}
+	if (!size_field(&y, ramn, "ram", false, &hw->ram, err))
+		goto out;
+	if ((v = mp_ydoc_get(&y, root, "swap")) != NULL &&
+	    !size_field(&y, v, "swap", true, &hw->swap, err))
+		goto out;
+	if ((devs = mp_ydoc_get(&y, root, "devices")) != NULL) {
+		/* "devices:" with nothing after it is an empty list. */
+		if (devs->type == YAML_SCALAR_NODE &&
+		    devs->data.scalar.length == 0)
+			devs = NULL;
+		else if (!mp_ydoc_seq(&y, devs, "devices", err))
+			goto out;
+	}
+	if (devs != NULL) {
+		for (i = 0, it = devs->data.sequence.items.start;
+		    it < devs->data.sequence.items.top; it++, i++) {
+			if (i >= MP_MAX_DEVICES) {
+				mp_ydoc_err(&y, mp_ydoc_node(&y, *it),
+				    "devices", err, "more than %d devices",
+				    MP_MAX_DEVICES);
+				goto out;
+			}
+			if (!load_device(&y, mp_ydoc_node(&y, *it), i, macos,
+			    hw->ram, &hw->dev[i], err))
+				goto out;
+			hw->n_dev = i + 1;
+		}
+	}
+	ok = true;
+out:
+	mp_ydoc_fini(&y);
+	return ok;
+}
+
+struct closest {
+	const char	*want;
+	char		 best[96];
+	size_t		 dist;
+};
+
+static bool
+closest_cb(const char *name, const char *path, void *arg)
+{
+	struct closest	*c = arg;
+	size_t		 d = mp_ydoc_distance(c->want, name);
+
+	(void)path;
+	/* A prefix ("rtx-4090" for "rtx") is as good as a typo. */
+	if (strncmp(name, c->want, strlen(c->want)) == 0 && d > 1)
+		d = 1 + (d > 8);
+	if (d < c->dist) {
+		c->dist = d;
+		snprintf(c->best, sizeof(c->best), "%s", name);
+	}
+	return true;
+}
+
+static bool
+is_path(const char *spec)
+{
+	size_t n = strlen(spec);
+
+	return strchr(spec, '/') != NULL ||
+	    (n > 5 && strcmp(spec + n - 5, ".yaml") == 0) ||
+	    (n > 4 && strcmp(spec + n - 4, ".yml") == 0);
+}
+
+bool
+mp_hardware_load(const char *spec, struct mp_hardware *hw,
+    struct mp_error *err)
+{
+	char		 path[1024];
+	struct closest	 c;
+	struct mp_error	 e2;
+	FILE		*fp;
+
+	memset(hw, 0, sizeof(*hw));
+	if (spec == NULL || *spec == '\0')
+		return mp_error_set(err, MP_EUSAGE, NULL, "--hardware",
+		    "expected a profile file or a bundled name");
+	if (is_path(spec))
+		return load_file(spec, hw, err) ||
+		    (memset(hw, 0, sizeof(*hw)), false);
+	if (mp_catalog_find("hardware", spec, ".yaml", path, sizeof(path)))
+		return load_file(path, hw, err) ||
+		    (memset(hw, 0, sizeof(*hw)), false);
+	/* A file in the current directory without an extension. */
+	if ((fp = fopen(spec, "r")) != NULL) {
+		fclose(fp);
+		return load_file(spec, hw, err) ||
+		    (memset(hw, 0, sizeof(*hw)), false);
+	}
+	memset(&c, 0, sizeof(c));
+	c.want = spec;
+	c.dist = SIZE_MAX;
+	mp_error_clear(&e2);
+	mp_catalog_list("hardware", ".yaml", closest_cb, &c, &e2);
+	if (c.dist <= strlen(spec) / 3 + 2)
+		return mp_error_set(err, MP_EINPUT, spec, "--hardware",
+		    "no such file or bundled profile; did you mean \"%s\"? "
+		    "('memplan hardware' lists them)", c.best);
+	return mp_error_set(err, MP_EINPUT, spec, "--hardware",
+	    "no such file or bundled profile ('memplan hardware' lists "
+	    "them)");
+}
+
+const struct mp_device *
+mp_hardware_primary(const struct mp_hardware *hw)
+{
+	static const char *const order[] = { "gpu", "igpu", "npu", NULL };
+	const struct mp_device	*best;
+	size_t			 i, j;
+
+	/*
+	 * Runtimes put a model on the strongest accelerator there is: a
+	 * discrete GPU, else the integrated one, else the NPU.  Among
+	 * several entries of one type, the one with the most usable memory
+	 * in all wins.
+	 */
+	for (j = 0; order[j] != NULL; j++) {
+		best = NULL;
+		for (i = 0; i < hw->n_dev; i++) {
+			const struct mp_device *d = &hw->dev[i];
+
+			if (strcmp(d->type, order[j]) != 0)
+				continue;
+			if (best == NULL || mp_muls(d->memory - d->reserved,
+			    d->count) > mp_muls(best->memory -
+			    best->reserved, best->count))
+				best = d;
+		}
+		if (best != NULL)
+			return best;
+	}
+	return NULL;
+}
+
+uint64_t
+mp_device_usable(const struct mp_device *d, const struct mp_hardware *hw)
+{
+	uint64_t u = d->memory > d->reserved ? d->memory - d->reserved : 0;
+
+	/* Unified memory cannot hand out more than the host has. */
+	if (d->unified && hw != NULL && hw->ram != 0 && u > hw->ram)
+		u = hw->ram;
+	return u;
+}
+
+/* a - b as a signed number, saturating at the int64_t range. */
+static int64_t
+sat_diff(uint64_t a, uint64_t b)
+{
+	if (a >= b)
+		return a - b > (uint64_t)INT64_MAX ? INT64_MAX :
+		    (int64_t)(a - b);
+	return b - a > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)(b - a);
+}
+
+/* The GPUs a scenario asks for, within what the machine has. */
+static uint64_t
+gpus_used(const struct mp_device *d, const struct mp_estimate *est)
+{
+	uint64_t n = est->sc.gpus == 0 ? 1 : est->sc.gpus;
+
+	return n < d->count ? n : d->count;
+}
+
+void
+mp_hardware_judge_ex(const struct mp_hardware *hw,
+    const struct mp_estimate *est, struct mp_judgement *j)
+{
+	const struct mp_device	*d;
+	uint64_t		 dev, host, cap;
+	bool			 fits;
+
+	memset(j, 0, sizeof(*j));
+	d = mp_hardware_primary(hw);
+	dev = est->device_total;
+	host = est->host_total;
+	if (est->has_convert) {
+		/*
+		 * A conversion runs in host memory.  Its anonymous memory
+		 * must fit in RAM plus swap; file-backed pages (mmap'd
+		 * weights, the page cache) are reclaimable and only slow
+		 * it down.
+		 */
+		j->where = MP_JUDGE_HOST;
+		j->judged = est->conv.peak_anon != 0 ? est->conv.peak_anon :
+		    (host != 0 ? host : est->mem.total);
+		cap = mp_adds(hw->ram, hw->swap);
+		fits = j->judged <= cap;
+		if (j->judged > hw->ram)
+			j->swap_needed = j->judged - hw->ram;
+	} else if (est->on_host || d == NULL) {
+		/*
+		 * On the CPU, or on a machine without an accelerator where
+		 * PyTorch falls back to the CPU, everything lands in RAM.
+		 * Swap is not counted: inference that pages is no use.
+		 */
+		j->where = MP_JUDGE_HOST;
+		j->judged = mp_adds(dev, host);
+		if (j->judged < est->mem.total)
+			j->judged = est->mem.total;
+		cap = hw->ram;
+		fits = j->judged <= cap;
+	} else {
+		j->where = MP_JUDGE_DEVICE;
+		j->device = d;
+		j->gpus = gpus_used(d, est);
+		j->judged = dev != 0 ? dev : est->mem.total;
+		cap = mp_muls(mp_device_usable(d, hw), j->gpus);
+		fits = j->judged <= cap;
+		/*
+		 * What runs on the host (llama.cpp layers left on the CPU,
+		 * its logits buffer) must fit in RAM too; on unified memory
+		 * both share the same RAM.
+		 */
+		if (d->unified) {
+			if (mp_adds(j->judged, host) > hw->ram) {
+				fits = false;
+				j->host_short = true;
+			}
+		} else if (host > hw->ram) {
+			fits = false;
+			j->host_short = true;
+		}
+	}
+	j->capacity = cap;
+	j->fits = fits;
+	j->headroom = sat_diff(cap, j->judged);
+}
+
+void
+mp_hardware_judge(const struct mp_hardware *hw, const struct mp_estimate *est,
+    uint64_t *capacity, bool *fits, int64_t *headroom)
+{
+	struct mp_judgement j;
+
+	mp_hardware_judge_ex(hw, est, &j);
+	*capacity = j.capacity;
+	*fits = j.fits;
+	*headroom = j.headroom;
+}

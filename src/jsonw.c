@@ -1,0 +1,209 @@
+/* jsonw.c: a small JSON writer: fixed key order, exact integers */
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "memplan.h"
+
+void
+mp_jsonw_init(struct mp_jsonw *w, FILE *fp, bool pretty)
+{
+	w->fp = fp;
+	w->depth = 0;
+	w->first[0] = true;
+	w->pretty = pretty;
+}
+
+static void
+put_string(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", fp);
+		else if (c == '\t')
+			fputs("\\t", fp);
+		else if (c < 0x20)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+/* Comma, newline and indent before an item, then its key. */
+static void
+item(struct mp_jsonw *w, const char *key)
+{
+	unsigned i;
+
+	if (w->depth > 0 && !w->first[w->depth])
+		fputc(',', w->fp);
+	if (w->depth > 0 && w->pretty) {
+		fputc('\n', w->fp);
+		for (i = 0; i < w->depth; i++)
+			fputs("  ", w->fp);
+	}
+	w->first[w->depth] = false;
+	if (key != NULL) {
+		put_string(w->fp, key);
+		fputs(w->pretty ? ": " : ":", w->fp);
+	}
+}
+
+static void
+open_(struct mp_jsonw *w, const char *key, char c)
+{
+	item(w, key);
+	fputc(c, w->fp);
+	if (w->depth + 1 < sizeof(w->first))
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+void
+mp_jsonw_obj(struct mp_jsonw *w, const char *key)
+{
+	open_(w, key, '{');
+}
+
+void
+mp_jsonw_arr(struct mp_jsonw *w, const char *key)
+{
+	open_(w, key, '[');
+}
+
+void
+mp_jsonw_end(struct mp_jsonw *w, char close)
+{
+	bool empty = w->first[w->depth];
+	unsigned i;
+
+	if (w->depth > 0)
+		w->depth--;
+	if (w->pretty && !empty) {
+		fputc('\n', w->fp);
+		for (i = 0; i < w->depth; i++)
+			fputs("  ", w->fp);
+	}
+	fputc(close, w->fp);
+	if (w->depth == 0)
+		fputc('\n', w->fp);
+}
+
+void
+mp_jsonw_str(struct mp_jsonw *w, const char *key, const char *v)
+{
+	item(w, key);
+	put_string(w->fp, v != NULL ? v : "");
+}
+
+void
+mp_jsonw_u64(struct mp_jsonw *w, const char *key, uint64_t v)
+{
+	item(w, key);
+	fprintf(w->fp, "%" PRIu64, v);
+}
+
+void
+mp_jsonw_i64(struct mp_jsonw *w, const char *key, int64_t v)
+{
+	item(w, key);
+	fprintf(w->fp, "%" PRId64, v);
+}
+
+void
+mp_jsonw_bool(struct mp_jsonw *w, const char *key, bool v)
+{
+	item(w, key);
+	fputs(v ? "true" : "false", w->fp);
+}
+
+void
+mp_jsonw_null(struct mp_jsonw *w, const char *key)
+{
+	item(w, key);
+	fputs("null", w->fp);
+}
+
+void
+mp_jsonw_model(struct mp_jsonw *w, const struct mp_model *m)
+{
+	mp_jsonw_obj(w, "model");
+	mp_jsonw_str(w, "name", m->name);
+	mp_jsonw_str(w, "architecture", m->arch[0] ? m->arch : m->model_type);
+	mp_jsonw_str(w, "model_type", m->model_type);
+	mp_jsonw_u64(w, "params", m->params);
+	mp_jsonw_u64(w, "vision_params", m->vision_params);
+	mp_jsonw_u64(w, "layers", m->layers);
+	mp_jsonw_u64(w, "hidden", m->hidden);
+	mp_jsonw_u64(w, "heads", m->heads);
+	mp_jsonw_u64(w, "kv_heads", m->kv_heads);
+	mp_jsonw_u64(w, "head_dim", m->head_dim);
+	mp_jsonw_u64(w, "vocab", m->vocab);
+	mp_jsonw_u64(w, "max_position_embeddings", m->max_pos);
+	mp_jsonw_bool(w, "tied_embeddings", m->tied);
+	if (m->n_experts > 0) {
+		mp_jsonw_u64(w, "experts", m->n_experts);
+		mp_jsonw_u64(w, "experts_per_token", m->experts_per_tok);
+	}
+	if (m->warning[0] != '\0')
+		mp_jsonw_str(w, "warning", m->warning);
+	mp_jsonw_end(w, '}');
+}
+
+void
+mp_jsonw_scenario(struct mp_jsonw *w, const char *key,
+    const struct mp_estimate *est)
+{
+	const struct mp_scenario *sc = &est->sc;
+
+	mp_jsonw_obj(w, key);
+	mp_jsonw_str(w, "mode", mp_mode_name(sc->mode));
+	mp_jsonw_str(w, "weights", sc->ftype[0] ? sc->ftype :
+	    mp_dtype_info(sc->weights)->name);
+	mp_jsonw_u64(w, "batch", sc->batch);
+	mp_jsonw_u64(w, "seq", sc->seq);
+	mp_jsonw_str(w, "kv_dtype", mp_dtype_info(sc->kv_dtype)->name);
+	mp_jsonw_str(w, "runtime", mp_runtime_name(sc->runtime));
+	mp_jsonw_u64(w, "trainable_params", est->trainable_params);
+	if (sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA) {
+		mp_jsonw_u64(w, "rank", sc->rank);
+		mp_jsonw_str(w, "lora_targets", sc->lora_targets[0] ?
+		    sc->lora_targets : "all-linear");
+	}
+	if (sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA ||
+	    sc->mode == MP_MODE_FULL) {
+		mp_jsonw_str(w, "optimizer", mp_optim_name(sc->optimizer));
+		mp_jsonw_bool(w, "grad_ckpt", sc->grad_ckpt);
+		if (sc->amp != MP_DT_NONE)
+			mp_jsonw_str(w, "amp", mp_dtype_info(sc->amp)->name);
+	}
+	if (sc->gpus > 1)
+		mp_jsonw_u64(w, "gpus", sc->gpus);
+	if (sc->runtime == MP_RT_LLAMACPP)
+		mp_jsonw_i64(w, "gpu_layers", sc->gpu_layers);
+	if (sc->mode == MP_MODE_CONVERT)
+		mp_jsonw_str(w, "pipeline", sc->pipeline);
+	mp_jsonw_end(w, '}');
+}
+
+void
+mp_jsonw_memory(struct mp_jsonw *w, const struct mp_memory *mm)
+{
+	mp_jsonw_obj(w, "memory");
+	mp_jsonw_u64(w, "weights", mm->weights);
+	mp_jsonw_u64(w, "kv_cache", mm->kv_cache);
+	mp_jsonw_u64(w, "activations", mm->activations);
+	mp_jsonw_u64(w, "logits", mm->logits);
+	mp_jsonw_u64(w, "gradients", mm->gradients);
+	mp_jsonw_u64(w, "optimizer", mm->optimizer);
+	mp_jsonw_u64(w, "adapters", mm->adapters);
+	mp_jsonw_u64(w, "runtime", mm->runtime);
+	mp_jsonw_u64(w, "total", mm->total);
+	mp_jsonw_end(w, '}');
+}

@@ -1,0 +1,46 @@
+/* kv.c: the bytes each layer keeps between tokens */
+/* SPDX-License-Identifier: MIT */
+#include "memplan.h"
+
+/*
+ * One layer's cache for `tokens` tokens of one sequence: K and V rows
+ * (or MLA's single latent row), in kv's storage (block types such as
+ * q8_0 pack each row in blocks, as llama.cpp stores them).  Sliding
+ * layers keep at most their window when cap_window is set; Mamba layers
+ * keep a fixed state whatever the length.
+ */
+uint64_t
+mp_kv_layer_bytes(const struct mp_model *m, uint32_t l, uint64_t tokens,
+    enum mp_dtype kv, bool cap_window)
+{
+	const struct mp_layer	*ly = &m->layer[l];
+	uint64_t		 t = tokens;
+
+	switch (ly->kind) {
+	case MP_LK_MAMBA:
+		/* conv state in the compute type, SSM state in fp32 */
+		return mp_muls(ly->state, 4);
+	case MP_LK_MLP:
+		return 0;
+	case MP_LK_SLIDING:
+		if (cap_window && ly->window > 0 && t > ly->window)
+			t = ly->window;
+		break;
+	default:
+		break;
+	}
+	return mp_adds(mp_muls(t, mp_dtype_bytes(kv, ly->kv_k)),
+	    mp_muls(t, mp_dtype_bytes(kv, ly->kv_v)));
+}
+
+uint64_t
+mp_kv_bytes(const struct mp_model *m, uint64_t batch, uint64_t seq,
+    enum mp_dtype kv)
+{
+	uint64_t	 sum = 0;
+	uint32_t	 l;
+
+	for (l = 0; l < m->layers; l++)
+		sum = mp_adds(sum, mp_kv_layer_bytes(m, l, seq, kv, true));
+	return mp_muls(sum, batch);
+}

@@ -1,0 +1,617 @@
+/* llamacpp.c: what llama.cpp allocates to run a GGUF model */
+/* SPDX-License-Identifier: MIT */
+/*
+ * The model follows llama.cpp commit 81ff7abe50b9 (2026-07-08), the one the
+ * measurements in tests/groundtruth/llamacpp/ were taken with.  Mechanisms
+ * were read in llama.cpp's src/llama-context.cpp (context padding, n_ctx per
+ * sequence, output buffer), src/llama-model.cpp (load_tensors: which layer
+ * lives on which device), src/llama-kv-cache.cpp and llama-kv-cache-iswa.cpp
+ * (cache tensors), ggml/src/ggml-backend.cpp and ggml-alloc.c (scheduler
+ * compute buffers) and ggml/src/ggml-cpu/repack.cpp (CPU weight repacking).
+ * The code is ours; only the mechanisms come from there.
+ *
+ * Every buffer is attributed to a device: GPUs 0..gpus-1 or the host.
+ * memory.* holds each component wherever it lives, device_total and
+ * host_total split them.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+
+#define MIB		(1024ull * 1024ull)
+#define HOST		MP_MAX_DEVICES	/* index of the host in the arrays */
+#define NDEV		(MP_MAX_DEVICES + 1)
+
+/* Context sizes are padded to this many cells (llama-context.cpp). */
+#define LC_CTX_PAD	256
+/* Default -b (n_batch); -ub comes from the scenario (512). */
+#define LC_N_BATCH	2048
+/*
+ * GPU memory in use that no llama.cpp buffer accounts for: the CUDA
+ * context, cuBLAS workspaces and the CUDA memory pool of the backend.
+ * Measured 595-597 MiB on an H100 (driver 580) on all 12 rows; other
+ * GPUs and drivers differ by some 100 MiB.
+ */
+#define LC_CUDA_RUNTIME	(596ull * MIB)
+/*
+ * Resident memory of the process that is not a llama.cpp buffer: the
+ * executable and ggml's CPU backend, the vocabulary tables, thread stacks,
+ * malloc arenas.  Peak RSS less the buffers was 45-48 MiB on every CPU
+ * row (Qwen2.5 0.5B and 7B, bf16 and q4_k_m, 4k and 32k context).
+ */
+#define LC_HOST_BASE	(46ull * MIB)
+
+struct lc {
+	const struct mp_model	*m;
+	uint32_t	 n_layer;
+	uint32_t	 gpus;		/* devices the layers are split over */
+	uint32_t	 gpu_start;	/* first layer on a GPU */
+	uint32_t	 act;		/* layers (output counted) on GPUs */
+	uint64_t	 n_ctx, n_seq, n_ctx_seq, n_ubatch, n_batch;
+	bool		 fa;
+	bool		 mmap;
+	enum mp_dtype	 kv;
+	/* per device, [HOST] = host memory */
+	uint64_t	 model[NDEV];	/* weights resident there */
+	uint64_t	 repack[NDEV];	/* CPU re-laid-out copies (host only) */
+	uint64_t	 dup;		/* tied output copied to the GPU */
+	uint64_t	 kvb[NDEV];
+	uint64_t	 compute[NDEV];
+	uint64_t	 cpu_weight_max; /* largest matmul weight left on the host */
+	uint64_t	 out_weight;	/* bytes of the output matrix */
+	uint64_t	 tensor_bytes;	/* all tensor data of the GGUF */
+	uint32_t	 layers_on[NDEV];
+};
+
+static uint64_t
+pad(uint64_t v, uint64_t to)
+{
+	return mp_muls((v + to - 1) / to, to);
+}
+
+/*
+ * The device of layer il; il == n_layer is the output layer.  This is
+ * load_tensors' rule: i_gpu_start = max(n_layer - ngl, 0), the
+ * ngl layers above it (the output layer last) are offloaded, and with
+ * several GPUs the offloaded layers are cut into equal runs (the default
+ * split follows free memory, equal on equal cards; split mode "layer").
+ */
+static uint32_t
+layer_dev(const struct lc *c, uint32_t il)
+{
+	uint64_t d;
+
+	if (c->act == 0 || il < c->gpu_start || il - c->gpu_start >= c->act)
+		return HOST;
+	d = (uint64_t)(il - c->gpu_start) * c->gpus / c->act;
+	return d >= c->gpus ? c->gpus - 1 : (uint32_t)d;
+}
+
+static const char *
+ftype_of(const struct mp_model *m, const struct mp_scenario *sc)
+{
+	enum mp_dtype dt;
+
+	if (sc->ftype[0] != '\0')
+		return sc->ftype;
+	dt = sc->weights != MP_DT_NONE ? sc->weights : m->torch_dtype;
+	if (dt == MP_DT_NONE)
+		dt = MP_DT_BF16;
+	return mp_dtype_info(dt)->name;
+}
+
+/* Tensors of llama.cpp's "input layer", which always stays on the CPU. */
+static bool
+is_input_tensor(const char *name)
+{
+	return strncmp(name, "token_embd.", 11) == 0 ||
+	    strncmp(name, "token_embd_norm.", 16) == 0 ||
+	    strncmp(name, "position_embd.", 14) == 0 ||
+	    strncmp(name, "token_types.", 12) == 0;
+}
+
+/*
+ * ggml-cpu/repack.cpp re-lays out some block types for the CPU's SIMD
+ * units into a second buffer (CPU_REPACK) when the rows come in groups of
+ * eight: Q4_0, Q4_K and IQ4_NL with AVX2 or NEON, Q2_K with AVX-512.  We
+ * assume the x86-64 AVX-512 machine the CPU rows were measured on.  Only
+ * matrix-multiply weights qualify: the token embedding is read by
+ * get_rows and stays as it is.  With a GPU in the model's device list,
+ * llama-model.cpp's make_cpu_buft_list puts the GPU's pinned host buffer
+ * type ahead of the repack types ("only if no GPU device is present"),
+ * so only CPU-only runs repack.
+ */
+static bool
+repacked(const struct mp_gguf_tensor *t)
+{
+	switch (t->type) {
+	case MP_DT_Q4_0:
+	case MP_DT_Q4_K:
+	case MP_DT_IQ4_NL:
+	case MP_DT_Q2_K:
+		break;
+	default:
+		return false;
+	}
+	return !is_input_tensor(t->name) && t->ne[1] % 8 == 0;
+}
+
+static bool
+resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_error *err)
+{
+	uint64_t seq, nseq, ngl;
+
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	c->n_layer = m->layers;
+	if (c->n_layer == 0)
+		return mp_error_set(err, MP_EINPUT, m->path, "num_hidden_layers",
+		    "a model with layers is needed for --runtime llamacpp");
+	c->gpus = sc->gpus == 0 ? 1 : sc->gpus;
+	if (c->gpus > MP_MAX_DEVICES)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--gpus",
+		    "at most %d devices for --runtime llamacpp", MP_MAX_DEVICES);
+
+	/*
+	 * --gpu-layers counts decoder layers: all (-1) or n_layer offloads
+	 * the output layer too, which llama.cpp spells -ngl n_layer+1 (the
+	 * usual -ngl 99).  Below n_layer it is llama.cpp's -ngl as given.
+	 */
+	ngl = sc->gpu_layers < 0 || (uint64_t)sc->gpu_layers >= c->n_layer ?
+	    (uint64_t)c->n_layer + 1 : (uint64_t)sc->gpu_layers;
+	c->gpu_start = ngl >= c->n_layer ? 0 : c->n_layer - (uint32_t)ngl;
+	c->act = (uint32_t)(ngl > (uint64_t)c->n_layer + 1 ?
+	    (uint64_t)c->n_layer + 1 : ngl);
+
+	/*
+	 * --seq S --batch B is llama.cpp's -c S*B -np B.  The context is
+	 * padded to 256 cells; without a unified cache (the default) each of
+	 * the n_seq streams gets n_ctx/n_seq cells, padded again to 256, and
+	 * n_ctx becomes n_ctx_seq * n_seq (llama_context's constructor).
+	 */
+	seq = sc->seq != 0 ? sc->seq :
+	    (m->max_pos != 0 && m->max_pos < 4096 ? m->max_pos : 4096);
+	nseq = sc->batch == 0 ? 1 : sc->batch;
+	if (nseq > 256)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--batch",
+		    "llama.cpp runs at most 256 sequences (-np), got %" PRIu64,
+		    nseq);
+	c->n_seq = nseq;
+	c->n_ctx = pad(mp_muls(seq, nseq), LC_CTX_PAD);
+	c->n_ctx_seq = pad(c->n_ctx / nseq, LC_CTX_PAD);
+	c->n_ctx = mp_muls(c->n_ctx_seq, nseq);
+	/* Causal models cap n_batch at n_ctx, and n_ubatch at n_batch. */
+	c->n_batch = c->n_ctx < LC_N_BATCH ? c->n_ctx : LC_N_BATCH;
+	c->n_ubatch = sc->ubatch == 0 ? 512 : sc->ubatch;
+	if (c->n_ubatch > c->n_batch)
+		c->n_ubatch = c->n_batch;
+
+	/* Flash attention "auto" resolves to enabled on CUDA and the CPU. */
+	c->fa = sc->flash_attn != MP_OFF;
+	c->mmap = sc->mmap != MP_OFF;
+
+	/* The cache type: -ctk/-ctv, f16 unless asked. */
+	c->kv = sc->kv_dtype == MP_DT_NONE ? MP_DT_F16 : sc->kv_dtype;
+	switch (c->kv) {
+	case MP_DT_F32:
+	case MP_DT_F16:
+	case MP_DT_BF16:
+		break;
+	case MP_DT_Q8_0:
+	case MP_DT_Q4_0:
+	case MP_DT_Q4_1:
+	case MP_DT_Q5_0:
+	case MP_DT_Q5_1:
+	case MP_DT_IQ4_NL:
+		/* llama_context refuses a quantized V cache without FA. */
+		if (!c->fa)
+			return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",
+			    "a %s cache needs --flash-attn on or auto in "
+			    "llama.cpp", mp_dtype_info(c->kv)->name);
+		break;
+	default:
+		return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",
+		    "llama.cpp caches in f32, f16, bf16, q8_0, q4_0, q4_1, "
+		    "q5_0, q5_1 or iq4_nl, not %s", mp_dtype_info(c->kv)->name);
+	}
+	return true;
+}
+
+/*
+ * Weights: the GGUF tensors placed on the device of their layer.  With
+ * mmap the host tensors stay in the file mapping (CPU_Mapped); the ranges
+ * that were copied to a GPU are unmapped after loading.  A tied model has
+ * no output.weight: llama.cpp then loads token_embd a second time into the
+ * output layer's buffer (TENSOR_DUPLICATED), so an offloaded output layer
+ * costs the embedding once more on that GPU.
+ */
+static bool
+place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
+{
+	struct mp_gguf_tensor *t = NULL;
+	const char *ftype;
+	uint64_t embd = 0;
+	size_t i, n = 0;
+	bool has_output = false;
+	uint32_t d, il;
+
+	ftype = ftype_of(c->m, sc);
+	if (!mp_gguf_ftype_known(ftype))
+		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
+		    "--runtime llamacpp needs a GGUF type (f32, f16, bf16, "
+		    "q8_0, q6_k, q5_k_m, q4_k_m, q4_0, ...), not %s", ftype);
+	if (!mp_gguf_tensors(c->m, ftype, &t, &n, err))
+		return false;
+	for (i = 0; i < n; i++) {
+		c->tensor_bytes = mp_adds(c->tensor_bytes, t[i].bytes);
+		if (is_input_tensor(t[i].name)) {
+			d = HOST;
+			if (strcmp(t[i].name, "token_embd.weight") == 0)
+				embd = t[i].bytes;
+		} else {
+			il = t[i].layer < 0 || (uint32_t)t[i].layer > c->n_layer ?
+			    c->n_layer : (uint32_t)t[i].layer;
+			d = layer_dev(c, il);
+		}
+		if (strcmp(t[i].name, "output.weight") == 0) {
+			has_output = true;
+			c->out_weight = t[i].bytes;
+		}
+		c->model[d] = mp_adds(c->model[d], t[i].bytes);
+		if (c->act == 0 && repacked(&t[i]))
+			c->repack[HOST] = mp_adds(c->repack[HOST], t[i].bytes);
+		if (d == HOST && !is_input_tensor(t[i].name) &&
+		    t[i].ne[1] > 1 && t[i].bytes > c->cpu_weight_max)
+			c->cpu_weight_max = t[i].bytes;
+	}
+	free(t);
+	if (!has_output) {
+		c->out_weight = embd;
+		d = layer_dev(c, c->n_layer);
+		if (d != HOST) {
+			c->dup = embd;
+			c->model[d] = mp_adds(c->model[d], embd);
+		}
+	}
+	return true;
+}
+
+/* Bytes of one cache row of n elements in the cache type. */
+static uint64_t
+row_bytes(const struct lc *c, uint64_t n)
+{
+	return mp_dtype_bytes(c->kv, n);
+}
+
+/*
+ * Cells of the cache of one layer, all streams together.  Full attention:
+ * n_ctx_seq cells per stream (llama_kv_cache, one stream per sequence).
+ * Sliding window: llama_kv_cache_iswa keeps min(n_ctx_seq, n_swa +
+ * n_ubatch) cells per stream, padded to 256.
+ */
+static uint64_t
+layer_cells(const struct lc *c, const struct mp_layer *l)
+{
+	uint64_t w;
+
+	if (l != NULL && l->kind == MP_LK_SLIDING && l->window != 0) {
+		w = (uint64_t)l->window + c->n_ubatch;
+		if (w > c->n_ctx_seq)
+			w = c->n_ctx_seq;
+		return mp_muls(pad(w, LC_CTX_PAD), c->n_seq);
+	}
+	return c->n_ctx;
+}
+
+/*
+ * The cache of layer il: K and V rows of kv_k/kv_v elements per cell in
+ * the cache type (q8_0: 34 bytes per 32 values).  DeepSeek MLA caches only
+ * the compressed latent and the rotary part of K (kv_lora_rank +
+ * qk_rope_dim values) and no V at all (has_v = !is_mla).  Mamba layers
+ * keep their conv and SSM states in f32, one per sequence
+ * (llama-memory-recurrent.cpp), whatever -ctk says.
+ */
+static uint64_t
+layer_kv(const struct lc *c, uint32_t il)
+{
+	const struct mp_model *m = c->m;
+	const struct mp_layer *l = m->layer != NULL ? &m->layer[il] : NULL;
+	uint64_t k, v;
+
+	if (l == NULL) {
+		k = v = (uint64_t)m->kv_heads * m->head_dim;
+		return mp_muls(c->n_ctx, row_bytes(c, k) + row_bytes(c, v));
+	}
+	switch (l->kind) {
+	case MP_LK_MLP:
+		return 0;
+	case MP_LK_MAMBA:
+		return mp_muls(mp_muls(l->state, 4), c->n_seq);
+	case MP_LK_MLA:
+		k = (uint64_t)m->kv_lora_rank + m->qk_rope_dim;
+		return mp_muls(c->n_ctx, row_bytes(c, k));
+	default:
+		k = l->kv_k;
+		v = l->kv_v;
+		return mp_muls(layer_cells(c, l),
+		    mp_adds(row_bytes(c, k), row_bytes(c, v)));
+	}
+}
+
+static void
+place_kv(struct lc *c)
+{
+	uint32_t il, d;
+
+	for (il = 0; il < c->n_layer; il++) {
+		d = layer_dev(c, il);
+		c->kvb[d] = mp_adds(c->kvb[d], layer_kv(c, il));
+		c->layers_on[d]++;
+	}
+}
+
+/* Widest MLP activation of one token: dense n_ff, or the routed experts. */
+static uint64_t
+ffn_width(const struct mp_model *m)
+{
+	uint64_t w = m->intermediate, e;
+
+	if (m->n_experts != 0) {
+		e = (uint64_t)m->experts_per_tok * m->moe_intermediate;
+		if (e > w)
+			w = e;
+		if ((uint64_t)m->shared_intermediate > w)
+			w = m->shared_intermediate;
+	}
+	if (w == 0)
+		w = 4ull * m->hidden;
+	return w;
+}
+
+/* Cells the attention mask spans: one stream of the widest cache. */
+static uint64_t
+mask_cells(const struct lc *c)
+{
+	uint32_t il;
+	bool full = c->m->layer == NULL;
+
+	for (il = 0; !full && il < c->n_layer; il++)
+		if (c->m->layer[il].kind != MP_LK_SLIDING &&
+		    c->m->layer[il].kind != MP_LK_MAMBA &&
+		    c->m->layer[il].kind != MP_LK_MLP)
+			full = true;
+	if (full)
+		return c->n_ctx_seq;
+	return pad(mp_adds(c->m->sliding_window, c->n_ubatch), LC_CTX_PAD);
+}
+
+/*
+ * Compute buffers.  The scheduler reserves them once, for the worst
+ * ubatch: n_ubatch tokens, every one of them an output, attending over
+ * the whole cache.  ggml-alloc reuses a tensor's memory once its last
+ * consumer ran, so a buffer is the largest set of live f32 tensors:
+ *
+ * - at the output: the logits, n_ubatch x n_vocab f32, next to the final
+ *   normed hidden state (on the CPU a second hidden-state tensor lives
+ *   on).  This is the whole buffer for all 11 full-offload rows whose
+ *   vocabulary is large (exact to the printed 0.01 MiB).
+ * - inside a layer, with flash attention: the KQ mask (f16, n_kv x
+ *   n_ubatch, live from the first layer to the last) and the MLP's gate,
+ *   up and gated product (n_ubatch x n_ff each) beside three hidden-state
+ *   tensors (residual, normed input, the mask's partner inputs).  This
+ *   matches Mistral-7B at 16k (124.01 MiB measured, 124 MiB here); the
+ *   grouping of the hidden-state tensors is our reading of the graph.
+ * - without flash attention: the KQ scores, n_head x n_kv x n_ubatch f32,
+ *   with the f32 mask, K and V of the ubatch and four hidden states
+ *   (Llama-3.1-8B at 8k: 564.01 MiB measured, 564 MiB here).
+ */
+static uint64_t
+layer_peak(const struct lc *c)
+{
+	const struct mp_model *m = c->m;
+	uint64_t ub = c->n_ubatch, h, f, mask, kq, kv;
+
+	h = mp_muls(mp_muls(ub, m->hidden), 4);
+	f = mp_muls(mp_muls(ub, ffn_width(m)), 4);
+	if (c->fa) {
+		mask = mp_muls(mp_muls(mask_cells(c), ub), 2);
+		return mp_adds(mask, mp_adds(mp_muls(f, 3), mp_muls(h, 3)));
+	}
+	mask = mp_muls(mp_muls(mask_cells(c), ub), 4);
+	kq = mp_muls(mp_muls(mp_muls(mask_cells(c), ub), m->heads), 4);
+	kv = mp_muls(mp_muls(mp_muls(ub, m->kv_heads), m->head_dim), 8);
+	return mp_adds(mp_adds(mask, kq), mp_adds(kv, mp_muls(h, 4)));
+}
+
+static uint64_t
+output_peak(const struct lc *c, bool on_cpu)
+{
+	uint64_t ub = c->n_ubatch, h;
+
+	h = mp_muls(mp_muls(ub, c->m->hidden), 4);
+	return mp_adds(mp_muls(mp_muls(ub, c->m->vocab), 4),
+	    on_cpu ? mp_muls(h, 2) : h);
+}
+
+static uint64_t
+max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static void
+place_compute(struct lc *c)
+{
+	uint64_t h, lp, mask, host;
+	uint32_t d, out;
+
+	h = mp_muls(mp_muls(c->n_ubatch, c->m->hidden), 4);
+	lp = layer_peak(c);
+	out = layer_dev(c, c->n_layer);
+	for (d = 0; d < c->gpus; d++) {
+		if (c->layers_on[d] > 0)
+			c->compute[d] = lp;
+		if (out == d)
+			c->compute[d] = max64(c->compute[d],
+			    output_peak(c, false));
+	}
+	if (c->act == 0) {
+		/* CPU only: one buffer holds everything. */
+		c->compute[HOST] = max64(lp, output_peak(c, true));
+		return;
+	}
+	/*
+	 * With a GPU the host compute buffer (pinned, CUDA_Host) stages the
+	 * graph inputs: the KQ mask and the token-embedding lookup, which
+	 * runs on the CPU because token_embd stays there, as two
+	 * hidden-state-sized f32 tensors (2 x n_ubatch x n_embd x 4 on every
+	 * measured row: 18.01 MiB for Qwen2.5-7B at 4k).
+	 */
+	mask = mp_muls(mp_muls(mask_cells(c), c->n_ubatch), c->fa ? 2 : 4);
+	host = mp_adds(mask, mp_muls(h, 2));
+	if (c->layers_on[HOST] > 0)
+		host = max64(host, lp);
+	c->compute[HOST] = host;
+	/*
+	 * Partial offload: the scheduler runs the matrix products of the
+	 * layers left on the CPU on the first GPU when the batch has 32
+	 * tokens or more (op_offload), copying each weight into that GPU's
+	 * compute buffer.  Not measured: we add the largest such weight (the
+	 * output matrix when the output layer stayed on the host).
+	 */
+	if (c->n_ubatch >= 32 && (c->layers_on[HOST] > 0 || out == HOST)) {
+		if (out == HOST)
+			c->compute[0] = max64(c->compute[0], mp_adds(
+			    output_peak(c, false), c->out_weight));
+		else
+			c->compute[0] = max64(c->compute[0],
+			    mp_adds(lp, c->cpu_weight_max));
+	}
+}
+
+bool
+mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est, struct mp_error *err)
+{
+	struct lc c;
+	uint64_t out_buf, dev_total = 0, compute_all = 0, kv_all = 0, host;
+	uint64_t touched, dev_max = 0, per;
+	uint32_t d, used = 0;
+	char b1[32], b2[32];
+
+	if (!resolve(&c, m, sc, err))
+		return false;
+	if (!place_weights(&c, sc, err))
+		return false;
+	place_kv(&c);
+	place_compute(&c);
+
+	/*
+	 * The output buffer (llama_context::output_reserve) is host memory
+	 * (pinned with a GPU): n_vocab f32 logits for each of n_seq_max
+	 * outputs.  It is not on the GPU, whatever -ngl says.
+	 */
+	out_buf = mp_muls(mp_muls(m->vocab, 4), c.n_seq);
+
+	for (d = 0; d < c.gpus; d++) {
+		per = mp_adds(mp_adds(c.model[d], c.kvb[d]), c.compute[d]);
+		if (per == 0)
+			continue;
+		used++;
+		per = mp_adds(per, LC_CUDA_RUNTIME);
+		dev_max = max64(dev_max, per);
+		dev_total = mp_adds(dev_total, per);
+	}
+	for (d = 0; d < NDEV; d++) {
+		compute_all = mp_adds(compute_all, c.compute[d]);
+		kv_all = mp_adds(kv_all, c.kvb[d]);
+	}
+
+	/*
+	 * Host: with mmap the file pages of host tensors are resident once
+	 * read (repacked tensors are read too, to be repacked); without mmap
+	 * the tensors that are not repacked are read into anonymous memory.
+	 * The repacked copy comes on top either way.  The KV cache is cleared
+	 * at creation, so all of it is resident.  Of the host compute buffer
+	 * only what a ubatch writes becomes resident: the logits rows are
+	 * written for the tokens that want logits (one per sequence while
+	 * generating), the rest of the reserve stays untouched virtual
+	 * memory, so on the CPU we count the layer working set.
+	 */
+	host = c.model[HOST];
+	if (!c.mmap)
+		host -= c.repack[HOST];
+	host = mp_adds(host, c.repack[HOST]);
+	host = mp_adds(host, c.kvb[HOST]);
+	touched = c.act == 0 ? mp_adds(layer_peak(&c),
+	    mp_muls(mp_muls(m->vocab, 4), c.n_seq)) : c.compute[HOST];
+	if (touched > c.compute[HOST])
+		touched = c.compute[HOST];
+	host = mp_adds(host, touched);
+	host = mp_adds(host, out_buf);
+	host = mp_adds(host, LC_HOST_BASE);
+
+	est->mem.weights = c.tensor_bytes;
+	est->mem.kv_cache = kv_all;
+	est->mem.activations = compute_all;
+	est->mem.logits = out_buf;
+	est->mem.runtime = used > 0 ? mp_muls(LC_CUDA_RUNTIME, used) :
+	    LC_HOST_BASE;
+	est->mem.total = mp_adds(mp_adds(est->mem.weights, est->mem.kv_cache),
+	    mp_adds(mp_adds(est->mem.activations, est->mem.logits),
+	    est->mem.runtime));
+	est->device_total = dev_total;
+	est->host_total = host;
+	est->on_host = used == 0;
+	est->kv_per_token = c.n_ctx == 0 ? 0 : kv_all / c.n_ctx;
+	if (est->sc.kv_dtype == MP_DT_NONE)
+		est->sc.kv_dtype = c.kv;
+
+	mp_estimate_note(est, "context", "-c %" PRIu64 " -np %" PRIu64
+	    ": %" PRIu64 " cells per sequence (padded to 256), n_batch %"
+	    PRIu64 ", n_ubatch %" PRIu64 ", flash attention %s",
+	    c.n_ctx, c.n_seq, c.n_ctx_seq, c.n_batch, c.n_ubatch,
+	    c.fa ? "on" : "off");
+	mp_estimate_note(est, "weights", "%u of %u layers on %s; output layer "
+	    "on the %s; token embedding in host memory (%s there)",
+	    c.layers_on[HOST] > c.n_layer ? 0 : c.n_layer - c.layers_on[HOST],
+	    c.n_layer, c.gpus > 1 ? "the GPUs" : "the GPU",
+	    layer_dev(&c, c.n_layer) == HOST ? "CPU" : "GPU",
+	    mp_fmt_size(c.model[HOST], MP_UNITS_IEC, b1, sizeof(b1)));
+	if (c.dup != 0)
+		mp_estimate_note(est, "weights", "tied embedding loaded again "
+		    "for the offloaded output layer: %s more on the GPU, not "
+		    "in memory.weights", mp_fmt_size(c.dup, MP_UNITS_IEC, b1,
+		    sizeof(b1)));
+	if (c.repack[HOST] != 0)
+		mp_estimate_note(est, "weights", "%s of Q4_0/Q4_K/Q2_K/IQ4_NL "
+		    "weights repacked for the CPU (a second copy, AVX-512 "
+		    "assumed)", mp_fmt_size(c.repack[HOST], MP_UNITS_IEC, b1,
+		    sizeof(b1)));
+	mp_estimate_note(est, "kv_cache", "%s cache, %" PRIu64 " cells: %s on "
+	    "GPUs, %s in host memory", mp_dtype_info(c.kv)->name, c.n_ctx,
+	    mp_fmt_size(kv_all - c.kvb[HOST], MP_UNITS_IEC, b1, sizeof(b1)),
+	    mp_fmt_size(c.kvb[HOST], MP_UNITS_IEC, b2, sizeof(b2)));
+	mp_estimate_note(est, "activations", "scheduler compute buffers: %s "
+	    "on GPUs, %s in host memory (logits of a whole ubatch, or the "
+	    "largest layer's live tensors)",
+	    mp_fmt_size(compute_all - c.compute[HOST], MP_UNITS_IEC, b1,
+	    sizeof(b1)), mp_fmt_size(c.compute[HOST], MP_UNITS_IEC, b2,
+	    sizeof(b2)));
+	mp_estimate_note(est, "logits", "output buffer in host memory: "
+	    "n_vocab x 4 bytes x %" PRIu64 " sequences", c.n_seq);
+	if (used > 0)
+		mp_estimate_note(est, "runtime", "CUDA context, cuBLAS and the "
+		    "CUDA pool: 596 MiB per GPU (measured on an H100)");
+	else
+		mp_estimate_note(est, "runtime", "CPU only: process baseline "
+		    "46 MiB (measured); host_total is the resident set");
+	if (c.gpus > 1 && used > 0)
+		mp_estimate_note(est, "gpus", "layer split over %u GPUs; the "
+		    "fullest holds %s", c.gpus, mp_fmt_size(dev_max,
+		    MP_UNITS_IEC, b1, sizeof(b1)));
+	return true;
+}

@@ -1,0 +1,744 @@
+/* memplan.h: the public interface of libmemplan */
+/* SPDX-License-Identifier: MIT */
+#ifndef MEMPLAN_H
+#define MEMPLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MP_VERSION	"0.1.0"
+#define MP_SCHEMA	"memplan/1"
+
+struct mp_hardware;
+
+/*
+ * Conventions for every module below.
+ * - Bytes and counts are uint64_t.  A function that can fail returns bool
+ *   and fills a caller-owned struct mp_error; it never prints and never
+ *   exits.  On failure the output structure is left finalised (safe to
+ *   _fini again).
+ * - _init/_fini work on caller-owned structs; _fini accepts a zeroed or
+ *   already finalised struct.
+ * - Objects are independent: separate objects may be used from separate
+ *   threads at the same time.
+ */
+
+/* error.c */
+enum mp_status {
+	MP_OK = 0,
+	MP_EUSAGE,	/* bad command line */
+	MP_EINPUT,	/* bad input file or value */
+	MP_EIO,		/* a file could not be read or written */
+	MP_ENOMEM,
+	MP_ERANGE	/* arithmetic would overflow */
+};
+
+struct mp_error {
+	enum mp_status	 status;
+	char		 file[256];
+	uint32_t	 line, col;	/* 1-based; 0 = unknown */
+	char		 field[96];	/* "text_config.num_key_value_heads" */
+	char		 msg[256];	/* what was expected */
+};
+
+void	mp_error_clear(struct mp_error *);
+/* Sets err (status, file, field, message) and returns false. */
+bool	mp_error_set(struct mp_error *, enum mp_status, const char *file,
+	    const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+/* Same, with a line and column. */
+bool	mp_error_setl(struct mp_error *, enum mp_status, const char *file,
+	    uint32_t line, uint32_t col, const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 7, 8)));
+/* "memplan: file:line:col: field: msg" on one line. */
+void	mp_error_print(const struct mp_error *, FILE *);
+
+/* units.c: checked arithmetic, sizes and bounded integers */
+/* Checked helpers: return false on overflow and leave *r unchanged. */
+bool	mp_mul(uint64_t a, uint64_t b, uint64_t *r);
+bool	mp_add(uint64_t a, uint64_t b, uint64_t *r);
+/* Saturating forms for formulas whose inputs are already range-checked. */
+uint64_t mp_muls(uint64_t a, uint64_t b);
+uint64_t mp_adds(uint64_t a, uint64_t b);
+/* Rounds a non-negative double to bytes, saturating at UINT64_MAX. */
+uint64_t mp_round(double v);
+/*
+ * "24 GiB", "24GB", "24000 MB", "123" (bytes), "1.5 TiB".  GB is 10^9,
+ * GiB is 2^30.  Fails with a message saying what was expected.
+ */
+bool	mp_parse_size(const char *s, uint64_t *out, char *why, size_t whylen);
+/* Decimal integer within [min, max]; "1k"/"32k" = 1024 multiples when kmul. */
+bool	mp_parse_uint(const char *s, uint64_t min, uint64_t max, bool kmul,
+	    uint64_t *out, char *why, size_t whylen);
+enum mp_units { MP_UNITS_IEC, MP_UNITS_SI };
+/* "14.19 GiB" / "15.23 GB" into buf; returns buf. */
+const char *mp_fmt_size(uint64_t bytes, enum mp_units, char *buf, size_t len);
+
+/* dtype.c: storage formats of one tensor element */
+enum mp_dtype {
+	MP_DT_NONE = 0,
+	MP_DT_F32, MP_DT_F16, MP_DT_BF16, MP_DT_F8_E4M3, MP_DT_INT8,
+	MP_DT_NF4, MP_DT_FP4, MP_DT_INT4_GPTQ, MP_DT_INT4_AWQ, MP_DT_MXFP4,
+	/* ggml block types (ggml.h enum ggml_type); *_M/_S mixes are ftypes. */
+	MP_DT_Q8_0, MP_DT_Q4_0, MP_DT_Q4_1, MP_DT_Q5_0, MP_DT_Q5_1,
+	MP_DT_Q2_K, MP_DT_Q3_K, MP_DT_Q4_K, MP_DT_Q5_K, MP_DT_Q6_K, MP_DT_Q8_K,
+	MP_DT_IQ4_NL, MP_DT_IQ4_XS, MP_DT_IQ3_S, MP_DT_IQ3_XXS, MP_DT_IQ2_S,
+	MP_DT_IQ2_XS, MP_DT_IQ2_XXS, MP_DT_IQ1_S, MP_DT_IQ1_M,
+	MP_DT_TQ1_0, MP_DT_TQ2_0,
+	MP_DT__COUNT
+};
+
+struct mp_dtype_info {
+	const char	*name;		/* "bf16", "q4_k" */
+	enum mp_dtype	 dt;
+	uint32_t	 block;		/* elements per block */
+	uint32_t	 block_bytes;	/* bytes per block */
+	bool		 is_float;	/* a float type tensors can compute in */
+};
+
+const struct mp_dtype_info *mp_dtype_info(enum mp_dtype);
+/* Bytes of n elements stored as dt (rows of ne0 for block types). */
+uint64_t mp_dtype_bytes(enum mp_dtype, uint64_t n);
+/* Exact name lookup in lower case; MP_DT_NONE when unknown. */
+enum mp_dtype mp_dtype_parse(const char *);
+
+/* model.c, model_hf.c: a model as the list of its tensors */
+enum mp_tkind {
+	MP_TK_OTHER = 0,
+	MP_TK_EMBED, MP_TK_POS_EMBED, MP_TK_OUTPUT, MP_TK_NORM, MP_TK_BIAS,
+	MP_TK_ATTN_Q, MP_TK_ATTN_K, MP_TK_ATTN_V, MP_TK_ATTN_O, MP_TK_ATTN_QKV,
+	MP_TK_ATTN_Q_A, MP_TK_ATTN_Q_B, MP_TK_ATTN_KV_A, MP_TK_ATTN_KV_B,
+	MP_TK_ATTN_SINKS,
+	MP_TK_FFN_GATE, MP_TK_FFN_UP, MP_TK_FFN_DOWN, MP_TK_FFN_GATE_UP,
+	MP_TK_ROUTER, MP_TK_ROUTER_BIAS,
+	MP_TK_EXP_GATE, MP_TK_EXP_UP, MP_TK_EXP_DOWN, MP_TK_EXP_GATE_UP,
+	MP_TK_SHEXP_GATE, MP_TK_SHEXP_UP, MP_TK_SHEXP_DOWN, MP_TK_SHEXP_ROUTER,
+	MP_TK_SSM_IN, MP_TK_SSM_OUT, MP_TK_SSM_CONV, MP_TK_SSM_A, MP_TK_SSM_D,
+	MP_TK_SSM_DT_BIAS, MP_TK_SSM_NORM,
+	MP_TK_VISION,		/* any tensor of a vision tower / projector */
+	MP_TK_BUFFER		/* a registered buffer (rotary inv_freq) */
+};
+
+#define MP_TF_LINEAR	0x01u	/* weight of an nn.Linear (a LoRA target) */
+#define MP_TF_BUFFER	0x02u	/* registered buffer, not a parameter */
+#define MP_TF_VISION	0x04u	/* vision tower or projector */
+#define MP_TF_F32	0x08u	/* kept in float32 whatever the model dtype */
+#define MP_TF_EXPERTS	0x10u	/* fused expert tensor: dims[0] is experts */
+
+struct mp_tensor {
+	char		 name[72];	/* HF parameter name */
+	uint64_t	 dims[3];	/* PyTorch shape; Linear = {out, in} */
+	uint8_t		 ndim;
+	uint8_t		 kind;		/* enum mp_tkind */
+	uint8_t		 flags;		/* MP_TF_* */
+	int32_t		 layer;		/* -1 outside the layer stack */
+};
+
+/* What a decoder layer keeps between tokens. */
+enum mp_lkind {
+	MP_LK_FULL = 0,		/* full attention: K and V for every token */
+	MP_LK_SLIDING,		/* sliding window: at most `window` tokens */
+	MP_LK_MLA,		/* DeepSeek MLA: the compressed latent */
+	MP_LK_MAMBA,		/* Mamba2 mixer: conv + ssm state, no KV */
+	MP_LK_MLP		/* no token mixing (Nemotron-H MLP/MoE layer) */
+};
+
+struct mp_layer {
+	uint8_t		 kind;		/* enum mp_lkind */
+	bool		 moe;		/* experts in this layer's MLP */
+	uint32_t	 kv_k;		/* K elements cached per token */
+	uint32_t	 kv_v;		/* V elements cached per token */
+	uint32_t	 window;	/* MP_LK_SLIDING */
+	uint64_t	 state;		/* MP_LK_MAMBA: state elements / seq */
+};
+
+struct mp_model {
+	char		 name[128];	/* file stem or bundled name */
+	char		 path[512];	/* where it was read from */
+	char		 arch[64];	/* "Qwen2ForCausalLM" */
+	char		 model_type[48]; /* text model_type: "qwen2" */
+	enum mp_dtype	 torch_dtype;	/* MP_DT_NONE when the file has none */
+
+	uint32_t	 layers, hidden, heads, kv_heads, head_dim;
+	uint32_t	 v_head_dim;	/* = head_dim except MLA */
+	uint32_t	 intermediate;	/* dense MLP width */
+	uint64_t	 vocab, max_pos;
+	uint32_t	 rotary_dim;	/* dims that get rotary (partial rotary) */
+	bool		 tied;		/* lm_head shares the embedding */
+	bool		 gated_mlp;	/* gate/up/down (SwiGLU) vs up/down */
+	bool		 eager_attn;	/* no SDPA path in transformers */
+	uint32_t	 sliding_window;
+
+	/* mixture of experts */
+	uint32_t	 n_experts, experts_per_tok, moe_intermediate;
+	uint32_t	 n_shared_experts, shared_intermediate;
+	/* MLA */
+	uint32_t	 q_lora_rank, kv_lora_rank, qk_rope_dim, qk_nope_dim;
+	/* Mamba2 */
+	uint32_t	 ssm_heads, ssm_head_dim, ssm_state, ssm_groups,
+			 ssm_conv;
+
+	struct mp_layer	*layer;		/* layers entries */
+	struct mp_tensor *tensors;
+	size_t		 n_tensors, cap_tensors;
+
+	uint64_t	 params;	/* parameters, tied counted once, text+vision */
+	uint64_t	 vision_params;	/* of which vision tower/projector */
+	uint64_t	 buffer_elems;	/* registered buffers (fp32) */
+
+	char		 warning[256];	/* an assumption made, or "" */
+	/* Pre-quantized checkpoint (quantization_config) */
+	char		 quant_method[24];
+};
+
+void	mp_model_init(struct mp_model *);
+void	mp_model_fini(struct mp_model *);
+/*
+ * Loads a model from a config.json path, a folder holding one, or the
+ * name of a bundled config (see catalog.c).  Fills params and tensors.
+ */
+bool	mp_model_load(const char *spec, struct mp_model *, struct mp_error *);
+/* Parses config.json text already in memory; path names it in errors. */
+bool	mp_model_parse(const char *json, size_t len, const char *path,
+	    struct mp_model *, struct mp_error *);
+/* Appends a tensor; dims are PyTorch order. */
+bool	mp_model_add(struct mp_model *, const char *name, int32_t layer,
+	    enum mp_tkind, unsigned flags, uint8_t ndim, uint64_t d0,
+	    uint64_t d1, uint64_t d2, struct mp_error *);
+uint64_t mp_tensor_numel(const struct mp_tensor *);
+/* Recomputes params/vision_params/buffer_elems from the tensor list. */
+bool	mp_model_count(struct mp_model *, struct mp_error *);
+
+/* catalog.c: bundled data */
+/* Directory of bundled data: $MEMPLAN_DATADIR or the install path. */
+const char *mp_datadir(void);
+/* Resolves a bundled name ("qwen2.5-7b-instruct") under sub ("models"),
+ * with extension ext (".json").  Returns false when there is none. */
+bool	mp_catalog_find(const char *sub, const char *name, const char *ext,
+	    char *out, size_t outlen);
+/* Calls fn for each bundled entry name of sub, sorted. */
+bool	mp_catalog_list(const char *sub, const char *ext,
+	    bool (*fn)(const char *name, const char *path, void *), void *arg,
+	    struct mp_error *);
+
+/* scenario.c: what the user asks for */
+enum mp_mode { MP_MODE_INFER, MP_MODE_LORA, MP_MODE_QLORA, MP_MODE_FULL,
+	MP_MODE_CONVERT };
+enum mp_runtime { MP_RT_TRANSFORMERS, MP_RT_VLLM, MP_RT_LLAMACPP };
+enum mp_optim { MP_OPT_ADAMW, MP_OPT_ADAMW8BIT, MP_OPT_SGD,
+	MP_OPT_ADAFACTOR };
+enum mp_parallel { MP_PAR_NONE, MP_PAR_DDP, MP_PAR_ZERO1, MP_PAR_ZERO2,
+	MP_PAR_ZERO3, MP_PAR_FSDP };
+enum mp_tristate { MP_AUTO = 0, MP_ON, MP_OFF };
+
+struct mp_scenario {
+	enum mp_mode	 mode;
+	enum mp_dtype	 weights;	/* NONE = the config's torch_dtype */
+	char		 ftype[16];	/* GGUF mix name: "q4_k_m", or "" */
+	uint64_t	 batch;		/* 0 = default 1 */
+	uint64_t	 seq;		/* 0 = default min(max_pos, 4096) */
+	enum mp_dtype	 kv_dtype;	/* NONE = the weights' float type */
+	enum mp_runtime	 runtime;
+	/* training */
+	uint32_t	 rank;		/* 0 = 16 */
+	char		 lora_targets[256]; /* "" = all-linear */
+	enum mp_optim	 optimizer;
+	bool		 grad_ckpt;
+	enum mp_dtype	 amp;		/* NONE, BF16 or F16 */
+	uint32_t	 gpus;		/* 0 = 1 */
+	enum mp_parallel parallel;
+	/* quantization */
+	uint32_t	 group_size;	/* 0 = 128 */
+	bool		 double_quant;
+	/* llama.cpp */
+	int64_t		 gpu_layers;	/* -1 = all */
+	enum mp_tristate flash_attn;
+	uint32_t	 ubatch;	/* 0 = 512 */
+	enum mp_tristate mmap;
+	/* conversion */
+	char		 pipeline[32];
+};
+
+void	mp_scenario_init(struct mp_scenario *);
+/* Fills defaults that depend on the model and checks the combination. */
+bool	mp_scenario_resolve(struct mp_scenario *, const struct mp_model *,
+	    struct mp_error *);
+const char *mp_mode_name(enum mp_mode);
+const char *mp_runtime_name(enum mp_runtime);
+const char *mp_optim_name(enum mp_optim);
+bool	mp_mode_parse(const char *, enum mp_mode *);
+bool	mp_runtime_parse(const char *, enum mp_runtime *);
+bool	mp_optim_parse(const char *, enum mp_optim *);
+
+/* estimate.c: one scenario's memory */
+struct mp_memory {
+	uint64_t	 weights, kv_cache, activations, logits, gradients,
+			 optimizer, adapters, runtime, total;
+};
+
+#define MP_MAX_NOTES	24
+struct mp_note {
+	char		 what[24];	/* component: "kv_cache" */
+	char		 text[200];	/* why it is that size */
+};
+
+#define MP_MAX_STEPS	8
+struct mp_convert_step {
+	char		 name[16];	/* load, convert, quantize, save, ... */
+	uint64_t	 peak_anon, peak_file, disk_write;
+};
+
+struct mp_convert {
+	char		 pipeline[32];
+	struct mp_convert_step steps[MP_MAX_STEPS];
+	size_t		 n_steps;
+	uint64_t	 peak_anon, peak_file, disk_out, disk_tmp, swap_needed;
+};
+
+struct mp_estimate {
+	struct mp_scenario sc;		/* resolved scenario */
+	struct mp_memory mem;
+	uint64_t	 device_total;	/* on accelerators, all GPUs */
+	uint64_t	 host_total;	/* in host RAM */
+	uint64_t	 trainable_params;
+	uint64_t	 kv_per_token;	/* bytes of cache per token, all layers */
+	uint64_t	 file_bytes;	/* weights file size when known */
+	bool		 on_host;	/* the scenario runs on the CPU */
+	struct mp_note	 notes[MP_MAX_NOTES];
+	size_t		 n_notes;
+	bool		 has_convert;
+	struct mp_convert conv;
+	/* vLLM: paged KV pool */
+	uint64_t	 kv_pool, kv_pool_tokens;
+};
+
+/* Adds a note (silently drops it when full). */
+void	mp_estimate_note(struct mp_estimate *, const char *what,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Dispatches on mode and runtime; fills est.  sc is resolved first. */
+bool	mp_estimate(const struct mp_model *, const struct mp_scenario *,
+	    struct mp_estimate *, struct mp_error *);
+/* The transformers inference estimate (estimate.c). */
+bool	mp_estimate_infer(const struct mp_model *, const struct mp_scenario *,
+	    struct mp_estimate *, struct mp_error *);
+/* Bytes of weights of every tensor at the scenario's formats (weights.c). */
+bool	mp_weights_bytes(const struct mp_model *, const struct mp_scenario *,
+	    uint64_t *bytes, struct mp_error *);
+/* KV cache bytes for batch x seq tokens in dtype kv (kv.c). */
+uint64_t mp_kv_bytes(const struct mp_model *, uint64_t batch, uint64_t seq,
+	    enum mp_dtype kv);
+/* One layer's cache for tokens of one sequence; cap_window honours
+ * sliding windows (runtimes that evict), else every token is kept. */
+uint64_t mp_kv_layer_bytes(const struct mp_model *, uint32_t layer,
+	    uint64_t tokens, enum mp_dtype kv, bool cap_window);
+/* Bytes of one tensor when the scenario's weight format applies to it
+ * (weights.c); the transformers runtime's per-tensor rules. */
+uint64_t mp_tensor_bytes(const struct mp_model *, const struct mp_tensor *,
+	    const struct mp_scenario *);
+/* The float type a scenario computes in (activations, KV cache). */
+enum mp_dtype mp_compute_dtype(const struct mp_model *,
+	    const struct mp_scenario *);
+/* memory.runtime of the transformers runtime: CUDA context + workspaces. */
+uint64_t mp_runtime_transformers(void);
+
+/* jsonw.c: a small JSON writer (fixed key order, integers exact) */
+struct mp_jsonw {
+	FILE		*fp;
+	unsigned	 depth;
+	bool		 first[32];	/* no comma before the next item */
+	bool		 pretty;
+};
+
+void	mp_jsonw_init(struct mp_jsonw *, FILE *, bool pretty);
+void	mp_jsonw_obj(struct mp_jsonw *, const char *key);	/* { */
+void	mp_jsonw_arr(struct mp_jsonw *, const char *key);	/* [ */
+void	mp_jsonw_end(struct mp_jsonw *, char close);		/* } or ] */
+void	mp_jsonw_str(struct mp_jsonw *, const char *key, const char *v);
+void	mp_jsonw_u64(struct mp_jsonw *, const char *key, uint64_t v);
+void	mp_jsonw_i64(struct mp_jsonw *, const char *key, int64_t v);
+void	mp_jsonw_bool(struct mp_jsonw *, const char *key, bool v);
+void	mp_jsonw_null(struct mp_jsonw *, const char *key);
+/* The model, scenario and memory objects every command shares. */
+void	mp_jsonw_model(struct mp_jsonw *, const struct mp_model *);
+void	mp_jsonw_scenario(struct mp_jsonw *, const char *key,
+	    const struct mp_estimate *);
+void	mp_jsonw_memory(struct mp_jsonw *, const struct mp_memory *);
+
+/* report.c: what renderers print */
+struct mp_render_opts {
+	enum mp_units	 units;
+};
+
+#define MP_MAX_RECOS	8
+struct mp_reco {
+	char		 mode[48];	/* "infer nf4", "lora --grad-ckpt" */
+	char		 why[200];
+	uint64_t	 total;		/* predicted total of that alternative */
+	bool		 fits;
+};
+
+struct mp_report {
+	const struct mp_model	*model;
+	const struct mp_estimate *est;
+	const char		*hw_name;	/* NULL without hardware */
+	uint64_t		 capacity;	/* usable bytes on the judged device */
+	bool			 fits;
+	int64_t			 headroom;	/* capacity - total */
+	struct mp_reco		 recos[MP_MAX_RECOS];
+	size_t			 n_recos;
+};
+
+/*
+ * Judges est on hw (may be NULL) and, when it does not fit, re-estimates
+ * the cheapest changes that would make it fit.  All arithmetic of a
+ * report happens here; renderers only format.
+ */
+bool	mp_report_build(struct mp_report *, const struct mp_model *,
+	    const struct mp_estimate *, const struct mp_hardware *,
+	    struct mp_error *);
+
+/* The components of struct mp_memory in report order (total excluded). */
+#define MP_N_COMPONENTS	8
+const char *mp_component_name(size_t i);
+uint64_t mp_component_value(const struct mp_memory *, size_t i);
+/* The note for a component, or NULL. */
+const char *mp_component_note(const struct mp_estimate *, const char *name);
+
+bool	mp_render_text(const struct mp_report *, const struct mp_render_opts *,
+	    FILE *);
+bool	mp_render_markdown(const struct mp_report *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_json(const struct mp_report *, const struct mp_render_opts *,
+	    FILE *);
+
+/* hardware.c: YAML hardware profiles (owned by the hardware/plan module) */
+#define MP_MAX_DEVICES	16
+struct mp_device {
+	char		 name[96];
+	char		 type[8];	/* gpu | igpu | npu | cpu */
+	uint64_t	 memory;	/* per device, bytes */
+	uint64_t	 reserved;	/* held by driver/display */
+	uint64_t	 bandwidth;	/* bytes/s, 0 = unknown */
+	uint32_t	 count;
+	bool		 unified;	/* shares host RAM */
+};
+
+struct mp_hardware {
+	char		 name[96];
+	char		 description[256];
+	char		 path[512];
+	uint64_t	 ram, swap;
+	struct mp_device dev[MP_MAX_DEVICES];
+	size_t		 n_dev;
+};
+
+/* A path to a YAML profile or the name of a bundled one. */
+bool	mp_hardware_load(const char *spec, struct mp_hardware *,
+	    struct mp_error *);
+/*
+ * Judges an estimate on a machine: the capacity that the scenario's
+ * total is compared with (device memory less reserved, times the GPUs
+ * used; host RAM for CPU scenarios), whether it fits, and the headroom.
+ */
+void	mp_hardware_judge(const struct mp_hardware *, const struct mp_estimate *,
+	    uint64_t *capacity, bool *fits, int64_t *headroom);
+
+/* train.c: LoRA, QLoRA and full fine-tuning (owned by the training module) */
+bool	mp_estimate_train(const struct mp_model *, const struct mp_scenario *,
+	    struct mp_estimate *, struct mp_error *);
+
+/* convert.c: conversion pipelines (owned by the conversion module) */
+bool	mp_estimate_convert(const struct mp_model *, const struct mp_scenario *,
+	    struct mp_estimate *, struct mp_error *);
+
+/* gguf_quant.c: GGUF tensors and llama-quantize's per-tensor types */
+struct mp_gguf_tensor {
+	char		 name[64];	/* "blk.3.attn_v.weight" */
+	int32_t		 layer;		/* -1 outside blk.N */
+	enum mp_dtype	 type;
+	uint64_t	 ne[3];		/* ggml order: ne[0] = row length */
+	uint64_t	 bytes;
+};
+/*
+ * The tensors llama.cpp's converter writes for this model, with the type
+ * llama-quantize gives each for ftype ("q4_k_m", "q8_0", "bf16", "f16",
+ * ...).  *out is malloc'd; the caller frees it.
+ */
+bool	mp_gguf_tensors(const struct mp_model *, const char *ftype,
+	    struct mp_gguf_tensor **out, size_t *n, struct mp_error *);
+/* True when name is a GGUF ftype the module knows ("q4_k_m"). */
+bool	mp_gguf_ftype_known(const char *name);
+
+/* llamacpp.c, vllm.c: runtimes other than transformers */
+bool	mp_estimate_llamacpp(const struct mp_model *, const struct mp_scenario *,
+	    struct mp_estimate *, struct mp_error *);
+bool	mp_estimate_vllm(const struct mp_model *, const struct mp_scenario *,
+	    struct mp_estimate *, struct mp_error *);
+
+/*
+ * ---- hardware/plan module (hardware.c, planfile.c, planner.c) ----
+ * Additions owned by the hardware/plan module; everything here is
+ * declared by that module's files.
+ */
+
+/* hardware.c: which memory an estimate is judged against */
+enum mp_judge_where { MP_JUDGE_DEVICE, MP_JUDGE_HOST };
+struct mp_judgement {
+	enum mp_judge_where	 where;
+	const struct mp_device	*device;	/* MP_JUDGE_DEVICE: which */
+	uint64_t		 gpus;		/* devices of it used */
+	uint64_t		 judged;	/* bytes compared with capacity */
+	uint64_t		 capacity;
+	int64_t			 headroom;	/* capacity - judged */
+	uint64_t		 swap_needed;	/* conversion beyond RAM */
+	bool			 fits;
+	bool			 host_short;	/* host part does not fit */
+};
+/* The full judgement that mp_hardware_judge() summarises. */
+void	mp_hardware_judge_ex(const struct mp_hardware *,
+	    const struct mp_estimate *, struct mp_judgement *);
+/* The accelerator models run on (gpu, else igpu, else npu), or NULL. */
+const struct mp_device *mp_hardware_primary(const struct mp_hardware *);
+/* Memory one device offers: memory - reserved, at most RAM if unified. */
+uint64_t mp_device_usable(const struct mp_device *,
+	    const struct mp_hardware *);
+/* macOS's default GPU wired-memory limit for a Mac with ram bytes. */
+uint64_t mp_hardware_macos_limit(uint64_t ram);
+/* planfile.c: plan files for "memplan check" */
+struct mp_check {
+	char		 name[128];
+	char		 model[1024];	/* path (resolved) or bundled name */
+	char		 hardware[1024]; /* "" = none */
+	struct mp_scenario sc;
+	unsigned	 set;		/* MP_CK_* : scenario keys given */
+	uint64_t	 max_memory;	/* 0 = the hardware's capacity */
+	uint32_t	 line, col;	/* where the check starts */
+};
+#define MP_CK_MODE	0x01u
+#define MP_CK_WEIGHTS	0x02u
+#define MP_CK_SEQ	0x04u
+#define MP_CK_BATCH	0x08u
+#define MP_CK_RUNTIME	0x10u
+
+struct mp_plan {
+	char		 path[512];
+	struct mp_check	*checks;
+	size_t		 n_checks;
+};
+
+void	mp_plan_init(struct mp_plan *);
+void	mp_plan_fini(struct mp_plan *);
+/*
+ * Reads a plan file.  Paths in it are relative to the plan file's
+ * directory; a model or hardware value that names no file there is a
+ * bundled name.  Each check has a budget (max_memory) or a hardware
+ * profile, or both.
+ */
+bool	mp_plan_load(const char *path, struct mp_plan *, struct mp_error *);
+/*
+ * Sets one scenario option from its plan-file key (the CLI option name
+ * with "_" for "-": "kv_dtype", "grad_ckpt") and text value.  Returns
+ * false with why filled for a bad value, and *known false for a key
+ * that is not a scenario option.
+ */
+bool	mp_plan_set_option(struct mp_scenario *, const char *key,
+	    const char *value, bool *known, char *why, size_t whylen);
+/* planner.c: plan (every mode on a machine), fit, check and sweep */
+enum mp_goal { MP_GOAL_SERVE, MP_GOAL_FINETUNE, MP_GOAL_CONVERT };
+#define MP_GOALS	3
+enum mp_verdict { MP_VERDICT_FITS, MP_VERDICT_TIGHT, MP_VERDICT_NO };
+const char *mp_goal_name(enum mp_goal);
+const char *mp_verdict_name(enum mp_verdict);
+/* Headroom below this share of capacity makes a fit "tight". */
+#define MP_TIGHT_PERCENT	10
+
+/* One mode on the machine: its estimate and how it fares there. */
+struct mp_option {
+	enum mp_goal	 goal;
+	char		 label[96];	/* "llama.cpp q4_k_m, 40/64 layers" */
+	struct mp_estimate est;		/* est.sc is the resolved scenario */
+	struct mp_judgement j;
+	enum mp_verdict	 verdict;
+	/* Quality lost, compared in this order: lower is better. */
+	uint32_t	 prec_loss;	/* precision given up */
+	uint32_t	 ctx_loss;	/* 0, or 1 with a shorter context */
+	uint32_t	 speed_loss;	/* offload, CPU, checkpointing, swap */
+	char		 why[200];	/* one line on what this option is */
+};
+
+struct mp_rec {
+	enum mp_goal	 goal;
+	size_t		 opt;		/* index into options */
+	char		 why[256];
+};
+
+struct mp_planres {
+	const struct mp_model	*model;
+	const struct mp_hardware *hw;
+	struct mp_option	*opt;
+	size_t			 n_opt, cap_opt;
+	struct mp_rec		 rec[MP_GOALS];
+	size_t			 n_rec;
+	char			 none[MP_GOALS][256]; /* goal with no fit */
+	size_t			 skipped;	/* estimates not available */
+	char			 skipped_what[256];
+};
+
+/*
+ * Every sensible mode of model on hw, each judged, and the best that
+ * fits for each goal.  base holds the scenario options the user gave;
+ * set says which of them (MP_CK_*) restrict the modes tried.  A mode
+ * whose estimate fails (not implemented, not applicable) is skipped.
+ */
+bool	mp_planner_plan(const struct mp_model *, const struct mp_hardware *,
+	    const struct mp_scenario *base, unsigned set, struct mp_planres *,
+	    struct mp_error *);
+void	mp_planres_fini(struct mp_planres *);
+
+/* fit: the largest value of one field that fits. */
+enum mp_solve { MP_SOLVE_SEQ, MP_SOLVE_BATCH, MP_SOLVE_LAYERS,
+	MP_SOLVE_WEIGHTS };
+bool	mp_solve_parse(const char *, enum mp_solve *);
+const char *mp_solve_name(enum mp_solve);
+struct mp_fitres {
+	enum mp_solve	 field;
+	bool		 found;		/* some value fits */
+	bool		 has_next;	/* a next step up exists */
+	uint64_t	 value, next;	/* seq, batch, layers */
+	char		 value_name[16], next_name[16];	/* weights */
+	struct mp_estimate est;		/* at value (or the smallest tried) */
+	struct mp_judgement j;
+	uint64_t	 next_total;	/* judged bytes at next */
+	uint64_t	 evaluations;	/* estimates computed */
+};
+bool	mp_planner_fit(const struct mp_model *, const struct mp_hardware *,
+	    const struct mp_scenario *base, enum mp_solve, struct mp_fitres *,
+	    struct mp_error *);
+
+/* check: run a plan file's checks. */
+struct mp_check_result {
+	const struct mp_check	*check;
+	char			 model_name[128];
+	char			 hw_name[96];	/* "" without hardware */
+	struct mp_scenario	 sc;		/* resolved */
+	uint64_t		 predicted, budget;
+	int64_t			 margin;	/* budget - predicted */
+	uint64_t		 trainable_params;
+	bool			 pass;
+	char			 why[200];	/* why it failed, or "" */
+};
+struct mp_check_report {
+	const struct mp_plan	*plan;
+	struct mp_check_result	*res;
+	size_t			 n, passed, failed;
+};
+bool	mp_planner_check(const struct mp_plan *, struct mp_check_report *,
+	    struct mp_error *);
+void	mp_check_report_fini(struct mp_check_report *);
+
+/* sweep: the memory curve over seq, batch or rank. */
+struct mp_sweep_point {
+	uint64_t		 value;
+	bool			 ok;		/* estimate available */
+	struct mp_memory	 mem;
+	uint64_t		 device_total, host_total;
+	bool			 fits;		/* with hardware */
+	int64_t			 headroom;
+};
+#define MP_SWEEP_MAX	4096
+struct mp_sweep {
+	char			 over[8];	/* seq | batch | rank */
+	const struct mp_model	*model;
+	const struct mp_hardware *hw;		/* NULL without */
+	struct mp_scenario	 sc;		/* the base, resolved */
+	struct mp_sweep_point	*pt;
+	size_t			 n;
+};
+/* over: "seq=1k..128k" (doubling), "seq=1024..8192:1024", "batch=1,8,32". */
+bool	mp_planner_sweep(const struct mp_model *, const struct mp_hardware *,
+	    const struct mp_scenario *base, const char *over, struct mp_sweep *,
+	    struct mp_error *);
+void	mp_sweep_fini(struct mp_sweep *);
+
+/* Names used by the renderers: "bf16", "q4_k_m". */
+const char *mp_scenario_weights_name(const struct mp_scenario *);
+/* render_plan.c, render_junit.c: plan, fit, check and sweep reports */
+bool	mp_render_plan_text(const struct mp_planres *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_plan_markdown(const struct mp_planres *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_plan_json(const struct mp_planres *,
+	    const struct mp_render_opts *, FILE *);
+/* The estimate report at the solved point, then the solution. */
+bool	mp_render_fit_text(const struct mp_report *, const struct mp_fitres *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_fit_markdown(const struct mp_report *,
+	    const struct mp_fitres *, const struct mp_render_opts *, FILE *);
+bool	mp_render_fit_json(const struct mp_report *, const struct mp_fitres *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_check_text(const struct mp_check_report *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_check_markdown(const struct mp_check_report *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_check_json(const struct mp_check_report *,
+	    const struct mp_render_opts *, FILE *);
+/* JUnit XML: one testcase per check, a failure element when it fails. */
+bool	mp_render_check_junit(const struct mp_check_report *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_sweep_text(const struct mp_sweep *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_sweep_markdown(const struct mp_sweep *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_sweep_json(const struct mp_sweep *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_sweep_csv(const struct mp_sweep *,
+	    const struct mp_render_opts *, FILE *);
+/* The hardware object of plan and sweep JSON. */
+void	mp_jsonw_hardware(struct mp_jsonw *, const struct mp_hardware *);
+/* "-1.50 GiB" for a negative difference. */
+const char *mp_fmt_ssize(int64_t, enum mp_units, char *, size_t);
+/* ---- end of the hardware/plan module ---- */
+
+/* ---- runtime module (llamacpp.c, vllm.c) ---- */
+/*
+ * vLLM's paged KV pool on a card of `card` bytes per GPU (the estimate
+ * itself knows no card): gpu_memory_utilization 0.9 of it, less the
+ * weights, the profiled activation peak, non-torch memory and CUDA
+ * graphs of one GPU, cut into blocks of 16 tokens.  The defaults follow
+ * the card size as vLLM's do (max_num_batched_tokens, max_num_seqs).
+ */
+struct mp_vllm_pool {
+	uint64_t	 card;		/* bytes per GPU */
+	uint64_t	 budget;	/* gpu_memory_utilization x card */
+	uint64_t	 fixed;		/* weights + peak + non-torch + graphs */
+	uint64_t	 pool;		/* budget - fixed; 0 when it does not fit */
+	uint64_t	 block_bytes;	/* one 16-token block, all layers, per GPU */
+	uint64_t	 blocks, tokens;	/* in the pool */
+	uint64_t	 seqs;		/* concurrent sequences of --seq tokens */
+	uint64_t	 max_num_seqs, max_batched_tokens;
+};
+bool	mp_vllm_pool(const struct mp_model *, const struct mp_scenario *,
+	    uint64_t card, struct mp_vllm_pool *, struct mp_error *);
+/* ---- end of the runtime module ---- */
+
+/* lora.c: peft LoRA targets and trainable parameters (training module) */
+struct mp_lora {
+	uint32_t	*rank;		/* per model tensor: adapter rank, 0 = none */
+	uint64_t	 trainable;	/* parameters peft adds */
+	uint64_t	 tensors;	/* lora_A and lora_B tensors */
+	uint64_t	 modules;	/* modules or parameters adapted */
+	bool		 conversion;	/* transformers 5 MoE target conversion */
+};
+/* Which tensors peft adapts for targets ("all-linear", "attn", "mlp" or
+ * module names) at rank; fills lo (free with mp_lora_fini). */
+bool	mp_lora_plan(const struct mp_model *, const char *targets,
+	    uint32_t rank, struct mp_lora *, struct mp_error *);
+void	mp_lora_fini(struct mp_lora *);
+/* Shapes of tensor i's lora_A {a} and lora_B {b}; false when it has none
+ * of its own. */
+bool	mp_lora_shapes(const struct mp_model *, const struct mp_lora *,
+	    size_t i, uint64_t a[2], uint64_t b[2]);
+
+#endif /* MEMPLAN_H */

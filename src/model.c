@@ -1,0 +1,106 @@
+/* model.c: a model as the list of its tensors; exact parameter counts */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/* More tensors than any real checkpoint lists (DeepSeek-V3: ~1,000 here). */
+#define MAX_TENSORS	(1u << 20)
+
+void
+mp_model_init(struct mp_model *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void
+mp_model_fini(struct mp_model *m)
+{
+	if (m == NULL)
+		return;
+	free(m->layer);
+	free(m->tensors);
+	memset(m, 0, sizeof(*m));
+}
+
+uint64_t
+mp_tensor_numel(const struct mp_tensor *t)
+{
+	uint64_t n = 1;
+	uint8_t i;
+
+	for (i = 0; i < t->ndim && i < 3; i++)
+		n = mp_muls(n, t->dims[i]);
+	return n;
+}
+
+bool
+mp_model_add(struct mp_model *m, const char *name, int32_t layer,
+    enum mp_tkind kind, unsigned flags, uint8_t ndim, uint64_t d0,
+    uint64_t d1, uint64_t d2, struct mp_error *err)
+{
+	struct mp_tensor	*t;
+	uint64_t		 n;
+
+	if (m->n_tensors == m->cap_tensors) {
+		size_t cap = m->cap_tensors ? m->cap_tensors * 2 : 256;
+
+		if (cap > MAX_TENSORS)
+			return mp_error_set(err, MP_EINPUT, m->path, NULL,
+			    "more than %u tensors", MAX_TENSORS);
+		t = realloc(m->tensors, cap * sizeof(*t));
+		if (t == NULL)
+			return mp_error_set(err, MP_ENOMEM, m->path, NULL,
+			    "out of memory");
+		m->tensors = t;
+		m->cap_tensors = cap;
+	}
+	t = &m->tensors[m->n_tensors];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->layer = layer;
+	t->kind = (uint8_t)kind;
+	t->flags = (uint8_t)flags;
+	t->ndim = ndim;
+	t->dims[0] = d0;
+	t->dims[1] = ndim > 1 ? d1 : 0;
+	t->dims[2] = ndim > 2 ? d2 : 0;
+	/* Every element count must stay exact: refuse what would wrap. */
+	if ((ndim > 1 && !mp_mul(d0, d1, &n)) ||
+	    (ndim > 2 && !mp_mul(n, d2, &n)))
+		return mp_error_set(err, MP_ERANGE, m->path, name,
+		    "tensor size overflows 64-bit arithmetic");
+	m->n_tensors++;
+	return true;
+}
+
+bool
+mp_model_count(struct mp_model *m, struct mp_error *err)
+{
+	uint64_t	 params = 0, vision = 0, bufs = 0, n;
+	size_t		 i;
+
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct mp_tensor *t = &m->tensors[i];
+
+		n = mp_tensor_numel(t);
+		if (t->flags & MP_TF_BUFFER) {
+			if (!mp_add(bufs, n, &bufs))
+				goto range;
+			continue;
+		}
+		if (!mp_add(params, n, &params))
+			goto range;
+		if ((t->flags & MP_TF_VISION) && !mp_add(vision, n, &vision))
+			goto range;
+	}
+	m->params = params;
+	m->vision_params = vision;
+	m->buffer_elems = bufs;
+	return true;
+range:
+	return mp_error_set(err, MP_ERANGE, m->path, NULL,
+	    "parameter count overflows 64-bit arithmetic");
+}

@@ -1,0 +1,1264 @@
+/* planner.c: every mode on a machine, exact fits, CI checks and sweeps */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/*
+ * snprintf that truncates quietly: labels and reasons are display text,
+ * and a cut label is better than a compile-time guess at every length.
+ */
+static void	put(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+put(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static const char *const goal_names[MP_GOALS] = {
+	"serve", "finetune", "convert"
+};
+
+const char *
+mp_goal_name(enum mp_goal g)
+{
+	return (unsigned)g < MP_GOALS ? goal_names[g] : "?";
+}
+
+const char *
+mp_verdict_name(enum mp_verdict v)
+{
+	switch (v) {
+	case MP_VERDICT_FITS:
+		return "fits";
+	case MP_VERDICT_TIGHT:
+		return "tight";
+	default:
+		return "no";
+	}
+}
+
+const char *
+mp_scenario_weights_name(const struct mp_scenario *sc)
+{
+	const struct mp_dtype_info *di;
+
+	if (sc->ftype[0] != '\0')
+		return sc->ftype;
+	if (sc->weights == MP_DT_NONE)
+		return "default";
+	di = mp_dtype_info(sc->weights);
+	return di != NULL && di->name != NULL ? di->name : "?";
+}
+
+static enum mp_verdict
+verdict(const struct mp_judgement *j)
+{
+	if (!j->fits)
+		return MP_VERDICT_NO;
+	/* headroom < 10 % of capacity, in integers: 100 h < 10 c. */
+	if (mp_muls((uint64_t)j->headroom, 100) <
+	    mp_muls(j->capacity, MP_TIGHT_PERCENT) || j->swap_needed > 0)
+		return MP_VERDICT_TIGHT;
+	return MP_VERDICT_FITS;
+}
+
+/*
+ * One evaluation: the estimate and its judgement.  Returns -1 when the
+ * estimate is not available for this scenario, else whether it fits.
+ */
+static int
+evaluate(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *sc, struct mp_estimate *est,
+    struct mp_judgement *j, struct mp_error *err)
+{
+	memset(est, 0, sizeof(*est));
+	mp_error_clear(err);
+	if (!mp_estimate(m, sc, est, err))
+		return -1;
+	if (hw == NULL) {
+		memset(j, 0, sizeof(*j));
+		j->judged = est->mem.total;
+		j->fits = true;
+		return 1;
+	}
+	mp_hardware_judge_ex(hw, est, j);
+	return j->fits ? 1 : 0;
+}
+
+/* ---- fit: exact searches over a monotone estimate ---- */
+
+enum field { F_SEQ, F_BATCH, F_LAYERS, F_RANK };
+
+static void
+set_field(struct mp_scenario *sc, enum field f, uint64_t v)
+{
+	switch (f) {
+	case F_SEQ:
+		sc->seq = v;
+		break;
+	case F_BATCH:
+		sc->batch = v;
+		break;
+	case F_LAYERS:
+		sc->gpu_layers = (int64_t)v;
+		break;
+	case F_RANK:
+		sc->rank = (uint32_t)v;
+		break;
+	}
+}
+
+struct search {
+	const struct mp_model	 *m;
+	const struct mp_hardware *hw;
+	struct mp_scenario	  sc;
+	enum field		  f;
+	uint64_t		  evals;
+	struct mp_estimate	  tmp;
+	struct mp_judgement	  tj;
+};
+
+static int
+probe(struct search *s, uint64_t v, struct mp_error *err)
+{
+	struct mp_scenario sc = s->sc;
+
+	set_field(&sc, s->f, v);
+	s->evals++;
+	return evaluate(s->m, s->hw, &sc, &s->tmp, &s->tj, err);
+}
+
+/*
+ * The largest v in [lo, hi] that fits, assuming that memory grows with
+ * v (it does for context, batch, GPU layers and rank).  Doubling finds
+ * a bracket, bisection narrows it: about 2 log2(hi) estimates.  Returns
+ * -1 when the estimate fails, 0 when lo does not fit, 1 otherwise with
+ * *best set and *next the first value that does not fit (0 if hi fits).
+ */
+static int
+search_max(struct search *s, uint64_t lo, uint64_t hi, uint64_t *best,
+    uint64_t *next, struct mp_error *err)
+{
+	uint64_t	 a, b, mid;
+	int		 r;
+
+	if ((r = probe(s, lo, err)) <= 0)
+		return r;
+	a = lo;
+	b = 0;
+	while (b == 0) {
+		mid = a > hi / 2 ? hi : (a == 0 ? 1 : a * 2);
+		if (mid <= a) {
+			*best = a;
+			*next = 0;
+			return 1;
+		}
+		/* A value the estimator refuses (too large) does not fit. */
+		if ((r = probe(s, mid, err)) == 1)
+			a = mid;
+		else
+			b = mid;
+	}
+	while (b - a > 1) {
+		mid = a + (b - a) / 2;
+		if ((r = probe(s, mid, err)) == 1)
+			a = mid;
+		else
+			b = mid;
+	}
+	*best = a;
+	*next = b;
+	return 1;
+}
+
+static const struct {
+	const char	*name;
+	enum mp_solve	 v;
+} solves[] = {
+	{ "seq", MP_SOLVE_SEQ }, { "batch", MP_SOLVE_BATCH },
+	{ "layers", MP_SOLVE_LAYERS }, { "weights", MP_SOLVE_WEIGHTS },
+};
+
+bool
+mp_solve_parse(const char *s, enum mp_solve *v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(solves) / sizeof(solves[0]); i++)
+		if (strcmp(s, solves[i].name) == 0) {
+			*v = solves[i].v;
+			return true;
+		}
+	return false;
+}
+
+const char *
+mp_solve_name(enum mp_solve v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(solves) / sizeof(solves[0]); i++)
+		if (solves[i].v == v)
+			return solves[i].name;
+	return "?";
+}
+
+/* Weight formats from most to least precise, per runtime. */
+static const char *const w_transformers[] = {
+	"fp32", "bf16", "fp16", "int8", "nf4", "fp4", NULL
+};
+static const char *const w_vllm[] = {
+	"bf16", "fp16", "fp8", "int8", "awq", NULL
+};
+static const char *const w_llamacpp[] = {
+	"f32", "bf16", "f16", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0",
+	"q3_k_m", "q2_k", NULL
+};
+
+static bool
+set_weights(struct mp_scenario *sc, const char *name)
+{
+	bool	 known;
+	char	 why[160];
+
+	return mp_plan_set_option(sc, "weights", name, &known, why,
+	    sizeof(why));
+}
+
+static uint64_t
+model_max_seq(const struct mp_model *m)
+{
+	/* Without max_position_embeddings, a generous bound: 1M tokens. */
+	return m->max_pos != 0 ? m->max_pos : (1ull << 20);
+}
+
+bool
+mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *base, enum mp_solve what, struct mp_fitres *r,
+    struct mp_error *err)
+{
+	struct search	*s = NULL;
+	const char *const *list;
+	uint64_t	 lo, hi, best = 0, next = 0;
+	int		 rc;
+	size_t		 i, prev;
+	bool		 ok = false;
+
+	memset(r, 0, sizeof(*r));
+	r->field = what;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, NULL, NULL,
+		    "out of memory");
+	s->m = m;
+	s->hw = hw;
+	s->sc = *base;
+	if (what == MP_SOLVE_WEIGHTS) {
+		list = base->runtime == MP_RT_LLAMACPP ? w_llamacpp :
+		    base->runtime == MP_RT_VLLM ? w_vllm : w_transformers;
+		prev = SIZE_MAX;
+		for (i = 0; list[i] != NULL; i++) {
+			struct mp_scenario sc = *base;
+
+			if (!set_weights(&sc, list[i]))
+				continue;
+			s->evals++;
+			rc = evaluate(m, hw, &sc, &s->tmp, &s->tj, err);
+			if (rc < 0)
+				continue;
+			if (rc == 1) {
+				r->found = true;
+				put(r->value_name, sizeof(r->value_name),
+				    "%s", list[i]);
+				r->est = s->tmp;
+				r->j = s->tj;
+				break;
+			}
+			/* The most precise format that does not fit yet. */
+			prev = i;
+			r->next_total = s->tj.judged;
+			r->est = s->tmp;
+			r->j = s->tj;
+		}
+		if (prev != SIZE_MAX) {
+			r->has_next = true;
+			put(r->next_name, sizeof(r->next_name), "%s",
+			    list[prev]);
+		}
+		if (!r->found && !r->has_next) {
+			if (err->status == MP_OK)
+				mp_error_set(err, MP_EINPUT, m->path,
+				    "--weights", "no weight format could be "
+				    "estimated for this runtime");
+			goto out;
+		}
+		r->evaluations = s->evals;
+		ok = true;
+		goto out;
+	}
+	switch (what) {
+	case MP_SOLVE_SEQ:
+		s->f = F_SEQ;
+		lo = 1;
+		hi = model_max_seq(m);
+		break;
+	case MP_SOLVE_BATCH:
+		s->f = F_BATCH;
+		lo = 1;
+		hi = 1u << 20;
+		break;
+	default:
+		s->f = F_LAYERS;
+		s->sc.runtime = MP_RT_LLAMACPP;
+		lo = 0;
+		hi = m->layers;
+		break;
+	}
+	rc = search_max(s, lo, hi, &best, &next, err);
+	if (rc < 0)
+		goto out;
+	r->evaluations = s->evals;
+	if (rc == 0) {
+		/* Not even the smallest value fits: report it. */
+		r->found = false;
+		r->has_next = true;
+		r->next = lo;
+		rc = probe(s, lo, err);
+		r->est = s->tmp;
+		r->j = s->tj;
+		r->next_total = s->tj.judged;
+		ok = rc >= 0;
+		goto out;
+	}
+	r->found = true;
+	r->value = best;
+	if (probe(s, best, err) < 0)
+		goto out;
+	r->est = s->tmp;
+	r->j = s->tj;
+	if (next != 0) {
+		r->has_next = true;
+		r->next = next;
+		if (probe(s, next, err) < 0)
+			goto out;
+		r->next_total = s->tj.judged;
+	}
+	r->evaluations = s->evals;
+	ok = true;
+out:
+	free(s);
+	return ok;
+}
+
+/* ---- plan: every sensible mode ---- */
+
+static struct mp_option *
+add_option(struct mp_planres *p, struct mp_error *err)
+{
+	struct mp_option *t;
+	size_t		  cap;
+
+	if (p->n_opt == p->cap_opt) {
+		cap = p->cap_opt ? p->cap_opt * 2 : 32;
+		if ((t = realloc(p->opt, cap * sizeof(*t))) == NULL) {
+			mp_error_set(err, MP_ENOMEM, NULL, NULL,
+			    "out of memory");
+			return NULL;
+		}
+		p->opt = t;
+		p->cap_opt = cap;
+	}
+	t = &p->opt[p->n_opt++];
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+static void
+note_skipped(struct mp_planres *p, const char *label)
+{
+	size_t	 l = strlen(p->skipped_what);
+
+	p->skipped++;
+	if (l + strlen(label) + 3 < sizeof(p->skipped_what))
+		put(p->skipped_what + l, sizeof(p->skipped_what) - l,
+		    "%s%s", l ? ", " : "", label);
+}
+
+/* Precision given up by the weights: (16 - bits per parameter) x 100. */
+static uint32_t
+prec_loss(const struct mp_model *m, const struct mp_estimate *e)
+{
+	double	 bits;
+
+	if (m->params == 0 || e->mem.weights == 0)
+		return 0;
+	bits = (double)e->mem.weights * 8.0 / (double)m->params;
+	if (bits >= 15.5)
+		return 0;
+	return (uint32_t)mp_round((16.0 - bits) * 100.0);
+}
+
+struct cand {
+	enum mp_goal	 goal;
+	char		 label[96];
+	struct mp_scenario sc;
+	uint32_t	 quality;	/* fixed precision rank, or UINT32_MAX */
+	uint32_t	 speed;
+	const char	*why;
+	bool		 offload;	/* llama.cpp: try fewer GPU layers */
+	bool		 shorten;	/* try a shorter context */
+	const char	*wname;		/* weights, set once mode is */
+};
+
+/* Adds the option for c (and its shorter-context variant). */
+static bool
+try_cand(struct mp_planres *p, const struct mp_model *m,
+    const struct mp_hardware *hw, const struct cand *c, struct mp_error *err)
+{
+	struct mp_option	*o;
+	struct mp_error		 e2;
+	struct search		*s = NULL;
+	uint64_t		 best, next, want;
+	int			 rc;
+	bool			 ok = false;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, NULL, NULL,
+		    "out of memory");
+	s->m = m;
+	s->hw = hw;
+	s->sc = c->sc;
+	rc = evaluate(m, hw, &c->sc, &s->tmp, &s->tj, &e2);
+	if (rc < 0) {
+		note_skipped(p, c->label);
+		ok = true;
+		goto out;
+	}
+	if ((o = add_option(p, err)) == NULL)
+		goto out;
+	o->goal = c->goal;
+	put(o->label, sizeof(o->label), "%s", c->label);
+	o->est = s->tmp;
+	o->j = s->tj;
+	o->verdict = verdict(&o->j);
+	o->prec_loss = c->quality != UINT32_MAX ? c->quality :
+	    prec_loss(m, &o->est);
+	o->speed_loss = c->speed + (o->j.swap_needed > 0 ? 2 : 0);
+	put(o->why, sizeof(o->why), "%s", c->why);
+	if (rc == 1)
+		goto done;
+	/*
+	 * llama.cpp keeps the layers that do not fit in host memory: find
+	 * the most layers that fit on the accelerator.
+	 */
+	if (c->offload && m->layers > 0) {
+		s->f = F_LAYERS;
+		rc = search_max(s, 0, m->layers, &best, &next, &e2);
+		if (rc == 1 && best >= 1 && best < m->layers) {
+			s->sc.gpu_layers = (int64_t)best;
+			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1 &&
+			    (o = add_option(p, err)) != NULL) {
+				o->goal = c->goal;
+				put(o->label, sizeof(o->label),
+				    "%s, %llu/%u layers on %s", c->label,
+				    (unsigned long long)best, m->layers,
+				    hw->n_dev ? "the accelerator" : "-");
+				o->est = s->tmp;
+				o->j = s->tj;
+				o->verdict = verdict(&o->j);
+				o->prec_loss = c->quality != UINT32_MAX ?
+				    c->quality : prec_loss(m, &o->est);
+				o->speed_loss = c->speed + 2;
+				put(o->why, sizeof(o->why),
+				    "partial offload: the other %llu layers "
+				    "run on the CPU, much slower",
+				    (unsigned long long)(m->layers - best));
+			} else if (o == NULL)
+				goto out;
+		}
+		s->sc = c->sc;
+	}
+	/* Shorter context at the same precision (context is lost second). */
+	if (c->shorten) {
+		want = o->est.sc.seq;
+		s->f = F_SEQ;
+		rc = search_max(s, 256, want, &best, &next, &e2);
+		if (rc == 1 && best < want && best >= 256) {
+			s->sc.seq = best;
+			/* Round down to a multiple of 256 tokens. */
+			s->sc.seq = best / 256 * 256;
+			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1) {
+				if ((o = add_option(p, err)) == NULL)
+					goto out;
+				o->goal = c->goal;
+				put(o->label, sizeof(o->label),
+				    "%s, seq %llu", c->label,
+				    (unsigned long long)s->sc.seq);
+				o->est = s->tmp;
+				o->j = s->tj;
+				o->verdict = verdict(&o->j);
+				o->prec_loss = c->quality != UINT32_MAX ?
+				    c->quality : prec_loss(m, &o->est);
+				o->ctx_loss = 1;
+				o->speed_loss = c->speed;
+				put(o->why, sizeof(o->why),
+				    "%s; context cut from %llu to %llu tokens",
+				    c->why, (unsigned long long)want,
+				    (unsigned long long)s->sc.seq);
+			}
+		}
+	}
+done:
+	ok = true;
+out:
+	free(s);
+	return ok;
+}
+
+static const char *const pipelines[] = {
+	"hf-full", "hf-lowmem", "hf-cast-save", "streaming", "llamacpp",
+	"llamacpp-no-lazy", "openvino", "llama2c-standard",
+	"llama2c-mem-efficient", "llama2c-low", "llama2c-ultra-low", NULL
+};
+
+/* Pipelines that trade speed for memory (more passes, smaller pieces). */
+static bool
+slow_pipeline(const char *p)
+{
+	return strstr(p, "lowmem") != NULL || strstr(p, "streaming") != NULL ||
+	    strstr(p, "no-lazy") != NULL || strstr(p, "efficient") != NULL ||
+	    strstr(p, "-low") != NULL;
+}
+
+static bool
+wanted(unsigned set, const struct mp_scenario *base,
+    const struct mp_scenario *sc)
+{
+	if ((set & MP_CK_MODE) && base->mode != sc->mode)
+		return false;
+	if ((set & MP_CK_RUNTIME) && sc->mode == MP_MODE_INFER &&
+	    base->runtime != sc->runtime)
+		return false;
+	if ((set & MP_CK_WEIGHTS) && (base->weights != sc->weights ||
+	    strcmp(base->ftype, sc->ftype) != 0))
+		return false;
+	return true;
+}
+
+static bool
+plan_cands(struct mp_planres *p, const struct mp_model *m,
+    const struct mp_hardware *hw, const struct mp_scenario *base,
+    unsigned set, struct mp_error *err)
+{
+	const struct mp_device	*d = mp_hardware_primary(hw);
+	struct cand		 c;
+	bool			 cuda, accel;
+	size_t			 i;
+	static const char *const gguf[] = {
+		"q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k", NULL
+	};
+
+	accel = d != NULL;
+	/* vLLM and bitsandbytes need a discrete CUDA or ROCm GPU. */
+	cuda = d != NULL && strcmp(d->type, "gpu") == 0 && !d->unified;
+
+#define CAND(g, lab, w) do {						\
+	memset(&c, 0, sizeof(c));					\
+	c.goal = (g);							\
+	c.sc = *base;							\
+	c.quality = UINT32_MAX;						\
+	put(c.label, sizeof(c.label), "%s", (lab));		\
+	c.wname = (w);							\
+} while (0)
+#define RUN() do {							\
+	if ((c.wname == NULL || set_weights(&c.sc, c.wname)) &&		\
+	    wanted(set, base, &c.sc) && !try_cand(p, m, hw, &c, err))	\
+		return false;						\
+} while (0)
+
+	/* Serving. */
+	CAND(MP_GOAL_SERVE, "transformers, config dtype", NULL);
+	c.sc.mode = MP_MODE_INFER;
+	c.sc.runtime = MP_RT_TRANSFORMERS;
+	c.sc.weights = (set & MP_CK_WEIGHTS) ? base->weights : MP_DT_NONE;
+	c.sc.ftype[0] = '\0';
+	c.speed = accel ? 2 : 4;
+	c.shorten = true;
+	c.why = accel ? "full precision with PyTorch" :
+	    "full precision with PyTorch on the CPU (slow)";
+	if (!(set & MP_CK_WEIGHTS))
+		RUN();
+	if (cuda) {
+		CAND(MP_GOAL_SERVE, "transformers, int8 (bitsandbytes)",
+		    "int8");
+		c.sc.mode = MP_MODE_INFER;
+		c.sc.runtime = MP_RT_TRANSFORMERS;
+		c.speed = 3;
+		c.shorten = true;
+		c.why = "LLM.int8() weights: half the memory, slower matmuls";
+		RUN();
+		CAND(MP_GOAL_SERVE, "transformers, nf4 (bitsandbytes)", "nf4");
+		c.sc.mode = MP_MODE_INFER;
+		c.sc.runtime = MP_RT_TRANSFORMERS;
+		c.speed = 3;
+		c.shorten = true;
+		c.why = "4-bit NF4 weights quantized at load time";
+		RUN();
+		CAND(MP_GOAL_SERVE, "vLLM, config dtype", NULL);
+		c.sc.mode = MP_MODE_INFER;
+		c.sc.runtime = MP_RT_VLLM;
+		c.sc.weights = (set & MP_CK_WEIGHTS) ? base->weights :
+		    MP_DT_NONE;
+		c.speed = 0;
+		c.shorten = true;
+		c.why = "fastest serving: paged KV cache, batched decoding";
+		if (!(set & MP_CK_WEIGHTS))
+			RUN();
+		CAND(MP_GOAL_SERVE, "vLLM, AWQ int4", "awq");
+		c.sc.mode = MP_MODE_INFER;
+		c.sc.runtime = MP_RT_VLLM;
+		c.speed = 0;
+		c.shorten = true;
+		c.why = "4-bit AWQ checkpoint served by vLLM (needs an AWQ "
+		    "export of the model)";
+		RUN();
+	}
+	for (i = 0; gguf[i] != NULL; i++) {
+		char lab[64];
+
+		put(lab, sizeof(lab), "llama.cpp, %s%s", gguf[i],
+		    accel ? "" : " on the CPU");
+		CAND(MP_GOAL_SERVE, lab, gguf[i]);
+		c.sc.mode = MP_MODE_INFER;
+		c.sc.runtime = MP_RT_LLAMACPP;
+		if (!accel)
+			c.sc.gpu_layers = 0;
+		c.speed = accel ? 1 : 4;
+		c.offload = accel;
+		c.shorten = true;
+		c.why = accel ? "GGUF weights, all layers on the accelerator" :
+		    "GGUF weights in RAM, memory-mapped from the file";
+		RUN();
+	}
+
+	/* Fine-tuning, where there is an accelerator to train on. */
+	if (accel) {
+		static const struct {
+			enum mp_mode	 mode;
+			enum mp_optim	 opt;
+			bool		 ckpt;
+			uint32_t	 quality, speed;
+			const char	*label, *why;
+		} ft[] = {
+			{ MP_MODE_FULL, MP_OPT_ADAMW, false, 0, 0,
+			  "full fine-tuning, AdamW",
+			  "every weight trained, fp32 optimizer moments" },
+			{ MP_MODE_FULL, MP_OPT_ADAMW, true, 0, 1,
+			  "full fine-tuning, AdamW, checkpointing",
+			  "every weight trained; activations recomputed" },
+			{ MP_MODE_FULL, MP_OPT_ADAMW8BIT, true, 100, 1,
+			  "full fine-tuning, 8-bit AdamW, checkpointing",
+			  "every weight trained; 8-bit optimizer moments" },
+			{ MP_MODE_LORA, MP_OPT_ADAMW, false, 200, 0,
+			  "LoRA", "adapters on a frozen 16-bit base" },
+			{ MP_MODE_LORA, MP_OPT_ADAMW, true, 200, 1,
+			  "LoRA, checkpointing",
+			  "adapters on a frozen 16-bit base; activations "
+			  "recomputed" },
+			{ MP_MODE_QLORA, MP_OPT_ADAMW, false, 1200, 0,
+			  "QLoRA", "adapters on a frozen 4-bit NF4 base" },
+			{ MP_MODE_QLORA, MP_OPT_ADAMW, true, 1200, 1,
+			  "QLoRA, checkpointing",
+			  "adapters on a frozen 4-bit NF4 base; activations "
+			  "recomputed" },
+		};
+
+		for (i = 0; i < sizeof(ft) / sizeof(ft[0]); i++) {
+			char lab[96];
+
+			put(lab, sizeof(lab), "%s r%u%s", ft[i].mode ==
+			    MP_MODE_LORA ? "LoRA" : "QLoRA",
+			    base->rank ? base->rank : 16,
+			    ft[i].ckpt ? ", checkpointing" : "");
+			CAND(MP_GOAL_FINETUNE,
+			    ft[i].mode == MP_MODE_FULL ? ft[i].label : lab,
+			    NULL);
+			c.sc.mode = ft[i].mode;
+			c.sc.runtime = MP_RT_TRANSFORMERS;
+			c.sc.optimizer = ft[i].opt;
+			c.sc.grad_ckpt = ft[i].ckpt || base->grad_ckpt;
+			if (ft[i].ckpt == false && base->grad_ckpt)
+				continue;
+			c.quality = ft[i].quality;
+			c.speed = ft[i].speed;
+			c.shorten = true;
+			c.why = ft[i].why;
+			RUN();
+		}
+	}
+
+	/* Conversion pipelines, in host memory. */
+	for (i = 0; pipelines[i] != NULL; i++) {
+		char lab[64];
+
+		put(lab, sizeof(lab), "convert: %s", pipelines[i]);
+		CAND(MP_GOAL_CONVERT, lab, NULL);
+		c.sc.mode = MP_MODE_CONVERT;
+		put(c.sc.pipeline, sizeof(c.sc.pipeline), "%s",
+		    pipelines[i]);
+		if (!(set & MP_CK_WEIGHTS))
+			c.sc.weights = MP_DT_NONE;
+		/* The checkpoint's own precision, written in another format. */
+		c.quality = (set & MP_CK_WEIGHTS) ? UINT32_MAX : 0;
+		c.speed = slow_pipeline(pipelines[i]) ? 1 : 0;
+		c.why = slow_pipeline(pipelines[i]) ?
+		    "trades time for memory: smaller pieces at a time" :
+		    "one pass over the checkpoint";
+		RUN();
+	}
+	/*
+	 * Smaller exports: OpenVINO's weight compression and llama.cpp's
+	 * quantized GGUF output.  Their precision is the target's.
+	 */
+	{
+		static const struct {
+			const char	*pipe, *w, *label, *why;
+			uint32_t	 quality;
+		} ex[] = {
+			{ "openvino", "int8", "convert: openvino int8",
+			  "OpenVINO IR with int8-compressed weights", 800 },
+			{ "openvino", "nf4", "convert: openvino int4",
+			  "OpenVINO IR with 4-bit compressed weights", 1200 },
+			{ "llamacpp", "q8_0", "convert: llamacpp q8_0",
+			  "convert_hf_to_gguf.py --outtype q8_0", 800 },
+		};
+
+		for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+			CAND(MP_GOAL_CONVERT, ex[i].label, ex[i].w);
+			c.sc.mode = MP_MODE_CONVERT;
+			put(c.sc.pipeline, sizeof(c.sc.pipeline), "%s",
+			    ex[i].pipe);
+			c.quality = ex[i].quality;
+			c.why = ex[i].why;
+			RUN();
+		}
+	}
+#undef CAND
+#undef RUN
+	return true;
+}
+
+/* Is a better than b for the same goal?  Lexicographic on quality lost. */
+static bool
+better(const struct mp_option *a, const struct mp_option *b)
+{
+	if (a->prec_loss != b->prec_loss)
+		return a->prec_loss < b->prec_loss;
+	if (a->ctx_loss != b->ctx_loss)
+		return a->ctx_loss < b->ctx_loss;
+	if (a->est.sc.seq != b->est.sc.seq)
+		return a->est.sc.seq > b->est.sc.seq;
+	if (a->speed_loss != b->speed_loss)
+		return a->speed_loss < b->speed_loss;
+	if ((a->verdict == MP_VERDICT_FITS) != (b->verdict == MP_VERDICT_FITS))
+		return a->verdict == MP_VERDICT_FITS;
+	return a->j.judged < b->j.judged;
+}
+
+static void
+recommend(struct mp_planres *p)
+{
+	const struct mp_option	*o, *best, *least;
+	struct mp_rec		*r;
+	char			 a[32], b[32];
+	size_t			 i;
+	unsigned		 g;
+	int			 any;
+
+	for (g = 0; g < MP_GOALS; g++) {
+		best = least = NULL;
+		any = 0;
+		for (i = 0; i < p->n_opt; i++) {
+			o = &p->opt[i];
+			if (o->goal != g)
+				continue;
+			any = 1;
+			if (least == NULL || o->j.judged < least->j.judged)
+				least = o;
+			if (o->verdict == MP_VERDICT_NO)
+				continue;
+			if (best == NULL || better(o, best))
+				best = o;
+		}
+		if (best == NULL) {
+			if (!any && g == MP_GOAL_FINETUNE &&
+			    mp_hardware_primary(p->hw) == NULL)
+				put(p->none[g], sizeof(p->none[g]),
+				    "no accelerator to train on: fine-tuning "
+				    "on the CPU is not planned");
+			else if (!any)
+				put(p->none[g], sizeof(p->none[g]),
+				    "no %s mode could be estimated here",
+				    mp_goal_name(g));
+			else
+				put(p->none[g], sizeof(p->none[g]),
+				    "nothing fits: the smallest, %s, needs %s "
+				    "of %s", least->label,
+				    mp_fmt_size(least->j.judged, MP_UNITS_IEC,
+				    a, sizeof(a)), mp_fmt_size(
+				    least->j.capacity, MP_UNITS_IEC, b,
+				    sizeof(b)));
+			continue;
+		}
+		r = &p->rec[p->n_rec++];
+		r->goal = g;
+		r->opt = (size_t)(best - p->opt);
+		{
+			static const char *const most[MP_GOALS] = {
+				"the most precise weights that fit",
+				"the most thorough training that fits",
+				"the most precise output that fits",
+			};
+			const char *q = best->prec_loss == 0 ?
+			    "no precision lost" : most[g];
+			const char *ctx = best->ctx_loss ?
+			    ", at a shorter context" : "";
+			char extra[96] = "";
+
+			if (best->j.swap_needed > 0)
+				put(extra, sizeof(extra),
+				    "; needs %s of swap",
+				    mp_fmt_size(best->j.swap_needed,
+				    MP_UNITS_IEC, a, sizeof(a)));
+			put(r->why, sizeof(r->why),
+			    "%s%s; %s: %s of %s%s (%s)", q, ctx,
+			    mp_verdict_name(best->verdict),
+			    mp_fmt_size(best->j.judged, MP_UNITS_IEC, a,
+			    sizeof(a)), mp_fmt_size(best->j.capacity,
+			    MP_UNITS_IEC, b, sizeof(b)), extra, best->why);
+		}
+	}
+}
+
+bool
+mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *base, unsigned set, struct mp_planres *p,
+    struct mp_error *err)
+{
+	struct mp_scenario	 b = *base;
+	const struct mp_device	*d;
+
+	memset(p, 0, sizeof(*p));
+	p->model = m;
+	p->hw = hw;
+	/* A multi-GPU box is planned with all of its GPUs. */
+	d = mp_hardware_primary(hw);
+	if (b.gpus == 0 && d != NULL && d->count > 1)
+		b.gpus = d->count;
+	if (!plan_cands(p, m, hw, &b, set, err)) {
+		mp_planres_fini(p);
+		return false;
+	}
+	recommend(p);
+	return true;
+}
+
+void
+mp_planres_fini(struct mp_planres *p)
+{
+	if (p == NULL)
+		return;
+	free(p->opt);
+	p->opt = NULL;
+	p->n_opt = p->cap_opt = 0;
+}
+
+/* ---- check: a plan file's checks ---- */
+
+struct cache_model {
+	const char	*spec;
+	struct mp_model	 m;
+	bool		 loaded;
+};
+
+struct cache_hw {
+	const char		*spec;
+	struct mp_hardware	 hw;
+};
+
+struct cache {
+	struct cache_model	*m;
+	size_t			 nm;
+	struct cache_hw		*h;
+	size_t			 nh;
+};
+
+/*
+ * Checks of one plan usually share a model and a machine: each is
+ * loaded once (a linear search is fine, there are a handful).
+ */
+static bool
+cached_model(struct cache *c, const struct mp_plan *pl,
+    const struct mp_check *ck, size_t idx, const struct mp_model **out,
+    struct mp_error *err)
+{
+	struct cache_model	*t;
+	struct mp_error		 e2;
+	size_t			 i;
+	char			 field[48];
+
+	for (i = 0; i < c->nm; i++)
+		if (strcmp(c->m[i].spec, ck->model) == 0) {
+			*out = &c->m[i].m;
+			return true;
+		}
+	if ((t = realloc(c->m, (c->nm + 1) * sizeof(*t))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, NULL, NULL,
+		    "out of memory");
+	c->m = t;
+	t = &c->m[c->nm];
+	memset(t, 0, sizeof(*t));
+	t->spec = ck->model;
+	mp_model_init(&t->m);
+	mp_error_clear(&e2);
+	if (!mp_model_load(ck->model, &t->m, &e2)) {
+		mp_model_fini(&t->m);
+		put(field, sizeof(field), "checks[%zu].model", idx);
+		*err = e2;
+		/* Point at the check; keep the model's own message. */
+		if (e2.line == 0)
+			return mp_error_setl(err, e2.status, pl->path,
+			    ck->line, ck->col, field, "%s: %s", ck->model,
+			    e2.msg);
+		return false;
+	}
+	t->loaded = true;
+	c->nm++;
+	*out = &t->m;
+	return true;
+}
+
+static bool
+cached_hw(struct cache *c, const struct mp_plan *pl, const struct mp_check *ck,
+    size_t idx, const struct mp_hardware **out, struct mp_error *err)
+{
+	struct cache_hw	*t;
+	struct mp_error	 e2;
+	size_t		 i;
+	char		 field[48];
+
+	for (i = 0; i < c->nh; i++)
+		if (strcmp(c->h[i].spec, ck->hardware) == 0) {
+			*out = &c->h[i].hw;
+			return true;
+		}
+	if ((t = realloc(c->h, (c->nh + 1) * sizeof(*t))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, NULL, NULL,
+		    "out of memory");
+	c->h = t;
+	t = &c->h[c->nh];
+	t->spec = ck->hardware;
+	mp_error_clear(&e2);
+	if (!mp_hardware_load(ck->hardware, &t->hw, &e2)) {
+		put(field, sizeof(field), "checks[%zu].hardware", idx);
+		*err = e2;
+		if (e2.line == 0)
+			return mp_error_setl(err, e2.status, pl->path,
+			    ck->line, ck->col, field, "%s: %s", ck->hardware,
+			    e2.msg);
+		return false;
+	}
+	c->nh++;
+	*out = &t->hw;
+	return true;
+}
+
+static void
+cache_fini(struct cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nm; i++)
+		mp_model_fini(&c->m[i].m);
+	free(c->m);
+	free(c->h);
+}
+
+bool
+mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
+    struct mp_error *err)
+{
+	struct cache		 c;
+	struct mp_estimate	*est = NULL;
+	struct mp_judgement	 j;
+	struct mp_error		 e2;
+	const struct mp_model	*m = NULL;
+	const struct mp_hardware *hw;
+	struct mp_check_result	*r;
+	const struct mp_check	*ck;
+	char			 a[32], b[32], field[48];
+	size_t			 i;
+	bool			 ok = false;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&c, 0, sizeof(c));
+	rep->plan = pl;
+	if ((rep->res = calloc(pl->n_checks ? pl->n_checks : 1,
+	    sizeof(*rep->res))) == NULL ||
+	    (est = malloc(sizeof(*est))) == NULL) {
+		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < pl->n_checks; i++) {
+		ck = &pl->checks[i];
+		r = &rep->res[i];
+		r->check = ck;
+		if (!cached_model(&c, pl, ck, i, &m, err))
+			goto out;
+		hw = NULL;
+		if (ck->hardware[0] != '\0' &&
+		    !cached_hw(&c, pl, ck, i, &hw, err))
+			goto out;
+		put(r->model_name, sizeof(r->model_name), "%s", m->name);
+		if (hw != NULL)
+			put(r->hw_name, sizeof(r->hw_name), "%s",
+			    hw->name);
+		mp_error_clear(&e2);
+		memset(est, 0, sizeof(*est));
+		if (!mp_estimate(m, &ck->sc, est, &e2)) {
+			/* A check that cannot be computed is bad input. */
+			put(field, sizeof(field), "checks[%zu]", i);
+			mp_error_setl(err, e2.status == MP_OK ? MP_EINPUT :
+			    e2.status, pl->path, ck->line, ck->col, field,
+			    "%s%s%s", e2.field, e2.field[0] ? ": " : "",
+			    e2.msg);
+			goto out;
+		}
+		r->sc = est->sc;
+		r->trainable_params = est->trainable_params;
+		if (hw != NULL) {
+			mp_hardware_judge_ex(hw, est, &j);
+			r->predicted = j.judged;
+			r->budget = ck->max_memory != 0 &&
+			    ck->max_memory < j.capacity ? ck->max_memory :
+			    j.capacity;
+			if (ck->max_memory != 0)
+				r->budget = ck->max_memory;
+			r->pass = r->predicted <= r->budget && j.fits;
+			if (!j.fits)
+				put(r->why, sizeof(r->why),
+				    "does not fit on %s: %s of %s usable%s",
+				    hw->name, mp_fmt_size(j.judged,
+				    MP_UNITS_IEC, a, sizeof(a)),
+				    mp_fmt_size(j.capacity, MP_UNITS_IEC, b,
+				    sizeof(b)), j.host_short ?
+				    " (host RAM short)" : "");
+		} else {
+			r->predicted = est->mem.total;
+			r->budget = ck->max_memory;
+			r->pass = r->predicted <= r->budget;
+		}
+		r->margin = r->budget >= r->predicted ?
+		    (int64_t)(r->budget - r->predicted) :
+		    -(int64_t)(r->predicted - r->budget);
+		if (!r->pass && r->why[0] == '\0')
+			put(r->why, sizeof(r->why),
+			    "predicted %s is over the budget of %s by %s",
+			    mp_fmt_size(r->predicted, MP_UNITS_IEC, a,
+			    sizeof(a)), mp_fmt_size(r->budget, MP_UNITS_IEC,
+			    b, sizeof(b)), mp_fmt_size(r->predicted -
+			    r->budget, MP_UNITS_IEC, field, sizeof(field)));
+		if (r->pass)
+			rep->passed++;
+		else
+			rep->failed++;
+		rep->n = i + 1;
+	}
+	ok = true;
+out:
+	free(est);
+	cache_fini(&c);
+	if (!ok) {
+		free(rep->res);
+		rep->res = NULL;
+		rep->n = 0;
+	}
+	return ok;
+}
+
+void
+mp_check_report_fini(struct mp_check_report *rep)
+{
+	if (rep == NULL)
+		return;
+	free(rep->res);
+	rep->res = NULL;
+	rep->n = 0;
+}
+
+/* ---- sweep ---- */
+
+static bool
+sweep_values(const char *spec, uint64_t *v, size_t *n, char *why,
+    size_t whylen)
+{
+	char		 buf[256], *p, *dots, *colon, *tok, *save;
+	uint64_t	 a, b, step = 0, x;
+
+	*n = 0;
+	if (strlen(spec) >= sizeof(buf)) {
+		put(why, whylen, "range too long");
+		return false;
+	}
+	memcpy(buf, spec, strlen(spec) + 1);
+	p = buf;
+	if ((dots = strstr(p, "..")) == NULL) {
+		/* A list: "1,8,32". */
+		for (tok = strtok_r(p, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			if (*n >= MP_SWEEP_MAX) {
+				put(why, whylen, "more than %d points",
+				    MP_SWEEP_MAX);
+				return false;
+			}
+			if (!mp_parse_uint(tok, 1, 1ull << 32, true, &v[*n],
+			    why, whylen))
+				return false;
+			(*n)++;
+		}
+		if (*n == 0) {
+			put(why, whylen, "expected values like "
+			    "seq=1k..128k or batch=1,8,32");
+			return false;
+		}
+		return true;
+	}
+	*dots = '\0';
+	if ((colon = strchr(dots + 2, ':')) != NULL) {
+		*colon = '\0';
+		if (!mp_parse_uint(colon + 1, 1, 1ull << 32, true, &step, why,
+		    whylen))
+			return false;
+	}
+	if (!mp_parse_uint(p, 1, 1ull << 32, true, &a, why, whylen) ||
+	    !mp_parse_uint(dots + 2, 1, 1ull << 32, true, &b, why, whylen))
+		return false;
+	if (b < a) {
+		put(why, whylen, "the range ends before it starts");
+		return false;
+	}
+	/* Without a step, values double: memory curves are read on a log axis. */
+	for (x = a; x <= b; x = step ? x + step : x * 2) {
+		if (*n >= MP_SWEEP_MAX) {
+			put(why, whylen, "more than %d points",
+			    MP_SWEEP_MAX);
+			return false;
+		}
+		v[(*n)++] = x;
+	}
+	if (v[*n - 1] != b && step == 0 && *n < MP_SWEEP_MAX)
+		v[(*n)++] = b;
+	return true;
+}
+
+bool
+mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *base, const char *over, struct mp_sweep *sw,
+    struct mp_error *err)
+{
+	const char		*eq;
+	uint64_t		*vals = NULL;
+	size_t			 n = 0, i;
+	char			 why[160];
+	enum field		 f;
+	struct mp_estimate	*est = NULL;
+	struct mp_judgement	 j;
+	struct mp_scenario	 sc;
+	struct mp_error		 e2;
+	bool			 ok = false, any = false;
+
+	memset(sw, 0, sizeof(*sw));
+	sw->model = m;
+	sw->hw = hw;
+	if (over == NULL || (eq = strchr(over, '=')) == NULL)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--over",
+		    "expected FIELD=RANGE, like seq=1k..128k");
+	if ((size_t)(eq - over) == 3 && strncmp(over, "seq", 3) == 0)
+		f = F_SEQ;
+	else if ((size_t)(eq - over) == 5 && strncmp(over, "batch", 5) == 0)
+		f = F_BATCH;
+	else if ((size_t)(eq - over) == 4 && strncmp(over, "rank", 4) == 0)
+		f = F_RANK;
+	else
+		return mp_error_set(err, MP_EUSAGE, NULL, "--over",
+		    "expected seq, batch or rank before '=', got \"%.*s\"",
+		    (int)(eq - over), over);
+	put(sw->over, sizeof(sw->over), "%.*s", (int)(eq - over), over);
+	if ((vals = calloc(MP_SWEEP_MAX, sizeof(*vals))) == NULL ||
+	    (est = malloc(sizeof(*est))) == NULL) {
+		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+		goto out;
+	}
+	if (!sweep_values(eq + 1, vals, &n, why, sizeof(why))) {
+		mp_error_set(err, MP_EUSAGE, NULL, "--over", "%s", why);
+		goto out;
+	}
+	if ((sw->pt = calloc(n, sizeof(*sw->pt))) == NULL) {
+		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+		goto out;
+	}
+	sw->n = n;
+	for (i = 0; i < n; i++) {
+		sc = *base;
+		set_field(&sc, f, vals[i]);
+		sw->pt[i].value = vals[i];
+		mp_error_clear(&e2);
+		if (!mp_estimate(m, &sc, est, &e2)) {
+			/* The first failure says why, when none works. */
+			if (!any && err->status == MP_OK)
+				*err = e2;
+			continue;
+		}
+		if (!any)
+			sw->sc = est->sc;
+		any = true;
+		sw->pt[i].ok = true;
+		sw->pt[i].mem = est->mem;
+		sw->pt[i].device_total = est->device_total;
+		sw->pt[i].host_total = est->host_total;
+		if (hw != NULL) {
+			mp_hardware_judge_ex(hw, est, &j);
+			sw->pt[i].fits = j.fits;
+			sw->pt[i].headroom = j.headroom;
+		}
+	}
+	if (!any)
+		goto out;
+	mp_error_clear(err);
+	ok = true;
+out:
+	free(vals);
+	free(est);
+	if (!ok)
+		mp_sweep_fini(sw);
+	return ok;
+}
+
+void
+mp_sweep_fini(struct mp_sweep *sw)
+{
+	if (sw == NULL)
+		return;
+	free(sw->pt);
+	sw->pt = NULL;
+	sw->n = 0;
+}

@@ -1,0 +1,125 @@
+/* render_markdown.c: the estimate report as markdown for issues and PRs */
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/* Table cells must not break the table: escape pipes, drop newlines. */
+static void
+cell(const char *s, FILE *fp)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|')
+			fputs("\\|", fp);
+		else if (*s == '\n')
+			fputc(' ', fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+bool
+mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
+    FILE *fp)
+{
+	const struct mp_estimate	*est = r->est;
+	const struct mp_model		*m = r->model;
+	const struct mp_scenario	*sc = &est->sc;
+	enum mp_units			 u = o->units;
+	char				 b[32], b2[32];
+	size_t				 i;
+
+	fprintf(fp, "## Memory estimate: %s\n\n", m->name);
+	fprintf(fp, "- **Model**: `%s` (%s), %" PRIu64 " parameters, %u "
+	    "layers, hidden %u, %u query / %u KV heads x %u\n",
+	    m->name, m->arch[0] ? m->arch : m->model_type, m->params,
+	    m->layers, m->hidden, m->heads, m->kv_heads, m->head_dim);
+	fprintf(fp, "- **Scenario**: %s, %s weights, batch %" PRIu64 " x seq %"
+	    PRIu64 ", KV cache %s, runtime %s\n", mp_mode_name(sc->mode),
+	    sc->ftype[0] ? sc->ftype : mp_dtype_info(sc->weights)->name,
+	    sc->batch, sc->seq, mp_dtype_info(sc->kv_dtype)->name,
+	    mp_runtime_name(sc->runtime));
+	if (est->trainable_params > 0)
+		fprintf(fp, "- **Trainable parameters**: %" PRIu64 "\n",
+		    est->trainable_params);
+	fprintf(fp, "- **Units**: %s\n\n", u == MP_UNITS_SI ?
+	    "GB = 10^9 bytes" : "GiB = 2^30 bytes");
+	fputs("| component | size | why |\n|---|---:|---|\n", fp);
+	for (i = 0; i < MP_N_COMPONENTS; i++) {
+		uint64_t	 v = mp_component_value(&est->mem, i);
+		const char	*note = mp_component_note(est,
+		    mp_component_name(i));
+
+		if (v == 0 && note == NULL)
+			continue;
+		fprintf(fp, "| %s | %s | ", mp_component_name(i),
+		    mp_fmt_size(v, u, b, sizeof(b)));
+		cell(note ? note : "", fp);
+		fputs(" |\n", fp);
+	}
+	fprintf(fp, "| **total** | **%s** | %s |\n\n",
+	    mp_fmt_size(est->mem.total, u, b, sizeof(b)),
+	    est->on_host ? "peak host memory" : "predicted peak device memory");
+	if (est->has_convert) {
+		const struct mp_convert *cv = &est->conv;
+
+		fprintf(fp, "Conversion pipeline `%s`:\n\n", cv->pipeline);
+		fputs("| step | anonymous | file-backed | disk write |\n"
+		    "|---|---:|---:|---:|\n", fp);
+		for (i = 0; i < cv->n_steps && i < MP_MAX_STEPS; i++) {
+			char b3[32];
+
+			fprintf(fp, "| %s | %s | %s | %s |\n",
+			    cv->steps[i].name,
+			    mp_fmt_size(cv->steps[i].peak_anon, u, b,
+			    sizeof(b)),
+			    mp_fmt_size(cv->steps[i].peak_file, u, b2,
+			    sizeof(b2)),
+			    mp_fmt_size(cv->steps[i].disk_write, u, b3,
+			    sizeof(b3)));
+		}
+		fputc('\n', fp);
+	}
+	for (i = 0; i < est->n_notes; i++) {
+		const char *w = est->notes[i].what;
+		size_t k;
+		bool shown = false;
+
+		for (k = 0; k < MP_N_COMPONENTS; k++)
+			if (strcmp(w, mp_component_name(k)) == 0)
+				shown = true;
+		if (!shown) {
+			fprintf(fp, "> **%s**: ", w);
+			cell(est->notes[i].text, fp);
+			fputs("\n\n", fp);
+		}
+	}
+	if (r->hw_name != NULL) {
+		fprintf(fp, "**On %s** (%s usable): %s", r->hw_name,
+		    mp_fmt_size(r->capacity, u, b, sizeof(b)),
+		    r->fits ? "fits" : "**does not fit**");
+		if (r->headroom >= 0)
+			fprintf(fp, ", %s headroom.\n\n", mp_fmt_size(
+			    (uint64_t)r->headroom, u, b, sizeof(b)));
+		else
+			fprintf(fp, ", %s over.\n\n", mp_fmt_size(
+			    (uint64_t)-(r->headroom + 1) + 1, u, b, sizeof(b)));
+		if (r->n_recos > 0) {
+			fputs("| try | predicted total | fits | why |\n"
+			    "|---|---:|---|---|\n", fp);
+			for (i = 0; i < r->n_recos; i++) {
+				fprintf(fp, "| `%s` | %s | %s | ",
+				    r->recos[i].mode,
+				    mp_fmt_size(r->recos[i].total, u, b,
+				    sizeof(b)), r->recos[i].fits ? "yes" :
+				    "no");
+				cell(r->recos[i].why, fp);
+				fputs(" |\n", fp);
+			}
+			fputc('\n', fp);
+		}
+	}
+	return !ferror(fp);
+}

@@ -1,0 +1,851 @@
+/* render_plan.c: plan, fit, check and sweep reports as text, markdown, JSON */
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+
+const char *
+mp_fmt_ssize(int64_t v, enum mp_units u, char *buf, size_t len)
+{
+	char		 t[32];
+	uint64_t	 a;
+
+	if (v >= 0)
+		return mp_fmt_size((uint64_t)v, u, buf, len);
+	/* -(v + 1) + 1 avoids overflowing on INT64_MIN. */
+	a = (uint64_t)(-(v + 1)) + 1;
+	snprintf(buf, len, "-%s", mp_fmt_size(a, u, t, sizeof(t)));
+	return buf;
+}
+
+/*
+ * Tables are data: a header row and cells, printed aligned for a
+ * terminal or as a GitHub markdown table by the same code.
+ */
+#define TAB_MAXCOL	10
+#define TAB_CELL	112
+
+struct tab {
+	size_t		 ncol, nrow, cap;
+	const char	*head[TAB_MAXCOL];
+	char		 names[TAB_MAXCOL][32];
+	char		 align[TAB_MAXCOL];	/* 'l' or 'r' */
+	char		(*cell)[TAB_MAXCOL][TAB_CELL];
+	bool		 oom;
+};
+
+static void
+tab_init(struct tab *t, const char *spec)
+{
+	/* spec: "l:goal|r:seq|..." header names with their alignment. */
+	const char	*p = spec;
+	size_t		 n;
+
+	memset(t, 0, sizeof(*t));
+	while (*p != '\0' && t->ncol < TAB_MAXCOL) {
+		t->align[t->ncol] = *p;
+		p += 2;
+		n = strcspn(p, "|");
+		snprintf(t->names[t->ncol], sizeof(t->names[0]), "%.*s",
+		    (int)n, p);
+		t->head[t->ncol] = t->names[t->ncol];
+		t->ncol++;
+		p += n;
+		if (*p == '|')
+			p++;
+	}
+}
+
+static char *
+tab_cell(struct tab *t, size_t col)
+{
+	return t->cell[t->nrow - 1][col];
+}
+
+static bool
+tab_row(struct tab *t)
+{
+	void	*n;
+	size_t	 cap;
+
+	if (t->oom)
+		return false;
+	if (t->nrow == t->cap) {
+		cap = t->cap ? t->cap * 2 : 16;
+		if ((n = realloc(t->cell, cap * sizeof(*t->cell))) == NULL) {
+			t->oom = true;
+			return false;
+		}
+		t->cell = n;
+		t->cap = cap;
+	}
+	memset(t->cell[t->nrow], 0, sizeof(t->cell[0]));
+	t->nrow++;
+	return true;
+}
+
+static void	tab_set(struct tab *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+tab_set(struct tab *t, size_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->nrow == 0 || col >= t->ncol)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(tab_cell(t, col), TAB_CELL, fmt, ap);
+	va_end(ap);
+}
+
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t
+width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static void
+pad(FILE *fp, size_t n)
+{
+	while (n-- > 0)
+		fputc(' ', fp);
+}
+
+static void
+tab_print_text(const struct tab *t, FILE *fp)
+{
+	size_t	 w[TAB_MAXCOL], r, c, l;
+
+	for (c = 0; c < t->ncol; c++) {
+		w[c] = width(t->head[c]);
+		for (r = 0; r < t->nrow; r++)
+			if ((l = width(t->cell[r][c])) > w[c])
+				w[c] = l;
+	}
+	for (r = 0; r <= t->nrow; r++) {
+		fputs("  ", fp);
+		for (c = 0; c < t->ncol; c++) {
+			const char *s = r == 0 ? t->head[c] :
+			    t->cell[r - 1][c];
+			bool last = c + 1 == t->ncol;
+
+			l = width(s);
+			if (t->align[c] == 'r')
+				pad(fp, w[c] - l);
+			fputs(s, fp);
+			if (t->align[c] != 'r' && !last)
+				pad(fp, w[c] - l);
+			if (!last)
+				fputs("  ", fp);
+		}
+		fputc('\n', fp);
+	}
+}
+
+/* Markdown cells: a pipe would end the cell. */
+static void
+md_cell(const char *s, FILE *fp)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|')
+			fputs("\\|", fp);
+		else if (*s == '\n')
+			fputc(' ', fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+static void
+tab_print_md(const struct tab *t, FILE *fp)
+{
+	size_t r, c;
+
+	fputc('|', fp);
+	for (c = 0; c < t->ncol; c++) {
+		fputc(' ', fp);
+		md_cell(t->head[c], fp);
+		fputs(" |", fp);
+	}
+	fputs("\n|", fp);
+	for (c = 0; c < t->ncol; c++)
+		fputs(t->align[c] == 'r' ? " ---: |" : " --- |", fp);
+	fputc('\n', fp);
+	for (r = 0; r < t->nrow; r++) {
+		fputc('|', fp);
+		for (c = 0; c < t->ncol; c++) {
+			fputc(' ', fp);
+			md_cell(t->cell[r][c], fp);
+			fputs(" |", fp);
+		}
+		fputc('\n', fp);
+	}
+}
+
+static void
+tab_fini(struct tab *t)
+{
+	free(t->cell);
+	t->cell = NULL;
+}
+
+static const char *
+units_line(enum mp_units u)
+{
+	return u == MP_UNITS_SI ? "GB = 10^9 bytes (--units si)" :
+	    "GiB = 2^30 bytes (--units iec)";
+}
+
+/* "64.00 GiB RAM, no swap; NVIDIA GeForce RTX 4090 x2: 23.50 GiB usable each" */
+static void
+hw_line(const struct mp_hardware *hw, enum mp_units u, char *buf, size_t len)
+{
+	const struct mp_device	*d = mp_hardware_primary(hw);
+	char			 a[32], b[32], c[32];
+
+	if (d == NULL) {
+		snprintf(buf, len, "%s RAM, %s swap; no accelerator: models "
+		    "run in host memory", mp_fmt_size(hw->ram, u, a,
+		    sizeof(a)), mp_fmt_size(hw->swap, u, b, sizeof(b)));
+		return;
+	}
+	snprintf(buf, len, "%s RAM, %s swap; %s", mp_fmt_size(hw->ram, u, a,
+	    sizeof(a)), mp_fmt_size(hw->swap, u, b, sizeof(b)), d->name);
+	if (d->count > 1)
+		snprintf(buf + strlen(buf), len - strlen(buf), " x%u",
+		    d->count);
+	snprintf(buf + strlen(buf), len - strlen(buf), "%s: %s usable%s",
+	    d->unified ? " (unified memory)" : "",
+	    mp_fmt_size(mp_device_usable(d, hw), u, c, sizeof(c)),
+	    d->count > 1 ? " each" : "");
+}
+
+/* ---- plan ---- */
+
+static void
+plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
+{
+	const struct mp_option	*o;
+	size_t			 i;
+	unsigned		 g;
+	char			 b[32];
+
+	tab_init(t, "l:goal|l:option|r:seq|r:device|r:host|r:predicted|"
+	    "r:capacity|l:verdict|r:headroom|l:note");
+	/* Grouped by goal, in the order the planner tried them. */
+	for (g = 0; g < MP_GOALS; g++)
+		for (i = 0; i < p->n_opt; i++) {
+			o = &p->opt[i];
+			if (o->goal != g || !tab_row(t))
+				continue;
+			tab_set(t, 0, "%s", mp_goal_name(o->goal));
+			tab_set(t, 1, "%s", o->label);
+			if (o->goal == MP_GOAL_CONVERT)
+				tab_set(t, 2, "-");
+			else
+				tab_set(t, 2, "%" PRIu64, o->est.sc.seq);
+			tab_set(t, 3, "%s", mp_fmt_size(o->est.device_total, u,
+			    b, sizeof(b)));
+			tab_set(t, 4, "%s", mp_fmt_size(o->est.host_total, u,
+			    b, sizeof(b)));
+			/* What was compared with capacity, and where. */
+			tab_set(t, 5, "%s %s", o->j.where == MP_JUDGE_HOST ?
+			    "host" : "device", mp_fmt_size(o->j.judged, u, b,
+			    sizeof(b)));
+			tab_set(t, 6, "%s", mp_fmt_size(o->j.capacity, u, b,
+			    sizeof(b)));
+			tab_set(t, 7, "%s", mp_verdict_name(o->verdict));
+			tab_set(t, 8, "%s", mp_fmt_ssize(o->j.headroom, u, b,
+			    sizeof(b)));
+			/* Conversions can page out: say how much swap. */
+			if (o->j.swap_needed > 0)
+				tab_set(t, 9, "needs %s of swap",
+				    mp_fmt_size(o->j.swap_needed, u, b,
+				    sizeof(b)));
+			else if (o->j.host_short)
+				tab_set(t, 9, "host RAM too small");
+		}
+}
+
+static void
+plan_head(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
+{
+	const struct mp_model	*m = p->model;
+	char			 line[400];
+
+	hw_line(p->hw, u, line, sizeof(line));
+	if (md) {
+		fprintf(fp, "## memplan plan: %s on %s\n\n", m->name,
+		    p->hw->name);
+		fprintf(fp, "- model: `%s` (%s), %" PRIu64 " parameters, "
+		    "%u layers\n", m->name, m->arch[0] ? m->arch :
+		    m->model_type, m->params, m->layers);
+		fprintf(fp, "- machine: `%s`: %s\n", p->hw->name, line);
+		fprintf(fp, "- sizes in %s; *tight* means less than %d %% "
+		    "headroom\n\n", units_line(u), MP_TIGHT_PERCENT);
+		return;
+	}
+	fprintf(fp, "%s (%s): %" PRIu64 " parameters, %u layers\n", m->name,
+	    m->arch[0] ? m->arch : m->model_type, m->params, m->layers);
+	fprintf(fp, "on %s: %s\n", p->hw->name, line);
+	fprintf(fp, "sizes in %s; tight = less than %d%% headroom\n\n",
+	    units_line(u), MP_TIGHT_PERCENT);
+}
+
+static void
+plan_recs(const struct mp_planres *p, bool md, FILE *fp)
+{
+	size_t		 i;
+	unsigned	 g;
+	bool		 done[MP_GOALS] = { false, false, false };
+
+	fprintf(fp, md ? "\n### Recommended\n\n" : "\nrecommended:\n");
+	for (i = 0; i < p->n_rec; i++) {
+		const struct mp_rec *r = &p->rec[i];
+
+		done[r->goal] = true;
+		if (md)
+			fprintf(fp, "- **%s**: %s: %s\n", mp_goal_name(r->goal),
+			    p->opt[r->opt].label, r->why);
+		else
+			fprintf(fp, "  %-9s %s: %s\n", mp_goal_name(r->goal),
+			    p->opt[r->opt].label, r->why);
+	}
+	for (g = 0; g < MP_GOALS; g++) {
+		if (done[g] || p->none[g][0] == '\0')
+			continue;
+		if (md)
+			fprintf(fp, "- **%s**: %s\n", mp_goal_name(g),
+			    p->none[g]);
+		else
+			fprintf(fp, "  %-9s %s\n", mp_goal_name(g), p->none[g]);
+	}
+	if (p->skipped > 0)
+		fprintf(fp, md ? "\n_Not estimated (not available for this "
+		    "model or not implemented yet): %s._\n" :
+		    "\nnot estimated (not available for this model or not "
+		    "implemented yet): %s\n", p->skipped_what);
+}
+
+bool
+mp_render_plan_text(const struct mp_planres *p,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	struct tab	 t;
+	bool		 ok;
+
+	plan_head(p, o->units, false, fp);
+	plan_table(p, o->units, &t);
+	ok = !t.oom;
+	tab_print_text(&t, fp);
+	tab_fini(&t);
+	plan_recs(p, false, fp);
+	return ok && !ferror(fp);
+}
+
+bool
+mp_render_plan_markdown(const struct mp_planres *p,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	struct tab	 t;
+	bool		 ok;
+
+	plan_head(p, o->units, true, fp);
+	plan_table(p, o->units, &t);
+	ok = !t.oom;
+	tab_print_md(&t, fp);
+	tab_fini(&t);
+	plan_recs(p, true, fp);
+	return ok && !ferror(fp);
+}
+
+void
+mp_jsonw_hardware(struct mp_jsonw *w, const struct mp_hardware *hw)
+{
+	size_t i;
+
+	mp_jsonw_obj(w, "hardware");
+	mp_jsonw_str(w, "name", hw->name);
+	mp_jsonw_str(w, "description", hw->description);
+	mp_jsonw_u64(w, "ram", hw->ram);
+	mp_jsonw_u64(w, "swap", hw->swap);
+	mp_jsonw_arr(w, "devices");
+	for (i = 0; i < hw->n_dev; i++) {
+		const struct mp_device *d = &hw->dev[i];
+
+		mp_jsonw_obj(w, NULL);
+		mp_jsonw_str(w, "name", d->name);
+		mp_jsonw_str(w, "type", d->type);
+		mp_jsonw_u64(w, "memory", d->memory);
+		mp_jsonw_u64(w, "reserved", d->reserved);
+		mp_jsonw_u64(w, "usable", mp_device_usable(d, hw));
+		mp_jsonw_u64(w, "count", d->count);
+		mp_jsonw_u64(w, "bandwidth", d->bandwidth);
+		mp_jsonw_bool(w, "unified", d->unified);
+		mp_jsonw_end(w, '}');
+	}
+	mp_jsonw_end(w, ']');
+	mp_jsonw_end(w, '}');
+}
+
+bool
+mp_render_plan_json(const struct mp_planres *p,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	struct mp_jsonw	 w;
+	size_t		 i;
+
+	(void)o;
+	mp_jsonw_init(&w, fp, true);
+	mp_jsonw_obj(&w, NULL);
+	mp_jsonw_str(&w, "schema", MP_SCHEMA);
+	mp_jsonw_model(&w, p->model);
+	mp_jsonw_hardware(&w, p->hw);
+	mp_jsonw_arr(&w, "options");
+	for (i = 0; i < p->n_opt; i++) {
+		const struct mp_option *op = &p->opt[i];
+
+		mp_jsonw_obj(&w, NULL);
+		mp_jsonw_str(&w, "goal", mp_goal_name(op->goal));
+		mp_jsonw_str(&w, "label", op->label);
+		mp_jsonw_scenario(&w, "scenario", &op->est);
+		mp_jsonw_memory(&w, &op->est.mem);
+		mp_jsonw_u64(&w, "device_total", op->est.device_total);
+		mp_jsonw_u64(&w, "host_total", op->est.host_total);
+		mp_jsonw_str(&w, "judged", op->j.where == MP_JUDGE_HOST ?
+		    "host" : "device");
+		mp_jsonw_u64(&w, "predicted", op->j.judged);
+		mp_jsonw_u64(&w, "capacity", op->j.capacity);
+		mp_jsonw_bool(&w, "fits", op->j.fits);
+		mp_jsonw_i64(&w, "headroom", op->j.headroom);
+		mp_jsonw_str(&w, "verdict", mp_verdict_name(op->verdict));
+		if (op->j.swap_needed > 0)
+			mp_jsonw_u64(&w, "swap_needed", op->j.swap_needed);
+		mp_jsonw_str(&w, "why", op->why);
+		mp_jsonw_end(&w, '}');
+	}
+	mp_jsonw_end(&w, ']');
+	mp_jsonw_arr(&w, "recommendations");
+	for (i = 0; i < p->n_rec; i++) {
+		const struct mp_rec *r = &p->rec[i];
+
+		mp_jsonw_obj(&w, NULL);
+		mp_jsonw_str(&w, "goal", mp_goal_name(r->goal));
+		mp_jsonw_str(&w, "label", p->opt[r->opt].label);
+		mp_jsonw_scenario(&w, "scenario", &p->opt[r->opt].est);
+		mp_jsonw_str(&w, "why", r->why);
+		mp_jsonw_end(&w, '}');
+	}
+	mp_jsonw_end(&w, ']');
+	mp_jsonw_end(&w, '}');
+	return !ferror(fp);
+}
+
+/* ---- fit ---- */
+
+static void
+fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
+    bool md, FILE *fp)
+{
+	char	 a[32], b[32], v[32], n[32];
+
+	if (f->field == MP_SOLVE_WEIGHTS) {
+		snprintf(v, sizeof(v), "%s", f->value_name);
+		snprintf(n, sizeof(n), "%s", f->next_name);
+	} else {
+		snprintf(v, sizeof(v), "%" PRIu64, f->value);
+		snprintf(n, sizeof(n), "%" PRIu64, f->next);
+	}
+	fputs(md ? "\n### Solution\n\n" : "\n", fp);
+	if (!f->found) {
+		fprintf(fp, "%sno %s fits on %s: even %s needs %s of %s\n",
+		    md ? "- " : "", mp_solve_name(f->field), hw,
+		    n, mp_fmt_size(f->next_total, u, a, sizeof(a)),
+		    mp_fmt_size(f->j.capacity, u, b, sizeof(b)));
+		return;
+	}
+	{
+		char h[32];
+
+		if (f->field == MP_SOLVE_WEIGHTS)
+			fprintf(fp, "%smost precise weights that fit on %s: "
+			    "%s", md ? "- " : "", hw, v);
+		else
+			fprintf(fp, "%slargest %s that fits on %s: %s",
+			    md ? "- " : "", mp_solve_name(f->field), hw, v);
+		fprintf(fp, " (%s of %s, %s headroom)\n",
+		    mp_fmt_size(f->j.judged, u, a, sizeof(a)),
+		    mp_fmt_size(f->j.capacity, u, b, sizeof(b)),
+		    mp_fmt_ssize(f->j.headroom, u, h, sizeof(h)));
+	}
+	if (f->has_next)
+		fprintf(fp, "%snext step up, %s %s, needs %s: does not fit\n",
+		    md ? "- " : "", f->field == MP_SOLVE_WEIGHTS ? "weights" :
+		    mp_solve_name(f->field), n, mp_fmt_size(f->next_total, u,
+		    b, sizeof(b)));
+	else
+		fprintf(fp, "%s%s is the largest value there is: everything "
+		    "fits\n", md ? "- " : "", v);
+}
+
+bool
+mp_render_fit_text(const struct mp_report *r, const struct mp_fitres *f,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	if (!mp_render_text(r, o, fp))
+		return false;
+	fit_lines(f, r->hw_name ? r->hw_name : "-", o->units, false, fp);
+	return !ferror(fp);
+}
+
+bool
+mp_render_fit_markdown(const struct mp_report *r, const struct mp_fitres *f,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	if (!mp_render_markdown(r, o, fp))
+		return false;
+	fit_lines(f, r->hw_name ? r->hw_name : "-", o->units, true, fp);
+	return !ferror(fp);
+}
+
+/*
+ * The fit object is the estimate object plus "solve": render the
+ * estimate into memory, drop its closing brace and add the key.
+ */
+bool
+mp_render_fit_json(const struct mp_report *r, const struct mp_fitres *f,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*ms;
+	struct mp_jsonw	 w;
+	bool		 ok = false;
+
+	if ((ms = open_memstream(&buf, &len)) == NULL)
+		return false;
+	if (!mp_render_json(r, o, ms) || fclose(ms) != 0) {
+		ms = NULL;
+		goto out;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	if (len == 0 || buf[len - 1] != '}')
+		goto out;
+	len--;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	fwrite(buf, 1, len, fp);
+	/* Continue the top-level object one level deep. */
+	mp_jsonw_init(&w, fp, true);
+	w.depth = 1;
+	w.first[1] = false;
+	mp_jsonw_obj(&w, "solve");
+	mp_jsonw_str(&w, "field", mp_solve_name(f->field));
+	if (f->field == MP_SOLVE_WEIGHTS) {
+		if (f->found)
+			mp_jsonw_str(&w, "value", f->value_name);
+		else
+			mp_jsonw_null(&w, "value");
+		if (f->has_next)
+			mp_jsonw_str(&w, "next", f->next_name);
+		else
+			mp_jsonw_null(&w, "next");
+	} else {
+		if (f->found)
+			mp_jsonw_u64(&w, "value", f->value);
+		else
+			mp_jsonw_null(&w, "value");
+		if (f->has_next)
+			mp_jsonw_u64(&w, "next", f->next);
+		else
+			mp_jsonw_null(&w, "next");
+	}
+	mp_jsonw_bool(&w, "found", f->found);
+	mp_jsonw_u64(&w, "total", f->j.judged);
+	mp_jsonw_u64(&w, "next_total", f->next_total);
+	mp_jsonw_u64(&w, "evaluations", f->evaluations);
+	mp_jsonw_end(&w, '}');
+	fputs("\n}\n", fp);
+	ok = !ferror(fp);
+out:
+	free(buf);
+	return ok;
+}
+
+/* ---- check ---- */
+
+static void
+check_table(const struct mp_check_report *c, enum mp_units u, bool md,
+    struct tab *t)
+{
+	size_t	 i;
+	char	 b[32];
+
+	tab_init(t, "l:result|l:check|r:predicted|r:budget|r:margin|l:why");
+	for (i = 0; i < c->n; i++) {
+		const struct mp_check_result *r = &c->res[i];
+
+		if (!tab_row(t))
+			return;
+		tab_set(t, 0, "%s", r->pass ? (md ? "✅ PASS" : "PASS") :
+		    (md ? "❌ FAIL" : "FAIL"));
+		tab_set(t, 1, "%s", r->check->name);
+		tab_set(t, 2, "%s", mp_fmt_size(r->predicted, u, b,
+		    sizeof(b)));
+		tab_set(t, 3, "%s", mp_fmt_size(r->budget, u, b, sizeof(b)));
+		tab_set(t, 4, "%s", mp_fmt_ssize(r->margin, u, b, sizeof(b)));
+		tab_set(t, 5, "%s", r->why);
+	}
+}
+
+bool
+mp_render_check_text(const struct mp_check_report *c,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	struct tab	 t;
+	bool		 ok;
+
+	check_table(c, o->units, false, &t);
+	ok = !t.oom;
+	tab_print_text(&t, fp);
+	tab_fini(&t);
+	fprintf(fp, "\n%zu check%s: %zu passed, %zu failed (sizes in %s)\n",
+	    c->n, c->n == 1 ? "" : "s", c->passed, c->failed,
+	    units_line(o->units));
+	return ok && !ferror(fp);
+}
+
+bool
+mp_render_check_markdown(const struct mp_check_report *c,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	struct tab	 t;
+	bool		 ok;
+
+	fprintf(fp, "## memplan check: %s\n\n", c->failed == 0 ?
+	    "all checks pass" : "memory budget exceeded");
+	fprintf(fp, "%zu check%s in `%s`: **%zu passed, %zu failed**. "
+	    "Sizes in %s.\n\n", c->n, c->n == 1 ? "" : "s", c->plan->path,
+	    c->passed, c->failed, units_line(o->units));
+	check_table(c, o->units, true, &t);
+	ok = !t.oom;
+	tab_print_md(&t, fp);
+	tab_fini(&t);
+	return ok && !ferror(fp);
+}
+
+bool
+mp_render_check_json(const struct mp_check_report *c,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	struct mp_jsonw		 w;
+	struct mp_estimate	*est;
+	size_t			 i;
+
+	(void)o;
+	/* mp_jsonw_scenario() reads a scenario from an estimate. */
+	if ((est = calloc(1, sizeof(*est))) == NULL)
+		return false;
+	mp_jsonw_init(&w, fp, true);
+	mp_jsonw_obj(&w, NULL);
+	mp_jsonw_str(&w, "schema", MP_SCHEMA);
+	mp_jsonw_arr(&w, "checks");
+	for (i = 0; i < c->n; i++) {
+		const struct mp_check_result *r = &c->res[i];
+
+		mp_jsonw_obj(&w, NULL);
+		mp_jsonw_str(&w, "name", r->check->name);
+		mp_jsonw_bool(&w, "pass", r->pass);
+		mp_jsonw_u64(&w, "predicted", r->predicted);
+		mp_jsonw_u64(&w, "budget", r->budget);
+		mp_jsonw_i64(&w, "margin", r->margin);
+		mp_jsonw_str(&w, "model", r->model_name);
+		if (r->hw_name[0] != '\0')
+			mp_jsonw_str(&w, "hardware", r->hw_name);
+		else
+			mp_jsonw_null(&w, "hardware");
+		est->sc = r->sc;
+		est->trainable_params = r->trainable_params;
+		mp_jsonw_scenario(&w, "scenario", est);
+		if (!r->pass)
+			mp_jsonw_str(&w, "why", r->why);
+		mp_jsonw_end(&w, '}');
+	}
+	mp_jsonw_end(&w, ']');
+	mp_jsonw_u64(&w, "passed", c->passed);
+	mp_jsonw_u64(&w, "failed", c->failed);
+	mp_jsonw_end(&w, '}');
+	free(est);
+	return !ferror(fp);
+}
+
+/* ---- sweep ---- */
+
+static void
+sweep_table(const struct mp_sweep *s, enum mp_units u, struct tab *t)
+{
+	size_t	 i, k;
+	char	 spec[160];
+	char	 b[32];
+
+	snprintf(spec, sizeof(spec), "r:%s|r:weights|r:kv_cache|"
+	    "r:activations|r:total|r:device|r:host%s", s->over,
+	    s->hw != NULL ? "|l:fits|r:headroom" : "");
+	tab_init(t, spec);
+	for (i = 0; i < s->n; i++) {
+		const struct mp_sweep_point *p = &s->pt[i];
+
+		if (!tab_row(t))
+			return;
+		tab_set(t, 0, "%" PRIu64, p->value);
+		if (!p->ok) {
+			for (k = 1; k < t->ncol; k++)
+				tab_set(t, k, "-");
+			continue;
+		}
+		tab_set(t, 1, "%s", mp_fmt_size(p->mem.weights, u, b,
+		    sizeof(b)));
+		tab_set(t, 2, "%s", mp_fmt_size(p->mem.kv_cache, u, b,
+		    sizeof(b)));
+		tab_set(t, 3, "%s", mp_fmt_size(p->mem.activations, u, b,
+		    sizeof(b)));
+		tab_set(t, 4, "%s", mp_fmt_size(p->mem.total, u, b,
+		    sizeof(b)));
+		tab_set(t, 5, "%s", mp_fmt_size(p->device_total, u, b,
+		    sizeof(b)));
+		tab_set(t, 6, "%s", mp_fmt_size(p->host_total, u, b,
+		    sizeof(b)));
+		if (s->hw != NULL) {
+			tab_set(t, 7, "%s", p->fits ? "yes" : "no");
+			tab_set(t, 8, "%s", mp_fmt_ssize(p->headroom, u, b,
+			    sizeof(b)));
+		}
+	}
+}
+
+static void
+sweep_head(const struct mp_sweep *s, enum mp_units u, bool md, FILE *fp)
+{
+	const struct mp_scenario *sc = &s->sc;
+
+	fprintf(fp, "%s%s: %s, %s weights, batch %" PRIu64 ", seq %" PRIu64
+	    ", runtime %s%s%s; over %s\n", md ? "## memplan sweep: " : "",
+	    s->model->name, mp_mode_name(sc->mode),
+	    mp_scenario_weights_name(sc), sc->batch, sc->seq,
+	    mp_runtime_name(sc->runtime), s->hw ? "; on " : "",
+	    s->hw ? s->hw->name : "", s->over);
+	fprintf(fp, "%ssizes in %s\n\n", md ? "\n" : "", units_line(u));
+}
+
+bool
+mp_render_sweep_text(const struct mp_sweep *s, const struct mp_render_opts *o,
+    FILE *fp)
+{
+	struct tab	 t;
+	bool		 ok;
+
+	sweep_head(s, o->units, false, fp);
+	sweep_table(s, o->units, &t);
+	ok = !t.oom;
+	tab_print_text(&t, fp);
+	tab_fini(&t);
+	return ok && !ferror(fp);
+}
+
+bool
+mp_render_sweep_markdown(const struct mp_sweep *s,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	struct tab	 t;
+	bool		 ok;
+
+	sweep_head(s, o->units, true, fp);
+	sweep_table(s, o->units, &t);
+	ok = !t.oom;
+	tab_print_md(&t, fp);
+	tab_fini(&t);
+	return ok && !ferror(fp);
+}
+
+bool
+mp_render_sweep_json(const struct mp_sweep *s, const struct mp_render_opts *o,
+    FILE *fp)
+{
+	struct mp_jsonw	 w;
+	size_t		 i;
+
+	(void)o;
+	mp_jsonw_init(&w, fp, true);
+	mp_jsonw_obj(&w, NULL);
+	mp_jsonw_str(&w, "schema", MP_SCHEMA);
+	mp_jsonw_model(&w, s->model);
+	if (s->hw != NULL)
+		mp_jsonw_hardware(&w, s->hw);
+	else
+		mp_jsonw_null(&w, "hardware");
+	mp_jsonw_str(&w, "over", s->over);
+	mp_jsonw_arr(&w, "points");
+	for (i = 0; i < s->n; i++) {
+		const struct mp_sweep_point *p = &s->pt[i];
+
+		if (!p->ok)
+			continue;
+		mp_jsonw_obj(&w, NULL);
+		mp_jsonw_u64(&w, "value", p->value);
+		mp_jsonw_memory(&w, &p->mem);
+		mp_jsonw_u64(&w, "device_total", p->device_total);
+		mp_jsonw_u64(&w, "host_total", p->host_total);
+		if (s->hw != NULL) {
+			mp_jsonw_bool(&w, "fits", p->fits);
+			mp_jsonw_i64(&w, "headroom", p->headroom);
+		} else
+			mp_jsonw_null(&w, "fits");
+		mp_jsonw_end(&w, '}');
+	}
+	mp_jsonw_end(&w, ']');
+	mp_jsonw_end(&w, '}');
+	return !ferror(fp);
+}
+
+/* CSV for spreadsheets and plotting: bytes, one row per point. */
+bool
+mp_render_sweep_csv(const struct mp_sweep *s, const struct mp_render_opts *o,
+    FILE *fp)
+{
+	size_t i;
+
+	(void)o;
+	fprintf(fp, "%s,weights,kv_cache,activations,logits,gradients,"
+	    "optimizer,adapters,runtime,total,device_total,host_total%s\n",
+	    s->over, s->hw != NULL ? ",fits,headroom" : "");
+	for (i = 0; i < s->n; i++) {
+		const struct mp_sweep_point *p = &s->pt[i];
+		const struct mp_memory *m = &p->mem;
+
+		if (!p->ok)
+			continue;
+		fprintf(fp, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		    ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%"
+		    PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, p->value,
+		    m->weights, m->kv_cache, m->activations, m->logits,
+		    m->gradients, m->optimizer, m->adapters, m->runtime,
+		    m->total, p->device_total, p->host_total);
+		if (s->hw != NULL)
+			fprintf(fp, ",%s,%" PRId64, p->fits ? "true" : "false",
+			    p->headroom);
+		fputc('\n', fp);
+	}
+	return !ferror(fp);
+}

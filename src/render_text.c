@@ -1,0 +1,126 @@
+/* render_text.c: the estimate report as a terminal table */
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/* 7615616512 -> "7,615,616,512": counts people compare digit by digit. */
+static const char *
+grouped(uint64_t v, char *buf, size_t len)
+{
+	char	raw[32];
+	size_t	n, i, o = 0;
+
+	snprintf(raw, sizeof(raw), "%" PRIu64, v);
+	n = strlen(raw);
+	for (i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = raw[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* The lines that say what was estimated. */
+static void
+mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
+{
+	const struct mp_model		*m = r->model;
+	const struct mp_scenario	*sc = &r->est->sc;
+	char				 p[40];
+
+	fprintf(fp, "%s (%s): %s parameters, %u layers, hidden %u, "
+	    "%u/%u heads x %u\n", m->name, m->arch[0] ? m->arch :
+	    m->model_type, grouped(m->params, p, sizeof(p)), m->layers,
+	    m->hidden, m->heads, m->kv_heads, m->head_dim);
+	fprintf(fp, "%s, %s weights, batch %" PRIu64 " x seq %" PRIu64
+	    ", KV cache %s, runtime %s",
+	    mp_mode_name(sc->mode), sc->ftype[0] ? sc->ftype :
+	    mp_dtype_info(sc->weights)->name, sc->batch, sc->seq,
+	    mp_dtype_info(sc->kv_dtype)->name, mp_runtime_name(sc->runtime));
+	if (r->est->trainable_params > 0)
+		fprintf(fp, ", %s trainable", grouped(r->est->trainable_params,
+		    p, sizeof(p)));
+	fprintf(fp, "\nsizes in %s\n", u == MP_UNITS_SI ?
+	    "GB = 10^9 bytes (--units si)" : "GiB = 2^30 bytes (--units iec)");
+}
+
+bool
+mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
+    FILE *fp)
+{
+	const struct mp_estimate	*est = r->est;
+	enum mp_units			 u = o->units;
+	char				 b[32], b2[32];
+	size_t				 i;
+
+	mp_text_header(r, u, fp);
+	fputc('\n', fp);
+	fprintf(fp, "  %-12s %12s  %s\n", "component", "size", "why");
+	for (i = 0; i < MP_N_COMPONENTS; i++) {
+		uint64_t	 v = mp_component_value(&est->mem, i);
+		const char	*note = mp_component_note(est,
+		    mp_component_name(i));
+
+		if (v == 0 && note == NULL)
+			continue;
+		fprintf(fp, "  %-12s %12s  %s\n", mp_component_name(i),
+		    mp_fmt_size(v, u, b, sizeof(b)), note ? note : "");
+	}
+	fprintf(fp, "  %-12s %12s  %s\n", "total",
+	    mp_fmt_size(est->mem.total, u, b, sizeof(b)),
+	    est->on_host ? "peak host memory" : "predicted peak device memory");
+	if (est->device_total != est->mem.total || est->host_total > 0)
+		fprintf(fp, "  device %s, host %s\n",
+		    mp_fmt_size(est->device_total, u, b, sizeof(b)),
+		    mp_fmt_size(est->host_total, u, b2, sizeof(b2)));
+	if (est->has_convert) {
+		const struct mp_convert *cv = &est->conv;
+
+		fprintf(fp, "\n  %-10s %12s %12s %12s\n", "step", "anon",
+		    "file-backed", "disk write");
+		for (i = 0; i < cv->n_steps && i < MP_MAX_STEPS; i++) {
+			char b3[32];
+
+			fprintf(fp, "  %-10s %12s %12s %12s\n",
+			    cv->steps[i].name,
+			    mp_fmt_size(cv->steps[i].peak_anon, u, b,
+			    sizeof(b)),
+			    mp_fmt_size(cv->steps[i].peak_file, u, b2,
+			    sizeof(b2)),
+			    mp_fmt_size(cv->steps[i].disk_write, u, b3,
+			    sizeof(b3)));
+		}
+	}
+	for (i = 0; i < est->n_notes; i++) {
+		const char *w = est->notes[i].what;
+		size_t k;
+		bool shown = false;
+
+		for (k = 0; k < MP_N_COMPONENTS; k++)
+			if (strcmp(w, mp_component_name(k)) == 0)
+				shown = true;
+		if (!shown)
+			fprintf(fp, "  note: %s: %s\n", w, est->notes[i].text);
+	}
+	if (r->hw_name != NULL) {
+		fprintf(fp, "\n%s: %s usable -> %s", r->hw_name,
+		    mp_fmt_size(r->capacity, u, b, sizeof(b)),
+		    r->fits ? "fits" : "DOES NOT FIT");
+		if (r->headroom >= 0)
+			fprintf(fp, ", %s headroom\n", mp_fmt_size(
+			    (uint64_t)r->headroom, u, b, sizeof(b)));
+		else
+			fprintf(fp, ", %s over\n", mp_fmt_size(
+			    (uint64_t)-(r->headroom + 1) + 1, u, b, sizeof(b)));
+		for (i = 0; i < r->n_recos; i++)
+			fprintf(fp, "  try %s: %s (%s)%s\n", r->recos[i].mode,
+			    mp_fmt_size(r->recos[i].total, u, b, sizeof(b)),
+			    r->recos[i].why, r->recos[i].fits ? " -> fits" :
+			    "");
+	}
+	return !ferror(fp);
+}

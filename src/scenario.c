@@ -1,0 +1,143 @@
+/* scenario.c: scenario defaults, names and validation */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/* Bounds that keep every product of the estimate inside 64 bits. */
+#define MAX_BATCH	(1ULL << 20)
+#define MAX_SEQ		(1ULL << 30)
+#define MAX_TOKENS	(1ULL << 36)	/* batch x seq */
+
+static const struct { const char *name; enum mp_mode v; } modes[] = {
+	{ "infer", MP_MODE_INFER }, { "lora", MP_MODE_LORA },
+	{ "qlora", MP_MODE_QLORA }, { "full", MP_MODE_FULL },
+	{ "convert", MP_MODE_CONVERT },
+};
+static const struct { const char *name; enum mp_runtime v; } runtimes[] = {
+	{ "transformers", MP_RT_TRANSFORMERS }, { "vllm", MP_RT_VLLM },
+	{ "llamacpp", MP_RT_LLAMACPP },
+};
+static const struct { const char *name; enum mp_optim v; } optims[] = {
+	{ "adamw", MP_OPT_ADAMW }, { "adamw8bit", MP_OPT_ADAMW8BIT },
+	{ "sgd", MP_OPT_SGD }, { "adafactor", MP_OPT_ADAFACTOR },
+};
+
+#define LOOKUP(tab, s, out) do {					\
+	size_t i_;							\
+	for (i_ = 0; i_ < sizeof(tab) / sizeof(tab[0]); i_++)		\
+		if (strcmp((s), tab[i_].name) == 0) {			\
+			*(out) = tab[i_].v;				\
+			return true;					\
+		}							\
+	return false;							\
+} while (0)
+
+#define NAME(tab, v) do {						\
+	size_t i_;							\
+	for (i_ = 0; i_ < sizeof(tab) / sizeof(tab[0]); i_++)		\
+		if (tab[i_].v == (v))					\
+			return tab[i_].name;				\
+	return "?";							\
+} while (0)
+
+bool mp_mode_parse(const char *s, enum mp_mode *o) { LOOKUP(modes, s, o); }
+bool mp_runtime_parse(const char *s, enum mp_runtime *o) { LOOKUP(runtimes, s, o); }
+bool mp_optim_parse(const char *s, enum mp_optim *o) { LOOKUP(optims, s, o); }
+const char *mp_mode_name(enum mp_mode v) { NAME(modes, v); }
+const char *mp_runtime_name(enum mp_runtime v) { NAME(runtimes, v); }
+const char *mp_optim_name(enum mp_optim v) { NAME(optims, v); }
+
+void
+mp_scenario_init(struct mp_scenario *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->mode = MP_MODE_INFER;
+	sc->runtime = MP_RT_TRANSFORMERS;
+	sc->optimizer = MP_OPT_ADAMW;
+	sc->gpu_layers = -1;
+}
+
+/* The float type activations and caches use when weights are quantized. */
+static enum mp_dtype
+compute_dtype(const struct mp_model *m, enum mp_dtype w)
+{
+	if (mp_dtype_info(w)->is_float)
+		return w;
+	if (m->torch_dtype == MP_DT_F16)
+		return MP_DT_F16;
+	return MP_DT_BF16;
+}
+
+bool
+mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
+    struct mp_error *err)
+{
+	uint64_t tokens;
+
+	if (sc->batch == 0)
+		sc->batch = 1;
+	if (sc->seq == 0)
+		sc->seq = m->max_pos < 4096 ? m->max_pos : 4096;
+	if (sc->batch > MAX_BATCH)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--batch",
+		    "expected at most %llu", (unsigned long long)MAX_BATCH);
+	if (sc->seq > MAX_SEQ)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--seq",
+		    "expected at most %llu", (unsigned long long)MAX_SEQ);
+	if (!mp_mul(sc->batch, sc->seq, &tokens) || tokens > MAX_TOKENS)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--batch",
+		    "batch x seq is more than %llu tokens",
+		    (unsigned long long)MAX_TOKENS);
+	if (sc->weights == MP_DT_NONE && sc->ftype[0] == '\0') {
+		/*
+		 * No --weights: the checkpoint's dtype.  Configs without one
+		 * (GPT-2, GPT-J) were published in fp32; pre-quantized ones
+		 * (gpt-oss MXFP4) load their other tensors in bf16.
+		 */
+		if (m->torch_dtype != MP_DT_NONE)
+			sc->weights = m->torch_dtype;
+		else if (m->quant_method[0] != '\0')
+			sc->weights = MP_DT_BF16;
+		else
+			sc->weights = MP_DT_F32;
+	}
+	if (sc->kv_dtype == MP_DT_NONE)
+		sc->kv_dtype = sc->runtime == MP_RT_LLAMACPP ? MP_DT_F16 :
+		    compute_dtype(m, sc->weights);
+	switch (sc->kv_dtype) {
+	case MP_DT_F32: case MP_DT_F16: case MP_DT_BF16: case MP_DT_F8_E4M3:
+	case MP_DT_Q8_0: case MP_DT_Q4_0: case MP_DT_Q4_1: case MP_DT_Q5_0:
+	case MP_DT_Q5_1: case MP_DT_IQ4_NL:
+		break;
+	default:
+		return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",
+		    "expected fp16, bf16, fp8, q8_0 or q4_0");
+	}
+	if (sc->rank == 0)
+		sc->rank = 16;
+	if (sc->gpus == 0)
+		sc->gpus = 1;
+	if (sc->group_size == 0)
+		sc->group_size = 128;
+	if (sc->ubatch == 0)
+		sc->ubatch = 512;
+	if (sc->amp != MP_DT_NONE && sc->amp != MP_DT_BF16 &&
+	    sc->amp != MP_DT_F16)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--amp",
+		    "expected bf16 or fp16");
+	if (sc->amp != MP_DT_NONE && !mp_dtype_info(sc->weights)->is_float)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--amp",
+		    "mixed precision needs float weights (fp32, fp16 or "
+		    "bf16), got %s", sc->ftype[0] ? sc->ftype :
+		    mp_dtype_info(sc->weights)->name);
+	if (sc->ftype[0] != '\0' && sc->runtime != MP_RT_LLAMACPP &&
+	    sc->mode != MP_MODE_CONVERT)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
+		    "%s is a GGUF type: use it with --runtime llamacpp or "
+		    "--mode convert", sc->ftype);
+	if (sc->gpu_layers >= 0 && (uint64_t)sc->gpu_layers > m->layers)
+		sc->gpu_layers = m->layers;
+	return true;
+}

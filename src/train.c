@@ -1,0 +1,774 @@
+/* train.c: LoRA, QLoRA and full fine-tuning memory with transformers */
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/*
+ * What one training step (forward with labels, backward, optimizer step)
+ * keeps alive, as PyTorch 2.11 / transformers 5.17 / peft 0.21 allocate
+ * it.  Every figure below is a count of live tensors; the peak is the
+ * worst of three moments:
+ *
+ *   F  the start of backward: every tensor saved for backward (or, with
+ *      gradient checkpointing, only each layer's input) plus the loss's
+ *      fp32 vocab-sized tensors, weights and the optimizer state;
+ *   B  with checkpointing, the last layer recomputed (layer 0): its full
+ *      saved activations while nearly every gradient already exists;
+ *   O  the optimizer step: weights, gradients, state and the step's own
+ *      temporaries.
+ *
+ * Activations are summed per token from the tensors of each layer, so a
+ * new architecture is described by its tensor list, not by a constant.
+ */
+
+#define MiB			(1ULL << 20)
+/* cuBLAS workspace PyTorch allocates per handle on Hopper
+ * (CUBLAS_WORKSPACE_CONFIG default ":4096:8" = 32 MiB), through the caching
+ * allocator, so it shows in max_memory_allocated: one for the thread
+ * running forward and one for autograd's device thread in backward. */
+#define CUBLAS_WS		(32 * MiB)
+#define CUBLAS_HANDLES		2
+/* bitsandbytes 8-bit optimizers: blockwise quantization in blocks of 256
+ * (bitsandbytes/optim/optimizer.py, Optimizer8bit, block_wise) and
+ * tensors under min_8bit_size = 4096 elements keep 32-bit state. */
+#define BNB_BLOCK		256
+#define BNB_MIN_8BIT		4096
+
+struct tctx {
+	const struct mp_model	*m;
+	const struct mp_scenario *sc;
+	const struct mp_lora	*lo;	/* NULL for full fine-tuning */
+	bool			 full;	/* every weight trains */
+	bool			 qlora;
+	bool			 amp;	/* fp32 master weights + autocast */
+	uint64_t		 a;	/* bytes of a compute-dtype value */
+	uint64_t		 rs;	/* bytes of the residual stream */
+	uint64_t		 seq, tokens;
+};
+
+static bool
+adapted(const struct tctx *c, size_t i)
+{
+	return c->lo != NULL && c->lo->rank[i] != 0;
+}
+
+static uint64_t
+in_width(const struct mp_tensor *t)
+{
+	return t->ndim >= 2 ? t->dims[t->ndim - 1] : t->dims[0];
+}
+
+static bool
+ends_with(const char *s, const char *suf)
+{
+	size_t n = strlen(s), k = strlen(suf);
+
+	return n >= k && strcmp(s + n - k, suf) == 0;
+}
+
+/* Which saved input a Linear shares with its siblings. */
+enum ingroup { IN_ATTN, IN_MLP, IN_OWN, IN_SDPA };
+
+static enum ingroup
+input_group(unsigned k)
+{
+	switch (k) {
+	case MP_TK_ATTN_Q: case MP_TK_ATTN_K: case MP_TK_ATTN_V:
+	case MP_TK_ATTN_QKV: case MP_TK_ATTN_Q_A: case MP_TK_ATTN_KV_A:
+	case MP_TK_SSM_IN:
+		return IN_ATTN;
+	case MP_TK_FFN_GATE: case MP_TK_FFN_UP: case MP_TK_FFN_GATE_UP:
+	case MP_TK_SHEXP_GATE: case MP_TK_SHEXP_UP: case MP_TK_ROUTER:
+	case MP_TK_SHEXP_ROUTER:
+		return IN_MLP;
+	case MP_TK_ATTN_O:
+		return IN_SDPA;
+	default:
+		return IN_OWN;
+	}
+}
+
+/* Does this model apply a sliding-window mask at this sequence length? */
+static bool
+window_mask(const struct tctx *c, uint32_t l)
+{
+	const struct mp_model *m = c->m;
+	static const char *const all_layers[] = { "mistral", "mixtral",
+		"phi3", "phimoe", "starcoder2" };
+	size_t i;
+
+	if (m->layer[l].kind == MP_LK_SLIDING)
+		return m->layer[l].window > 0 && m->layer[l].window < c->seq;
+	if (m->sliding_window == 0 || m->sliding_window >= c->seq)
+		return false;
+	/* These apply config.sliding_window on every layer. */
+	for (i = 0; i < sizeof(all_layers) / sizeof(all_layers[0]); i++)
+		if (strcmp(m->model_type, all_layers[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Bytes saved for backward per token by decoder layer l, and the bytes
+ * per layer that do not scale with tokens (*fixed).
+ */
+static uint64_t
+layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
+{
+	const struct mp_model	*m = c->m;
+	uint64_t		 a = c->a, rs = c->rs, b = 0, H = m->hidden;
+	uint64_t		 nh = m->heads, nkv = m->kv_heads, hd = m->head_dim;
+	uint64_t		 vh = m->v_head_dim ? m->v_head_dim : hd;
+	bool			 shared[2] = { false, false };
+	bool			 has_q = false, has_qkv = false, has_mla = false;
+	bool			 qk_norm = false, gated = false, has_mlp = false;
+	bool			 layernorm = false, exp_adapted = false;
+	uint64_t		 inter = 0, shexp = 0, moe_inter = 0, ssm_out = 0;
+	uint64_t		 ssm_in = 0, n_ln = 0;
+	size_t			 i;
+
+	*fixed = 0;
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct mp_tensor	*t = &m->tensors[i];
+		enum ingroup		 g;
+
+		if (t->layer != (int32_t)l || (t->flags & MP_TF_BUFFER))
+			continue;
+		switch (t->kind) {
+		case MP_TK_NORM:
+			if (!ends_with(t->name, ".weight"))
+				layernorm = true;	/* a LayerNorm bias */
+			else if (strstr(t->name, "q_norm") != NULL ||
+			    strstr(t->name, "k_norm") != NULL)
+				qk_norm = true;
+			else if (t->dims[0] == H)
+				n_ln++;
+			else
+				/* MLA kv_a/q_a RMSNorm: fp32 copy of the
+				 * input, and its output when it trains */
+				b += 4 * t->dims[0] + (c->full ? a *
+				    t->dims[0] : 0);
+			break;
+		case MP_TK_ATTN_Q:
+			has_q = true;
+			break;
+		case MP_TK_ATTN_QKV:
+			has_qkv = true;
+			break;
+		case MP_TK_ATTN_KV_A:
+			has_mla = true;
+			break;
+		case MP_TK_FFN_GATE:
+			gated = true;
+			inter = t->dims[0];
+			break;
+		case MP_TK_FFN_GATE_UP:
+			gated = true;
+			inter = t->dims[0] / 2;
+			break;
+		case MP_TK_FFN_UP:
+			if (inter == 0)
+				inter = t->dims[0];
+			break;
+		case MP_TK_SHEXP_GATE:
+			shexp = t->dims[0];
+			break;
+		case MP_TK_EXP_GATE: case MP_TK_EXP_UP: case MP_TK_EXP_DOWN:
+		case MP_TK_EXP_GATE_UP:
+			if (t->kind == MP_TK_EXP_DOWN)
+				moe_inter = t->dims[2];
+			if (adapted(c, i)) {
+				/* peft's ParamWrapper merges W + BA for the
+				 * call; the expert matmuls save the merged
+				 * stack (compute dtype) for backward */
+				exp_adapted = true;
+				*fixed = mp_adds(*fixed, mp_muls(a,
+				    mp_tensor_numel(t)));
+			}
+			break;
+		case MP_TK_SSM_IN:
+			ssm_in = t->dims[0];
+			break;
+		case MP_TK_SSM_OUT:
+			ssm_out = t->dims[1];
+			break;
+		default:
+			break;
+		}
+		if (!(t->flags & MP_TF_LINEAR) || t->ndim != 2)
+			continue;
+		if (t->kind >= MP_TK_FFN_GATE && t->kind <= MP_TK_FFN_GATE_UP)
+			has_mlp = true;
+		/*
+		 * The input a Linear saves for its weight gradient: the base
+		 * layer keeps it (compute dtype) when its weight trains, and
+		 * bitsandbytes' MatMul4Bit keeps it for the input gradient;
+		 * peft's lora_A casts it to fp32 and keeps that copy.
+		 * q/k/v (gate/up) read the same tensor, but under autocast
+		 * each Linear casts its fp32 input separately.
+		 */
+		g = input_group(t->kind);
+		if (c->full || c->qlora) {
+			if (g == IN_ATTN || g == IN_MLP) {
+				if (c->amp || !shared[g])
+					b += a * in_width(t);
+				shared[g] = true;
+			} else if (g == IN_OWN)
+				b += a * in_width(t);
+		}
+		if (adapted(c, i))
+			b += 4 * in_width(t);
+	}
+	/*
+	 * Norms.  RMSNorm upcasts: the fp32 copy of its input is saved
+	 * (pow, mul), and the normalized value when its weight trains.
+	 * LayerNorm saves its input; GPT-NeoX/GPT-J feed both from one x.
+	 */
+	if (layernorm) {
+		if (strcmp(m->model_type, "gpt_neox") == 0 ||
+		    strcmp(m->model_type, "gptj") == 0)
+			n_ln = 1;
+		b += n_ln * rs * H;
+	} else
+		b += n_ln * (4 * H + (c->full ? rs * H : 0));
+	/* Attention: what SDPA saves (q, k after rotary, v, output, lse). */
+	if (has_mla) {
+		uint64_t qk = (uint64_t)m->qk_nope_dim + m->qk_rope_dim;
+
+		b += 2 * a * nh * qk;			/* q, k */
+		b += a * nh * ((uint64_t)m->qk_nope_dim + vh); /* kv_b out,
+							 * kept by v's view */
+		b += a * nh * vh + 4 * nh;		/* output, lse */
+	} else if (has_q || has_qkv) {
+		b += a * (nh + 2 * nkv) * hd + a * nh * hd + 4 * nh;
+		if (has_qkv)	/* v is a view: the fused output stays */
+			b += a * (nh + nkv) * hd;
+		if (qk_norm)
+			b += 4 * (nh + nkv) * hd +
+			    (c->full ? a * (nh + nkv) * hd : 0);
+	}
+	if (has_q || has_qkv || has_mla) {
+		if (m->eager_attn)
+			/* eager: fp32 softmax output and its bf16 copy,
+			 * one row of seq scores per head and token */
+			b += (4 + a) * nh * c->seq;
+		else if (window_mask(c, l))
+			/* SDPA turns the boolean window mask into an
+			 * additive one per call and saves it */
+			b += a * c->seq;
+	}
+	/* MLP: activation input, activation output and up (gated). */
+	if (has_mlp)
+		b += (gated ? 3 : 1) * a * inter;
+	if (m->layer[l].moe || moe_inter != 0) {
+		uint64_t k = m->experts_per_tok ? m->experts_per_tok : 1;
+		uint64_t e = m->n_experts;
+
+		/* router: fp32 input copy and probabilities */
+		b += 4 * H + 8 * e;
+		/* per routed token: gathered input, gate/up out, act, product,
+		 * expert output */
+		b += k * a * (2 * H + 4 * moe_inter);
+		if (shexp != 0)
+			b += 3 * a * shexp;
+		(void)exp_adapted;
+	}
+	if (ssm_in != 0)
+		/* Mamba2 mixer (approximate): in_proj output, conv output,
+		 * scan output and the gated norm's fp32 copy */
+		b += a * ssm_in + 2 * a * ssm_out + 4 * ssm_out;
+	return b;
+}
+
+/* Bytes of the largest Linear (bitsandbytes dequantizes it per call). */
+static uint64_t
+largest_linear(const struct mp_model *m)
+{
+	uint64_t	 best = 0;
+	size_t		 i;
+
+	for (i = 0; i < m->n_tensors; i++)
+		if ((m->tensors[i].flags & MP_TF_LINEAR) &&
+		    m->tensors[i].kind != MP_TK_OUTPUT &&
+		    mp_tensor_numel(&m->tensors[i]) > best)
+			best = mp_tensor_numel(&m->tensors[i]);
+	return best;
+}
+
+/* Optimizer state bytes for n elements of tensors in dtype bytes db. */
+struct optsum {
+	uint64_t	 state;		/* persistent state */
+	uint64_t	 temp;		/* the step's largest temporary */
+	uint64_t	 tensors;	/* parameters with state */
+};
+
+static void
+opt_tensor(enum mp_optim o, const struct mp_tensor *t, uint64_t n,
+    uint64_t db, struct optsum *s)
+{
+	uint64_t rows, cols;
+
+	s->tensors++;
+	switch (o) {
+	case MP_OPT_ADAMW:
+		/* exp_avg and exp_avg_sq in the parameter's dtype, and a
+		 * float32 scalar step (torch.optim.AdamW, not fused) */
+		s->state = mp_adds(s->state, mp_adds(mp_muls(2 * db, n), 4));
+		/* foreach: sqrt(exp_avg_sq) of every parameter at once */
+		s->temp = mp_adds(s->temp, mp_muls(db, n));
+		break;
+	case MP_OPT_ADAMW8BIT:
+		if (n < BNB_MIN_8BIT) {
+			s->state = mp_adds(s->state, mp_muls(8, n));
+			break;
+		}
+		/* two uint8 states and an fp32 absmax per block of 256 */
+		s->state = mp_adds(s->state, mp_muls(2, mp_adds(n,
+		    mp_muls(4, n / BNB_BLOCK + (n % BNB_BLOCK != 0)))));
+		break;
+	case MP_OPT_SGD:
+		/* torch.optim.SGD without momentum keeps no state */
+		s->tensors--;
+		break;
+	case MP_OPT_ADAFACTOR:
+		/* transformers Adafactor: factored fp32 second moment, row
+		 * and column vectors for >= 2-D tensors, full for 1-D; the
+		 * step works on fp32 copies of grad, update and weight */
+		if (t != NULL && t->ndim >= 2) {
+			rows = t->ndim == 3 ? mp_muls(t->dims[0], t->dims[1]) :
+			    t->dims[0];
+			cols = t->ndim == 3 ? mp_muls(t->dims[0], t->dims[2]) :
+			    t->dims[1];
+			s->state = mp_adds(s->state, mp_muls(4,
+			    mp_adds(rows, cols)));
+		} else
+			s->state = mp_adds(s->state, mp_muls(4, n));
+		if (mp_muls(12, n) > s->temp)
+			s->temp = mp_muls(12, n);
+		break;
+	}
+}
+
+struct phase {
+	uint64_t	 weights, adapters, grads, optim, acts, logits;
+};
+
+static uint64_t
+phase_total(const struct phase *p)
+{
+	return mp_adds(mp_adds(mp_adds(p->weights, p->adapters),
+	    mp_adds(p->grads, p->optim)), mp_adds(p->acts, p->logits));
+}
+
+static const char *
+gib(uint64_t v, char *buf, size_t len)
+{
+	return mp_fmt_size(v, MP_UNITS_IEC, buf, len);
+}
+
+static const char *
+phase_label(int k)
+{
+	static const char *const names[] = {
+		"the start of backward (all saved activations and the loss)",
+		"the recompute of the last checkpointed layer in backward",
+		"the optimizer step",
+	};
+
+	return names[k];
+}
+
+static void alternatives(const struct mp_model *, const struct mp_scenario *,
+    struct mp_estimate *);
+
+/* The whole estimate; alternatives re-enter with notes off. */
+static bool
+train(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est, bool notes, struct mp_error *err)
+{
+	struct mp_lora		 lo;
+	struct tctx		 c;
+	struct mp_scenario	 wsc = *sc;
+	struct optsum		 os;
+	struct phase		 ph[3];
+	struct mp_tensor	 fake;
+	uint64_t		 W = 0, G = 0, A = 0, trainable = 0, n_mod = 0;
+	uint64_t		 acts_all = 0, acts_max = 0, ck, fin, logits;
+	uint64_t		 wcopy = 0, wcopy_out = 0, deq = 0, ws, lin = 0;
+	uint64_t		 gpus = sc->gpus ? sc->gpus : 1, H = m->hidden;
+	uint64_t		 wlayer0 = 0, ddp = 0, gather = 0, per0 = 0;
+	uint64_t		 ab[2], bb[2], total;
+	enum mp_parallel	 par = sc->parallel;
+	enum mp_dtype		 cd;
+	int			 k, best;
+	char			 s1[32], s2[32], s3[32];
+	uint32_t		 l;
+	size_t			 i;
+
+	memset(&lo, 0, sizeof(lo));
+	memset(&c, 0, sizeof(c));
+	memset(&os, 0, sizeof(os));
+	memset(ph, 0, sizeof(ph));
+	c.m = m;
+	c.sc = sc;
+	c.full = sc->mode == MP_MODE_FULL;
+	c.qlora = sc->mode == MP_MODE_QLORA;
+	c.seq = sc->seq ? sc->seq : 1;
+	c.tokens = mp_muls(sc->batch ? sc->batch : 1, c.seq);
+	if (m->layers == 0 || m->hidden == 0 || m->layer == NULL)
+		return mp_error_set(err, MP_EINPUT, m->path, NULL,
+		    "the model has no decoder layers to train");
+	if (sc->runtime != MP_RT_TRANSFORMERS)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--runtime",
+		    "training is estimated for transformers (PyTorch), not %s",
+		    mp_runtime_name(sc->runtime));
+	if (sc->amp != MP_DT_NONE && !mp_dtype_info(sc->weights)->is_float)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--amp",
+		    "mixed precision needs float weights (fp32, fp16, bf16), "
+		    "got %s", mp_dtype_info(sc->weights)->name);
+	if (sc->amp != MP_DT_NONE && c.qlora)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--amp",
+		    "QLoRA computes in its 4-bit base's compute dtype; drop "
+		    "--amp");
+	if (c.qlora) {
+		/* NF4 base with double quantization (the QLoRA recipe) */
+		wsc.weights = MP_DT_NF4;
+		wsc.double_quant = true;
+	} else if (!mp_dtype_info(sc->weights)->is_float)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
+		    "--mode %s trains on float weights (fp32, fp16, bf16), got "
+		    "%s; use --mode qlora for a 4-bit base",
+		    mp_mode_name(sc->mode), mp_dtype_info(sc->weights)->name);
+	if (c.full && sc->weights == MP_DT_F16 && sc->amp == MP_DT_NONE &&
+	    sc->optimizer != MP_OPT_SGD)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--optimizer",
+		    "%s on pure fp16 weights overflows; use --weights fp32 "
+		    "--amp fp16 or bf16 weights", mp_optim_name(sc->optimizer));
+	if (gpus > 1 && par == MP_PAR_NONE)
+		par = MP_PAR_DDP;
+	c.amp = sc->amp != MP_DT_NONE;
+	cd = mp_compute_dtype(m, &wsc);
+	c.a = mp_dtype_bytes(cd, 1);
+	c.rs = c.amp ? 4 : c.a;
+	if (!c.full) {
+		if (!mp_lora_plan(m, sc->lora_targets, sc->rank ? sc->rank : 16,
+		    &lo, err))
+			return false;
+		c.lo = &lo;
+		trainable = lo.trainable;
+		n_mod = lo.modules;
+	}
+
+	/* Weights: each tensor in its stored format (NF4 for QLoRA's
+	 * Linear layers), buffers in fp32. */
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct mp_tensor *t = &m->tensors[i];
+		uint64_t n = mp_tensor_numel(t), tb = mp_tensor_bytes(m, t, &wsc);
+
+		W = mp_adds(W, tb);
+		if (t->flags & MP_TF_BUFFER)
+			continue;
+		if (t->layer == 0)
+			wlayer0 = mp_adds(wlayer0, tb);
+		if ((t->flags & MP_TF_LINEAR) || t->kind == MP_TK_OUTPUT)
+			lin = mp_adds(lin, n);
+		if (c.full) {
+			trainable = mp_adds(trainable, n);
+			/* one gradient per parameter, in its dtype */
+			G = mp_adds(G, tb);
+			opt_tensor(sc->optimizer, t, n, c.amp ? 4 :
+			    mp_dtype_bytes(sc->weights, 1), &os);
+		}
+	}
+	if (!c.full) {
+		/* peft keeps adapters in fp32 (autocast_adapter_dtype), so
+		 * their gradients and optimizer states are fp32 too */
+		A = mp_muls(4, trainable);
+		G = A;
+		memset(&fake, 0, sizeof(fake));
+		fake.ndim = 2;
+		for (i = 0; i < m->n_tensors; i++) {
+			if (!mp_lora_shapes(m, &lo, i, ab, bb))
+				continue;
+			fake.dims[0] = ab[0];
+			fake.dims[1] = ab[1];
+			opt_tensor(sc->optimizer, &fake, mp_muls(ab[0], ab[1]),
+			    4, &os);
+			fake.dims[0] = bb[0];
+			fake.dims[1] = bb[1];
+			opt_tensor(sc->optimizer, &fake, mp_muls(bb[0], bb[1]),
+			    4, &os);
+		}
+	}
+
+	/* Activations saved for backward, layer by layer. */
+	for (l = 0; l < m->layers; l++) {
+		uint64_t fx = 0, per, la;
+
+		per = layer_bytes(&c, l, &fx);
+		la = mp_adds(mp_muls(per, c.tokens), fx);
+		if (l == 0)
+			per0 = per;
+		acts_all = mp_adds(acts_all, la);
+		if (la > acts_max)
+			acts_max = la;
+	}
+	/* Gradient checkpointing keeps each layer's input hidden state. */
+	ck = mp_muls(mp_muls(m->layers, c.tokens), c.rs * H);
+	/* The final norm's fp32 copy, and the normalized value and lm_head
+	 * input when those weights train. */
+	fin = mp_muls(c.tokens, 4 * H + (c.full ? c.rs * H + c.a * H : 0));
+	/*
+	 * The loss: transformers' ForCausalLMLoss upcasts the logits to
+	 * fp32 and cross_entropy saves log_softmax's fp32 output; backward
+	 * allocates nll_loss's fp32 gradient and log_softmax's fp32 input
+	 * gradient while that output lives: 3 x 4 bytes per logit.
+	 */
+	logits = mp_muls(mp_muls(c.tokens, m->vocab), 12);
+	if (c.amp) {
+		/* autocast caches a compute-dtype copy of every Linear
+		 * weight; the graph keeps them until backward reaches them */
+		wcopy = mp_muls(c.a, lin);
+		if (m->tied)
+			wcopy = mp_adds(wcopy, mp_muls(c.a,
+			    mp_muls(m->vocab, H)));
+		wcopy_out = mp_muls(c.a, mp_muls(m->vocab, H));
+	}
+	if (c.qlora)
+		/* bitsandbytes dequantizes each 4-bit Linear to the compute
+		 * dtype for its matmul, forward and backward */
+		deq = mp_muls(c.a, largest_linear(m));
+	ws = CUBLAS_HANDLES * CUBLAS_WS;
+
+	/* Several GPUs: what each one holds. */
+	switch (par) {
+	case MP_PAR_DDP:
+		/* the reducer's buckets hold a second copy of the gradients
+		 * (gradient_as_bucket_view=False, the default) */
+		ddp = G;
+		break;
+	case MP_PAR_ZERO3:
+	case MP_PAR_FSDP:
+		W = W / gpus;
+		A = A / gpus;
+		/* the layer being computed is gathered, the next prefetched */
+		gather = mp_muls(2, wlayer0);
+		/* FALLTHROUGH */
+	case MP_PAR_ZERO2:
+		G = G / gpus;
+		/* FALLTHROUGH */
+	case MP_PAR_ZERO1:
+		os.state = os.state / gpus;
+		os.temp = os.temp / gpus;
+		break;
+	default:
+		break;
+	}
+
+	/* F: start of backward. */
+	ph[0].weights = W;
+	ph[0].adapters = A;
+	ph[0].optim = os.state;
+	ph[0].grads = ddp;
+	ph[0].acts = mp_adds(mp_adds(sc->grad_ckpt ? mp_adds(ck, wcopy_out) :
+	    mp_adds(acts_all, wcopy), fin), mp_adds(mp_adds(ws, deq), gather));
+	ph[0].logits = logits;
+	/* B: with checkpointing, layer 0 recomputed with the other grads. */
+	if (sc->grad_ckpt) {
+		ph[1].weights = W;
+		ph[1].adapters = A;
+		ph[1].optim = os.state;
+		ph[1].grads = mp_adds(G, ddp);
+		ph[1].acts = mp_adds(mp_adds(mp_adds(ck, acts_max),
+		    wcopy / m->layers), mp_adds(mp_adds(ws, deq), gather));
+	}
+	/* O: the optimizer step. */
+	ph[2].weights = W;
+	ph[2].adapters = A;
+	ph[2].optim = os.state;
+	ph[2].grads = mp_adds(G, ddp);
+	ph[2].acts = mp_adds(os.temp, ws);
+	best = 0;
+	for (k = 1; k < 3; k++)
+		if (phase_total(&ph[k]) > phase_total(&ph[best]))
+			best = k;
+
+	est->sc = *sc;
+	memset(&est->mem, 0, sizeof(est->mem));
+	est->mem.weights = ph[best].weights;
+	est->mem.adapters = ph[best].adapters;
+	est->mem.gradients = ph[best].grads;
+	est->mem.optimizer = ph[best].optim;
+	est->mem.activations = ph[best].acts;
+	est->mem.logits = ph[best].logits;
+	est->mem.runtime = mp_runtime_transformers();
+	total = mp_adds(phase_total(&ph[best]), est->mem.runtime);
+	est->mem.total = total;
+	est->trainable_params = trainable;
+	est->device_total = mp_muls(total, gpus);
+	if (!notes)
+		goto out;
+
+	if (c.qlora)
+		mp_estimate_note(est, "weights", "%s: Linear layers in NF4 "
+		    "(4-bit + absmax per 64, double-quantized), the rest in %s;"
+		    " derived from the bitsandbytes format, not measured",
+		    gib(W, s1, sizeof(s1)), mp_dtype_info(cd)->name);
+	else
+		mp_estimate_note(est, "weights", "%s: %llu parameters in %s%s",
+		    gib(W, s1, sizeof(s1)), (unsigned long long)m->params,
+		    mp_dtype_info(sc->weights)->name, c.full ?
+		    (c.amp ? " (fp32 master weights, autocast computes in the "
+		    "amp dtype)" : "") : ", frozen");
+	if (!c.full)
+		mp_estimate_note(est, "adapters", "%llu trainable parameters "
+		    "(r=%u, %s: %llu modules%s) in fp32, as peft keeps them",
+		    (unsigned long long)trainable, sc->rank ? sc->rank : 16,
+		    sc->lora_targets[0] ? sc->lora_targets : "all-linear",
+		    (unsigned long long)n_mod, lo.conversion ? "; experts and "
+		    "router as transformers 5 parameters, gate_up at rank 2r" :
+		    "");
+	mp_estimate_note(est, "gradients", "%s: one per trainable parameter "
+	    "(%s)%s, alive from backward to the step (zero_grad frees them)",
+	    gib(ph[2].grads, s1, sizeof(s1)), c.full ? (c.amp ? "fp32" :
+	    mp_dtype_info(sc->weights)->name) : "fp32", ddp ?
+	    " plus DDP's bucket copy" : "");
+	switch (sc->optimizer) {
+	case MP_OPT_ADAMW:
+		mp_estimate_note(est, "optimizer", "%s: AdamW exp_avg and "
+		    "exp_avg_sq in the parameter dtype and a 4-byte step per "
+		    "tensor; the foreach step adds sqrt(exp_avg_sq), %s",
+		    gib(os.state, s1, sizeof(s1)), gib(os.temp, s2, sizeof(s2)));
+		break;
+	case MP_OPT_ADAMW8BIT:
+		mp_estimate_note(est, "optimizer", "%s: bitsandbytes 8-bit "
+		    "AdamW, two uint8 states with an fp32 absmax per 256 "
+		    "values (fp32 for tensors under 4096 values)",
+		    gib(os.state, s1, sizeof(s1)));
+		break;
+	case MP_OPT_SGD:
+		mp_estimate_note(est, "optimizer", "none: SGD without momentum "
+		    "keeps no state");
+		break;
+	case MP_OPT_ADAFACTOR:
+		mp_estimate_note(est, "optimizer", "%s: Adafactor's factored "
+		    "fp32 second moment (row + column per matrix), no first "
+		    "moment", gib(os.state, s1, sizeof(s1)));
+		break;
+	}
+	mp_estimate_note(est, "activations", "%s saved per token by layer 0 "
+	    "(%llu layers x %llu tokens = %s in all)%s; cuBLAS workspaces %s",
+	    gib(per0, s1, sizeof(s1)), (unsigned long long)m->layers,
+	    (unsigned long long)c.tokens, gib(acts_all, s2, sizeof(s2)),
+	    sc->grad_ckpt ? "; checkpointing keeps only each layer's input, "
+	    "one layer is recomputed at a time" : "", gib(ws, s3, sizeof(s3)));
+	mp_estimate_note(est, "logits", "%s: the loss upcasts %llu x %llu "
+	    "logits to fp32; log_softmax's output, its gradient and "
+	    "nll_loss's gradient live at once in backward",
+	    gib(logits, s1, sizeof(s1)), (unsigned long long)c.tokens,
+	    (unsigned long long)m->vocab);
+	if (c.amp)
+		mp_estimate_note(est, "activations", "autocast keeps %s "
+		    "copies of the Linear weights (%s) until backward uses "
+		    "them", mp_dtype_info(sc->amp)->name,
+		    gib(wcopy, s1, sizeof(s1)));
+	if (c.qlora)
+		mp_estimate_note(est, "activations", "bitsandbytes dequantizes "
+		    "one Linear at a time to %s (%s); Linear inputs are saved "
+		    "for the 4-bit backward", mp_dtype_info(cd)->name,
+		    gib(deq, s1, sizeof(s1)));
+	if (par != MP_PAR_NONE)
+		mp_estimate_note(est, "total", "per GPU of %llu (%s); "
+		    "activations are per GPU for --batch per GPU",
+		    (unsigned long long)gpus, par == MP_PAR_DDP ? "DDP: full "
+		    "replica" : par == MP_PAR_ZERO1 ? "ZeRO-1: optimizer "
+		    "state sharded" : par == MP_PAR_ZERO2 ? "ZeRO-2: state and "
+		    "gradients sharded" : "ZeRO-3/FSDP: weights, gradients "
+		    "and state sharded, one layer gathered");
+	mp_estimate_note(est, "total", "peak at %s; start of backward %s, "
+	    "optimizer step %s", phase_label(best),
+	    gib(mp_adds(phase_total(&ph[0]), est->mem.runtime), s1, sizeof(s1)),
+	    gib(mp_adds(phase_total(&ph[2]), est->mem.runtime), s2,
+	    sizeof(s2)));
+	mp_estimate_note(est, "runtime", "%s: CUDA context and kernels "
+	    "(measured on an H100), outside PyTorch's allocator",
+	    gib(est->mem.runtime, s1, sizeof(s1)));
+	alternatives(m, sc, est);
+out:
+	mp_lora_fini(&lo);
+	return true;
+}
+
+/*
+ * What would shrink a training run, cheapest for the user first, with
+ * each one's predicted total.
+ */
+static void
+alternatives(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est)
+{
+	struct mp_scenario	 alt;
+	struct mp_estimate	*e;
+	struct mp_error		 err;
+	char			 s1[32];
+	int			 k;
+
+	e = malloc(sizeof(*e));
+	if (e == NULL)
+		return;
+	for (k = 0; k < 5; k++) {
+		const char *what = NULL;
+
+		alt = *sc;
+		switch (k) {
+		case 0:
+			if (sc->grad_ckpt)
+				continue;
+			alt.grad_ckpt = true;
+			what = "--grad-ckpt (about a third more compute)";
+			break;
+		case 1:
+			if (sc->batch <= 1)
+				continue;
+			alt.batch = 1;
+			what = "--batch 1 with gradient accumulation";
+			break;
+		case 2:
+			if (sc->optimizer != MP_OPT_ADAMW)
+				continue;
+			alt.optimizer = MP_OPT_ADAMW8BIT;
+			what = "--optimizer adamw8bit";
+			break;
+		case 3:
+			if (sc->mode != MP_MODE_LORA)
+				continue;
+			alt.mode = MP_MODE_QLORA;
+			alt.amp = MP_DT_NONE;
+			what = "--mode qlora";
+			break;
+		case 4:
+			if (sc->seq < 256)
+				continue;
+			alt.seq = sc->seq / 2;
+			what = "half the sequence length";
+			break;
+		}
+		memset(e, 0, sizeof(*e));
+		mp_error_clear(&err);
+		if (!train(m, &alt, e, false, &err) ||
+		    e->mem.total >= est->mem.total)
+			continue;
+		mp_estimate_note(est, "if it does not fit", "%s: %s", what,
+		    gib(e->mem.total, s1, sizeof(s1)));
+	}
+	free(e);
+}
+
+bool
+mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est, struct mp_error *err)
+{
+	return train(m, sc, est, true, err);
+}

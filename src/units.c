@@ -1,0 +1,183 @@
+/* units.c: checked size arithmetic, sizes with units, bounded integers */
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "memplan.h"
+
+bool
+mp_mul(uint64_t a, uint64_t b, uint64_t *r)
+{
+	uint64_t v;
+
+	if (__builtin_mul_overflow(a, b, &v))
+		return false;
+	*r = v;
+	return true;
+}
+
+bool
+mp_add(uint64_t a, uint64_t b, uint64_t *r)
+{
+	uint64_t v;
+
+	if (__builtin_add_overflow(a, b, &v))
+		return false;
+	*r = v;
+	return true;
+}
+
+uint64_t
+mp_muls(uint64_t a, uint64_t b)
+{
+	uint64_t v;
+
+	return __builtin_mul_overflow(a, b, &v) ? UINT64_MAX : v;
+}
+
+uint64_t
+mp_adds(uint64_t a, uint64_t b)
+{
+	uint64_t v;
+
+	return __builtin_add_overflow(a, b, &v) ? UINT64_MAX : v;
+}
+
+uint64_t
+mp_round(double v)
+{
+	if (!(v > 0.0))
+		return 0;
+	if (v >= 18446744073709551615.0)
+		return UINT64_MAX;
+	return (uint64_t)llround(v);
+}
+
+static const struct {
+	const char	*suffix;
+	uint64_t	 mult;
+} units[] = {
+	{ "", 1 }, { "b", 1 }, { "bytes", 1 },
+	{ "k", 1000ULL }, { "kb", 1000ULL }, { "kib", 1ULL << 10 },
+	{ "m", 1000000ULL }, { "mb", 1000000ULL }, { "mib", 1ULL << 20 },
+	{ "g", 1000000000ULL }, { "gb", 1000000000ULL }, { "gib", 1ULL << 30 },
+	{ "t", 1000000000000ULL }, { "tb", 1000000000000ULL },
+	{ "tib", 1ULL << 40 },
+};
+
+bool
+mp_parse_size(const char *s, uint64_t *out, char *why, size_t whylen)
+{
+	const char	*p = s, *num;
+	char		*end;
+	double		 v;
+	size_t		 i, n;
+	char		 suf[8];
+
+	while (isspace((unsigned char)*p))
+		p++;
+	num = p;
+	if (*p == '-' || *p == '+' || !(isdigit((unsigned char)*p) ||
+	    *p == '.'))
+		goto bad;
+	errno = 0;
+	v = strtod(num, &end);
+	if (end == num || errno != 0 || !isfinite(v) || v < 0)
+		goto bad;
+	/* Hex floats and exponents are not sizes people write. */
+	for (p = num; p < end; p++)
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			goto bad;
+	p = end;
+	while (isspace((unsigned char)*p))
+		p++;
+	n = strlen(p);
+	while (n > 0 && isspace((unsigned char)p[n - 1]))
+		n--;
+	if (n >= sizeof(suf))
+		goto bad;
+	memcpy(suf, p, n);
+	suf[n] = '\0';
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(suf, units[i].suffix) != 0)
+			continue;
+		/* "Gb" is gigabits: refuse mixed case b that reads as bits. */
+		if (n >= 2 && suf[n - 1] == 'b' && suf[n - 2] != 'i' &&
+		    isupper((unsigned char)suf[0]))
+			goto bad;
+		v *= (double)units[i].mult;
+		if (v >= 18446744073709551615.0) {
+			snprintf(why, whylen, "size \"%s\" is too large", s);
+			return false;
+		}
+		*out = (uint64_t)llround(v);
+		return true;
+	}
+bad:
+	snprintf(why, whylen,
+	    "expected a size like \"24 GiB\", \"24GB\" or bytes, got \"%.40s\"",
+	    s);
+	return false;
+}
+
+bool
+mp_parse_uint(const char *s, uint64_t min, uint64_t max, bool kmul,
+    uint64_t *out, char *why, size_t whylen)
+{
+	const char		*p = s;
+	unsigned long long	 v;
+	char			*end;
+	uint64_t		 r;
+
+	if (s == NULL || *s == '\0' || !isdigit((unsigned char)*s))
+		goto bad;
+	errno = 0;
+	v = strtoull(p, &end, 10);
+	if (errno != 0)
+		goto range;
+	r = v;
+	if (kmul && (*end == 'k' || *end == 'K')) {
+		if (!mp_mul(r, 1024, &r))
+			goto range;
+		end++;
+	}
+	if (*end != '\0')
+		goto bad;
+	if (r < min || r > max)
+		goto range;
+	*out = r;
+	return true;
+bad:
+	snprintf(why, whylen, "expected a whole number, got \"%.40s\"", s);
+	return false;
+range:
+	snprintf(why, whylen, "expected a number from %llu to %llu, got \"%.40s\"",
+	    (unsigned long long)min, (unsigned long long)max, s);
+	return false;
+}
+
+const char *
+mp_fmt_size(uint64_t bytes, enum mp_units u, char *buf, size_t len)
+{
+	static const char *iec[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *si[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double	 base = u == MP_UNITS_SI ? 1000.0 : 1024.0;
+	double	 v = (double)bytes;
+	size_t	 i = 0;
+
+	while (v >= base && i < 5) {
+		v /= base;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, "%.2f %s", v,
+		    u == MP_UNITS_SI ? si[i] : iec[i]);
+	return buf;
+}

@@ -1,0 +1,389 @@
+/* vllm.c: what vLLM takes on each GPU, and its paged KV pool */
+/* SPDX-License-Identifier: MIT */
+/*
+ * vLLM sizes its KV cache from what is left (vllm/v1/worker/gpu_worker.py,
+ * determine_available_memory): it may use gpu_memory_utilization of the
+ * card, loads the weights, runs one profiling forward pass over
+ * max_num_batched_tokens tokens (and the sampler over max_num_seqs rows),
+ * and gives the pool what the weights, that peak and the memory allocated
+ * outside PyTorch (cuBLAS, NCCL) leave.  The pool is cut into blocks of 16
+ * tokens (cache_config.block_size).
+ *
+ * Defaults followed: vLLM 0.10/0.11 with the V1 engine, `vllm serve`:
+ * gpu_memory_utilization 0.9, block_size 16, chunked prefill with
+ * max_num_batched_tokens 2048 and max_num_seqs 256 on cards under 70 GiB,
+ * 8192 and 1024 on larger ones (engine/arg_utils.py), CUDA graphs captured
+ * for batch sizes up to 512 (67 sizes).  Those versions capture the graphs
+ * after sizing the pool, so the graphs then live in the remaining 10 %;
+ * we take them out of the budget, as later versions do, which is the
+ * safe side.  The CUDA context exists before vLLM's first memory snapshot
+ * and is outside the budget too.
+ *
+ * Tensor parallelism (--gpus N) follows vLLM's parallel linear layers:
+ * column/row-parallel matrices and the vocabulary-parallel embedding and
+ * head are divided by N, norms and routers are replicated, and when there
+ * are fewer KV heads than GPUs each GPU keeps one KV head (K/V projections
+ * and cache replicated, QKVParallelLinear's num_kv_head_replicas).  MLA's
+ * latent cache is the same on every GPU.
+ *
+ * Nothing here was measured against a running vLLM: the activation,
+ * non-torch and CUDA-graph terms are derived from the code paths above.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "memplan.h"
+
+#define MIB		(1024ull * 1024ull)
+#define GIB		(1024ull * MIB)
+#define V_UTIL_PCT	90u	/* gpu_memory_utilization 0.9 */
+#define V_BLOCK		16u	/* tokens per KV block */
+#define V_BIG_CARD	(70ull * GIB)
+#define V_CAPTURE_MAX	512u	/* largest CUDA graph batch */
+#define V_CAPTURE_N	67u	/* 1, 2, 4, 8..256 step 8, 272..512 step 16 */
+/* CUDA graph bookkeeping per captured piece (kernel nodes, params). */
+#define V_GRAPH_PIECE	(64ull * 1024ull)
+/* NCCL communicators and custom all-reduce buffers with TP > 1. */
+#define V_NCCL		(320ull * MIB)
+
+struct vl {
+	const struct mp_model *m;
+	uint32_t	 tp;
+	uint32_t	 kvh_rank;	/* KV heads on each GPU */
+	enum mp_dtype	 act, kv;
+	uint64_t	 batched, max_seqs;
+	uint64_t	 weights;	/* per GPU */
+	uint64_t	 weights_all;
+	uint64_t	 act_peak;	/* per GPU */
+	uint64_t	 non_torch, graphs, context;
+	uint64_t	 tok_bytes;	/* cache per token of full layers, per GPU */
+};
+
+static uint64_t
+div_up(uint64_t a, uint64_t b)
+{
+	return b == 0 ? a : a / b + (a % b != 0);
+}
+
+static uint64_t
+max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The share of one tensor that each of the tp GPUs holds. */
+static uint64_t
+rank_bytes(const struct vl *v, const struct mp_tensor *t, uint64_t bytes)
+{
+	const struct mp_model *m = v->m;
+	uint64_t q, kvs;
+
+	switch (t->kind) {
+	case MP_TK_NORM:
+	case MP_TK_ROUTER:
+	case MP_TK_ROUTER_BIAS:
+	case MP_TK_SHEXP_ROUTER:
+	case MP_TK_BUFFER:
+	case MP_TK_ATTN_SINKS:
+	case MP_TK_ATTN_Q_A:
+	case MP_TK_ATTN_KV_A:
+	case MP_TK_POS_EMBED:
+		/* ReplicatedLinear, norms and small vectors: whole. */
+		return bytes;
+	case MP_TK_ATTN_K:
+	case MP_TK_ATTN_V:
+		if (m->kv_heads == 0)
+			break;
+		return mp_muls(bytes / m->kv_heads, v->kvh_rank);
+	case MP_TK_ATTN_QKV:
+		q = (uint64_t)m->heads;
+		kvs = 2ull * m->kv_heads;
+		if (q + kvs == 0)
+			break;
+		return mp_muls(bytes / (q + kvs),
+		    q / v->tp + 2ull * v->kvh_rank);
+	default:
+		break;
+	}
+	return div_up(bytes, v->tp);
+}
+
+/*
+ * The profiling pass, per GPU, in the compute type: at its widest a
+ * decoder layer holds the residual stream and the normed input
+ * (2 x hidden per token) beside either the attention projections (Q, K,
+ * V and the attention output) or the MLP's merged gate_up output and its
+ * SiluAndMul product (3 x n_ff / tp).  A MoE layer's fused_moe keeps the
+ * same for each routed expert plus their outputs before the weighted sum.
+ * The sampler run afterwards turns max_num_seqs rows of hidden state into
+ * fp32 logits, their softmax and a sort (values and int64 indices), some
+ * 20 bytes per vocabulary entry.  The peak is the larger of the two.
+ */
+static uint64_t
+forward_peak(const struct vl *v, uint64_t tokens)
+{
+	const struct mp_model *m = v->m;
+	uint64_t ab, attn, mlp, e, hd = m->head_dim;
+
+	ab = mp_dtype_info(v->act)->block_bytes;
+	attn = 2ull * m->hidden + (2ull * m->heads / v->tp +
+	    2ull * v->kvh_rank) * hd;
+	mlp = 2ull * m->hidden + 3ull * div_up(m->intermediate, v->tp);
+	if (m->n_experts != 0) {
+		e = (uint64_t)m->experts_per_tok *
+		    (3ull * div_up(m->moe_intermediate, v->tp) + m->hidden);
+		e += 2ull * m->hidden + 3ull *
+		    div_up(m->shared_intermediate, v->tp);
+		mlp = max64(mlp, e);
+	}
+	return mp_muls(mp_muls(tokens, max64(attn, mlp)), ab);
+}
+
+/* Cache bytes of one token in layer l on one GPU, and whether it grows. */
+static uint64_t
+layer_token_bytes(const struct vl *v, uint32_t l)
+{
+	const struct mp_model *m = v->m;
+	const struct mp_layer *ly = &m->layer[l];
+	uint64_t k;
+
+	switch (ly->kind) {
+	case MP_LK_MAMBA:
+	case MP_LK_MLP:
+		return 0;
+	case MP_LK_MLA:
+		/* kv_lora_rank + rope dims, one copy on every GPU. */
+		k = (uint64_t)m->kv_lora_rank + m->qk_rope_dim;
+		return mp_dtype_bytes(v->kv, k);
+	default:
+		if (m->kv_heads == 0)
+			return 0;
+		return mp_adds(
+		    mp_dtype_bytes(v->kv, (uint64_t)ly->kv_k / m->kv_heads *
+		    v->kvh_rank),
+		    mp_dtype_bytes(v->kv, (uint64_t)ly->kv_v / m->kv_heads *
+		    v->kvh_rank));
+	}
+}
+
+/*
+ * Cache of one sequence of seq tokens on one GPU, in whole blocks: full
+ * layers keep every token, sliding-window layers (V1's hybrid cache
+ * manager) a window plus the block being filled, Mamba layers one state.
+ */
+static uint64_t
+seq_bytes(const struct vl *v, uint64_t seq)
+{
+	const struct mp_model *m = v->m;
+	uint64_t sum = 0, t, blocks;
+	uint32_t l;
+
+	for (l = 0; l < m->layers; l++) {
+		const struct mp_layer *ly = &m->layer[l];
+
+		if (ly->kind == MP_LK_MAMBA) {
+			sum = mp_adds(sum, div_up(mp_muls(ly->state, 4), v->tp));
+			continue;
+		}
+		t = seq;
+		if (ly->kind == MP_LK_SLIDING && ly->window != 0 &&
+		    t > (uint64_t)ly->window + V_BLOCK)
+			t = (uint64_t)ly->window + V_BLOCK;
+		blocks = div_up(t, V_BLOCK);
+		sum = mp_adds(sum, mp_muls(mp_muls(blocks, V_BLOCK),
+		    layer_token_bytes(v, l)));
+	}
+	return sum;
+}
+
+static bool
+resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
+    uint64_t card, struct mp_error *err)
+{
+	size_t i;
+	uint64_t b, r, tokens;
+	uint32_t l;
+
+	memset(v, 0, sizeof(*v));
+	v->m = m;
+	v->tp = sc->gpus == 0 ? 1 : sc->gpus;
+	if (m->layer == NULL || m->layers == 0)
+		return mp_error_set(err, MP_EINPUT, m->path, "num_hidden_layers",
+		    "a model with layers is needed for --runtime vllm");
+	if (sc->ftype[0] != '\0')
+		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
+		    "vLLM does not run %s GGUF mixes here: use fp16, bf16, "
+		    "fp8, awq, gptq, int8 or nf4", sc->ftype);
+	/* vLLM's TP must divide the heads, and the KV heads or be a multiple. */
+	if (m->heads % v->tp != 0 || (m->kv_heads != 0 &&
+	    m->kv_heads % v->tp != 0 && v->tp % m->kv_heads != 0))
+		return mp_error_set(err, MP_EUSAGE, NULL, "--gpus",
+		    "vLLM needs %u attention heads and %u KV heads to split "
+		    "evenly over %u GPUs", m->heads, m->kv_heads, v->tp);
+	v->kvh_rank = m->kv_heads >= v->tp ? m->kv_heads / v->tp : 1;
+	v->act = mp_compute_dtype(m, sc);
+	if (v->act == MP_DT_NONE || !mp_dtype_info(v->act)->is_float)
+		v->act = MP_DT_BF16;
+	v->kv = sc->kv_dtype == MP_DT_NONE ? v->act : sc->kv_dtype;
+	switch (v->kv) {
+	case MP_DT_F32:
+	case MP_DT_F16:
+	case MP_DT_BF16:
+	case MP_DT_F8_E4M3:
+		break;
+	default:
+		return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",
+		    "vLLM caches in the model's dtype or fp8, not %s",
+		    mp_dtype_info(v->kv)->name);
+	}
+	if (card >= V_BIG_CARD) {
+		v->batched = 8192;
+		v->max_seqs = 1024;
+	} else {
+		v->batched = 2048;
+		v->max_seqs = 256;
+	}
+
+	for (i = 0; i < m->n_tensors; i++) {
+		b = mp_tensor_bytes(m, &m->tensors[i], sc);
+		r = rank_bytes(v, &m->tensors[i], b);
+		v->weights_all = mp_adds(v->weights_all, b);
+		v->weights = mp_adds(v->weights, r);
+	}
+
+	/*
+	 * The profiling peak: the forward pass over max_num_batched_tokens
+	 * (fused_moe works in chunks of 32768 tokens), or the sampler over
+	 * min(max_num_seqs, tokens) rows of the full vocabulary.
+	 */
+	tokens = v->batched;
+	v->act_peak = max64(forward_peak(v, tokens),
+	    mp_muls(mp_muls(v->max_seqs < tokens ? v->max_seqs : tokens,
+	    m->vocab), 20));
+
+	/*
+	 * CUDA graphs: one memory pool shared by the captured sizes, as big
+	 * as the largest (512 tokens) graph's intermediates, plus the graphs
+	 * themselves: V1 captures each of the 67 sizes piecewise, one piece
+	 * per layer around attention.
+	 */
+	v->graphs = mp_adds(forward_peak(v, V_CAPTURE_MAX),
+	    mp_muls(mp_muls(V_CAPTURE_N, (uint64_t)m->layers + 1),
+	    V_GRAPH_PIECE));
+	/* The CUDA context and cuBLAS workspace, as for PyTorch. */
+	v->context = mp_runtime_transformers();
+	v->non_torch = v->tp > 1 ? V_NCCL : 0;
+
+	for (l = 0; l < m->layers; l++)
+		if (m->layer[l].kind == MP_LK_FULL ||
+		    m->layer[l].kind == MP_LK_MLA)
+			v->tok_bytes = mp_adds(v->tok_bytes,
+			    layer_token_bytes(v, l));
+	return true;
+}
+
+/* What the budget must hold besides the pool, on one GPU. */
+static uint64_t
+fixed_bytes(const struct vl *v)
+{
+	return mp_adds(mp_adds(v->weights, v->act_peak),
+	    mp_adds(v->non_torch, v->graphs));
+}
+
+bool
+mp_vllm_pool(const struct mp_model *m, const struct mp_scenario *sc,
+    uint64_t card, struct mp_vllm_pool *p, struct mp_error *err)
+{
+	struct vl v;
+	uint64_t seq, per_seq, block;
+
+	memset(p, 0, sizeof(*p));
+	if (!resolve(&v, m, sc, card, err))
+		return false;
+	seq = sc->seq != 0 ? sc->seq : 4096;
+	p->card = card;
+	p->max_num_seqs = v.max_seqs;
+	p->max_batched_tokens = v.batched;
+	p->budget = mp_muls(card, V_UTIL_PCT) / 100;
+	p->fixed = fixed_bytes(&v);
+	p->pool = p->budget > p->fixed ? p->budget - p->fixed : 0;
+	/* A block holds 16 tokens of every full-attention layer. */
+	block = mp_muls(v.tok_bytes, V_BLOCK);
+	p->block_bytes = block;
+	if (block != 0) {
+		p->blocks = p->pool / block;
+		p->tokens = mp_muls(p->blocks, V_BLOCK);
+	}
+	per_seq = seq_bytes(&v, seq);
+	p->seqs = per_seq == 0 ? v.max_seqs : p->pool / per_seq;
+	if (p->seqs > v.max_seqs)
+		p->seqs = v.max_seqs;
+	if (block == 0)
+		p->tokens = mp_muls(p->seqs, seq);
+	return true;
+}
+
+bool
+mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est, struct mp_error *err)
+{
+	struct vl v;
+	uint64_t seq, batch, kv_rank, budget_need, need, per_gpu;
+	char b1[32], b2[32], b3[32];
+
+	if (!resolve(&v, m, sc, 0, err))
+		return false;
+	seq = sc->seq != 0 ? sc->seq : 4096;
+	batch = sc->batch == 0 ? 1 : sc->batch;
+
+	/*
+	 * Without a card the pool cannot be sized; we report the pool this
+	 * scenario needs (batch sequences of seq tokens, in whole blocks),
+	 * and as device_total the card memory that makes vLLM's 90 % budget
+	 * hold it.  mp_vllm_pool() gives the pool on a given card.
+	 */
+	kv_rank = mp_muls(seq_bytes(&v, seq), batch);
+	budget_need = mp_adds(fixed_bytes(&v), kv_rank);
+	per_gpu = max64(div_up(mp_muls(budget_need, 100), V_UTIL_PCT),
+	    mp_adds(budget_need, v.context));
+	need = mp_muls(per_gpu, v.tp);
+
+	est->mem.weights = v.weights_all;
+	est->mem.kv_cache = mp_muls(kv_rank, v.tp);
+	est->mem.activations = mp_muls(v.act_peak, v.tp);
+	est->mem.runtime = mp_muls(mp_adds(mp_adds(v.non_torch, v.graphs),
+	    v.context), v.tp);
+	est->mem.total = mp_adds(mp_adds(est->mem.weights, est->mem.kv_cache),
+	    mp_adds(est->mem.activations, est->mem.runtime));
+	est->device_total = need;
+	est->host_total = 0;
+	est->kv_pool = est->mem.kv_cache;
+	est->kv_pool_tokens = v.tok_bytes == 0 ? mp_muls(seq, batch) :
+	    mp_muls(div_up(seq, V_BLOCK) * V_BLOCK, batch);
+	est->kv_per_token = mp_muls(v.tok_bytes, v.tp);
+	if (est->sc.kv_dtype == MP_DT_NONE)
+		est->sc.kv_dtype = v.kv;
+
+	mp_estimate_note(est, "runtime", "vLLM 0.10/0.11 V1 defaults: "
+	    "gpu_memory_utilization 0.9, block_size 16, max_num_batched_tokens "
+	    "%" PRIu64 ", max_num_seqs %" PRIu64, v.batched, v.max_seqs);
+	mp_estimate_note(est, "weights", "%s per GPU over %u GPU%s (tensor "
+	    "parallel; %u KV head%s each)", mp_fmt_size(v.weights,
+	    MP_UNITS_IEC, b1, sizeof(b1)), v.tp, v.tp > 1 ? "s" : "",
+	    v.kvh_rank, v.kvh_rank > 1 ? "s" : "");
+	mp_estimate_note(est, "activations", "profiled peak per GPU at %"
+	    PRIu64 " batched tokens or %" PRIu64 " sampled rows: %s",
+	    v.batched, v.max_seqs, mp_fmt_size(v.act_peak, MP_UNITS_IEC, b1,
+	    sizeof(b1)));
+	mp_estimate_note(est, "runtime", "per GPU: CUDA graphs %s, non-torch "
+	    "%s, CUDA context %s (derived, not measured)",
+	    mp_fmt_size(v.graphs, MP_UNITS_IEC, b1, sizeof(b1)),
+	    mp_fmt_size(v.non_torch, MP_UNITS_IEC, b2, sizeof(b2)),
+	    mp_fmt_size(v.context, MP_UNITS_IEC, b3, sizeof(b3)));
+	mp_estimate_note(est, "kv_cache", "paged pool for %" PRIu64 " x %"
+	    PRIu64 " tokens in blocks of 16: %s per GPU; vLLM takes 90 %% of "
+	    "the card, so it needs %s per GPU", batch, seq,
+	    mp_fmt_size(kv_rank, MP_UNITS_IEC, b1, sizeof(b1)),
+	    mp_fmt_size(per_gpu, MP_UNITS_IEC, b2, sizeof(b2)));
+	return true;
+}

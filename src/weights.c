@@ -1,0 +1,112 @@
+/* weights.c: bytes of every tensor in the format the scenario loads */
+/* SPDX-License-Identifier: MIT */
+#include "memplan.h"
+
+enum mp_dtype
+mp_compute_dtype(const struct mp_model *m, const struct mp_scenario *sc)
+{
+	if (sc->amp != MP_DT_NONE)
+		return sc->amp;
+	if (mp_dtype_info(sc->weights)->is_float)
+		return sc->weights;
+	return m->torch_dtype == MP_DT_F16 ? MP_DT_F16 : MP_DT_BF16;
+}
+
+/*
+ * Which tensors a weight-only quantizer converts: the Linear layers of
+ * the decoder (and fused expert stacks).  bitsandbytes, GPTQ, AWQ and
+ * FP8 checkpoints all leave the embedding, the output head, norms,
+ * biases, routers and vision towers in the compute dtype
+ * (transformers' bnb integration skips lm_head via
+ * llm_int8_skip_modules / modules_to_not_convert).
+ */
+static bool
+quantizable(const struct mp_tensor *t)
+{
+	if (t->flags & (MP_TF_BUFFER | MP_TF_VISION))
+		return false;
+	if (t->kind == MP_TK_OUTPUT || t->kind == MP_TK_EMBED ||
+	    t->kind == MP_TK_ROUTER || t->kind == MP_TK_SHEXP_ROUTER)
+		return false;
+	return (t->flags & (MP_TF_LINEAR | MP_TF_EXPERTS)) != 0;
+}
+
+/* Rows and row length of a (possibly stacked) Linear weight. */
+static void
+rows_cols(const struct mp_tensor *t, uint64_t *rows, uint64_t *cols)
+{
+	if (t->ndim == 3) {
+		*rows = mp_muls(t->dims[0], t->dims[1]);
+		*cols = t->dims[2];
+	} else {
+		*rows = t->dims[0];
+		*cols = t->ndim > 1 ? t->dims[1] : 1;
+	}
+}
+
+uint64_t
+mp_tensor_bytes(const struct mp_model *m, const struct mp_tensor *t,
+    const struct mp_scenario *sc)
+{
+	uint64_t	 n = mp_tensor_numel(t), rows, cols, blocks, groups;
+	enum mp_dtype	 cd = mp_compute_dtype(m, sc);
+
+	/* Rotary inv_freq and similar buffers are always float32. */
+	if (t->flags & MP_TF_F32)
+		return mp_muls(n, 4);
+	if (!quantizable(t) || mp_dtype_info(sc->weights)->is_float)
+		return mp_dtype_bytes(mp_dtype_info(sc->weights)->is_float ?
+		    sc->weights : cd, n);
+	rows_cols(t, &rows, &cols);
+	switch (sc->weights) {
+	case MP_DT_INT8:
+		/* LLM.int8: one int8 per weight + one fp32 scale per row. */
+		return mp_adds(n, mp_muls(rows, 4));
+	case MP_DT_NF4:
+	case MP_DT_FP4:
+		/*
+		 * bitsandbytes 4-bit: two values per byte and one absmax per
+		 * block of 64; fp32 absmax, or with double quantization an
+		 * 8-bit absmax plus one fp32 scale per 256 blocks.
+		 */
+		blocks = n / 64 + (n % 64 != 0);
+		if (sc->double_quant)
+			return mp_adds(mp_adds((n + 1) / 2, blocks),
+			    mp_muls(blocks / 256 + 1, 4));
+		return mp_adds((n + 1) / 2, mp_muls(blocks, 4));
+	case MP_DT_INT4_GPTQ:
+	case MP_DT_INT4_AWQ:
+		/*
+		 * GPTQ/AWQ: 4-bit weights packed in int32, one fp16 scale and
+		 * one 4-bit zero point (packed eight to an int32) per group of
+		 * group_size input values per output row.
+		 */
+		groups = mp_muls(rows, cols / sc->group_size +
+		    (cols % sc->group_size != 0));
+		return mp_adds(mp_adds((n + 1) / 2, mp_muls(groups, 2)),
+		    (groups + 1) / 2);
+	case MP_DT_F8_E4M3:
+		/* FP8 e4m3: one byte per weight, an fp32 scale per row. */
+		return mp_adds(n, mp_muls(rows, 4));
+	case MP_DT_MXFP4:
+		/* MXFP4: 32 values in 16 bytes + one e8m0 scale byte. */
+		return mp_dtype_bytes(MP_DT_MXFP4, n);
+	default:
+		return mp_dtype_bytes(sc->weights, n);
+	}
+}
+
+bool
+mp_weights_bytes(const struct mp_model *m, const struct mp_scenario *sc,
+    uint64_t *bytes, struct mp_error *err)
+{
+	uint64_t	 sum = 0;
+	size_t		 i;
+
+	for (i = 0; i < m->n_tensors; i++)
+		if (!mp_add(sum, mp_tensor_bytes(m, &m->tensors[i], sc), &sum))
+			return mp_error_set(err, MP_ERANGE, m->path, NULL,
+			    "weight bytes overflow 64-bit arithmetic");
+	*bytes = sum;
+	return true;
+}

@@ -1,0 +1,468 @@
+/* test_llamacpp.c: llama.cpp runtime memory against what llama.cpp did */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "memplan.h"
+
+#ifndef MP_TEST_SRCDIR
+#define MP_TEST_SRCDIR	"."
+#endif
+
+#define MIB	(1024ull * 1024ull)
+
+/*
+ * The source root: $MP_TEST_SRCDIR, else the parent of $MEMPLAN_DATADIR
+ * (meson sets it to <root>/data), else the compiled-in default.
+ */
+static const char *
+srcdir(void)
+{
+	static char buf[512];
+	const char *s = getenv("MP_TEST_SRCDIR");
+	size_t n;
+
+	if (s != NULL)
+		return s;
+	s = getenv("MEMPLAN_DATADIR");
+	if (s != NULL && (n = strlen(s)) > 5 && n < sizeof(buf) &&
+	    strcmp(s + n - 5, "/data") == 0) {
+		memcpy(buf, s, n - 5);
+		buf[n - 5] = '\0';
+		return buf;
+	}
+	return MP_TEST_SRCDIR;
+}
+
+static void
+load_bundled(const char *name, struct mp_model *m)
+{
+	char		path[512];
+	struct mp_error	err;
+
+	snprintf(path, sizeof(path), "%s/data/models/%s.json", srcdir(), name);
+	mp_model_init(m);
+	mp_error_clear(&err);
+	if (!mp_model_load(path, m, &err))
+		fail_msg("load %s: %s: %s", path, err.field, err.msg);
+}
+
+/* A small Llama: 4 layers, hidden 256, 4 heads of 64, 2 KV heads. */
+static const char tiny_json[] =
+    "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\","
+    " \"hidden_size\": 256, \"intermediate_size\": 512,"
+    " \"num_hidden_layers\": 4, \"num_attention_heads\": 4,"
+    " \"num_key_value_heads\": 2, \"vocab_size\": 1000,"
+    " \"max_position_embeddings\": 8192, \"rms_norm_eps\": 1e-5,"
+    " \"tie_word_embeddings\": false, \"torch_dtype\": \"bfloat16\"}";
+
+static void
+tiny(struct mp_model *m)
+{
+	struct mp_error err;
+
+	mp_model_init(m);
+	mp_error_clear(&err);
+	if (!mp_model_parse(tiny_json, strlen(tiny_json), "tiny.json", m, &err))
+		fail_msg("parse: %s: %s", err.field, err.msg);
+}
+
+static void
+scen(struct mp_scenario *sc, uint64_t seq, uint64_t batch)
+{
+	mp_scenario_init(sc);
+	sc->runtime = MP_RT_LLAMACPP;
+	sc->weights = MP_DT_BF16;
+	sc->seq = seq;
+	sc->batch = batch;
+}
+
+static void
+run(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est)
+{
+	struct mp_error err;
+
+	mp_error_clear(&err);
+	if (!mp_estimate(m, sc, est, &err))
+		fail_msg("estimate: %s: %s", err.field, err.msg);
+}
+
+/* K and V of the tiny model, f16: 4 layers x 2 x 2 heads x 64 x 2 bytes. */
+#define TINY_KV_PER_CELL	(4ull * 2 * 2 * 64 * 2)
+
+static void
+test_llamacpp_context_padded_to_256(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+
+	(void)state;
+	tiny(&m);
+	scen(&sc, 1000, 1);
+	run(&m, &sc, &est);
+	assert_int_equal(est.mem.kv_cache, 1024 * TINY_KV_PER_CELL);
+	/* 3 sequences of 1100: -c 3300 -> 3328 cells, 1109 per sequence
+	 * -> 1280, so n_ctx becomes 3840. */
+	scen(&sc, 1100, 3);
+	run(&m, &sc, &est);
+	assert_int_equal(est.mem.kv_cache, 3840 * TINY_KV_PER_CELL);
+	mp_model_fini(&m);
+}
+
+static void
+test_llamacpp_kv_q8_0_is_34_bytes_per_32(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+
+	(void)state;
+	tiny(&m);
+	scen(&sc, 4096, 1);
+	sc.kv_dtype = MP_DT_Q8_0;
+	run(&m, &sc, &est);
+	/* 128 values per row -> 4 blocks of 34 bytes. */
+	assert_int_equal(est.mem.kv_cache, 4096ull * 4 * 2 * 4 * 34);
+	mp_model_fini(&m);
+}
+
+static void
+test_llamacpp_quantized_v_needs_flash_attn(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+
+	(void)state;
+	tiny(&m);
+	scen(&sc, 4096, 1);
+	sc.kv_dtype = MP_DT_Q8_0;
+	sc.flash_attn = MP_OFF;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_int_equal(err.status, MP_EUSAGE);
+	assert_non_null(strstr(err.msg, "flash"));
+	scen(&sc, 4096, 1);
+	sc.kv_dtype = MP_DT_F8_E4M3;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_int_equal(err.status, MP_EUSAGE);
+	mp_model_fini(&m);
+}
+
+static void
+test_llamacpp_output_buffer_per_sequence_in_host(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+
+	(void)state;
+	tiny(&m);
+	scen(&sc, 1024, 4);
+	run(&m, &sc, &est);
+	assert_int_equal(est.mem.logits, 1000ull * 4 * 4);
+	mp_model_fini(&m);
+}
+
+/*
+ * With flash attention the compute buffer is the logits of a ubatch and
+ * does not grow with the context (for a large vocabulary); without it
+ * the KQ scores grow with it.
+ */
+static void
+test_llamacpp_compute_grows_with_context_only_without_fa(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate a, b;
+
+	(void)state;
+	load_bundled("llama-3.1-8b-instruct", &m);
+	scen(&sc, 4096, 1);
+	run(&m, &sc, &a);
+	scen(&sc, 32768, 1);
+	run(&m, &sc, &b);
+	/* Device compute is constant; the host part grows by the f16 mask. */
+	assert_int_equal(b.device_total - a.device_total,
+	    b.mem.kv_cache - a.mem.kv_cache);
+	scen(&sc, 4096, 1);
+	sc.flash_attn = MP_OFF;
+	run(&m, &sc, &a);
+	scen(&sc, 32768, 1);
+	sc.flash_attn = MP_OFF;
+	run(&m, &sc, &b);
+	/* 32 heads x 28672 more cells x 512 tokens x 4 bytes of KQ. */
+	assert_true(b.device_total - a.device_total >
+	    b.mem.kv_cache - a.mem.kv_cache + 32ull * 28672 * 512 * 4);
+	mp_model_fini(&m);
+}
+
+static void
+test_llamacpp_partial_offload_moves_layers_to_host(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate all, half, none;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	scen(&sc, 8192, 1);
+	run(&m, &sc, &all);
+	scen(&sc, 8192, 1);
+	sc.gpu_layers = 14;
+	run(&m, &sc, &half);
+	scen(&sc, 8192, 1);
+	sc.gpu_layers = 0;
+	run(&m, &sc, &none);
+	/* The same bytes, wherever they live. */
+	assert_int_equal(all.mem.weights, half.mem.weights);
+	assert_int_equal(all.mem.kv_cache, half.mem.kv_cache);
+	assert_true(half.device_total < all.device_total);
+	assert_true(half.host_total > all.host_total + 6ull * 1024 * MIB);
+	/* No layer on a GPU: nothing there, the CPU runs it. */
+	assert_int_equal(none.device_total, 0);
+	assert_true(none.on_host);
+	assert_true(none.host_total > none.mem.weights + none.mem.kv_cache);
+	mp_model_fini(&m);
+}
+
+static void
+test_llamacpp_two_gpus_pay_two_contexts(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate one, two;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	scen(&sc, 8192, 1);
+	run(&m, &sc, &one);
+	scen(&sc, 8192, 1);
+	sc.gpus = 2;
+	run(&m, &sc, &two);
+	assert_int_equal(two.mem.weights, one.mem.weights);
+	assert_int_equal(two.mem.kv_cache, one.mem.kv_cache);
+	assert_int_equal(two.mem.runtime, 2 * one.mem.runtime);
+	/* The second GPU adds its context and its own compute buffer. */
+	assert_true(two.device_total > one.device_total + one.mem.runtime);
+	mp_model_fini(&m);
+}
+
+/* Q4_K tensors are repacked for the CPU: a second copy with mmap. */
+static void
+test_llamacpp_cpu_repack_copy(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate on, off;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	scen(&sc, 4096, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q4_k_m");
+	sc.gpu_layers = 0;
+	run(&m, &sc, &on);
+	sc.mmap = MP_OFF;
+	run(&m, &sc, &off);
+	/* Measured: 3,121,348,608 bytes of Q4_K weights repacked. */
+	assert_int_equal(on.host_total - off.host_total, 3121348608ull);
+	mp_model_fini(&m);
+}
+
+/* ---- the measured rows ---- */
+
+static double
+num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (!cJSON_IsNumber(v))
+		fail_msg("row without %s", k);
+	return v->valuedouble;
+}
+
+static const char *
+str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (!cJSON_IsString(v))
+		fail_msg("row without %s", k);
+	return v->valuestring;
+}
+
+static int
+within(double pred, double truth, double pct)
+{
+	double e = 100.0 * (pred - truth) / truth;
+
+	return e <= pct && e >= -pct;
+}
+
+static void
+row_scenario(const cJSON *r, struct mp_scenario *sc, bool cpu)
+{
+	uint64_t n_seq = cpu ? 1 : (uint64_t)num(r, "n_seq");
+	const char *w = str(r, "weights");
+
+	scen(sc, (uint64_t)num(r, "n_ctx") / n_seq, n_seq);
+	sc->ubatch = (uint32_t)num(r, "n_ubatch");
+	if (strcmp(w, "bf16") != 0) {
+		sc->weights = MP_DT_NONE;
+		snprintf(sc->ftype, sizeof(sc->ftype), "%s", w);
+	}
+	if (cpu) {
+		sc->gpu_layers = 0;
+		sc->mmap = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r,
+		    "mmap")) ? MP_ON : MP_OFF;
+		return;
+	}
+	sc->gpu_layers = (int64_t)num(r, "n_gpu_layers");
+	sc->kv_dtype = mp_dtype_parse(str(r, "kv_type"));
+	sc->flash_attn = strcmp(str(r, "flash_attn"), "off") == 0 ? MP_OFF :
+	    strcmp(str(r, "flash_attn"), "on") == 0 ? MP_ON : MP_AUTO;
+}
+
+static int
+judge_file(const char *name, bool cpu)
+{
+	char path[600], line[4096];
+	FILE *fp;
+	int rows = 0, bad = 0;
+
+	snprintf(path, sizeof(path), "%s/tests/groundtruth/llamacpp/%s",
+	    srcdir(), name);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		fail_msg("cannot open %s", path);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		cJSON *r = cJSON_Parse(line);
+		struct mp_model m;
+		struct mp_scenario sc;
+		struct mp_estimate est;
+		double kv, w, dev, dup = 0;
+
+		if (r == NULL)
+			continue;
+		load_bundled(str(r, "config"), &m);
+		row_scenario(r, &sc, cpu);
+		run(&m, &sc, &est);
+		rows++;
+		kv = num(r, "host_kv_bytes") + (cpu ? 0 : num(r,
+		    "device_kv_bytes"));
+		if (!within((double)est.mem.kv_cache, kv, 1.0)) {
+			print_message("# %s c%.0f: kv_cache %" PRIu64 " vs %.0f\n",
+			    str(r, "config"), num(r, "n_ctx"), est.mem.kv_cache,
+			    kv);
+			bad++;
+		}
+		if (cpu) {
+			if (!within((double)est.host_total,
+			    num(r, "peak_rss_bytes"), 10.0)) {
+				print_message("# %s cpu: host_total %" PRIu64
+				    " vs RSS %.0f\n", str(r, "config"),
+				    est.host_total, num(r, "peak_rss_bytes"));
+				bad++;
+			}
+			cJSON_Delete(r);
+			mp_model_fini(&m);
+			continue;
+		}
+		/*
+		 * memory.weights is the GGUF's tensor data (SPEC).  A tied
+		 * model's offloaded output layer holds a second copy of the
+		 * token embedding (bf16 here), which llama.cpp counts in its
+		 * model buffers and memplan in device_total only.
+		 */
+		if (m.tied)
+			dup = (double)m.vocab * m.hidden * 2;
+		w = num(r, "device_model_bytes") + num(r, "host_model_bytes");
+		if (!within((double)est.mem.weights + dup, w, 0.5)) {
+			print_message("# %s: weights %" PRIu64 " vs %.0f\n",
+			    str(r, "config"), est.mem.weights, w);
+			bad++;
+		}
+		dev = num(r, "device_model_bytes") + num(r, "device_kv_bytes") +
+		    num(r, "device_compute_bytes");
+		if (!within((double)(est.device_total - est.mem.runtime), dev,
+		    3.0)) {
+			print_message("# %s c%.0f: device %" PRIu64 " vs %.0f\n",
+			    str(r, "config"), num(r, "n_ctx"),
+			    est.device_total - est.mem.runtime, dev);
+			bad++;
+		}
+		/* The compute buffers themselves, GPU + pinned host: 1 %. */
+		if (!within((double)est.mem.activations,
+		    num(r, "device_compute_bytes") +
+		    num(r, "host_compute_bytes"), 1.0)) {
+			print_message("# %s c%.0f: compute %" PRIu64 " vs %.0f\n",
+			    str(r, "config"), num(r, "n_ctx"),
+			    est.mem.activations, num(r, "device_compute_bytes") +
+			    num(r, "host_compute_bytes"));
+			bad++;
+		}
+		/* The output buffer, printed to 0.01 MiB. */
+		if ((double)est.mem.logits > num(r, "host_output_bytes") +
+		    6 * 1024.0 || (double)est.mem.logits <
+		    num(r, "host_output_bytes") - 6 * 1024.0) {
+			print_message("# %s: output %" PRIu64 " vs %.0f\n",
+			    str(r, "config"), est.mem.logits,
+			    num(r, "host_output_bytes"));
+			bad++;
+		}
+		cJSON_Delete(r);
+		mp_model_fini(&m);
+	}
+	fclose(fp);
+	assert_true(rows >= 6);
+	return bad;
+}
+
+static void
+test_llamacpp_h100_rows_within_tolerance(void **state)
+{
+	(void)state;
+	assert_int_equal(judge_file("measurements.jsonl", false), 0);
+}
+
+static void
+test_llamacpp_cpu_rows_within_tolerance(void **state)
+{
+	(void)state;
+	assert_int_equal(judge_file("cpu-measurements.jsonl", true), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_llamacpp_context_padded_to_256),
+		cmocka_unit_test(test_llamacpp_kv_q8_0_is_34_bytes_per_32),
+		cmocka_unit_test(test_llamacpp_quantized_v_needs_flash_attn),
+		cmocka_unit_test(test_llamacpp_output_buffer_per_sequence_in_host),
+		cmocka_unit_test(
+		    test_llamacpp_compute_grows_with_context_only_without_fa),
+		cmocka_unit_test(
+		    test_llamacpp_partial_offload_moves_layers_to_host),
+		cmocka_unit_test(test_llamacpp_two_gpus_pay_two_contexts),
+		cmocka_unit_test(test_llamacpp_cpu_repack_copy),
+		cmocka_unit_test(test_llamacpp_h100_rows_within_tolerance),
+		cmocka_unit_test(test_llamacpp_cpu_rows_within_tolerance),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

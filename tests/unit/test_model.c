@@ -1,0 +1,180 @@
+/* test_model.c: config.json parsing and exact parameter counts */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/*
+ * Published exact counts (model cards, or sum(p.numel()) measured with
+ * transformers 5.17 in tests/groundtruth): counting must match exactly.
+ */
+static const struct {
+	const char	*name;
+	uint64_t	 params;
+} counts[] = {
+	{ "pythia-160m", 162322944ULL },
+	{ "qwen2.5-0.5b", 494032768ULL },
+	{ "qwen2.5-7b-instruct", 7615616512ULL },
+	{ "qwen3-0.6b", 596049920ULL },
+	{ "qwen3-30b-a3b", 30532122624ULL },
+	{ "llama-3.2-1b-instruct", 1235814400ULL },
+	{ "llama-3.1-8b-instruct", 8030261248ULL },
+	{ "llama-2-7b-hf", 6738415616ULL },
+	{ "mistral-7b-instruct-v0.3", 7248023552ULL },
+	{ "phi-3-mini-4k-instruct", 3821079552ULL },
+	{ "deepseek-v2-lite", 15706484224ULL },
+	{ "mixtral-8x7b-v0.1", 46702792704ULL },
+	{ "gpt2-large", 774030080ULL },
+	{ "gpt2-xl", 1557611200ULL },
+	{ "gemma-3-4b-it", 4300079472ULL },
+	{ "qwen3-235b-a22b", 235093634560ULL },
+};
+
+static void
+test_model_bundled_counts_are_exact(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		struct mp_model m;
+		struct mp_error e;
+
+		mp_model_init(&m);
+		if (!mp_model_load(counts[i].name, &m, &e))
+			fail_msg("%s: %s", counts[i].name, e.msg);
+		if (m.params != counts[i].params)
+			fail_msg("%s: %llu, expected %llu", counts[i].name,
+			    (unsigned long long)m.params,
+			    (unsigned long long)counts[i].params);
+		mp_model_fini(&m);
+	}
+}
+
+static bool
+parse(const char *json, struct mp_model *m, struct mp_error *e)
+{
+	mp_model_init(m);
+	mp_error_clear(e);
+	return mp_model_parse(json, strlen(json), "t.json", m, e);
+}
+
+#define TINY "\"model_type\": \"llama\", \"hidden_size\": 64, " \
+	"\"num_hidden_layers\": 2, \"num_attention_heads\": 4, " \
+	"\"intermediate_size\": 128, \"vocab_size\": 100"
+
+static void
+test_model_tiny_llama_by_hand(void **state)
+{
+	struct mp_model m;
+	struct mp_error e;
+
+	(void)state;
+	assert_true(parse("{" TINY "}", &m, &e));
+	/* embed 6400 + 2 x (norms 128 + attn 4x4096 + mlp 3x8192) + norm 64
+	 * + untied head 6400 */
+	assert_int_equal(m.params, 6400 + 2 * (128 + 16384 + 24576) + 64 +
+	    6400);
+	assert_int_equal(m.head_dim, 16);
+	assert_int_equal(m.layer[0].kv_k, 64);
+	mp_model_fini(&m);
+}
+
+static void
+test_model_errors_name_the_field(void **state)
+{
+	struct mp_model m;
+	struct mp_error e;
+
+	(void)state;
+	assert_false(parse("{\"model_type\": \"llama\"}", &m, &e));
+	assert_string_equal(e.field, "hidden_size");
+	assert_false(parse("{" TINY ", \"num_key_value_heads\": 3}", &m, &e));
+	assert_string_equal(e.field, "num_key_value_heads");
+	assert_false(parse("{\"model_type\": \"llama\", \"hidden_size\": "
+	    "\"64\"}", &m, &e));
+	assert_string_equal(e.field, "hidden_size");
+	assert_false(parse("{\"model_type\": \"llama\", \"hidden_size\": -5}",
+	    &m, &e));
+	assert_false(parse("{\"model_type\": \"llama\", \"hidden_size\": "
+	    "1e300}", &m, &e));
+	assert_false(parse("{\"hidden_size\": 64,", &m, &e));
+	assert_int_equal(e.line, 1);
+	assert_true(e.col > 1);
+	assert_false(parse("[1, 2]", &m, &e));
+	assert_false(parse("{} trailing", &m, &e));
+	assert_false(parse("{\"text_config\": 3, \"model_type\": \"x\"}", &m,
+	    &e));
+	assert_string_equal(e.field, "text_config");
+}
+
+static void
+test_model_deep_nesting_refused(void **state)
+{
+	char buf[400];
+	struct mp_model m;
+	struct mp_error e;
+
+	(void)state;
+	memset(buf, '[', 300);
+	buf[300] = '\0';
+	assert_false(parse(buf, &m, &e));
+	assert_non_null(strstr(e.msg, "nested"));
+}
+
+static void
+test_model_unknown_type_warns(void **state)
+{
+	struct mp_model m;
+	struct mp_error e;
+
+	(void)state;
+	assert_true(parse("{\"model_type\": \"brandnew\", \"hidden_size\": 64,"
+	    " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, "
+	    "\"intermediate_size\": 128, \"vocab_size\": 100}", &m, &e));
+	assert_non_null(strstr(m.warning, "brandnew"));
+	mp_model_fini(&m);
+}
+
+static void
+test_model_mla_and_sliding_layers(void **state)
+{
+	struct mp_model m;
+	struct mp_error e;
+	uint32_t l, sliding = 0;
+
+	(void)state;
+	mp_model_init(&m);
+	assert_true(mp_model_load("deepseek-v2-lite", &m, &e));
+	/* transformers 5 caches the 512 + 64 MLA latent per token */
+	assert_int_equal(m.layer[0].kind, MP_LK_MLA);
+	assert_int_equal(m.layer[0].kv_k + m.layer[0].kv_v, 576);
+	mp_model_fini(&m);
+	assert_true(mp_model_load("gemma-3-27b-it", &m, &e));
+	for (l = 0; l < m.layers; l++)
+		sliding += m.layer[l].kind == MP_LK_SLIDING;
+	/* five local layers for each global one */
+	assert_int_equal(sliding, m.layers - m.layers / 6);
+	assert_true(m.vision_params > 0);
+	mp_model_fini(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_model_bundled_counts_are_exact),
+		cmocka_unit_test(test_model_tiny_llama_by_hand),
+		cmocka_unit_test(test_model_errors_name_the_field),
+		cmocka_unit_test(test_model_deep_nesting_refused),
+		cmocka_unit_test(test_model_unknown_type_warns),
+		cmocka_unit_test(test_model_mla_and_sliding_layers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

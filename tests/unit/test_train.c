@@ -1,0 +1,369 @@
+/* test_train.c: LoRA counting rules, optimizer state, training peaks */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/*
+ * Measured with peft 0.21 / transformers 5.17 / PyTorch 2.11 on an H100
+ * (../shared/groundtruth/measurements.jsonl, copied facts): trainable
+ * parameters of LoraConfig(r=16, target_modules="all-linear").
+ */
+static const struct {
+	const char	*name;
+	uint64_t	 trainable;
+} lora16[] = {
+	{ "qwen2.5-7b-instruct", 40370176ULL },	/* the seed */
+	{ "pythia-160m", 2359296ULL },		/* fused qkv, GELU MLP */
+	{ "llama-3.2-1b-instruct", 11272192ULL },	/* GQA, tied head */
+	{ "phi-3-mini-4k-instruct", 25165824ULL },	/* fused qkv/gate_up */
+	{ "qwen3-8b", 43646976ULL },
+	{ "deepseek-v2-lite", 358994944ULL },	/* MLA, v5 MoE conversion */
+	{ "qwen3-30b-a3b", 996507648ULL },	/* experts at rank 2r/r */
+};
+
+static void
+load(const char *name, struct mp_model *m)
+{
+	struct mp_error e;
+
+	mp_model_init(m);
+	if (!mp_model_load(name, m, &e))
+		fail_msg("%s: %s", name, e.msg);
+}
+
+static void
+lora_scenario(struct mp_scenario *sc, const struct mp_model *m,
+    enum mp_mode mode, uint64_t batch, uint64_t seq, bool ckpt)
+{
+	struct mp_error e;
+
+	mp_scenario_init(sc);
+	sc->mode = mode;
+	sc->weights = MP_DT_BF16;
+	sc->batch = batch;
+	sc->seq = seq;
+	sc->grad_ckpt = ckpt;
+	if (!mp_scenario_resolve(sc, m, &e))
+		fail_msg("resolve: %s", e.msg);
+}
+
+static void
+run(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est)
+{
+	struct mp_error e;
+
+	memset(est, 0, sizeof(*est));
+	if (!mp_estimate_train(m, sc, est, &e))
+		fail_msg("%s: %s: %s", m->name, e.field, e.msg);
+}
+
+static uint64_t
+count(const struct mp_model *m, const char *targets, uint32_t r)
+{
+	struct mp_lora	lo;
+	struct mp_error	e;
+	uint64_t	n;
+
+	if (!mp_lora_plan(m, targets, r, &lo, &e))
+		fail_msg("%s %s: %s", m->name, targets, e.msg);
+	n = lo.trainable;
+	mp_lora_fini(&lo);
+	return n;
+}
+
+static void
+test_lora_all_linear_counts_match_peft(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lora16) / sizeof(lora16[0]); i++) {
+		struct mp_model m;
+		uint64_t n;
+
+		load(lora16[i].name, &m);
+		n = count(&m, "all-linear", 16);
+		if (n != lora16[i].trainable)
+			fail_msg("%s: %llu, peft creates %llu", lora16[i].name,
+			    (unsigned long long)n,
+			    (unsigned long long)lora16[i].trainable);
+		/* "" is the default: all-linear */
+		assert_int_equal(count(&m, "", 16), n);
+		mp_model_fini(&m);
+	}
+}
+
+static void
+test_lora_named_targets(void **state)
+{
+	struct mp_model m;
+	/* Qwen2.5-7B: hidden 3584, 28 heads x 128, 4 KV heads x 128 */
+	const uint64_t h = 3584, q = 3584, kv = 512, layers = 28;
+
+	(void)state;
+	load("qwen2.5-7b-instruct", &m);
+	/* q_proj and v_proj: r * (in + out) per module */
+	assert_int_equal(count(&m, "q_proj,v_proj", 16),
+	    layers * 16 * ((h + q) + (h + kv)));
+	/* the short names mean the same modules */
+	assert_int_equal(count(&m, "q,v", 16), count(&m, "q_proj,v_proj", 16));
+	/* attn: q, k, v, o */
+	assert_int_equal(count(&m, "attn", 16),
+	    layers * 16 * ((h + q) + 2 * (h + kv) + (q + h)));
+	/* attn + mlp = all-linear on a dense model */
+	assert_int_equal(count(&m, "attn,mlp", 16),
+	    count(&m, "all-linear", 16));
+	/* LoRA parameters are linear in the rank */
+	assert_int_equal(2 * count(&m, "all-linear", 8),
+	    count(&m, "all-linear", 16));
+	mp_model_fini(&m);
+}
+
+static void
+test_lora_moe_experts_fuse_gate_and_up(void **state)
+{
+	struct mp_model	m;
+	struct mp_lora	lo;
+	struct mp_error	e;
+	/* Qwen3-30B-A3B: 48 layers, 128 experts of 768, hidden 2048 */
+	const uint64_t	 E = 128, I = 768, H = 2048, L = 48;
+
+	(void)state;
+	load("qwen3-30b-a3b", &m);
+	/* gate_up_proj at rank 2r, down_proj at rank r (ParamWrapper) */
+	assert_int_equal(count(&m, "gate_proj,up_proj,down_proj", 16),
+	    L * (2 * 16 * E * (H + 2 * I) + 16 * E * (I + H)));
+	/* the router weight ("gate") as a 2-D parameter */
+	assert_int_equal(count(&m, "gate", 16), L * 16 * (H + E));
+	/* half of a fused parameter cannot be adapted */
+	assert_false(mp_lora_plan(&m, "gate_proj", 16, &lo, &e));
+	assert_int_equal(e.status, MP_EUSAGE);
+	assert_non_null(strstr(e.msg, "up_proj"));
+	mp_model_fini(&m);
+}
+
+static void
+test_lora_bad_input(void **state)
+{
+	struct mp_model	m;
+	struct mp_lora	lo;
+	struct mp_error	e;
+
+	(void)state;
+	load("llama-3.2-1b-instruct", &m);
+	assert_false(mp_lora_plan(&m, "all-linear", 0, &lo, &e));
+	assert_int_equal(e.status, MP_EUSAGE);
+	assert_string_equal(e.field, "--rank");
+	assert_false(mp_lora_plan(&m, "all-linear", 4096, &lo, &e));
+	assert_string_equal(e.field, "--rank");
+	/* an unknown module names the ones that exist */
+	assert_false(mp_lora_plan(&m, "q_proj,qkv_proj", 16, &lo, &e));
+	assert_string_equal(e.field, "--lora-targets");
+	assert_non_null(strstr(e.msg, "qkv_proj"));
+	assert_non_null(strstr(e.msg, "o_proj"));
+	assert_non_null(strstr(e.msg, "gate_proj"));
+	/* lm_head is not a LoRA target of all-linear, nor by name */
+	assert_false(mp_lora_plan(&m, "lm_head", 16, &lo, &e));
+	mp_model_fini(&m);
+}
+
+static void
+test_train_bad_scenarios(void **state)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	struct mp_error		 e;
+
+	(void)state;
+	assert_non_null(est);
+	load("qwen2.5-0.5b", &m);
+	/* --amp on a 4-bit base */
+	lora_scenario(&sc, &m, MP_MODE_QLORA, 1, 512, false);
+	sc.amp = MP_DT_BF16;
+	assert_false(mp_estimate_train(&m, &sc, est, &e));
+	assert_string_equal(e.field, "--amp");
+	/* full fine-tuning on quantized weights */
+	lora_scenario(&sc, &m, MP_MODE_FULL, 1, 512, false);
+	sc.weights = MP_DT_NF4;
+	assert_false(mp_estimate_train(&m, &sc, est, &e));
+	assert_int_equal(e.status, MP_EUSAGE);
+	/* unknown target through the estimate */
+	lora_scenario(&sc, &m, MP_MODE_LORA, 1, 512, false);
+	strcpy(sc.lora_targets, "query_key_value");
+	assert_false(mp_estimate_train(&m, &sc, est, &e));
+	assert_string_equal(e.field, "--lora-targets");
+	free(est);
+	mp_model_fini(&m);
+}
+
+static void
+test_optimizer_state_sizes(void **state)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	uint64_t		 adamw, a8, sgd, ada;
+
+	(void)state;
+	assert_non_null(est);
+	load("qwen2.5-7b-instruct", &m);
+	/* LoRA + AdamW: two fp32 moments per adapter parameter and a
+	 * 4-byte step per adapter tensor (measured 322,962,976 bytes) */
+	lora_scenario(&sc, &m, MP_MODE_LORA, 1, 2048, false);
+	run(&m, &sc, est);
+	assert_int_equal(est->trainable_params, 40370176ULL);
+	assert_int_equal(est->mem.optimizer, 322962976ULL);
+	assert_int_equal(est->mem.adapters, 4ULL * 40370176ULL);
+	mp_model_fini(&m);
+
+	load("llama-3.2-1b-instruct", &m);
+	lora_scenario(&sc, &m, MP_MODE_FULL, 1, 1024, false);
+	run(&m, &sc, est);
+	/* bf16 moments: 4 bytes per parameter (+ steps); measured
+	 * 4,943,258,184 */
+	adamw = est->mem.optimizer;
+	assert_true(adamw >= 4ULL * m.params && adamw < 4ULL * m.params +
+	    4096);
+	assert_int_equal(est->trainable_params, m.params);
+	sc.optimizer = MP_OPT_ADAMW8BIT;
+	run(&m, &sc, est);
+	a8 = est->mem.optimizer;
+	/* two bytes per parameter plus fp32 absmax per 256 */
+	assert_true(a8 > 2ULL * m.params && a8 < 2ULL * m.params * 102 / 100);
+	sc.optimizer = MP_OPT_SGD;
+	run(&m, &sc, est);
+	sgd = est->mem.optimizer;
+	assert_int_equal(sgd, 0);
+	sc.optimizer = MP_OPT_ADAFACTOR;
+	run(&m, &sc, est);
+	ada = est->mem.optimizer;
+	/* factored: rows + columns, far below one value per parameter */
+	assert_true(ada > 0 && ada < m.params / 100);
+	free(est);
+	mp_model_fini(&m);
+}
+
+/* Within pct percent of a measured peak (total - runtime). */
+static void
+assert_peak(const struct mp_estimate *est, uint64_t measured, double pct)
+{
+	double got = (double)(est->mem.total - est->mem.runtime);
+	double err = 100.0 * (got - (double)measured) / (double)measured;
+
+	if (err > pct || err < -pct)
+		fail_msg("peak %.0f vs measured %llu: %+.2f%%", got,
+		    (unsigned long long)measured, err);
+}
+
+static void
+test_checkpointing_and_measured_peaks(void **state)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	uint64_t		 plain, ckpt, acts;
+
+	(void)state;
+	assert_non_null(est);
+	load("qwen2.5-7b-instruct", &m);
+	lora_scenario(&sc, &m, MP_MODE_LORA, 1, 2048, false);
+	run(&m, &sc, est);
+	plain = est->mem.total;
+	acts = est->mem.activations;
+	/* measured peak_total - init_extra_bytes, H100 */
+	assert_peak(est, 38005604864ULL, 5.0);
+	/* the fp32 loss: 3 x 4 bytes per logit */
+	assert_int_equal(est->mem.logits, 12ULL * 2048 * 152064);
+	sc.grad_ckpt = true;
+	run(&m, &sc, est);
+	ckpt = est->mem.total;
+	assert_true(ckpt < plain);
+	assert_true(est->mem.activations < acts);
+	assert_peak(est, 19988402688ULL, 5.0);
+	/* components sum to the total */
+	assert_int_equal(est->mem.weights + est->mem.kv_cache +
+	    est->mem.activations + est->mem.logits + est->mem.gradients +
+	    est->mem.optimizer + est->mem.adapters + est->mem.runtime,
+	    est->mem.total);
+	/* QLoRA: a 4-bit base is far smaller than the bf16 one */
+	sc.mode = MP_MODE_QLORA;
+	run(&m, &sc, est);
+	assert_int_equal(est->trainable_params, 40370176ULL);
+	assert_true(est->mem.weights < 6ULL << 30);
+	assert_true(est->mem.total < ckpt);
+	mp_model_fini(&m);
+
+	/* full bf16 fine-tuning peaks at the optimizer step, so
+	 * checkpointing does not move it (both measured 12,430,505,984) */
+	load("llama-3.2-1b-instruct", &m);
+	lora_scenario(&sc, &m, MP_MODE_FULL, 1, 1024, false);
+	run(&m, &sc, est);
+	assert_peak(est, 12430505984ULL, 5.0);
+	plain = est->mem.total;
+	sc.grad_ckpt = true;
+	run(&m, &sc, est);
+	assert_int_equal(est->mem.total, plain);
+	/* fp32 master weights under bf16 autocast: 24,783,407,104 */
+	sc.weights = MP_DT_F32;
+	sc.amp = MP_DT_BF16;
+	sc.grad_ckpt = false;
+	run(&m, &sc, est);
+	assert_peak(est, 24783407104ULL, 5.0);
+	assert_int_equal(est->mem.gradients, 4ULL * m.params);
+	free(est);
+	mp_model_fini(&m);
+}
+
+static void
+test_parallel_shards_model_states(void **state)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	uint64_t		 one, z1, z3;
+
+	(void)state;
+	assert_non_null(est);
+	load("llama-3.2-1b-instruct", &m);
+	lora_scenario(&sc, &m, MP_MODE_FULL, 1, 1024, false);
+	run(&m, &sc, est);
+	one = est->mem.optimizer;
+	sc.gpus = 4;
+	sc.parallel = MP_PAR_ZERO1;
+	run(&m, &sc, est);
+	z1 = est->mem.total;
+	assert_int_equal(est->mem.optimizer, one / 4);
+	assert_int_equal(est->device_total, 4 * est->mem.total);
+	sc.parallel = MP_PAR_ZERO3;
+	run(&m, &sc, est);
+	z3 = est->mem.total;
+	assert_true(z3 < z1);
+	free(est);
+	mp_model_fini(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lora_all_linear_counts_match_peft),
+		cmocka_unit_test(test_lora_named_targets),
+		cmocka_unit_test(test_lora_moe_experts_fuse_gate_and_up),
+		cmocka_unit_test(test_lora_bad_input),
+		cmocka_unit_test(test_train_bad_scenarios),
+		cmocka_unit_test(test_optimizer_state_sizes),
+		cmocka_unit_test(test_checkpointing_and_measured_peaks),
+		cmocka_unit_test(test_parallel_shards_model_states),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

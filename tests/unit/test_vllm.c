@@ -1,0 +1,284 @@
+/* test_vllm.c: vLLM's budget, paged KV pool and tensor parallelism */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "memplan.h"
+
+#define GIB	(1024ull * 1024ull * 1024ull)
+
+#ifndef MP_TEST_SRCDIR
+#define MP_TEST_SRCDIR	"."
+#endif
+
+static void
+load_bundled(const char *name, struct mp_model *m)
+{
+	char		path[512];
+	const char	*data = getenv("MEMPLAN_DATADIR");
+	struct mp_error	err;
+
+	/* meson points MEMPLAN_DATADIR at <root>/data */
+	if (data != NULL)
+		snprintf(path, sizeof(path), "%s/models/%s.json", data, name);
+	else
+		snprintf(path, sizeof(path), "%s/data/models/%s.json",
+		    MP_TEST_SRCDIR, name);
+	mp_model_init(m);
+	mp_error_clear(&err);
+	if (!mp_model_load(path, m, &err))
+		fail_msg("load %s: %s: %s", path, err.field, err.msg);
+}
+
+/* 8 layers, hidden 1024, 8 heads of 128, kv_heads set per test. */
+static void
+model(struct mp_model *m, unsigned kv_heads)
+{
+	char json[1024];
+	struct mp_error err;
+
+	snprintf(json, sizeof(json),
+	    "{\"architectures\": [\"LlamaForCausalLM\"],"
+	    " \"model_type\": \"llama\", \"hidden_size\": 1024,"
+	    " \"intermediate_size\": 4096, \"num_hidden_layers\": 8,"
+	    " \"num_attention_heads\": 8, \"num_key_value_heads\": %u,"
+	    " \"vocab_size\": 32000, \"max_position_embeddings\": 32768,"
+	    " \"rms_norm_eps\": 1e-5, \"tie_word_embeddings\": false,"
+	    " \"torch_dtype\": \"bfloat16\"}", kv_heads);
+	mp_model_init(m);
+	mp_error_clear(&err);
+	if (!mp_model_parse(json, strlen(json), "v.json", m, &err))
+		fail_msg("parse: %s: %s", err.field, err.msg);
+}
+
+static void
+scen(struct mp_scenario *sc, uint64_t seq, uint64_t batch)
+{
+	mp_scenario_init(sc);
+	sc->runtime = MP_RT_VLLM;
+	sc->seq = seq;
+	sc->batch = batch;
+}
+
+static void
+pool(const struct mp_model *m, struct mp_scenario *sc, uint64_t card,
+    struct mp_vllm_pool *p)
+{
+	struct mp_error err;
+	struct mp_estimate est;
+
+	mp_error_clear(&err);
+	/* Resolve the scenario the way mp_estimate does. */
+	if (!mp_estimate(m, sc, &est, &err))
+		fail_msg("estimate: %s: %s", err.field, err.msg);
+	if (!mp_vllm_pool(m, &est.sc, card, p, &err))
+		fail_msg("pool: %s: %s", err.field, err.msg);
+}
+
+static void
+test_vllm_pool_is_budget_less_fixed_in_blocks_of_16(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool p;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 24 * GIB, &p);
+	assert_int_equal(p.budget, 24 * GIB * 90 / 100);
+	assert_int_equal(p.pool, p.budget - p.fixed);
+	/* 16 tokens x 8 layers x (K + V) x 2 heads x 128 x 2 bytes. */
+	assert_int_equal(p.block_bytes, 16ull * 8 * 2 * 2 * 128 * 2);
+	assert_int_equal(p.blocks, p.pool / p.block_bytes);
+	assert_int_equal(p.tokens, p.blocks * 16);
+	/* The pool holds far more than 256 sequences of 4k: capped. */
+	assert_int_equal(p.seqs, p.max_num_seqs);
+	assert_int_equal(p.max_num_seqs, 256);
+	assert_int_equal(p.max_batched_tokens, 2048);
+	/* An 80 GiB card gets the large-card defaults. */
+	pool(&m, &sc, 80 * GIB, &p);
+	assert_int_equal(p.max_batched_tokens, 8192);
+	assert_int_equal(p.max_num_seqs, 1024);
+	mp_model_fini(&m);
+}
+
+static void
+test_vllm_small_card_does_not_fit(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool p;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, GIB / 4, &p);
+	assert_int_equal(p.pool, 0);
+	assert_int_equal(p.tokens, 0);
+	assert_int_equal(p.seqs, 0);
+	mp_model_fini(&m);
+}
+
+static void
+test_vllm_seqs_at_seq_round_up_to_blocks(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool p;
+	uint64_t per_seq;
+
+	(void)state;
+	model(&m, 8);
+	/* 32k-token sequences on a 16 GiB card. */
+	scen(&sc, 32770, 1);
+	pool(&m, &sc, 16 * GIB, &p);
+	per_seq = (32770 + 15) / 16 * p.block_bytes;
+	assert_true(p.seqs > 0);
+	assert_int_equal(p.seqs, p.pool / per_seq);
+	mp_model_fini(&m);
+}
+
+static void
+test_vllm_fp8_cache_halves_blocks(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool a, b;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 24 * GIB, &a);
+	scen(&sc, 4096, 1);
+	sc.kv_dtype = MP_DT_F8_E4M3;
+	pool(&m, &sc, 24 * GIB, &b);
+	assert_int_equal(2 * b.block_bytes, a.block_bytes);
+	mp_model_fini(&m);
+}
+
+static void
+test_vllm_rejects_gguf_cache_types(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	sc.kv_dtype = MP_DT_Q8_0;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_int_equal(err.status, MP_EUSAGE);
+	/* 8 heads do not split over 3 GPUs. */
+	scen(&sc, 4096, 1);
+	sc.gpus = 3;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_int_equal(err.status, MP_EUSAGE);
+	mp_model_fini(&m);
+}
+
+/*
+ * Tensor parallel over 4 GPUs: weights and KV heads divide by 4; with
+ * 2 KV heads each GPU still keeps one, so the cache only halves.
+ */
+static void
+test_vllm_tp_divides_weights_and_replicates_kv_heads(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool one, four;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 24 * GIB, &one);
+	scen(&sc, 4096, 1);
+	sc.gpus = 4;
+	pool(&m, &sc, 24 * GIB, &four);
+	assert_int_equal(four.block_bytes * 2, one.block_bytes);
+	mp_model_fini(&m);
+
+	model(&m, 8);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 24 * GIB, &one);
+	scen(&sc, 4096, 1);
+	sc.gpus = 4;
+	pool(&m, &sc, 24 * GIB, &four);
+	assert_int_equal(four.block_bytes * 4, one.block_bytes);
+	mp_model_fini(&m);
+
+	/* Llama-3.1-8B's 16 GB of bf16 weights: 4 GB on each of four. */
+	load_bundled("llama-3.1-8b-instruct", &m);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 80 * GIB, &one);
+	scen(&sc, 4096, 1);
+	sc.gpus = 4;
+	pool(&m, &sc, 80 * GIB, &four);
+	assert_true(one.fixed - four.fixed > 10 * GIB);
+	assert_true(one.fixed - four.fixed < 12 * GIB);
+	mp_model_fini(&m);
+}
+
+/*
+ * Without a card the estimate gives the card that holds the scenario:
+ * vLLM's 90 % budget must hold weights, peak, graphs and the blocks of
+ * batch x seq tokens; a pool on exactly that card holds them.
+ */
+static void
+test_vllm_device_total_is_the_card_that_holds_it(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+	struct mp_vllm_pool p;
+	uint64_t card;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 8192, 4);
+	mp_error_clear(&err);
+	assert_true(mp_estimate(&m, &sc, &est, &err));
+	assert_int_equal(est.kv_pool_tokens, 4 * 8192);
+	assert_int_equal(est.mem.kv_cache, 4ull * 8192 * 8 * 2 * 2 * 128 * 2);
+	assert_true(est.device_total >= est.mem.total);
+	assert_true(mp_vllm_pool(&m, &est.sc, est.device_total, &p, &err));
+	assert_true(p.tokens >= 4 * 8192);
+	assert_true(p.seqs >= 4);
+	assert_true(p.pool >= est.mem.kv_cache);
+	/* A card whose 90 % misses the blocks by a little: three fit. */
+	card = (p.fixed + est.mem.kv_cache) * 100 / 90 - 200;
+	assert_true(mp_vllm_pool(&m, &est.sc, card, &p, &err));
+	assert_int_equal(p.seqs, 3);
+	mp_model_fini(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    test_vllm_pool_is_budget_less_fixed_in_blocks_of_16),
+		cmocka_unit_test(test_vllm_small_card_does_not_fit),
+		cmocka_unit_test(test_vllm_seqs_at_seq_round_up_to_blocks),
+		cmocka_unit_test(test_vllm_fp8_cache_halves_blocks),
+		cmocka_unit_test(test_vllm_rejects_gguf_cache_types),
+		cmocka_unit_test(
+		    test_vllm_tp_divides_weights_and_replicates_kv_heads),
+		cmocka_unit_test(
+		    test_vllm_device_total_is_the_card_that_holds_it),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
