@@ -117,6 +117,7 @@ struct ft {
 	const struct mp_tensor	*t;
 	uint64_t		 n;	/* elements */
 	uint64_t		 src;	/* bytes in the safetensors file */
+	uint64_t		 unit;	/* elements read at once by streaming */
 	uint32_t		 shard;
 };
 
@@ -126,6 +127,7 @@ struct cv {
 	struct ft		*ft;	/* checkpoint tensors, file order */
 	size_t			 nft;
 	enum mp_dtype		 src_dt;	/* checkpoint float type */
+	struct mp_scenario	 src_sc;	/* pre-quantized storage, or NONE */
 	enum mp_dtype		 dst_dt;	/* target format */
 	char			 target[16];	/* its name: "q4_k_m", "bf16" */
 	bool			 explicit_target;
@@ -253,9 +255,24 @@ load_tensors(struct cv *c, struct mp_error *err)
 		f = &c->ft[c->nft++];
 		f->t = t;
 		f->n = mp_tensor_numel(t);
-		bytes = mp_muls(f->n, (t->flags & MP_TF_F32) ? 4 :
-		    fsize(c->src_dt));
+		/*
+		 * A pre-quantized checkpoint (MXFP4, FP8, GPTQ/AWQ) stores
+		 * its quantized Linear weights as weights.c sizes them.
+		 */
+		if (c->src_sc.weights != MP_DT_NONE)
+			bytes = mp_tensor_bytes(m, t, &c->src_sc);
+		else
+			bytes = mp_muls(f->n, (t->flags & MP_TF_F32) ? 4 :
+			    fsize(c->src_dt));
 		f->src = bytes;
+		/*
+		 * Published MoE checkpoints store one tensor per expert
+		 * (mlp.experts.N.*); pre-quantized ones keep the stack.
+		 */
+		f->unit = f->n;
+		if ((t->flags & MP_TF_EXPERTS) && t->ndim == 3 &&
+		    t->dims[0] > 1 && c->src_sc.weights == MP_DT_NONE)
+			f->unit = f->n / t->dims[0];
 		if (shard_fill > 0 && mp_adds(shard_fill, bytes) > SHARD_V4) {
 			shard++;
 			shard_fill = 0;
@@ -556,16 +573,18 @@ static uint64_t
 stream_work(const struct cv *c, const struct ft *f, bool quant,
     uint64_t *out)
 {
+	uint64_t per = f->n ? f->src / f->n : 0;	/* bytes per element */
+
 	if (quant && quantizable(f)) {
 		*out = mp_adds(f->n, mp_muls(f->n / 32, 2));
-		return mp_muls(f->n, c->src_dt == MP_DT_F32 ? 8 : 12);
+		return mp_muls(f->unit, c->src_dt == MP_DT_F32 ? 8 : 12);
 	}
 	if (!quant && c->dst_dt != c->src_dt && !(f->t->flags & MP_TF_F32)) {
 		*out = mp_muls(f->n, fsize(c->dst_dt));
-		return mp_muls(*out, 2);
+		return mp_muls(f->unit, 2 * fsize(c->dst_dt));
 	}
 	*out = f->src;
-	return f->src;
+	return per ? mp_muls(f->unit, per) : f->src;
 }
 
 static bool
@@ -1032,6 +1051,21 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 
 /* ---------------------------------------------------------------------- */
 
+/* The storage of a pre-quantized checkpoint's quant_method, or NONE. */
+static enum mp_dtype
+prequant_dtype(const char *qm)
+{
+	if (strcmp(qm, "mxfp4") == 0)
+		return MP_DT_MXFP4;
+	if (strcmp(qm, "fp8") == 0)
+		return MP_DT_F8_E4M3;
+	if (strcmp(qm, "gptq") == 0)
+		return MP_DT_INT4_GPTQ;
+	if (strcmp(qm, "awq") == 0)
+		return MP_DT_INT4_AWQ;
+	return MP_DT_NONE;
+}
+
 /* The block type of a GGUF mixture name ("q4_k_m" -> q4_k). */
 static enum mp_dtype
 ftype_dtype(const char *ftype, enum mp_dtype def)
@@ -1094,7 +1128,18 @@ mp_estimate_convert(const struct mp_model *m, const struct mp_scenario *sc,
 	memset(&c, 0, sizeof(c));
 	c.m = m;
 	c.est = est;
-	c.src_dt = is_float(m->torch_dtype) ? m->torch_dtype : MP_DT_F32;
+	/*
+	 * The checkpoint's float type: torch_dtype; without one, bf16 for a
+	 * pre-quantized model (its other tensors), else float32 (as
+	 * scenario.c resolves the default).
+	 */
+	if (is_float(m->torch_dtype))
+		c.src_dt = m->torch_dtype;
+	else
+		c.src_dt = m->quant_method[0] != '\0' ? MP_DT_BF16 : MP_DT_F32;
+	mp_scenario_init(&c.src_sc);
+	c.src_sc.weights = prequant_dtype(m->quant_method);
+	c.src_sc.group_size = 128;
 	c.dst_dt = sc->weights != MP_DT_NONE ? sc->weights :
 	    ftype_dtype(sc->ftype, c.src_dt);
 	/* A target equal to the checkpoint's dtype counts as the default. */
@@ -1143,9 +1188,13 @@ mp_estimate_convert(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.weights = c.src_bytes;
 	est->mem.total = c.rss;
 	est->file_bytes = c.src_bytes;
-	mp_estimate_note(est, "weights", "the %s checkpoint, %zu tensors "
-	    "in %s", mp_dtype_info(c.src_dt)->name, c.nft,
-	    gb(c.src_bytes, a, sizeof(a)));
+	mp_estimate_note(est, "weights", "the %s%s%s checkpoint, %zu tensors "
+	    "in %s", mp_dtype_info(c.src_dt)->name, m->quant_method[0] ?
+	    " + " : "", m->quant_method, c.nft, gb(c.src_bytes, a, sizeof(a)));
+	if (m->quant_method[0] != '\0')
+		mp_estimate_note(est, "prequant", "pre-quantized (%s): the "
+		    "per-tensor work is priced as for its dequantized float "
+		    "tensors, an upper bound", m->quant_method);
 	mp_estimate_note(est, "baseline", "every Python step includes the "
 	    "interpreter + torch import: %s anonymous + %s file-backed "
 	    "(measured)", gb(pipelines[p].pl == PL_LLAMACPP ||

@@ -218,7 +218,9 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 		return false;
 	kv_prompt = kv_transformers(m, B, S, sc->kv_dtype);
 	kv_next = kv_transformers(m, B, S + 1, sc->kv_dtype);
-	est->kv_per_token = kv_transformers(m, 1, 1, sc->kv_dtype);
+	/* What one more token costs (fixed Mamba states excluded). */
+	est->kv_per_token = kv_transformers(m, 1, 2, sc->kv_dtype) -
+	    kv_transformers(m, 1, 1, sc->kv_dtype);
 	act = layer_activations(m, sc, a, est);
 	/*
 	 * Rotary cos and sin for the positions of the prompt, shared by

@@ -128,6 +128,7 @@ struct layout {
 	bool		 rope_freqs_ok;	/* LlamaModel.generate_extra_tensors */
 	bool		 gemma;		/* post-attention/post-ffw norms */
 	bool		 shexp;		/* Llama 4: one shared expert per MoE layer */
+	bool		 olmo2;		/* post-norms only; q/k norms over all heads */
 	bool		 tied;
 };
 
@@ -152,6 +153,7 @@ static const struct {
 	{ "Gemma3ForConditionalGeneration", NULL, "gemma3", FAM_LLAMA },
 	{ "Llama4ForConditionalGeneration", "llama4_text", "llama4", FAM_LLAMA },
 	{ "Llama4ForCausalLM", NULL, "llama4", FAM_LLAMA },
+	{ "Olmo2ForCausalLM", "olmo2", "olmo2", FAM_LLAMA },
 	{ "Phi3ForCausalLM", "phi3", "phi3", FAM_PHI3 },
 	{ "GPT2LMHeadModel", "gpt2", "gpt2", FAM_GPT2 },
 	{ "GPTNeoXForCausalLM", "gpt_neox", "gptneox", FAM_NEOX },
@@ -538,9 +540,11 @@ build_llama(const struct mp_model *m, const struct layout *lo,
 		I = h->mlp_inter;
 	for (i = 0; i < m->layers; i++) {
 		l = (int32_t)i;
-		if (!F(l, "attn_norm.weight", H, 1, 1) ||
-		    !F(l, "ffn_norm.weight", H, 1, 1) ||
-		    !W(l, "attn_q.weight", H, nh * hd, 1) ||
+		/* OLMo2 normalizes after attention and MLP, not before. */
+		if (!lo->olmo2 && (!F(l, "attn_norm.weight", H, 1, 1) ||
+		    !F(l, "ffn_norm.weight", H, 1, 1)))
+			return false;
+		if (!W(l, "attn_q.weight", H, nh * hd, 1) ||
 		    !W(l, "attn_k.weight", H, nkv * hd, 1) ||
 		    !W(l, "attn_v.weight", H, nkv * hd, 1) ||
 		    !W(l, "attn_output.weight", nh * hd, H, 1))
@@ -557,7 +561,11 @@ build_llama(const struct mp_model *m, const struct layout *lo,
 		if (lo->qk_norm && (!F(l, "attn_q_norm.weight", hd, 1, 1) ||
 		    !F(l, "attn_k_norm.weight", hd, 1, 1)))
 			return false;
-		if (lo->gemma && (!F(l, "post_attention_norm.weight", H, 1, 1) ||
+		if (lo->olmo2 && (!F(l, "attn_q_norm.weight", nh * hd, 1, 1) ||
+		    !F(l, "attn_k_norm.weight", nkv * hd, 1, 1)))
+			return false;
+		if ((lo->gemma || lo->olmo2) &&
+		    (!F(l, "post_attention_norm.weight", H, 1, 1) ||
 		    !F(l, "post_ffw_norm.weight", H, 1, 1)))
 			return false;
 		if (layer_moe(m, h, i)) {
@@ -1190,10 +1198,11 @@ layout_for(const struct mp_model *m, const struct hints *h,
 			break;
 	if (i == sizeof(archs) / sizeof(archs[0]))
 		return mp_error_set(err, MP_EINPUT, m->path, "architectures",
-		    "no GGUF tensor layout for %s (known: Llama, Mistral, "
-		    "Mixtral, Granite, Qwen2, Qwen3, Qwen3-MoE, Qwen3-VL, "
-		    "Phi-3, Phi-3.5-MoE, Gemma 2/3, GPT-2, GPT-NeoX, "
-		    "DeepSeek-V2/V3, gpt-oss, Llama 4, Nemotron-H)", m->arch[0] ? m->arch : "this model");
+		    "no GGUF tensor layout for %.48s (known: Llama, Mistral, "
+		    "Mixtral, Granite, Qwen2/3, Qwen3-MoE/VL, Phi-3, PhiMoE, "
+		    "Gemma 2/3, GPT-2, GPT-NeoX, DeepSeek-V2/V3, gpt-oss, "
+		    "Llama 4, Nemotron-H, OLMo 2)",
+		    m->arch[0] ? m->arch : "this model");
 	lo->garch = archs[i].garch;
 	lo->fam = archs[i].fam;
 	if (lo->fam == FAM_NEMOH && m->n_experts > 0)
@@ -1204,6 +1213,7 @@ layout_for(const struct mp_model *m, const struct hints *h,
 	    strcmp(lo->garch, "granite") == 0 ||
 	    strcmp(lo->garch, "llama4") == 0;
 	lo->shexp = strcmp(lo->garch, "llama4") == 0;
+	lo->olmo2 = strcmp(lo->garch, "olmo2") == 0;
 	/* Qwen2 always has q/k/v biases; others follow attention_bias. */
 	lo->qkv_bias = strcmp(lo->garch, "qwen2") == 0 || h->attention_bias ||
 	    hf_has(m, "q_proj.bias");
@@ -1274,11 +1284,10 @@ mp_gguf_tensors(const struct mp_model *m, const char *ftype,
 			break;
 	if (f == NFTYPES)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
-		    "unknown GGUF type \"%s\" (known: f32, f16, bf16, q8_0, "
-		    "q6_k, q5_k_m, q5_k_s, q5_1, q5_0, q4_k_m, q4_k_s, q4_1, "
-		    "q4_0, iq4_xs, iq4_nl, q3_k_l, q3_k_m, q3_k_s, iq3_m, "
-		    "iq3_s, iq3_xs, iq3_xxs, q2_k, q2_k_s, iq2_m, iq2_s, "
-		    "iq2_xs, iq2_xxs, iq1_m, iq1_s, tq2_0, tq1_0, mxfp4_moe)",
+		    "unknown GGUF type \"%.24s\" (known: f32, f16, bf16, "
+		    "q8_0, q6_k, q5_k_m/s, q5_0/1, q4_k_m/s, q4_0/1, "
+		    "iq4_xs/nl, q3_k_l/m/s, iq3_m/s/xs/xxs, q2_k(_s), "
+		    "iq2_m/s/xs/xxs, iq1_m/s, tq1_0, tq2_0, mxfp4_moe)",
 		    ftype ? ftype : "");
 	if ((h = malloc(sizeof(*h))) == NULL)
 		return mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");

@@ -165,6 +165,7 @@ load_device(struct mp_ydoc *y, yaml_node_t *n, size_t idx, bool macos,
 	 */
 	if (wired != 0 && d->memory - wired > d->reserved)
 		d->reserved = d->memory - wired;
+	snprintf(field, sizeof(field), "%s.memory", pre);
 	if (d->unified && ram != 0 && d->memory > ram)
 		return mp_ydoc_err(y, mem != NULL ? mem : n, field, err,
 		    "a unified-memory device cannot have more memory than "

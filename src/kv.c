@@ -18,8 +18,13 @@ mp_kv_layer_bytes(const struct mp_model *m, uint32_t l, uint64_t tokens,
 
 	switch (ly->kind) {
 	case MP_LK_MAMBA:
-		/* conv state in the compute type, SSM state in fp32 */
-		return mp_muls(ly->state, 4);
+		/*
+		 * A fixed state per sequence, whatever its length: the conv
+		 * window in the cache dtype, the SSM state in fp32 where the
+		 * config asks (mamba_ssm_cache_dtype), else the cache dtype.
+		 */
+		return mp_adds(mp_dtype_bytes(kv, ly->conv), m->ssm_f32 ?
+		    mp_muls(ly->state, 4) : mp_dtype_bytes(kv, ly->state));
 	case MP_LK_MLP:
 		return 0;
 	case MP_LK_SLIDING:

@@ -26,6 +26,8 @@
 
 /* Context sizes are padded to this many cells (llama-context.cpp). */
 #define LC_CTX_PAD	256
+/* ggml-backend's GGML_SCHED_MAX_COPIES: input copies with pipelining. */
+#define LC_SCHED_COPIES	4
 /* Default -b (n_batch); -ub comes from the scenario (512). */
 #define LC_N_BATCH	2048
 /*
@@ -476,6 +478,25 @@ place_compute(struct lc *c)
 		host = max64(host, lp);
 	c->compute[HOST] = host;
 	/*
+	 * Several GPUs holding every layer and the output turn on pipeline
+	 * parallelism (llama_context: n_devices > 1, n_gpu_layers > n_layer,
+	 * split mode layer): the scheduler then keeps GGML_SCHED_MAX_COPIES
+	 * (4) copies of the graph inputs and of every split's inputs as
+	 * leaves that live through the whole graph (ggml-backend.cpp,
+	 * "add input copies as leafs").  Per GPU that is four KQ masks and
+	 * four incoming hidden states instead of one; on the host four
+	 * masks.  Not measured.
+	 */
+	if (c->gpus > 1 && c->act == c->n_layer + 1) {
+		for (d = 0; d < c->gpus; d++)
+			if (c->layers_on[d] > 0)
+				c->compute[d] = mp_adds(c->compute[d],
+				    mp_adds(mp_muls(mask, LC_SCHED_COPIES - 1),
+				    mp_muls(h, LC_SCHED_COPIES)));
+		c->compute[HOST] = mp_adds(c->compute[HOST],
+		    mp_muls(mask, LC_SCHED_COPIES - 1));
+	}
+	/*
 	 * Partial offload: the scheduler runs the matrix products of the
 	 * layers left on the CPU on the first GPU when the batch has 32
 	 * tokens or more (op_offload), copying each weight into that GPU's
@@ -558,8 +579,20 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.kv_cache = kv_all;
 	est->mem.activations = compute_all;
 	est->mem.logits = out_buf;
-	est->mem.runtime = used > 0 ? mp_muls(LC_CUDA_RUNTIME, used) :
-	    LC_HOST_BASE;
+	if (used > 0) {
+		est->mem.runtime = mp_muls(LC_CUDA_RUNTIME, used);
+	} else {
+		/*
+		 * On the CPU the components add up to the resident set:
+		 * the compute buffer as far as it is written, and the
+		 * process baseline with the repacked copies (which sit
+		 * beside the mapped originals when mmap is on) as what the
+		 * runtime itself holds.
+		 */
+		est->mem.activations = touched;
+		est->mem.runtime = mp_adds(LC_HOST_BASE,
+		    c.mmap ? c.repack[HOST] : 0);
+	}
 	est->mem.total = mp_adds(mp_adds(est->mem.weights, est->mem.kv_cache),
 	    mp_adds(mp_adds(est->mem.activations, est->mem.logits),
 	    est->mem.runtime));
@@ -575,12 +608,17 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	    PRIu64 ", n_ubatch %" PRIu64 ", flash attention %s",
 	    c.n_ctx, c.n_seq, c.n_ctx_seq, c.n_batch, c.n_ubatch,
 	    c.fa ? "on" : "off");
-	mp_estimate_note(est, "weights", "%u of %u layers on %s; output layer "
-	    "on the %s; token embedding in host memory (%s there)",
-	    c.layers_on[HOST] > c.n_layer ? 0 : c.n_layer - c.layers_on[HOST],
-	    c.n_layer, c.gpus > 1 ? "the GPUs" : "the GPU",
-	    layer_dev(&c, c.n_layer) == HOST ? "CPU" : "GPU",
-	    mp_fmt_size(c.model[HOST], MP_UNITS_IEC, b1, sizeof(b1)));
+	if (used == 0)
+		mp_estimate_note(est, "weights", "CPU only: every tensor in "
+		    "host memory, %s", c.mmap ? "as file pages mapped by mmap" :
+		    "read into anonymous memory (--mmap off)");
+	else
+		mp_estimate_note(est, "weights", "%u of %u layers on %s (-ngl "
+		    "%u); output layer on the %s; token embedding in host "
+		    "memory (%s there)", c.n_layer - c.layers_on[HOST],
+		    c.n_layer, c.gpus > 1 ? "the GPUs" : "the GPU", c.act,
+		    layer_dev(&c, c.n_layer) == HOST ? "CPU" : "GPU",
+		    mp_fmt_size(c.model[HOST], MP_UNITS_IEC, b1, sizeof(b1)));
 	if (c.dup != 0)
 		mp_estimate_note(est, "weights", "tied embedding loaded again "
 		    "for the offloaded output layer: %s more on the GPU, not "
@@ -595,12 +633,20 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	    "GPUs, %s in host memory", mp_dtype_info(c.kv)->name, c.n_ctx,
 	    mp_fmt_size(kv_all - c.kvb[HOST], MP_UNITS_IEC, b1, sizeof(b1)),
 	    mp_fmt_size(c.kvb[HOST], MP_UNITS_IEC, b2, sizeof(b2)));
-	mp_estimate_note(est, "activations", "scheduler compute buffers: %s "
-	    "on GPUs, %s in host memory (logits of a whole ubatch, or the "
-	    "largest layer's live tensors)",
-	    mp_fmt_size(compute_all - c.compute[HOST], MP_UNITS_IEC, b1,
-	    sizeof(b1)), mp_fmt_size(c.compute[HOST], MP_UNITS_IEC, b2,
-	    sizeof(b2)));
+	if (used == 0)
+		mp_estimate_note(est, "activations", "compute buffer: %s "
+		    "reserved for a ubatch of logits, %s of it written (a "
+		    "layer's live tensors; logits only for tokens that want "
+		    "them)", mp_fmt_size(compute_all, MP_UNITS_IEC, b1,
+		    sizeof(b1)), mp_fmt_size(touched, MP_UNITS_IEC, b2,
+		    sizeof(b2)));
+	else
+		mp_estimate_note(est, "activations", "scheduler compute "
+		    "buffers: %s on GPUs, %s pinned in host memory (a ubatch "
+		    "of logits, or a layer's live tensors)",
+		    mp_fmt_size(compute_all - c.compute[HOST], MP_UNITS_IEC, b1,
+		    sizeof(b1)), mp_fmt_size(c.compute[HOST], MP_UNITS_IEC, b2,
+		    sizeof(b2)));
 	mp_estimate_note(est, "logits", "output buffer in host memory: "
 	    "n_vocab x 4 bytes x %" PRIu64 " sequences", c.n_seq);
 	if (used > 0)
@@ -608,10 +654,13 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		    "CUDA pool: 596 MiB per GPU (measured on an H100)");
 	else
 		mp_estimate_note(est, "runtime", "CPU only: process baseline "
-		    "46 MiB (measured); host_total is the resident set");
+		    "46 MiB (measured)%s; the total is the resident set",
+		    c.repack[HOST] != 0 && c.mmap ? " and the repacked copy" :
+		    "");
 	if (c.gpus > 1 && used > 0)
-		mp_estimate_note(est, "gpus", "layer split over %u GPUs; the "
-		    "fullest holds %s", c.gpus, mp_fmt_size(dev_max,
-		    MP_UNITS_IEC, b1, sizeof(b1)));
+		mp_estimate_note(est, "gpus", "layer split over %u GPUs "
+		    "(-sm layer%s); the fullest holds %s", c.gpus,
+		    c.act == c.n_layer + 1 ? ", pipeline parallel" : "",
+		    mp_fmt_size(dev_max, MP_UNITS_IEC, b1, sizeof(b1)));
 	return true;
 }

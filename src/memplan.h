@@ -151,7 +151,8 @@ struct mp_layer {
 	uint32_t	 kv_k;		/* K elements cached per token */
 	uint32_t	 kv_v;		/* V elements cached per token */
 	uint32_t	 window;	/* MP_LK_SLIDING */
-	uint64_t	 state;		/* MP_LK_MAMBA: state elements / seq */
+	uint64_t	 state;		/* MP_LK_MAMBA: SSM state elements / seq */
+	uint64_t	 conv;		/* MP_LK_MAMBA: conv state elements / seq */
 };
 
 struct mp_model {
@@ -179,6 +180,7 @@ struct mp_model {
 	/* Mamba2 */
 	uint32_t	 ssm_heads, ssm_head_dim, ssm_state, ssm_groups,
 			 ssm_conv;
+	bool		 ssm_f32;	/* SSM state cached in fp32 */
 
 	struct mp_layer	*layer;		/* layers entries */
 	struct mp_tensor *tensors;

@@ -808,9 +808,9 @@ build_nemotronh(struct cfg *c, const struct archdef *a)
 			/* Mamba2 mixer: in/out projections, depthwise conv,
 			 * per-head A, D, dt bias and a gated RMSNorm. */
 			m->layer[l].kind = MP_LK_MAMBA;
-			m->layer[l].state = conv_dim * m->ssm_conv +
-			    (uint64_t)m->ssm_heads * m->ssm_head_dim *
-			    m->ssm_state;
+			m->layer[l].conv = conv_dim * m->ssm_conv;
+			m->layer[l].state = (uint64_t)m->ssm_heads *
+			    m->ssm_head_dim * m->ssm_state;
 			snprintf(n, sizeof(n), "%s.mixer.in_proj", p);
 			if (!linear(c, li, MP_TK_SSM_IN, in_proj, m->hidden,
 			    proj_bias, 0, n))
@@ -1338,7 +1338,8 @@ read_dims(struct cfg *c, const struct archdef *a)
 		m->head_dim = m->qk_nope_dim + m->qk_rope_dim;
 	}
 	if (a->fam == FAM_NEMOTRONH) {
-		uint32_t expand;
+		uint32_t	 expand;
+		const char	*dt;
 
 		if (!tint(c, "mamba_num_heads", true, 0, 1, MAX_HEADS,
 		    &m->ssm_heads) ||
@@ -1351,6 +1352,8 @@ read_dims(struct cfg *c, const struct archdef *a)
 		    !tint(c, "conv_kernel", false, 4, 1, 1024, &m->ssm_conv) ||
 		    !tint(c, "expand", false, 2, 1, 64, &expand))
 			return false;
+		dt = get_str(c->text, "mamba_ssm_cache_dtype");
+		m->ssm_f32 = dt != NULL && strcmp(dt, "float32") == 0;
 	}
 	return true;
 }
@@ -1379,7 +1382,7 @@ build(struct cfg *c)
 	const cJSON		*qc = item(c->root, "quantization_config");
 	const char		*mt, *top = get_str(c->root, "model_type");
 	const struct archdef	*a;
-	bool			 known, tied_def = true, ok;
+	bool			 known, tied_def, ok;
 	const char		*dt;
 
 	if (!cJSON_IsObject(c->root))
@@ -1439,11 +1442,12 @@ build(struct cfg *c)
 
 	if (!read_dims(c, a))
 		return false;
-	/* Gemma ties by default; Llama 4 and most others do not. */
-	if (a->fam == FAM_LLAMA4 || a->fam == FAM_NEMOTRONH ||
-	    a->fam == FAM_GPTJ || a->fam == FAM_DEEPSEEK ||
-	    strcmp(mt, "qwen3_vl_text") == 0)
-		tied_def = false;
+	/*
+	 * The config classes' own defaults when the file says nothing:
+	 * Gemma and GPT-2 tie the head to the embedding; LlamaConfig,
+	 * Qwen2/3, Mistral, Phi-3, DeepSeek and the rest do not.
+	 */
+	tied_def = a->fam == FAM_GEMMA || a->fam == FAM_GPT2;
 	if (!get_bool(c, c->text, c->tpfx, "tie_word_embeddings", tied_def,
 	    &m->tied))
 		return false;
@@ -1537,6 +1541,47 @@ too_deep(const char *s, size_t len)
 	return false;
 }
 
+/*
+ * Python's json module writes Infinity, -Infinity and NaN (Nemotron-H's
+ * "time_step_limit": [0.0, Infinity]); strict JSON parsers refuse them.
+ * Outside strings they become null, padded so line:col stay true.
+ */
+static void
+python_floats(char *s, size_t len)
+{
+	static const char *tok[] = { "-Infinity", "Infinity", "NaN" };
+	size_t	i, k, n;
+	bool	str = false;
+
+	for (i = 0; i < len; i++) {
+		if (str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				str = false;
+			continue;
+		}
+		if (s[i] == '"') {
+			str = true;
+			continue;
+		}
+		for (k = 0; k < 3; k++) {
+			n = strlen(tok[k]);
+			if (len - i >= n && memcmp(s + i, tok[k], n) == 0) {
+				/* "NaN" is shorter than "null": write 0. */
+				if (n < 4)
+					memcpy(s + i, "0  ", n);
+				else {
+					memset(s + i, ' ', n);
+					memcpy(s + i, "null", 4);
+				}
+				i += n - 1;
+				break;
+			}
+		}
+	}
+}
+
 static void
 line_col(const char *s, size_t len, size_t off, uint32_t *line, uint32_t *col)
 {
@@ -1559,6 +1604,7 @@ mp_model_parse(const char *json, size_t len, const char *path,
 {
 	cJSON		*root = NULL;
 	const char	*end = NULL;
+	char		*copy = NULL;
 	struct cfg	 c;
 	bool		 ok = false;
 	uint32_t	 line, col;
@@ -1572,10 +1618,17 @@ mp_model_parse(const char *json, size_t len, const char *path,
 	if (too_deep(json, len))
 		return mp_error_set(err, MP_EINPUT, path, NULL,
 		    "JSON nested deeper than %d levels", MAX_DEPTH);
-	root = cJSON_ParseWithLengthOpts(json, len, &end, false);
+	if ((copy = malloc(len + 1)) == NULL)
+		return mp_error_set(err, MP_ENOMEM, path, NULL, "out of memory");
+	memcpy(copy, json, len);
+	copy[len] = '\0';
+	python_floats(copy, len);
+	root = cJSON_ParseWithLengthOpts(copy, len, &end, false);
 	if (root == NULL) {
-		size_t off = end != NULL && end >= json ? (size_t)(end - json) :
+		size_t off = end != NULL && end >= copy ? (size_t)(end - copy) :
 		    0;
+
+		free(copy);
 
 		line_col(json, len, off, &line, &col);
 		return mp_error_setl(err, MP_EINPUT, path, line, col, NULL,
@@ -1583,7 +1636,7 @@ mp_model_parse(const char *json, size_t len, const char *path,
 	}
 	/* Trailing garbage after the object is malformed too. */
 	if (end != NULL) {
-		size_t off = (size_t)(end - json);
+		size_t off = (size_t)(end - copy);
 
 		while (off < len && (json[off] == ' ' || json[off] == '\n' ||
 		    json[off] == '\r' || json[off] == '\t'))
@@ -1607,6 +1660,7 @@ mp_model_parse(const char *json, size_t len, const char *path,
 	ok = build(&c);
 out:
 	cJSON_Delete(root);
+	free(copy);
 	if (!ok)
 		mp_model_fini(m);
 	return ok;

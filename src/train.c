@@ -372,7 +372,7 @@ static const char *
 phase_label(int k)
 {
 	static const char *const names[] = {
-		"the start of backward (all saved activations and the loss)",
+		"the start of backward (the fp32 loss and saved activations)",
 		"the recompute of the last checkpointed layer in backward",
 		"the optimizer step",
 	};
@@ -380,13 +380,9 @@ phase_label(int k)
 	return names[k];
 }
 
-static void alternatives(const struct mp_model *, const struct mp_scenario *,
-    struct mp_estimate *);
-
-/* The whole estimate; alternatives re-enter with notes off. */
-static bool
-train(const struct mp_model *m, const struct mp_scenario *sc,
-    struct mp_estimate *est, bool notes, struct mp_error *err)
+bool
+mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est, struct mp_error *err)
 {
 	struct mp_lora		 lo;
 	struct tctx		 c;
@@ -448,7 +444,8 @@ train(const struct mp_model *m, const struct mp_scenario *sc,
 		    "--amp fp16 or bf16 weights", mp_optim_name(sc->optimizer));
 	if (gpus > 1 && par == MP_PAR_NONE)
 		par = MP_PAR_DDP;
-	c.amp = sc->amp != MP_DT_NONE;
+	/* autocast only casts when the weights are wider than the amp type */
+	c.amp = sc->amp != MP_DT_NONE && sc->weights == MP_DT_F32;
 	cd = mp_compute_dtype(m, &wsc);
 	c.a = mp_dtype_bytes(cd, 1);
 	c.rs = c.amp ? 4 : c.a;
@@ -608,20 +605,18 @@ train(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.total = total;
 	est->trainable_params = trainable;
 	est->device_total = mp_muls(total, gpus);
-	if (!notes)
-		goto out;
 
 	if (c.qlora)
-		mp_estimate_note(est, "weights", "%s: Linear layers in NF4 "
-		    "(4-bit + absmax per 64, double-quantized), the rest in %s;"
-		    " derived from the bitsandbytes format, not measured",
-		    gib(W, s1, sizeof(s1)), mp_dtype_info(cd)->name);
+		mp_estimate_note(est, "weights", "Linear layers in NF4 (4-bit "
+		    "values + an absmax per 64, double-quantized), the rest in "
+		    "%s; derived from the bitsandbytes format, not measured",
+		    mp_dtype_info(cd)->name);
 	else
-		mp_estimate_note(est, "weights", "%s: %llu parameters in %s%s",
-		    gib(W, s1, sizeof(s1)), (unsigned long long)m->params,
-		    mp_dtype_info(sc->weights)->name, c.full ?
-		    (c.amp ? " (fp32 master weights, autocast computes in the "
-		    "amp dtype)" : "") : ", frozen");
+		mp_estimate_note(est, "weights", "%llu parameters in %s%s",
+		    (unsigned long long)m->params,
+		    mp_dtype_info(sc->weights)->name, c.full ? (c.amp ?
+		    ": fp32 master weights, autocast computes in the amp type" :
+		    ", all trained") : ", frozen");
 	if (!c.full)
 		mp_estimate_note(est, "adapters", "%llu trainable parameters "
 		    "(r=%u, %s: %llu modules%s) in fp32, as peft keeps them",
@@ -630,45 +625,81 @@ train(const struct mp_model *m, const struct mp_scenario *sc,
 		    (unsigned long long)n_mod, lo.conversion ? "; experts and "
 		    "router as transformers 5 parameters, gate_up at rank 2r" :
 		    "");
-	mp_estimate_note(est, "gradients", "%s: one per trainable parameter "
-	    "(%s)%s, alive from backward to the step (zero_grad frees them)",
-	    gib(ph[2].grads, s1, sizeof(s1)), c.full ? (c.amp ? "fp32" :
-	    mp_dtype_info(sc->weights)->name) : "fp32", ddp ?
-	    " plus DDP's bucket copy" : "");
+	if (ph[best].grads != 0)
+		mp_estimate_note(est, "gradients", "one per trainable "
+		    "parameter (%s)%s, from backward until zero_grad",
+		    c.full && !c.amp ? mp_dtype_info(sc->weights)->name :
+		    "fp32", ddp ? " plus DDP's bucket copy" : "");
+	else
+		mp_estimate_note(est, "gradients", "none yet at this moment; "
+		    "they take %s from backward to the optimizer step",
+		    gib(ph[2].grads, s1, sizeof(s1)));
 	switch (sc->optimizer) {
 	case MP_OPT_ADAMW:
-		mp_estimate_note(est, "optimizer", "%s: AdamW exp_avg and "
-		    "exp_avg_sq in the parameter dtype and a 4-byte step per "
-		    "tensor; the foreach step adds sqrt(exp_avg_sq), %s",
-		    gib(os.state, s1, sizeof(s1)), gib(os.temp, s2, sizeof(s2)));
+		mp_estimate_note(est, "optimizer", "AdamW exp_avg and "
+		    "exp_avg_sq in the parameter's dtype (%s) and a 4-byte step "
+		    "per tensor", c.full && !c.amp ?
+		    mp_dtype_info(sc->weights)->name : "fp32");
 		break;
 	case MP_OPT_ADAMW8BIT:
-		mp_estimate_note(est, "optimizer", "%s: bitsandbytes 8-bit "
-		    "AdamW, two uint8 states with an fp32 absmax per 256 "
-		    "values (fp32 for tensors under 4096 values)",
-		    gib(os.state, s1, sizeof(s1)));
+		mp_estimate_note(est, "optimizer", "bitsandbytes 8-bit AdamW: "
+		    "two uint8 states with an fp32 absmax per 256 values (fp32 "
+		    "states for tensors under 4096 values)");
 		break;
 	case MP_OPT_SGD:
 		mp_estimate_note(est, "optimizer", "none: SGD without momentum "
 		    "keeps no state");
 		break;
 	case MP_OPT_ADAFACTOR:
-		mp_estimate_note(est, "optimizer", "%s: Adafactor's factored "
-		    "fp32 second moment (row + column per matrix), no first "
-		    "moment", gib(os.state, s1, sizeof(s1)));
+		mp_estimate_note(est, "optimizer", "Adafactor: factored fp32 "
+		    "second moment (a row and a column vector per matrix), no "
+		    "first moment");
 		break;
 	}
-	mp_estimate_note(est, "activations", "%s saved per token by layer 0 "
-	    "(%llu layers x %llu tokens = %s in all)%s; cuBLAS workspaces %s",
-	    gib(per0, s1, sizeof(s1)), (unsigned long long)m->layers,
-	    (unsigned long long)c.tokens, gib(acts_all, s2, sizeof(s2)),
-	    sc->grad_ckpt ? "; checkpointing keeps only each layer's input, "
-	    "one layer is recomputed at a time" : "", gib(ws, s3, sizeof(s3)));
-	mp_estimate_note(est, "logits", "%s: the loss upcasts %llu x %llu "
-	    "logits to fp32; log_softmax's output, its gradient and "
-	    "nll_loss's gradient live at once in backward",
-	    gib(logits, s1, sizeof(s1)), (unsigned long long)c.tokens,
-	    (unsigned long long)m->vocab);
+	switch (best) {
+	case 0:
+		if (sc->grad_ckpt)
+			mp_estimate_note(est, "activations", "checkpointing "
+			    "keeps each layer's input (%s for %llu layers); the "
+			    "final norm, cuBLAS workspaces (%s)%s",
+			    gib(ck, s1, sizeof(s1)),
+			    (unsigned long long)m->layers,
+			    gib(ws, s2, sizeof(s2)), c.amp ?
+			    " and autocast's copy of lm_head" : "");
+		else
+			mp_estimate_note(est, "activations", "tensors saved "
+			    "for backward: %s per token in layer 0, %llu layers "
+			    "x %llu tokens = %s; cuBLAS workspaces %s",
+			    gib(per0, s1, sizeof(s1)),
+			    (unsigned long long)m->layers,
+			    (unsigned long long)c.tokens,
+			    gib(acts_all, s2, sizeof(s2)),
+			    gib(ws, s3, sizeof(s3)));
+		break;
+	case 1:
+		mp_estimate_note(est, "activations", "layer 0 recomputed in "
+		    "backward (%s) on top of the checkpointed inputs (%s); "
+		    "cuBLAS workspaces %s", gib(acts_max, s1, sizeof(s1)),
+		    gib(ck, s2, sizeof(s2)), gib(ws, s3, sizeof(s3)));
+		break;
+	default:
+		mp_estimate_note(est, "activations", "the optimizer step's "
+		    "temporaries (%s%s) and cuBLAS workspaces (%s); saved "
+		    "activations are freed by then", gib(os.temp, s1,
+		    sizeof(s1)), sc->optimizer == MP_OPT_ADAMW ?
+		    ": foreach AdamW's sqrt(exp_avg_sq) of every tensor" : "",
+		    gib(ws, s2, sizeof(s2)));
+		break;
+	}
+	if (ph[best].logits != 0)
+		mp_estimate_note(est, "logits", "the loss upcasts %llu x %llu "
+		    "logits to fp32: log_softmax's output, nll_loss's gradient "
+		    "and log_softmax's input gradient live at once in backward",
+		    (unsigned long long)c.tokens, (unsigned long long)m->vocab);
+	else
+		mp_estimate_note(est, "logits", "freed by this moment; the "
+		    "fp32 loss peaks at %s at the start of backward",
+		    gib(logits, s1, sizeof(s1)));
 	if (c.amp)
 		mp_estimate_note(est, "activations", "autocast keeps %s "
 		    "copies of the Linear weights (%s) until backward uses "
@@ -687,88 +718,22 @@ train(const struct mp_model *m, const struct mp_scenario *sc,
 		    "state sharded" : par == MP_PAR_ZERO2 ? "ZeRO-2: state and "
 		    "gradients sharded" : "ZeRO-3/FSDP: weights, gradients "
 		    "and state sharded, one layer gathered");
-	mp_estimate_note(est, "total", "peak at %s; start of backward %s, "
-	    "optimizer step %s", phase_label(best),
-	    gib(mp_adds(phase_total(&ph[0]), est->mem.runtime), s1, sizeof(s1)),
-	    gib(mp_adds(phase_total(&ph[2]), est->mem.runtime), s2,
-	    sizeof(s2)));
-	mp_estimate_note(est, "runtime", "%s: CUDA context and kernels "
-	    "(measured on an H100), outside PyTorch's allocator",
-	    gib(est->mem.runtime, s1, sizeof(s1)));
-	alternatives(m, sc, est);
-out:
+	{
+		char rec[64] = "";
+
+		if (sc->grad_ckpt)
+			snprintf(rec, sizeof(rec), ", layer-0 recompute %s",
+			    gib(mp_adds(phase_total(&ph[1]), est->mem.runtime),
+			    s3, sizeof(s3)));
+		mp_estimate_note(est, "total", "peak at %s; start of backward "
+		    "%s%s, optimizer step %s", phase_label(best),
+		    gib(mp_adds(phase_total(&ph[0]), est->mem.runtime), s1,
+		    sizeof(s1)), rec, gib(mp_adds(phase_total(&ph[2]),
+		    est->mem.runtime), s2, sizeof(s2)));
+	}
+	mp_estimate_note(est, "runtime", "CUDA context and kernels (0.60 GiB "
+	    "measured on an H100) and library workspaces, outside the "
+	    "allocator's peak");
 	mp_lora_fini(&lo);
 	return true;
-}
-
-/*
- * What would shrink a training run, cheapest for the user first, with
- * each one's predicted total.
- */
-static void
-alternatives(const struct mp_model *m, const struct mp_scenario *sc,
-    struct mp_estimate *est)
-{
-	struct mp_scenario	 alt;
-	struct mp_estimate	*e;
-	struct mp_error		 err;
-	char			 s1[32];
-	int			 k;
-
-	e = malloc(sizeof(*e));
-	if (e == NULL)
-		return;
-	for (k = 0; k < 5; k++) {
-		const char *what = NULL;
-
-		alt = *sc;
-		switch (k) {
-		case 0:
-			if (sc->grad_ckpt)
-				continue;
-			alt.grad_ckpt = true;
-			what = "--grad-ckpt (about a third more compute)";
-			break;
-		case 1:
-			if (sc->batch <= 1)
-				continue;
-			alt.batch = 1;
-			what = "--batch 1 with gradient accumulation";
-			break;
-		case 2:
-			if (sc->optimizer != MP_OPT_ADAMW)
-				continue;
-			alt.optimizer = MP_OPT_ADAMW8BIT;
-			what = "--optimizer adamw8bit";
-			break;
-		case 3:
-			if (sc->mode != MP_MODE_LORA)
-				continue;
-			alt.mode = MP_MODE_QLORA;
-			alt.amp = MP_DT_NONE;
-			what = "--mode qlora";
-			break;
-		case 4:
-			if (sc->seq < 256)
-				continue;
-			alt.seq = sc->seq / 2;
-			what = "half the sequence length";
-			break;
-		}
-		memset(e, 0, sizeof(*e));
-		mp_error_clear(&err);
-		if (!train(m, &alt, e, false, &err) ||
-		    e->mem.total >= est->mem.total)
-			continue;
-		mp_estimate_note(est, "if it does not fit", "%s: %s", what,
-		    gib(e->mem.total, s1, sizeof(s1)));
-	}
-	free(e);
-}
-
-bool
-mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
-    struct mp_estimate *est, struct mp_error *err)
-{
-	return train(m, sc, est, true, err);
 }

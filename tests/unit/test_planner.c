@@ -1,0 +1,306 @@
+/* test_planner.c: plan, fit, check and sweep */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+
+#define GiB	(1ULL << 30)
+
+struct fx {
+	struct mp_model		 m;
+	struct mp_hardware	 hw;
+};
+
+static int
+setup(void **state)
+{
+	struct fx	*f = calloc(1, sizeof(*f));
+	struct mp_error	 e;
+
+	if (f == NULL)
+		return -1;
+	mp_error_clear(&e);
+	mp_model_init(&f->m);
+	if (!mp_model_load("qwen2.5-7b-instruct", &f->m, &e) ||
+	    !mp_hardware_load("rtx-4090", &f->hw, &e)) {
+		print_error("%s: %s\n", e.field, e.msg);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	mp_model_fini(&f->m);
+	free(f);
+	return 0;
+}
+
+/* Does sc fit on hw, by a direct estimate? */
+static bool
+fits(const struct fx *f, const struct mp_scenario *sc, uint64_t *judged)
+{
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+
+	assert_non_null(est);
+	mp_error_clear(&e);
+	assert_true(mp_estimate(&f->m, sc, est, &e));
+	mp_hardware_judge_ex(&f->hw, est, &j);
+	free(est);
+	if (judged != NULL)
+		*judged = j.judged;
+	return j.fits;
+}
+
+static void
+test_planner_fit_seq_is_exact(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_fitres	*r = calloc(1, sizeof(*r));
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	uint64_t		 next_total;
+
+	assert_non_null(r);
+	mp_scenario_init(&sc);
+	sc.batch = 8;
+	mp_error_clear(&e);
+	assert_true(mp_planner_fit(&f->m, &f->hw, &sc, MP_SOLVE_SEQ, r, &e));
+	assert_true(r->found);
+	assert_true(r->has_next);
+	assert_int_equal(r->next, r->value + 1);
+	/* value fits and value + 1 does not: not a rule of thumb. */
+	sc.seq = r->value;
+	assert_true(fits(f, &sc, NULL));
+	sc.seq = r->next;
+	assert_false(fits(f, &sc, &next_total));
+	assert_int_equal(next_total, r->next_total);
+	assert_true(r->next_total > r->j.capacity);
+	/* A bisection, not a scan. */
+	assert_true(r->evaluations < 64);
+	free(r);
+}
+
+static void
+test_planner_fit_batch_and_weights(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_fitres	*r = calloc(1, sizeof(*r));
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+
+	assert_non_null(r);
+	mp_scenario_init(&sc);
+	sc.seq = 4096;
+	mp_error_clear(&e);
+	assert_true(mp_planner_fit(&f->m, &f->hw, &sc, MP_SOLVE_BATCH, r,
+	    &e));
+	assert_true(r->found);
+	sc.batch = r->value;
+	assert_true(fits(f, &sc, NULL));
+	sc.batch = r->next;
+	assert_false(fits(f, &sc, NULL));
+	/* 128k tokens of bf16 do not fit a 4090: a smaller format does. */
+	mp_scenario_init(&sc);
+	sc.seq = 131072;
+	sc.batch = 1;
+	assert_true(mp_planner_fit(&f->m, &f->hw, &sc, MP_SOLVE_WEIGHTS, r,
+	    &e));
+	if (r->found) {
+		assert_true(r->has_next);
+		assert_string_not_equal(r->value_name, "bf16");
+	}
+	free(r);
+}
+
+static void
+test_planner_fit_nothing_fits(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_fitres	*r = calloc(1, sizeof(*r));
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	struct mp_hardware	 small;
+
+	assert_non_null(r);
+	mp_error_clear(&e);
+	assert_true(mp_hardware_load("rtx-4060-8gb", &small, &e));
+	mp_scenario_init(&sc);
+	assert_true(mp_planner_fit(&f->m, &small, &sc, MP_SOLVE_SEQ, r, &e));
+	/* bf16 7B weights alone exceed 8 GB: no context length helps. */
+	assert_false(r->found);
+	assert_int_equal(r->next, 1);
+	assert_true(r->next_total > r->j.capacity);
+	free(r);
+}
+
+static void
+test_planner_plan_recommends_the_best_that_fits(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_planres	 p;
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	size_t			 i, k;
+	bool			 serve = false;
+
+	mp_scenario_init(&sc);
+	mp_error_clear(&e);
+	assert_true(mp_planner_plan(&f->m, &f->hw, &sc, 0, &p, &e));
+	assert_true(p.n_opt >= 10);
+	for (i = 0; i < p.n_rec; i++) {
+		const struct mp_option *best = &p.opt[p.rec[i].opt];
+
+		serve = serve || p.rec[i].goal == MP_GOAL_SERVE;
+		assert_int_equal(best->goal, p.rec[i].goal);
+		assert_int_not_equal(best->verdict, MP_VERDICT_NO);
+		assert_true(strlen(p.rec[i].why) > 10);
+		/* No fitting option of the goal loses less precision. */
+		for (k = 0; k < p.n_opt; k++)
+			if (p.opt[k].goal == best->goal &&
+			    p.opt[k].verdict != MP_VERDICT_NO)
+				assert_true(p.opt[k].prec_loss >=
+				    best->prec_loss);
+	}
+	assert_true(serve);
+	/* Verdicts agree with headroom: tight is under 10 %. */
+	for (i = 0; i < p.n_opt; i++) {
+		const struct mp_option *o = &p.opt[i];
+
+		if (o->verdict == MP_VERDICT_NO)
+			assert_false(o->j.fits);
+		else if (o->verdict == MP_VERDICT_FITS)
+			assert_true((uint64_t)o->j.headroom * 10 >=
+			    o->j.capacity);
+		else
+			assert_true(o->j.swap_needed > 0 ||
+			    (uint64_t)o->j.headroom * 10 < o->j.capacity);
+	}
+	mp_planres_fini(&p);
+}
+
+static void
+test_planner_plan_restricted_by_mode(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_planres	 p;
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	size_t			 i;
+
+	mp_scenario_init(&sc);
+	sc.mode = MP_MODE_QLORA;
+	mp_error_clear(&e);
+	assert_true(mp_planner_plan(&f->m, &f->hw, &sc, MP_CK_MODE, &p, &e));
+	for (i = 0; i < p.n_opt; i++)
+		assert_int_equal(p.opt[i].est.sc.mode, MP_MODE_QLORA);
+	mp_planres_fini(&p);
+}
+
+static void
+test_planner_sweep_ranges(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_sweep		 sw;
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	size_t			 i;
+
+	mp_scenario_init(&sc);
+	mp_error_clear(&e);
+	assert_true(mp_planner_sweep(&f->m, &f->hw, &sc, "seq=1k..8k", &sw,
+	    &e));
+	assert_int_equal(sw.n, 4);
+	assert_int_equal(sw.pt[0].value, 1024);
+	assert_int_equal(sw.pt[3].value, 8192);
+	/* The KV cache grows with context. */
+	for (i = 1; i < sw.n; i++)
+		assert_true(sw.pt[i].mem.kv_cache > sw.pt[i - 1].mem.kv_cache);
+	mp_sweep_fini(&sw);
+	assert_true(mp_planner_sweep(&f->m, NULL, &sc, "batch=1..4:1", &sw,
+	    &e));
+	assert_int_equal(sw.n, 4);
+	assert_int_equal(sw.pt[2].value, 3);
+	mp_sweep_fini(&sw);
+	assert_true(mp_planner_sweep(&f->m, NULL, &sc, "batch=1,8,32", &sw,
+	    &e));
+	assert_int_equal(sw.n, 3);
+	assert_int_equal(sw.pt[2].value, 32);
+	mp_sweep_fini(&sw);
+	assert_false(mp_planner_sweep(&f->m, NULL, &sc, "heads=1..4", &sw,
+	    &e));
+	assert_string_equal(e.field, "--over");
+	assert_false(mp_planner_sweep(&f->m, NULL, &sc, "seq=8k..1k", &sw,
+	    &e));
+	assert_false(mp_planner_sweep(&f->m, NULL, &sc, "seq", &sw, &e));
+}
+
+static void
+test_planner_check_budget(void **state)
+{
+	struct mp_plan		 pl;
+	struct mp_check		 ck[2];
+	struct mp_check_report	 rep;
+	struct mp_error		 e;
+
+	(void)state;
+	memset(&pl, 0, sizeof(pl));
+	memset(ck, 0, sizeof(ck));
+	snprintf(pl.path, sizeof(pl.path), "inline.yaml");
+	pl.checks = ck;
+	pl.n_checks = 2;
+	mp_scenario_init(&ck[0].sc);
+	mp_scenario_init(&ck[1].sc);
+	snprintf(ck[0].name, sizeof(ck[0].name), "tiny budget");
+	snprintf(ck[0].model, sizeof(ck[0].model), "qwen2.5-0.5b");
+	ck[0].max_memory = 1 * GiB;
+	snprintf(ck[1].name, sizeof(ck[1].name), "on a card");
+	snprintf(ck[1].model, sizeof(ck[1].model), "qwen2.5-0.5b");
+	snprintf(ck[1].hardware, sizeof(ck[1].hardware), "rtx-4090");
+	mp_error_clear(&e);
+	assert_true(mp_planner_check(&pl, &rep, &e));
+	assert_int_equal(rep.n, 2);
+	assert_int_equal(rep.failed, 1);
+	assert_false(rep.res[0].pass);
+	assert_true(rep.res[0].margin < 0);
+	assert_int_equal((uint64_t)((int64_t)rep.res[0].budget -
+	    rep.res[0].margin), rep.res[0].predicted);
+	assert_true(rep.res[1].pass);
+	assert_int_equal(rep.res[1].budget, 24 * GiB - 512 * (1ULL << 20));
+	mp_check_report_fini(&rep);
+	/* A model that does not exist is bad input naming the check. */
+	snprintf(ck[1].model, sizeof(ck[1].model), "no-such-model");
+	ck[1].line = 7;
+	ck[1].col = 5;
+	assert_false(mp_planner_check(&pl, &rep, &e));
+	assert_string_equal(e.field, "checks[1].model");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_planner_fit_seq_is_exact),
+		cmocka_unit_test(test_planner_fit_batch_and_weights),
+		cmocka_unit_test(test_planner_fit_nothing_fits),
+		cmocka_unit_test(test_planner_plan_recommends_the_best_that_fits),
+		cmocka_unit_test(test_planner_plan_restricted_by_mode),
+		cmocka_unit_test(test_planner_sweep_ranges),
+		cmocka_unit_test(test_planner_check_budget),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
