@@ -1051,6 +1051,12 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 
 /* ---------------------------------------------------------------------- */
 
+const char *
+mp_convert_pipeline(size_t i)
+{
+	return i < NPIPELINES ? pipelines[i].name : NULL;
+}
+
 /* The storage of a pre-quantized checkpoint's quant_method, or NONE. */
 static enum mp_dtype
 prequant_dtype(const char *qm)

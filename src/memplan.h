@@ -699,6 +699,8 @@ bool	mp_render_sweep_csv(const struct mp_sweep *,
 	    const struct mp_render_opts *, FILE *);
 /* The hardware object of plan and sweep JSON. */
 void	mp_jsonw_hardware(struct mp_jsonw *, const struct mp_hardware *);
+/* The last component of a path ("plan.yaml"). */
+const char *mp_basename(const char *);
 /* "-1.50 GiB" for a negative difference. */
 const char *mp_fmt_ssize(int64_t, enum mp_units, char *, size_t);
 /* ---- end of the hardware/plan module ---- */
@@ -723,6 +725,13 @@ struct mp_vllm_pool {
 };
 bool	mp_vllm_pool(const struct mp_model *, const struct mp_scenario *,
 	    uint64_t card, struct mp_vllm_pool *, struct mp_error *);
+/*
+ * For a vLLM estimate judged on a card of `card` usable bytes per GPU:
+ * sets est->kv_pool (all GPUs) and kv_pool_tokens to the pool vLLM would
+ * make there and notes the tokens in flight and concurrent sequences.
+ */
+bool	mp_vllm_fill_pool(const struct mp_model *, struct mp_estimate *,
+	    uint64_t card, struct mp_error *);
 /* ---- end of the runtime module ---- */
 
 /* lora.c: peft LoRA targets and trainable parameters (training module) */
@@ -742,5 +751,14 @@ void	mp_lora_fini(struct mp_lora *);
  * of its own. */
 bool	mp_lora_shapes(const struct mp_model *, const struct mp_lora *,
 	    size_t i, uint64_t a[2], uint64_t b[2]);
+
+/* ---- conversion module (convert.c) ---- */
+/*
+ * The pipeline names --convert-pipeline accepts, in a fixed order, for
+ * planners that try each one and for help text: the i-th name, or NULL
+ * past the end.
+ */
+const char *mp_convert_pipeline(size_t i);
+/* ---- end of the conversion module ---- */
 
 #endif /* MEMPLAN_H */

@@ -61,7 +61,7 @@ mp_render_check_junit(const struct mp_check_report *c,
 	fprintf(fp, "<testsuites name=\"memplan\" tests=\"%zu\" "
 	    "failures=\"%zu\" errors=\"0\" time=\"0\">\n", c->n, c->failed);
 	fputs("  <testsuite name=\"", fp);
-	xml_put(c->plan->path, fp);
+	xml_put(mp_basename(c->plan->path), fp);
 	fprintf(fp, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
 	    "skipped=\"0\" time=\"0\">\n", c->n, c->failed);
 	for (i = 0; i < c->n; i++) {

@@ -22,6 +22,15 @@ mp_fmt_ssize(int64_t v, enum mp_units u, char *buf, size_t len)
 	return buf;
 }
 
+/* The last component of a path: reports do not depend on the cwd. */
+const char *
+mp_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
 /*
  * Tables are data: a header row and cells, printed aligned for a
  * terminal or as a GitHub markdown table by the same code.
@@ -637,7 +646,8 @@ mp_render_check_markdown(const struct mp_check_report *c,
 	fprintf(fp, "## memplan check: %s\n\n", c->failed == 0 ?
 	    "all checks pass" : "memory budget exceeded");
 	fprintf(fp, "%zu check%s in `%s`: **%zu passed, %zu failed**. "
-	    "Sizes in %s.\n\n", c->n, c->n == 1 ? "" : "s", c->plan->path,
+	    "Sizes in %s.\n\n", c->n, c->n == 1 ? "" : "s",
+	    mp_basename(c->plan->path),
 	    c->passed, c->failed, units_line(o->units));
 	check_table(c, o->units, true, &t);
 	ok = !t.oom;

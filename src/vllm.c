@@ -387,3 +387,24 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	    mp_fmt_size(per_gpu, MP_UNITS_IEC, b2, sizeof(b2)));
 	return true;
 }
+
+bool
+mp_vllm_fill_pool(const struct mp_model *m, struct mp_estimate *est,
+    uint64_t card, struct mp_error *err)
+{
+	struct mp_vllm_pool p;
+	uint32_t tp = est->sc.gpus == 0 ? 1 : est->sc.gpus;
+	char b1[32], b2[32];
+
+	if (!mp_vllm_pool(m, &est->sc, card, &p, err))
+		return false;
+	est->kv_pool = mp_muls(p.pool, tp);
+	est->kv_pool_tokens = p.tokens;
+	mp_estimate_note(est, "kv_cache", "on %s per GPU: a pool of %s, %"
+	    PRIu64 " blocks = %" PRIu64 " tokens in flight, %" PRIu64
+	    " concurrent sequences of %" PRIu64 " tokens (max_num_seqs %"
+	    PRIu64 ")", mp_fmt_size(card, MP_UNITS_IEC, b1, sizeof(b1)),
+	    mp_fmt_size(p.pool, MP_UNITS_IEC, b2, sizeof(b2)), p.blocks,
+	    p.tokens, p.seqs, est->sc.seq, p.max_num_seqs);
+	return true;
+}

@@ -332,6 +332,7 @@ test_convert_unknown_pipeline_lists_known_ones(void **state)
 	struct mp_model m;
 	struct mp_estimate est;
 	struct mp_error err;
+	size_t i;
 
 	(void)state;
 	load_bundled("qwen2.5-1.5b", &m);
@@ -340,6 +341,10 @@ test_convert_unknown_pipeline_lists_known_ones(void **state)
 	assert_non_null(strstr(err.msg, "\"onnx\""));
 	assert_non_null(strstr(err.msg, "hf-full"));
 	assert_non_null(strstr(err.msg, "llama2c-ultra-low"));
+	/* The error lists every name mp_convert_pipeline() gives. */
+	for (i = 0; mp_convert_pipeline(i) != NULL; i++)
+		assert_non_null(strstr(err.msg, mp_convert_pipeline(i)));
+	assert_int_equal(i, 11);
 	assert_false(run(&m, "", "", &est, &err));
 	assert_int_equal(err.status, MP_EUSAGE);
 	/* hf-* write safetensors floats; streaming no 4-bit mixtures. */

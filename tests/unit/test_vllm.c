@@ -264,6 +264,30 @@ test_vllm_device_total_is_the_card_that_holds_it(void **state)
 	mp_model_fini(&m);
 }
 
+static void
+test_vllm_fill_pool_reports_the_card(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+	struct mp_vllm_pool p;
+
+	(void)state;
+	model(&m, 8);
+	scen(&sc, 4096, 1);
+	sc.gpus = 2;
+	mp_error_clear(&err);
+	assert_true(mp_estimate(&m, &sc, &est, &err));
+	assert_true(mp_vllm_pool(&m, &est.sc, 24 * GIB, &p, &err));
+	assert_true(mp_vllm_fill_pool(&m, &est, 24 * GIB, &err));
+	assert_int_equal(est.kv_pool, 2 * p.pool);
+	assert_int_equal(est.kv_pool_tokens, p.tokens);
+	assert_non_null(strstr(est.notes[est.n_notes - 1].text,
+	    "tokens in flight"));
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -278,6 +302,7 @@ main(void)
 		    test_vllm_tp_divides_weights_and_replicates_kv_heads),
 		cmocka_unit_test(
 		    test_vllm_device_total_is_the_card_that_holds_it),
+		cmocka_unit_test(test_vllm_fill_pool_reports_the_card),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
