@@ -169,15 +169,16 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 	/*
 	 * Attention: SDPA's fused kernels need no score matrix, but a
 	 * sliding window shorter than the prompt makes transformers build
-	 * an explicit boolean mask of B x S x S.  Eager attention
-	 * materialises B x heads x S x S scores, upcast to fp32 for the
-	 * softmax.
+	 * an explicit boolean mask of B x S x S.  Eager attention (gpt-oss,
+	 * whose sinks SDPA cannot take) materialises B x heads x S x (S+1)
+	 * scores in the compute dtype: the raw scores, the scores with the
+	 * sink column concatenated, and the softmax output.
 	 */
 	if (sliding)
 		mask = mp_muls(mp_muls(B, S), S);
 	if (m->eager_attn)
-		scores = mp_muls(mp_muls(mp_muls(mp_muls(B, m->heads), S), S),
-		    4 + 2 * a);
+		scores = mp_muls(mp_muls(mp_muls(mp_muls(B, m->heads), S),
+		    S + 1), 3 * a);
 	/* q, k, v, rotated q and k, attention output, o_proj output */
 	attn = mp_muls(mp_muls(T, mp_adds(mp_muls(qdim, 3),
 	    mp_muls(kvdim, 4))), a);
@@ -261,6 +262,11 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	    mp_dtype_info(sc->weights)->is_float ? "" :
 	    " (quantized Linear layers; embeddings, head and norms in the "
 	    "compute dtype)");
+	if (m->quant_method[0] != '\0' && mp_dtype_info(sc->weights)->is_float)
+		mp_estimate_note(est, "model", "the checkpoint is pre-quantized "
+		    "(%s); estimated dequantized to %s (pass --weights to price "
+		    "another format)", m->quant_method,
+		    mp_dtype_info(sc->weights)->name);
 	mp_estimate_note(est, "kv_cache", "%s per token, %llu x %llu tokens "
 	    "in %s", mp_fmt_size(est->kv_per_token, MP_UNITS_IEC, b1,
 	    sizeof(b1)), (unsigned long long)B, (unsigned long long)S,

@@ -349,7 +349,8 @@ mp_lora_plan(const struct mp_model *m, const char *targets, uint32_t r,
 		if (!token_matches(m, cv, tok, sel, &w)) {
 			valid_names(m, cv, names, sizeof(names));
 			mp_error_set(err, MP_EUSAGE, NULL, "--lora-targets",
-			    "unknown module \"%s\" for %s; expected some of: %s",
+			    "unknown module \"%s\" for %s; expected some of: "
+			    "%s",
 			    tok, m->model_type[0] ? m->model_type : m->arch,
 			    names);
 			goto out;
@@ -433,7 +434,8 @@ mp_lora_plan(const struct mp_model *m, const char *targets, uint32_t r,
 
 				for (j = 0; j < m->n_tensors; j++)
 					if (m->tensors[j].layer == t->layer &&
-					    m->tensors[j].kind == MP_TK_EXP_UP &&
+					    m->tensors[j].kind ==
+					    MP_TK_EXP_UP &&
 					    is_expert(&m->tensors[j])) {
 						out = mp_adds(out,
 						    m->tensors[j].dims[1]);
@@ -495,7 +497,8 @@ mp_lora_shapes(const struct mp_model *m, const struct mp_lora *lo, size_t i,
 				if (m->tensors[j].layer == t->layer &&
 				    m->tensors[j].kind == MP_TK_EXP_UP &&
 				    lo->rank[j] != 0)
-					out = mp_adds(out, m->tensors[j].dims[1]);
+					out = mp_adds(out,
+					    m->tensors[j].dims[1]);
 	} else {
 		out = t->dims[0];
 		in = t->ndim > 1 ? t->dims[1] : 1;

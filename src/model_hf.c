@@ -222,7 +222,7 @@ struct archdef {
 	bool		 qkv_bias;	/* q/k/v biases regardless of config */
 	bool		 qk_norm;	/* per-head RMSNorm on q and k */
 	bool		 moe;		/* MoE MLP on sparse layers */
-	bool		 eager;		/* no SDPA path */
+	bool		 eager;		/* no SDPA path (gpt-oss: sinks) */
 };
 
 static const struct archdef archs[] = {
@@ -237,12 +237,12 @@ static const struct archdef archs[] = {
 	{ "phimoe", FAM_LLAMA, false, false, true, false },
 	{ "olmo2", FAM_LLAMA, false, true, false, false },
 	{ "phi3", FAM_PHI3, false, false, false, false },
-	{ "gemma2", FAM_GEMMA, false, false, false, true },
+	{ "gemma2", FAM_GEMMA, false, false, false, false },
 	{ "gemma3_text", FAM_GEMMA, false, true, false, false },
 	{ "deepseek_v2", FAM_DEEPSEEK, false, false, true, false },
 	{ "deepseek_v3", FAM_DEEPSEEK, false, false, true, false },
 	{ "kimi_k2", FAM_DEEPSEEK, false, false, true, false },
-	{ "gpt_oss", FAM_GPTOSS, true, false, true, false },
+	{ "gpt_oss", FAM_GPTOSS, true, false, true, true },
 	{ "llama4_text", FAM_LLAMA4, false, false, true, false },
 	{ "nemotron_h", FAM_NEMOTRONH, false, false, false, false },
 	{ "gpt_neox", FAM_GPTNEOX, true, false, false, false },

@@ -134,7 +134,8 @@ pad(FILE *fp, size_t n)
 static void
 tab_print_text(const struct tab *t, FILE *fp)
 {
-	size_t	 w[TAB_MAXCOL], r, c, l;
+	size_t	 w[TAB_MAXCOL], r, c, l, end;
+	char	 line[TAB_MAXCOL * (TAB_CELL + 2) * 2 + 4];
 
 	for (c = 0; c < t->ncol; c++) {
 		w[c] = width(t->head[c]);
@@ -143,22 +144,32 @@ tab_print_text(const struct tab *t, FILE *fp)
 				w[c] = l;
 	}
 	for (r = 0; r <= t->nrow; r++) {
-		fputs("  ", fp);
+		FILE *ls = fmemopen(line, sizeof(line), "w");
+
+		if (ls == NULL)
+			return;
+		fputs("  ", ls);
 		for (c = 0; c < t->ncol; c++) {
 			const char *s = r == 0 ? t->head[c] :
 			    t->cell[r - 1][c];
-			bool last = c + 1 == t->ncol;
 
 			l = width(s);
 			if (t->align[c] == 'r')
-				pad(fp, w[c] - l);
-			fputs(s, fp);
-			if (t->align[c] != 'r' && !last)
-				pad(fp, w[c] - l);
-			if (!last)
-				fputs("  ", fp);
+				pad(ls, w[c] - l);
+			fputs(s, ls);
+			if (t->align[c] != 'r')
+				pad(ls, w[c] - l);
+			fputs("  ", ls);
 		}
-		fputc('\n', fp);
+		fputc('\0', ls);
+		fclose(ls);
+		line[sizeof(line) - 1] = '\0';
+		/* No trailing blanks: empty last columns leave none. */
+		end = strlen(line);
+		while (end > 0 && line[end - 1] == ' ')
+			end--;
+		line[end] = '\0';
+		fprintf(fp, "%s\n", line);
 	}
 }
 

@@ -119,13 +119,16 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 {
 	const struct mp_model	*m = c->m;
 	uint64_t		 a = c->a, rs = c->rs, b = 0, H = m->hidden;
-	uint64_t		 nh = m->heads, nkv = m->kv_heads, hd = m->head_dim;
+	uint64_t		 nh = m->heads, nkv = m->kv_heads;
+	uint64_t		 hd = m->head_dim;
 	uint64_t		 vh = m->v_head_dim ? m->v_head_dim : hd;
 	bool			 shared[2] = { false, false };
-	bool			 has_q = false, has_qkv = false, has_mla = false;
-	bool			 qk_norm = false, gated = false, has_mlp = false;
-	bool			 layernorm = false, exp_adapted = false;
-	uint64_t		 inter = 0, shexp = 0, moe_inter = 0, ssm_out = 0;
+	bool			 has_q = false, has_qkv = false;
+	bool			 has_mla = false, qk_norm = false;
+	bool			 gated = false, has_mlp = false;
+	bool			 layernorm = false;
+	uint64_t		 inter = 0, shexp = 0, moe_inter = 0;
+	uint64_t		 ssm_out = 0;
 	uint64_t		 ssm_in = 0, n_ln = 0;
 	size_t			 i;
 
@@ -183,7 +186,6 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 				/* peft's ParamWrapper merges W + BA for the
 				 * call; the expert matmuls save the merged
 				 * stack (compute dtype) for backward */
-				exp_adapted = true;
 				*fixed = mp_adds(*fixed, mp_muls(a,
 				    mp_tensor_numel(t)));
 			}
@@ -273,7 +275,6 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 		b += k * a * (2 * H + 4 * moe_inter);
 		if (shexp != 0)
 			b += 3 * a * shexp;
-		(void)exp_adapted;
 	}
 	if (ssm_in != 0)
 		/* Mamba2 mixer (approximate): in_proj output, conv output,
@@ -462,7 +463,8 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	 * Linear layers), buffers in fp32. */
 	for (i = 0; i < m->n_tensors; i++) {
 		const struct mp_tensor *t = &m->tensors[i];
-		uint64_t n = mp_tensor_numel(t), tb = mp_tensor_bytes(m, t, &wsc);
+		uint64_t n = mp_tensor_numel(t);
+		uint64_t tb = mp_tensor_bytes(m, t, &wsc);
 
 		W = mp_adds(W, tb);
 		if (t->flags & MP_TF_BUFFER)
@@ -592,6 +594,12 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		if (phase_total(&ph[k]) > phase_total(&ph[best]))
 			best = k;
 
+	if (phase_total(&ph[best]) == UINT64_MAX) {
+		mp_lora_fini(&lo);
+		return mp_error_set(err, MP_ERANGE, NULL, "--seq",
+		    "batch x seq makes the training estimate overflow 64-bit "
+		    "byte counts");
+	}
 	est->sc = *sc;
 	memset(&est->mem, 0, sizeof(est->mem));
 	est->mem.weights = ph[best].weights;
@@ -637,8 +645,8 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	switch (sc->optimizer) {
 	case MP_OPT_ADAMW:
 		mp_estimate_note(est, "optimizer", "AdamW exp_avg and "
-		    "exp_avg_sq in the parameter's dtype (%s) and a 4-byte step "
-		    "per tensor", c.full && !c.amp ?
+		    "exp_avg_sq in the parameter's dtype (%s) and a 4-byte "
+		    "step per tensor", c.full && !c.amp ?
 		    mp_dtype_info(sc->weights)->name : "fp32");
 		break;
 	case MP_OPT_ADAMW8BIT:
@@ -660,16 +668,16 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	case 0:
 		if (sc->grad_ckpt)
 			mp_estimate_note(est, "activations", "checkpointing "
-			    "keeps each layer's input (%s for %llu layers); the "
-			    "final norm, cuBLAS workspaces (%s)%s",
+			    "keeps each layer's input (%s for %llu layers); "
+			    "the final norm, cuBLAS workspaces (%s)%s",
 			    gib(ck, s1, sizeof(s1)),
 			    (unsigned long long)m->layers,
 			    gib(ws, s2, sizeof(s2)), c.amp ?
 			    " and autocast's copy of lm_head" : "");
 		else
 			mp_estimate_note(est, "activations", "tensors saved "
-			    "for backward: %s per token in layer 0, %llu layers "
-			    "x %llu tokens = %s; cuBLAS workspaces %s",
+			    "for backward: %s per token in layer 0, %llu "
+			    "layers x %llu tokens = %s; cuBLAS workspaces %s",
 			    gib(per0, s1, sizeof(s1)),
 			    (unsigned long long)m->layers,
 			    (unsigned long long)c.tokens,
@@ -700,6 +708,22 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		mp_estimate_note(est, "logits", "freed by this moment; the "
 		    "fp32 loss peaks at %s at the start of backward",
 		    gib(logits, s1, sizeof(s1)));
+	{
+		uint64_t fx0 = 0, fxl;
+
+		for (l = 0; l < m->layers; l++) {
+			(void)layer_bytes(&c, l, &fxl);
+			if (fxl > fx0)
+				fx0 = fxl;
+		}
+		if (fx0 != 0)
+			mp_estimate_note(est, "activations", "peft merges W + "
+			    "BA of each expert stack per call; the expert "
+			    "matmuls save the merged %s per MoE layer. Varying "
+			    "tokens per expert fragment the allocator: measure "
+			    "before relying on a narrow fit", gib(fx0, s1,
+			    sizeof(s1)));
+	}
 	if (c.amp)
 		mp_estimate_note(est, "activations", "autocast keeps %s "
 		    "copies of the Linear weights (%s) until backward uses "
