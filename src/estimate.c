@@ -108,7 +108,8 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 	uint64_t	 qdim = (uint64_t)m->heads * m->head_dim;
 	uint64_t	 kvdim = (uint64_t)m->kv_heads * m->head_dim;
 	uint32_t	 l;
-	bool		 any_moe = false, any_dense = false, sliding = false;
+	bool		 any_moe = false, any_dense = false;
+	bool		 sliding = m->mask_window > 0 && S > m->mask_window;
 
 	for (l = 0; l < m->layers; l++) {
 		if (m->layer[l].moe)
@@ -169,13 +170,13 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 	/*
 	 * Attention: SDPA's fused kernels need no score matrix, but a
 	 * sliding window shorter than the prompt makes transformers build
-	 * an explicit boolean mask of B x S x S.  Eager attention (gpt-oss,
+	 * an explicit boolean mask of S x S (batch dimension 1, expanded).  Eager attention (gpt-oss,
 	 * whose sinks SDPA cannot take) materialises B x heads x S x (S+1)
 	 * scores in the compute dtype: the raw scores, the scores with the
 	 * sink column concatenated, and the softmax output.
 	 */
 	if (sliding)
-		mask = mp_muls(mp_muls(B, S), S);
+		mask = mp_muls(S, S);
 	if (m->eager_attn)
 		scores = mp_muls(mp_muls(mp_muls(mp_muls(B, m->heads), S),
 		    S + 1), 3 * a);
@@ -312,5 +313,26 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 	}
 	if (ok && est->mem.total == 0)
 		est->mem.total = sum_memory(&est->mem);
+	/*
+	 * Every term saturates instead of wrapping; a saturated figure means
+	 * the inputs were beyond what 64-bit bytes can hold: say so rather
+	 * than print 16 EiB.
+	 */
+	if (ok) {
+		size_t i;
+
+		for (i = 0; i < MP_N_COMPONENTS; i++)
+			if (mp_component_value(&est->mem, i) == UINT64_MAX)
+				return mp_error_set(err, MP_ERANGE, m->path,
+				    mp_component_name(i), "the estimate "
+				    "overflows 64-bit arithmetic (batch, seq or "
+				    "model dimensions too large)");
+		if (est->mem.total == UINT64_MAX ||
+		    est->device_total == UINT64_MAX ||
+		    est->host_total == UINT64_MAX)
+			return mp_error_set(err, MP_ERANGE, m->path, "total",
+			    "the estimate overflows 64-bit arithmetic (batch, "
+			    "seq or model dimensions too large)");
+	}
 	return ok;
 }

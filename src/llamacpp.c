@@ -68,6 +68,12 @@ struct lc {
 };
 
 static uint64_t
+max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static uint64_t
 pad(uint64_t v, uint64_t to)
 {
 	return mp_muls((v + to - 1) / to, to);
@@ -373,21 +379,59 @@ ffn_width(const struct mp_model *m)
 	return w;
 }
 
-/* Cells the attention mask spans: one stream of the widest cache. */
+/*
+ * Cells of one stream that the attention of a layer spans: the full
+ * cache when any layer attends to everything, else the SWA cache.
+ * The KQ masks are graph inputs, one per cache (full and SWA), each
+ * n_cells x n_ubatch per stream: mask_cells() adds them up.
+ */
+static uint64_t
+swa_cells(const struct lc *c, bool *any)
+{
+	uint32_t il;
+
+	*any = false;
+	for (il = 0; c->m->layer != NULL && il < c->n_layer; il++)
+		if (c->m->layer[il].kind == MP_LK_SLIDING &&
+		    c->m->layer[il].window != 0) {
+			*any = true;
+			return layer_cells(c, &c->m->layer[il]) / c->n_seq;
+		}
+	return 0;
+}
+
+static bool
+has_full(const struct lc *c)
+{
+	uint32_t il;
+
+	if (c->m->layer == NULL)
+		return true;
+	for (il = 0; il < c->n_layer; il++)
+		if (c->m->layer[il].kind == MP_LK_FULL ||
+		    c->m->layer[il].kind == MP_LK_MLA)
+			return true;
+	return false;
+}
+
+static uint64_t
+kq_cells(const struct lc *c)
+{
+	bool any;
+	uint64_t w = swa_cells(c, &any);
+
+	return has_full(c) || !any ? c->n_ctx_seq : w;
+}
+
 static uint64_t
 mask_cells(const struct lc *c)
 {
-	uint32_t il;
-	bool full = c->m->layer == NULL;
+	bool any;
+	uint64_t w = swa_cells(c, &any);
 
-	for (il = 0; !full && il < c->n_layer; il++)
-		if (c->m->layer[il].kind != MP_LK_SLIDING &&
-		    c->m->layer[il].kind != MP_LK_MAMBA &&
-		    c->m->layer[il].kind != MP_LK_MLP)
-			full = true;
-	if (full)
-		return c->n_ctx_seq;
-	return pad(mp_adds(c->m->sliding_window, c->n_ubatch), LC_CTX_PAD);
+	if (!has_full(c))
+		return any ? w : c->n_ctx_seq;
+	return mp_adds(c->n_ctx_seq, w);
 }
 
 /*
@@ -414,18 +458,25 @@ static uint64_t
 layer_peak(const struct lc *c)
 {
 	const struct mp_model *m = c->m;
-	uint64_t ub = c->n_ubatch, h, f, mask, kq, kv;
+	uint64_t ub = c->n_ubatch, h, f, mask, kq, kv, mlp, attn;
 
 	h = mp_muls(mp_muls(ub, m->hidden), 4);
 	f = mp_muls(mp_muls(ub, ffn_width(m)), 4);
-	if (c->fa) {
-		mask = mp_muls(mp_muls(mask_cells(c), ub), 2);
-		return mp_adds(mask, mp_adds(mp_muls(f, 3), mp_muls(h, 3)));
-	}
-	mask = mp_muls(mp_muls(mask_cells(c), ub), 4);
-	kq = mp_muls(mp_muls(mp_muls(mask_cells(c), ub), m->heads), 4);
+	mask = mp_muls(mp_muls(mask_cells(c), ub), c->fa ? 2 : 4);
+	mlp = mp_adds(mask, mp_adds(mp_muls(f, 3), mp_muls(h, 3)));
+	/*
+	 * A MoE layer's mul_mat_id for the down projection writes each
+	 * routed expert's output ([n_embd, n_expert_used, n_tokens]) before
+	 * they are weighted and summed.
+	 */
+	if (m->n_experts != 0)
+		mlp = mp_adds(mlp, mp_muls(h, m->experts_per_tok));
+	if (c->fa)
+		return mlp;
+	kq = mp_muls(mp_muls(mp_muls(kq_cells(c), ub), m->heads), 4);
 	kv = mp_muls(mp_muls(mp_muls(ub, m->kv_heads), m->head_dim), 8);
-	return mp_adds(mp_adds(mask, kq), mp_adds(kv, mp_muls(h, 4)));
+	attn = mp_adds(mp_adds(mask, kq), mp_adds(kv, mp_muls(h, 4)));
+	return max64(attn, mlp);
 }
 
 static uint64_t
@@ -436,12 +487,6 @@ output_peak(const struct lc *c, bool on_cpu)
 	h = mp_muls(mp_muls(ub, c->m->hidden), 4);
 	return mp_adds(mp_muls(mp_muls(ub, c->m->vocab), 4),
 	    on_cpu ? mp_muls(h, 2) : h);
-}
-
-static uint64_t
-max64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
 }
 
 static void
@@ -625,10 +670,11 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		    "in memory.weights", mp_fmt_size(c.dup, MP_UNITS_IEC, b1,
 		    sizeof(b1)));
 	if (c.repack[HOST] != 0)
-		mp_estimate_note(est, "weights", "%s of Q4_0/Q4_K/Q2_K/IQ4_NL "
-		    "weights repacked for the CPU (a second copy, AVX-512 "
-		    "assumed)", mp_fmt_size(c.repack[HOST], MP_UNITS_IEC, b1,
-		    sizeof(b1)));
+		mp_estimate_note(est, "weights", "%s repacked for AVX-512 "
+		    "(a second copy)%s", mp_fmt_size(c.repack[HOST],
+		    MP_UNITS_IEC, b1, sizeof(b1)), c.mmap ? "; the originals' "
+		    "file pages stay resident but reclaimable (--mmap off "
+		    "does not read them)" : "");
 	mp_estimate_note(est, "kv_cache", "%s cache, %" PRIu64 " cells: %s on "
 	    "GPUs, %s in host memory", mp_dtype_info(c.kv)->name, c.n_ctx,
 	    mp_fmt_size(kv_all - c.kvb[HOST], MP_UNITS_IEC, b1, sizeof(b1)),

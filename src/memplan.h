@@ -73,6 +73,8 @@ bool	mp_parse_size(const char *s, uint64_t *out, char *why, size_t whylen);
 bool	mp_parse_uint(const char *s, uint64_t min, uint64_t max, bool kmul,
 	    uint64_t *out, char *why, size_t whylen);
 enum mp_units { MP_UNITS_IEC, MP_UNITS_SI };
+/* "7,615,616,512" into buf; returns buf. */
+const char *mp_fmt_count(uint64_t, char *buf, size_t len);
 /* "14.19 GiB" / "15.23 GB" into buf; returns buf. */
 const char *mp_fmt_size(uint64_t bytes, enum mp_units, char *buf, size_t len);
 
@@ -171,6 +173,7 @@ struct mp_model {
 	bool		 gated_mlp;	/* gate/up/down (SwiGLU) vs up/down */
 	bool		 eager_attn;	/* no SDPA path in transformers */
 	uint32_t	 sliding_window;
+	uint32_t	 mask_window;	/* window every layer's mask applies */
 
 	/* mixture of experts */
 	uint32_t	 n_experts, experts_per_tok, moe_intermediate;
@@ -586,6 +589,7 @@ struct mp_planres {
 	char			 none[MP_GOALS][256]; /* goal with no fit */
 	size_t			 skipped;	/* estimates not available */
 	char			 skipped_what[256];
+	size_t			 tried[MP_GOALS];	/* candidates per goal */
 };
 
 /*

@@ -1458,6 +1458,14 @@ build(struct cfg *c)
 	    &m->tied))
 		return false;
 
+	/*
+	 * Mistral, Mixtral, Phi-3 and PhiMoE apply config.sliding_window in
+	 * every layer's attention mask while DynamicCache keeps every token
+	 * (Phi-3-mini's measured cache at 4096 tokens is full).
+	 */
+	if (strcmp(mt, "mistral") == 0 || strcmp(mt, "mixtral") == 0 ||
+	    strcmp(mt, "phi3") == 0 || strcmp(mt, "phimoe") == 0)
+		m->mask_window = m->sliding_window;
 	m->layer = calloc(m->layers, sizeof(*m->layer));
 	if (m->layer == NULL)
 		return mp_error_set(c->err, MP_ENOMEM, c->path, NULL,

@@ -235,6 +235,22 @@ set_weights(struct mp_scenario *sc, const char *name)
 	    sizeof(why));
 }
 
+/*
+ * Float formats other than the checkpoint's own: fp32 is no more precise
+ * than a bf16 checkpoint, and fp16 is a sideways step from bf16.
+ */
+static bool
+float_worth_trying(const struct mp_model *m, const char *name)
+{
+	enum mp_dtype dt = mp_dtype_parse(name), own = m->torch_dtype;
+
+	if (!(dt == MP_DT_F32 || dt == MP_DT_F16 || dt == MP_DT_BF16))
+		return true;
+	if (own == MP_DT_NONE || own == MP_DT_F32)
+		return true;
+	return dt == own;
+}
+
 static uint64_t
 model_max_seq(const struct mp_model *m)
 {
@@ -269,6 +285,9 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 		for (i = 0; list[i] != NULL; i++) {
 			struct mp_scenario sc = *base;
 
+			/* Casting up adds no precision: start at the config's. */
+			if (!float_worth_trying(m, list[i]))
+				continue;
 			if (!set_weights(&sc, list[i]))
 				continue;
 			s->evals++;
@@ -434,6 +453,7 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return mp_error_set(err, MP_ENOMEM, NULL, NULL,
 		    "out of memory");
+	p->tried[c->goal]++;
 	s->m = m;
 	s->hw = hw;
 	s->sc = c->sc;
@@ -805,6 +825,9 @@ recommend(struct mp_planres *p)
 				put(p->none[g], sizeof(p->none[g]),
 				    "no accelerator to train on: fine-tuning "
 				    "on the CPU is not planned");
+			else if (!any && p->tried[g] == 0)
+				/* Not asked for (--mode, --runtime). */
+				continue;
 			else if (!any)
 				put(p->none[g], sizeof(p->none[g]),
 				    "no %s mode could be estimated here",

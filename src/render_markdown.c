@@ -32,9 +32,10 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	size_t				 i;
 
 	fprintf(fp, "## Memory estimate: %s\n\n", m->name);
-	fprintf(fp, "- **Model**: `%s` (%s), %" PRIu64 " parameters, %u "
+	fprintf(fp, "- **Model**: `%s` (%s), %s parameters, %u "
 	    "layers, hidden %u, %u query / %u KV heads x %u\n",
-	    m->name, m->arch[0] ? m->arch : m->model_type, m->params,
+	    m->name, m->arch[0] ? m->arch : m->model_type,
+	    mp_fmt_count(m->params, b, sizeof(b)),
 	    m->layers, m->hidden, m->heads, m->kv_heads, m->head_dim);
 	fprintf(fp, "- **Scenario**: %s, %s weights, batch %" PRIu64 " x seq %"
 	    PRIu64 ", KV cache %s, runtime %s\n", mp_mode_name(sc->mode),
@@ -42,8 +43,8 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	    sc->batch, sc->seq, mp_dtype_info(sc->kv_dtype)->name,
 	    mp_runtime_name(sc->runtime));
 	if (est->trainable_params > 0)
-		fprintf(fp, "- **Trainable parameters**: %" PRIu64 "\n",
-		    est->trainable_params);
+		fprintf(fp, "- **Trainable parameters**: %s\n",
+		    mp_fmt_count(est->trainable_params, b, sizeof(b)));
 	fprintf(fp, "- **Units**: %s\n\n", u == MP_UNITS_SI ?
 	    "GB = 10^9 bytes" : "GiB = 2^30 bytes");
 	fputs("| component | size | why |\n|---|---:|---|\n", fp);

@@ -489,10 +489,19 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 	}
 	fputs(md ? "\n### Solution\n\n" : "\n", fp);
 	if (!f->found) {
-		fprintf(fp, "%sno %s fits on %s: even %s needs %s of %s\n",
-		    md ? "- " : "", mp_solve_name(f->field), hw,
-		    n, mp_fmt_size(f->next_total, u, a, sizeof(a)),
-		    mp_fmt_size(f->j.capacity, u, b, sizeof(b)));
+		if (f->field == MP_SOLVE_WEIGHTS)
+			fprintf(fp, "%sno weight format fits on %s: even %s, "
+			    "the smallest tried, needs %s of %s\n",
+			    md ? "- " : "", hw, n, mp_fmt_size(f->next_total,
+			    u, a, sizeof(a)), mp_fmt_size(f->j.capacity, u, b,
+			    sizeof(b)));
+		else
+			fprintf(fp, "%sno %s fits on %s: even %s needs %s of "
+			    "%s\n", md ? "- " : "", f->field ==
+			    MP_SOLVE_LAYERS ? "number of GPU layers" :
+			    mp_solve_name(f->field), hw, n,
+			    mp_fmt_size(f->next_total, u, a, sizeof(a)),
+			    mp_fmt_size(f->j.capacity, u, b, sizeof(b)));
 		return;
 	}
 	{
@@ -501,6 +510,9 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		if (f->field == MP_SOLVE_WEIGHTS)
 			fprintf(fp, "%smost precise weights that fit on %s: "
 			    "%s", md ? "- " : "", hw, v);
+		else if (f->field == MP_SOLVE_LAYERS)
+			fprintf(fp, "%smost GPU layers that fit on %s: %s",
+			    md ? "- " : "", hw, v);
 		else
 			fprintf(fp, "%slargest %s that fits on %s: %s",
 			    md ? "- " : "", mp_solve_name(f->field), hw, v);
@@ -515,8 +527,12 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		    mp_solve_name(f->field), n, mp_fmt_size(f->next_total, u,
 		    b, sizeof(b)));
 	else
-		fprintf(fp, "%s%s is the largest value there is: everything "
-		    "fits\n", md ? "- " : "", v);
+		fprintf(fp, "%s%s is the largest value there is (%s): "
+		    "nothing above it to try\n", md ? "- " : "", v,
+		    f->field == MP_SOLVE_SEQ ? "max_position_embeddings" :
+		    f->field == MP_SOLVE_LAYERS ? "every layer" :
+		    f->field == MP_SOLVE_WEIGHTS ? "the most precise format" :
+		    "the batch limit");
 }
 
 bool

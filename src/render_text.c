@@ -6,24 +6,6 @@
 
 #include "memplan.h"
 
-/* 7615616512 -> "7,615,616,512": counts people compare digit by digit. */
-static const char *
-grouped(uint64_t v, char *buf, size_t len)
-{
-	char	raw[32];
-	size_t	n, i, o = 0;
-
-	snprintf(raw, sizeof(raw), "%" PRIu64, v);
-	n = strlen(raw);
-	for (i = 0; i < n && o + 2 < len; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = raw[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /* The lines that say what was estimated. */
 static void
 mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
@@ -34,7 +16,7 @@ mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
 
 	fprintf(fp, "%s (%s): %s parameters, %u layers, hidden %u, "
 	    "%u/%u heads x %u\n", m->name, m->arch[0] ? m->arch :
-	    m->model_type, grouped(m->params, p, sizeof(p)), m->layers,
+	    m->model_type, mp_fmt_count(m->params, p, sizeof(p)), m->layers,
 	    m->hidden, m->heads, m->kv_heads, m->head_dim);
 	fprintf(fp, "%s, %s weights, batch %" PRIu64 " x seq %" PRIu64
 	    ", KV cache %s, runtime %s",
@@ -42,7 +24,7 @@ mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
 	    mp_dtype_info(sc->weights)->name, sc->batch, sc->seq,
 	    mp_dtype_info(sc->kv_dtype)->name, mp_runtime_name(sc->runtime));
 	if (r->est->trainable_params > 0)
-		fprintf(fp, ", %s trainable", grouped(r->est->trainable_params,
+		fprintf(fp, ", %s trainable", mp_fmt_count(r->est->trainable_params,
 		    p, sizeof(p)));
 	fprintf(fp, "\nsizes in %s\n", u == MP_UNITS_SI ?
 	    "GB = 10^9 bytes (--units si)" : "GiB = 2^30 bytes (--units iec)");

@@ -181,3 +181,21 @@ mp_fmt_size(uint64_t bytes, enum mp_units u, char *buf, size_t len)
 		    u == MP_UNITS_SI ? si[i] : iec[i]);
 	return buf;
 }
+
+/* 7615616512 -> "7,615,616,512": counts people compare digit by digit. */
+const char *
+mp_fmt_count(uint64_t v, char *buf, size_t len)
+{
+	char	raw[32];
+	size_t	n, i, o = 0;
+
+	snprintf(raw, sizeof(raw), "%llu", (unsigned long long)v);
+	n = strlen(raw);
+	for (i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = raw[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}

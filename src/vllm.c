@@ -9,15 +9,17 @@
  * outside PyTorch (cuBLAS, NCCL) leave.  The pool is cut into blocks of 16
  * tokens (cache_config.block_size).
  *
- * Defaults followed: vLLM 0.10/0.11 with the V1 engine, `vllm serve`:
+ * Defaults followed: vLLM 0.21 and later, V1 engine, `vllm serve`:
  * gpu_memory_utilization 0.9, block_size 16, chunked prefill with
- * max_num_batched_tokens 2048 and max_num_seqs 256 on cards under 70 GiB,
- * 8192 and 1024 on larger ones (engine/arg_utils.py), CUDA graphs captured
- * for batch sizes up to 512 (67 sizes).  Those versions capture the graphs
- * after sizing the pool, so the graphs then live in the remaining 10 %;
- * we take them out of the budget, as later versions do, which is the
- * safe side.  The CUDA context exists before vLLM's first memory snapshot
- * and is outside the budget too.
+ * max_num_batched_tokens 2048 and max_num_seqs 256 on cards under 70 GiB
+ * (and A100s), 8192 and 1024 on larger ones (engine/arg_utils.py,
+ * get_batch_defaults), CUDA graphs captured for batch sizes up to
+ * min(2 x max_num_seqs, 512), 67 sizes.  Since 0.21 the CUDA-graph memory
+ * profiler (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS) is on by default
+ * and the graphs come out of the budget too; older versions captured
+ * them after sizing the pool, in the remaining 10 %.  The CUDA context
+ * exists before the worker's first memory snapshot, so it sits outside
+ * the budget.
  *
  * Tensor parallelism (--gpus N) follows vLLM's parallel linear layers:
  * column/row-parallel matrices and the vocabulary-parallel embedding and
@@ -364,7 +366,7 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	if (est->sc.kv_dtype == MP_DT_NONE)
 		est->sc.kv_dtype = v.kv;
 
-	mp_estimate_note(est, "runtime", "vLLM 0.10/0.11 V1 defaults: "
+	mp_estimate_note(est, "runtime", "vLLM 0.21+ V1 defaults: "
 	    "gpu_memory_utilization 0.9, block_size 16, max_num_batched_tokens "
 	    "%" PRIu64 ", max_num_seqs %" PRIu64, v.batched, v.max_seqs);
 	mp_estimate_note(est, "weights", "%s per GPU over %u GPU%s (tensor "

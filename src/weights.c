@@ -21,12 +21,21 @@ mp_compute_dtype(const struct mp_model *m, const struct mp_scenario *sc)
  * llm_int8_skip_modules / modules_to_not_convert).
  */
 static bool
-quantizable(const struct mp_tensor *t)
+quantizable(const struct mp_tensor *t, enum mp_dtype w)
 {
 	if (t->flags & (MP_TF_BUFFER | MP_TF_VISION))
 		return false;
 	if (t->kind == MP_TK_OUTPUT || t->kind == MP_TK_EMBED ||
 	    t->kind == MP_TK_ROUTER || t->kind == MP_TK_SHEXP_ROUTER)
+		return false;
+	/*
+	 * bitsandbytes quantizes on load by replacing nn.Linear modules;
+	 * transformers 5 keeps routed experts as fused 3-D parameters, which
+	 * it leaves in the compute dtype.  Pre-quantized checkpoints (GPTQ,
+	 * AWQ, FP8, MXFP4) store the experts quantized.
+	 */
+	if ((t->flags & MP_TF_EXPERTS) && (w == MP_DT_INT8 || w == MP_DT_NF4 ||
+	    w == MP_DT_FP4))
 		return false;
 	return (t->flags & (MP_TF_LINEAR | MP_TF_EXPERTS)) != 0;
 }
@@ -54,7 +63,8 @@ mp_tensor_bytes(const struct mp_model *m, const struct mp_tensor *t,
 	/* Rotary inv_freq and similar buffers are always float32. */
 	if (t->flags & MP_TF_F32)
 		return mp_muls(n, 4);
-	if (!quantizable(t) || mp_dtype_info(sc->weights)->is_float)
+	if (!quantizable(t, sc->weights) ||
+	    mp_dtype_info(sc->weights)->is_float)
 		return mp_dtype_bytes(mp_dtype_info(sc->weights)->is_float ?
 		    sc->weights : cd, n);
 	rows_cols(t, &rows, &cols);

@@ -18,38 +18,70 @@ struct opt {
 	enum opt_id	 id;
 	bool		 arg;		/* takes a value */
 	unsigned	 group;		/* MP_OPT_* that allows it */
+	const char	*choices;	/* space-separated values, or NULL */
 };
 
+#define FLOAT_KV "fp16 bf16 fp8 q8_0 q4_0"
+#define WEIGHTS "fp32 fp16 bf16 fp8 int8 nf4 fp4 gptq awq mxfp4 q8_0 " \
+	"q6_k q5_k_m q5_k_s q5_0 q5_1 q4_k_m q4_k_s q4_0 q4_1 iq4_xs " \
+	"iq4_nl q3_k_l q3_k_m q3_k_s q2_k"
+#define PIPELINES "hf-full hf-lowmem hf-cast-save streaming llamacpp " \
+	"llamacpp-no-lazy openvino llama2c-standard llama2c-mem-efficient " \
+	"llama2c-low llama2c-ultra-low"
+
 static const struct opt opts[] = {
-	{ "hardware", 0, O_HARDWARE, true, MP_OPT_HARDWARE },
-	{ "format", 'f', O_FORMAT, true, MP_OPT_FORMAT },
-	{ "output", 'o', O_OUTPUT, true, MP_OPT_FORMAT },
-	{ "units", 0, O_UNITS, true, MP_OPT_FORMAT },
-	{ "help", 'h', O_HELP, false, 0 },
-	{ "solve", 0, O_SOLVE, true, MP_OPT_SOLVE },
-	{ "over", 0, O_OVER, true, MP_OPT_OVER },
-	{ "detect", 0, O_DETECT, false, MP_OPT_DETECT },
-	{ "mode", 0, O_MODE, true, MP_OPT_SCENARIO },
-	{ "weights", 0, O_WEIGHTS, true, MP_OPT_SCENARIO },
-	{ "batch", 0, O_BATCH, true, MP_OPT_SCENARIO },
-	{ "seq", 0, O_SEQ, true, MP_OPT_SCENARIO },
-	{ "kv-dtype", 0, O_KV, true, MP_OPT_SCENARIO },
-	{ "runtime", 0, O_RUNTIME, true, MP_OPT_SCENARIO },
-	{ "rank", 0, O_RANK, true, MP_OPT_SCENARIO },
-	{ "lora-targets", 0, O_TARGETS, true, MP_OPT_SCENARIO },
-	{ "optimizer", 0, O_OPTIM, true, MP_OPT_SCENARIO },
-	{ "grad-ckpt", 0, O_CKPT, false, MP_OPT_SCENARIO },
-	{ "amp", 0, O_AMP, true, MP_OPT_SCENARIO },
-	{ "gpus", 0, O_GPUS, true, MP_OPT_SCENARIO },
-	{ "parallel", 0, O_PARALLEL, true, MP_OPT_SCENARIO },
-	{ "gpu-layers", 0, O_LAYERS, true, MP_OPT_SCENARIO },
-	{ "flash-attn", 0, O_FA, true, MP_OPT_SCENARIO },
-	{ "ubatch", 0, O_UBATCH, true, MP_OPT_SCENARIO },
-	{ "mmap", 0, O_MMAP, true, MP_OPT_SCENARIO },
-	{ "convert-pipeline", 0, O_PIPELINE, true, MP_OPT_SCENARIO },
-	{ "group-size", 0, O_GROUP, true, MP_OPT_SCENARIO },
-	{ "double-quant", 0, O_DQ, false, MP_OPT_SCENARIO },
+	{ "hardware", 0, O_HARDWARE, true, MP_OPT_HARDWARE, NULL },
+	{ "format", 'f', O_FORMAT, true, MP_OPT_FORMAT,
+	    "text markdown json junit csv svg" },
+	{ "output", 'o', O_OUTPUT, true, MP_OPT_FORMAT, NULL },
+	{ "units", 0, O_UNITS, true, MP_OPT_FORMAT, "iec si" },
+	{ "help", 'h', O_HELP, false, 0, NULL },
+	{ "solve", 0, O_SOLVE, true, MP_OPT_SOLVE, "seq batch layers weights" },
+	{ "over", 0, O_OVER, true, MP_OPT_OVER, NULL },
+	{ "detect", 0, O_DETECT, false, MP_OPT_DETECT, NULL },
+	{ "mode", 0, O_MODE, true, MP_OPT_SCENARIO,
+	    "infer lora qlora full convert" },
+	{ "weights", 0, O_WEIGHTS, true, MP_OPT_SCENARIO, WEIGHTS },
+	{ "batch", 0, O_BATCH, true, MP_OPT_SCENARIO, NULL },
+	{ "seq", 0, O_SEQ, true, MP_OPT_SCENARIO, NULL },
+	{ "kv-dtype", 0, O_KV, true, MP_OPT_SCENARIO, FLOAT_KV },
+	{ "runtime", 0, O_RUNTIME, true, MP_OPT_SCENARIO,
+	    "transformers vllm llamacpp" },
+	{ "rank", 0, O_RANK, true, MP_OPT_SCENARIO, NULL },
+	{ "lora-targets", 0, O_TARGETS, true, MP_OPT_SCENARIO,
+	    "all-linear attn mlp" },
+	{ "optimizer", 0, O_OPTIM, true, MP_OPT_SCENARIO,
+	    "adamw adamw8bit sgd adafactor" },
+	{ "grad-ckpt", 0, O_CKPT, false, MP_OPT_SCENARIO, NULL },
+	{ "amp", 0, O_AMP, true, MP_OPT_SCENARIO, "bf16 fp16" },
+	{ "gpus", 0, O_GPUS, true, MP_OPT_SCENARIO, NULL },
+	{ "parallel", 0, O_PARALLEL, true, MP_OPT_SCENARIO,
+	    "ddp zero1 zero2 zero3 fsdp" },
+	{ "gpu-layers", 0, O_LAYERS, true, MP_OPT_SCENARIO, NULL },
+	{ "flash-attn", 0, O_FA, true, MP_OPT_SCENARIO, "auto on off" },
+	{ "ubatch", 0, O_UBATCH, true, MP_OPT_SCENARIO, NULL },
+	{ "mmap", 0, O_MMAP, true, MP_OPT_SCENARIO, "on off" },
+	{ "convert-pipeline", 0, O_PIPELINE, true, MP_OPT_SCENARIO,
+	    PIPELINES },
+	{ "group-size", 0, O_GROUP, true, MP_OPT_SCENARIO, NULL },
+	{ "double-quant", 0, O_DQ, false, MP_OPT_SCENARIO, NULL },
 };
+
+size_t
+mp_cli_options(size_t i, const char **name, char *shrt, bool *arg,
+    unsigned *group, const char **choices)
+{
+	size_t n = sizeof(opts) / sizeof(opts[0]);
+
+	if (i < n) {
+		*name = opts[i].name;
+		*shrt = opts[i].shrt;
+		*arg = opts[i].arg;
+		*group = opts[i].group;
+		*choices = opts[i].choices;
+	}
+	return n;
+}
 
 static const struct { const char *name; enum mp_format f; } formats[] = {
 	{ "text", MP_FMT_TEXT }, { "markdown", MP_FMT_MARKDOWN },

@@ -29,6 +29,13 @@ static const struct mp_cmd cmds[] = {
 	  "list bundled hardware profiles" },
 };
 
+const struct mp_cmd *
+mp_cli_commands(size_t *n)
+{
+	*n = sizeof(cmds) / sizeof(cmds[0]);
+	return cmds;
+}
+
 static const char scenario_help[] =
 "Scenario options (estimate, fit, sweep):\n"
 "  --mode infer|lora|qlora|full|convert          [infer]\n"

@@ -87,6 +87,16 @@ struct mp_cmd {
 /* Prints the error once, on one line, and returns MP_EXIT_BAD. */
 int	mp_cli_fail(struct mp_cli *, const struct mp_error *);
 
+/* The command table (for completion and man-page checks). */
+const struct mp_cmd *mp_cli_commands(size_t *n);
+/*
+ * Option i of the option table (long name, short letter or 0, whether it
+ * takes a value, the MP_OPT_* group that allows it, its space-separated
+ * choices or NULL); returns the number of options.
+ */
+size_t	mp_cli_options(size_t i, const char **name, char *shrt, bool *arg,
+	    unsigned *group, const char **choices);
+
 /* Prints "usage: memplan NAME ..." and the options, for NAME --help. */
 void	mp_cli_cmd_help(const char *name, FILE *fp);
 

@@ -142,13 +142,20 @@ one_row(const char *dir, const cJSON *row)
 		snprintf(l2, sizeof(l2), "%s weights", label);
 		judge(l2, num(row, "param_bytes"), est.mem.weights, 1.0);
 	} else if (flag(row, "oom")) {
+		bool ok = est.mem.total > OOM_BYTES, todo;
+
 		snprintf(l2, sizeof(l2), "%s oom", label);
+		todo = is_known(l2);
 		n_test++;
-		printf("%s %u - %s predicted %llu > card %llu\n",
-		    est.mem.total > OOM_BYTES ? "ok" : "not ok", n_test, l2,
+		printf("%s %u - %s predicted %llu > card %llu%s\n",
+		    ok ? "ok" : "not ok", n_test, l2,
 		    (unsigned long long)est.mem.total,
-		    (unsigned long long)OOM_BYTES);
-		n_fail += est.mem.total <= OOM_BYTES;
+		    (unsigned long long)OOM_BYTES,
+		    todo ? " # TODO known deviation" : "");
+		if (todo)
+			n_todo_fixed += ok;
+		else
+			n_fail += !ok;
 	} else if (infer) {
 		uint64_t fixed = num(row, "param_bytes") +
 		    num(row, "buffer_bytes");

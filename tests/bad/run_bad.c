@@ -25,6 +25,12 @@
  *   - leave @TMP@ exactly as the directives made it: no -o output file,
  *     no temporary file left behind.
  * MEMPLAN_REGEN=1 rewrites the .stderr goldens from what the CLI prints.
+ *
+ * A case with a DIR/NAME.todo file is a known bug not fixed yet (the file
+ * says which): it is reported as "not ok ... # TODO", which does not fail
+ * the suite.  Its golden is the line the fix is expected to print; once
+ * the case exits 2 with one line and leaves no file, it is reported as ok
+ * with a note to delete NAME.todo (and to regenerate its golden).
  * Output is TAP.
  */
 #include <sys/stat.h>
@@ -300,7 +306,7 @@ rm_tree(const char *path)
 }
 
 static bool
-run_case(const char *name)
+run_case(const char *name, bool todo)
 {
 	char		 path[1024], line[MAX_LINE];
 	char		*argv[MAX_ARGS + 2], *before = NULL, *after = NULL;
@@ -367,7 +373,7 @@ run_case(const char *name)
 	got = unexpand(ebuf);
 
 	snprintf(path, sizeof(path), "%s/%s.stderr", casedir, name);
-	if (regen) {
+	if (regen && !todo) {
 		if (!write_file(path, got, strlen(got))) {
 			fail_why("cannot write %s", path);
 			goto out;
@@ -386,7 +392,7 @@ run_case(const char *name)
 		fail_why("stderr is not exactly one line: \"%s\"", got);
 	else if (strncmp(got, "memplan: ", 9) != 0)
 		fail_why("stderr does not start with \"memplan: \": %s", got);
-	else if (strcmp(got, want) != 0)
+	else if (!todo && strcmp(got, want) != 0)
 		fail_why("stderr differs\n  want: %s  got:  %s", want, got);
 	else if (strcmp(before, after) != 0)
 		fail_why("files left behind: before [%s] after [%s]", before,
@@ -412,7 +418,7 @@ main(int argc, char **argv)
 	DIR		*d;
 	struct dirent	*de;
 	char		**names = NULL;
-	size_t		 n = 0, cap = 0, i, failed = 0;
+	size_t		 n = 0, cap = 0, i, failed = 0, ntodo = 0;
 	const char	*r = getenv("MEMPLAN_REGEN");
 
 	if (argc < 2) {
@@ -449,13 +455,32 @@ main(int argc, char **argv)
 	}
 	printf("1..%zu\n", n);
 	for (i = 0; i < n; i++) {
-		if (run_case(names[i]))
+		char		 tpath[1024], *reason;
+		bool		 todo;
+
+		snprintf(tpath, sizeof(tpath), "%s/%s.todo", casedir,
+		    names[i]);
+		reason = read_file(tpath, NULL);
+		todo = reason != NULL;
+		if (todo)
+			reason[strcspn(reason, "\n")] = '\0';
+		if (run_case(names[i], todo)) {
 			printf("ok %zu - %s\n", i + 1, names[i]);
-		else {
+			if (todo)
+				printf("# %s passes now: delete %s.todo and "
+				    "regenerate its golden\n", names[i],
+				    names[i]);
+		} else if (todo) {
+			printf("not ok %zu - %s # TODO %s\n", i + 1, names[i],
+			    reason);
+			printf("# %s\n", why);
+			ntodo++;
+		} else {
 			failed++;
 			printf("not ok %zu - %s\n", i + 1, names[i]);
 			printf("# %s\n", why);
 		}
+		free(reason);
 		fflush(stdout);
 	}
 	if (argc <= 2) {
@@ -463,6 +488,7 @@ main(int argc, char **argv)
 			free(names[i]);
 		free(names);
 	}
-	printf("# %zu cases, %zu failed\n", n, failed);
+	printf("# %zu cases, %zu failed, %zu known bugs (TODO)\n", n, failed,
+	    ntodo);
 	return failed == 0 ? 0 : 1;
 }

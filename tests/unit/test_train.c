@@ -201,6 +201,13 @@ test_train_bad_scenarios(void **state)
 	strcpy(sc.lora_targets, "query_key_value");
 	assert_false(mp_estimate_train(&m, &sc, est, &e));
 	assert_string_equal(e.field, "--lora-targets");
+	mp_model_fini(&m);
+	/* eager attention scores at 2^30 tokens overflow 64-bit bytes:
+	 * an error, not a saturated total */
+	load("gemma-2-9b-it", &m);
+	lora_scenario(&sc, &m, MP_MODE_LORA, 64, 1ULL << 30, false);
+	assert_false(mp_estimate_train(&m, &sc, est, &e));
+	assert_int_equal(e.status, MP_ERANGE);
 	free(est);
 	mp_model_fini(&m);
 }
