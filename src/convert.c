@@ -134,10 +134,10 @@ struct cv {
 	uint64_t		 src_bytes;	/* all checkpoint tensors */
 	uint64_t		 elems;		/* their elements */
 	uint64_t		 max_n;		/* largest tensor, elements */
-	uint64_t		 max_src;	/* largest tensor, bytes */
 	uint64_t		 max_shard;	/* largest shard, bytes */
 	struct mp_convert_step	*st;	/* the step being replayed */
 	uint64_t		 rss;	/* peak anon + file of one moment */
+	bool			 gguf_noted;	/* the fallback note is out */
 };
 
 static uint64_t
@@ -282,10 +282,7 @@ load_tensors(struct cv *c, struct mp_error *err)
 		c->max_shard = umax(c->max_shard, shard_fill);
 		c->src_bytes = mp_adds(c->src_bytes, bytes);
 		c->elems = mp_adds(c->elems, f->n);
-		if (f->n > c->max_n) {
-			c->max_n = f->n;
-			c->max_src = bytes;
-		}
+		c->max_n = umax(c->max_n, f->n);
 	}
 	if (c->nft == 0)
 		return mp_error_set(err, MP_EINPUT, m->path, NULL,
@@ -395,11 +392,13 @@ gguf_size(struct cv *c, const char *ftype, enum mp_dtype from,
 	}
 	free(q);
 	free(f);
-	if (out->fallback)
+	if (out->fallback && !c->gguf_noted) {
+		c->gguf_noted = true;
 		mp_estimate_note(c->est, "gguf", "no GGUF tensor layout for "
-		    "%s (%s): %s sized at a flat %.2f bits per matrix weight",
-		    c->m->arch[0] ? c->m->arch : "this model", e.msg[0] ?
-		    "gguf_quant.c failed" : "unknown", ftype, ftype_bpw(ftype));
+		    "%s: GGUF sizes at flat bits per matrix weight (%s %.2f)",
+		    c->m->arch[0] ? c->m->arch : "this model", ftype,
+		    ftype_bpw(ftype));
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -705,6 +704,9 @@ pl_llamacpp(struct cv *c, bool lazy, struct mp_error *err)
 	for (i = 0; i < c->nft; i++) {
 		const struct ft *f = &c->ft[i];
 
+		/* A vision tower goes to a separate --mmproj run. */
+		if (f->t->flags & MP_TF_VISION)
+			continue;
 		conv_tensor(c, f, ot, &in, &w, &o);
 		/* Reading: the mapped source and the float32 cast. */
 		moment(c, mp_adds(mp_adds(CONV_ANON, acc), in),

@@ -17,6 +17,12 @@
 #define CUBLAS_WORKSPACE_BYTES	(32ULL << 20)
 
 uint64_t
+mp_cuda_context(void)
+{
+	return CUDA_CONTEXT_BYTES;
+}
+
+uint64_t
 mp_runtime_transformers(void)
 {
 	return CUDA_CONTEXT_BYTES + CUBLAS_WORKSPACE_BYTES;

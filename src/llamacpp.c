@@ -620,7 +620,17 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	host = mp_adds(host, out_buf);
 	host = mp_adds(host, LC_HOST_BASE);
 
+	/*
+	 * memory.weights is every weight tensor wherever it lives.  With
+	 * tied embeddings llama.cpp keeps token_embd in host memory and
+	 * loads the same data again as the output layer on the GPU; that
+	 * second copy exists once layers are placed on a device
+	 * (--gpu-layers), while the model as a file (the default view, no
+	 * placement asked) holds it once.
+	 */
 	est->mem.weights = c.tensor_bytes;
+	if (c.dup != 0 && sc->gpu_layers_set)
+		est->mem.weights = mp_adds(c.tensor_bytes, c.dup);
 	est->mem.kv_cache = kv_all;
 	est->mem.activations = compute_all;
 	est->mem.logits = out_buf;
@@ -666,9 +676,10 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		    mp_fmt_size(c.model[HOST], MP_UNITS_IEC, b1, sizeof(b1)));
 	if (c.dup != 0)
 		mp_estimate_note(est, "weights", "tied embedding loaded again "
-		    "for the offloaded output layer: %s more on the GPU, not "
-		    "in memory.weights", mp_fmt_size(c.dup, MP_UNITS_IEC, b1,
-		    sizeof(b1)));
+		    "for the offloaded output layer: %s more on the GPU%s",
+		    mp_fmt_size(c.dup, MP_UNITS_IEC, b1, sizeof(b1)),
+		    sc->gpu_layers_set ? "" : " (counted in memory.weights "
+		    "once --gpu-layers places the layers)");
 	if (c.repack[HOST] != 0)
 		mp_estimate_note(est, "weights", "%s repacked for AVX-512 "
 		    "(a second copy)%s", mp_fmt_size(c.repack[HOST],

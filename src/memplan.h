@@ -135,7 +135,16 @@ struct mp_tensor {
 	uint8_t		 ndim;
 	uint8_t		 kind;		/* enum mp_tkind */
 	uint8_t		 flags;		/* MP_TF_* */
+	uint8_t		 file_dtype;	/* enum mp_dtype as stored, or NONE */
 	int32_t		 layer;		/* -1 outside the layer stack */
+	uint64_t	 file_bytes;	/* bytes as stored in a file; 0 unknown */
+};
+
+/* Where a model's tensors came from. */
+enum mp_source {
+	MP_SRC_CONFIG = 0,	/* derived from config.json */
+	MP_SRC_SAFETENSORS,	/* safetensors headers (shapes and dtypes) */
+	MP_SRC_GGUF		/* a .gguf file's tensor infos */
 };
 
 /* What a decoder layer keeps between tokens. */
@@ -194,6 +203,8 @@ struct mp_model {
 	uint64_t	 buffer_elems;	/* registered buffers (fp32) */
 
 	char		 warning[256];	/* an assumption made, or "" */
+	enum mp_source	 source;
+	uint64_t	 file_bytes;	/* sum of tensor bytes as stored */
 	/* Pre-quantized checkpoint (quantization_config) */
 	char		 quant_method[24];
 };
@@ -259,11 +270,15 @@ struct mp_scenario {
 	bool		 double_quant;
 	/* llama.cpp */
 	int64_t		 gpu_layers;	/* -1 = all */
+	bool		 gpu_layers_set; /* --gpu-layers given: place tensors */
 	enum mp_tristate flash_attn;
 	uint32_t	 ubatch;	/* 0 = 512 */
 	enum mp_tristate mmap;
 	/* conversion */
 	char		 pipeline[32];
+	/* resolved: no --weights and the model was read from weight files,
+	 * so every tensor is priced as stored (pre-quantized checkpoints) */
+	bool		 weights_as_stored;
 };
 
 void	mp_scenario_init(struct mp_scenario *);
@@ -347,6 +362,9 @@ enum mp_dtype mp_compute_dtype(const struct mp_model *,
 	    const struct mp_scenario *);
 /* memory.runtime of the transformers runtime: CUDA context + workspaces. */
 uint64_t mp_runtime_transformers(void);
+/* The CUDA context and kernels alone (0.60 GiB measured on an H100);
+ * for estimates that count cuBLAS workspaces among their allocations. */
+uint64_t mp_cuda_context(void);
 
 /* jsonw.c: a small JSON writer (fixed key order, integers exact) */
 struct mp_jsonw {
@@ -571,6 +589,10 @@ struct mp_option {
 	uint32_t	 ctx_loss;	/* 0, or 1 with a shorter context */
 	uint32_t	 speed_loss;	/* offload, CPU, checkpointing, swap */
 	char		 why[200];	/* one line on what this option is */
+	/* When it does not fit: the largest smaller bundled model of the
+	 * same architecture on which this mode fits, or "". */
+	char		 alt[128];
+	uint64_t	 alt_params, alt_judged;
 };
 
 struct mp_rec {
@@ -590,6 +612,7 @@ struct mp_planres {
 	size_t			 skipped;	/* estimates not available */
 	char			 skipped_what[256];
 	size_t			 tried[MP_GOALS];	/* candidates per goal */
+
 };
 
 /*

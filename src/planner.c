@@ -832,7 +832,10 @@ recommend(struct mp_planres *p)
 				put(p->none[g], sizeof(p->none[g]),
 				    "no %s mode could be estimated here",
 				    mp_goal_name(g));
-			else
+			else {
+				const struct mp_option *alt = NULL;
+				size_t l;
+
 				put(p->none[g], sizeof(p->none[g]),
 				    "nothing fits: the smallest, %s, needs %s "
 				    "of %s", least->label,
@@ -840,6 +843,24 @@ recommend(struct mp_planres *p)
 				    a, sizeof(a)), mp_fmt_size(
 				    least->j.capacity, MP_UNITS_IEC, b,
 				    sizeof(b)));
+				/* The least lossy mode a smaller model fits. */
+				for (i = 0; i < p->n_opt; i++)
+					if (p->opt[i].goal == g &&
+					    p->opt[i].alt[0] != '\0' &&
+					    (alt == NULL ||
+					    better(&p->opt[i], alt)))
+						alt = &p->opt[i];
+				l = strlen(p->none[g]);
+				if (alt != NULL)
+					put(p->none[g] + l,
+					    sizeof(p->none[g]) - l,
+					    "; a smaller model fits: %s "
+					    "(%.1fB) with %s, %s", alt->alt,
+					    (double)alt->alt_params / 1e9,
+					    alt->label, mp_fmt_size(
+					    alt->alt_judged, MP_UNITS_IEC, a,
+					    sizeof(a)));
+			}
 			continue;
 		}
 		r = &p->rec[p->n_rec++];
@@ -872,6 +893,115 @@ recommend(struct mp_planres *p)
 	}
 }
 
+struct sib {
+	char		 name[128];
+	uint64_t	 params;
+};
+
+struct sibs {
+	const struct mp_model	*m;
+	struct sib		*v;
+	size_t			 n, cap;
+};
+
+/* Bundled models of the same architecture with fewer parameters. */
+static bool
+sib_cb(const char *name, const char *path, void *arg)
+{
+	struct sibs	*s = arg;
+	struct mp_model	 m;
+	struct mp_error	 e;
+	struct sib	*t;
+
+	mp_model_init(&m);
+	mp_error_clear(&e);
+	if (mp_model_load(path, &m, &e) &&
+	    strcmp(m.model_type, s->m->model_type) == 0 &&
+	    m.params < s->m->params && m.params > 0) {
+		if (s->n == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 16;
+			t = realloc(s->v, s->cap * sizeof(*t));
+			if (t == NULL) {
+				mp_model_fini(&m);
+				return false;
+			}
+			s->v = t;
+		}
+		put(s->v[s->n].name, sizeof(s->v[0].name), "%s", name);
+		s->v[s->n].params = m.params;
+		s->n++;
+	}
+	mp_model_fini(&m);
+	return true;
+}
+
+static int
+sib_cmp(const void *a, const void *b)
+{
+	const struct sib *x = a, *y = b;
+
+	/* Largest first: the alternative that gives up the least. */
+	return x->params < y->params ? 1 : x->params > y->params ? -1 :
+	    strcmp(x->name, y->name);
+}
+
+/*
+ * For every mode that does not fit, the largest smaller bundled model of
+ * the same architecture on which it does: "a 14B alternative".  The
+ * siblings are loaded once.
+ */
+static void
+alternatives(struct mp_planres *p)
+{
+	struct sibs		 s;
+	struct mp_error		 e;
+	struct mp_estimate	*est = NULL;
+	struct mp_judgement	 j;
+	struct mp_model		*ms = NULL;
+	struct mp_option	*o;
+	size_t			 i, k, nm = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.m = p->model;
+	mp_error_clear(&e);
+	for (i = 0; i < p->n_opt && p->opt[i].j.fits; i++)
+		continue;
+	if (i == p->n_opt)
+		return;
+	if (!mp_catalog_list("models", ".json", sib_cb, &s, &e) || s.n == 0)
+		goto out;
+	qsort(s.v, s.n, sizeof(*s.v), sib_cmp);
+	if ((est = malloc(sizeof(*est))) == NULL ||
+	    (ms = calloc(s.n, sizeof(*ms))) == NULL)
+		goto out;
+	for (k = 0; k < s.n; k++, nm++) {
+		mp_model_init(&ms[k]);
+		if (!mp_model_load(s.v[k].name, &ms[k], &e))
+			ms[k].params = 0;
+	}
+	for (i = 0; i < p->n_opt; i++) {
+		o = &p->opt[i];
+		if (o->j.fits)
+			continue;
+		for (k = 0; k < nm; k++) {
+			if (ms[k].params == 0 ||
+			    evaluate(&ms[k], p->hw, &o->est.sc, est, &j,
+			    &e) != 1)
+				continue;
+			put(o->alt, sizeof(o->alt), "%s", s.v[k].name);
+			o->alt_params = s.v[k].params;
+			o->alt_judged = j.judged;
+			break;
+		}
+	}
+out:
+	for (k = 0; k < nm; k++)
+		mp_model_fini(&ms[k]);
+	free(ms);
+	free(est);
+	free(s.v);
+}
+
 bool
 mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
     const struct mp_scenario *base, unsigned set, struct mp_planres *p,
@@ -891,6 +1021,7 @@ mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
 		mp_planres_fini(p);
 		return false;
 	}
+	alternatives(p);
 	recommend(p);
 	return true;
 }

@@ -62,7 +62,13 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	}
 	fprintf(fp, "| **total** | **%s** | %s |\n\n",
 	    mp_fmt_size(est->mem.total, u, b, sizeof(b)),
-	    est->on_host ? "peak host memory" : "predicted peak device memory");
+	    est->on_host ? "peak host memory" : est->host_total > 0 ?
+	    "device and host together (split below)" :
+	    "predicted peak device memory");
+	if (est->host_total > 0 && !est->on_host)
+		fprintf(fp, "Device %s, host %s.\n\n",
+		    mp_fmt_size(est->device_total, u, b, sizeof(b)),
+		    mp_fmt_size(est->host_total, u, b2, sizeof(b2)));
 	if (est->has_convert) {
 		const struct mp_convert *cv = &est->conv;
 

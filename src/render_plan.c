@@ -295,6 +295,13 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 				    sizeof(b)));
 			else if (o->j.host_short)
 				tab_set(t, 9, "host RAM too small");
+			if (o->alt[0] != '\0') {
+				char *c = tab_cell(t, 9);
+				size_t l = strlen(c);
+
+				snprintf(c + l, TAB_CELL - l, "%s%s fits it",
+				    l ? "; " : "", o->alt);
+			}
 		}
 }
 
@@ -452,6 +459,13 @@ mp_render_plan_json(const struct mp_planres *p,
 		mp_jsonw_str(&w, "verdict", mp_verdict_name(op->verdict));
 		if (op->j.swap_needed > 0)
 			mp_jsonw_u64(&w, "swap_needed", op->j.swap_needed);
+		if (op->alt[0] != '\0') {
+			mp_jsonw_obj(&w, "smaller_model");
+			mp_jsonw_str(&w, "name", op->alt);
+			mp_jsonw_u64(&w, "params", op->alt_params);
+			mp_jsonw_u64(&w, "predicted", op->alt_judged);
+			mp_jsonw_end(&w, '}');
+		}
 		mp_jsonw_str(&w, "why", op->why);
 		mp_jsonw_end(&w, '}');
 	}

@@ -54,7 +54,9 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	}
 	fprintf(fp, "  %-12s %12s  %s\n", "total",
 	    mp_fmt_size(est->mem.total, u, b, sizeof(b)),
-	    est->on_host ? "peak host memory" : "predicted peak device memory");
+	    est->on_host ? "peak host memory" : est->host_total > 0 ?
+	    "device and host together (split below)" :
+	    "predicted peak device memory");
 	if (est->device_total != est->mem.total || est->host_total > 0)
 		fprintf(fp, "  device %s, host %s\n",
 		    mp_fmt_size(est->device_total, u, b, sizeof(b)),

@@ -90,6 +90,9 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 		return mp_error_set(err, MP_EUSAGE, NULL, "--batch",
 		    "batch x seq is more than %llu tokens",
 		    (unsigned long long)MAX_TOKENS);
+	if (sc->weights == MP_DT_NONE && sc->ftype[0] == '\0' &&
+	    m->source != MP_SRC_CONFIG && m->file_bytes > 0)
+		sc->weights_as_stored = true;
 	if (sc->weights == MP_DT_NONE && sc->ftype[0] == '\0') {
 		/*
 		 * No --weights: the checkpoint's dtype.  Configs without one

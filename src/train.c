@@ -608,7 +608,9 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.optimizer = ph[best].optim;
 	est->mem.activations = ph[best].acts;
 	est->mem.logits = ph[best].logits;
-	est->mem.runtime = mp_runtime_transformers();
+	/* cuBLAS workspaces are counted in activations (they sit inside the
+	 * allocator's peak in training), so the runtime is the context. */
+	est->mem.runtime = mp_cuda_context();
 	total = mp_adds(phase_total(&ph[best]), est->mem.runtime);
 	est->mem.total = total;
 	est->trainable_params = trainable;

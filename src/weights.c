@@ -60,6 +60,9 @@ mp_tensor_bytes(const struct mp_model *m, const struct mp_tensor *t,
 	uint64_t	 n = mp_tensor_numel(t), rows, cols, blocks, groups;
 	enum mp_dtype	 cd = mp_compute_dtype(m, sc);
 
+	/* A checkpoint read from its files is priced as it is stored. */
+	if (sc->weights_as_stored && t->file_bytes > 0)
+		return t->file_bytes;
 	/* Rotary inv_freq and similar buffers are always float32. */
 	if (t->flags & MP_TF_F32)
 		return mp_muls(n, 4);

@@ -255,6 +255,7 @@ apply(const struct opt *o, const char *v, struct mp_args *a,
 		    "expected ddp, zero1, zero2, zero3 or fsdp, got \"%.40s\"",
 		    v);
 	case O_LAYERS:
+		sc->gpu_layers_set = true;
 		if (strcmp(v, "all") == 0)
 			sc->gpu_layers = -1;
 		else {

@@ -49,6 +49,12 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 	}
 	if (!mp_estimate(&m, &a.sc, &est, &e))
 		goto fail;
+	/* vLLM sizes its KV pool from the card it runs on. */
+	if (have_hw && est.sc.runtime == MP_RT_VLLM && hw.n_dev > 0 &&
+	    hw.dev[0].memory > hw.dev[0].reserved &&
+	    !mp_vllm_fill_pool(&m, &est, hw.dev[0].memory - hw.dev[0].reserved,
+	    &e))
+		goto fail;
 	if (!mp_report_build(&r, &m, &est, have_hw ? &hw : NULL, &e))
 		goto fail;
 	if (!mp_output_open(&out, a.output, cli->out, &e))

@@ -171,6 +171,7 @@ test_convert_groundtruth_within_15pct(void **state)
 			 */
 			const cJSON *ea = cJSON_GetObjectItem(r, "extra_anon");
 			const cJSON *ef = cJSON_GetObjectItem(r, "extra_file");
+			const cJSON *ob = cJSON_GetObjectItem(r, "out_bytes");
 			struct mp_estimate b1, b2;
 
 			assert_non_null(s);
@@ -187,6 +188,13 @@ test_convert_groundtruth_within_15pct(void **state)
 				    w->valuestring);
 				within(what, s->peak_file - step(&b2,
 				    "save")->peak_file, ef->valuedouble, 0.15);
+			}
+			if (cJSON_IsNumber(ob)) {
+				snprintf(what, sizeof(what), "%s %s %s disk out",
+				    cfg->valuestring, pl->valuestring,
+				    w->valuestring);
+				within(what, est.conv.disk_out, ob->valuedouble,
+				    0.15);
 			}
 			goto next;
 		}
@@ -218,7 +226,7 @@ next:
 		rows++;
 	}
 	fclose(f);
-	assert_int_equal(rows, 11);
+	assert_int_equal(rows, 13);
 }
 
 /*
