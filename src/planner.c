@@ -426,6 +426,34 @@ prec_loss(const struct mp_model *m, const struct mp_estimate *e)
 	return (uint32_t)mp_round((16.0 - bits) * 100.0);
 }
 
+/*
+ * Precision a conversion's output gives up: its format's bits per
+ * element ("q4_k_m" is a q4_k mix), against 16.
+ */
+static uint32_t
+target_loss(const struct mp_scenario *sc)
+{
+	const struct mp_dtype_info	*di;
+	enum mp_dtype			 dt = sc->weights;
+	char				 base[16];
+	size_t				 n;
+	double				 bits;
+
+	if (dt == MP_DT_NONE && sc->ftype[0] != '\0') {
+		put(base, sizeof(base), "%s", sc->ftype);
+		if ((dt = mp_dtype_parse(base)) == MP_DT_NONE &&
+		    (n = strlen(base)) > 2 && base[n - 2] == '_') {
+			base[n - 2] = '\0';
+			dt = mp_dtype_parse(base);
+		}
+	}
+	if (dt == MP_DT_NONE || (di = mp_dtype_info(dt)) == NULL ||
+	    di->block == 0)
+		return 0;
+	bits = (double)di->block_bytes * 8.0 / (double)di->block;
+	return bits >= 16.0 ? 0 : (uint32_t)mp_round((16.0 - bits) * 100.0);
+}
+
 struct cand {
 	enum mp_goal	 goal;
 	char		 label[96];
@@ -436,6 +464,7 @@ struct cand {
 	bool		 offload;	/* llama.cpp: try fewer GPU layers */
 	bool		 shorten;	/* try a shorter context */
 	const char	*wname;		/* weights, set once mode is */
+	bool		 target;	/* quality from the output format */
 };
 
 /* Adds the option for c (and its shorter-context variant). */
@@ -601,6 +630,7 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 } while (0)
 #define RUN() do {							\
 	if ((c.wname == NULL || set_weights(&c.sc, c.wname)) &&		\
+	    (!c.target || (c.quality = target_loss(&c.sc), true)) &&	\
 	    wanted(set, base, &c.sc) && !try_cand(p, m, hw, &c, err))	\
 		return false;						\
 } while (0)
@@ -671,6 +701,11 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	}
 
 	/* Fine-tuning, where there is an accelerator to train on. */
+	if (!accel && (!(set & MP_CK_MODE) || base->mode == MP_MODE_LORA ||
+	    base->mode == MP_MODE_QLORA || base->mode == MP_MODE_FULL))
+		put(p->none[MP_GOAL_FINETUNE], sizeof(p->none[0]),
+		    "no accelerator to train on: fine-tuning on the CPU is "
+		    "not planned");
 	if (accel) {
 		static const struct {
 			enum mp_mode	 mode;
@@ -737,8 +772,8 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		    pipelines[i]);
 		if (!(set & MP_CK_WEIGHTS))
 			c.sc.weights = MP_DT_NONE;
-		/* The checkpoint's own precision, written in another format. */
-		c.quality = (set & MP_CK_WEIGHTS) ? UINT32_MAX : 0;
+		/* The output's precision: the checkpoint's unless --weights. */
+		c.quality = target_loss(&c.sc);
 		c.speed = slow_pipeline(pipelines[i]) ? 1 : 0;
 		c.why = slow_pipeline(pipelines[i]) ?
 		    "trades time for memory: smaller pieces at a time" :
@@ -767,8 +802,10 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 			c.sc.mode = MP_MODE_CONVERT;
 			put(c.sc.pipeline, sizeof(c.sc.pipeline), "%s",
 			    ex[i].pipe);
-			c.quality = ex[i].quality;
+			c.quality = 0;
 			c.why = ex[i].why;
+			/* Weights are set in RUN(); the loss follows them. */
+			c.target = true;
 			RUN();
 		}
 	}
@@ -820,11 +857,9 @@ recommend(struct mp_planres *p)
 				best = o;
 		}
 		if (best == NULL) {
-			if (!any && g == MP_GOAL_FINETUNE &&
-			    mp_hardware_primary(p->hw) == NULL)
-				put(p->none[g], sizeof(p->none[g]),
-				    "no accelerator to train on: fine-tuning "
-				    "on the CPU is not planned");
+			if (p->none[g][0] != '\0')
+				/* Already said why (no accelerator). */
+				continue;
 			else if (!any && p->tried[g] == 0)
 				/* Not asked for (--mode, --runtime). */
 				continue;

@@ -758,8 +758,8 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		    est->mem.runtime), s2, sizeof(s2)));
 	}
 	mp_estimate_note(est, "runtime", "CUDA context and kernels (0.60 GiB "
-	    "measured on an H100) and library workspaces, outside the "
-	    "allocator's peak");
+	    "measured on an H100), outside the allocator's peak; the cuBLAS "
+	    "workspaces are counted in activations");
 	mp_lora_fini(&lo);
 	return true;
 }
