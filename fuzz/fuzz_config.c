@@ -2,7 +2,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mp_model_parse() on arbitrary bytes; a config that parses is then
- * estimated in a few scenarios and rendered, so the arithmetic behind
+ * estimated in one of four scenarios (picked by the input's length) and
+ * rendered, so the arithmetic behind
  * every accepted config runs too.  Any crash, sanitizer report or leak
  * is a finding.
  */
@@ -51,9 +52,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mp_model_init(&m);
 	mp_error_clear(&err);
 	if (mp_model_parse((const char *)data, size, "fuzz.json", &m, &err)) {
-		estimate_one(&m, MP_MODE_INFER, MP_RT_TRANSFORMERS, 0);
-		estimate_one(&m, MP_MODE_LORA, MP_RT_TRANSFORMERS, 512);
-		estimate_one(&m, MP_MODE_INFER, MP_RT_LLAMACPP, 1024);
+		/* One scenario per input keeps the executions fast. */
+		switch (size % 4) {
+		case 0:
+			estimate_one(&m, MP_MODE_LORA, MP_RT_TRANSFORMERS, 512);
+			break;
+		case 1:
+			estimate_one(&m, MP_MODE_INFER, MP_RT_LLAMACPP, 1024);
+			break;
+		case 2:
+			estimate_one(&m, MP_MODE_FULL, MP_RT_VLLM, 2048);
+			break;
+		default:
+			estimate_one(&m, MP_MODE_INFER, MP_RT_TRANSFORMERS, 0);
+			break;
+		}
 	} else if (err.status == MP_OK || err.msg[0] == '\0') {
 		/* A failure must always say why. */
 		abort();

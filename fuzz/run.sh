@@ -61,7 +61,7 @@ for t in $targets; do
 	esac
 	log=$build/fuzz-$t.log
 	if "$build/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 \
-	    -rss_limit_mb=2048 -max_len=65536 -dict="$dict" \
+	    -rss_limit_mb=2048 -max_len=32768 -dict="$dict" \
 	    -print_final_stats=1 -artifact_prefix="$build/crashes/$t-" \
 	    "$build/corpus/$t" >"$log" 2>&1; then
 		result=ok

@@ -71,12 +71,7 @@ static uint64_t
 kv_transformers(const struct mp_model *m, uint64_t batch, uint64_t tokens,
     enum mp_dtype kv)
 {
-	uint64_t	 sum = 0;
-	uint32_t	 l;
-
-	for (l = 0; l < m->layers; l++)
-		sum = mp_adds(sum, mp_kv_layer_bytes(m, l, tokens, kv, false));
-	return mp_muls(sum, batch);
+	return mp_kv_total(m, batch, tokens, kv, false);
 }
 
 /* The widest per-layer K (or V, or latent) row set of one sequence. */

@@ -39,13 +39,21 @@ mp_kv_layer_bytes(const struct mp_model *m, uint32_t l, uint64_t tokens,
 }
 
 uint64_t
-mp_kv_bytes(const struct mp_model *m, uint64_t batch, uint64_t seq,
-    enum mp_dtype kv)
+mp_kv_total(const struct mp_model *m, uint64_t batch, uint64_t seq,
+    enum mp_dtype kv, bool cap_window)
 {
 	uint64_t	 sum = 0;
 	uint32_t	 l;
 
 	for (l = 0; l < m->layers; l++)
-		sum = mp_adds(sum, mp_kv_layer_bytes(m, l, seq, kv, true));
+		sum = mp_adds(sum, mp_kv_layer_bytes(m, l, seq, kv,
+		    cap_window));
 	return mp_muls(sum, batch);
+}
+
+uint64_t
+mp_kv_bytes(const struct mp_model *m, uint64_t batch, uint64_t seq,
+    enum mp_dtype kv)
+{
+	return mp_kv_total(m, batch, seq, kv, true);
 }

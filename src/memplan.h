@@ -353,6 +353,9 @@ uint64_t mp_kv_bytes(const struct mp_model *, uint64_t batch, uint64_t seq,
  * sliding windows (runtimes that evict), else every token is kept. */
 uint64_t mp_kv_layer_bytes(const struct mp_model *, uint32_t layer,
 	    uint64_t tokens, enum mp_dtype kv, bool cap_window);
+/* All layers, batch sequences of seq tokens (mp_kv_bytes caps windows). */
+uint64_t mp_kv_total(const struct mp_model *, uint64_t batch, uint64_t seq,
+	    enum mp_dtype kv, bool cap_window);
 /* Bytes of one tensor when the scenario's weight format applies to it
  * (weights.c); the transformers runtime's per-tensor rules. */
 uint64_t mp_tensor_bytes(const struct mp_model *, const struct mp_tensor *,
@@ -426,6 +429,8 @@ bool	mp_report_build(struct mp_report *, const struct mp_model *,
 #define MP_N_COMPONENTS	8
 const char *mp_component_name(size_t i);
 uint64_t mp_component_value(const struct mp_memory *, size_t i);
+/* True when a note's subject is one of the memory components. */
+bool	mp_component_known(const char *name);
 /* The note for a component, or NULL. */
 const char *mp_component_note(const struct mp_estimate *, const char *name);
 

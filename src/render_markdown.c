@@ -29,7 +29,7 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	const struct mp_scenario	*sc = &est->sc;
 	enum mp_units			 u = o->units;
 	char				 b[32], b2[32];
-	size_t				 i;
+	size_t				 i, k;
 
 	fprintf(fp, "## Memory estimate: %s\n\n", m->name);
 	fprintf(fp, "- **Model**: `%s` (%s), %s parameters, %u "
@@ -58,6 +58,13 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 		fprintf(fp, "| %s | %s | ", mp_component_name(i),
 		    mp_fmt_size(v, u, b, sizeof(b)));
 		cell(note ? note : "", fp);
+		for (k = 0; k < est->n_notes; k++)
+			if (est->notes[k].text != note &&
+			    strcmp(est->notes[k].what,
+			    mp_component_name(i)) == 0) {
+				fputs("; ", fp);
+				cell(est->notes[k].text, fp);
+			}
 		fputs(" |\n", fp);
 	}
 	fprintf(fp, "| **total** | **%s** | %s |\n\n",
@@ -91,13 +98,8 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	}
 	for (i = 0; i < est->n_notes; i++) {
 		const char *w = est->notes[i].what;
-		size_t k;
-		bool shown = false;
 
-		for (k = 0; k < MP_N_COMPONENTS; k++)
-			if (strcmp(w, mp_component_name(k)) == 0)
-				shown = true;
-		if (!shown) {
+		if (!mp_component_known(w)) {
 			fprintf(fp, "> **%s**: ", w);
 			cell(est->notes[i].text, fp);
 			fputs("\n\n", fp);

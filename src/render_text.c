@@ -37,7 +37,7 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	const struct mp_estimate	*est = r->est;
 	enum mp_units			 u = o->units;
 	char				 b[32], b2[32];
-	size_t				 i;
+	size_t				 i, k;
 
 	mp_text_header(r, u, fp);
 	fputc('\n', fp);
@@ -51,6 +51,13 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 			continue;
 		fprintf(fp, "  %-12s %12s  %s\n", mp_component_name(i),
 		    mp_fmt_size(v, u, b, sizeof(b)), note ? note : "");
+		/* Further notes on the same component, aligned under it. */
+		for (k = 0; k < est->n_notes; k++)
+			if (est->notes[k].text != note &&
+			    strcmp(est->notes[k].what,
+			    mp_component_name(i)) == 0)
+				fprintf(fp, "  %-12s %12s  %s\n", "", "",
+				    est->notes[k].text);
 	}
 	fprintf(fp, "  %-12s %12s  %s\n", "total",
 	    mp_fmt_size(est->mem.total, u, b, sizeof(b)),
@@ -81,13 +88,8 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	}
 	for (i = 0; i < est->n_notes; i++) {
 		const char *w = est->notes[i].what;
-		size_t k;
-		bool shown = false;
 
-		for (k = 0; k < MP_N_COMPONENTS; k++)
-			if (strcmp(w, mp_component_name(k)) == 0)
-				shown = true;
-		if (!shown)
+		if (!mp_component_known(w))
 			fprintf(fp, "  note: %s: %s\n", w, est->notes[i].text);
 	}
 	if (r->hw_name != NULL) {

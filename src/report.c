@@ -150,3 +150,14 @@ mp_component_note(const struct mp_estimate *est, const char *name)
 			return est->notes[i].text;
 	return NULL;
 }
+
+bool
+mp_component_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < MP_N_COMPONENTS; i++)
+		if (strcmp(name, comp_names[i]) == 0)
+			return true;
+	return false;
+}
