@@ -506,9 +506,13 @@ bool	mp_estimate_vllm(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
 
 /*
- * ---- hardware/plan module (hardware.c, planfile.c, planner.c) ----
- * Additions owned by the hardware/plan module; everything here is
- * declared by that module's files.
+ * ---- hardware/plan module ----
+ * hardware.c, ydoc.c (private YAML helpers), planfile.c,
+ * planner.c, render_plan.c, render_junit.c and src/cli/cmd_{plan,fit,
+ * check,sweep,hardware}.c.  Results (mp_plan, mp_planres,
+ * mp_check_report, mp_sweep) are caller-owned structs whose heap parts
+ * the matching _fini frees; an mp_judgement points into the hardware it
+ * was made from and lives no longer than it.
  */
 
 /* hardware.c: which memory an estimate is judged against */
@@ -534,6 +538,7 @@ uint64_t mp_device_usable(const struct mp_device *,
 	    const struct mp_hardware *);
 /* macOS's default GPU wired-memory limit for a Mac with ram bytes. */
 uint64_t mp_hardware_macos_limit(uint64_t ram);
+
 /* planfile.c: plan files for "memplan check" */
 struct mp_check {
 	char		 name[128];
@@ -573,6 +578,7 @@ bool	mp_plan_load(const char *path, struct mp_plan *, struct mp_error *);
  */
 bool	mp_plan_set_option(struct mp_scenario *, const char *key,
 	    const char *value, bool *known, char *why, size_t whylen);
+
 /* planner.c: plan (every mode on a machine), fit, check and sweep */
 enum mp_goal { MP_GOAL_SERVE, MP_GOAL_FINETUNE, MP_GOAL_CONVERT };
 #define MP_GOALS	3
@@ -792,5 +798,54 @@ bool	mp_lora_shapes(const struct mp_model *, const struct mp_lora *,
  */
 const char *mp_convert_pipeline(size_t i);
 /* ---- end of the conversion module ---- */
+
+/*
+ * ---- ecosystem module (bar.c, mermaid.c, defaults.c, render_svg.c) ----
+ * Pictures of a memory estimate and the user's default machine (issue 8).
+ * Every function writes only to the stream it is given.
+ */
+/* bar.c: a stacked bar of the components of mm (weights, kv_cache, ...)
+ * against a capacity marker (none when capacity is 0), width cells wide
+ * (10 to 400), in Unicode blocks or plain ASCII, with a legend.  Sizes
+ * in GiB. */
+void	mp_bar_text(FILE *, const struct mp_memory *mm, uint64_t capacity,
+	    unsigned width, bool unicode);
+/* mermaid.c: memory against x (context length, batch, rank) as a Mermaid
+ * xychart-beta block (bars for totals, a line at capacity when capacity
+ * is non-zero) followed by a markdown table with the same numbers, for
+ * readers without Mermaid.  x_label names the x axis ("seq").  False
+ * when n is 0 or larger than MP_CHART_MAX. */
+#define MP_CHART_MAX	512
+bool	mp_mermaid_xychart(FILE *, const char *title, const char *x_label,
+	    const uint64_t *x, const uint64_t *totals, size_t n,
+	    uint64_t capacity);
+/*
+ * defaults.c: the user's own hardware profile.  mp_hardware_default()
+ * copies into path the first of $MEMPLAN_HARDWARE,
+ * $XDG_CONFIG_HOME/memplan/hardware.yaml and
+ * ~/.config/memplan/hardware.yaml that is set and exists; false when none
+ * is (a set $MEMPLAN_HARDWARE that names no file is returned anyway, so
+ * that loading it names the file in the error).
+ */
+bool	mp_hardware_default(char *path, size_t len);
+/*
+ * Writes a hardware profile (YAML, memplan-hardware(5)) for this machine
+ * from /proc/meminfo (MemTotal, SwapTotal) and, when nvidia-smi is on
+ * PATH, its GPUs.  Nothing is guessed: what could not be detected is
+ * left out of the profile and said, one sentence each, in notes.  False
+ * only when the host memory itself cannot be read.
+ */
+bool	mp_hardware_detect(FILE *yaml_out, char *notes, size_t notes_len,
+	    struct mp_error *);
+/* The same with the files and command named (for tests): meminfo path,
+ * and the command line that prints "name, MiB" per GPU, or NULL. */
+bool	mp_hardware_detect_from(FILE *yaml_out, const char *meminfo,
+	    const char *gpu_cmd, char *notes, size_t notes_len,
+	    struct mp_error *);
+/* render_svg.c (only with the meson feature cairo): memory totals
+ * against x as an SVG line chart with the capacity as a dashed line. */
+bool	mp_render_svg_curve(FILE *, const char *title, const uint64_t *x,
+	    const uint64_t *totals, size_t n, uint64_t capacity);
+/* ---- end of the ecosystem module ---- */
 
 #endif /* MEMPLAN_H */

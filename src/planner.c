@@ -610,12 +610,18 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 {
 	const struct mp_device	*d = mp_hardware_primary(hw);
 	struct cand		 c;
+	char			 lab[96];
+	const char		*own;
 	bool			 cuda, accel;
 	size_t			 i;
 	static const char *const gguf[] = {
 		"q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k", NULL
 	};
 
+	/* The checkpoint's dtype, as the scenario resolves a default. */
+	own = m->torch_dtype != MP_DT_NONE ?
+	    mp_dtype_info(m->torch_dtype)->name :
+	    m->quant_method[0] != '\0' ? "bf16" : "f32";
 	accel = d != NULL;
 	/* vLLM and bitsandbytes need a discrete CUDA or ROCm GPU. */
 	cuda = d != NULL && strcmp(d->type, "gpu") == 0 && !d->unified;
@@ -636,7 +642,8 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 } while (0)
 
 	/* Serving. */
-	CAND(MP_GOAL_SERVE, "transformers, config dtype", NULL);
+	put(lab, sizeof(lab), "transformers, %s (the checkpoint's)", own);
+	CAND(MP_GOAL_SERVE, lab, NULL);
 	c.sc.mode = MP_MODE_INFER;
 	c.sc.runtime = MP_RT_TRANSFORMERS;
 	c.sc.weights = (set & MP_CK_WEIGHTS) ? base->weights : MP_DT_NONE;
@@ -663,7 +670,8 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		c.shorten = true;
 		c.why = "4-bit NF4 weights quantized at load time";
 		RUN();
-		CAND(MP_GOAL_SERVE, "vLLM, config dtype", NULL);
+		put(lab, sizeof(lab), "vLLM, %s (the checkpoint's)", own);
+		CAND(MP_GOAL_SERVE, lab, NULL);
 		c.sc.mode = MP_MODE_INFER;
 		c.sc.runtime = MP_RT_VLLM;
 		c.sc.weights = (set & MP_CK_WEIGHTS) ? base->weights :
@@ -683,8 +691,6 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		RUN();
 	}
 	for (i = 0; gguf[i] != NULL; i++) {
-		char lab[64];
-
 		put(lab, sizeof(lab), "llama.cpp, %s%s", gguf[i],
 		    accel ? "" : " on the CPU");
 		CAND(MP_GOAL_SERVE, lab, gguf[i]);
@@ -738,8 +744,6 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		};
 
 		for (i = 0; i < sizeof(ft) / sizeof(ft[0]); i++) {
-			char lab[96];
-
 			put(lab, sizeof(lab), "%s r%u%s", ft[i].mode ==
 			    MP_MODE_LORA ? "LoRA" : "QLoRA",
 			    base->rank ? base->rank : 16,
@@ -763,8 +767,6 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 
 	/* Conversion pipelines, in host memory. */
 	for (i = 0; pipelines[i] != NULL; i++) {
-		char lab[64];
-
 		put(lab, sizeof(lab), "convert: %s", pipelines[i]);
 		CAND(MP_GOAL_CONVERT, lab, NULL);
 		c.sc.mode = MP_MODE_CONVERT;
@@ -787,14 +789,13 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	{
 		static const struct {
 			const char	*pipe, *w, *label, *why;
-			uint32_t	 quality;
 		} ex[] = {
 			{ "openvino", "int8", "convert: openvino int8",
-			  "OpenVINO IR with int8-compressed weights", 800 },
+			  "OpenVINO IR with int8-compressed weights" },
 			{ "openvino", "nf4", "convert: openvino int4",
-			  "OpenVINO IR with 4-bit compressed weights", 1200 },
+			  "OpenVINO IR with 4-bit compressed weights" },
 			{ "llamacpp", "q8_0", "convert: llamacpp q8_0",
-			  "convert_hf_to_gguf.py --outtype q8_0", 800 },
+			  "convert_hf_to_gguf.py --outtype q8_0" },
 		};
 
 		for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {

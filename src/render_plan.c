@@ -309,22 +309,23 @@ static void
 plan_head(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 {
 	const struct mp_model	*m = p->model;
-	char			 line[400];
+	char			 line[400], n[40];
 
 	hw_line(p->hw, u, line, sizeof(line));
+	mp_fmt_count(m->params, n, sizeof(n));
 	if (md) {
 		fprintf(fp, "## memplan plan: %s on %s\n\n", m->name,
 		    p->hw->name);
-		fprintf(fp, "- model: `%s` (%s), %" PRIu64 " parameters, "
-		    "%u layers\n", m->name, m->arch[0] ? m->arch :
-		    m->model_type, m->params, m->layers);
+		fprintf(fp, "- model: `%s` (%s), %s parameters, %u layers\n",
+		    m->name, m->arch[0] ? m->arch : m->model_type, n,
+		    m->layers);
 		fprintf(fp, "- machine: `%s`: %s\n", p->hw->name, line);
 		fprintf(fp, "- sizes in %s; *tight* means less than %d %% "
 		    "headroom\n\n", units_line(u), MP_TIGHT_PERCENT);
 		return;
 	}
-	fprintf(fp, "%s (%s): %" PRIu64 " parameters, %u layers\n", m->name,
-	    m->arch[0] ? m->arch : m->model_type, m->params, m->layers);
+	fprintf(fp, "%s (%s): %s parameters, %u layers\n", m->name,
+	    m->arch[0] ? m->arch : m->model_type, n, m->layers);
 	fprintf(fp, "on %s: %s\n", p->hw->name, line);
 	fprintf(fp, "sizes in %s; tight = less than %d%% headroom\n\n",
 	    units_line(u), MP_TIGHT_PERCENT);
@@ -536,10 +537,12 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		    mp_fmt_ssize(f->j.headroom, u, h, sizeof(h)));
 	}
 	if (f->has_next)
-		fprintf(fp, "%snext step up, %s %s, needs %s: does not fit\n",
-		    md ? "- " : "", f->field == MP_SOLVE_WEIGHTS ? "weights" :
-		    mp_solve_name(f->field), n, mp_fmt_size(f->next_total, u,
-		    b, sizeof(b)));
+		fprintf(fp, "%snext step up, %s %s, needs %s: %s over, does "
+		    "not fit\n", md ? "- " : "", f->field == MP_SOLVE_WEIGHTS ?
+		    "weights" : mp_solve_name(f->field), n,
+		    mp_fmt_size(f->next_total, u, b, sizeof(b)),
+		    mp_fmt_size(f->next_total > f->j.capacity ? f->next_total -
+		    f->j.capacity : 0, u, a, sizeof(a)));
 	else
 		fprintf(fp, "%s%s is the largest value there is (%s): "
 		    "nothing above it to try\n", md ? "- " : "", v,

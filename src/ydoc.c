@@ -41,8 +41,8 @@ parser_err(struct mp_ydoc *y, yaml_parser_t *p, struct mp_error *err)
 }
 
 /*
- * A first pass over the events refuses aliases before the loader sees
- * them: the loader shares aliased nodes, so a walk over a document of
+ * A first pass over the events refuses aliases, and documents after the
+ * first, before the loader sees them: the loader shares aliased nodes, so a walk over a document of
  * nested aliases visits exponentially many nodes.  Profiles and plans
  * never need them.
  */
@@ -53,6 +53,7 @@ scan_aliases(struct mp_ydoc *y, const char *text, size_t len,
 	yaml_parser_t	 p;
 	yaml_event_t	 ev;
 	bool		 ok = false, done = false;
+	unsigned	 docs = 0;
 
 	if (!yaml_parser_initialize(&p))
 		return mp_error_set(err, MP_ENOMEM, y->file, NULL,
@@ -61,6 +62,13 @@ scan_aliases(struct mp_ydoc *y, const char *text, size_t len,
 	while (!done) {
 		if (!yaml_parser_parse(&p, &ev)) {
 			parser_err(y, &p, err);
+			goto out;
+		}
+		/* A second document would be silently ignored: refuse it. */
+		if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+			mark_err(y, ev.start_mark, NULL, err,
+			    "expected one YAML document, found a second");
+			yaml_event_delete(&ev);
 			goto out;
 		}
 		if (ev.type == YAML_ALIAS_EVENT) {

@@ -11,22 +11,23 @@ static const struct mp_cmd cmds[] = {
 	  "[-o FILE]",
 	  "memory of every component for one scenario" },
 	{ "plan", cmd_plan,
-	  "plan MODEL --hardware HW [--format F] [-o FILE]",
+	  "plan MODEL --hardware HW [scenario options] [--format F] [-o FILE]",
 	  "every sensible mode on a machine: fits?, recommendations" },
 	{ "check", cmd_check,
 	  "check PLAN.yaml [--format text|markdown|json|junit] [-o FILE]",
 	  "CI gate: one line per check, exit 1 if any fails" },
 	{ "fit", cmd_fit,
 	  "fit MODEL --hardware HW --solve seq|batch|layers|weights "
-	  "[scenario options]",
+	  "[scenario options] [--format F] [-o FILE]",
 	  "the largest value that fits" },
 	{ "sweep", cmd_sweep,
-	  "sweep MODEL --over seq=1k..128k [--hardware HW] [scenario options]",
+	  "sweep MODEL --over seq=1k..128k [--hardware HW] [scenario options] "
+	  "[--format F] [-o FILE]",
 	  "memory along a range, for charts" },
 	{ "models", cmd_models, "models [--format F]",
 	  "list bundled model configs" },
-	{ "hardware", cmd_hardware, "hardware [--format F]",
-	  "list bundled hardware profiles" },
+	{ "hardware", cmd_hardware, "hardware [HW] [--format F]",
+	  "list bundled hardware profiles, or show one" },
 };
 
 const struct mp_cmd *

@@ -210,6 +210,42 @@ test_planner_plan_restricted_by_mode(void **state)
 	mp_planres_fini(&p);
 }
 
+/* "A 14B alternative": every mode that does not fit names a smaller
+ * bundled model of the same architecture on which it does. */
+static void
+test_planner_plan_smaller_model_alternatives(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_planres	 p;
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	struct mp_hardware	 small;
+	struct mp_model		 alt;
+	size_t			 i, n = 0;
+
+	mp_scenario_init(&sc);
+	mp_error_clear(&e);
+	assert_true(mp_hardware_load("rtx-4060-8gb", &small, &e));
+	assert_true(mp_planner_plan(&f->m, &small, &sc, 0, &p, &e));
+	for (i = 0; i < p.n_opt; i++) {
+		const struct mp_option *o = &p.opt[i];
+
+		if (o->alt[0] == '\0')
+			continue;
+		n++;
+		assert_false(o->j.fits);
+		assert_true(o->alt_params < f->m.params);
+		assert_true(o->alt_judged <= o->j.capacity);
+		mp_model_init(&alt);
+		assert_true(mp_model_load(o->alt, &alt, &e));
+		assert_string_equal(alt.model_type, f->m.model_type);
+		mp_model_fini(&alt);
+	}
+	/* bf16 7B does not fit 8 GB; a 3B of the same family does. */
+	assert_true(n > 0);
+	mp_planres_fini(&p);
+}
+
 static void
 test_planner_sweep_ranges(void **state)
 {
@@ -298,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_planner_fit_nothing_fits),
 		cmocka_unit_test(test_planner_plan_recommends_the_best_that_fits),
 		cmocka_unit_test(test_planner_plan_restricted_by_mode),
+		cmocka_unit_test(test_planner_plan_smaller_model_alternatives),
 		cmocka_unit_test(test_planner_sweep_ranges),
 		cmocka_unit_test(test_planner_check_budget),
 	};

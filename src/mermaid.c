@@ -1,0 +1,102 @@
+/* mermaid.c: a memory curve as a Mermaid xychart-beta block and a table */
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "memplan.h"
+
+#define GIB	1073741824.0
+
+/* "4k" for multiples of 1024 (how --seq and --over spell them), else N. */
+static const char *
+xlabel(uint64_t v, char *buf, size_t len)
+{
+	if (v >= 1024 && v % 1024 == 0)
+		snprintf(buf, len, "%" PRIu64 "k", v / 1024);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+/* A string inside Mermaid's double quotes: no quote, no line break. */
+static void
+quoted(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; s != NULL && *s != '\0'; s++)
+		fputc(*s == '"' ? '\'' : *s == '\n' || *s == '\r' ? ' ' : *s,
+		    fp);
+	fputc('"', fp);
+}
+
+/*
+ * The y axis runs from 0 to a round number of GiB above the largest of
+ * the totals and the capacity, so that the capacity line is never on
+ * the chart's edge.
+ */
+static double
+ytop(const uint64_t *totals, size_t n, uint64_t capacity)
+{
+	uint64_t	 top = capacity;
+	double		 g, step;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		if (totals[i] > top)
+			top = totals[i];
+	g = (double)top / GIB * 1.1;
+	step = g <= 1 ? 0.25 : g <= 10 ? 1 : g <= 100 ? 10 : g <= 1000 ? 100 :
+	    1000;
+	return g <= 0 ? 1 : ((uint64_t)(g / step) + 1) * step;
+}
+
+bool
+mp_mermaid_xychart(FILE *fp, const char *title, const char *x_label,
+    const uint64_t *x, const uint64_t *totals, size_t n, uint64_t capacity)
+{
+	char	 b[32], b2[32];
+	size_t	 i;
+
+	if (n == 0 || n > MP_CHART_MAX)
+		return false;
+	if (x_label == NULL || *x_label == '\0')
+		x_label = "seq";
+	fputs("```mermaid\nxychart-beta\n    title ", fp);
+	quoted(fp, title);
+	fputs("\n    x-axis ", fp);
+	quoted(fp, x_label);
+	fputs(" [", fp);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ", " : "", fp);
+		quoted(fp, xlabel(x[i], b, sizeof(b)));
+	}
+	fprintf(fp, "]\n    y-axis \"memory (GiB)\" 0 --> %g\n    bar [",
+	    ytop(totals, n, capacity));
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s%.2f", i ? ", " : "", (double)totals[i] / GIB);
+	fputs("]\n", fp);
+	/* The capacity: a flat line across every point. */
+	if (capacity > 0) {
+		fputs("    line [", fp);
+		for (i = 0; i < n; i++)
+			fprintf(fp, "%s%.2f", i ? ", " : "",
+			    (double)capacity / GIB);
+		fputs("]\n", fp);
+	}
+	fputs("```\n\n", fp);
+
+	/* The same numbers for readers without Mermaid. */
+	fprintf(fp, "| %s | memory |%s\n| ---: | ---: |%s\n", x_label,
+	    capacity > 0 ? " capacity | fits |" : "",
+	    capacity > 0 ? " ---: | :---: |" : "");
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "| %s | %s |", xlabel(x[i], b, sizeof(b)),
+		    mp_fmt_size(totals[i], MP_UNITS_IEC, b2, sizeof(b2)));
+		if (capacity > 0)
+			fprintf(fp, " %s | %s |", mp_fmt_size(capacity,
+			    MP_UNITS_IEC, b, sizeof(b)),
+			    totals[i] <= capacity ? "yes" : "no");
+		fputc('\n', fp);
+	}
+	return !ferror(fp);
+}

@@ -1,0 +1,293 @@
+/* test_defaults.c: the default hardware profile and --detect */
+/* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memplan.h"
+
+static char tmpdir[256];
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+mkdirs(const char *a, const char *b)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s%s", a, b);
+	assert_int_equal(mkdir(p, 0700), 0);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/memplan-defaults.XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	unsetenv("MEMPLAN_HARDWARE");
+	unsetenv("XDG_CONFIG_HOME");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_defaults_env_wins_even_when_missing(void **state)
+{
+	char path[512];
+
+	(void)state;
+	setenv("MEMPLAN_HARDWARE", "/nonexistent/hw.yaml", 1);
+	setenv("XDG_CONFIG_HOME", tmpdir, 1);
+	assert_true(mp_hardware_default(path, sizeof(path)));
+	/* Returned as given, so the loader's error names the file. */
+	assert_string_equal(path, "/nonexistent/hw.yaml");
+	setenv("MEMPLAN_HARDWARE", "rtx-4090", 1);	/* a bundled name */
+	assert_true(mp_hardware_default(path, sizeof(path)));
+	assert_string_equal(path, "rtx-4090");
+	assert_false(mp_hardware_default(path, 5));	/* does not fit */
+	unsetenv("MEMPLAN_HARDWARE");
+}
+
+static void
+test_defaults_xdg_config_home(void **state)
+{
+	char path[512], want[512], home[512];
+
+	(void)state;
+	snprintf(home, sizeof(home), "%s/home", tmpdir);
+	mkdirs(tmpdir, "/home");
+	mkdirs(tmpdir, "/home/.config");
+	mkdirs(tmpdir, "/home/.config/memplan");
+	mkdirs(tmpdir, "/xdg");
+	mkdirs(tmpdir, "/xdg/memplan");
+	setenv("HOME", home, 1);
+
+	/* XDG_CONFIG_HOME replaces ~/.config: no file there, no default. */
+	snprintf(want, sizeof(want), "%s/home/.config/memplan/hardware.yaml",
+	    tmpdir);
+	put(want, "name: home\n");
+	snprintf(path, sizeof(path), "%s/xdg", tmpdir);
+	setenv("XDG_CONFIG_HOME", path, 1);
+	assert_false(mp_hardware_default(path, sizeof(path)));
+	assert_string_equal(path, "");
+
+	snprintf(want, sizeof(want), "%s/xdg/memplan/hardware.yaml", tmpdir);
+	put(want, "name: xdg\n");
+	assert_true(mp_hardware_default(path, sizeof(path)));
+	assert_string_equal(path, want);
+
+	/* Unset or relative (invalid by the XDG spec): ~/.config. */
+	snprintf(want, sizeof(want), "%s/home/.config/memplan/hardware.yaml",
+	    tmpdir);
+	unsetenv("XDG_CONFIG_HOME");
+	assert_true(mp_hardware_default(path, sizeof(path)));
+	assert_string_equal(path, want);
+	setenv("XDG_CONFIG_HOME", "relative/dir", 1);
+	assert_true(mp_hardware_default(path, sizeof(path)));
+	assert_string_equal(path, want);
+
+	/* A directory named hardware.yaml is not a profile. */
+	unlink(want);
+	assert_int_equal(mkdir(want, 0700), 0);
+	unsetenv("XDG_CONFIG_HOME");
+	assert_false(mp_hardware_default(path, sizeof(path)));
+}
+
+/* Runs detect with a fake meminfo and GPU command into a file. */
+static bool
+detect(const char *meminfo_text, const char *gpu_cmd, char *yaml,
+    char *notes, size_t nlen, struct mp_error *err)
+{
+	char	 mi[512];
+	FILE	*fp;
+	bool	 ok;
+
+	snprintf(mi, sizeof(mi), "%s/meminfo", tmpdir);
+	if (meminfo_text != NULL)
+		put(mi, meminfo_text);
+	snprintf(yaml, 512, "%s/detected.yaml", tmpdir);
+	fp = fopen(yaml, "w");
+	assert_non_null(fp);
+	mp_error_clear(err);
+	ok = mp_hardware_detect_from(fp, mi, gpu_cmd, notes, nlen, err);
+	assert_int_equal(fclose(fp), 0);
+	return ok;
+}
+
+static const char meminfo[] =
+    "MemTotal:       65536000 kB\n"
+    "MemFree:         1000000 kB\n"
+    "SwapTotal:       8388608 kB\n"
+    "SwapFree:        8388608 kB\n";
+
+static void
+test_detect_writes_a_profile_that_loads(void **state)
+{
+	char			 yaml[512], notes[1024];
+	struct mp_error		 err;
+	struct mp_hardware	 hw;
+
+	(void)state;
+	assert_true(detect(meminfo,
+	    "printf 'NVIDIA GeForce RTX 4090, 24564\\n"
+	    "NVIDIA GeForce RTX 4090, 24564\\nNVIDIA A100-SXM4-80GB, 81920\\n'",
+	    yaml, notes, sizeof(notes), &err));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_int_equal(hw.ram, 65536000ULL * 1024);
+	assert_int_equal(hw.swap, 8388608ULL * 1024);
+	assert_int_equal(hw.n_dev, 2);
+	assert_string_equal(hw.dev[0].name, "NVIDIA GeForce RTX 4090");
+	assert_int_equal(hw.dev[0].memory, 24564ULL << 20);
+	assert_int_equal(hw.dev[0].count, 2);
+	assert_string_equal(hw.dev[0].type, "gpu");
+	assert_false(hw.dev[0].unified);
+	assert_int_equal(hw.dev[1].memory, 81920ULL << 20);
+	assert_int_equal(hw.dev[1].count, 1);
+	/* What was not detected is said, not guessed. */
+	assert_non_null(strstr(notes, "reserved"));
+	assert_non_null(strstr(notes, "bandwidth"));
+	assert_null(strstr(notes, "nvidia-smi is not on PATH"));
+}
+
+static void
+test_detect_without_nvidia_smi_says_so(void **state)
+{
+	char			 yaml[512], notes[1024];
+	struct mp_error		 err;
+	struct mp_hardware	 hw;
+
+	(void)state;
+	assert_true(detect("MemTotal: 16000000 kB\n", NULL, yaml, notes,
+	    sizeof(notes), &err));
+	assert_non_null(strstr(notes, "nvidia-smi is not on PATH"));
+	assert_non_null(strstr(notes, "no SwapTotal"));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_int_equal(hw.ram, 16000000ULL * 1024);
+	assert_int_equal(hw.n_dev, 0);
+}
+
+static void
+test_detect_failing_or_odd_nvidia_smi(void **state)
+{
+	char			 yaml[512], notes[1024];
+	struct mp_error		 err;
+	struct mp_hardware	 hw;
+
+	(void)state;
+	/* A driver that is not loaded: nvidia-smi prints and exits 9. */
+	assert_true(detect(meminfo, "echo 'NVIDIA-SMI has failed'; exit 9",
+	    yaml, notes, sizeof(notes), &err));
+	assert_non_null(strstr(notes, "nvidia-smi failed (status 9)"));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_int_equal(hw.n_dev, 0);
+
+	assert_true(detect(meminfo, "printf 'Tesla T4, 15360\\n[N/A]\\n'",
+	    yaml, notes, sizeof(notes), &err));
+	assert_non_null(strstr(notes, "1 line(s)"));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_int_equal(hw.n_dev, 1);
+	assert_int_equal(hw.dev[0].memory, 15360ULL << 20);
+
+	/* A quote in a GPU name stays inside the YAML string. */
+	assert_true(detect(meminfo, "printf 'Odd \"GPU\" \\\\x, 1024\\n'",
+	    yaml, notes, sizeof(notes), &err));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_string_equal(hw.dev[0].name, "Odd \"GPU\" \\x");
+}
+
+static void
+test_detect_bad_meminfo_is_an_error(void **state)
+{
+	char		 yaml[512], notes[256], mi[512];
+	struct mp_error	 err;
+
+	(void)state;
+	snprintf(mi, sizeof(mi), "%s/meminfo", tmpdir);
+	unlink(mi);
+	assert_false(detect(NULL, NULL, yaml, notes, sizeof(notes), &err));
+	assert_int_equal(err.status, MP_EIO);
+	assert_string_equal(err.file, mi);
+
+	assert_false(detect("MemFree: 12 kB\n", NULL, yaml, notes,
+	    sizeof(notes), &err));
+	assert_int_equal(err.status, MP_EINPUT);
+	assert_string_equal(err.field, "MemTotal");
+}
+
+static void
+test_detect_this_machine(void **state)
+{
+	char		 notes[1024], *buf = NULL;
+	size_t		 len = 0;
+	FILE		*fp;
+	struct mp_error	 err;
+
+	(void)state;
+	if (access("/proc/meminfo", R_OK) != 0)
+		skip();
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	mp_error_clear(&err);
+	assert_true(mp_hardware_detect(fp, notes, sizeof(notes), &err));
+	fclose(fp);
+	assert_non_null(strstr(buf, "\nram: "));
+	assert_non_null(strstr(buf, "\ndevices:"));
+	assert_true(strlen(notes) > 0);
+	free(buf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_defaults_env_wins_even_when_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults_xdg_config_home,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_detect_writes_a_profile_that_loads, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_detect_without_nvidia_smi_says_so, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_detect_failing_or_odd_nvidia_smi, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_detect_bad_meminfo_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detect_this_machine,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
