@@ -72,6 +72,8 @@ res=$work/results.txt
 		measure "plan $big --hardware 8x-h100-80gb --format $f" "$slow" \
 		    "$mp" plan "$big" --hardware 8x-h100-80gb --format "$f"
 	done
+	measure "plan $model --hardware $hw" "$slow" "$mp" plan "$model" \
+	    --hardware "$hw"
 	measure "fit $model --hardware $hw --solve seq" "$runs" \
 	    "$mp" fit "$model" --hardware "$hw" --solve seq
 	measure "check (1000 checks)" "$slow" "$mp" check "$plan"

@@ -1,14 +1,16 @@
 #!/bin/sh
 # fuzz/run.sh [SECONDS]: runs every libFuzzer target for SECONDS (60)
 # each, from a seed corpus of the bundled data and the bad-input suite.
-# Builds in $FUZZ_BUILD (build-fuzz) with clang; exits 0 without fuzzing
-# when clang cannot build libFuzzer targets, non-zero on any crash, leak
-# or sanitizer report (the input is kept in $FUZZ_BUILD/crashes/).
+# $FUZZ_TARGETS picks targets (default all seven: config hardware plan
+# args gguf safetensors cli).  Builds in $FUZZ_BUILD (build-fuzz) with clang.
+# Exits 0 without fuzzing when clang cannot build libFuzzer targets, and
+# non-zero on any crash, leak, timeout (10 s) or sanitizer report; the
+# input is kept in $FUZZ_BUILD/crashes/.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 build=${FUZZ_BUILD:-build-fuzz}
-targets="config hardware plan args"
+targets=${FUZZ_TARGETS:-"config hardware plan args gguf safetensors cli"}
 
 if ! command -v clang >/dev/null 2>&1; then
 	echo "fuzz: clang is not installed; the fuzz targets need it (skipped)"
@@ -36,14 +38,18 @@ seed() {
 	shift
 	mkdir -p "$dir"
 	for f in "$@"; do
-		[ -f "$f" ] && cp -f "$f" "$dir/seed-$(basename "$f")"
+		[ -f "$f" ] && cp -f "$f" "$dir/seed-$(printf %s "$f" | tr / _)"
 	done
 	return 0
 }
-seed config data/models/*.json tests/bad/*.json tests/fixtures/*.json
+seed config data/models/*.json tests/bad/cfg-*.json tests/fixtures/*.json
 seed hardware data/hardware/*.yaml tests/bad/hw-*.yaml
 seed plan fuzz/seeds/plan/* tests/bad/plan-*.yaml examples/*.yaml
 seed args fuzz/seeds/args/*
+seed cli fuzz/seeds/cli/*
+seed gguf fuzz/seeds/gguf/* tests/bad/*.gguf
+seed safetensors fuzz/seeds/safetensors/* tests/bad/st-*/*.safetensors \
+	tests/bad/st-*/model.safetensors.index.json
 mkdir -p "$build/crashes"
 
 # The file-based targets write each input to a temporary file.
@@ -58,6 +64,9 @@ for t in $targets; do
 	config) dict=fuzz/config.dict ;;
 	hardware|plan) dict=fuzz/yaml.dict ;;
 	args) dict=fuzz/args.dict ;;
+	cli) dict=fuzz/cli.dict ;;
+	gguf) dict=fuzz/gguf.dict ;;
+	safetensors) dict=fuzz/safetensors.dict ;;
 	esac
 	log=$build/fuzz-$t.log
 	if "$build/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 \

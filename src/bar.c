@@ -1,7 +1,9 @@
 /* bar.c: a stacked bar of the memory components against a capacity */
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "memplan.h"
 
@@ -151,4 +153,27 @@ mp_bar_text(FILE *fp, const struct mp_memory *mm, uint64_t capacity,
 		col += 2 + (unsigned)n;
 	}
 	fputc('\n', fp);
+}
+
+/*
+ * The locale's character set, as setlocale() would pick it: the first
+ * of LC_ALL, LC_CTYPE and LANG that is set decides.  "C.UTF-8",
+ * "en_US.utf8" and the like mean the terminal shows UTF-8.
+ */
+bool
+mp_bar_unicode(void)
+{
+	const char	*vars[] = { "LC_ALL", "LC_CTYPE", "LANG" }, *v, *dot;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		if ((v = getenv(vars[i])) == NULL || *v == '\0')
+			continue;
+		if ((dot = strchr(v, '.')) == NULL)
+			return false;
+		dot++;
+		return strncasecmp(dot, "utf-8", 5) == 0 ||
+		    strncasecmp(dot, "utf8", 4) == 0;
+	}
+	return false;
 }

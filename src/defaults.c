@@ -96,6 +96,15 @@ note(char *notes, size_t len, const char *fmt, ...)
 	}
 }
 
+/* strerror() is not thread-safe; the library must be (memplan.h). */
+static const char *
+errstr(int e, char *buf, size_t len)
+{
+	if (strerror_r(e, buf, len) != 0)
+		snprintf(buf, len, "error %d", e);
+	return buf;
+}
+
 /* A YAML double-quoted scalar: quotes, backslashes and controls escaped. */
 static void
 yaml_str(FILE *fp, const char *s)
@@ -202,7 +211,7 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
     char *notes, size_t notes_len, struct mp_error *err)
 {
 	FILE		*mf = NULL, *pp = NULL;
-	char		 line[512], host[128];
+	char		 line[512], host[128], why[128];
 	uint64_t	 ram = 0, swap = 0;
 	bool		 has_ram = false, has_swap = false, ok = false;
 	struct gpu	 gpus[MAX_GPUS], g;
@@ -213,7 +222,8 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		notes[0] = '\0';
 	if ((mf = fopen(meminfo, "r")) == NULL) {
 		mp_error_set(err, MP_EIO, meminfo, NULL,
-		    "cannot read the host memory: %s", strerror(errno));
+		    "cannot read the host memory: %s", errstr(errno, why,
+		    sizeof(why)));
 		goto out;
 	}
 	while (fgets(line, sizeof(line), mf) != NULL) {
@@ -237,7 +247,7 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		    "Apple, NPUs) are never detected: add them under devices");
 	else if ((pp = popen(gpu_cmd, "r")) == NULL)
 		note(notes, notes_len, "GPUs: could not run nvidia-smi (%s)",
-		    strerror(errno));
+		    errstr(errno, why, sizeof(why)));
 	else {
 		while (fgets(line, sizeof(line), pp) != NULL) {
 			if (!gpu_line(line, &g)) {

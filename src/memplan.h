@@ -800,7 +800,8 @@ const char *mp_convert_pipeline(size_t i);
 /* ---- end of the conversion module ---- */
 
 /*
- * ---- ecosystem module (bar.c, mermaid.c, defaults.c, render_svg.c) ----
+ * ---- ecosystem module (bar.c, mermaid.c, defaults.c, render_svg.c,
+ *      chart_sweep.c) ----
  * Pictures of a memory estimate and the user's default machine (issue 8).
  * Every function writes only to the stream it is given.
  */
@@ -810,6 +811,8 @@ const char *mp_convert_pipeline(size_t i);
  * in GiB. */
 void	mp_bar_text(FILE *, const struct mp_memory *mm, uint64_t capacity,
 	    unsigned width, bool unicode);
+/* True when the locale (LC_ALL, LC_CTYPE, LANG) is UTF-8: draw blocks. */
+bool	mp_bar_unicode(void);
 /* mermaid.c: memory against x (context length, batch, rank) as a Mermaid
  * xychart-beta block (bars for totals, a line at capacity when capacity
  * is non-zero) followed by a markdown table with the same numbers, for
@@ -842,10 +845,68 @@ bool	mp_hardware_detect(FILE *yaml_out, char *notes, size_t notes_len,
 bool	mp_hardware_detect_from(FILE *yaml_out, const char *meminfo,
 	    const char *gpu_cmd, char *notes, size_t notes_len,
 	    struct mp_error *);
-/* render_svg.c (only with the meson feature cairo): memory totals
- * against x as an SVG line chart with the capacity as a dashed line. */
+/*
+ * render_svg.c: memory totals against x (context length) as an SVG line
+ * chart, 800 x 450 px, with the capacity as a dashed line (none when 0),
+ * drawn by cairo.  Without the meson feature cairo it returns false, as
+ * mp_render_svg_available() says beforehand; also false when n is 0 or
+ * above MP_CHART_MAX or the stream fails.
+ */
+bool	mp_render_svg_available(void);
 bool	mp_render_svg_curve(FILE *, const char *title, const uint64_t *x,
 	    const uint64_t *totals, size_t n, uint64_t capacity);
+/* The same with the x axis named by a sweep field ("seq", "batch",
+ * "rank") or a caption of its own. */
+bool	mp_render_svg_chart(FILE *, const char *title, const char *x_label,
+	    const uint64_t *x, const uint64_t *totals, size_t n,
+	    uint64_t capacity);
+/*
+ * chart_sweep.c: charts of a struct mp_sweep (planner.c).
+ * mp_sweep_curve() gives each point that has an estimate: x (the swept
+ * value) and y (the memory the hardware judges: device memory on an
+ * accelerator, host memory on the CPU; memory.total without hardware),
+ * and the capacity (0 without hardware).  x and y hold s->n entries.
+ */
+bool	mp_sweep_curve(const struct mp_sweep *, uint64_t *x, uint64_t *y,
+	    size_t *n, uint64_t *capacity);
+/* Renderers with the signature of the sweep renderers: a Mermaid chart
+ * plus its table (markdown), or an SVG chart (false without cairo). */
+bool	mp_render_sweep_mermaid(const struct mp_sweep *,
+	    const struct mp_render_opts *, FILE *);
+bool	mp_render_sweep_svg(const struct mp_sweep *,
+	    const struct mp_render_opts *, FILE *);
+/* The context-length curve of one scenario for plan and fit reports:
+ * seq from 1k doubling to the model's max_position_embeddings. */
+bool	mp_sweep_context(const struct mp_model *, const struct mp_hardware *,
+	    const struct mp_scenario *base, struct mp_sweep *,
+	    struct mp_error *);
 /* ---- end of the ecosystem module ---- */
+
+/* ---- model files module (model_st.c, model_gguf.c) ---- */
+/*
+ * After config.json of folder dir was parsed into m: reads
+ * model.safetensors.index.json and its shards, or model.safetensors
+ * (headers only, never tensor data), sets every tensor's file_dtype and
+ * file_bytes as stored, adds what the files hold beyond the config,
+ * m->file_bytes and m->source.  A folder without safetensors leaves m
+ * as it is.
+ */
+bool	mp_model_read_safetensors(const char *dir, struct mp_model *,
+	    struct mp_error *);
+/* A .gguf file: hyperparameters from its metadata, one tensor per
+ * tensor info with its ggml type and bytes. */
+bool	mp_model_load_gguf(const char *path, struct mp_model *,
+	    struct mp_error *);
+/* The tensors of a model read from a .gguf file as llama.cpp holds
+ * them (ggml order, the file's types and bytes); *out is malloc'd.  For
+ * --runtime llamacpp on a GGUF (m->source == MP_SRC_GGUF) in place of
+ * mp_gguf_tensors, which derives them from a config. */
+bool	mp_model_gguf_tensors(const struct mp_model *,
+	    struct mp_gguf_tensor **out, size_t *n, struct mp_error *);
+/* "Org/Name" -> the snapshot folder in the HuggingFace hub cache
+ * ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub). */
+bool	mp_model_hf_cache(const char *spec, char *out, size_t outlen,
+	    struct mp_error *);
+/* ---- end of the model files module ---- */
 
 #endif /* MEMPLAN_H */

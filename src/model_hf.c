@@ -306,10 +306,14 @@ attention(struct cfg *c, const struct archdef *a, int32_t l, bool bias,
 			return false;
 	}
 	if (a->qk_norm) {
-		if (!add(c, l, MP_TK_NORM, 0, 1, m->head_dim, 0, 0,
+		/* OLMo 2 normalises the whole q and k projections; Qwen3 and
+		 * Gemma 3 one head at a time. */
+		bool whole = strcmp(a->model_type, "olmo2") == 0;
+
+		if (!add(c, l, MP_TK_NORM, 0, 1, whole ? q : m->head_dim, 0, 0,
 		    "%s.q_norm.weight", p) ||
-		    !add(c, l, MP_TK_NORM, 0, 1, m->head_dim, 0, 0,
-		    "%s.k_norm.weight", p))
+		    !add(c, l, MP_TK_NORM, 0, 1, whole ? kv : m->head_dim, 0,
+		    0, "%s.k_norm.weight", p))
 			return false;
 	}
 	if (a->fam == FAM_GPTOSS && !add(c, l, MP_TK_ATTN_SINKS, 0, 1,
@@ -1734,17 +1738,26 @@ stem(const char *path, char *out, size_t len)
 bool
 mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 {
-	char		 path[1100], *buf = NULL;
+	char		 path[1100], dir[1100], *buf = NULL;
+	const char	*ext;
 	size_t		 len = 0;
 	struct stat	 st;
-	bool		 ok;
+	bool		 ok, hub = false;
 
 	if (spec == NULL || *spec == '\0')
 		return mp_error_set(err, MP_EUSAGE, NULL, "MODEL",
-		    "expected a config.json path, a model folder or a "
-		    "bundled model name (see 'memplan models')");
+		    "expected a config.json path, a model folder, a .gguf "
+		    "file, a bundled model name (see 'memplan models') or a "
+		    "HuggingFace repository id in the local cache");
+	dir[0] = '\0';
+	ext = strrchr(spec, '.');
 	if (stat(spec, &st) == 0) {
+		/* A .gguf file: its own header, no config.json. */
+		if (S_ISREG(st.st_mode) && ext != NULL &&
+		    strcmp(ext, ".gguf") == 0)
+			return mp_model_load_gguf(spec, m, err);
 		if (S_ISDIR(st.st_mode)) {
+			snprintf(dir, sizeof(dir), "%s", spec);
 			snprintf(path, sizeof(path), "%s/config.json", spec);
 			if (stat(path, &st) != 0)
 				return mp_error_set(err, MP_EINPUT, spec, NULL,
@@ -1752,29 +1765,51 @@ mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 		} else
 			snprintf(path, sizeof(path), "%s", spec);
 	} else if (!mp_catalog_find("models", spec, ".json", path,
-	    sizeof(path)))
-		return mp_error_set(err, MP_EINPUT, spec, NULL,
-		    "no such file, folder or bundled model "
-		    "(see 'memplan models')");
+	    sizeof(path))) {
+		/* A path (./x, /x, a/b/c, x.json) that is not there. */
+		if (strchr(spec, '/') == NULL || *spec == '/' ||
+		    *spec == '.' || strchr(strchr(spec, '/') + 1, '/') ||
+		    (ext != NULL && (strcmp(ext, ".json") == 0 ||
+		    strcmp(ext, ".gguf") == 0 ||
+		    strcmp(ext, ".safetensors") == 0)))
+			return mp_error_set(err, MP_EINPUT, spec, NULL,
+			    "no such file, folder or bundled model "
+			    "(see 'memplan models')");
+		/* "Org/Name": a snapshot in the HuggingFace cache. */
+		if (!mp_model_hf_cache(spec, dir, sizeof(dir), err))
+			return false;
+		snprintf(path, sizeof(path), "%s/config.json", dir);
+		if (stat(path, &st) != 0)
+			return mp_error_set(err, MP_EINPUT, dir, NULL,
+			    "cached snapshot of %s has no config.json", spec);
+		hub = true;
+	}
 	if (!slurp(path, &buf, &len, err))
 		return false;
 	ok = mp_model_parse(buf, len, path, m, err);
 	free(buf);
 	if (ok) {
-		if (stat(spec, &st) == 0 && S_ISDIR(st.st_mode))
+		if (hub)
+			stem(strchr(spec, '/') + 1, m->name, sizeof(m->name));
+		else if (dir[0] != '\0')
 			stem(spec, m->name, sizeof(m->name));
 		else
 			stem(path, m->name, sizeof(m->name));
 		if (strcmp(m->name, "config") == 0) {
 			/* A config.json inside a folder: name it by the folder. */
-			char dir[1100], *s;
+			char d[1100], *s;
 
-			snprintf(dir, sizeof(dir), "%s", path);
-			if ((s = strrchr(dir, '/')) != NULL) {
+			snprintf(d, sizeof(d), "%s", path);
+			if ((s = strrchr(d, '/')) != NULL) {
 				*s = '\0';
-				stem(dir, m->name, sizeof(m->name));
+				stem(d, m->name, sizeof(m->name));
 			}
 		}
+	}
+	/* A folder's weight files: priced as they are stored. */
+	if (ok && dir[0] != '\0' && !mp_model_read_safetensors(dir, m, err)) {
+		mp_model_fini(m);
+		ok = false;
 	}
 	return ok;
 }

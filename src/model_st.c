@@ -16,11 +16,13 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -317,8 +319,8 @@ read_shard(const char *path, struct ftlist *fl, struct mp_error *err)
 {
 	char		*json = NULL;
 	const char	*end = NULL;
-	size_t		 len;
-	uint64_t	 data_len;
+	size_t		 len = 0;
+	uint64_t	 data_len = 0;
 	cJSON		*root = NULL;
 	const cJSON	*e;
 	bool		 ok = false;
@@ -548,6 +550,22 @@ is_payload(const char *suf)
 	    strcmp(suf, ".weight_packed") == 0 || strcmp(suf, "_blocks") == 0;
 }
 
+/* dst = a b c in place (dst may be a), or false when it does not fit. */
+static bool
+join3(char *dst, size_t len, const char *a, const char *b, const char *c)
+{
+	char	 t[512];
+	size_t	 la = strlen(a), lb = strlen(b), lc = strlen(c);
+
+	if (la + lb + lc >= sizeof(t) || la + lb + lc >= len)
+		return false;
+	memcpy(t, a, la);
+	memcpy(t + la, b, lb);
+	memcpy(t + la + lb, c, lc + 1);
+	memcpy(dst, t, la + lb + lc + 1);
+	return true;
+}
+
 /*
  * Names the same parameter goes by in checkpoints and in memplan's
  * config-derived list: multimodal wrappers (model.language_model.,
@@ -570,29 +588,28 @@ canonical(const char *in, char *out, size_t len, bool *sliced)
 	*sliced = false;
 	if (strlen(in) >= sizeof(b) - 16)
 		return false;
-	snprintf(b, sizeof(b), "%s", in);
+	memcpy(b, in, strlen(in) + 1);
 	for (n = 0; n < sizeof(pre) / sizeof(pre[0]); n++)
 		if (strncmp(b, pre[n].from, strlen(pre[n].from)) == 0) {
-			char t[512];
-
-			snprintf(t, sizeof(t), "%s%s", pre[n].to,
-			    b + strlen(pre[n].from));
-			snprintf(b, sizeof(b), "%s", t);
+			if (!join3(b, sizeof(b), pre[n].to,
+			    in + strlen(pre[n].from), ""))
+				return false;
 			break;
 		}
 	if ((p = strstr(b, ".block_sparse_moe.")) != NULL) {
-		char t[512];
+		char rest[512];
 
+		memcpy(rest, p + strlen(".block_sparse_moe."),
+		    strlen(p + strlen(".block_sparse_moe.")) + 1);
 		*p = '\0';
-		snprintf(t, sizeof(t), "%s.mlp.%s", b,
-		    p + strlen(".block_sparse_moe."));
-		snprintf(b, sizeof(b), "%s", t);
+		if (!join3(b, sizeof(b), b, ".mlp.", rest))
+			return false;
 	}
 	/* experts.<N>.<proj>.weight -> experts.<proj> */
 	if ((p = strstr(b, ".experts.")) != NULL) {
 		q = p + strlen(".experts.");
 		if (*q >= '0' && *q <= '9') {
-			char	 proj[64], t[512], *r = q;
+			char	 proj[64], *r = q;
 			size_t	 k;
 
 			while (*r >= '0' && *r <= '9')
@@ -614,8 +631,8 @@ canonical(const char *in, char *out, size_t len, bool *sliced)
 						    "down_proj");
 					*q = '\0';
 					*sliced = true;
-					snprintf(t, sizeof(t), "%s%s", b, proj);
-					snprintf(b, sizeof(b), "%s", t);
+					if (!join3(b, sizeof(b), b, proj, ""))
+						return false;
 				}
 			}
 		}
@@ -747,6 +764,30 @@ name_kind(const char *s, unsigned *flags)
 }
 
 /*
+ * File tensors transformers does not load into the model: an lm_head
+ * stored beside a tied embedding, and decoder layers past
+ * num_hidden_layers (DeepSeek-V3's multi-token-prediction layer 61).
+ */
+static bool
+not_loaded(const struct mp_model *m, const char *name)
+{
+	char	c[512];
+	bool	sl;
+	long	l;
+
+	if (!canonical(name, c, sizeof(c), &sl))
+		return false;
+	if (m->tied && strncmp(c, "lm_head.", 8) == 0)
+		return true;
+	if (strncmp(c, "model.layers.", 13) == 0 && c[13] >= '0' &&
+	    c[13] <= '9') {
+		l = strtol(c + 13, NULL, 10);
+		return l >= (long)m->layers;
+	}
+	return false;
+}
+
+/*
  * Rebuilds m's tensor list from the files: every config tensor found in
  * them keeps its kind and flags and gets file_bytes (its own tensor plus
  * its scales, zero points, ...); config tensors the files lack are
@@ -764,7 +805,7 @@ merge(struct mp_model *m, const char *dir, const struct ftlist *fl,
 	struct mp_tensor *old = NULL;
 	bool		*hit = NULL, exact, payload;
 	long		*own = NULL, ix;
-	size_t		 i, n_old, dropped = 0, extra = 0;
+	size_t		 i, n_old, dropped = 0, extra = 0, unused = 0;
 	bool		 quant = m->quant_method[0] != '\0', ok = false;
 
 	if (!nmap_init(&nm, m) ||
@@ -799,6 +840,9 @@ merge(struct mp_model *m, const char *dir, const struct ftlist *fl,
 		else if (strcmp(st_types[f->type].name, "U8") == 0 &&
 		    ends_with(f->name, "_blocks"))
 			t->file_dtype = MP_DT_MXFP4;
+		else if (strcmp(st_types[f->type].name, "U8") == 0 &&
+		    strcmp(m->quant_method, "bitsandbytes") == 0)
+			t->file_dtype = MP_DT_NF4;	/* packed 4-bit */
 		/* A float tensor under its own name: its shape is the truth. */
 		if (exact && st_types[f->type].is_float && f->ndim >= 1 &&
 		    f->ndim <= 3 && f->numel != mp_tensor_numel(t)) {
@@ -837,6 +881,10 @@ merge(struct mp_model *m, const char *dir, const struct ftlist *fl,
 
 		if (own[i] >= 0)
 			continue;
+		if (not_loaded(m, f->name)) {
+			unused++;
+			continue;
+		}
 		extra++;
 		k = name_kind(f->name, &flags);
 		/* Collapse the leading dimensions of a >3-D tensor. */
@@ -874,6 +922,11 @@ merge(struct mp_model *m, const char *dir, const struct ftlist *fl,
 		    "files lack %zu tensor(s) config.json implies and hold "
 		    "%zu it does not; weights are priced as the files store "
 		    "them", dropped, extra);
+	else if (unused > 0)
+		snprintf(m->warning, sizeof(m->warning), "%zu tensor(s) of "
+		    "the safetensors files are not loaded by the model (a tied "
+		    "lm_head, layers past num_hidden_layers such as MTP) and "
+		    "not counted", unused);
 	else if (quant)
 		snprintf(m->warning, sizeof(m->warning), "pre-quantized "
 		    "(%s) checkpoint: params is the model's parameter count "
@@ -885,6 +938,37 @@ out:
 	free(nm.slot);
 	free(hit);
 	free(own);
+	return ok;
+}
+
+static int
+cmp_ft(const void *a, const void *b)
+{
+	return strcmp((*(const struct ftensor *const *)a)->name,
+	    (*(const struct ftensor *const *)b)->name);
+}
+
+/* A tensor stored twice (a repeated key, or in two shards) would count
+ * twice: the files contradict themselves. */
+static bool
+unique(const struct ftlist *fl, const char *dir, struct mp_error *err)
+{
+	const struct ftensor	**v;
+	size_t			 i;
+	bool			 ok = true;
+	char			 f[96];
+
+	if ((v = calloc(fl->n + 1, sizeof(*v))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, dir, NULL, "out of memory");
+	for (i = 0; i < fl->n; i++)
+		v[i] = &fl->t[i];
+	qsort(v, fl->n, sizeof(*v), cmp_ft);
+	for (i = 1; i < fl->n && ok; i++)
+		if (strcmp(v[i]->name, v[i - 1]->name) == 0)
+			ok = mp_error_set(err, MP_EINPUT, dir,
+			    tfield(f, sizeof(f), v[i]->name, "dtype"),
+			    "tensor stored twice in the safetensors files");
+	free(v);
 	return ok;
 }
 
@@ -917,7 +1001,110 @@ mp_model_read_safetensors(const char *dir, struct mp_model *m,
 		ok = mp_error_set(err, MP_EINPUT, p, "header",
 		    "no tensors in the safetensors files");
 	if (ok)
+		ok = unique(&fl, p, err);
+	if (ok)
 		ok = merge(m, dir, &fl, err);
 	ftlist_fini(&fl);
 	return ok;
+}
+
+/* ---- the HuggingFace hub cache ---- */
+
+/*
+ * huggingface_hub's cache layout (its docs, "Manage huggingface_hub
+ * cache-system"): <cache>/models--<org>--<name>/refs/main holds the
+ * commit hash of the main branch, snapshots/<hash>/ the files.  The
+ * cache is $HF_HUB_CACHE, else $HF_HOME/hub, else
+ * ~/.cache/huggingface/hub.
+ */
+static bool
+hub_dir(char *out, size_t len)
+{
+	const char *e;
+
+	if ((e = getenv("HF_HUB_CACHE")) != NULL && *e != '\0')
+		snprintf(out, len, "%s", e);
+	else if ((e = getenv("HF_HOME")) != NULL && *e != '\0')
+		snprintf(out, len, "%s/hub", e);
+	else if ((e = getenv("HOME")) != NULL && *e != '\0')
+		snprintf(out, len, "%s/.cache/huggingface/hub", e);
+	else
+		return false;
+	return true;
+}
+
+/* "Org/Name": one slash, no path tricks. */
+static bool
+repo_id(const char *spec)
+{
+	const char *s = strchr(spec, '/');
+
+	if (s == NULL || s == spec || s[1] == '\0' || strchr(s + 1, '/'))
+		return false;
+	return strstr(spec, "..") == NULL && strlen(spec) < 200;
+}
+
+bool
+mp_model_hf_cache(const char *spec, char *out, size_t outlen,
+    struct mp_error *err)
+{
+	char		 hub[700], repo[1000], ref[128], p[1400];
+	const char	*slash;
+	FILE		*fp;
+	size_t		 n;
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	time_t		 best = 0;
+	bool		 found = false;
+
+	if (!repo_id(spec))
+		return mp_error_set(err, MP_EINPUT, spec, NULL,
+		    "not a HuggingFace repository id (Org/Name)");
+	if (!hub_dir(hub, sizeof(hub)))
+		return mp_error_set(err, MP_EINPUT, spec, NULL,
+		    "no HuggingFace cache: set HF_HUB_CACHE or HF_HOME");
+	slash = strchr(spec, '/');
+	snprintf(repo, sizeof(repo), "%s/models--%.*s--%s", hub,
+	    (int)(slash - spec), spec, slash + 1);
+	/* refs/main names the snapshot of the main branch. */
+	snprintf(p, sizeof(p), "%s/refs/main", repo);
+	if ((fp = fopen(p, "r")) != NULL) {
+		n = fread(ref, 1, sizeof(ref) - 1, fp);
+		fclose(fp);
+		ref[n] = '\0';
+		ref[strcspn(ref, "\r\n")] = '\0';
+		if (ref[0] != '\0' && strchr(ref, '/') == NULL &&
+		    strcmp(ref, "..") != 0) {
+			snprintf(p, sizeof(p), "%s/snapshots/%s", repo, ref);
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+				snprintf(out, outlen, "%s", p);
+				return true;
+			}
+		}
+	}
+	/* Else the newest snapshot. */
+	snprintf(p, sizeof(p), "%s/snapshots", repo);
+	if ((d = opendir(p)) == NULL)
+		return mp_error_set(err, MP_EINPUT, spec, NULL,
+		    "no such file, folder, bundled model or HuggingFace cache "
+		    "entry (looked for %s/snapshots)", repo);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/snapshots/%s", repo, de->d_name);
+		if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (!found || st.st_mtime > best) {
+			best = st.st_mtime;
+			snprintf(out, outlen, "%s", p);
+			found = true;
+		}
+	}
+	closedir(d);
+	if (!found)
+		return mp_error_set(err, MP_EINPUT, spec, NULL,
+		    "the HuggingFace cache has no snapshot in %s/snapshots",
+		    repo);
+	return true;
 }

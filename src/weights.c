@@ -92,15 +92,26 @@ mp_tensor_bytes(const struct mp_model *m, const struct mp_tensor *t,
 		/*
 		 * GPTQ/AWQ: 4-bit weights packed in int32, one fp16 scale and
 		 * one 4-bit zero point (packed eight to an int32) per group of
-		 * group_size input values per output row.
+		 * group_size input values per output row.  GPTQ checkpoints
+		 * also store g_idx, an int32 group index per input column.
 		 */
 		groups = mp_muls(rows, cols / sc->group_size +
 		    (cols % sc->group_size != 0));
-		return mp_adds(mp_adds((n + 1) / 2, mp_muls(groups, 2)),
+		blocks = mp_adds(mp_adds((n + 1) / 2, mp_muls(groups, 2)),
 		    (groups + 1) / 2);
+		if (sc->weights == MP_DT_INT4_GPTQ)
+			blocks = mp_adds(blocks, mp_muls(t->ndim == 3 ?
+			    mp_muls(t->dims[0], cols) : cols, 4));
+		return blocks;
 	case MP_DT_F8_E4M3:
-		/* FP8 e4m3: one byte per weight, an fp32 scale per row. */
-		return mp_adds(n, mp_muls(rows, 4));
+		/*
+		 * FP8 e4m3 (transformers' FineGrainedFP8, DeepSeek-V3's
+		 * checkpoints): one byte per weight and one fp32 scale per
+		 * 128 x 128 block (weight_scale_inv).
+		 */
+		blocks = mp_muls(rows / 128 + (rows % 128 != 0),
+		    cols / 128 + (cols % 128 != 0));
+		return mp_adds(n, mp_muls(blocks, 4));
 	case MP_DT_MXFP4:
 		/* MXFP4: 32 values in 16 bytes + one e8m0 scale byte. */
 		return mp_dtype_bytes(MP_DT_MXFP4, n);

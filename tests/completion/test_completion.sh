@@ -73,9 +73,9 @@ else
 	notok "bash: the script parses" "$(cat "$tmp/err")"
 fi
 expect "memplan est<TAB>" "estimate" memplan est
-expect "memplan <TAB>" \
-    "--help --version check estimate fit hardware models plan sweep" \
-    memplan ""
+for c in estimate plan check fit sweep models hardware --version; do
+	has "memplan <TAB> offers $c" "$c" "" memplan ""
+done
 expect "memplan estimate --runtime <TAB>" "llamacpp transformers vllm" \
     memplan estimate --runtime ""
 expect "memplan estimate --runtime=<TAB>" "llamacpp transformers vllm" \

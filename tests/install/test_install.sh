@@ -72,6 +72,17 @@ else
 	ok "memplan.pc is free of build paths"
 fi
 
+# The library's namespace: every exported symbol is mp_* (STYLE.md).
+if command -v nm >/dev/null 2>&1; then
+	other=$(nm -D --defined-only "$L/libmemplan.so" |
+	    awk '$2 ~ /^[TDRBVW]$/ { print $3 }' | grep -v '^mp_' | head -5)
+	if [ -z "$other" ]; then
+		ok "libmemplan.so exports only mp_* symbols"
+	else
+		notok "libmemplan.so exports only mp_* symbols" "$other"
+	fi
+fi
+
 # The installed binary runs on the installed data.
 export MEMPLAN_DATADIR="$S/memplan"
 if out=$(LD_LIBRARY_PATH=$L "$B/memplan" estimate qwen2.5-7b-instruct \

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "memplan.h"
 
 #define GIB	(1ULL << 30)
@@ -172,6 +173,51 @@ test_bar_width_is_clamped_and_legend_wraps(void **state)
 	free(out);
 }
 
+static void
+test_bar_unicode_follows_the_locale(void **state)
+{
+	(void)state;
+	unsetenv("LC_ALL");
+	unsetenv("LC_CTYPE");
+	setenv("LANG", "en_US.UTF-8", 1);
+	assert_true(mp_bar_unicode());
+	setenv("LC_CTYPE", "C", 1);	/* LC_CTYPE before LANG */
+	assert_false(mp_bar_unicode());
+	setenv("LC_ALL", "C.utf8", 1);	/* LC_ALL before both */
+	assert_true(mp_bar_unicode());
+	setenv("LC_ALL", "de_DE.ISO-8859-1", 1);
+	assert_false(mp_bar_unicode());
+	unsetenv("LC_ALL");
+	unsetenv("LC_CTYPE");
+	unsetenv("LANG");
+	assert_false(mp_bar_unicode());
+}
+
+/*
+ * SVG is there exactly when meson found cairo; without it, nothing is
+ * written.  (Drawing itself is test_svg's: fontconfig's caches would
+ * read as leaks here.)
+ */
+static void
+test_svg_available_matches_the_build(void **state)
+{
+	const uint64_t	 x[] = { 1024 }, t[] = { GIB };
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*fp;
+
+	(void)state;
+	assert_int_equal(mp_render_svg_available(), MP_HAVE_CAIRO);
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	assert_false(mp_render_svg_curve(fp, "t", x, t, 0, 0));
+	if (!MP_HAVE_CAIRO)
+		assert_false(mp_render_svg_curve(fp, "t", x, t, 1, 0));
+	fclose(fp);
+	assert_int_equal(len, 0);
+	free(buf);
+}
+
 /* Output of one mp_mermaid_xychart call. */
 static char *
 chart(const uint64_t *x, const uint64_t *t, size_t n, uint64_t cap,
@@ -233,6 +279,60 @@ test_mermaid_without_capacity_has_no_line(void **state)
 	free(out);
 }
 
+/* A real sweep: qwen2.5-7b-instruct on rtx-4090 over its context. */
+static void
+test_sweep_context_curve_and_chart(void **state)
+{
+	struct mp_model		 m;
+	struct mp_hardware	 hw;
+	struct mp_scenario	 sc;
+	struct mp_sweep		 sw;
+	struct mp_estimate	 est;
+	struct mp_judgement	 j;
+	struct mp_error		 err;
+	uint64_t		 x[MP_SWEEP_MAX], y[MP_SWEEP_MAX], cap;
+	size_t			 n, i;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	FILE			*fp;
+
+	(void)state;
+	mp_error_clear(&err);
+	mp_model_init(&m);
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_model_load("qwen2.5-7b-instruct", &m, &err));
+	assert_true(mp_hardware_load("rtx-4090", &hw, &err));
+	mp_scenario_init(&sc);
+	assert_true(mp_sweep_context(&m, &hw, &sc, &sw, &err));
+	/* 1k, 2k, ... 32k: max_position_embeddings is 32768. */
+	assert_true(mp_sweep_curve(&sw, x, y, &n, &cap));
+	assert_int_equal(n, 6);
+	assert_int_equal(x[0], 1024);
+	assert_int_equal(x[5], 32768);
+	/* Each y is what the hardware judges at that context length. */
+	for (i = 0; i < n; i++) {
+		sc.seq = x[i];
+		assert_true(mp_estimate(&m, &sc, &est, &err));
+		mp_hardware_judge_ex(&hw, &est, &j);
+		assert_int_equal(y[i], j.judged);
+		assert_int_equal(cap, j.capacity);
+		if (i > 0)
+			assert_true(y[i] > y[i - 1]);
+	}
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	assert_true(mp_render_sweep_mermaid(&sw, NULL, fp));
+	fclose(fp);
+	assert_non_null(strstr(buf,
+	    "title \"qwen2.5-7b-instruct on rtx-4090: memory against seq\""));
+	assert_non_null(strstr(buf, "[\"1k\", \"2k\", \"4k\", \"8k\", "
+	    "\"16k\", \"32k\"]"));
+	assert_non_null(strstr(buf, "line [23.50,"));
+	free(buf);
+	mp_sweep_fini(&sw);
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -243,8 +343,11 @@ main(void)
 		cmocka_unit_test(test_bar_ascii_is_ascii_and_unicode_uses_blocks),
 		cmocka_unit_test(test_bar_without_capacity_has_no_marker),
 		cmocka_unit_test(test_bar_width_is_clamped_and_legend_wraps),
+		cmocka_unit_test(test_bar_unicode_follows_the_locale),
+		cmocka_unit_test(test_svg_available_matches_the_build),
 		cmocka_unit_test(test_mermaid_xychart_block_and_table),
 		cmocka_unit_test(test_mermaid_without_capacity_has_no_line),
+		cmocka_unit_test(test_sweep_context_curve_and_chart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

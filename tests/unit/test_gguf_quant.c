@@ -404,6 +404,42 @@ test_gguf_converter_extra_tensors(void **state)
 }
 
 /*
+ * The low-bit mixtures (priced as made with an importance matrix, which
+ * a real run needs).  Expected types are what llama.cpp 81ff7abe's own
+ * llama_model_quantize(dry_run) chose for this tensor list.
+ */
+static void
+test_gguf_iq_mixtures_qwen25_7b(void **state)
+{
+	struct mp_model		 m;
+	struct mp_gguf_tensor	*t;
+	size_t			 n;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	t = tensors(&m, "iq2_xxs", &n);
+	assert_string_equal(tname(t, n, "output.weight"), "q5_k");
+	assert_string_equal(tname(t, n, "token_embd.weight"), "q2_k");
+	/* n_gqa 7 >= 4: attn_v Q4_K; ffn_down Q2_K in the first eighth. */
+	assert_string_equal(tname(t, n, "blk.2.attn_v.weight"), "q4_k");
+	assert_string_equal(tname(t, n, "blk.2.ffn_down.weight"), "q2_k");
+	assert_string_equal(tname(t, n, "blk.20.ffn_down.weight"), "iq2_xxs");
+	free(t);
+	t = tensors(&m, "iq3_xs", &n);
+	assert_string_equal(tname(t, n, "token_embd.weight"), "iq3_s");
+	assert_string_equal(tname(t, n, "blk.0.attn_k.weight"), "iq3_xxs");
+	assert_string_equal(tname(t, n, "blk.2.ffn_gate.weight"), "iq3_s");
+	assert_string_equal(tname(t, n, "blk.20.ffn_gate.weight"), "iq3_xxs");
+	free(t);
+	t = tensors(&m, "tq1_0", &n);
+	assert_string_equal(tname(t, n, "token_embd.weight"), "q4_k");
+	assert_string_equal(tname(t, n, "output.weight"), "q6_k");
+	assert_string_equal(tname(t, n, "blk.20.attn_v.weight"), "tq1_0");
+	free(t);
+	mp_model_fini(&m);
+}
+
+/*
  * gpt-oss: the converter repacks the checkpoint's MXFP4 expert blocks;
  * llama-quantize does not requantize them, and the 2-D expert biases are
  * F32 tensors that are never quantized.
@@ -487,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_gguf_mxfp4_moe),
 		cmocka_unit_test(test_gguf_float_targets),
 		cmocka_unit_test(test_gguf_converter_extra_tensors),
+		cmocka_unit_test(test_gguf_iq_mixtures_qwen25_7b),
 		cmocka_unit_test(test_gguf_gptoss_keeps_mxfp4_experts),
 		cmocka_unit_test(test_gguf_ftype_names),
 		cmocka_unit_test(test_gguf_unknown_arch_is_an_error),
