@@ -259,12 +259,21 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.total = sum_memory(&est->mem);
 	est->device_total = est->mem.total;
 	est->host_total = 0;
-	mp_estimate_note(est, "weights", "%llu parameters in %s%s",
-	    (unsigned long long)m->params, mp_dtype_info(sc->weights)->name,
-	    mp_dtype_info(sc->weights)->is_float ? "" :
-	    " (quantized Linear layers; embeddings, head and norms in the "
-	    "compute dtype)");
-	if (m->quant_method[0] != '\0' && mp_dtype_info(sc->weights)->is_float)
+	est->file_bytes = m->file_bytes;
+	if (sc->weights_as_stored)
+		mp_estimate_note(est, "weights", "%llu parameters as the "
+		    "model's files store them (%s of tensors read from their "
+		    "headers)", (unsigned long long)m->params,
+		    mp_fmt_size(m->file_bytes, MP_UNITS_IEC, b1, sizeof(b1)));
+	else
+		mp_estimate_note(est, "weights", "%llu parameters in %s%s",
+		    (unsigned long long)m->params,
+		    mp_dtype_info(sc->weights)->name,
+		    mp_dtype_info(sc->weights)->is_float ? "" :
+		    " (quantized Linear layers; embeddings, head and norms in "
+		    "the compute dtype)");
+	if (m->quant_method[0] != '\0' && !sc->weights_as_stored &&
+	    mp_dtype_info(sc->weights)->is_float)
 		mp_estimate_note(est, "model", "the checkpoint is pre-quantized "
 		    "(%s); estimated dequantized to %s (pass --weights to price "
 		    "another format)", m->quant_method,

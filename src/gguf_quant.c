@@ -1277,6 +1277,12 @@ mp_gguf_tensors(const struct mp_model *m, const char *ftype,
 	size_t			 i, f;
 	bool			 ok = false;
 
+	/*
+	 * A model read from a .gguf file already has its tensors with the
+	 * types llama-quantize gave them: price the file as it is.
+	 */
+	if (m->source == MP_SRC_GGUF)
+		return mp_model_gguf_tensors(m, out, n, err);
 	*out = NULL;
 	*n = 0;
 	for (f = 0; f < NFTYPES; f++)

@@ -165,6 +165,7 @@ mp_jsonw_scenario(struct mp_jsonw *w, const char *key,
 	mp_jsonw_obj(w, key);
 	mp_jsonw_str(w, "mode", mp_mode_name(sc->mode));
 	mp_jsonw_str(w, "weights", sc->ftype[0] ? sc->ftype :
+	    sc->weights_as_stored ? "as-stored" :
 	    mp_dtype_info(sc->weights)->name);
 	mp_jsonw_u64(w, "batch", sc->batch);
 	mp_jsonw_u64(w, "seq", sc->seq);

@@ -395,6 +395,8 @@ void	mp_jsonw_memory(struct mp_jsonw *, const struct mp_memory *);
 /* report.c: what renderers print */
 struct mp_render_opts {
 	enum mp_units	 units;
+	bool		 bar;		/* draw the stacked bar (tty or --color) */
+	bool		 unicode;	/* ... in Unicode blocks */
 };
 
 #define MP_MAX_RECOS	8

@@ -39,7 +39,8 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	    m->layers, m->hidden, m->heads, m->kv_heads, m->head_dim);
 	fprintf(fp, "- **Scenario**: %s, %s weights, batch %" PRIu64 " x seq %"
 	    PRIu64 ", KV cache %s, runtime %s\n", mp_mode_name(sc->mode),
-	    sc->ftype[0] ? sc->ftype : mp_dtype_info(sc->weights)->name,
+	    sc->ftype[0] ? sc->ftype : sc->weights_as_stored ?
+	    "as-stored" : mp_dtype_info(sc->weights)->name,
 	    sc->batch, sc->seq, mp_dtype_info(sc->kv_dtype)->name,
 	    mp_runtime_name(sc->runtime));
 	if (est->trainable_params > 0)

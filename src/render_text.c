@@ -21,6 +21,7 @@ mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
 	fprintf(fp, "%s, %s weights, batch %" PRIu64 " x seq %" PRIu64
 	    ", KV cache %s, runtime %s",
 	    mp_mode_name(sc->mode), sc->ftype[0] ? sc->ftype :
+	    sc->weights_as_stored ? "as-stored" :
 	    mp_dtype_info(sc->weights)->name, sc->batch, sc->seq,
 	    mp_dtype_info(sc->kv_dtype)->name, mp_runtime_name(sc->runtime));
 	if (r->est->trainable_params > 0)
@@ -68,6 +69,11 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 		fprintf(fp, "  device %s, host %s\n",
 		    mp_fmt_size(est->device_total, u, b, sizeof(b)),
 		    mp_fmt_size(est->host_total, u, b2, sizeof(b2)));
+	if (o->bar) {
+		fputc('\n', fp);
+		mp_bar_text(fp, &est->mem, r->hw_name != NULL ? r->capacity :
+		    0, 50, o->unicode);
+	}
 	if (est->has_convert) {
 		const struct mp_convert *cv = &est->conv;
 

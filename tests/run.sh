@@ -21,6 +21,7 @@ stage "build with ASan + UBSan"
 ninja -C build-asan
 stage "tests under ASan + UBSan (leak detection on)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
+LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	meson test -C build-asan --print-errorlogs
 

@@ -9,7 +9,7 @@ enum opt_id {
 	O_HARDWARE, O_FORMAT, O_OUTPUT, O_UNITS, O_HELP, O_SOLVE, O_OVER,
 	O_DETECT, O_MODE, O_WEIGHTS, O_BATCH, O_SEQ, O_KV, O_RUNTIME, O_RANK,
 	O_TARGETS, O_OPTIM, O_CKPT, O_AMP, O_GPUS, O_PARALLEL, O_LAYERS,
-	O_FA, O_UBATCH, O_MMAP, O_PIPELINE, O_GROUP, O_DQ
+	O_FA, O_UBATCH, O_MMAP, O_PIPELINE, O_GROUP, O_DQ, O_COLOR
 };
 
 struct opt {
@@ -36,6 +36,7 @@ static const struct opt opts[] = {
 	{ "output", 'o', O_OUTPUT, true, MP_OPT_FORMAT, NULL },
 	{ "units", 0, O_UNITS, true, MP_OPT_FORMAT, "iec si" },
 	{ "help", 'h', O_HELP, false, 0, NULL },
+	{ "color", 0, O_COLOR, false, MP_OPT_FORMAT, NULL },
 	{ "solve", 0, O_SOLVE, true, MP_OPT_SOLVE, "seq batch layers weights" },
 	{ "over", 0, O_OVER, true, MP_OPT_OVER, NULL },
 	{ "detect", 0, O_DETECT, false, MP_OPT_DETECT, NULL },
@@ -168,6 +169,9 @@ apply(const struct opt *o, const char *v, struct mp_args *a,
 		break;
 	case O_HELP:
 		a->help = true;
+		break;
+	case O_COLOR:
+		a->color = true;
 		break;
 	case O_SOLVE:
 		a->solve = v;

@@ -1,7 +1,9 @@
 /* cli.c: the command table, usage, exit codes */
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -81,6 +83,21 @@ usage(FILE *fp)
 	    "(memplan models).\nExit status: 0 fits (or nothing to judge), "
 	    "1 does not fit or a check failed,\n2 bad usage or bad input.\n",
 	    fp);
+}
+
+void
+mp_cli_render_opts(const struct mp_args *a, struct mp_cli *cli,
+    struct mp_render_opts *ro)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	memset(ro, 0, sizeof(*ro));
+	ro->units = a->units;
+	/* https://no-color.org: a set, non-empty NO_COLOR turns pictures
+	 * off unless asked for by name. */
+	ro->bar = a->color || (a->output == NULL &&
+	    isatty(fileno(cli->out)) && (nc == NULL || *nc == '\0'));
+	ro->unicode = mp_bar_unicode();
 }
 
 int

@@ -36,6 +36,7 @@ struct mp_args {
 	const char	*solve;		/* --solve */
 	const char	*over;		/* --over */
 	bool		 detect;	/* --detect */
+	bool		 color;		/* --color: pictures even when piped */
 	bool		 help;		/* -h, --help */
 	struct mp_scenario sc;		/* scenario options */
 	unsigned	 set;		/* MP_SET_* bits: options given */
@@ -83,6 +84,13 @@ struct mp_cmd {
 	const char	*usage;		/* the man page's SYNOPSIS line */
 	const char	*summary;
 };
+
+/*
+ * Render options from the command line: units, and the stacked bar when
+ * stdout is a terminal (or --color), unless NO_COLOR is set.
+ */
+void	mp_cli_render_opts(const struct mp_args *, struct mp_cli *,
+	    struct mp_render_opts *);
 
 /* Prints the error once, on one line, and returns MP_EXIT_BAD. */
 int	mp_cli_fail(struct mp_cli *, const struct mp_error *);

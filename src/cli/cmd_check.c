@@ -43,7 +43,7 @@ cmd_check(int argc, char **argv, struct mp_cli *cli)
 	}
 	if (!mp_output_open(&out, a.output, cli->out, &e))
 		goto fail;
-	ro.units = a.units;
+	mp_cli_render_opts(&a, cli, &ro);
 	switch (a.format) {
 	case MP_FMT_JSON:
 		ok = mp_render_check_json(&rep, &ro, out.fp);

@@ -59,7 +59,7 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 		goto fail;
 	if (!mp_output_open(&out, a.output, cli->out, &e))
 		goto fail;
-	ro.units = a.units;
+	mp_cli_render_opts(&a, cli, &ro);
 	if (a.format == MP_FMT_JSON)
 		ok = mp_render_json(&r, &ro, out.fp);
 	else if (a.format == MP_FMT_MARKDOWN)
