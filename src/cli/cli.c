@@ -13,13 +13,14 @@ static const struct mp_cmd cmds[] = {
 	  "[-o FILE]",
 	  "memory of every component for one scenario" },
 	{ "plan", cmd_plan,
-	  "plan MODEL --hardware HW [scenario options] [--format F] [-o FILE]",
+	  "plan MODEL [--hardware HW] [scenario options] [--format F] "
+	  "[-o FILE]",
 	  "every sensible mode on a machine: fits?, recommendations" },
 	{ "check", cmd_check,
 	  "check PLAN.yaml [--format text|markdown|json|junit] [-o FILE]",
 	  "CI gate: one line per check, exit 1 if any fails" },
 	{ "fit", cmd_fit,
-	  "fit MODEL --hardware HW --solve seq|batch|layers|weights "
+	  "fit MODEL [--hardware HW] --solve seq|batch|layers|weights "
 	  "[scenario options] [--format F] [-o FILE]",
 	  "the largest value that fits" },
 	{ "sweep", cmd_sweep,
@@ -28,7 +29,8 @@ static const struct mp_cmd cmds[] = {
 	  "memory along a range, for charts" },
 	{ "models", cmd_models, "models [--format F]",
 	  "list bundled model configs" },
-	{ "hardware", cmd_hardware, "hardware [HW] [--format F]",
+	{ "hardware", cmd_hardware,
+	  "hardware [HW] [--format F] | hardware --detect [-o FILE]",
 	  "list bundled hardware profiles, or show one" },
 };
 
@@ -59,7 +61,9 @@ static const char scenario_help[] =
 "             llama2c-low|llama2c-ultra-low\n"
 "Output options:\n"
 "  --hardware HW     a YAML profile path or a bundled name (memplan hardware)\n"
-"  --format F        text|markdown|json [text]\n"
+"  --format F        text|markdown|json [text]; check: junit; sweep: csv;\n"
+"                    plan, sweep: svg (when built with cairo)\n"
+"  --color           draw the stacked memory bar even when not a terminal\n"
 "  -o, --output FILE write there (atomically) instead of stdout\n"
 "  --units iec|si    GiB (2^30) or GB (10^9) [iec]\n"
 "  -h, --help        this help\n";
@@ -98,6 +102,49 @@ mp_cli_render_opts(const struct mp_args *a, struct mp_cli *cli,
 	ro->bar = a->color || (a->output == NULL &&
 	    isatty(fileno(cli->out)) && (nc == NULL || *nc == '\0'));
 	ro->unicode = mp_bar_unicode();
+}
+
+bool
+mp_cli_default_hardware(struct mp_args *a, struct mp_cli *cli,
+    const char *cmd, struct mp_error *e)
+{
+	(void)cli;
+	if (a->hardware != NULL)
+		return true;
+	if (mp_hardware_default(a->hwbuf, sizeof(a->hwbuf))) {
+		a->hardware = a->hwbuf;
+		return true;
+	}
+	return mp_error_set(e, MP_EUSAGE, NULL, "--hardware",
+	    "%s needs a machine: --hardware HW (a profile or a bundled name, "
+	    "see memplan hardware), $MEMPLAN_HARDWARE, or "
+	    "~/.config/memplan/hardware.yaml (memplan hardware --detect -o "
+	    "FILE writes one)", cmd);
+}
+
+bool
+mp_cli_context_chart(FILE *fp, const struct mp_model *m,
+    const struct mp_hardware *hw, const struct mp_scenario *sc,
+    const char *what, bool svg, const struct mp_render_opts *ro)
+{
+	struct mp_sweep	 sw;
+	struct mp_error	 e;
+	bool		 ok;
+
+	mp_error_clear(&e);
+	memset(&sw, 0, sizeof(sw));
+	/* A curve that cannot be computed only leaves the chart out. */
+	if (!mp_sweep_context(m, hw, sc, &sw, &e))
+		return !svg;
+	if (svg)
+		ok = mp_render_sweep_svg(&sw, ro, fp);
+	else {
+		fprintf(fp, "\n### Memory against context length: %s\n\n",
+		    what);
+		ok = mp_render_sweep_mermaid(&sw, ro, fp);
+	}
+	mp_sweep_fini(&sw);
+	return ok;
 }
 
 int

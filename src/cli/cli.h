@@ -37,6 +37,7 @@ struct mp_args {
 	const char	*over;		/* --over */
 	bool		 detect;	/* --detect */
 	bool		 color;		/* --color: pictures even when piped */
+	char		 hwbuf[1024];	/* the default machine's path */
 	bool		 help;		/* -h, --help */
 	struct mp_scenario sc;		/* scenario options */
 	unsigned	 set;		/* MP_SET_* bits: options given */
@@ -91,6 +92,21 @@ struct mp_cmd {
  */
 void	mp_cli_render_opts(const struct mp_args *, struct mp_cli *,
 	    struct mp_render_opts *);
+
+/*
+ * Without --hardware: the user's default machine ($MEMPLAN_HARDWARE,
+ * $XDG_CONFIG_HOME/memplan/hardware.yaml); false with an error saying
+ * how to name one when there is none.
+ */
+bool	mp_cli_default_hardware(struct mp_args *, struct mp_cli *,
+	    const char *cmd, struct mp_error *);
+/*
+ * Memory against context length for one scenario: a Mermaid chart with
+ * its table (markdown reports) or an SVG chart.
+ */
+bool	mp_cli_context_chart(FILE *, const struct mp_model *,
+	    const struct mp_hardware *, const struct mp_scenario *,
+	    const char *what, bool svg, const struct mp_render_opts *);
 
 /* Prints the error once, on one line, and returns MP_EXIT_BAD. */
 int	mp_cli_fail(struct mp_cli *, const struct mp_error *);

@@ -36,12 +36,8 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 		    "name (memplan models)");
 		return mp_cli_fail(cli, &e);
 	}
-	if (a.hardware == NULL) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--hardware",
-		    "fit needs a machine: a profile file or a bundled name "
-		    "(memplan hardware)");
+	if (!mp_cli_default_hardware(&a, cli, "fit", &e))
 		return mp_cli_fail(cli, &e);
-	}
 	if (a.solve == NULL || !mp_solve_parse(a.solve, &what)) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--solve",
 		    "expected seq, batch, layers or weights%s%s%s",
@@ -81,7 +77,9 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 	if (a.format == MP_FMT_JSON)
 		ok = mp_render_fit_json(&r, f, &ro, out.fp);
 	else if (a.format == MP_FMT_MARKDOWN)
-		ok = mp_render_fit_markdown(&r, f, &ro, out.fp);
+		ok = mp_render_fit_markdown(&r, f, &ro, out.fp) &&
+		    (!f->found || mp_cli_context_chart(out.fp, &m, hw,
+		    &f->est.sc, "at the solved point", false, &ro));
 	else
 		ok = mp_render_fit_text(&r, f, &ro, out.fp);
 	if (!ok) {

@@ -118,6 +118,38 @@ show(const char *spec, struct mp_args *a, struct mp_cli *cli)
 	return MP_EXIT_OK;
 }
 
+/*
+ * --detect: a profile for this machine from what Linux reports, written
+ * atomically; what could not be detected goes to stderr, one line each.
+ */
+static int
+detect(const struct mp_args *a, struct mp_cli *cli)
+{
+	struct mp_output	 out;
+	struct mp_error		 e;
+	char			 notes[1024], *s, *save = NULL;
+
+	mp_error_clear(&e);
+	if (a->npos > 0) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--detect",
+		    "takes no profile name (write it with -o FILE)");
+		return mp_cli_fail(cli, &e);
+	}
+	notes[0] = '\0';
+	if (!mp_output_open(&out, a->output, cli->out, &e))
+		return mp_cli_fail(cli, &e);
+	if (!mp_hardware_detect(out.fp, notes, sizeof(notes), &e)) {
+		mp_output_abort(&out);
+		return mp_cli_fail(cli, &e);
+	}
+	if (!mp_output_commit(&out, &e))
+		return mp_cli_fail(cli, &e);
+	for (s = strtok_r(notes, "\n", &save); s != NULL;
+	    s = strtok_r(NULL, "\n", &save))
+		fprintf(cli->err, "memplan: not detected: %s\n", s);
+	return MP_EXIT_OK;
+}
+
 int
 cmd_hardware(int argc, char **argv, struct mp_cli *cli)
 {
@@ -128,12 +160,15 @@ cmd_hardware(int argc, char **argv, struct mp_cli *cli)
 
 	mp_error_clear(&e);
 	memset(&c, 0, sizeof(c));
-	if (!mp_args_parse(argc, argv, MP_OPT_FORMAT, 1, &a, &e))
+	if (!mp_args_parse(argc, argv, MP_OPT_FORMAT | MP_OPT_DETECT, 1, &a,
+	    &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
 		mp_cli_cmd_help("hardware", cli->out);
 		return MP_EXIT_OK;
 	}
+	if (a.detect)
+		return detect(&a, cli);
 	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_MARKDOWN &&
 	    a.format != MP_FMT_JSON) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--format",

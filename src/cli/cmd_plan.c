@@ -35,6 +35,7 @@ cmd_plan(int argc, char **argv, struct mp_cli *cli)
 	struct mp_planres	 p;
 	struct mp_render_opts	 ro;
 	struct mp_output	 out;
+	const struct mp_option	*serve = NULL;
 	bool			 ok, any = false;
 	size_t			 i;
 	int			 rc = MP_EXIT_BAD;
@@ -55,16 +56,18 @@ cmd_plan(int argc, char **argv, struct mp_cli *cli)
 		    "name (memplan models)");
 		return mp_cli_fail(cli, &e);
 	}
-	if (a.hardware == NULL) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--hardware",
-		    "plan needs a machine: a profile file or a bundled name "
-		    "(memplan hardware)");
+	if (!mp_cli_default_hardware(&a, cli, "plan", &e))
+		return mp_cli_fail(cli, &e);
+	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_MARKDOWN &&
+	    a.format != MP_FMT_JSON && a.format != MP_FMT_SVG) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
+		    "plan writes text, markdown, json or svg");
 		return mp_cli_fail(cli, &e);
 	}
-	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_MARKDOWN &&
-	    a.format != MP_FMT_JSON) {
+	if (a.format == MP_FMT_SVG && !mp_render_svg_available()) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "plan writes text, markdown or json");
+		    "svg needs memplan built with cairo (meson setup "
+		    "-Dcairo=enabled)");
 		return mp_cli_fail(cli, &e);
 	}
 	if ((hw = malloc(sizeof(*hw))) == NULL) {
@@ -84,11 +87,27 @@ cmd_plan(int argc, char **argv, struct mp_cli *cli)
 	if (!mp_output_open(&out, a.output, cli->out, &e))
 		goto fail;
 	mp_cli_render_opts(&a, cli, &ro);
+	/* The chart follows the recommended way to serve the model. */
+	for (i = 0; i < p.n_rec; i++)
+		if (p.rec[i].goal == MP_GOAL_SERVE)
+			serve = &p.opt[p.rec[i].opt];
 	if (a.format == MP_FMT_JSON)
 		ok = mp_render_plan_json(&p, &ro, out.fp);
-	else if (a.format == MP_FMT_MARKDOWN)
+	else if (a.format == MP_FMT_MARKDOWN) {
 		ok = mp_render_plan_markdown(&p, &ro, out.fp);
-	else
+		if (ok && serve != NULL)
+			ok = mp_cli_context_chart(out.fp, &m, hw,
+			    &serve->est.sc, serve->label, false, &ro);
+	} else if (a.format == MP_FMT_SVG) {
+		ok = serve != NULL && mp_cli_context_chart(out.fp, &m, hw,
+		    &serve->est.sc, serve->label, true, &ro);
+		if (serve == NULL) {
+			mp_output_abort(&out);
+			mp_error_set(&e, MP_EINPUT, m.path, NULL, "no way to "
+			    "serve this model fits: nothing to chart");
+			goto fail;
+		}
+	} else
 		ok = mp_render_plan_text(&p, &ro, out.fp);
 	if (!ok) {
 		mp_output_abort(&out);

@@ -39,11 +39,20 @@ cmd_sweep(int argc, char **argv, struct mp_cli *cli)
 		    "expected a range, like seq=1k..128k or batch=1,8,32");
 		return mp_cli_fail(cli, &e);
 	}
-	if (a.format == MP_FMT_JUNIT || a.format == MP_FMT_SVG) {
+	if (a.format == MP_FMT_JUNIT) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "sweep writes text, markdown, json or csv");
+		    "sweep writes text, markdown, json, csv or svg");
 		return mp_cli_fail(cli, &e);
 	}
+	if (a.format == MP_FMT_SVG && !mp_render_svg_available()) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
+		    "svg needs memplan built with cairo (meson setup "
+		    "-Dcairo=enabled)");
+		return mp_cli_fail(cli, &e);
+	}
+	if (a.hardware == NULL && mp_hardware_default(a.hwbuf,
+	    sizeof(a.hwbuf)))
+		a.hardware = a.hwbuf;
 	if (!mp_model_load(a.pos[0], &m, &e))
 		goto fail;
 	if (a.hardware != NULL) {
@@ -63,7 +72,10 @@ cmd_sweep(int argc, char **argv, struct mp_cli *cli)
 	if (a.format == MP_FMT_JSON)
 		ok = mp_render_sweep_json(&sw, &ro, out.fp);
 	else if (a.format == MP_FMT_MARKDOWN)
-		ok = mp_render_sweep_markdown(&sw, &ro, out.fp);
+		ok = mp_render_sweep_markdown(&sw, &ro, out.fp) &&
+		    mp_render_sweep_mermaid(&sw, &ro, out.fp);
+	else if (a.format == MP_FMT_SVG)
+		ok = mp_render_sweep_svg(&sw, &ro, out.fp);
 	else if (a.format == MP_FMT_CSV)
 		ok = mp_render_sweep_csv(&sw, &ro, out.fp);
 	else
