@@ -1,5 +1,7 @@
 /* output.c: -o FILE written atomically (temp file + rename) */
 /* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,14 @@ mp_output_open(struct mp_output *o, const char *path, FILE *dflt,
 	if ((fd = mkstemp(o->tmp)) == -1)
 		return mp_error_set(err, MP_EIO, path, "-o",
 		    "cannot create a file there: %s", strerror(errno));
+	/* mkstemp makes the file 0600; a report is as readable as any
+	 * file the user creates (0666 less the umask). */
+	{
+		mode_t um = umask(0);
+
+		umask(um);
+		(void)fchmod(fd, 0666 & ~um);
+	}
 	if ((o->fp = fdopen(fd, "w")) == NULL) {
 		close(fd);
 		unlink(o->tmp);
