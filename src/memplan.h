@@ -224,6 +224,9 @@ bool	mp_model_add(struct mp_model *, const char *name, int32_t layer,
 	    enum mp_tkind, unsigned flags, uint8_t ndim, uint64_t d0,
 	    uint64_t d1, uint64_t d2, struct mp_error *);
 uint64_t mp_tensor_numel(const struct mp_tensor *);
+/* The last component of path without extension ext: a model's name. */
+void	mp_path_stem(const char *path, const char *ext, char *out,
+	    size_t len);
 /* Recomputes params/vision_params/buffer_elems from the tensor list. */
 bool	mp_model_count(struct mp_model *, struct mp_error *);
 

@@ -104,3 +104,19 @@ range:
 	return mp_error_set(err, MP_ERANGE, m->path, NULL,
 	    "parameter count overflows 64-bit arithmetic");
 }
+
+void
+mp_path_stem(const char *path, const char *ext, char *out, size_t len)
+{
+	const char	*b = strrchr(path, '/');
+	size_t		 n, el = strlen(ext);
+
+	b = b != NULL ? b + 1 : path;
+	n = strlen(b);
+	if (n > el && strcmp(b + n - el, ext) == 0)
+		n -= el;
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, b, n);
+	out[n] = '\0';
+}

@@ -1013,23 +1013,6 @@ mp_model_gguf_tensors(const struct mp_model *m, struct mp_gguf_tensor **out,
 	return true;
 }
 
-/* The base name of a path without ".gguf". */
-static void
-gguf_stem(const char *path, char *out, size_t len)
-{
-	const char	*b = strrchr(path, '/');
-	size_t		 n;
-
-	b = b != NULL ? b + 1 : path;
-	n = strlen(b);
-	if (n > 5 && strcmp(b + n - 5, ".gguf") == 0)
-		n -= 5;
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, b, n);
-	out[n] = '\0';
-}
-
 bool
 mp_model_load_gguf(const char *path, struct mp_model *m,
     struct mp_error *err)
@@ -1152,7 +1135,7 @@ mp_model_load_gguf(const char *path, struct mp_model *m,
 	if (!check_layout(m, offs, lens, path, err))
 		goto out;
 	set_arch(m, arch->str);
-	gguf_stem(path, m->name, sizeof(m->name));
+	mp_path_stem(path, ".gguf", m->name, sizeof(m->name));
 	/* The float type the model computes in: llama.cpp's KV cache is
 	 * f16 whatever; a bf16 or f32 GGUF keeps its type. */
 	m->torch_dtype = bf16 > f16 && bf16 >= f32 ? MP_DT_BF16 :

@@ -1719,22 +1719,6 @@ slurp(const char *path, char **buf, size_t *len, struct mp_error *err)
 	return true;
 }
 
-static void
-stem(const char *path, char *out, size_t len)
-{
-	const char	*b = strrchr(path, '/');
-	size_t		 n;
-
-	b = b != NULL ? b + 1 : path;
-	n = strlen(b);
-	if (n > 5 && strcmp(b + n - 5, ".json") == 0)
-		n -= 5;
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, b, n);
-	out[n] = '\0';
-}
-
 bool
 mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 {
@@ -1790,11 +1774,12 @@ mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 	free(buf);
 	if (ok) {
 		if (hub)
-			stem(strchr(spec, '/') + 1, m->name, sizeof(m->name));
+			mp_path_stem(strchr(spec, '/') + 1, ".json", m->name,
+			    sizeof(m->name));
 		else if (dir[0] != '\0')
-			stem(spec, m->name, sizeof(m->name));
+			mp_path_stem(spec, ".json", m->name, sizeof(m->name));
 		else
-			stem(path, m->name, sizeof(m->name));
+			mp_path_stem(path, ".json", m->name, sizeof(m->name));
 		if (strcmp(m->name, "config") == 0) {
 			/* A config.json inside a folder: name it by the folder. */
 			char d[1100], *s;
@@ -1802,7 +1787,7 @@ mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 			snprintf(d, sizeof(d), "%s", path);
 			if ((s = strrchr(d, '/')) != NULL) {
 				*s = '\0';
-				stem(d, m->name, sizeof(m->name));
+				mp_path_stem(d, ".json", m->name, sizeof(m->name));
 			}
 		}
 	}

@@ -147,6 +147,27 @@ mp_cli_context_chart(FILE *fp, const struct mp_model *m,
 	return ok;
 }
 
+bool
+mp_cli_one_model(const struct mp_args *a, struct mp_error *e)
+{
+	if (a->npos == 1)
+		return true;
+	return mp_error_set(e, MP_EUSAGE, NULL, "MODEL", "expected one model: "
+	    "a config.json, a folder, a .gguf file, a Hugging Face id or a "
+	    "bundled name (memplan models)");
+}
+
+bool
+mp_output_finish(struct mp_output *out, bool rendered, struct mp_error *e)
+{
+	if (!rendered) {
+		mp_output_abort(out);
+		return mp_error_set(e, MP_EIO, out->dest[0] ? out->dest : NULL,
+		    NULL, "write failed");
+	}
+	return mp_output_commit(out, e);
+}
+
 int
 mp_cli_fail(struct mp_cli *cli, const struct mp_error *err)
 {

@@ -72,6 +72,9 @@ struct mp_output {
 bool	mp_output_open(struct mp_output *, const char *path, FILE *dflt,
 	    struct mp_error *);
 bool	mp_output_commit(struct mp_output *, struct mp_error *);
+/* Commits what was rendered, or (rendered false) removes it and says the
+ * write failed. */
+bool	mp_output_finish(struct mp_output *, bool rendered, struct mp_error *);
 void	mp_output_abort(struct mp_output *);
 
 struct mp_cli {
@@ -107,6 +110,9 @@ bool	mp_cli_default_hardware(struct mp_args *, struct mp_cli *,
 bool	mp_cli_context_chart(FILE *, const struct mp_model *,
 	    const struct mp_hardware *, const struct mp_scenario *,
 	    const char *what, bool svg, const struct mp_render_opts *);
+
+/* The one MODEL argument of estimate, plan, fit and sweep. */
+bool	mp_cli_one_model(const struct mp_args *, struct mp_error *);
 
 /* Prints the error once, on one line, and returns MP_EXIT_BAD. */
 int	mp_cli_fail(struct mp_cli *, const struct mp_error *);

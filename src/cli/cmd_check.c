@@ -58,12 +58,7 @@ cmd_check(int argc, char **argv, struct mp_cli *cli)
 		ok = mp_render_check_text(&rep, &ro, out.fp);
 		break;
 	}
-	if (!ok) {
-		mp_output_abort(&out);
-		mp_error_set(&e, MP_EIO, a.output, NULL, "write failed");
-		goto fail;
-	}
-	if (!mp_output_commit(&out, &e))
+	if (!mp_output_finish(&out, ok, &e))
 		goto fail;
 	rc = rep.failed > 0 ? MP_EXIT_NOFIT : MP_EXIT_OK;
 	mp_check_report_fini(&rep);

@@ -27,12 +27,8 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 		mp_cli_cmd_help("estimate", cli->out);
 		return MP_EXIT_OK;
 	}
-	if (a.npos != 1) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "MODEL",
-		    "expected one model: a config.json, a folder or a bundled "
-		    "name (memplan models)");
+	if (!mp_cli_one_model(&a, &e))
 		return mp_cli_fail(cli, &e);
-	}
 	if (a.format == MP_FMT_JUNIT || a.format == MP_FMT_CSV ||
 	    a.format == MP_FMT_SVG) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
@@ -66,12 +62,7 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 		ok = mp_render_markdown(&r, &ro, out.fp);
 	else
 		ok = mp_render_text(&r, &ro, out.fp);
-	if (!ok) {
-		mp_output_abort(&out);
-		mp_error_set(&e, MP_EIO, a.output, NULL, "write failed");
-		goto fail;
-	}
-	if (!mp_output_commit(&out, &e))
+	if (!mp_output_finish(&out, ok, &e))
 		goto fail;
 	rc = have_hw && !r.fits ? MP_EXIT_NOFIT : MP_EXIT_OK;
 	mp_model_fini(&m);

@@ -30,12 +30,8 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 		mp_cli_cmd_help("fit", cli->out);
 		return MP_EXIT_OK;
 	}
-	if (a.npos != 1) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "MODEL",
-		    "expected one model: a config.json, a folder or a bundled "
-		    "name (memplan models)");
+	if (!mp_cli_one_model(&a, &e))
 		return mp_cli_fail(cli, &e);
-	}
 	if (!mp_cli_default_hardware(&a, cli, "fit", &e))
 		return mp_cli_fail(cli, &e);
 	if (a.solve == NULL || !mp_solve_parse(a.solve, &what)) {
@@ -82,12 +78,7 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 		    &f->est.sc, "at the solved point", false, &ro));
 	else
 		ok = mp_render_fit_text(&r, f, &ro, out.fp);
-	if (!ok) {
-		mp_output_abort(&out);
-		mp_error_set(&e, MP_EIO, a.output, NULL, "write failed");
-		goto fail;
-	}
-	if (!mp_output_commit(&out, &e))
+	if (!mp_output_finish(&out, ok, &e))
 		goto fail;
 	rc = f->found ? MP_EXIT_OK : MP_EXIT_NOFIT;
 	mp_model_fini(&m);

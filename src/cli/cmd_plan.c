@@ -50,12 +50,8 @@ cmd_plan(int argc, char **argv, struct mp_cli *cli)
 		mp_cli_cmd_help("plan", cli->out);
 		return MP_EXIT_OK;
 	}
-	if (a.npos != 1) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "MODEL",
-		    "expected one model: a config.json, a folder or a bundled "
-		    "name (memplan models)");
+	if (!mp_cli_one_model(&a, &e))
 		return mp_cli_fail(cli, &e);
-	}
 	if (!mp_cli_default_hardware(&a, cli, "plan", &e))
 		return mp_cli_fail(cli, &e);
 	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_MARKDOWN &&
@@ -109,12 +105,7 @@ cmd_plan(int argc, char **argv, struct mp_cli *cli)
 		}
 	} else
 		ok = mp_render_plan_text(&p, &ro, out.fp);
-	if (!ok) {
-		mp_output_abort(&out);
-		mp_error_set(&e, MP_EIO, a.output, NULL, "write failed");
-		goto fail;
-	}
-	if (!mp_output_commit(&out, &e))
+	if (!mp_output_finish(&out, ok, &e))
 		goto fail;
 	/* Exit 1 when no mode at all fits the machine. */
 	for (i = 0; i < p.n_opt; i++)

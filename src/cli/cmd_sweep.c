@@ -28,12 +28,8 @@ cmd_sweep(int argc, char **argv, struct mp_cli *cli)
 		mp_cli_cmd_help("sweep", cli->out);
 		return MP_EXIT_OK;
 	}
-	if (a.npos != 1) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "MODEL",
-		    "expected one model: a config.json, a folder or a bundled "
-		    "name (memplan models)");
+	if (!mp_cli_one_model(&a, &e))
 		return mp_cli_fail(cli, &e);
-	}
 	if (a.over == NULL) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--over",
 		    "expected a range, like seq=1k..128k or batch=1,8,32");
@@ -80,12 +76,7 @@ cmd_sweep(int argc, char **argv, struct mp_cli *cli)
 		ok = mp_render_sweep_csv(&sw, &ro, out.fp);
 	else
 		ok = mp_render_sweep_text(&sw, &ro, out.fp);
-	if (!ok) {
-		mp_output_abort(&out);
-		mp_error_set(&e, MP_EIO, a.output, NULL, "write failed");
-		goto fail;
-	}
-	if (!mp_output_commit(&out, &e))
+	if (!mp_output_finish(&out, ok, &e))
 		goto fail;
 	mp_sweep_fini(&sw);
 	mp_model_fini(&m);
