@@ -50,7 +50,8 @@ cmd_models(int argc, char **argv, struct mp_cli *cli)
 	struct mp_args	 a;
 	struct mp_error	 e;
 	struct mp_jsonw	 w;
-	struct list_ctx	 c = { cli->out, NULL, 0 };
+	struct list_ctx	 c = { NULL, NULL, 0 };
+	struct mp_output out;
 
 	mp_error_clear(&e);
 	if (!mp_args_parse(argc, argv, MP_OPT_FORMAT, 0, &a, &e))
@@ -59,20 +60,32 @@ cmd_models(int argc, char **argv, struct mp_cli *cli)
 		mp_cli_cmd_help("models", cli->out);
 		return MP_EXIT_OK;
 	}
+	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_JSON) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
+		    "models writes text or json");
+		return mp_cli_fail(cli, &e);
+	}
+	if (!mp_output_open(&out, a.output, cli->out, &e))
+		return mp_cli_fail(cli, &e);
+	c.fp = out.fp;
 	if (a.format == MP_FMT_JSON) {
-		mp_jsonw_init(&w, cli->out, true);
+		mp_jsonw_init(&w, out.fp, true);
 		mp_jsonw_obj(&w, NULL);
 		mp_jsonw_str(&w, "schema", MP_SCHEMA);
 		mp_jsonw_arr(&w, "models");
 		c.w = &w;
 	} else
-		fprintf(cli->out, "%-34s %-36s %10s\n", "name", "architecture",
+		fprintf(out.fp, "%-34s %-36s %10s\n", "name", "architecture",
 		    "params");
-	if (!mp_catalog_list("models", ".json", one, &c, &e))
+	if (!mp_catalog_list("models", ".json", one, &c, &e)) {
+		mp_output_abort(&out);
 		return mp_cli_fail(cli, &e);
+	}
 	if (c.w != NULL) {
 		mp_jsonw_end(&w, ']');
 		mp_jsonw_end(&w, '}');
 	}
+	if (!mp_output_finish(&out, !ferror(out.fp), &e))
+		return mp_cli_fail(cli, &e);
 	return MP_EXIT_OK;
 }
