@@ -13,6 +13,10 @@ mp_error_clear(struct mp_error *err)
 		memset(err, 0, sizeof(*err));
 }
 
+static void	vset(struct mp_error *, enum mp_status, const char *,
+		    uint32_t, uint32_t, const char *, const char *, va_list)
+		    __attribute__((format(printf, 7, 0)));
+
 static void
 vset(struct mp_error *err, enum mp_status st, const char *file,
     uint32_t line, uint32_t col, const char *field, const char *fmt,

@@ -46,7 +46,50 @@ struct tctx {
 	uint64_t		 a;	/* bytes of a compute-dtype value */
 	uint64_t		 rs;	/* bytes of the residual stream */
 	uint64_t		 seq, tokens;
+	/* Tensors of layer l are lidx[lstart[l] .. lstart[l + 1]): built
+	 * once, so per-layer work is not layers x tensors. */
+	size_t			*lstart, *lidx;
 };
+
+/* A counting sort of the tensors by layer (outside layers excluded). */
+static bool
+layer_index(struct tctx *c, struct mp_error *err)
+{
+	const struct mp_model	*m = c->m;
+	size_t			 i, l, *fill;
+
+	c->lstart = calloc((size_t)m->layers + 1, sizeof(size_t));
+	c->lidx = calloc(m->n_tensors + 1, sizeof(size_t));
+	fill = calloc((size_t)m->layers + 1, sizeof(size_t));
+	if (c->lstart == NULL || c->lidx == NULL || fill == NULL) {
+		free(fill);
+		return mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+	}
+	for (i = 0; i < m->n_tensors; i++) {
+		int32_t t = m->tensors[i].layer;
+
+		if (t >= 0 && (uint32_t)t < m->layers)
+			c->lstart[t + 1]++;
+	}
+	for (l = 0; l < m->layers; l++)
+		c->lstart[l + 1] += c->lstart[l];
+	for (i = 0; i < m->n_tensors; i++) {
+		int32_t t = m->tensors[i].layer;
+
+		if (t >= 0 && (uint32_t)t < m->layers)
+			c->lidx[c->lstart[t] + fill[t]++] = i;
+	}
+	free(fill);
+	return true;
+}
+
+static void
+layer_index_free(struct tctx *c)
+{
+	free(c->lstart);
+	free(c->lidx);
+	c->lstart = c->lidx = NULL;
+}
 
 static bool
 adapted(const struct tctx *c, size_t i)
@@ -130,14 +173,16 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 	uint64_t		 inter = 0, shexp = 0, moe_inter = 0;
 	uint64_t		 ssm_out = 0;
 	uint64_t		 ssm_in = 0, n_ln = 0;
-	size_t			 i;
+	size_t			 i, ti;
 
 	*fixed = 0;
-	for (i = 0; i < m->n_tensors; i++) {
-		const struct mp_tensor	*t = &m->tensors[i];
+	for (ti = c->lstart[l]; ti < c->lstart[l + 1]; ti++) {
+		const struct mp_tensor	*t;
 		enum ingroup		 g;
 
-		if (t->layer != (int32_t)l || (t->flags & MP_TF_BUFFER))
+		i = c->lidx[ti];
+		t = &m->tensors[i];
+		if (t->flags & MP_TF_BUFFER)
 			continue;
 		switch (t->kind) {
 		case MP_TK_NORM:
@@ -459,6 +504,12 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		n_mod = lo.modules;
 	}
 
+	if (!layer_index(&c, err)) {
+		layer_index_free(&c);
+		if (!c.full)
+			mp_lora_fini(&lo);
+		return false;
+	}
 	/* Weights: each tensor in its stored format (NF4 for QLoRA's
 	 * Linear layers), buffers in fp32. */
 	for (i = 0; i < m->n_tensors; i++) {
@@ -554,10 +605,10 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		A = A / gpus;
 		/* the layer being computed is gathered, the next prefetched */
 		gather = mp_muls(2, wlayer0);
-		/* FALLTHROUGH */
+		__attribute__((fallthrough));
 	case MP_PAR_ZERO2:
 		G = G / gpus;
-		/* FALLTHROUGH */
+		__attribute__((fallthrough));
 	case MP_PAR_ZERO1:
 		os.state = os.state / gpus;
 		os.temp = os.temp / gpus;
@@ -596,6 +647,7 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 
 	if (phase_total(&ph[best]) == UINT64_MAX) {
 		mp_lora_fini(&lo);
+		layer_index_free(&c);
 		return mp_error_set(err, MP_ERANGE, NULL, "--seq",
 		    "batch x seq makes the training estimate overflow 64-bit "
 		    "byte counts");
@@ -761,5 +813,6 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	    "measured on an H100), outside the allocator's peak; the cuBLAS "
 	    "workspaces are counted in activations");
 	mp_lora_fini(&lo);
+	layer_index_free(&c);
 	return true;
 }

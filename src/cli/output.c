@@ -22,6 +22,9 @@ mp_output_open(struct mp_output *o, const char *path, FILE *dflt,
 		o->fp = dflt;
 		return true;
 	}
+	if (*path == '\0')
+		return mp_error_set(err, MP_EUSAGE, NULL, "-o",
+		    "expected a file name, got an empty one");
 	/* The temporary file lives beside the destination so rename(2) is
 	 * atomic; a reader never sees half a report. */
 	slash = strrchr(path, '/');

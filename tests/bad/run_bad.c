@@ -61,6 +61,9 @@ static const char	*datadir;
 static bool		 regen;
 static char		 why[1024];
 
+static void	fail_why(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+
 static void
 fail_why(const char *fmt, ...)
 {

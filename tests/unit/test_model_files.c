@@ -68,6 +68,9 @@ bput(struct buf *b, const void *d, size_t n)
 	b->n += n;
 }
 
+static void	bprintf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static void
 bprintf(struct buf *b, const char *fmt, ...)
 {
@@ -142,6 +145,9 @@ struct stlist {
 	struct st	 t[128];
 	size_t		 n;
 };
+
+static void	st_add(struct stlist *, const char *, int, uint64_t, uint64_t,
+		    const char *, ...) __attribute__((format(printf, 6, 7)));
 
 static void
 st_add(struct stlist *l, const char *dtype, int nd, uint64_t d0, uint64_t d1,
@@ -879,6 +885,9 @@ g_row(uint32_t type, uint64_t ne0)
 	fail();
 	return 0;
 }
+
+static void	gt_add(struct gt *, size_t *, uint32_t, uint64_t, uint64_t,
+		    const char *, ...) __attribute__((format(printf, 6, 7)));
 
 static void
 gt_add(struct gt *t, size_t *n, uint32_t type, uint64_t ne0, uint64_t ne1,
