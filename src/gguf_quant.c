@@ -1264,6 +1264,48 @@ check_model(const struct mp_model *m, const struct layout *lo,
 	return true;
 }
 
+/* A malloc'd copy of a memoised list; false when there is none. */
+static bool
+cache_get(const struct mp_model *m, const char *ftype,
+    struct mp_gguf_tensor **out, size_t *n)
+{
+	struct mp_cache_gguf	*c;
+	size_t			 i;
+
+	if (m->cache == NULL || strlen(ftype) >= sizeof(c->ftype))
+		return false;
+	for (i = 0; i < MP_CACHE_SLOTS; i++) {
+		c = &m->cache->gguf[i];
+		if (c->t == NULL || strcmp(c->ftype, ftype) != 0)
+			continue;
+		if ((*out = malloc(c->n * sizeof(**out) + 1)) == NULL)
+			return false;
+		memcpy(*out, c->t, c->n * sizeof(**out));
+		*n = c->n;
+		return true;
+	}
+	return false;
+}
+
+static void
+cache_put(const struct mp_model *m, const char *ftype,
+    const struct mp_gguf_tensor *t, size_t n)
+{
+	struct mp_cache_gguf	*c;
+	struct mp_gguf_tensor	*copy;
+
+	if (m->cache == NULL || strlen(ftype) >= sizeof(c->ftype) ||
+	    (copy = malloc(n * sizeof(*copy) + 1)) == NULL)
+		return;
+	memcpy(copy, t, n * sizeof(*copy));
+	c = &m->cache->gguf[m->cache->next];
+	m->cache->next = (m->cache->next + 1) % MP_CACHE_SLOTS;
+	free(c->t);
+	c->t = copy;
+	c->n = n;
+	snprintf(c->ftype, sizeof(c->ftype), "%s", ftype);
+}
+
 bool
 mp_gguf_tensors(const struct mp_model *m, const char *ftype,
     struct mp_gguf_tensor **out, size_t *n, struct mp_error *err)
@@ -1283,6 +1325,9 @@ mp_gguf_tensors(const struct mp_model *m, const char *ftype,
 	 */
 	if (m->source == MP_SRC_GGUF)
 		return mp_model_gguf_tensors(m, out, n, err);
+	/* plan and fit ask for the same list many times: memoised. */
+	if (cache_get(m, ftype, out, n))
+		return true;
 	*out = NULL;
 	*n = 0;
 	for (f = 0; f < NFTYPES; f++)
@@ -1393,6 +1438,7 @@ mp_gguf_tensors(const struct mp_model *m, const char *ftype,
 	*out = tl.v;
 	*n = tl.n;
 	tl.v = NULL;
+	cache_put(m, ftype, *out, *n);
 	ok = true;
 out:
 	free(tl.v);

@@ -71,18 +71,21 @@ conversion(const struct mp_model *m)
 static void
 leaf(const char *name, char *out, size_t len)
 {
-	char		 buf[128];
-	char		*dot;
-	size_t		 n;
+	size_t		 n = strlen(name), end = n, start;
 
-	snprintf(buf, sizeof(buf), "%s", name);
-	n = strlen(buf);
-	if (n > 7 && strcmp(buf + n - 7, ".weight") == 0)
-		buf[n - 7] = '\0';
-	else if (n > 5 && strcmp(buf + n - 5, ".bias") == 0)
-		buf[n - 5] = '\0';
-	dot = strrchr(buf, '.');
-	snprintf(out, len, "%s", dot != NULL ? dot + 1 : buf);
+	if (n > 7 && strcmp(name + n - 7, ".weight") == 0)
+		end = n - 7;
+	else if (n > 5 && strcmp(name + n - 5, ".bias") == 0)
+		end = n - 5;
+	for (start = end; start > 0 && name[start - 1] != '.'; start--)
+		continue;
+	n = end - start;
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, name + start, n);
+	out[n] = '\0';
 }
 
 static bool

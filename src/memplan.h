@@ -13,6 +13,18 @@
 
 struct mp_hardware;
 
+/* Memoised per-model results (see struct mp_model.cache). */
+#define MP_CACHE_SLOTS	8
+struct mp_cache_gguf {
+	char			 ftype[16];
+	struct mp_gguf_tensor	*t;
+	size_t			 n;
+};
+struct mp_cache {
+	struct mp_cache_gguf	 gguf[MP_CACHE_SLOTS];
+	size_t			 next;	/* slot replaced next */
+};
+
 /*
  * Conventions for every module below.
  * - Bytes and counts are uint64_t.  A function that can fail returns bool
@@ -203,6 +215,10 @@ struct mp_model {
 	uint64_t	 buffer_elems;	/* registered buffers (fp32) */
 
 	char		 warning[256];	/* an assumption made, or "" */
+	/* Derived data memoised by estimators (GGUF tensor lists); owned by
+	 * the model.  A model is not to be estimated from two threads at
+	 * once. */
+	struct mp_cache	*cache;
 	enum mp_source	 source;
 	uint64_t	 file_bytes;	/* sum of tensor bytes as stored */
 	/* Pre-quantized checkpoint (quantization_config) */

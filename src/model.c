@@ -18,8 +18,14 @@ mp_model_init(struct mp_model *m)
 void
 mp_model_fini(struct mp_model *m)
 {
+	size_t i;
+
 	if (m == NULL)
 		return;
+	if (m->cache != NULL)
+		for (i = 0; i < MP_CACHE_SLOTS; i++)
+			free(m->cache->gguf[i].t);
+	free(m->cache);
 	free(m->layer);
 	free(m->tensors);
 	memset(m, 0, sizeof(*m));
@@ -59,7 +65,14 @@ mp_model_add(struct mp_model *m, const char *name, int32_t layer,
 	}
 	t = &m->tensors[m->n_tensors];
 	memset(t, 0, sizeof(*t));
-	snprintf(t->name, sizeof(t->name), "%s", name);
+	{
+		size_t len = strlen(name);
+
+		if (len >= sizeof(t->name))
+			len = sizeof(t->name) - 1;
+		memcpy(t->name, name, len);
+		t->name[len] = '\0';
+	}
 	t->layer = layer;
 	t->kind = (uint8_t)kind;
 	t->flags = (uint8_t)flags;
@@ -99,6 +112,16 @@ mp_model_count(struct mp_model *m, struct mp_error *err)
 	m->params = params;
 	m->vision_params = vision;
 	m->buffer_elems = bufs;
+	/* The tensor list is final: a cache for what estimators derive from
+	 * it (none at all when memory is short: only slower). */
+	if (m->cache == NULL)
+		m->cache = calloc(1, sizeof(*m->cache));
+	else
+		for (i = 0; i < MP_CACHE_SLOTS; i++) {
+			free(m->cache->gguf[i].t);
+			m->cache->gguf[i].t = NULL;
+			m->cache->gguf[i].ftype[0] = '\0';
+		}
 	return true;
 range:
 	return mp_error_set(err, MP_ERANGE, m->path, NULL,

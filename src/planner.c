@@ -940,6 +940,35 @@ struct sibs {
 	size_t			 n, cap;
 };
 
+/*
+ * Whether a config file names the model type or class at all: a cheap
+ * text test before the full parse, which builds every tensor.
+ */
+static bool
+mentions(const char *path, const char *type, const char *arch)
+{
+	char	 buf[1 << 16], q[80];
+	FILE	*fp = fopen(path, "rb");
+	size_t	 n;
+	bool	 hit = false;
+
+	if (fp == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* A file larger than the buffer is parsed: no shortcut. */
+	if (n == sizeof(buf) - 1)
+		return true;
+	snprintf(q, sizeof(q), "\"%s\"", type);
+	hit = strstr(buf, q) != NULL;
+	if (!hit && arch[0] != '\0') {
+		snprintf(q, sizeof(q), "\"%s\"", arch);
+		hit = strstr(buf, q) != NULL;
+	}
+	return hit;
+}
+
 /* Bundled models of the same architecture with fewer parameters. */
 static bool
 sib_cb(const char *name, const char *path, void *arg)
@@ -949,6 +978,8 @@ sib_cb(const char *name, const char *path, void *arg)
 	struct mp_error	 e;
 	struct sib	*t;
 
+	if (!mentions(path, s->m->model_type, s->m->arch))
+		return true;
 	mp_model_init(&m);
 	mp_error_clear(&e);
 	if (mp_model_load(path, &m, &e) &&
