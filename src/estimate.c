@@ -60,20 +60,6 @@ sum_memory(const struct mp_memory *mm)
 	return t;
 }
 
-/*
- * The cache transformers holds after the prompt.  DynamicCache keeps
- * every token of full-attention layers; its sliding-window layers slice
- * the last window-1 tokens out of the concatenated states, and that
- * slice is a view that keeps the whole prompt's storage alive until the
- * next token arrives, so after a prefill they hold every token too.
- */
-static uint64_t
-kv_transformers(const struct mp_model *m, uint64_t batch, uint64_t tokens,
-    enum mp_dtype kv)
-{
-	return mp_kv_total(m, batch, tokens, kv, false);
-}
-
 /* The widest per-layer K (or V, or latent) row set of one sequence. */
 static uint64_t
 kv_one_tensor(const struct mp_model *m, uint64_t tokens, enum mp_dtype kv)
@@ -214,16 +200,25 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 {
 	uint64_t	 a = mp_dtype_info(mp_compute_dtype(m, sc))->block_bytes;
 	uint64_t	 B = sc->batch, S = sc->seq, kv_prompt, kv_next;
+	uint64_t	 per_tok, kv_fixed;
 	uint64_t	 act, rope, logits, prefill, decode, transient;
 	char		 b1[32];
 
 	if (!mp_weights_bytes(m, sc, &est->mem.weights, err))
 		return false;
-	kv_prompt = kv_transformers(m, B, S, sc->kv_dtype);
-	kv_next = kv_transformers(m, B, S + 1, sc->kv_dtype);
+	/*
+	 * The cache transformers holds after the prompt.  DynamicCache keeps
+	 * every token of full-attention layers; its sliding-window layers
+	 * slice the last window-1 tokens out of the concatenated states,
+	 * and that slice is a view that keeps the whole prompt's storage
+	 * alive until the next token arrives, so after a prefill they hold
+	 * every token too: no window caps here.
+	 */
+	mp_kv_rate(m, sc->kv_dtype, &per_tok, &kv_fixed);
+	kv_prompt = mp_muls(mp_adds(mp_muls(S, per_tok), kv_fixed), B);
+	kv_next = mp_muls(mp_adds(mp_muls(S + 1, per_tok), kv_fixed), B);
 	/* What one more token costs (fixed Mamba states excluded). */
-	est->kv_per_token = kv_transformers(m, 1, 2, sc->kv_dtype) -
-	    kv_transformers(m, 1, 1, sc->kv_dtype);
+	est->kv_per_token = per_tok;
 	act = layer_activations(m, sc, a, est);
 	/*
 	 * Rotary cos and sin for the positions of the prompt, shared by

@@ -57,3 +57,38 @@ mp_kv_bytes(const struct mp_model *m, uint64_t batch, uint64_t seq,
 {
 	return mp_kv_total(m, batch, seq, kv, true);
 }
+
+void
+mp_kv_rate(const struct mp_model *m, enum mp_dtype kv, uint64_t *per_token,
+    uint64_t *fixed)
+{
+	uint64_t	 tok = 0, fix = 0;
+	uint32_t	 l;
+
+	/*
+	 * Without window caps every attention layer grows by the same rows
+	 * per token and Mamba layers hold a constant state: one pass gives
+	 * the cache of any length.
+	 */
+	uint64_t	 row = 0;
+	const struct mp_layer *prev = NULL;
+
+	for (l = 0; l < m->layers; l++) {
+		const struct mp_layer *ly = &m->layer[l];
+
+		if (ly->kind == MP_LK_MAMBA || ly->kind == MP_LK_MLP) {
+			fix = mp_adds(fix, mp_kv_layer_bytes(m, l, 1, kv,
+			    false));
+			continue;
+		}
+		/* Layers of one shape repeat: price a row once. */
+		if (prev == NULL || prev->kv_k != ly->kv_k ||
+		    prev->kv_v != ly->kv_v)
+			row = mp_adds(mp_dtype_bytes(kv, ly->kv_k),
+			    mp_dtype_bytes(kv, ly->kv_v));
+		prev = ly;
+		tok = mp_adds(tok, row);
+	}
+	*per_token = tok;
+	*fixed = fix;
+}

@@ -213,6 +213,7 @@ struct mp_model {
 	uint64_t	 params;	/* parameters, tied counted once, text+vision */
 	uint64_t	 vision_params;	/* of which vision tower/projector */
 	uint64_t	 buffer_elems;	/* registered buffers (fp32) */
+	uint64_t	 f32_elems;	/* elements kept in fp32 (MP_TF_F32) */
 
 	char		 warning[256];	/* an assumption made, or "" */
 	/* Derived data memoised by estimators (GGUF tensor lists); owned by
@@ -372,6 +373,10 @@ uint64_t mp_kv_bytes(const struct mp_model *, uint64_t batch, uint64_t seq,
  * sliding windows (runtimes that evict), else every token is kept. */
 uint64_t mp_kv_layer_bytes(const struct mp_model *, uint32_t layer,
 	    uint64_t tokens, enum mp_dtype kv, bool cap_window);
+/* Cache without window caps = batch x (tokens x per_token + fixed);
+ * fixed is the Mamba layers' constant state. */
+void	mp_kv_rate(const struct mp_model *, enum mp_dtype kv,
+	    uint64_t *per_token, uint64_t *fixed);
 /* All layers, batch sequences of seq tokens (mp_kv_bytes caps windows). */
 uint64_t mp_kv_total(const struct mp_model *, uint64_t batch, uint64_t seq,
 	    enum mp_dtype kv, bool cap_window);

@@ -92,13 +92,15 @@ mp_model_add(struct mp_model *m, const char *name, int32_t layer,
 bool
 mp_model_count(struct mp_model *m, struct mp_error *err)
 {
-	uint64_t	 params = 0, vision = 0, bufs = 0, n;
+	uint64_t	 params = 0, vision = 0, bufs = 0, f32 = 0, n;
 	size_t		 i;
 
 	for (i = 0; i < m->n_tensors; i++) {
 		const struct mp_tensor *t = &m->tensors[i];
 
 		n = mp_tensor_numel(t);
+		if ((t->flags & MP_TF_F32) && !mp_add(f32, n, &f32))
+			goto range;
 		if (t->flags & MP_TF_BUFFER) {
 			if (!mp_add(bufs, n, &bufs))
 				goto range;
@@ -112,6 +114,7 @@ mp_model_count(struct mp_model *m, struct mp_error *err)
 	m->params = params;
 	m->vision_params = vision;
 	m->buffer_elems = bufs;
+	m->f32_elems = f32;
 	/* The tensor list is final: a cache for what estimators derive from
 	 * it (none at all when memory is short: only slower). */
 	if (m->cache == NULL)
