@@ -14,7 +14,7 @@
 struct mp_hardware;
 
 /* Memoised per-model results (see struct mp_model.cache). */
-#define MP_CACHE_SLOTS	8
+#define MP_CACHE_SLOTS	16
 struct mp_cache_gguf {
 	char			 ftype[16];
 	struct mp_gguf_tensor	*t;
