@@ -23,7 +23,7 @@ estimate_one(const struct mp_model *m, enum mp_mode mode,
 	struct mp_scenario	 sc;
 	struct mp_estimate	 est;
 	struct mp_report	 r;
-	struct mp_render_opts	 ro = { MP_UNITS_IEC };
+	struct mp_render_opts	 ro = { .units = MP_UNITS_IEC };
 	struct mp_error		 err;
 	FILE			*fp;
 

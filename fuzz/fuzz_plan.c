@@ -11,42 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_tmpfile.h"
 #include "memplan.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static char	tmppath[256];
-
-static void
-cleanup(void)
-{
-	if (tmppath[0] != '\0')
-		unlink(tmppath);
-}
-
-static const char *
-put(const uint8_t *data, size_t size)
-{
-	FILE	*fp;
-	int	 fd;
-
-	if (tmppath[0] == '\0') {
-		const char *dir = getenv("TMPDIR");
-
-		snprintf(tmppath, sizeof(tmppath), "%s/memplan-fuzz.XXXXXX",
-		    dir != NULL ? dir : "/tmp");
-		if ((fd = mkstemp(tmppath)) == -1)
-			abort();
-		close(fd);
-		atexit(cleanup);
-	}
-	if ((fp = fopen(tmppath, "wb")) == NULL)
-		abort();
-	if (fwrite(data, 1, size, fp) != size)
-		abort();
-	fclose(fp);
-	return tmppath;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -56,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		 i;
 
 	mp_error_clear(&err);
-	if (!mp_plan_load(put(data, size), &pl, &err)) {
+	if (!mp_plan_load(fuzz_put(data, size), &pl, &err)) {
 		if (err.status == MP_OK || err.msg[0] == '\0')
 			abort();
 		mp_plan_fini(&pl);
