@@ -59,23 +59,25 @@ title(const struct mp_sweep *s, char *buf, size_t len)
 	    s->over[0] != '\0' ? s->over : "seq");
 }
 
-bool
-mp_render_sweep_mermaid(const struct mp_sweep *s,
-    const struct mp_render_opts *o, FILE *fp)
+/* Both chart kinds take the same curve: (title, axis, x, y, n, cap). */
+typedef bool (*chart_fn)(FILE *, const char *, const char *,
+    const uint64_t *, const uint64_t *, size_t, uint64_t);
+
+static bool
+sweep_chart(const struct mp_sweep *s, FILE *fp, chart_fn draw)
 {
 	uint64_t	*x = NULL, *y = NULL, cap;
 	size_t		 n;
 	char		 t[256];
 	bool		 ok = false;
 
-	(void)o;
 	if (s->n == 0 || (x = calloc(s->n, sizeof(*x))) == NULL ||
 	    (y = calloc(s->n, sizeof(*y))) == NULL)
 		goto out;
 	if (!mp_sweep_curve(s, x, y, &n, &cap))
 		goto out;
 	title(s, t, sizeof(t));
-	ok = mp_mermaid_xychart(fp, t, s->over[0] ? s->over : "seq", x, y,
+	ok = draw(fp, t, s->over[0] ? s->over : "seq", x, y,
 	    n > MP_CHART_MAX ? MP_CHART_MAX : n, cap);
 out:
 	free(x);
@@ -84,27 +86,19 @@ out:
 }
 
 bool
+mp_render_sweep_mermaid(const struct mp_sweep *s,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	(void)o;
+	return sweep_chart(s, fp, mp_mermaid_xychart);
+}
+
+bool
 mp_render_sweep_svg(const struct mp_sweep *s, const struct mp_render_opts *o,
     FILE *fp)
 {
-	uint64_t	*x = NULL, *y = NULL, cap;
-	size_t		 n;
-	char		 t[256];
-	bool		 ok = false;
-
 	(void)o;
-	if (s->n == 0 || (x = calloc(s->n, sizeof(*x))) == NULL ||
-	    (y = calloc(s->n, sizeof(*y))) == NULL)
-		goto out;
-	if (!mp_sweep_curve(s, x, y, &n, &cap))
-		goto out;
-	title(s, t, sizeof(t));
-	ok = mp_render_svg_chart(fp, t, s->over[0] ? s->over : "seq", x, y,
-	    n > MP_CHART_MAX ? MP_CHART_MAX : n, cap);
-out:
-	free(x);
-	free(y);
-	return ok;
+	return sweep_chart(s, fp, mp_render_svg_chart);
 }
 
 /*

@@ -573,12 +573,6 @@ out:
 	return ok;
 }
 
-static const char *const pipelines[] = {
-	"hf-full", "hf-lowmem", "hf-cast-save", "streaming", "llamacpp",
-	"llamacpp-no-lazy", "openvino", "llama2c-standard",
-	"llama2c-mem-efficient", "llama2c-low", "llama2c-ultra-low", NULL
-};
-
 /* Pipelines that trade speed for memory (more passes, smaller pieces). */
 static bool
 slow_pipeline(const char *p)
@@ -611,7 +605,7 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	const struct mp_device	*d = mp_hardware_primary(hw);
 	struct cand		 c;
 	char			 lab[96];
-	const char		*own;
+	const char		*own, *pl;
 	bool			 cuda, accel;
 	size_t			 i;
 	static const char *const gguf[] = {
@@ -765,19 +759,18 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		}
 	}
 
-	/* Conversion pipelines, in host memory. */
-	for (i = 0; pipelines[i] != NULL; i++) {
-		put(lab, sizeof(lab), "convert: %s", pipelines[i]);
+	/* Conversion pipelines (convert.c's list), in host memory. */
+	for (i = 0; (pl = mp_convert_pipeline(i)) != NULL; i++) {
+		put(lab, sizeof(lab), "convert: %s", pl);
 		CAND(MP_GOAL_CONVERT, lab, NULL);
 		c.sc.mode = MP_MODE_CONVERT;
-		put(c.sc.pipeline, sizeof(c.sc.pipeline), "%s",
-		    pipelines[i]);
+		put(c.sc.pipeline, sizeof(c.sc.pipeline), "%s", pl);
 		if (!(set & MP_CK_WEIGHTS))
 			c.sc.weights = MP_DT_NONE;
 		/* The output's precision: the checkpoint's unless --weights. */
 		c.quality = target_loss(&c.sc);
-		c.speed = slow_pipeline(pipelines[i]) ? 1 : 0;
-		c.why = slow_pipeline(pipelines[i]) ?
+		c.speed = slow_pipeline(pl) ? 1 : 0;
+		c.why = slow_pipeline(pl) ?
 		    "trades time for memory: smaller pieces at a time" :
 		    "one pass over the checkpoint";
 		RUN();
