@@ -1,5 +1,8 @@
 /* cli.c: the command table, usage, exit codes */
 /* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,14 +161,50 @@ mp_cli_one_model(const struct mp_args *a, struct mp_error *e)
 }
 
 bool
+mp_cli_output_check(const struct mp_args *a, struct mp_error *e)
+{
+	const char	*in[MP_MAX_POS * 2 + 1];
+	char		*cfg[MP_MAX_POS];
+	size_t		 i, n = 0, nc = 0;
+	struct stat	 st;
+	bool		 ok;
+
+	if (a->output == NULL)
+		return true;
+	/* A folder's config.json is an input too. */
+	for (i = 0; i < a->npos; i++) {
+		in[n++] = a->pos[i];
+		if (stat(a->pos[i], &st) == 0 && S_ISDIR(st.st_mode) &&
+		    (cfg[nc] = malloc(strlen(a->pos[i]) + 13)) != NULL) {
+			sprintf(cfg[nc], "%s/config.json", a->pos[i]);
+			in[n++] = cfg[nc++];
+		}
+	}
+	in[n++] = a->hardware;
+	ok = mp_output_check(a->output, in, n, e);
+	for (i = 0; i < nc; i++)
+		free(cfg[i]);
+	return ok;
+}
+
+bool
 mp_output_finish(struct mp_output *out, bool rendered, struct mp_error *e)
 {
-	if (!rendered) {
-		mp_output_abort(out);
-		return mp_error_set(e, MP_EIO, out->dest[0] ? out->dest : NULL,
-		    NULL, "write failed");
-	}
-	return mp_output_commit(out, e);
+	const char	*name = out->name;
+	bool		 stream = !out->is_file;
+	int		 err;
+
+	if (rendered)
+		return mp_output_commit(out, e);
+	/* The renderer saw a write error: flushing again names it. */
+	errno = 0;
+	(void)fflush(out->fp);
+	err = errno != 0 ? errno : EIO;
+	mp_output_abort(out);
+	if (stream)
+		return mp_error_set(e, MP_EIO, name, NULL, "%s", strerror(err));
+	return mp_error_set(e, MP_EIO, name, "-o", "write failed: %s",
+	    strerror(err));
 }
 
 int

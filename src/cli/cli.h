@@ -58,22 +58,42 @@ bool	mp_args_parse(int argc, char **argv, unsigned allow, size_t maxpos,
 	    struct mp_args *, struct mp_error *);
 
 /*
- * Output that is either a stream or, with -o, a temporary file in the
- * destination's directory that is renamed into place on commit and
- * removed on abort: no partial file is ever left behind.
+ * Where a report goes.  Without -o (or with "-"), the given stream,
+ * checked for write errors on commit.  With -o: a device, FIFO or socket
+ * is written directly; otherwise the report is written to a temporary
+ * file beside the destination (a symbolic link's final target) and
+ * renamed onto it on commit, keeping the old file's mode; a hard-linked
+ * file is rewritten in place.  abort removes what was written: no
+ * partial file is ever left behind.
  */
+enum { MP_OUT_STREAM, MP_OUT_RENAME, MP_OUT_INPLACE, MP_OUT_DIRECT,
+	MP_OUT_SOCKET };
+
 struct mp_output {
 	FILE		*fp;
-	char		 tmp[1024];
-	char		 dest[1024];
+	const char	*name;		/* "stdout" or the -o argument */
+	char		*tmp;		/* malloc'd temporary file, or NULL */
+	char		*dest;		/* malloc'd resolved destination */
+	int		 kind;		/* MP_OUT_* */
+	int		 fd;
 	bool		 is_file;
+	FILE		*dflt;		/* the stream a held report goes to */
+	char		*buf;		/* the held report (MP_OUT_STREAM) */
+	size_t		 len;
 };
 
+/*
+ * Checks -o before any work is done: the location can take a file, and
+ * the target is none of inputs[0..n-1] (same device and inode).  NULL
+ * entries are skipped.
+ */
+bool	mp_output_check(const char *path, const char *const *inputs,
+	    size_t n, struct mp_error *);
 bool	mp_output_open(struct mp_output *, const char *path, FILE *dflt,
 	    struct mp_error *);
 bool	mp_output_commit(struct mp_output *, struct mp_error *);
 /* Commits what was rendered, or (rendered false) removes it and says the
- * write failed. */
+ * write failed, naming the stream and the error. */
 bool	mp_output_finish(struct mp_output *, bool rendered, struct mp_error *);
 void	mp_output_abort(struct mp_output *);
 
@@ -110,6 +130,13 @@ bool	mp_cli_default_hardware(struct mp_args *, struct mp_cli *,
 bool	mp_cli_context_chart(FILE *, const struct mp_model *,
 	    const struct mp_hardware *, const struct mp_scenario *,
 	    const char *what, bool svg, const struct mp_render_opts *);
+
+/*
+ * -o checked before any work: a place a file can go, and none of the
+ * command's inputs (positional arguments, a folder's config.json,
+ * --hardware).
+ */
+bool	mp_cli_output_check(const struct mp_args *, struct mp_error *);
 
 /* The one MODEL argument of estimate, plan, fit and sweep. */
 bool	mp_cli_one_model(const struct mp_args *, struct mp_error *);

@@ -35,6 +35,8 @@ cmd_check(int argc, char **argv, struct mp_cli *cli)
 		return mp_cli_fail(cli, &e);
 	}
 	/* Every check is computed before anything is written. */
+	if (!mp_cli_output_check(&a, &e))
+		return mp_cli_fail(cli, &e);
 	if (!mp_plan_load(a.pos[0], &pl, &e))
 		return mp_cli_fail(cli, &e);
 	if (!mp_planner_check(&pl, &rep, &e)) {

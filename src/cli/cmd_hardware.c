@@ -12,7 +12,7 @@ struct list_ctx {
 	enum mp_units	 units;
 	bool		 md;
 	unsigned	 bad;
-	struct mp_error	 first;		/* the first unreadable profile */
+	FILE		*err;		/* where unreadable profiles are named */
 };
 
 /* "NVIDIA GeForce RTX 4090 x2" or "-" for a RAM-only machine. */
@@ -41,9 +41,9 @@ one(const char *name, const char *path, void *arg)
 	(void)name;
 	mp_error_clear(&e);
 	if (!mp_hardware_load(path, &hw, &e)) {
-		/* A broken bundled file is a bug: report it, list the rest. */
-		if (c->bad++ == 0)
-			c->first = e;
+		/* A broken bundled file is a bug: name it, list the rest. */
+		c->bad++;
+		mp_error_print(&e, c->err);
 		return true;
 	}
 	d = mp_hardware_primary(&hw);
@@ -84,27 +84,31 @@ show(const char *spec, struct mp_args *a, struct mp_cli *cli)
 	struct mp_hardware	 hw;
 	struct mp_error		 e;
 	struct mp_jsonw		 w;
+	struct mp_output	 out;
+	FILE			*fp;
 	size_t			 i;
 	char			 b1[32], b2[32], b3[32];
 
 	mp_error_clear(&e);
-	if (!mp_hardware_load(spec, &hw, &e))
+	if (!mp_cli_output_check(a, &e) || !mp_hardware_load(spec, &hw, &e) ||
+	    !mp_output_open(&out, a->output, cli->out, &e))
 		return mp_cli_fail(cli, &e);
+	fp = out.fp;
 	if (a->format == MP_FMT_JSON) {
-		mp_jsonw_init(&w, cli->out, true);
+		mp_jsonw_init(&w, fp, true);
 		mp_jsonw_obj(&w, NULL);
 		mp_jsonw_str(&w, "schema", MP_SCHEMA);
 		mp_jsonw_hardware(&w, &hw);
 		mp_jsonw_end(&w, '}');
-		return MP_EXIT_OK;
+		goto done;
 	}
-	fprintf(cli->out, "%s: %s\n  ram %s, swap %s\n", hw.name,
+	fprintf(fp, "%s: %s\n  ram %s, swap %s\n", hw.name,
 	    hw.description, mp_fmt_size(hw.ram, a->units, b1, sizeof(b1)),
 	    mp_fmt_size(hw.swap, a->units, b2, sizeof(b2)));
 	for (i = 0; i < hw.n_dev; i++) {
 		const struct mp_device *d = &hw.dev[i];
 
-		fprintf(cli->out, "  %s x%u (%s%s): memory %s, reserved %s, "
+		fprintf(fp, "  %s x%u (%s%s): memory %s, reserved %s, "
 		    "usable %s each\n", d->name, d->count, d->type,
 		    d->unified ? ", unified" : "",
 		    mp_fmt_size(d->memory, a->units, b1, sizeof(b1)),
@@ -113,8 +117,10 @@ show(const char *spec, struct mp_args *a, struct mp_cli *cli)
 		    sizeof(b3)));
 	}
 	if (hw.n_dev == 0)
-		fputs("  no accelerator: models run in host memory\n",
-		    cli->out);
+		fputs("  no accelerator: models run in host memory\n", fp);
+done:
+	if (!mp_output_finish(&out, !ferror(fp), &e))
+		return mp_cli_fail(cli, &e);
 	return MP_EXIT_OK;
 }
 
@@ -136,7 +142,8 @@ detect(const struct mp_args *a, struct mp_cli *cli)
 		return mp_cli_fail(cli, &e);
 	}
 	notes[0] = '\0';
-	if (!mp_output_open(&out, a->output, cli->out, &e))
+	if (!mp_cli_output_check(a, &e) ||
+	    !mp_output_open(&out, a->output, cli->out, &e))
 		return mp_cli_fail(cli, &e);
 	if (!mp_hardware_detect(out.fp, notes, sizeof(notes), &e)) {
 		mp_output_abort(&out);
@@ -157,6 +164,7 @@ cmd_hardware(int argc, char **argv, struct mp_cli *cli)
 	struct mp_error	 e;
 	struct mp_jsonw	 w;
 	struct list_ctx	 c;
+	struct mp_output out;
 
 	mp_error_clear(&e);
 	memset(&c, 0, sizeof(c));
@@ -177,28 +185,37 @@ cmd_hardware(int argc, char **argv, struct mp_cli *cli)
 	}
 	if (a.npos == 1)
 		return show(a.pos[0], &a, cli);
-	c.fp = cli->out;
+	if (!mp_cli_output_check(&a, &e) ||
+	    !mp_output_open(&out, a.output, cli->out, &e))
+		return mp_cli_fail(cli, &e);
+	c.fp = out.fp;
 	c.units = a.units;
+	c.err = cli->err;
 	c.md = a.format == MP_FMT_MARKDOWN;
 	if (a.format == MP_FMT_JSON) {
-		mp_jsonw_init(&w, cli->out, true);
+		mp_jsonw_init(&w, out.fp, true);
 		mp_jsonw_obj(&w, NULL);
 		mp_jsonw_str(&w, "schema", MP_SCHEMA);
 		mp_jsonw_arr(&w, "hardware");
 		c.w = &w;
 	} else if (c.md)
 		fputs("| name | accelerator | usable | RAM | description |\n"
-		    "| --- | --- | ---: | ---: | --- |\n", cli->out);
+		    "| --- | --- | ---: | ---: | --- |\n", out.fp);
 	else
-		fprintf(cli->out, "%-22s %-34s %11s %11s  %s\n", "name",
+		fprintf(out.fp, "%-22s %-34s %11s %11s  %s\n", "name",
 		    "accelerator", "usable", "ram", "description");
-	if (!mp_catalog_list("hardware", ".yaml", one, &c, &e))
+	if (!mp_catalog_list("hardware", ".yaml", one, &c, &e)) {
+		/* Nothing is written: not even the header. */
+		mp_output_abort(&out);
 		return mp_cli_fail(cli, &e);
+	}
 	if (c.w != NULL) {
 		mp_jsonw_end(&w, ']');
 		mp_jsonw_end(&w, '}');
 	}
-	if (c.bad > 0)
-		return mp_cli_fail(cli, &c.first);
-	return MP_EXIT_OK;
+	if (!mp_output_finish(&out, !ferror(out.fp), &e))
+		return mp_cli_fail(cli, &e);
+	/* The listing shows every readable profile; each unreadable one
+	 * was named on stderr, and the exit status says so. */
+	return c.bad > 0 ? MP_EXIT_BAD : MP_EXIT_OK;
 }

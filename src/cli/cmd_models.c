@@ -65,6 +65,8 @@ cmd_models(int argc, char **argv, struct mp_cli *cli)
 		    "models writes text or json");
 		return mp_cli_fail(cli, &e);
 	}
+	if (!mp_cli_output_check(&a, &e))
+		return mp_cli_fail(cli, &e);
 	if (!mp_output_open(&out, a.output, cli->out, &e))
 		return mp_cli_fail(cli, &e);
 	c.fp = out.fp;

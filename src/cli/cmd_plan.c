@@ -70,6 +70,8 @@ cmd_plan(int argc, char **argv, struct mp_cli *cli)
 		mp_error_set(&e, MP_ENOMEM, NULL, NULL, "out of memory");
 		return mp_cli_fail(cli, &e);
 	}
+	if (!mp_cli_output_check(&a, &e))
+		goto fail;
 	if (!mp_model_load(a.pos[0], &m, &e) ||
 	    !mp_hardware_load(a.hardware, hw, &e) ||
 	    !mp_planner_plan(&m, hw, &a.sc, ck_set(a.set), &p, &e))

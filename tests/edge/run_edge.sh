@@ -1,0 +1,129 @@
+#!/bin/sh
+# tests/edge/run_edge.sh: what the in-process suites cannot see, through
+# the real binary: special files as inputs and -o targets, stdout errors,
+# long paths, resource limits, hostile names, a decimal-comma locale.
+# usage: run_edge.sh MEMPLAN SRCDIR    (TAP on stdout)
+set -u
+M=$1
+SRC=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/memplan-edge.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+n=0
+bad=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+no() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; shift
+	for l in "$@"; do echo "# $l"; done; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# check NAME COND [diagnostics...]: COND is evaluated by the shell
+check() { name=$1; shift; cond=$1; shift
+	if eval "$cond"; then ok "$name"; else no "$name" "$@"; fi; }
+# run [timeout] memplan args...: sets rc, out (stdout), err (stderr)
+run() { rc=0
+	timeout 20 "$M" "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+	out=$(cat "$T/out"); err=$(cat "$T/err"); }
+MODEL=qwen2.5-0.5b
+ROOT=false
+[ "$(id -u)" = 0 ] && ROOT=true
+
+# ---- -o targets ----------------------------------------------------------
+# A FIFO is written into, not replaced.
+mkfifo "$T/fifo"
+(timeout 20 cat "$T/fifo" >"$T/fifo.out") &
+reader=$!
+run estimate $MODEL -o "$T/fifo"
+wait $reader
+check "-o FIFO: written into, still a FIFO" \
+	'[ $rc = 0 ] && [ -p "$T/fifo" ] && grep -q Qwen2 "$T/fifo.out"' \
+	"rc=$rc err=$err"
+rm -f "$T/fifo" "$T/fifo.out"
+
+# A private character device (root only: mknod): stays a device.
+if $ROOT && mknod "$T/null" c 1 3 2>/dev/null; then
+	run estimate $MODEL -o "$T/null"
+	check "-o private /dev/null device: still a device" \
+		'[ $rc = 0 ] && [ -c "$T/null" ]' "rc=$rc err=$err"
+else
+	skip "-o private /dev/null device" "needs root and mknod"
+fi
+
+# A symbolic link: the link stays, its target gets the report and keeps
+# its mode.
+echo old >"$T/real"
+chmod 640 "$T/real"
+ln -s real "$T/link"
+run estimate $MODEL -o "$T/link"
+check "-o symlink: link kept, target replaced, mode kept" \
+	'[ $rc = 0 ] && [ -L "$T/link" ] && grep -q Qwen2 "$T/real" &&
+	 [ "$(stat -c %a "$T/real")" = 640 ]' "rc=$rc err=$err"
+# A dangling link creates its target.
+ln -s made "$T/dangling"
+run estimate $MODEL -o "$T/dangling"
+check "-o dangling symlink: creates the target" \
+	'[ $rc = 0 ] && [ -L "$T/dangling" ] && grep -q Qwen2 "$T/made"' \
+	"rc=$rc err=$err"
+# A link loop is refused.
+ln -s loop2 "$T/loop1"; ln -s loop1 "$T/loop2"
+run estimate $MODEL -o "$T/loop1"
+check "-o symlink loop: refused" \
+	'[ $rc = 2 ] && echo "$err" | grep -q "symbolic links"' "rc=$rc err=$err"
+# A hard link stays a link.
+echo old >"$T/h1"; ln "$T/h1" "$T/h2"
+run estimate $MODEL -o "$T/h1"
+check "-o hard-linked file: both names see the report" \
+	'[ $rc = 0 ] && [ "$(stat -c %h "$T/h1")" = 2 ] && grep -q Qwen2 "$T/h2"' \
+	"rc=$rc err=$err"
+# The plan file itself is refused before anything is computed.
+cp "$SRC/tests/fixtures/plan/ci.yaml" "$T/plan.yaml"
+cksum "$T/plan.yaml" >"$T/sum"
+run check "$T/plan.yaml" -o "$T/plan.yaml"
+check "check plan.yaml -o plan.yaml: refused, plan untouched" \
+	'[ $rc = 2 ] && echo "$err" | grep -q "is the input" &&
+	 cksum "$T/plan.yaml" | cmp -s - "$T/sum"' "rc=$rc err=$err"
+# A folder's config.json is an input too.
+mkdir "$T/mdl"
+cp "$SRC/data/models/$MODEL.json" "$T/mdl/config.json"
+run estimate "$T/mdl" -o "$T/mdl/config.json"
+check "estimate DIR -o DIR/config.json: refused" \
+	'[ $rc = 2 ] && grep -q model_type "$T/mdl/config.json"' "rc=$rc err=$err"
+# A read-only file is not replaced (for a non-root user).
+echo keep >"$T/ro"; chmod 444 "$T/ro"
+if $ROOT; then
+	skip "-o read-only file" "root may write any file"
+else
+	run estimate $MODEL -o "$T/ro"
+	check "-o read-only file: refused, kept" \
+		'[ $rc = 2 ] && [ "$(cat "$T/ro")" = keep ]' "rc=$rc err=$err"
+fi
+# -o /dev/stdout when stdout is a file or a pipe.
+rc=0; "$M" estimate $MODEL -o /dev/stdout >"$T/so" 2>"$T/err" || rc=$?
+check "-o /dev/stdout into a file" '[ $rc = 0 ] && grep -q Qwen2 "$T/so"' \
+	"rc=$rc err=$(cat "$T/err")"
+bytes=$("$M" estimate $MODEL -o /dev/stdout 2>/dev/null | wc -c)
+check "-o /dev/stdout into a pipe" '[ "$bytes" -gt 100 ]' "bytes=$bytes"
+# A missing directory fails before any work, naming the cause.
+run estimate $MODEL -o "$T/no/such/out.txt"
+check "-o into a missing directory: one line, exit 2" \
+	'[ $rc = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ]' "rc=$rc err=$err"
+
+# ---- stdout write errors ------------------------------------------------
+FULL=/dev/full
+if $ROOT && mknod "$T/full" c 1 7 2>/dev/null; then FULL=$T/full; fi
+if [ -c "$FULL" ]; then
+	for args in "estimate $MODEL" "estimate $MODEL --format json" \
+	    "check $SRC/tests/fixtures/plan/ci.yaml --format junit" \
+	    "hardware" "hardware --format json" "models" "--help" \
+	    "--version" "estimate --help" \
+	    "sweep $MODEL --over seq=1k..4k"; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$M" $args >"$FULL" 2>"$T/err" || rc=$?
+		check "stdout on a full device: $args" \
+		    '[ $rc = 2 ] && grep -q "stdout: No space left" "$T/err"' \
+		    "rc=$rc err=$(cat "$T/err")"
+	done
+else
+	skip "stdout on a full device" "no /dev/full"
+fi
+
+echo "1..$n"
+[ $bad = 0 ]
