@@ -59,6 +59,22 @@ static const struct {
 	{ "e4m3", MP_DT_F8_E4M3 }, { "int4", MP_DT_INT4_GPTQ },
 };
 
+/*
+ * The float and bitsandbytes/GPTQ/AWQ formats --weights accepts, in the
+ * spelling people use; GGUF types come from gguf_quant.c's table.
+ */
+static const char *const weights_formats[] = {
+	"fp32", "fp16", "bf16", "fp8", "int8", "nf4", "fp4", "gptq", "awq",
+	"mxfp4",
+};
+
+const char *
+mp_weights_format(size_t i)
+{
+	return i < sizeof(weights_formats) / sizeof(weights_formats[0]) ?
+	    weights_formats[i] : NULL;
+}
+
 const struct mp_dtype_info *
 mp_dtype_info(enum mp_dtype dt)
 {

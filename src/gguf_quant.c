@@ -205,6 +205,20 @@ mp_gguf_ftype_known(const char *name)
 	return false;
 }
 
+const char *
+mp_gguf_ftype_name(size_t i)
+{
+	size_t k;
+
+	if (i >= NFTYPES)
+		return NULL;
+	/* A second name for the same mix (q4_k for q4_k_m) is a hole. */
+	for (k = 0; k < i; k++)
+		if (ftypes[k].ft == ftypes[i].ft)
+			return "";
+	return ftypes[i].name;
+}
+
 /* ggml_n_dims(): trailing dimensions of 1 do not count. */
 static int
 n_dims(const struct mp_gguf_tensor *t)

@@ -52,7 +52,7 @@ struct mp_error {
 	char		 file[256];
 	uint32_t	 line, col;	/* 1-based; 0 = unknown */
 	char		 field[96];	/* "text_config.num_key_value_heads" */
-	char		 msg[256];	/* what was expected */
+	char		 msg[640];	/* what was expected (a list of choices) */
 };
 
 void	mp_error_clear(struct mp_error *);
@@ -85,6 +85,9 @@ bool	mp_parse_size(const char *s, uint64_t *out, char *why, size_t whylen);
 bool	mp_parse_uint(const char *s, uint64_t min, uint64_t max, bool kmul,
 	    uint64_t *out, char *why, size_t whylen);
 enum mp_units { MP_UNITS_IEC, MP_UNITS_SI };
+/* "iec", "si" (--units), NULL past the end; parse: false when unknown. */
+const char *mp_units_choice(size_t i);
+bool	mp_units_parse(const char *, enum mp_units *);
 /* "7,615,616,512" into buf; returns buf. */
 const char *mp_fmt_count(uint64_t, char *buf, size_t len);
 /* "14.19 GiB" / "15.23 GB" into buf; returns buf. */
@@ -117,6 +120,8 @@ const struct mp_dtype_info *mp_dtype_info(enum mp_dtype);
 uint64_t mp_dtype_bytes(enum mp_dtype, uint64_t n);
 /* Exact name lookup in lower case; MP_DT_NONE when unknown. */
 enum mp_dtype mp_dtype_parse(const char *);
+/* The i-th float or bitsandbytes spelling --weights accepts ("fp32"). */
+const char *mp_weights_format(size_t i);
 
 /* model.c, model_hf.c: a model as the list of its tensors */
 enum mp_tkind {
@@ -311,6 +316,93 @@ const char *mp_optim_name(enum mp_optim);
 bool	mp_mode_parse(const char *, enum mp_mode *);
 bool	mp_runtime_parse(const char *, enum mp_runtime *);
 bool	mp_optim_parse(const char *, enum mp_optim *);
+bool	mp_parallel_parse(const char *, enum mp_parallel *);
+const char *mp_parallel_name(enum mp_parallel);
+/* The i-th accepted name of each set, NULL past the end (option table). */
+const char *mp_mode_choice(size_t i);
+const char *mp_runtime_choice(size_t i);
+const char *mp_optim_choice(size_t i);
+const char *mp_parallel_choice(size_t i);
+const char *mp_kv_dtype_choice(size_t i);
+/* A type the KV cache can be stored in (by some runtime). */
+bool	mp_kv_dtype_ok(enum mp_dtype);
+
+/* options.c: every option of the command line and plan files, once */
+enum mp_opt_id {
+	MP_O_MODE, MP_O_WEIGHTS, MP_O_BATCH, MP_O_SEQ, MP_O_KV, MP_O_RUNTIME,
+	MP_O_RANK, MP_O_TARGETS, MP_O_OPTIM, MP_O_CKPT, MP_O_AMP, MP_O_GPUS,
+	MP_O_PARALLEL, MP_O_LAYERS, MP_O_FA, MP_O_UBATCH, MP_O_MMAP,
+	MP_O_PIPELINE, MP_O_GROUP, MP_O_DQ,
+	MP_O_HARDWARE, MP_O_MAX_MEMORY,
+	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
+	MP_O_UNITS, MP_O_COLOR, MP_O_HELP,
+	MP_O__COUNT
+};
+enum mp_opt_kind {
+	MP_OK_UINT,	/* whole number in [min, max]; "32k" when kmul */
+	MP_OK_ENUM,	/* one of choice(0), choice(1)... */
+	MP_OK_FLAG,	/* bare on the command line; true/false in files */
+	MP_OK_SIZE,	/* "24 GiB", "24GB", bytes */
+	MP_OK_TEXT	/* at most max characters */
+};
+/* Which commands accept an option (mp_args_parse refuses the others). */
+#define MP_OPT_SCENARIO	0x001u	/* --mode --weights --batch --seq ... */
+#define MP_OPT_HARDWARE	0x002u	/* --hardware */
+#define MP_OPT_FORMAT	0x004u	/* --format -o --units --color */
+#define MP_OPT_SOLVE	0x008u	/* --solve */
+#define MP_OPT_OVER	0x010u	/* --over */
+#define MP_OPT_DETECT	0x020u	/* --detect */
+/* Options whose presence callers act on (mp_optspec.given). */
+#define MP_GIVEN_MODE		0x001u
+#define MP_GIVEN_WEIGHTS	0x002u
+#define MP_GIVEN_SEQ		0x004u
+#define MP_GIVEN_BATCH		0x008u
+#define MP_GIVEN_RUNTIME	0x010u
+#define MP_GIVEN_PIPELINE	0x040u
+
+struct mp_optspec {
+	enum mp_opt_id	 id;
+	const char	*cli;		/* "kv-dtype" (no "--"), NULL: files only */
+	char		 shrt;		/* 'o' or 0 */
+	const char	*file;		/* "kv_dtype", NULL: command line only */
+	unsigned	 group;		/* MP_OPT_* */
+	enum mp_opt_kind kind;
+	uint64_t	 min, max;	/* UINT range; TEXT: max length */
+	bool		 kmul;		/* UINT: "1k" = 1024 */
+	const char	*word;		/* UINT: a word also accepted ("all") */
+	const char	*(*choice)(size_t i); /* ENUM: the owner's i-th name */
+	/* Stores a checked value; u: the number, 1/0 for flags. */
+	bool		(*set)(struct mp_scenario *, const char *v, uint64_t u);
+	unsigned	 given;		/* MP_GIVEN_* bit, or 0 */
+	bool		 late;		/* set after the others (weights) */
+	const char	*arg;		/* --help: "N" */
+	const char	*help;		/* --help: what it sets */
+	const char	*dflt;		/* --help: the default, or NULL */
+};
+
+/* The table, and lookups by id, CLI spelling and plan-file key. */
+const struct mp_optspec *mp_options(size_t *n);
+const struct mp_optspec *mp_option_by_id(enum mp_opt_id);
+const struct mp_optspec *mp_option_cli(const char *name, size_t len);
+const struct mp_optspec *mp_option_short(char);
+const struct mp_optspec *mp_option_file(const char *key);
+/* The i-th choice of an ENUM option, NULL past the end. */
+const char *mp_option_choice(const struct mp_optspec *, size_t i);
+/* "a, b or c" into buf (sep, and last before the last); returns the count. */
+size_t	mp_option_choices(const struct mp_optspec *, const char *sep,
+	    const char *last, char *buf, size_t len);
+/* "expected a, b or c" (a long set: its first names and the count). */
+void	mp_option_expected(const struct mp_optspec *, char *buf, size_t len);
+/*
+ * Checks v (NULL: a bare flag) against the option's kind, range and
+ * choices and, for a scenario option with sc, stores it.  One grammar and
+ * one message for the command line and plan files: false with why.
+ */
+bool	mp_option_set(const struct mp_optspec *, const char *v,
+	    struct mp_scenario *sc, char *why, size_t whylen);
+/* After every option: what one option implies for others (a pipeline
+ * without a mode is a conversion). */
+bool	mp_option_finish(struct mp_scenario *, unsigned given);
 
 /* estimate.c: one scenario's memory */
 struct mp_memory {
@@ -415,6 +507,13 @@ void	mp_jsonw_model(struct mp_jsonw *, const struct mp_model *);
 void	mp_jsonw_scenario(struct mp_jsonw *, const char *key,
 	    const struct mp_estimate *);
 void	mp_jsonw_memory(struct mp_jsonw *, const struct mp_memory *);
+
+/* formats.c: the output formats, the one list every command reads */
+enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,
+	MP_FMT_CSV, MP_FMT_SVG };
+/* The i-th format name ("md" is an alias of markdown, not listed). */
+const char *mp_format_name(size_t i);
+bool	mp_format_parse(const char *, enum mp_format *);
 
 /* report.c: what renderers print */
 struct mp_render_opts {
@@ -524,6 +623,8 @@ bool	mp_gguf_tensors(const struct mp_model *, const char *ftype,
 	    struct mp_gguf_tensor **out, size_t *n, struct mp_error *);
 /* True when name is a GGUF ftype the module knows ("q4_k_m"). */
 bool	mp_gguf_ftype_known(const char *name);
+/* The i-th GGUF type name llama-quantize accepts, NULL past the end. */
+const char *mp_gguf_ftype_name(size_t i);
 
 /* llamacpp.c, vllm.c: runtimes other than transformers */
 bool	mp_estimate_llamacpp(const struct mp_model *, const struct mp_scenario *,
@@ -575,11 +676,11 @@ struct mp_check {
 	uint64_t	 max_memory;	/* 0 = the hardware's capacity */
 	uint32_t	 line, col;	/* where the check starts */
 };
-#define MP_CK_MODE	0x01u
-#define MP_CK_WEIGHTS	0x02u
-#define MP_CK_SEQ	0x04u
-#define MP_CK_BATCH	0x08u
-#define MP_CK_RUNTIME	0x10u
+#define MP_CK_MODE	MP_GIVEN_MODE
+#define MP_CK_WEIGHTS	MP_GIVEN_WEIGHTS
+#define MP_CK_SEQ	MP_GIVEN_SEQ
+#define MP_CK_BATCH	MP_GIVEN_BATCH
+#define MP_CK_RUNTIME	MP_GIVEN_RUNTIME
 
 struct mp_plan {
 	char		 path[512];
@@ -667,6 +768,7 @@ void	mp_planres_fini(struct mp_planres *);
 enum mp_solve { MP_SOLVE_SEQ, MP_SOLVE_BATCH, MP_SOLVE_LAYERS,
 	MP_SOLVE_WEIGHTS };
 bool	mp_solve_parse(const char *, enum mp_solve *);
+const char *mp_solve_choice(size_t i);
 const char *mp_solve_name(enum mp_solve);
 struct mp_fitres {
 	enum mp_solve	 field;

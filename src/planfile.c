@@ -13,234 +13,47 @@ static const char *const top_keys[] = {
 	"model", "hardware", "checks", NULL
 };
 
-/* Scenario keys: the CLI's option names with "_" for "-". */
-static const char *const check_keys[] = {
-	"name", "model", "hardware", "max_memory",
-	"mode", "weights", "batch", "seq", "kv_dtype", "runtime", "rank",
-	"lora_targets", "optimizer", "grad_ckpt", "amp", "gpus",
-	"gpu_layers", "flash_attn", "ubatch", "mmap", "convert_pipeline",
-	"group_size", "double_quant", NULL
-};
-
 /*
  * More checks than this is a generated mistake, not a CI job: each costs
  * a few KiB, and 10 000 run in well under a second.
  */
 #define MAX_CHECKS	10000
 
-static bool
-tristate(const char *v, enum mp_tristate *t)
+/*
+ * The keys a check accepts: its name and model, then every option of the
+ * library's table that has a plan-file spelling (src/options.c).
+ */
+static void
+check_keys(const char **keys, size_t len)
 {
-	if (strcmp(v, "auto") == 0)
-		*t = MP_AUTO;
-	else if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0)
-		*t = MP_ON;
-	else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0)
-		*t = MP_OFF;
-	else
-		return false;
-	return true;
-}
+	const struct mp_optspec	*t;
+	size_t			 i, n, k = 0;
 
-static bool
-boolean(const char *v, bool *b)
-{
-	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
-	    strcmp(v, "on") == 0)
-		*b = true;
-	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
-	    strcmp(v, "off") == 0)
-		*b = false;
-	else
-		return false;
-	return true;
-}
-
-static bool
-uint_opt(const char *v, uint64_t min, uint64_t max, bool kmul, uint64_t *out,
-    char *why, size_t whylen)
-{
-	return mp_parse_uint(v, min, max, kmul, out, why, whylen);
+	keys[k++] = "name";
+	keys[k++] = "model";
+	t = mp_options(&n);
+	/* The machine and the budget first, then the scenario. */
+	for (i = 0; i < n && k + 1 < len; i++)
+		if (t[i].file != NULL && t[i].set == NULL)
+			keys[k++] = t[i].file;
+	for (i = 0; i < n && k + 1 < len; i++)
+		if (t[i].file != NULL && t[i].set != NULL)
+			keys[k++] = t[i].file;
+	keys[k] = NULL;
 }
 
 bool
 mp_plan_set_option(struct mp_scenario *sc, const char *key, const char *v,
     bool *known, char *why, size_t whylen)
 {
-	uint64_t	 u;
-	enum mp_dtype	 dt;
+	const struct mp_optspec *o = mp_option_file(key);
 
-	*known = true;
-	if (strcmp(key, "mode") == 0) {
-		if (mp_mode_parse(v, &sc->mode))
-			return true;
-		snprintf(why, whylen, "expected infer, lora, qlora, full or "
-		    "convert, got \"%.40s\"", v);
+	*known = o != NULL && o->set != NULL;
+	if (!*known) {
+		snprintf(why, whylen, "not a scenario option");
 		return false;
 	}
-	if (strcmp(key, "weights") == 0) {
-		char	 lower[16];
-		size_t	 i;
-		bool	 gguf;
-
-		if (strlen(v) >= sizeof(lower))
-			goto badw;
-		for (i = 0; v[i] != '\0'; i++)
-			lower[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ?
-			    v[i] + 32 : v[i]);
-		lower[i] = '\0';
-		dt = mp_dtype_parse(lower);
-		gguf = mp_gguf_ftype_known(lower);
-		/*
-		 * As on the command line: a name both a dtype and a GGUF
-		 * type (q8_0, bf16) is the GGUF type under llama.cpp and
-		 * conversions, so callers set mode and runtime first.
-		 */
-		if (gguf && (sc->runtime == MP_RT_LLAMACPP ||
-		    sc->mode == MP_MODE_CONVERT || dt == MP_DT_NONE)) {
-			memcpy(sc->ftype, lower, strlen(lower) + 1);
-			sc->weights = mp_dtype_info(dt)->is_float ? dt :
-			    MP_DT_NONE;
-			return true;
-		}
-		if (dt != MP_DT_NONE) {
-			sc->weights = dt;
-			sc->ftype[0] = '\0';
-			return true;
-		}
-badw:
-		snprintf(why, whylen, "unknown weight format \"%.24s\" "
-		    "(fp32, fp16, bf16, int8, nf4, fp4, gptq, awq, q8_0, "
-		    "q6_k, q4_k_m, ...)", v);
-		return false;
-	}
-	if (strcmp(key, "kv_dtype") == 0 || strcmp(key, "amp") == 0) {
-		dt = mp_dtype_parse(v);
-		if (strcmp(key, "amp") == 0) {
-			if (dt != MP_DT_BF16 && dt != MP_DT_F16) {
-				snprintf(why, whylen,
-				    "expected bf16 or fp16, got \"%.40s\"", v);
-				return false;
-			}
-			sc->amp = dt;
-			return true;
-		}
-		if (dt == MP_DT_NONE) {
-			snprintf(why, whylen, "expected fp16, bf16, fp8, q8_0 "
-			    "or q4_0, got \"%.40s\"", v);
-			return false;
-		}
-		sc->kv_dtype = dt;
-		return true;
-	}
-	if (strcmp(key, "runtime") == 0) {
-		if (mp_runtime_parse(v, &sc->runtime))
-			return true;
-		snprintf(why, whylen, "expected transformers, vllm or "
-		    "llamacpp, got \"%.40s\"", v);
-		return false;
-	}
-	if (strcmp(key, "optimizer") == 0) {
-		if (mp_optim_parse(v, &sc->optimizer))
-			return true;
-		snprintf(why, whylen, "expected adamw, adamw8bit, sgd or "
-		    "adafactor, got \"%.40s\"", v);
-		return false;
-	}
-	if (strcmp(key, "batch") == 0) {
-		if (!uint_opt(v, 1, 1u << 20, true, &u, why, whylen))
-			return false;
-		sc->batch = u;
-		return true;
-	}
-	if (strcmp(key, "seq") == 0) {
-		if (!uint_opt(v, 1, 1ull << 32, true, &u, why, whylen))
-			return false;
-		sc->seq = u;
-		return true;
-	}
-	if (strcmp(key, "rank") == 0) {
-		if (!uint_opt(v, 1, 65536, false, &u, why, whylen))
-			return false;
-		sc->rank = (uint32_t)u;
-		return true;
-	}
-	if (strcmp(key, "gpus") == 0) {
-		if (!uint_opt(v, 1, 1024, false, &u, why, whylen))
-			return false;
-		sc->gpus = (uint32_t)u;
-		return true;
-	}
-	if (strcmp(key, "ubatch") == 0) {
-		if (!uint_opt(v, 1, 1u << 20, true, &u, why, whylen))
-			return false;
-		sc->ubatch = (uint32_t)u;
-		return true;
-	}
-	if (strcmp(key, "group_size") == 0) {
-		if (!uint_opt(v, 1, 1u << 20, false, &u, why, whylen))
-			return false;
-		sc->group_size = (uint32_t)u;
-		return true;
-	}
-	if (strcmp(key, "gpu_layers") == 0) {
-		if (strcmp(v, "all") == 0) {
-			sc->gpu_layers = -1;
-			return true;
-		}
-		if (!uint_opt(v, 0, 1u << 20, false, &u, why, whylen))
-			return false;
-		sc->gpu_layers = (int64_t)u;
-		return true;
-	}
-	if (strcmp(key, "lora_targets") == 0) {
-		if (strlen(v) >= sizeof(sc->lora_targets)) {
-			snprintf(why, whylen, "list of targets too long");
-			return false;
-		}
-		snprintf(sc->lora_targets, sizeof(sc->lora_targets), "%s",
-		    strcmp(v, "all-linear") == 0 ? "" : v);
-		return true;
-	}
-	if (strcmp(key, "convert_pipeline") == 0) {
-		if (strlen(v) >= sizeof(sc->pipeline)) {
-			snprintf(why, whylen, "unknown pipeline \"%.40s\"", v);
-			return false;
-		}
-		snprintf(sc->pipeline, sizeof(sc->pipeline), "%s", v);
-		return true;
-	}
-	if (strcmp(key, "grad_ckpt") == 0 || strcmp(key, "double_quant") == 0) {
-		bool b;
-
-		if (!boolean(v, &b)) {
-			snprintf(why, whylen, "expected true or false, got "
-			    "\"%.40s\"", v);
-			return false;
-		}
-		if (key[0] == 'g')
-			sc->grad_ckpt = b;
-		else
-			sc->double_quant = b;
-		return true;
-	}
-	if (strcmp(key, "flash_attn") == 0 || strcmp(key, "mmap") == 0) {
-		enum mp_tristate t;
-
-		if (!tristate(v, &t) || (key[0] == 'm' && t == MP_AUTO)) {
-			snprintf(why, whylen, "expected %son or off, got "
-			    "\"%.40s\"", key[0] == 'f' ? "auto, " : "", v);
-			return false;
-		}
-		if (key[0] == 'f')
-			sc->flash_attn = t;
-		else
-			sc->mmap = t;
-		return true;
-	}
-	*known = false;
-	snprintf(why, whylen, "not a scenario option");
-	return false;
+	return mp_option_set(o, v, sc, why, whylen);
 }
 
 /* Copies src when it fits; false otherwise. */
@@ -291,14 +104,16 @@ load_check(struct mp_ydoc *y, yaml_node_t *n, size_t idx, const char *dir,
     const char *model, const char *hw, struct mp_check *c,
     struct mp_error *err)
 {
+	const struct mp_optspec	*o, *late = NULL;
 	yaml_node_pair_t	*p;
-	yaml_node_t		*k, *v, *wnode = NULL;
-	char			 pre[32], field[96], val[1024], why[200];
+	yaml_node_t		*k, *v, *lnode = NULL;
+	const char		*keys[MP_O__COUNT + 4];
+	char			 pre[32], field[96], val[1024], why[640];
 	const char		*key;
-	bool			 known;
 
 	snprintf(pre, sizeof(pre), "checks[%zu]", idx);
-	if (!mp_ydoc_keys(y, n, pre, check_keys, err))
+	check_keys(keys, sizeof(keys) / sizeof(keys[0]));
+	if (!mp_ydoc_keys(y, n, pre, keys, err))
 		return false;
 	memset(c, 0, sizeof(*c));
 	mp_scenario_init(&c->sc);
@@ -313,7 +128,8 @@ load_check(struct mp_ydoc *y, yaml_node_t *n, size_t idx, const char *dir,
 		v = mp_ydoc_node(y, p->value);
 		key = (const char *)k->data.scalar.value;
 		snprintf(field, sizeof(field), "%s.%s", pre, key);
-		if (strcmp(key, "max_memory") == 0) {
+		o = mp_option_file(key);
+		if (o != NULL && o->id == MP_O_MAX_MEMORY) {
 			if (!mp_ydoc_size(y, v, field, false, &c->max_memory,
 			    err))
 				return false;
@@ -332,37 +148,28 @@ load_check(struct mp_ydoc *y, yaml_node_t *n, size_t idx, const char *dir,
 			resolve(dir, val, c->model, sizeof(c->model));
 			continue;
 		}
-		if (strcmp(key, "hardware") == 0) {
+		if (o != NULL && o->id == MP_O_HARDWARE) {
 			resolve(dir, val, c->hardware, sizeof(c->hardware));
 			continue;
 		}
+		c->set |= o->given;
 		/* Weights depend on mode and runtime: set them last. */
-		if (strcmp(key, "weights") == 0) {
-			wnode = v;
+		if (o->late) {
+			late = o;
+			lnode = v;
 			continue;
 		}
-		if (!mp_plan_set_option(&c->sc, key, val, &known, why,
-		    sizeof(why)))
+		if (!mp_option_set(o, val, &c->sc, why, sizeof(why)))
 			return mp_ydoc_err(y, v, field, err, "%s", why);
-		if (strcmp(key, "mode") == 0)
-			c->set |= MP_CK_MODE;
-		else if (strcmp(key, "weights") == 0)
-			c->set |= MP_CK_WEIGHTS;
-		else if (strcmp(key, "seq") == 0)
-			c->set |= MP_CK_SEQ;
-		else if (strcmp(key, "batch") == 0)
-			c->set |= MP_CK_BATCH;
-		else if (strcmp(key, "runtime") == 0)
-			c->set |= MP_CK_RUNTIME;
 	}
-	if (wnode != NULL) {
-		snprintf(field, sizeof(field), "%s.weights", pre);
-		if (!scalar_text(y, wnode, field, val, sizeof(val), err))
+	if (late != NULL) {
+		snprintf(field, sizeof(field), "%s.%s", pre, late->file);
+		if (!scalar_text(y, lnode, field, val, sizeof(val), err))
 			return false;
-		if (!mp_plan_set_option(&c->sc, "weights", val, &known, why,
-		    sizeof(why)))
-			return mp_ydoc_err(y, wnode, field, err, "%s", why);
+		if (!mp_option_set(late, val, &c->sc, why, sizeof(why)))
+			return mp_ydoc_err(y, lnode, field, err, "%s", why);
 	}
+	mp_option_finish(&c->sc, c->set);
 	if (c->model[0] == '\0')
 		return mp_ydoc_err(y, n, pre, err,
 		    "no model: set \"model\" at the top or in the check");

@@ -203,6 +203,12 @@ mp_solve_parse(const char *s, enum mp_solve *v)
 }
 
 const char *
+mp_solve_choice(size_t i)
+{
+	return i < sizeof(solves) / sizeof(solves[0]) ? solves[i].name : NULL;
+}
+
+const char *
 mp_solve_name(enum mp_solve v)
 {
 	size_t i;

@@ -24,6 +24,44 @@ static const struct { const char *name; enum mp_optim v; } optims[] = {
 	{ "sgd", MP_OPT_SGD }, { "adafactor", MP_OPT_ADAFACTOR },
 };
 
+static const struct { const char *name; enum mp_parallel v; } pars[] = {
+	{ "none", MP_PAR_NONE }, { "ddp", MP_PAR_DDP },
+	{ "zero1", MP_PAR_ZERO1 }, { "zero2", MP_PAR_ZERO2 },
+	{ "zero3", MP_PAR_ZERO3 }, { "fsdp", MP_PAR_FSDP },
+};
+/*
+ * KV cache types, by the name people type: the float types, fp8 (vLLM
+ * --kv-cache-dtype fp8) and the ggml types llama.cpp's --cache-type-k/-v
+ * accept (common/arg.cpp kv_cache_types).
+ */
+static const struct { const char *name; enum mp_dtype v; } kvs[] = {
+	{ "fp16", MP_DT_F16 }, { "bf16", MP_DT_BF16 }, { "fp32", MP_DT_F32 },
+	{ "fp8", MP_DT_F8_E4M3 }, { "q8_0", MP_DT_Q8_0 },
+	{ "q5_1", MP_DT_Q5_1 }, { "q5_0", MP_DT_Q5_0 },
+	{ "q4_1", MP_DT_Q4_1 }, { "q4_0", MP_DT_Q4_0 },
+	{ "iq4_nl", MP_DT_IQ4_NL },
+};
+
+#define CHOICE(tab, i) \
+	return (i) < sizeof(tab) / sizeof(tab[0]) ? tab[i].name : NULL
+
+const char *mp_mode_choice(size_t i) { CHOICE(modes, i); }
+const char *mp_runtime_choice(size_t i) { CHOICE(runtimes, i); }
+const char *mp_optim_choice(size_t i) { CHOICE(optims, i); }
+const char *mp_parallel_choice(size_t i) { CHOICE(pars, i); }
+const char *mp_kv_dtype_choice(size_t i) { CHOICE(kvs, i); }
+
+bool
+mp_kv_dtype_ok(enum mp_dtype dt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kvs) / sizeof(kvs[0]); i++)
+		if (kvs[i].v == dt)
+			return true;
+	return false;
+}
+
 #define LOOKUP(tab, s, out) do {					\
 	size_t i_;							\
 	for (i_ = 0; i_ < sizeof(tab) / sizeof(tab[0]); i_++)		\
@@ -45,6 +83,8 @@ static const struct { const char *name; enum mp_optim v; } optims[] = {
 bool mp_mode_parse(const char *s, enum mp_mode *o) { LOOKUP(modes, s, o); }
 bool mp_runtime_parse(const char *s, enum mp_runtime *o) { LOOKUP(runtimes, s, o); }
 bool mp_optim_parse(const char *s, enum mp_optim *o) { LOOKUP(optims, s, o); }
+bool mp_parallel_parse(const char *s, enum mp_parallel *o) { LOOKUP(pars, s, o); }
+const char *mp_parallel_name(enum mp_parallel v) { NAME(pars, v); }
 const char *mp_mode_name(enum mp_mode v) { NAME(modes, v); }
 const char *mp_runtime_name(enum mp_runtime v) { NAME(runtimes, v); }
 const char *mp_optim_name(enum mp_optim v) { NAME(optims, v); }
@@ -109,15 +149,10 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 	if (sc->kv_dtype == MP_DT_NONE)
 		sc->kv_dtype = sc->runtime == MP_RT_LLAMACPP ? MP_DT_F16 :
 		    compute_dtype(m, sc->weights);
-	switch (sc->kv_dtype) {
-	case MP_DT_F32: case MP_DT_F16: case MP_DT_BF16: case MP_DT_F8_E4M3:
-	case MP_DT_Q8_0: case MP_DT_Q4_0: case MP_DT_Q4_1: case MP_DT_Q5_0:
-	case MP_DT_Q5_1: case MP_DT_IQ4_NL:
-		break;
-	default:
+	if (!mp_kv_dtype_ok(sc->kv_dtype))
 		return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",
-		    "expected fp16, bf16, fp8, q8_0 or q4_0");
-	}
+		    "%s cannot hold a KV cache",
+		    mp_dtype_info(sc->kv_dtype)->name);
 	if (sc->rank == 0)
 		sc->rank = 16;
 	if (sc->gpus == 0)

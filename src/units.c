@@ -125,6 +125,26 @@ bad:
 	return false;
 }
 
+static const char *const unit_systems[] = { "iec", "si" };
+
+const char *
+mp_units_choice(size_t i)
+{
+	return i < 2 ? unit_systems[i] : NULL;
+}
+
+bool
+mp_units_parse(const char *s, enum mp_units *u)
+{
+	if (strcmp(s, "iec") == 0)
+		*u = MP_UNITS_IEC;
+	else if (strcmp(s, "si") == 0)
+		*u = MP_UNITS_SI;
+	else
+		return false;
+	return true;
+}
+
 bool
 mp_parse_uint(const char *s, uint64_t min, uint64_t max, bool kmul,
     uint64_t *out, char *why, size_t whylen)

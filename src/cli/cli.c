@@ -44,32 +44,85 @@ mp_cli_commands(size_t *n)
 	return cmds;
 }
 
-static const char scenario_help[] =
-"Scenario options (estimate, fit, sweep):\n"
-"  --mode infer|lora|qlora|full|convert          [infer]\n"
-"  --weights fp32|fp16|bf16|fp8|int8|nf4|fp4|gptq|awq|mxfp4|q8_0|q6_k|\n"
-"            q5_k_m|q4_k_m|q4_0|q3_k_m|q2_k|...  [the config's torch_dtype]\n"
-"  --batch N                                     [1]\n"
-"  --seq N (1k = 1024)                           [min(max positions, 4096)]\n"
-"  --kv-dtype fp16|bf16|fp8|q8_0|q4_0            [the weights' float type]\n"
-"  --runtime transformers|vllm|llamacpp          [transformers]\n"
-"  --rank R  --lora-targets all-linear|attn|mlp|q,k,v,o,...  [16, all-linear]\n"
-"  --optimizer adamw|adamw8bit|sgd|adafactor     [adamw]\n"
-"  --grad-ckpt  --amp bf16|fp16  --gpus N  --parallel ddp|zero1|zero2|zero3|fsdp\n"
-"  --group-size N (gptq/awq) [128]  --double-quant (nf4/fp4)\n"
-"  llama.cpp: --gpu-layers N|all [all]  --flash-attn auto|on|off [auto]\n"
-"             --ubatch N [512]  --mmap on|off [on]\n"
-"  --convert-pipeline hf-full|hf-lowmem|hf-cast-save|streaming|llamacpp|\n"
-"             llamacpp-no-lazy|openvino|llama2c-standard|llama2c-mem-efficient|\n"
-"             llama2c-low|llama2c-ultra-low\n"
-"Output options:\n"
-"  --hardware HW     a YAML profile path or a bundled name (memplan hardware)\n"
-"  --format F        text|markdown|json [text]; check: junit; sweep: csv;\n"
-"                    plan, sweep: svg (when built with cairo)\n"
-"  --color           draw the stacked memory bar even when not a terminal\n"
-"  -o, --output FILE write there (atomically) instead of stdout\n"
-"  --units iec|si    GiB (2^30) or GB (10^9) [iec]\n"
-"  -h, --help        this help\n";
+/* Appends words to a help line, wrapping at 79 columns under col 28. */
+static void
+help_words(FILE *fp, size_t *col, const char *text)
+{
+	const char	*w = text, *e;
+	size_t		 len;
+
+	while (*w != '\0') {
+		while (*w == ' ')
+			w++;
+		if (*w == '\0')
+			break;
+		for (e = w; *e != '\0' && *e != ' ' && *e != '|'; e++)
+			continue;
+		if (*e == '|')
+			e++;
+		len = (size_t)(e - w);
+		if (*col + len + 1 > 79 && *col > 28) {
+			fprintf(fp, "\n%28s", "");
+			*col = 28;
+		} else if (*col > 28 && w > text && w[-1] == ' ') {
+			fputc(' ', fp);
+			(*col)++;
+		}
+		fprintf(fp, "%.*s", (int)len, w);
+		*col += len;
+		w = e;
+	}
+}
+
+/* One option of the library's table as a --help line. */
+static void
+help_option(FILE *fp, const struct mp_optspec *o)
+{
+	char	 left[64], list[1024], text[1400], shrt[8] = "";
+	size_t	 col;
+
+	if (o->shrt != 0)
+		snprintf(shrt, sizeof(shrt), "-%c, ", o->shrt);
+	snprintf(left, sizeof(left), "  %s--%s%s%s", shrt, o->cli,
+	    o->arg && o->kind != MP_OK_FLAG ? " " : "",
+	    o->arg && o->kind != MP_OK_FLAG ? o->arg : "");
+	fputs(left, fp);
+	col = strlen(left);
+	if (col >= 27) {
+		fprintf(fp, "\n%28s", "");
+		col = 28;
+	} else {
+		fprintf(fp, "%*s", (int)(28 - col), "");
+		col = 28;
+	}
+	list[0] = '\0';
+	if (o->kind == MP_OK_ENUM)
+		mp_option_choices(o, "|", NULL, list, sizeof(list));
+	snprintf(text, sizeof(text), "%s%s%s%s%s%s", o->help,
+	    list[0] ? ": " : "", list, o->dflt ? " [" : "",
+	    o->dflt ? o->dflt : "", o->dflt ? "]" : "");
+	help_words(fp, &col, text);
+	fputc('\n', fp);
+}
+
+/* Every option of the table: the scenario first, then the command's. */
+static void
+options_help(FILE *fp)
+{
+	const struct mp_optspec	*t;
+	size_t			 i, n;
+
+	t = mp_options(&n);
+	fputs("Scenario options (estimate, plan, fit, sweep; in plan files "
+	    "the same names\nwith \"_\" for \"-\": kv_dtype: fp8):\n", fp);
+	for (i = 0; i < n; i++)
+		if (t[i].cli != NULL && t[i].group == MP_OPT_SCENARIO)
+			help_option(fp, &t[i]);
+	fputs("Machine, command and output options:\n", fp);
+	for (i = 0; i < n; i++)
+		if (t[i].cli != NULL && t[i].group != MP_OPT_SCENARIO)
+			help_option(fp, &t[i]);
+}
 
 static void
 usage(FILE *fp)
@@ -85,7 +138,7 @@ usage(FILE *fp)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(fp, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
 	fputc('\n', fp);
-	fputs(scenario_help, fp);
+	options_help(fp);
 	fputs("\nMODEL is a config.json, a model folder or a bundled name "
 	    "(memplan models).\nExit status: 0 fits (or nothing to judge), "
 	    "1 does not fit or a check failed,\n2 bad usage or bad input.\n",
@@ -223,7 +276,7 @@ mp_cli_cmd_help(const char *name, FILE *fp)
 		if (strcmp(cmds[i].name, name) == 0) {
 			fprintf(fp, "usage: memplan %s\n%s.\n\n", cmds[i].usage,
 			    cmds[i].summary);
-			fputs(scenario_help, fp);
+			options_help(fp);
 			return;
 		}
 }

@@ -12,17 +12,6 @@
 #define MP_EXIT_NOFIT	1	/* does not fit / a check failed */
 #define MP_EXIT_BAD	2	/* bad usage or bad input */
 
-enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,
-	MP_FMT_CSV, MP_FMT_SVG };
-
-/* Which options a command accepts (mp_args_parse refuses the others). */
-#define MP_OPT_SCENARIO	0x001u	/* --mode --weights --batch --seq ... */
-#define MP_OPT_HARDWARE	0x002u	/* --hardware */
-#define MP_OPT_FORMAT	0x004u	/* --format -o --units */
-#define MP_OPT_SOLVE	0x008u	/* --solve */
-#define MP_OPT_OVER	0x010u	/* --over */
-#define MP_OPT_DETECT	0x020u	/* --detect */
-
 #define MP_MAX_POS	4
 
 /* Everything a command line can say; each command reads what it allows. */
@@ -43,11 +32,11 @@ struct mp_args {
 	unsigned	 set;		/* MP_SET_* bits: options given */
 };
 
-#define MP_SET_MODE	0x001u
-#define MP_SET_WEIGHTS	0x002u
-#define MP_SET_SEQ	0x004u
-#define MP_SET_BATCH	0x008u
-#define MP_SET_RUNTIME	0x010u
+#define MP_SET_MODE	MP_GIVEN_MODE
+#define MP_SET_WEIGHTS	MP_GIVEN_WEIGHTS
+#define MP_SET_SEQ	MP_GIVEN_SEQ
+#define MP_SET_BATCH	MP_GIVEN_BATCH
+#define MP_SET_RUNTIME	MP_GIVEN_RUNTIME
 #define MP_SET_FORMAT	0x020u
 
 /*

@@ -123,7 +123,7 @@ test_planfile_errors_name_the_place(void **state)
 	    "checks[0].max_memroy", "did you mean \"max_memory\"");
 	expect_error("model: m\nchecks:\n  - weights: q9_z\n"
 	    "    max_memory: 1 GiB\n", 3, 14, "checks[0].weights",
-	    "unknown weight format");
+	    "expected one of fp32, fp16, bf16");
 	expect_error("model: m\nchecks:\n  - mode: train\n"
 	    "    max_memory: 1 GiB\n", 3, 11, "checks[0].mode",
 	    "expected infer");
