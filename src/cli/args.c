@@ -49,10 +49,44 @@ usage_err(const struct mp_optspec *o, struct mp_error *err, const char *why)
 	return mp_error_set(err, MP_EUSAGE, NULL, field, "%s", why);
 }
 
+/*
+ * "sweep writes text, markdown, json, csv or svg": the formats of the
+ * command at hand, in the order of the format table (formats.c).
+ */
+static bool
+format_err(const struct mp_optspec *o, const struct mp_cmd *cmd,
+    const char *v, struct mp_error *err)
+{
+	char		 list[256];
+	enum mp_format	 f;
+	const char	*s;
+	size_t		 i, n = 0, k = 0, used = 0;
+
+	if (cmd == NULL) {
+		mp_option_expected(o, list, sizeof(list));
+		return mp_error_set(err, MP_EUSAGE, NULL, "--format",
+		    "%s, got \"%.40s\"", list, v);
+	}
+	for (i = 0; (s = mp_format_name(i)) != NULL; i++)
+		if (mp_format_parse(s, &f) && (cmd->formats & MP_FMT_BIT(f)))
+			n++;
+	list[0] = '\0';
+	for (i = 0; (s = mp_format_name(i)) != NULL && used < sizeof(list);
+	    i++) {
+		if (!mp_format_parse(s, &f) || !(cmd->formats & MP_FMT_BIT(f)))
+			continue;
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%s%s", k == 0 ? "" : k + 1 == n ? " or " : ", ", s);
+		k++;
+	}
+	return mp_error_set(err, MP_EUSAGE, NULL, "--format",
+	    "%s writes %s, got \"%.40s\"", cmd->name, list, v);
+}
+
 /* Options that are not part of a scenario: the command's own. */
 static bool
 apply_cli(const struct mp_optspec *o, const char *v, struct mp_args *a,
-    struct mp_error *err)
+    const struct mp_cmd *cmd, struct mp_error *err)
 {
 	char why[640];
 
@@ -61,11 +95,9 @@ apply_cli(const struct mp_optspec *o, const char *v, struct mp_args *a,
 		a->hardware = v;
 		break;
 	case MP_O_FORMAT:
-		if (!mp_format_parse(v, &a->format)) {
-			mp_option_expected(o, why, sizeof(why));
-			return mp_error_set(err, MP_EUSAGE, NULL, "--format",
-			    "%s, got \"%.40s\"", why, v);
-		}
+		if (!mp_format_parse(v, &a->format) ||
+		    (cmd != NULL && !(cmd->formats & MP_FMT_BIT(a->format))))
+			return format_err(o, cmd, v, err);
 		a->set |= MP_SET_FORMAT;
 		break;
 	case MP_O_OUTPUT:
@@ -153,7 +185,8 @@ mp_args_parse(int argc, char **argv, unsigned allow, size_t maxpos,
 		if (o->id != MP_O_FORMAT &&
 		    !mp_option_set(o, v, &a->sc, why, sizeof(why)))
 			return usage_err(o, err, why);
-		if (o->set == NULL && !apply_cli(o, v, a, err))
+		if (o->set == NULL && !apply_cli(o, v, a,
+		    mp_cli_command(argv[0]), err))
 			return false;
 	}
 	if (late != NULL && !mp_option_set(late, late_v, &a->sc, why,

@@ -14,28 +14,43 @@ static const struct mp_cmd cmds[] = {
 	{ "estimate", cmd_estimate,
 	  "estimate MODEL [scenario options] [--hardware HW] [--format F] "
 	  "[-o FILE]",
-	  "memory of every component for one scenario" },
+	  "memory of every component for one scenario", MP_FMTS_DOC },
 	{ "plan", cmd_plan,
 	  "plan MODEL [--hardware HW] [scenario options] [--format F] "
 	  "[-o FILE]",
-	  "every sensible mode on a machine: fits?, recommendations" },
+	  "every sensible mode on a machine: fits?, recommendations",
+	  MP_FMTS_DOC | MP_FMT_BIT(MP_FMT_SVG) },
 	{ "check", cmd_check,
 	  "check PLAN.yaml [--format text|markdown|json|junit] [-o FILE]",
-	  "CI gate: one line per check, exit 1 if any fails" },
+	  "CI gate: one line per check, exit 1 if any fails",
+	  MP_FMTS_DOC | MP_FMT_BIT(MP_FMT_JUNIT) },
 	{ "fit", cmd_fit,
 	  "fit MODEL [--hardware HW] --solve seq|batch|layers|weights "
 	  "[scenario options] [--format F] [-o FILE]",
-	  "the largest value that fits" },
+	  "the largest value that fits", MP_FMTS_DOC },
 	{ "sweep", cmd_sweep,
 	  "sweep MODEL --over seq=1k..128k [--hardware HW] [scenario options] "
 	  "[--format F] [-o FILE]",
-	  "memory along a range, for charts" },
+	  "memory along a range, for charts",
+	  MP_FMTS_DOC | MP_FMT_BIT(MP_FMT_CSV) | MP_FMT_BIT(MP_FMT_SVG) },
 	{ "models", cmd_models, "models [--format F]",
-	  "list bundled model configs" },
+	  "list bundled model configs",
+	  MP_FMT_BIT(MP_FMT_TEXT) | MP_FMT_BIT(MP_FMT_JSON) },
 	{ "hardware", cmd_hardware,
 	  "hardware [HW] [--format F] | hardware --detect [-o FILE]",
-	  "list bundled hardware profiles, or show one" },
+	  "list bundled hardware profiles, or show one", MP_FMTS_DOC },
 };
+
+const struct mp_cmd *
+mp_cli_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
 
 const struct mp_cmd *
 mp_cli_commands(size_t *n)

@@ -96,7 +96,16 @@ struct mp_cmd {
 	int		(*fn)(int argc, char **argv, struct mp_cli *);
 	const char	*usage;		/* the man page's SYNOPSIS line */
 	const char	*summary;
+	unsigned	 formats;	/* MP_FMTS(): what --format may name */
 };
+
+/* A set of output formats, one bit per enum mp_format. */
+#define MP_FMT_BIT(f)	(1u << (f))
+#define MP_FMTS_DOC	(MP_FMT_BIT(MP_FMT_TEXT) | MP_FMT_BIT(MP_FMT_MARKDOWN) | \
+	MP_FMT_BIT(MP_FMT_JSON))
+
+/* The command named name, or NULL. */
+const struct mp_cmd *mp_cli_command(const char *name);
 
 /*
  * Render options from the command line: units, and the stacked bar when

@@ -29,12 +29,6 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 	}
 	if (!mp_cli_one_model(&a, &e))
 		return mp_cli_fail(cli, &e);
-	if (a.format == MP_FMT_JUNIT || a.format == MP_FMT_CSV ||
-	    a.format == MP_FMT_SVG) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "estimate writes text, markdown or json");
-		return mp_cli_fail(cli, &e);
-	}
 	/* Everything that can fail runs before the output is opened. */
 	if (!mp_cli_output_check(&a, &e))
 		goto fail;

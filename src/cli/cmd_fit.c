@@ -51,12 +51,6 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 		}
 		a.sc.runtime = MP_RT_LLAMACPP;
 	}
-	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_MARKDOWN &&
-	    a.format != MP_FMT_JSON) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "fit writes text, markdown or json");
-		return mp_cli_fail(cli, &e);
-	}
 	if ((hw = malloc(sizeof(*hw))) == NULL ||
 	    (f = malloc(sizeof(*f))) == NULL) {
 		mp_error_set(&e, MP_ENOMEM, NULL, NULL, "out of memory");

@@ -177,12 +177,6 @@ cmd_hardware(int argc, char **argv, struct mp_cli *cli)
 	}
 	if (a.detect)
 		return detect(&a, cli);
-	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_MARKDOWN &&
-	    a.format != MP_FMT_JSON) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "hardware writes text, markdown or json");
-		return mp_cli_fail(cli, &e);
-	}
 	if (a.npos == 1)
 		return show(a.pos[0], &a, cli);
 	if (!mp_cli_output_check(&a, &e) ||

@@ -60,11 +60,6 @@ cmd_models(int argc, char **argv, struct mp_cli *cli)
 		mp_cli_cmd_help("models", cli->out);
 		return MP_EXIT_OK;
 	}
-	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_JSON) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "models writes text or json");
-		return mp_cli_fail(cli, &e);
-	}
 	if (!mp_cli_output_check(&a, &e))
 		return mp_cli_fail(cli, &e);
 	if (!mp_output_open(&out, a.output, cli->out, &e))

@@ -54,12 +54,6 @@ cmd_plan(int argc, char **argv, struct mp_cli *cli)
 		return mp_cli_fail(cli, &e);
 	if (!mp_cli_default_hardware(&a, cli, "plan", &e))
 		return mp_cli_fail(cli, &e);
-	if (a.format != MP_FMT_TEXT && a.format != MP_FMT_MARKDOWN &&
-	    a.format != MP_FMT_JSON && a.format != MP_FMT_SVG) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "plan writes text, markdown, json or svg");
-		return mp_cli_fail(cli, &e);
-	}
 	if (a.format == MP_FMT_SVG && !mp_render_svg_available()) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
 		    "svg needs memplan built with cairo (meson setup "

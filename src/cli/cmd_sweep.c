@@ -35,11 +35,6 @@ cmd_sweep(int argc, char **argv, struct mp_cli *cli)
 		    "expected a range, like seq=1k..128k or batch=1,8,32");
 		return mp_cli_fail(cli, &e);
 	}
-	if (a.format == MP_FMT_JUNIT) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "sweep writes text, markdown, json, csv or svg");
-		return mp_cli_fail(cli, &e);
-	}
 	if (a.format == MP_FMT_SVG && !mp_render_svg_available()) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
 		    "svg needs memplan built with cairo (meson setup "
