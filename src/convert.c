@@ -90,27 +90,51 @@ enum pl {
 	PL_L2C_STANDARD, PL_L2C_MEM_EFFICIENT, PL_L2C_LOW, PL_L2C_ULTRA_LOW
 };
 
+/*
+ * The pipelines, their properties for the planner (mp_convert_pipeline_info)
+ * and the one line it says about each.  low_memory: the pipeline holds
+ * smaller pieces at a time than the checkpoint and pays for it in time.
+ */
 static const struct {
-	const char	*name;
-	enum pl		 pl;
+	enum pl				 pl;
+	struct mp_pipeline_info		 info;
 } pipelines[] = {
-	{ "hf-full", PL_HF_FULL },
-	{ "hf-lowmem", PL_HF_LOWMEM },
-	{ "hf-cast-save", PL_HF_CAST_SAVE },
-	{ "streaming", PL_STREAMING },
-	{ "llamacpp", PL_LLAMACPP },
-	{ "llamacpp-no-lazy", PL_LLAMACPP_NO_LAZY },
-	{ "openvino", PL_OPENVINO },
-	{ "llama2c-standard", PL_L2C_STANDARD },
-	{ "llama2c-mem-efficient", PL_L2C_MEM_EFFICIENT },
-	{ "llama2c-low", PL_L2C_LOW },
-	{ "llama2c-ultra-low", PL_L2C_ULTRA_LOW },
+	{ PL_HF_FULL, { "hf-full", false, "one pass over the checkpoint" } },
+	{ PL_HF_LOWMEM, { "hf-lowmem", true,
+	  "trades time for memory: smaller pieces at a time" } },
+	{ PL_HF_CAST_SAVE, { "hf-cast-save", false,
+	  "one pass over the checkpoint" } },
+	{ PL_STREAMING, { "streaming", true,
+	  "trades time for memory: smaller pieces at a time" } },
+	{ PL_LLAMACPP, { "llamacpp", false, "one pass over the checkpoint" } },
+	{ PL_LLAMACPP_NO_LAZY, { "llamacpp-no-lazy", false,
+	  "convert_hf_to_gguf.py --no-lazy: every tensor held until "
+	  "written" } },
+	{ PL_OPENVINO, { "openvino", false, "one pass over the checkpoint" } },
+	{ PL_L2C_STANDARD, { "llama2c-standard", false,
+	  "one pass over the checkpoint" } },
+	{ PL_L2C_MEM_EFFICIENT, { "llama2c-mem-efficient", true,
+	  "trades time for memory: smaller pieces at a time" } },
+	{ PL_L2C_LOW, { "llama2c-low", true,
+	  "trades time for memory: smaller pieces at a time" } },
+	{ PL_L2C_ULTRA_LOW, { "llama2c-ultra-low", true,
+	  "trades time for memory: smaller pieces at a time" } },
 };
 
 #define NPIPELINES	(sizeof(pipelines) / sizeof(pipelines[0]))
-#define KNOWN_PIPELINES	"hf-full, hf-lowmem, hf-cast-save, streaming, " \
-	"llamacpp, llamacpp-no-lazy, openvino, llama2c-standard, " \
-	"llama2c-mem-efficient, llama2c-low, llama2c-ultra-low"
+
+/* "hf-full, hf-lowmem, ..." for messages. */
+static const char *
+known_pipelines(char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NPIPELINES && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		    i ? ", " : "", pipelines[i].info.name);
+	return buf;
+}
 
 /* One tensor of the source checkpoint. */
 struct ft {
@@ -430,7 +454,7 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 	if (!is_float(dst))
 		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
 		    "%s writes safetensors in f32, f16 or bf16, not %s",
-		    pipelines[pl].name, c->target);
+		    pipelines[pl].info.name, c->target);
 	switch (pl) {
 	case PL_HF_FULL:
 		/*
@@ -939,12 +963,12 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 	if (strcmp(m->model_type, "llama") != 0 || m->n_experts > 0)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--convert-pipeline",
 		    "%s: llama2.c's export.py converts Llama models only, not "
-		    "%s", pipelines[pl].name, m->arch[0] ? m->arch : "this one");
+		    "%s", pipelines[pl].info.name, m->arch[0] ? m->arch : "this one");
 	if (m->kv_heads != m->heads)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--convert-pipeline",
 		    "%s: llama2.c's export.py sets n_kv_heads = n_heads and "
 		    "cannot convert grouped-query attention (%u heads, %u KV "
-		    "heads)", pipelines[pl].name, m->heads, m->kv_heads);
+		    "heads)", pipelines[pl].info.name, m->heads, m->kv_heads);
 	if (c->dst_dt == MP_DT_F32 && c->explicit_target) {
 		v1 = true;
 	} else if (c->dst_dt == MP_DT_Q8_0 || c->dst_dt == MP_DT_INT8 ||
@@ -953,7 +977,7 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 	} else {
 		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
 		    "%s cannot write %s: llama2.c's export.py writes q8_0 "
-		    "(--version 2) or f32 (--version 1)", pipelines[pl].name,
+		    "(--version 2) or f32 (--version 1)", pipelines[pl].info.name,
 		    c->target);
 	}
 	for (i = 0; i < c->nft; i++) {
@@ -1056,7 +1080,18 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 const char *
 mp_convert_pipeline(size_t i)
 {
-	return i < NPIPELINES ? pipelines[i].name : NULL;
+	return i < NPIPELINES ? pipelines[i].info.name : NULL;
+}
+
+const struct mp_pipeline_info *
+mp_convert_pipeline_info(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NPIPELINES; i++)
+		if (strcmp(name, pipelines[i].info.name) == 0)
+			return &pipelines[i].info;
+	return NULL;
 }
 
 /* The storage of a pre-quantized checkpoint's quant_method, or NONE. */
@@ -1117,21 +1152,21 @@ mp_estimate_convert(const struct mp_model *m, const struct mp_scenario *sc,
 {
 	struct cv c;
 	struct mp_convert *cv = &est->conv;
-	char a[32], b[32];
+	char a[32], b[32], list[256];
 	size_t p;
 	bool ok = false;
 
 	for (p = 0; p < NPIPELINES; p++)
-		if (strcmp(sc->pipeline, pipelines[p].name) == 0)
+		if (strcmp(sc->pipeline, pipelines[p].info.name) == 0)
 			break;
 	if (sc->pipeline[0] == '\0')
 		return mp_error_set(err, MP_EUSAGE, NULL, "--convert-pipeline",
 		    "--mode convert needs a pipeline (one of: %s)",
-		    KNOWN_PIPELINES);
+		    known_pipelines(list, sizeof(list)));
 	if (p == NPIPELINES)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--convert-pipeline",
 		    "unknown pipeline \"%s\" (known: %s)", sc->pipeline,
-		    KNOWN_PIPELINES);
+		    known_pipelines(list, sizeof(list)));
 
 	memset(&c, 0, sizeof(c));
 	c.m = m;
@@ -1156,7 +1191,7 @@ mp_estimate_convert(const struct mp_model *m, const struct mp_scenario *sc,
 	target_name(&c, sc);
 
 	memset(cv, 0, sizeof(*cv));
-	snprintf(cv->pipeline, sizeof(cv->pipeline), "%s", pipelines[p].name);
+	snprintf(cv->pipeline, sizeof(cv->pipeline), "%s", pipelines[p].info.name);
 	est->has_convert = true;
 	est->on_host = true;
 	if (!load_tensors(&c, err))

@@ -925,6 +925,13 @@ bool	mp_lora_shapes(const struct mp_model *, const struct mp_lora *,
  * past the end.
  */
 const char *mp_convert_pipeline(size_t i);
+/* What the planner needs to know about a pipeline; NULL when unknown. */
+struct mp_pipeline_info {
+	const char	*name;
+	bool		 low_memory;	/* smaller pieces at a time, slower */
+	const char	*why;		/* one line for plan */
+};
+const struct mp_pipeline_info *mp_convert_pipeline_info(const char *name);
 /* ---- end of the conversion module ---- */
 
 /*

@@ -579,15 +579,6 @@ out:
 	return ok;
 }
 
-/* Pipelines that trade speed for memory (more passes, smaller pieces). */
-static bool
-slow_pipeline(const char *p)
-{
-	return strstr(p, "lowmem") != NULL || strstr(p, "streaming") != NULL ||
-	    strstr(p, "no-lazy") != NULL || strstr(p, "efficient") != NULL ||
-	    strstr(p, "-low") != NULL;
-}
-
 static bool
 wanted(unsigned set, const struct mp_scenario *base,
     const struct mp_scenario *sc)
@@ -775,10 +766,8 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 			c.sc.weights = MP_DT_NONE;
 		/* The output's precision: the checkpoint's unless --weights. */
 		c.quality = target_loss(&c.sc);
-		c.speed = slow_pipeline(pl) ? 1 : 0;
-		c.why = slow_pipeline(pl) ?
-		    "trades time for memory: smaller pieces at a time" :
-		    "one pass over the checkpoint";
+		c.speed = mp_convert_pipeline_info(pl)->low_memory ? 1 : 0;
+		c.why = mp_convert_pipeline_info(pl)->why;
 		RUN();
 	}
 	/*
