@@ -345,29 +345,6 @@ struct gguf_sz {
 	bool		 fallback;	/* gguf_quant.c could not lay it out */
 };
 
-/* Nominal bits per weight of the common mixtures, for the fallback. */
-static double
-ftype_bpw(const char *ftype)
-{
-	static const struct {
-		const char	*name;
-		double		 bpw;
-	} t[] = {
-		{ "f32", 32 }, { "f16", 16 }, { "bf16", 16 }, { "q8_0", 8.5 },
-		{ "q6_k", 6.5625 }, { "q5_k_m", 5.69 }, { "q5_k_s", 5.54 },
-		{ "q5_1", 6 }, { "q5_0", 5.5 }, { "q4_k_m", 4.85 },
-		{ "q4_k_s", 4.58 }, { "q4_1", 5 }, { "q4_0", 4.5 },
-		{ "q3_k_l", 4.27 }, { "q3_k_m", 3.91 }, { "q3_k_s", 3.5 },
-		{ "q2_k", 3.35 }, { "iq4_xs", 4.25 }, { "iq4_nl", 4.5 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(ftype, t[i].name) == 0)
-			return t[i].bpw;
-	return 4.85;
-}
-
 /*
  * The tensor data of the GGUF that llama.cpp writes for ftype
  * (gguf_quant.c), and the largest tensor whose type changes from the
@@ -396,7 +373,8 @@ gguf_size(struct cv *c, const char *ftype, enum mp_dtype from,
 				    mp_muls(q[i].ne[1], q[i].ne[2])));
 		}
 	} else {
-		double bpw = ftype_bpw(ftype);
+		bool published;
+		double bpw = mp_gguf_ftype_bpw(ftype, &published);
 
 		out->fallback = true;
 		for (i = 0; i < c->nft; i++) {
@@ -417,11 +395,15 @@ gguf_size(struct cv *c, const char *ftype, enum mp_dtype from,
 	free(q);
 	free(f);
 	if (out->fallback && !c->gguf_noted) {
+		bool published;
+		double bpw = mp_gguf_ftype_bpw(ftype, &published);
+
 		c->gguf_noted = true;
 		mp_estimate_note(c->est, "gguf", "no GGUF tensor layout for "
-		    "%s: GGUF sizes at flat bits per matrix weight (%s %.2f)",
-		    c->m->arch[0] ? c->m->arch : "this model", ftype,
-		    ftype_bpw(ftype));
+		    "%s: GGUF sizes at flat bits per matrix weight (%s %.2f, "
+		    "%s)", c->m->arch[0] ? c->m->arch : "this model", ftype,
+		    bpw, published ? "llama.cpp's published Llama 2 7B figure" :
+		    "its default type's blocks");
 	}
 }
 

@@ -205,6 +205,44 @@ mp_gguf_ftype_known(const char *name)
 	return false;
 }
 
+/*
+ * Whole-file bits per weight of the k-quant mixes, as llama.cpp publishes
+ * them for Llama 2 7B (tools/quantize/README.md, "Llama 2 7B" table).  A
+ * mix promotes some tensors (attn_v, ffn_down, output) above its default
+ * type, so it costs more than that type's blocks; the other types store
+ * every matrix in their default type.
+ */
+static const struct {
+	enum qft	 ft;
+	double		 bpw;
+} mix_bpw[] = {
+	{ QF_Q2_K, 3.35 }, { QF_Q3_K_S, 3.50 }, { QF_Q3_K_M, 3.91 },
+	{ QF_Q3_K_L, 4.27 }, { QF_Q4_K_S, 4.58 }, { QF_Q4_K_M, 4.84 },
+	{ QF_Q5_K_S, 5.52 }, { QF_Q5_K_M, 5.68 },
+};
+
+double
+mp_gguf_ftype_bpw(const char *name, bool *published)
+{
+	const struct mp_dtype_info	*d;
+	size_t				 i, k;
+
+	*published = false;
+	for (i = 0; i < NFTYPES; i++)
+		if (strcmp(name, ftypes[i].name) == 0)
+			break;
+	if (i == NFTYPES)
+		return 0;
+	for (k = 0; k < sizeof(mix_bpw) / sizeof(mix_bpw[0]); k++)
+		if (mix_bpw[k].ft == ftypes[i].ft) {
+			*published = true;
+			return mix_bpw[k].bpw;
+		}
+	/* The default type's blocks (dtype.c, from ggml's type traits). */
+	d = mp_dtype_info(ftypes[i].def);
+	return 8.0 * d->block_bytes / d->block;
+}
+
 const char *
 mp_gguf_ftype_name(size_t i)
 {

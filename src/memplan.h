@@ -625,6 +625,12 @@ bool	mp_gguf_tensors(const struct mp_model *, const char *ftype,
 bool	mp_gguf_ftype_known(const char *name);
 /* The i-th GGUF type name llama-quantize accepts, NULL past the end. */
 const char *mp_gguf_ftype_name(size_t i);
+/*
+ * Bits per weight of a GGUF type over a model's matrices when no tensor
+ * layout is known: the published mix figure (published true) or the
+ * default type's blocks; 0 for an unknown name.
+ */
+double	mp_gguf_ftype_bpw(const char *name, bool *published);
 
 /* llamacpp.c, vllm.c: runtimes other than transformers */
 bool	mp_estimate_llamacpp(const struct mp_model *, const struct mp_scenario *,

@@ -509,6 +509,34 @@ test_gguf_unknown_arch_is_an_error(void **state)
 	mp_model_fini(&m);
 }
 
+/*
+ * The fallback bits per weight: k-quant mixes at llama.cpp's published
+ * figure, other types at their default type's blocks, none made up.
+ */
+static void
+test_gguf_ftype_bpw(void **state)
+{
+	const char	*s;
+	bool		 pub;
+	size_t		 i;
+
+	(void)state;
+	assert_true(mp_gguf_ftype_bpw("q4_k_m", &pub) == 4.84 && pub);
+	assert_true(mp_gguf_ftype_bpw("q4_k", &pub) == 4.84 && pub);
+	assert_true(mp_gguf_ftype_bpw("q4_0", &pub) == 4.5 && !pub);
+	assert_true(mp_gguf_ftype_bpw("q6_k", &pub) == 6.5625 && !pub);
+	assert_true(mp_gguf_ftype_bpw("iq2_xxs", &pub) == 2.0625 && !pub);
+	assert_true(mp_gguf_ftype_bpw("bf16", &pub) == 16);
+	assert_true(mp_gguf_ftype_bpw("q9_k", &pub) == 0);
+	/* Every type has a figure, and a mix costs more than its blocks. */
+	for (i = 0; (s = mp_gguf_ftype_name(i)) != NULL; i++)
+		if (s[0] != '\0')
+			assert_true(mp_gguf_ftype_bpw(s, &pub) >= 1.5);
+	assert_true(mp_gguf_ftype_bpw("q4_k_m", &pub) >
+	    mp_gguf_ftype_bpw("q4_k_s", &pub));
+	assert_true(mp_gguf_ftype_bpw("q4_k_s", &pub) > 4.5);
+}
+
 int
 main(void)
 {
@@ -526,6 +554,7 @@ main(void)
 		cmocka_unit_test(test_gguf_iq_mixtures_qwen25_7b),
 		cmocka_unit_test(test_gguf_gptoss_keeps_mxfp4_experts),
 		cmocka_unit_test(test_gguf_ftype_names),
+		cmocka_unit_test(test_gguf_ftype_bpw),
 		cmocka_unit_test(test_gguf_unknown_arch_is_an_error),
 	};
 
