@@ -252,6 +252,35 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	}
 	est->mem.runtime = mp_runtime_transformers();
 	est->mem.total = sum_memory(&est->mem);
+	/*
+	 * The allocator's reserve (alloc.c): one stranded segment for the
+	 * largest request of the peak.  Decoding grows each layer's cache by
+	 * torch.cat, a new block a little larger than the one it replaces;
+	 * the prefill's largest request is the eager score block or the
+	 * widest MLP tensor (the routed copies' gate_up for MoE).
+	 */
+	{
+		uint64_t T = mp_muls(B, S), big = transient, w;
+		uint64_t k = m->experts_per_tok ? m->experts_per_tok : 1;
+
+		if (prefill >= decode) {
+			w = mp_muls(mp_muls(T, m->intermediate), a);
+			if (mp_muls(mp_muls(mp_muls(T, k), 2ULL *
+			    m->moe_intermediate), a) > w)
+				w = mp_muls(mp_muls(mp_muls(T, k), 2ULL *
+				    m->moe_intermediate), a);
+			if (m->eager_attn && mp_muls(mp_muls(mp_muls(mp_muls(
+			    B, m->heads), S), S + 1), a) > w)
+				w = mp_muls(mp_muls(mp_muls(mp_muls(B,
+				    m->heads), S), S + 1), a);
+			if (w > big)
+				big = w;
+		}
+		est->mem.largest_block = big;
+		est->mem.reserved = mp_adds(mp_alloc_reserved(est->mem.total -
+		    est->mem.runtime, big, sc->expandable_segments),
+		    est->mem.runtime);
+	}
 	est->device_total = est->mem.total;
 	est->host_total = 0;
 	est->file_bytes = m->file_bytes;

@@ -460,6 +460,16 @@ mp_hardware_judge_ex(const struct mp_hardware *hw,
 	j->capacity = cap;
 	j->fits = fits;
 	j->headroom = sat_diff(cap, j->judged);
+	/*
+	 * PyTorch: the allocator may hold more than it allocates (alloc.c).
+	 * Allocated fits but the reserve may not: a fragmentation risk.
+	 */
+	if (j->where == MP_JUDGE_DEVICE &&
+	    est->mem.reserved > est->mem.total) {
+		j->reserved = mp_adds(j->judged, mp_muls(est->mem.reserved -
+		    est->mem.total, j->gpus ? j->gpus : 1));
+		j->frag_risk = fits && j->reserved > cap;
+	}
 }
 
 void

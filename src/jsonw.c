@@ -181,6 +181,8 @@ mp_jsonw_scenario(struct mp_jsonw *w, const char *key,
 	    sc->mode == MP_MODE_FULL) {
 		mp_jsonw_str(w, "optimizer", mp_optim_name(sc->optimizer));
 		mp_jsonw_bool(w, "grad_ckpt", sc->grad_ckpt);
+		mp_jsonw_bool(w, "expandable_segments",
+		    sc->expandable_segments);
 		if (sc->amp != MP_DT_NONE)
 			mp_jsonw_str(w, "amp", mp_dtype_info(sc->amp)->name);
 	}
@@ -206,5 +208,7 @@ mp_jsonw_memory(struct mp_jsonw *w, const struct mp_memory *mm)
 	mp_jsonw_u64(w, "adapters", mm->adapters);
 	mp_jsonw_u64(w, "runtime", mm->runtime);
 	mp_jsonw_u64(w, "total", mm->total);
+	if (mm->reserved != 0)
+		mp_jsonw_u64(w, "reserved", mm->reserved);
 	mp_jsonw_end(w, '}');
 }

@@ -287,6 +287,8 @@ struct mp_scenario {
 	char		 lora_targets[256]; /* "" = all-linear */
 	enum mp_optim	 optimizer;
 	bool		 grad_ckpt;
+	/* PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True */
+	bool		 expandable_segments;
 	enum mp_dtype	 amp;		/* NONE, BF16 or F16 */
 	uint32_t	 gpus;		/* 0 = 1 */
 	enum mp_parallel parallel;
@@ -332,7 +334,7 @@ enum mp_opt_id {
 	MP_O_MODE, MP_O_WEIGHTS, MP_O_BATCH, MP_O_SEQ, MP_O_KV, MP_O_RUNTIME,
 	MP_O_RANK, MP_O_TARGETS, MP_O_OPTIM, MP_O_CKPT, MP_O_AMP, MP_O_GPUS,
 	MP_O_PARALLEL, MP_O_LAYERS, MP_O_FA, MP_O_UBATCH, MP_O_MMAP,
-	MP_O_PIPELINE, MP_O_GROUP, MP_O_DQ,
+	MP_O_PIPELINE, MP_O_GROUP, MP_O_DQ, MP_O_EXPSEG,
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,
 	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
 	MP_O_UNITS, MP_O_COLOR, MP_O_HELP,
@@ -408,6 +410,10 @@ bool	mp_option_finish(struct mp_scenario *, unsigned given);
 struct mp_memory {
 	uint64_t	 weights, kv_cache, activations, logits, gradients,
 			 optimizer, adapters, runtime, total;
+	/* PyTorch runtimes: what the caching allocator may hold reserved at
+	 * the peak (total + stranded segment, alloc.c); 0 elsewhere. */
+	uint64_t	 reserved;
+	uint64_t	 largest_block;	/* the peak's largest request */
 };
 
 #define MP_MAX_NOTES	24
@@ -515,6 +521,14 @@ enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,
 const char *mp_format_name(size_t i);
 bool	mp_format_parse(const char *, enum mp_format *);
 
+/* alloc.c: PyTorch's CUDA caching allocator (block and segment rules) */
+uint64_t mp_alloc_block(uint64_t size);		/* bytes a request takes */
+uint64_t mp_alloc_segment(uint64_t size);	/* segment mapped for it */
+/* Reserved at a peak of allocated bytes whose largest request is largest
+ * (one segment stranded; one page with expandable segments). */
+uint64_t mp_alloc_reserved(uint64_t allocated, uint64_t largest,
+	    bool expandable);
+
 /* report.c: what renderers print */
 struct mp_render_opts {
 	enum mp_units	 units;
@@ -537,6 +551,9 @@ struct mp_report {
 	uint64_t		 capacity;	/* usable bytes on the judged device */
 	bool			 fits;
 	int64_t			 headroom;	/* capacity - total */
+	/* fits as allocated, but the allocator's reserve may not */
+	bool			 frag_risk;
+	uint64_t		 reserved;	/* judged reserve, 0 if none */
 	struct mp_reco		 recos[MP_MAX_RECOS];
 	size_t			 n_recos;
 };
@@ -660,6 +677,9 @@ struct mp_judgement {
 	uint64_t		 swap_needed;	/* conversion beyond RAM */
 	bool			 fits;
 	bool			 host_short;	/* host part does not fit */
+	/* allocated fits but the allocator's reserve may not */
+	bool			 frag_risk;
+	uint64_t		 reserved;	/* judged reserve, 0 if none */
 };
 /* The full judgement that mp_hardware_judge() summarises. */
 void	mp_hardware_judge_ex(const struct mp_hardware *,

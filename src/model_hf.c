@@ -1426,6 +1426,17 @@ build(struct cfg *c)
 		    "unknown model_type \"%.40s\": estimated as a generic "
 		    "llama-style decoder (gated MLP, no biases)", mt);
 	m->eager_attn = a->eager;
+	/* A config that asks for eager attention gets it: transformers
+	 * reads attn_implementation (saved as "_attn_implementation" by
+	 * older versions) from the config (configuration_utils.py). */
+	{
+		const char *ai = get_str(c->root, "attn_implementation");
+
+		if (ai == NULL)
+			ai = get_str(c->root, "_attn_implementation");
+		if (ai != NULL && strcmp(ai, "eager") == 0)
+			m->eager_attn = true;
+	}
 	m->gated_mlp = a->fam != FAM_GPTNEOX && a->fam != FAM_GPT2 &&
 	    a->fam != FAM_GPTJ && a->fam != FAM_NEMOTRONH;
 

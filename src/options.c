@@ -285,6 +285,14 @@ set_dq(struct mp_scenario *sc, const char *v, uint64_t u)
 	return true;
 }
 
+static bool
+set_expseg(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->expandable_segments = u != 0;
+	return true;
+}
+
 #define SC	MP_OPT_SCENARIO
 #define UINT(lo, hi, k, word)	MP_OK_UINT, lo, hi, k, word, NULL
 #define ENUM(fn)		MP_OK_ENUM, 0, 0, false, NULL, fn
@@ -355,6 +363,10 @@ static const struct mp_optspec opts[] = {
 	{ MP_O_DQ, "double-quant", 0, "double_quant", SC, FLAG,
 	  set_dq, 0, false,
 	  NULL, "nf4/fp4: quantize the quantization constants", NULL },
+	{ MP_O_EXPSEG, "expandable-segments", 0, "expandable_segments", SC,
+	  FLAG, set_expseg, 0, false,
+	  NULL, "PyTorch: PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True",
+	  NULL },
 	/* The machine: a CLI option and a plan-file key (a path there). */
 	{ MP_O_HARDWARE, "hardware", 0, "hardware", MP_OPT_HARDWARE,
 	  TEXT(1023), NULL, 0, false,

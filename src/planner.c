@@ -67,7 +67,8 @@ verdict(const struct mp_judgement *j)
 		return MP_VERDICT_NO;
 	/* headroom < 10 % of capacity, in integers: 100 h < 10 c. */
 	if (mp_muls((uint64_t)j->headroom, 100) <
-	    mp_muls(j->capacity, MP_TIGHT_PERCENT) || j->swap_needed > 0)
+	    mp_muls(j->capacity, MP_TIGHT_PERCENT) || j->swap_needed > 0 ||
+	    j->frag_risk)	/* allocated fits, the reserve may not */
 		return MP_VERDICT_TIGHT;
 	return MP_VERDICT_FITS;
 }

@@ -55,6 +55,10 @@ mp_render_json(const struct mp_report *r, const struct mp_render_opts *o,
 		mp_jsonw_u64(&w, "capacity", r->capacity);
 		mp_jsonw_bool(&w, "fits", r->fits);
 		mp_jsonw_i64(&w, "headroom", r->headroom);
+		if (r->reserved != 0) {
+			mp_jsonw_u64(&w, "reserved", r->reserved);
+			mp_jsonw_bool(&w, "fragmentation_risk", r->frag_risk);
+		}
 		mp_jsonw_end(&w, '}');
 	} else
 		mp_jsonw_null(&w, "hardware");

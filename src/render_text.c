@@ -65,6 +65,13 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	    est->on_host ? "peak host memory" : est->host_total > 0 ?
 	    "device and host together (split below)" :
 	    "predicted peak device memory");
+	if (est->mem.reserved != 0)
+		fprintf(fp, "  %-12s %12s  %s\n", "reserved",
+		    mp_fmt_size(est->mem.reserved, u, b, sizeof(b)),
+		    est->sc.expandable_segments ? "the caching allocator's "
+		    "reserve with expandable segments (one page over)" :
+		    "what PyTorch's caching allocator may hold: total + one "
+		    "stranded segment for the largest request");
 	if (est->device_total != est->mem.total || est->host_total > 0)
 		fprintf(fp, "  device %s, host %s\n",
 		    mp_fmt_size(est->device_total, u, b, sizeof(b)),
@@ -102,6 +109,12 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 		fprintf(fp, "\n%s: %s usable -> %s", r->hw_name,
 		    mp_fmt_size(r->capacity, u, b, sizeof(b)),
 		    r->fits ? "fits" : "DOES NOT FIT");
+		if (r->frag_risk)
+			fprintf(fp, " as allocated, but the allocator may "
+			    "reserve %s (fragmentation risk; "
+			    "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True "
+			    "and --expandable-segments remove most of it)",
+			    mp_fmt_size(r->reserved, u, b2, sizeof(b2)));
 		if (r->headroom >= 0)
 			fprintf(fp, ", %s headroom\n", mp_fmt_size(
 			    (uint64_t)r->headroom, u, b, sizeof(b)));

@@ -67,7 +67,16 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 	if (hw == NULL)
 		return true;
 	r->hw_name = hw->name;
-	mp_hardware_judge(hw, est, &r->capacity, &r->fits, &r->headroom);
+	{
+		struct mp_judgement j;
+
+		mp_hardware_judge_ex(hw, est, &j);
+		r->capacity = j.capacity;
+		r->fits = j.fits;
+		r->headroom = j.headroom;
+		r->frag_risk = j.frag_risk;
+		r->reserved = j.reserved;
+	}
 	if (r->fits)
 		return true;
 	train = est->sc.mode == MP_MODE_LORA || est->sc.mode == MP_MODE_QLORA ||

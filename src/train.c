@@ -133,6 +133,45 @@ input_group(unsigned k)
 	}
 }
 
+/*
+ * How a routed-expert block saves for backward in transformers 5.17's
+ * grouped_mm experts path (integrations/moe.py, grouped_mm_experts_forward,
+ * the default experts_implementation: modeling_utils.py
+ * get_correct_experts_implementation).  Per routed (token, expert) sample,
+ * in compute-dtype values of the expert width I:
+ *   - default gate (act_fn(gate) * up on chunk views of gate_up_out): the
+ *     activation saves its input, a view that keeps all 2I of gate_up_out,
+ *     and the product saves the activation's output (I): 3I;
+ *   - gpt-oss's _apply_gate (modular_gpt_oss.py GptOssExperts): the
+ *     bias-added gate_up (2I, kept by both clamps' saved inputs), the
+ *     clamped gate, sigmoid(gate * alpha), glu and up + 1 (I each): 6I.
+ * The router: generic routers keep an fp32 copy of their input and fp32
+ * probabilities over all experts; gpt-oss's GptOssTopKRouter takes the
+ * top k of the bf16 logits (topk saves its int64 indices) and softmaxes
+ * only those k values in their own dtype (softmax saves its output).
+ */
+struct expert_path {
+	const char	*model_type;
+	unsigned	 gate_i;	/* values of I the gate saves */
+	bool		 topk_router;	/* softmax over the top k only */
+};
+
+static const struct expert_path expert_paths[] = {
+	{ "gpt_oss", 6, true },
+};
+
+static const struct expert_path *
+expert_path(const struct mp_model *m)
+{
+	static const struct expert_path generic = { "", 3, false };
+	size_t i;
+
+	for (i = 0; i < sizeof(expert_paths) / sizeof(expert_paths[0]); i++)
+		if (strcmp(m->model_type, expert_paths[i].model_type) == 0)
+			return &expert_paths[i];
+	return &generic;
+}
+
 /* Does this model apply a sliding-window mask at this sequence length? */
 static bool
 window_mask(const struct tctx *c, uint32_t l)
@@ -169,7 +208,8 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 	bool			 has_q = false, has_qkv = false;
 	bool			 has_mla = false, qk_norm = false;
 	bool			 gated = false, has_mlp = false;
-	bool			 layernorm = false;
+	bool			 layernorm = false, sinks = false;
+	bool			 exp_train = c->full;
 	uint64_t		 inter = 0, shexp = 0, moe_inter = 0;
 	uint64_t		 ssm_out = 0;
 	uint64_t		 ssm_in = 0, n_ln = 0;
@@ -208,6 +248,9 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 		case MP_TK_ATTN_KV_A:
 			has_mla = true;
 			break;
+		case MP_TK_ATTN_SINKS:
+			sinks = true;
+			break;
 		case MP_TK_FFN_GATE:
 			gated = true;
 			inter = t->dims[0];
@@ -228,6 +271,7 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 			if (t->kind == MP_TK_EXP_DOWN)
 				moe_inter = t->dims[2];
 			if (adapted(c, i)) {
+				exp_train = true;
 				/* peft's ParamWrapper merges W + BA for the
 				 * call; the expert matmuls save the merged
 				 * stack (compute dtype) for backward */
@@ -289,7 +333,18 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 							 * kept by v's view */
 		b += a * nh * vh + 4 * nh;		/* output, lse */
 	} else if (has_q || has_qkv) {
-		b += a * (nh + 2 * nkv) * hd + a * nh * hd + 4 * nh;
+		if (m->eager_attn)
+			/*
+			 * eager_attention_forward (modeling_llama.py, and
+			 * gpt-oss's in modular_gpt_oss.py): matmul(q, k^T)
+			 * saves q after rotary and k after repeat_kv, whose
+			 * expand + reshape copies k to every query head;
+			 * matmul(scores, v) saves v repeated the same way.
+			 * No attention output or logsumexp is kept.
+			 */
+			b += 3 * a * nh * hd;
+		else
+			b += a * (nh + 2 * nkv) * hd + a * nh * hd + 4 * nh;
 		if (has_qkv)	/* v is a view: the fused output stays */
 			b += a * (nh + nkv) * hd;
 		if (qk_norm)
@@ -297,9 +352,26 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 			    (c->full ? a * (nh + nkv) * hd : 0);
 	}
 	if (has_q || has_qkv || has_mla) {
-		if (m->eager_attn)
-			/* eager: fp32 softmax output and its bf16 copy,
-			 * one row of seq scores per head and token */
+		if (m->eager_attn && sinks)
+			/*
+			 * gpt-oss eager attention with sinks (modular_gpt_oss.py
+			 * eager_attention_forward): the scores are scaled and
+			 * masked (a scalar mul and an add save nothing), cat
+			 * with the sinks column (cat saves only sizes), less
+			 * their row max (max(dim) saves int64 indices, one per
+			 * head and token), then softmax(dtype=the logits' own
+			 * dtype) saves its compute-dtype output of seq + 1
+			 * columns.  probs[..., :-1] is a view, dropout(p=0)
+			 * returns its input and .to(v.dtype) is a no-op, so
+			 * the second matmul saves a view of that same output:
+			 * no fp32 copy, no second copy.
+			 */
+			b += a * nh * (c->seq + 1) + 8 * nh;
+		else if (m->eager_attn)
+			/* llama-style eager: softmax(dtype=float32) saves its
+			 * fp32 output and .to(q.dtype) makes the copy the
+			 * second matmul saves: one row of seq scores per
+			 * head and token, 4 + a bytes each */
 			b += (4 + a) * nh * c->seq;
 		else if (window_mask(c, l))
 			/* SDPA turns the boolean window mask into an
@@ -312,12 +384,32 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 	if (m->layer[l].moe || moe_inter != 0) {
 		uint64_t k = m->experts_per_tok ? m->experts_per_tok : 1;
 		uint64_t e = m->n_experts;
+		const struct expert_path *ep = expert_path(m);
 
-		/* router: fp32 input copy and probabilities */
-		b += 4 * H + 8 * e;
-		/* per routed token: gathered input, gate/up out, act, product,
-		 * expert output */
-		b += k * a * (2 * H + 4 * moe_inter);
+		if (ep->topk_router)
+			/* topk's int64 indices and the top-k softmax output;
+			 * the frozen router Linear saves its input only when
+			 * it trains */
+			b += k * (8 + a) + (c->full ? a * H : 0);
+		else
+			/* router: fp32 input copy and probabilities */
+			b += 4 * H + 8 * e;
+		/*
+		 * Per routed sample: what the gate saves (ep->gate_i x I),
+		 * and the expert output, saved with the routing weight by
+		 * their product (grouped_mm_experts_forward).  When the
+		 * experts train, the two _grouped_mm calls also save their
+		 * inputs (the gathered hidden state, H, and the gated
+		 * output, I); frozen experts do not: autograd keeps a
+		 * matmul's input only for its weight's gradient.
+		 */
+		b += k * a * (H + ep->gate_i * moe_inter);
+		if (exp_train)
+			b += k * a * (H + moe_inter);
+		if (ep->topk_router)
+			/* the routing weight of each sample, and the int64
+			 * token_idx, perm and inv_perm the gathers keep */
+			b += k * (a + 24);
 		if (shexp != 0)
 			b += 3 * a * shexp;
 	}
@@ -340,6 +432,24 @@ largest_linear(const struct mp_model *m)
 		    m->tensors[i].kind != MP_TK_OUTPUT &&
 		    mp_tensor_numel(&m->tensors[i]) > best)
 			best = mp_tensor_numel(&m->tensors[i]);
+	return best;
+}
+
+/* Elements of the largest LoRA A or B matrix. */
+static uint64_t
+largest_adapter(const struct mp_model *m, const struct mp_lora *lo)
+{
+	uint64_t	 ab[2], bb[2], best = 0;
+	size_t		 i;
+
+	for (i = 0; i < m->n_tensors; i++) {
+		if (!mp_lora_shapes(m, lo, i, ab, bb))
+			continue;
+		if (mp_muls(ab[0], ab[1]) > best)
+			best = mp_muls(ab[0], ab[1]);
+		if (mp_muls(bb[0], bb[1]) > best)
+			best = mp_muls(bb[0], bb[1]);
+	}
 	return best;
 }
 
@@ -442,6 +552,7 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	uint64_t		 gpus = sc->gpus ? sc->gpus : 1, H = m->hidden;
 	uint64_t		 wlayer0 = 0, ddp = 0, gather = 0, per0 = 0;
 	uint64_t		 ab[2], bb[2], total;
+	uint64_t		 blk_stack = 0, blk_param = 0, blk[3];
 	enum mp_parallel	 par = sc->parallel;
 	enum mp_dtype		 cd;
 	int			 k, best;
@@ -524,6 +635,12 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 			wlayer0 = mp_adds(wlayer0, tb);
 		if ((t->flags & MP_TF_LINEAR) || t->kind == MP_TK_OUTPUT)
 			lin = mp_adds(lin, n);
+		if (t->kind >= MP_TK_EXP_GATE && t->kind <= MP_TK_EXP_GATE_UP &&
+		    (c.full || (c.lo != NULL && c.lo->rank[i] != 0)) &&
+		    mp_muls(c.a, n) > blk_stack)
+			blk_stack = mp_muls(c.a, n);	/* merged stack */
+		if (c.full && tb > blk_param)
+			blk_param = tb;		/* its gradient */
 		if (c.full) {
 			trainable = mp_adds(trainable, n);
 			/* one gradient per parameter, in its dtype */
@@ -665,6 +782,42 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.runtime = mp_cuda_context();
 	total = mp_adds(phase_total(&ph[best]), est->mem.runtime);
 	est->mem.total = total;
+	/*
+	 * The largest single request of each moment, for the allocator's
+	 * reserve (alloc.c): the loss's fp32 vocab-sized blocks at the start
+	 * of backward; eager attention's score block (batch x heads x seq x
+	 * seq, + 1 with sinks); a merged expert stack; the widest saved
+	 * activation (gate_up of the routed copies, or the MLP); a full
+	 * fine-tune's largest gradient at the optimizer step.
+	 */
+	{
+		uint64_t B = sc->batch ? sc->batch : 1, sc_blk = 0, act_blk;
+		uint64_t w = m->intermediate > H ? m->intermediate : H;
+		uint64_t kx = m->experts_per_tok ? m->experts_per_tok : 1;
+
+		if (mp_muls(kx, 2ULL * m->moe_intermediate) > w)
+			w = mp_muls(kx, 2ULL * m->moe_intermediate);
+		act_blk = mp_muls(mp_muls(c.tokens, w), c.a);
+		if (m->eager_attn)
+			sc_blk = mp_muls(mp_muls(mp_muls(B, m->heads), c.seq),
+			    mp_muls(c.seq + 1, c.a > 4 ? c.a : 4));
+		blk[2] = blk_param;
+		blk[1] = blk_stack > act_blk ? blk_stack : act_blk;
+		if (sc_blk > blk[1])
+			blk[1] = sc_blk;
+		if (blk_param > blk[1])
+			blk[1] = blk_param;
+		blk[0] = mp_muls(mp_muls(c.tokens, m->vocab), 4);
+		if (blk[1] > blk[0])
+			blk[0] = blk[1];
+		if (best == 2 && blk[2] == 0)
+			/* LoRA's step: the largest adapter state */
+			blk[2] = mp_muls(4, largest_adapter(m, &lo));
+		est->mem.largest_block = blk[best];
+		est->mem.reserved = mp_adds(mp_alloc_reserved(total -
+		    est->mem.runtime, blk[best], sc->expandable_segments),
+		    est->mem.runtime);
+	}
 	est->trainable_params = trainable;
 	est->device_total = mp_muls(total, gpus);
 
@@ -812,6 +965,21 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	mp_estimate_note(est, "runtime", "CUDA context and kernels (0.60 GiB "
 	    "measured on an H100), outside the allocator's peak; the cuBLAS "
 	    "workspaces are counted in activations");
+	mp_estimate_note(est, "reserved", "allocated peak + %s: %s for the "
+	    "peak's largest request (%s)%s", gib(est->mem.reserved - total,
+	    s1, sizeof(s1)), sc->expandable_segments ? "one 20 MiB page of "
+	    "the expandable segment" : "one fresh segment", gib(
+	    est->mem.largest_block, s2, sizeof(s2)), sc->expandable_segments ?
+	    "" : "; derived from the caching allocator's rules, not measured");
+	/* What this model describes, and the loss path of older stacks. */
+	mp_estimate_note(est, "versions", "modelled on PyTorch 2.11, "
+	    "transformers 5.17, peft 0.21%s, as measured on an H100",
+	    c.qlora || sc->optimizer == MP_OPT_ADAMW8BIT ?
+	    ", bitsandbytes (derived from its source)" : "");
+	mp_estimate_note(est, "versions", "transformers 4.x upcast the "
+	    "logits in forward and shifted an fp32 contiguous copy: up to 8 "
+	    "more bytes per logit (+%s here); derived, not measured",
+	    gib(mp_muls(mp_muls(c.tokens, m->vocab), 8), s3, sizeof(s3)));
 	mp_lora_fini(&lo);
 	layer_index_free(&c);
 	return true;

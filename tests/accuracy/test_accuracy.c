@@ -152,6 +152,10 @@ one_row(const char *dir, const cJSON *row)
 		    (unsigned long long)est.mem.total,
 		    (unsigned long long)OOM_BYTES,
 		    todo ? " # TODO known deviation" : "");
+		/* the allocator's predicted reserve, for the record */
+		printf("# %s reserved %llu (%s the card)\n", l2,
+		    (unsigned long long)est.mem.reserved,
+		    est.mem.reserved > OOM_BYTES ? "over" : "under");
 		if (todo)
 			n_todo_fixed += ok;
 		else

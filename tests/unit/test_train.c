@@ -330,6 +330,86 @@ test_checkpointing_and_measured_peaks(void **state)
 	mp_model_fini(&m);
 }
 
+/*
+ * gpt-oss's eager attention with sinks and its frozen routed experts,
+ * counted by hand from transformers 5.17 (modular_gpt_oss.py,
+ * integrations/moe.py) for gpt-oss-20b (H 2880, 64/8 heads x 64, expert
+ * width I 2880, top-4 of 32), LoRA all-linear (q, k, v, o), bf16,
+ * batch 1 x 2048 without checkpointing.  Bytes per token, layer 0:
+ *   two RMSNorms' fp32 input copies         2 x 4 x 2880       23,040
+ *   lora_A fp32 input copies q, k, v, o     4 x (3 x 2880 + 4096) 50,944
+ *   q, repeated k, repeated v (bf16)        3 x 2 x 64 x 64    24,576
+ *   softmax output over 2048 + 1 columns    2 x 64 x 2049     262,272
+ *   max(dim) int64 indices                  8 x 64                512
+ *   top-k router: indices and softmax       4 x (8 + 2)            40
+ *   experts: 6I gate + H output per sample  4 x 2 x 7 x 2880  161,280
+ *   routing weights and three index tensors 4 x (2 + 24)          104
+ * = 522,768 (memplan before this model: 1,029,120, fp32 softmax + copy).
+ */
+/* PyTorch's caching-allocator rules (CUDACachingAllocator.cpp constants)
+ * and the reserve a training peak gets from them. */
+static void
+test_allocator_reserve(void **state)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	uint64_t		 MiB = 1ULL << 20, blk, seg;
+
+	(void)state;
+	assert_non_null(est);
+	assert_int_equal(mp_alloc_block(1), 512);
+	assert_int_equal(mp_alloc_block(513), 1024);
+	assert_int_equal(mp_alloc_segment(MiB), 2 * MiB);	/* small pool */
+	assert_int_equal(mp_alloc_segment(MiB + 1), 20 * MiB);
+	assert_int_equal(mp_alloc_segment(10 * MiB), 10 * MiB);
+	assert_int_equal(mp_alloc_segment(10 * MiB + 1), 12 * MiB);
+	assert_int_equal(mp_alloc_reserved(100, 0, false), 100);
+	assert_int_equal(mp_alloc_reserved(100, 30 * MiB, true), 100 + 20 * MiB);
+	/* qwen3-30b-a3b LoRA b4 x 1024, checkpointing: the peak is the start
+	 * of backward, whose largest request is one fp32 loss block of
+	 * 4096 x 151936 x 4 bytes; one such segment is the reserve */
+	load("qwen3-30b-a3b", &m);
+	lora_scenario(&sc, &m, MP_MODE_LORA, 4, 1024, true);
+	run(&m, &sc, est);
+	blk = 4096ULL * 151936 * 4;
+	seg = (blk + 2 * MiB - 1) / (2 * MiB) * (2 * MiB);
+	assert_int_equal(est->mem.largest_block, blk);
+	assert_int_equal(est->mem.reserved, est->mem.total + seg);
+	sc.expandable_segments = true;
+	run(&m, &sc, est);
+	assert_int_equal(est->mem.reserved, est->mem.total + 20 * MiB);
+	free(est);
+	mp_model_fini(&m);
+}
+
+static void
+test_eager_sinks_and_frozen_experts(void **state)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	uint64_t		 per = 522768ULL, ws = 64ULL << 20;
+
+	(void)state;
+	assert_non_null(est);
+	load("gpt-oss-20b", &m);
+	assert_true(m.eager_attn);
+	lora_scenario(&sc, &m, MP_MODE_LORA, 1, 2048, false);
+	run(&m, &sc, est);
+	/* 24 layers x 2048 tokens, the final norm's fp32 copy, cuBLAS */
+	assert_int_equal(est->mem.activations,
+	    24ULL * 2048 * per + 2048ULL * 4 * 2880 + ws);
+	/* the scores grow with seq + 1 per token: seq 4096 adds exactly
+	 * 2 x 64 x 2048 per token on top of twice the tokens */
+	sc.seq = 4096;
+	run(&m, &sc, est);
+	assert_int_equal(est->mem.activations, 24ULL * 4096 *
+	    (per + 2ULL * 64 * 2048) + 4096ULL * 4 * 2880 + ws);
+	free(est);
+	mp_model_fini(&m);
+}
+
 static void
 test_parallel_shards_model_states(void **state)
 {
@@ -370,6 +450,8 @@ main(void)
 		cmocka_unit_test(test_optimizer_state_sizes),
 		cmocka_unit_test(test_checkpointing_and_measured_peaks),
 		cmocka_unit_test(test_parallel_shards_model_states),
+		cmocka_unit_test(test_eager_sinks_and_frozen_experts),
+		cmocka_unit_test(test_allocator_reserve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
