@@ -9,11 +9,12 @@
 #include "ydoc.h"
 
 static const char *const top_keys[] = {
-	"name", "description", "os", "ram", "swap", "devices", NULL
+	"name", "description", "os", "ram", "swap", "ram_bandwidth",
+	"cpu_cores", "cpu_tflops", "devices", NULL
 };
 static const char *const dev_keys[] = {
 	"name", "type", "memory", "count", "reserved", "bandwidth",
-	"unified", "wired_limit", NULL
+	"unified", "wired_limit", "tflops", "pcie", NULL
 };
 static const char *const dev_types[] = { "gpu", "igpu", "npu", "cpu", NULL };
 
@@ -51,6 +52,67 @@ mp_hardware_macos_limit(uint64_t ram)
 	if (ram > (36ull << 30))
 		return ram / 4 * 3;
 	return ram / 3 * 2;
+}
+
+/* "1008 GB/s": a size per second, in bytes/s (not zero). */
+static bool
+rate_field(struct mp_ydoc *y, yaml_node_t *v, const char *field,
+    uint64_t *out, struct mp_error *err)
+{
+	char	 buf[64], why[160];
+	size_t	 l;
+
+	if (!mp_ydoc_str(y, v, field, buf, sizeof(buf), err))
+		return false;
+	l = strlen(buf);
+	if (l > 2 && strcmp(buf + l - 2, "/s") == 0)
+		buf[l - 2] = '\0';
+	else
+		return mp_ydoc_err(y, v, field, err,
+		    "expected a rate like \"1008 GB/s\", got \"%s\"", buf);
+	if (!mp_parse_size(buf, out, why, sizeof(why)) || *out == 0)
+		return mp_ydoc_err(y, v, field, err,
+		    "expected a rate like \"1008 GB/s\", got \"%s/s\"", buf);
+	return true;
+}
+
+/*
+ * "330.3": dense FP16/BF16 matrix throughput in TFLOPS (10^12 FLOP/s),
+ * stored in FLOP/s.  Read as a decimal with at most three fractional
+ * digits through mp_parse_uint, so no locale reaches the number.
+ */
+static bool
+tflops_field(struct mp_ydoc *y, yaml_node_t *v, const char *field,
+    uint64_t *out, struct mp_error *err)
+{
+	char		 buf[32], ip[32], why[160];
+	const char	*dot;
+	uint64_t	 whole, frac = 0, scale = 1000000000000ull;
+	size_t		 i, nf;
+
+	if (!mp_ydoc_str(y, v, field, buf, sizeof(buf), err))
+		return false;
+	dot = strchr(buf, '.');
+	nf = dot != NULL ? strlen(dot + 1) : 0;
+	snprintf(ip, sizeof(ip), "%.*s", (int)(dot != NULL ?
+	    (size_t)(dot - buf) : strlen(buf)), buf);
+	if (ip[0] == '\0' || nf > 3 || (dot != NULL && nf == 0) ||
+	    !mp_parse_uint(ip, 0, 100000, false, &whole, why, sizeof(why)))
+		goto bad;
+	for (i = 0; i < nf; i++) {
+		if (!isdigit((unsigned char)dot[1 + i]))
+			goto bad;
+		frac = frac * 10 + (uint64_t)(dot[1 + i] - '0');
+	}
+	for (i = nf; i < 3; i++)
+		frac *= 10;
+	*out = whole * scale + frac * (scale / 1000);
+	if (*out == 0)
+		goto bad;
+	return true;
+bad:
+	return mp_ydoc_err(y, v, field, err, "expected TFLOPS as a number "
+	    "above 0 with at most 3 decimals, like 330.3, got \"%s\"", buf);
 }
 
 static bool
@@ -118,30 +180,17 @@ load_device(struct mp_ydoc *y, yaml_node_t *n, size_t idx, bool macos,
 		}
 	}
 	snprintf(field, sizeof(field), "%s.bandwidth", pre);
-	if ((v = mp_ydoc_get(y, n, "bandwidth")) != NULL) {
-		char	 buf[64];
-		size_t	 l;
-
-		if (!mp_ydoc_str(y, v, field, buf, sizeof(buf), err))
-			return false;
-		/* "1008 GB/s": a size per second. */
-		l = strlen(buf);
-		if (l > 2 && strcmp(buf + l - 2, "/s") == 0)
-			buf[l - 2] = '\0';
-		else
-			return mp_ydoc_err(y, v, field, err,
-			    "expected a rate like \"1008 GB/s\", got \"%s\"",
-			    buf);
-		{
-			char why[160];
-
-			if (!mp_parse_size(buf, &d->bandwidth, why,
-			    sizeof(why)) || d->bandwidth == 0)
-				return mp_ydoc_err(y, v, field, err,
-				    "expected a rate like \"1008 GB/s\", "
-				    "got \"%s/s\"", buf);
-		}
-	}
+	if ((v = mp_ydoc_get(y, n, "bandwidth")) != NULL &&
+	    !rate_field(y, v, field, &d->bandwidth, err))
+		return false;
+	snprintf(field, sizeof(field), "%s.pcie", pre);
+	if ((v = mp_ydoc_get(y, n, "pcie")) != NULL &&
+	    !rate_field(y, v, field, &d->pcie, err))
+		return false;
+	snprintf(field, sizeof(field), "%s.tflops", pre);
+	if ((v = mp_ydoc_get(y, n, "tflops")) != NULL &&
+	    !tflops_field(y, v, field, &d->flops, err))
+		return false;
 	snprintf(field, sizeof(field), "%s.unified", pre);
 	if ((v = mp_ydoc_get(y, n, "unified")) != NULL) {
 		if (!mp_ydoc_bool(y, v, field, &d->unified, err))
@@ -234,6 +283,19 @@ load_file(const char *path, struct mp_hardware *hw, struct mp_error *err)
 		goto out;
 	if ((v = mp_ydoc_get(&y, root, "swap")) != NULL &&
 	    !size_field(&y, v, "swap", true, &hw->swap, err))
+		goto out;
+	if ((v = mp_ydoc_get(&y, root, "ram_bandwidth")) != NULL &&
+	    !rate_field(&y, v, "ram_bandwidth", &hw->ram_bandwidth, err))
+		goto out;
+	if ((v = mp_ydoc_get(&y, root, "cpu_cores")) != NULL) {
+		uint64_t u;
+
+		if (!mp_ydoc_uint(&y, v, "cpu_cores", 1, 4096, &u, err))
+			goto out;
+		hw->cpu_cores = (uint32_t)u;
+	}
+	if ((v = mp_ydoc_get(&y, root, "cpu_tflops")) != NULL &&
+	    !tflops_field(&y, v, "cpu_tflops", &hw->cpu_flops, err))
 		goto out;
 	if ((devs = mp_ydoc_get(&y, root, "devices")) != NULL) {
 		/* "devices:" with nothing after it is an empty list. */

@@ -131,6 +131,71 @@ mp_jsonw_null(struct mp_jsonw *w, const char *key)
 }
 
 void
+mp_jsonw_f64(struct mp_jsonw *w, const char *key, double v, unsigned places)
+{
+	uint64_t scale = 1, iv, ip;
+	unsigned i;
+
+	/* Fixed decimals from integers: no locale reaches the number. */
+	if (!(v >= 0) || v > 1e15) {
+		mp_jsonw_null(w, key);
+		return;
+	}
+	for (i = 0; i < places && i < 6; i++)
+		scale *= 10;
+	iv = (uint64_t)(v * (double)scale + 0.5);
+	ip = iv / scale;
+	item(w, key);
+	fprintf(w->fp, "%llu", (unsigned long long)ip);
+	if (scale > 1)
+		fprintf(w->fp, ".%0*llu", (int)i,
+		    (unsigned long long)(iv % scale));
+}
+
+void
+mp_jsonw_speed(struct mp_jsonw *w, const char *key, const struct mp_speed *sp)
+{
+	size_t i;
+
+	if (!sp->available) {
+		mp_jsonw_obj(w, key);
+		mp_jsonw_null(w, "decode_tokens_per_s");
+		mp_jsonw_str(w, "why", sp->why);
+		mp_jsonw_end(w, '}');
+		return;
+	}
+	mp_jsonw_obj(w, key);
+	if (sp->has_prefill) {
+		mp_jsonw_f64(w, "prefill_tokens_per_s", sp->prefill_tps, 1);
+		mp_jsonw_f64(w, "ttft_s", sp->ttft_s, 3);
+	} else {
+		mp_jsonw_null(w, "prefill_tokens_per_s");
+		mp_jsonw_null(w, "ttft_s");
+		mp_jsonw_str(w, "prefill_why", sp->prefill_why);
+	}
+	mp_jsonw_f64(w, "decode_tokens_per_s", sp->decode_tps, 1);
+	mp_jsonw_str(w, "bound", mp_bound_name(sp->decode_bound));
+	if (sp->n_bench > 0) {
+		mp_jsonw_arr(w, "bench");
+		for (i = 0; i < sp->n_bench; i++) {
+			mp_jsonw_obj(w, NULL);
+			mp_jsonw_str(w, "test", sp->bench[i].test);
+			if (sp->bench[i].tokens_per_s > 0) {
+				mp_jsonw_f64(w, "tokens_per_s",
+				    sp->bench[i].tokens_per_s, 2);
+				mp_jsonw_str(w, "bound",
+				    mp_bound_name(sp->bench[i].bound));
+			} else
+				mp_jsonw_null(w, "tokens_per_s");
+			mp_jsonw_end(w, '}');
+		}
+		mp_jsonw_end(w, ']');
+	}
+	mp_jsonw_str(w, "basis", sp->basis);
+	mp_jsonw_end(w, '}');
+}
+
+void
 mp_jsonw_model(struct mp_jsonw *w, const struct mp_model *m)
 {
 	mp_jsonw_obj(w, "model");

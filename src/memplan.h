@@ -274,6 +274,15 @@ enum mp_parallel { MP_PAR_NONE, MP_PAR_DDP, MP_PAR_ZERO1, MP_PAR_ZERO2,
 	MP_PAR_ZERO3, MP_PAR_FSDP };
 enum mp_tristate { MP_AUTO = 0, MP_ON, MP_OFF };
 
+/* speed.c: one llama-bench test, "pp512", "tg128", "pp2048@d4096". */
+#define MP_BENCH_MAX	8
+enum mp_bench_kind { MP_BENCH_PP, MP_BENCH_TG };
+struct mp_bench_test {
+	enum mp_bench_kind kind;
+	uint32_t	 tokens;	/* N of ppN / tgN */
+	uint64_t	 depth;		/* D of @dD: tokens already cached */
+};
+
 struct mp_scenario {
 	enum mp_mode	 mode;
 	enum mp_dtype	 weights;	/* NONE = the config's torch_dtype */
@@ -306,6 +315,9 @@ struct mp_scenario {
 	/* resolved: no --weights and the model was read from weight files,
 	 * so every tensor is priced as stored (pre-quantized checkpoints) */
 	bool		 weights_as_stored;
+	/* --bench: llama-bench tests to estimate the speed of */
+	struct mp_bench_test bench[MP_BENCH_MAX];
+	uint32_t	 n_bench;
 };
 
 void	mp_scenario_init(struct mp_scenario *);
@@ -334,7 +346,7 @@ enum mp_opt_id {
 	MP_O_MODE, MP_O_WEIGHTS, MP_O_BATCH, MP_O_SEQ, MP_O_KV, MP_O_RUNTIME,
 	MP_O_RANK, MP_O_TARGETS, MP_O_OPTIM, MP_O_CKPT, MP_O_AMP, MP_O_GPUS,
 	MP_O_PARALLEL, MP_O_LAYERS, MP_O_FA, MP_O_UBATCH, MP_O_MMAP,
-	MP_O_PIPELINE, MP_O_GROUP, MP_O_DQ, MP_O_EXPSEG,
+	MP_O_PIPELINE, MP_O_GROUP, MP_O_DQ, MP_O_EXPSEG, MP_O_BENCH,
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,
 	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
 	MP_O_UNITS, MP_O_COLOR, MP_O_HELP,
@@ -536,6 +548,40 @@ struct mp_render_opts {
 	bool		 unicode;	/* ... in Unicode blocks */
 };
 
+/* speed.c: what the speed model gives (functions in the speed module) */
+enum mp_backend { MP_BE_NONE, MP_BE_CUDA, MP_BE_ROCM, MP_BE_METAL,
+	MP_BE_VULKAN, MP_BE_SYCL, MP_BE_CPU, MP_BE__COUNT };
+/* The machine as the speed model sees it (rates in bytes/s, FLOP/s). */
+struct mp_speed_target {
+	enum mp_backend	 backend;
+	double		 bandwidth, flops;	/* one device */
+	double		 pcie;			/* its host link, 0 unknown */
+	uint32_t	 count;			/* devices used; 0 = CPU */
+	bool		 unified;
+	double		 host_bandwidth, host_flops;
+	uint32_t	 host_threads;		/* llama.cpp -t; 0 unknown */
+};
+enum mp_bound { MP_BOUND_MEMORY, MP_BOUND_COMPUTE };
+struct mp_speed_bench {
+	char		 test[32];	/* "pp2048 @ d4096" as llama-bench */
+	double		 tokens_per_s;	/* 0 = not estimated (prefill_why) */
+	enum mp_bound	 bound;
+};
+struct mp_speed {
+	bool		 available;	/* false: why says why */
+	char		 why[160];
+	double		 decode_tps;	/* one token after --seq tokens */
+	enum mp_bound	 decode_bound;
+	bool		 has_prefill;	/* false: prefill_why */
+	char		 prefill_why[160];
+	double		 prefill_tps;	/* --seq tokens from an empty cache */
+	enum mp_bound	 prefill_bound;
+	double		 ttft_s;	/* prefill of --seq + the first token */
+	struct mp_speed_bench bench[MP_BENCH_MAX];
+	size_t		 n_bench;
+	char		 basis[200];	/* what the figures assume */
+};
+
 #define MP_MAX_RECOS	8
 struct mp_reco {
 	char		 mode[48];	/* "infer nf4", "lora --grad-ckpt" */
@@ -556,6 +602,10 @@ struct mp_report {
 	uint64_t		 reserved;	/* judged reserve, 0 if none */
 	struct mp_reco		 recos[MP_MAX_RECOS];
 	size_t			 n_recos;
+	/* Tokens per second on the hardware (speed.c); has_speed false
+	 * without hardware or outside inference. */
+	bool			 has_speed;
+	struct mp_speed		 speed;
 };
 
 /*
@@ -591,6 +641,8 @@ struct mp_device {
 	uint64_t	 memory;	/* per device, bytes */
 	uint64_t	 reserved;	/* held by driver/display */
 	uint64_t	 bandwidth;	/* bytes/s, 0 = unknown */
+	uint64_t	 flops;		/* dense FP16 matrix FLOP/s, 0 = unknown */
+	uint64_t	 pcie;		/* host link bytes/s one way, 0 = unknown */
 	uint32_t	 count;
 	bool		 unified;	/* shares host RAM */
 };
@@ -600,6 +652,9 @@ struct mp_hardware {
 	char		 description[256];
 	char		 path[512];
 	uint64_t	 ram, swap;
+	uint64_t	 ram_bandwidth;	/* host memory bytes/s, 0 = unknown */
+	uint64_t	 cpu_flops;	/* host FP32 SIMD FLOP/s, 0 = unknown */
+	uint32_t	 cpu_cores;	/* 0 = unknown */
 	struct mp_device dev[MP_MAX_DEVICES];
 	size_t		 n_dev;
 };
@@ -1069,5 +1124,40 @@ bool	mp_model_gguf_tensors(const struct mp_model *,
 bool	mp_model_hf_cache(const char *spec, char *out, size_t outlen,
 	    struct mp_error *);
 /* ---- end of the model files module ---- */
+
+/* ---- speed module (speed.c) ---- */
+/*
+ * Tokens per second of an inference scenario on a machine, from the
+ * bytes each token reads and the FLOPs it computes (see speed.c for the
+ * mechanisms and tests/speed/ for the published measurements that judge
+ * it).  The llama.cpp backend of a device: from its name and type.
+ */
+const char *mp_backend_name(enum mp_backend);
+bool	mp_backend_parse(const char *, enum mp_backend *);
+enum mp_backend mp_device_backend(const struct mp_device *);
+
+/* The target of est on hw: its primary device, the GPUs est uses. */
+bool	mp_speed_target(const struct mp_hardware *, const struct mp_estimate *,
+	    struct mp_speed_target *);
+
+const char *mp_bound_name(enum mp_bound);
+/* "pp512,tg128,pp2048@d4096" (k multiples allowed: pp2k). */
+bool	mp_bench_parse(const char *, struct mp_bench_test *, size_t *n,
+	    char *why, size_t whylen);
+void	mp_bench_name(const struct mp_bench_test *, char *, size_t);
+/* Fills sp (always finalised); false only on an error of the model. */
+bool	mp_speed_estimate(const struct mp_model *, const struct mp_estimate *,
+	    const struct mp_speed_target *, const struct mp_bench_test *,
+	    size_t n_bench, struct mp_speed *, struct mp_error *);
+/* Rates as JSON numbers with fixed decimals; the speed object. */
+void	mp_jsonw_f64(struct mp_jsonw *, const char *key, double v,
+	    unsigned places);
+void	mp_jsonw_speed(struct mp_jsonw *, const char *key,
+	    const struct mp_speed *);
+/* The speed block of the text and markdown reports, for a scenario of
+ * seq tokens. */
+void	mp_text_speed(const struct mp_speed *, uint64_t seq, FILE *);
+void	mp_markdown_speed(const struct mp_speed *, uint64_t seq, FILE *);
+/* ---- end of the speed module ---- */
 
 #endif /* MEMPLAN_H */

@@ -277,6 +277,20 @@ set_group(struct mp_scenario *sc, const char *v, uint64_t u)
 	return true;
 }
 
+/* llama-bench tests (speed.c checks the list, with its message). */
+static bool
+set_bench(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	char	 why[160];
+	size_t	 n;
+
+	(void)u;
+	if (!mp_bench_parse(v, sc->bench, &n, why, sizeof(why)))
+		return false;
+	sc->n_bench = (uint32_t)n;
+	return true;
+}
+
 static bool
 set_dq(struct mp_scenario *sc, const char *v, uint64_t u)
 {
@@ -367,6 +381,10 @@ static const struct mp_optspec opts[] = {
 	  FLAG, set_expseg, 0, false,
 	  NULL, "PyTorch: PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True",
 	  NULL },
+	{ MP_O_BENCH, "bench", 0, "bench", SC, TEXT(255),
+	  set_bench, 0, false,
+	  "TESTS", "llama-bench tests to estimate with --hardware "
+	  "(pp512,tg128,pp2048@d4096)", NULL },
 	/* The machine: a CLI option and a plan-file key (a path there). */
 	{ MP_O_HARDWARE, "hardware", 0, "hardware", MP_OPT_HARDWARE,
 	  TEXT(1023), NULL, 0, false,
@@ -565,6 +583,13 @@ mp_option_set(const struct mp_optspec *o, const char *v,
 			snprintf(why, whylen, "longer than %llu characters",
 			    (unsigned long long)o->max);
 			return false;
+		}
+		if (o->id == MP_O_BENCH) {	/* say what is wrong in it */
+			struct mp_bench_test	 b[MP_BENCH_MAX];
+			size_t			 n;
+
+			if (!mp_bench_parse(v, b, &n, why, whylen))
+				return false;
 		}
 		break;
 	case MP_OK_ENUM:

@@ -62,6 +62,8 @@ mp_render_json(const struct mp_report *r, const struct mp_render_opts *o,
 		mp_jsonw_end(&w, '}');
 	} else
 		mp_jsonw_null(&w, "hardware");
+	if (r->has_speed)
+		mp_jsonw_speed(&w, "speed", &r->speed);
 	mp_jsonw_arr(&w, "recommendations");
 	for (i = 0; i < r->n_recos; i++) {
 		mp_jsonw_obj(&w, NULL);

@@ -20,6 +20,38 @@ cell(const char *s, FILE *fp)
 	}
 }
 
+/* Tokens per second as a table (speed.c). */
+void
+mp_markdown_speed(const struct mp_speed *sp, uint64_t seq, FILE *fp)
+{
+	size_t i;
+
+	if (!sp->available) {
+		fprintf(fp, "**Speed**: not estimated: %s.\n\n", sp->why);
+		return;
+	}
+	fprintf(fp, "**Speed**, estimated (%s):\n\n"
+	    "| test | tokens/s | bound |\n|---|---:|---|\n", sp->basis);
+	if (sp->has_prefill)
+		fprintf(fp, "| prompt of %" PRIu64 " tokens (first token after "
+		    "%.3f s) | %.1f | %s |\n", seq, sp->ttft_s,
+		    sp->prefill_tps, mp_bound_name(sp->prefill_bound));
+	fprintf(fp, "| decode at %" PRIu64 " tokens of context | %.1f | %s |\n",
+	    seq, sp->decode_tps, mp_bound_name(sp->decode_bound));
+	for (i = 0; i < sp->n_bench; i++) {
+		if (sp->bench[i].tokens_per_s > 0)
+			fprintf(fp, "| `%s` | %.2f | %s |\n", sp->bench[i].test,
+			    sp->bench[i].tokens_per_s,
+			    mp_bound_name(sp->bench[i].bound));
+		else
+			fprintf(fp, "| `%s` | - | |\n", sp->bench[i].test);
+	}
+	if (!sp->has_prefill)
+		fprintf(fp, "\nPrompt speed not estimated: %s.\n",
+		    sp->prefill_why);
+	fputc('\n', fp);
+}
+
 bool
 mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
     FILE *fp)
@@ -131,5 +163,7 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 			fputc('\n', fp);
 		}
 	}
+	if (r->has_speed)
+		mp_markdown_speed(&r->speed, est->sc.seq, fp);
 	return !ferror(fp);
 }

@@ -31,6 +31,38 @@ mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
 	    "GB = 10^9 bytes (--units si)" : "GiB = 2^30 bytes (--units iec)");
 }
 
+/* Tokens per second, as estimated (speed.c). */
+void
+mp_text_speed(const struct mp_speed *sp, uint64_t seq, FILE *fp)
+{
+	size_t i;
+
+	if (!sp->available) {
+		fprintf(fp, "\nspeed: not estimated: %s\n", sp->why);
+		return;
+	}
+	fprintf(fp, "\nspeed, estimated (%s):\n", sp->basis);
+	if (sp->has_prefill)
+		fprintf(fp, "  prompt  %10.1f tokens/s over %" PRIu64 " tokens "
+		    "(%s-bound); first token after %.3f s\n", sp->prefill_tps,
+		    seq, mp_bound_name(sp->prefill_bound), sp->ttft_s);
+	else
+		fprintf(fp, "  prompt  not estimated: %s\n", sp->prefill_why);
+	fprintf(fp, "  decode  %10.1f tokens/s at %" PRIu64 " tokens of context "
+	    "(%s-bound)\n", sp->decode_tps, seq,
+	    mp_bound_name(sp->decode_bound));
+	for (i = 0; i < sp->n_bench; i++) {
+		if (sp->bench[i].tokens_per_s > 0)
+			fprintf(fp, "  %-14s %10.2f t/s  (llama-bench test, "
+			    "%s-bound)\n", sp->bench[i].test,
+			    sp->bench[i].tokens_per_s,
+			    mp_bound_name(sp->bench[i].bound));
+		else
+			fprintf(fp, "  %-14s %10s      (%s)\n",
+			    sp->bench[i].test, "-", sp->prefill_why);
+	}
+}
+
 bool
 mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
     FILE *fp)
@@ -127,5 +159,7 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 			    r->recos[i].why, r->recos[i].fits ? " -> fits" :
 			    "");
 	}
+	if (r->has_speed)
+		mp_text_speed(&r->speed, r->est->sc.seq, fp);
 	return !ferror(fp);
 }

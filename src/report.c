@@ -77,6 +77,15 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 		r->frag_risk = j.frag_risk;
 		r->reserved = j.reserved;
 	}
+	if (est->sc.mode == MP_MODE_INFER && !est->has_convert) {
+		struct mp_speed_target tg;
+
+		mp_speed_target(hw, est, &tg);
+		if (!mp_speed_estimate(m, est, &tg, est->sc.bench,
+		    est->sc.n_bench, &r->speed, err))
+			return false;
+		r->has_speed = true;
+	}
 	if (r->fits)
 		return true;
 	train = est->sc.mode == MP_MODE_LORA || est->sc.mode == MP_MODE_QLORA ||

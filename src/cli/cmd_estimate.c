@@ -29,6 +29,11 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 	}
 	if (!mp_cli_one_model(&a, &e))
 		return mp_cli_fail(cli, &e);
+	if (a.sc.n_bench > 0 && a.hardware == NULL) {
+		mp_error_set(&e, MP_EUSAGE, NULL, "--bench",
+		    "a speed needs --hardware (the machine it runs on)");
+		return mp_cli_fail(cli, &e);
+	}
 	/* Everything that can fail runs before the output is opened. */
 	if (!mp_cli_output_check(&a, &e))
 		goto fail;

@@ -124,6 +124,11 @@ test_hardware_bundled_figures(void **state)
 	assert_int_equal(d->memory, 24 * GiB);
 	assert_int_equal(mp_device_usable(d, &hw), 24 * GiB - 512 * MiB);
 	assert_int_equal(d->bandwidth, 1008000000000ULL);
+	/* Speed fields: 330.3 TFLOPS read exactly, rates in bytes/s. */
+	assert_int_equal(d->flops, 330300000000000ULL);
+	assert_int_equal(d->pcie, 31500000000ULL);
+	assert_int_equal(hw.ram_bandwidth, 89600000000ULL);
+	assert_int_equal(hw.cpu_cores, 16);
 	/* H100: nvidia-smi's 81559 MiB of 80 GiB. */
 	assert_true(mp_hardware_load("h100-80gb", &hw, &e));
 	d = mp_hardware_primary(&hw);
@@ -219,6 +224,22 @@ test_hardware_rejects_bad_values(void **state)
 	expect_error("ram: 16 GiB\ndevices:\n  - type: igpu\n"
 	    "    memory: 32 GiB\n", 4, 13, "devices[0].memory",
 	    "more memory than ram");
+	expect_error("ram: 64 GiB\ndevices:\n  - type: gpu\n"
+	    "    memory: 8 GiB\n    tflops: fast\n", 5, 13,
+	    "devices[0].tflops", "TFLOPS");
+	expect_error("ram: 64 GiB\ndevices:\n  - type: gpu\n"
+	    "    memory: 8 GiB\n    tflops: 1.2345\n", 5, 13,
+	    "devices[0].tflops", "3 decimals");
+	expect_error("ram: 64 GiB\ndevices:\n  - type: gpu\n"
+	    "    memory: 8 GiB\n    tflops: 0\n", 5, 13,
+	    "devices[0].tflops", "above 0");
+	expect_error("ram: 64 GiB\ndevices:\n  - type: gpu\n"
+	    "    memory: 8 GiB\n    pcie: 32 GB\n", 5, 11,
+	    "devices[0].pcie", "rate");
+	expect_error("ram: 64 GiB\nram_bandwidth: 80\n", 2, 16,
+	    "ram_bandwidth", "rate");
+	expect_error("ram: 64 GiB\ncpu_cores: 0\n", 2, 12, "cpu_cores",
+	    "from 1");
 	expect_error("name: x\n", 1, 1, "ram", "missing");
 	expect_error("ram: 1 GiB\nram: 2 GiB\n", 2, 1, "ram", "twice");
 	expect_error("ram: 64 GiB\ndevices: 3\n", 2, 10, "devices",

@@ -1,0 +1,789 @@
+/* speed.c: tokens per second from the bytes and FLOPs of each token */
+/* SPDX-License-Identifier: MIT */
+/*
+ * A token costs what its layers read and compute.  Decode (one token at a
+ * time) reads every weight matrix it multiplies once: the dense tensors,
+ * only the routed experts of a mixture-of-experts layer (top-k of n) and
+ * the shared experts, the router and attention always, the output head,
+ * and the KV cache at the current depth.  A layer left in host memory is
+ * read at the host's bandwidth.  Prefill multiplies the same matrices by
+ * a ubatch of tokens: 2 FLOPs per weight and token plus attention's
+ * QK^T and PV over the context, bound per layer by the device's matrix
+ * throughput or by what it reads, whichever is slower.
+ *
+ * Mechanisms were read in llama.cpp's llama-bench (test_prompt: n_prompt
+ * tokens in llama_decode calls of n_batch, split into n_ubatch by the
+ * context; test_gen: one token per llama_decode), llama-model.cpp
+ * (layer placement, -ngl) and ggml-backend.cpp (a weight left in host
+ * memory is copied to the GPU for a batch of 32 tokens or more, op
+ * offload).  The efficiency constants below are what the published
+ * llama-bench rows of tests/speed/ imply; tests/speed/README.md gives the
+ * method, the fit and the held-out check.  No constant depends on a
+ * device or a model: only on the backend and the weight type's family.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/* Weight type families whose kernels differ in cost per byte. */
+enum fam { FAM_FLOAT, FAM_LEGACY, FAM_KQUANT, FAM_MXFP4, FAM__COUNT };
+
+static enum fam
+fam_of(enum mp_dtype t)
+{
+	switch (t) {
+	case MP_DT_F32:
+	case MP_DT_F16:
+	case MP_DT_BF16:
+		return FAM_FLOAT;
+	case MP_DT_Q8_0:
+	case MP_DT_Q4_0:
+	case MP_DT_Q4_1:
+	case MP_DT_Q5_0:
+	case MP_DT_Q5_1:
+	case MP_DT_IQ4_NL:
+		return FAM_LEGACY;
+	case MP_DT_MXFP4:
+	case MP_DT_FP4:
+		return FAM_MXFP4;
+	default:
+		return FAM_KQUANT;	/* k-quants, i-quants */
+	}
+}
+
+/*
+ * Efficiency per llama.cpp backend, read off the "fit" devices of
+ * tests/speed (tests/speed/README.md has the method and the spread):
+ *   bw        achieved / datasheet bandwidth of a decode step on f16
+ *             weights: the median of (bytes read per token x tg rate) /
+ *             bandwidth once the per-layer time is taken off;
+ *   dec[fam]  the same for each weight family relative to f16: the
+ *             dequantizing matrix-vector kernels of k-quants and MXFP4
+ *             reach less of the bandwidth on some backends;
+ *   moe       the same for the routed experts (mul_mat_id gathers the
+ *             rows of the chosen experts, a second indirection);
+ *   layer_us  fixed time per layer and token: kernel launches and
+ *             synchronisation, visible on small models on fast GPUs;
+ *   fl        achieved / datasheet dense FP16 matrix throughput in a
+ *             prompt ubatch on f16 weights;
+ *   pp[fam]   the same per family relative to f16: quantized weights
+ *             are dequantized, or multiplied in int8 (MMQ), inside the
+ *             matrix kernels.
+ */
+struct be_eff {
+	const char	*name;
+	double		 bw, moe, layer_us, fl;
+	double		 dec[FAM__COUNT], pp[FAM__COUNT];
+};
+
+/*
+ * Values (tests/speed/README.md has the fit): decode bw and layer_us by a
+ * grid search minimising median + p90/2 of |error| over the "fit"
+ * devices' tg rows of builds from b3000 on, per backend.  Spread of
+ * estimate / measured on those rows (10th-90th percentile): CUDA 0.95-
+ * 1.10 (47 legacy-type rows), 0.95-1.26 (33 MXFP4 MoE rows); Metal
+ * 0.89-1.12 (38); ROCm 0.88-1.11 (25); Vulkan 0.77-1.26 (10).  Prefill
+ * fl and pp[] are the medians of estimate / measured of the "fit" pp
+ * rows per backend and family (spread in the README).  ROCm's fl is set
+ * by the Ryzen AI Max (HIP) rows, 26 of its 28; SYCL has no rows and
+ * keeps the unknown backend's values; moe is 1 where the rows show no
+ * MoE penalty (CUDA), 0.57 on Metal (25 rows), 0.8 on ROCm and Vulkan
+ * (one row each: weak).
+ */
+static const struct be_eff be_tab[MP_BE__COUNT] = {
+	/*		  name       bw     moe   layer fl
+	 *		  dec: float legacy kquant mxfp4  pp: the same */
+	[MP_BE_NONE]	= { "unknown", 0.70, 1.00, 100., 0.30,
+			    { 1, 1, 1, 1 }, { 1, 0.85, 0.75, 0.85 } },
+	[MP_BE_CUDA]	= { "cuda",    0.875, 1.00, 77.5, 0.38,
+			    { 1, 1, 1, 1 }, { 1, 0.73, 0.77, 0.51 } },
+	[MP_BE_ROCM]	= { "rocm",    0.775, 0.80, 125., 0.075,
+			    { 1, 1, 1, 1 }, { 1, 0.85, 0.75, 0.85 } },
+	[MP_BE_METAL]	= { "metal",   0.875, 0.57, 135., 0.76,
+			    { 1, 1, 1, 1 }, { 1, 0.88, 0.79, 0.71 } },
+	[MP_BE_VULKAN]	= { "vulkan",  0.79, 0.80, 45., 0.45,
+			    { 1, 1, 1, 1 }, { 1, 0.85, 0.75, 0.85 } },
+	[MP_BE_SYCL]	= { "sycl",    0.70, 1.00, 100., 0.30,
+			    { 1, 1, 1, 1 }, { 1, 0.85, 0.75, 0.85 } },
+	[MP_BE_CPU]	= { "cpu",     0.65, 1.00, 10.0, 0.50,
+			    { 1, 1, 1, 1 }, { 1, 1, 1, 1 } },
+};
+
+/*
+ * What one CPU thread streams through a dequantizing dot product, bytes
+ * per second: decode in host memory is bound by the lower of the RAM's
+ * bandwidth and threads x this (a core has only so many outstanding
+ * cache misses).
+ */
+#define CPU_THREAD_BW	10e9
+/* Prefill on a host without -ngl: FP32 SIMD FLOP/s achieved. */
+#define CPU_FLOPS_EFF	0.50
+/* A host link that the profile does not state: PCIe 4.0 x16 achieved. */
+#define DEFAULT_PCIE	25e9
+/* Hop between two devices of a layer split: a synchronised copy of the
+ * hidden state (llama.cpp ggml_backend_tensor_copy), microseconds. */
+#define HOP_US		60.0
+
+const char *
+mp_backend_name(enum mp_backend b)
+{
+	return b < MP_BE__COUNT ? be_tab[b].name : "unknown";
+}
+
+bool
+mp_backend_parse(const char *s, enum mp_backend *out)
+{
+	size_t i;
+
+	for (i = 1; i < MP_BE__COUNT; i++)
+		if (strcmp(s, be_tab[i].name) == 0) {
+			*out = (enum mp_backend)i;
+			return true;
+		}
+	return false;
+}
+
+static bool
+has(const char *s, const char *w)
+{
+	return strstr(s, w) != NULL;
+}
+
+/*
+ * The backend llama.cpp builds for a device, from its type and the
+ * vendor in its name (profiles do not state it yet): Apple -> Metal,
+ * NVIDIA -> CUDA, AMD -> ROCm, Intel -> SYCL.
+ */
+enum mp_backend
+mp_device_backend(const struct mp_device *d)
+{
+	if (strcmp(d->type, "cpu") == 0)
+		return MP_BE_CPU;
+	if (has(d->name, "Apple"))
+		return MP_BE_METAL;
+	if (has(d->name, "NVIDIA") || has(d->name, "GeForce") ||
+	    has(d->name, "Tesla") || has(d->name, "RTX"))
+		return MP_BE_CUDA;
+	if (has(d->name, "AMD") || has(d->name, "Radeon") ||
+	    has(d->name, "Instinct"))
+		return MP_BE_ROCM;
+	if (has(d->name, "Intel") || has(d->name, "Arc"))
+		return MP_BE_SYCL;
+	return MP_BE_NONE;
+}
+
+bool
+mp_speed_target(const struct mp_hardware *hw, const struct mp_estimate *est,
+    struct mp_speed_target *t)
+{
+	const struct mp_device *d = mp_hardware_primary(hw);
+	uint64_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->host_bandwidth = (double)hw->ram_bandwidth;
+	t->host_flops = (double)hw->cpu_flops;
+	t->host_threads = hw->cpu_cores;
+	if (d == NULL || est->on_host) {
+		t->backend = MP_BE_CPU;
+		t->count = 0;
+		return true;
+	}
+	t->backend = mp_device_backend(d);
+	t->bandwidth = (double)d->bandwidth;
+	t->flops = (double)d->flops;
+	t->pcie = (double)d->pcie;
+	t->unified = d->unified;
+	n = est->sc.gpus == 0 ? 1 : est->sc.gpus;
+	t->count = (uint32_t)(n < d->count ? n : d->count);
+	/* Unified memory: the host part reads the same memory. */
+	if (d->unified && t->host_bandwidth == 0)
+		t->host_bandwidth = t->bandwidth;
+	return true;
+}
+
+/* ---- llama-bench tests ---- */
+
+bool
+mp_bench_parse(const char *s, struct mp_bench_test *out, size_t *n,
+    char *why, size_t whylen)
+{
+	char		 buf[256], *tok, *save = NULL;
+	size_t		 k = 0;
+
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(why, whylen, "too long");
+		return false;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		struct mp_bench_test	 b;
+		char			*at, num[32];
+		uint64_t		 v;
+
+		memset(&b, 0, sizeof(b));
+		if (k >= MP_BENCH_MAX) {
+			snprintf(why, whylen, "at most %d tests",
+			    MP_BENCH_MAX);
+			return false;
+		}
+		if ((at = strchr(tok, '@')) != NULL) {
+			*at++ = '\0';
+			if (*at != 'd' || !mp_parse_uint(at + 1, 0,
+			    1ull << 24, true, &b.depth, why, whylen)) {
+				snprintf(why, whylen, "expected @dN (a depth "
+				    "in tokens) in \"%s\"", s);
+				return false;
+			}
+		}
+		if (strncmp(tok, "pp", 2) == 0)
+			b.kind = MP_BENCH_PP;
+		else if (strncmp(tok, "tg", 2) == 0)
+			b.kind = MP_BENCH_TG;
+		else {
+			snprintf(why, whylen, "expected ppN or tgN (like "
+			    "pp512,tg128,pp2048@d4096), got \"%s\"", tok);
+			return false;
+		}
+		snprintf(num, sizeof(num), "%s", tok + 2);
+		if (!mp_parse_uint(num, 1, 1ull << 20, true, &v, why,
+		    whylen)) {
+			snprintf(why, whylen, "expected a token count after "
+			    "%.2s in \"%s\"", tok, tok);
+			return false;
+		}
+		b.tokens = (uint32_t)v;
+		out[k++] = b;
+	}
+	if (k == 0) {
+		snprintf(why, whylen, "expected ppN or tgN (like "
+		    "pp512,tg128,pp2048@d4096)");
+		return false;
+	}
+	*n = k;
+	return true;
+}
+
+void
+mp_bench_name(const struct mp_bench_test *b, char *buf, size_t len)
+{
+	if (b->depth != 0)
+		snprintf(buf, len, "%s%u @ d%llu", b->kind == MP_BENCH_PP ?
+		    "pp" : "tg", b->tokens, (unsigned long long)b->depth);
+	else
+		snprintf(buf, len, "%s%u", b->kind == MP_BENCH_PP ? "pp" :
+		    "tg", b->tokens);
+}
+
+/* ---- what a token reads and computes ---- */
+
+/* Per layer: bytes and weights of the dense part and of all experts. */
+struct layer_cost {
+	double	 dense_b, exp_b;	/* bytes as stored */
+	double	 dense_e, exp_e;	/* bytes / decode efficiency */
+	double	 dense_p, exp_p;	/* weights / prefill efficiency */
+};
+
+struct traffic {
+	const struct mp_model	*m;
+	const struct be_eff	*be;
+	struct layer_cost	*l;
+	uint32_t		 n_layer;
+	double			 out_b, out_e, out_p;
+	double			 k_of_n;	/* routed experts share */
+	double			 n_exp, k_exp;
+	bool			 output_on_host;
+};
+
+static bool
+is_expert_name(const char *n)
+{
+	return strstr(n, "_exps") != NULL;
+}
+
+static void
+add_cost(struct traffic *tr, int32_t layer, bool expert, bool output,
+    double bytes, double params, enum mp_dtype t)
+{
+	struct layer_cost *c;
+	enum fam f = fam_of(t);
+	double e = bytes / tr->be->dec[f], p = params / tr->be->pp[f];
+
+	if (output) {
+		tr->out_b += bytes;
+		tr->out_e += e;
+		tr->out_p += p;
+		return;
+	}
+	if (layer < 0 || (uint32_t)layer >= tr->n_layer)
+		return;		/* embeddings: a row lookup, not read */
+	c = &tr->l[layer];
+	if (expert) {
+		c->exp_b += bytes;
+		c->exp_e += e / tr->be->moe;
+		c->exp_p += p;
+	} else {
+		c->dense_b += bytes;
+		c->dense_e += e;
+		c->dense_p += p;
+	}
+}
+
+/* The GGUF tensors llama.cpp would load for this scenario. */
+static bool
+traffic_gguf(struct traffic *tr, const struct mp_model *m,
+    const struct mp_scenario *sc, struct mp_error *err)
+{
+	struct mp_gguf_tensor	*t = NULL;
+	size_t			 i, n = 0;
+	const char		*ftype = sc->ftype;
+	bool			 has_output = false;
+	double			 embd_b = 0, embd_p = 0;
+	enum mp_dtype		 embd_t = MP_DT_F16;
+
+	if (ftype[0] == '\0')
+		ftype = mp_dtype_info(sc->weights != MP_DT_NONE ?
+		    sc->weights : (m->torch_dtype != MP_DT_NONE ?
+		    m->torch_dtype : MP_DT_BF16))->name;
+	if (!mp_gguf_tensors(m, ftype, &t, &n, err))
+		return false;
+	for (i = 0; i < n; i++) {
+		double p = (double)t[i].ne[0] * (double)(t[i].ne[1] ?
+		    t[i].ne[1] : 1) * (double)(t[i].ne[2] ? t[i].ne[2] : 1);
+
+		if (strcmp(t[i].name, "token_embd.weight") == 0) {
+			embd_b = (double)t[i].bytes;
+			embd_p = p;
+			embd_t = t[i].type;
+			continue;
+		}
+		if (strcmp(t[i].name, "output.weight") == 0)
+			has_output = true;
+		add_cost(tr, t[i].layer, is_expert_name(t[i].name),
+		    strcmp(t[i].name, "output.weight") == 0,
+		    (double)t[i].bytes, p, t[i].type);
+	}
+	free(t);
+	/* Tied: the output head multiplies by the embedding matrix. */
+	if (!has_output)
+		add_cost(tr, -1, false, true, embd_b, embd_p, embd_t);
+	return true;
+}
+
+/* The model's own tensors at the scenario's formats (transformers, vLLM). */
+static void
+traffic_hf(struct traffic *tr, const struct mp_model *m,
+    const struct mp_scenario *sc)
+{
+	size_t i;
+	bool has_output = false;
+	double embd_b = 0, embd_p = 0;
+
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct mp_tensor *t = &m->tensors[i];
+		double b = (double)mp_tensor_bytes(m, t, sc);
+		double p = (double)mp_tensor_numel(t);
+		bool ex = t->kind == MP_TK_EXP_GATE || t->kind == MP_TK_EXP_UP ||
+		    t->kind == MP_TK_EXP_DOWN || t->kind == MP_TK_EXP_GATE_UP;
+		enum mp_dtype dt = sc->weights != MP_DT_NONE ? sc->weights :
+		    m->torch_dtype;
+
+		if (t->flags & (MP_TF_VISION | MP_TF_BUFFER))
+			continue;
+		if (t->kind == MP_TK_EMBED) {
+			embd_b = b;
+			embd_p = p;
+			continue;
+		}
+		if (t->kind == MP_TK_OUTPUT)
+			has_output = true;
+		add_cost(tr, t->layer, ex, t->kind == MP_TK_OUTPUT, b, p,
+		    (t->flags & MP_TF_LINEAR) ? dt : MP_DT_F16);
+	}
+	if (!has_output || m->tied)
+		add_cost(tr, -1, false, true, embd_b, embd_p, MP_DT_F16);
+}
+
+static bool
+traffic_build(struct traffic *tr, const struct mp_model *m,
+    const struct mp_scenario *sc, const struct be_eff *be,
+    struct mp_error *err)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->m = m;
+	tr->be = be;
+	tr->n_layer = m->layers;
+	if (m->layers == 0)
+		return mp_error_set(err, MP_EINPUT, m->path,
+		    "num_hidden_layers", "a model with layers is needed for "
+		    "a speed estimate");
+	tr->l = calloc(m->layers, sizeof(*tr->l));
+	if (tr->l == NULL)
+		return mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+	tr->n_exp = m->n_experts;
+	tr->k_exp = m->experts_per_tok;
+	tr->k_of_n = m->n_experts > 0 && m->experts_per_tok > 0 ?
+	    (double)m->experts_per_tok / m->n_experts : 1.0;
+	if (sc->runtime == MP_RT_LLAMACPP) {
+		if (!traffic_gguf(tr, m, sc, err)) {
+			free(tr->l);
+			tr->l = NULL;
+			return false;
+		}
+	} else
+		traffic_hf(tr, m, sc);
+	return true;
+}
+
+/* ---- the machine ---- */
+
+struct run {
+	const struct traffic	*tr;
+	const struct mp_model	*m;
+	const struct mp_speed_target *tg;
+	const struct be_eff	*be;
+	enum mp_runtime		 rt;
+	enum mp_dtype		 kv;
+	bool			 fa;
+	uint32_t		 gpu_start;	/* first layer on a device */
+	bool			 out_dev;	/* output head on a device */
+	uint32_t		 devs;		/* devices used */
+	uint32_t		 hops;		/* device boundaries crossed */
+	double			 host_bw;
+	bool			 host_bw_assumed;
+	double			 layer_s;	/* fixed time per layer */
+};
+
+/*
+ * vLLM and transformers: the same bytes and FLOPs per token (their own
+ * weight formats, from the model's tensors) at the same achieved
+ * bandwidth and matrix throughput as llama.cpp's backend on the device:
+ * derived, not measured (no vLLM or transformers rows in tests/speed).
+ * What differs is the fixed time per layer: vLLM replays a decode step
+ * as CUDA graphs (half llama.cpp's), transformers launches every
+ * operation from Python in eager mode (four times llama.cpp's).
+ */
+static double
+layer_scale(enum mp_runtime rt)
+{
+	switch (rt) {
+	case MP_RT_VLLM:
+		return 0.5;
+	case MP_RT_TRANSFORMERS:
+		return 4.0;
+	default:
+		return 1.0;
+	}
+}
+
+/* Bytes of cache one layer reads at depth tokens. */
+static double
+kv_read(const struct run *r, uint32_t l, double depth)
+{
+	if (depth < 1)
+		return 0;
+	return (double)mp_kv_layer_bytes(r->m, l, (uint64_t)depth, r->kv,
+	    true);
+}
+
+/* Context one query token attends to in layer l at depth d. */
+static double
+attn_ctx(const struct run *r, uint32_t l, double d)
+{
+	const struct mp_layer *ly = &r->m->layer[l];
+
+	if (ly->kind == MP_LK_MAMBA || ly->kind == MP_LK_MLP)
+		return 0;
+	if (ly->kind == MP_LK_SLIDING && ly->window > 0 && d > ly->window)
+		return ly->window;
+	return d;
+}
+
+/* Attention FLOPs of one token attending to ctx tokens in layer l. */
+static double
+attn_flops(const struct run *r, uint32_t l, double ctx)
+{
+	const struct mp_model *m = r->m;
+	double qk = (double)m->heads * (m->head_dim + (m->qk_rope_dim ?
+	    m->qk_rope_dim : 0));
+	double pv = (double)m->heads * (m->v_head_dim ? m->v_head_dim :
+	    m->head_dim);
+
+	(void)l;
+	return 2.0 * (qk + pv) * ctx;
+}
+
+/* Host memory as a decode step reads it: RAM bandwidth, or what the
+ * threads stream, whichever is lower. */
+static double
+host_rate(const struct run *r)
+{
+	double bw = r->host_bw * be_tab[MP_BE_CPU].bw;
+	double th = r->tg->host_threads > 0 ? r->tg->host_threads *
+	    CPU_THREAD_BW : bw;
+
+	return th < bw ? th : bw;
+}
+
+/* One token of decode at depth d, seconds. */
+static double
+decode_time(const struct run *r, double d)
+{
+	const struct traffic *tr = r->tr;
+	double bw = r->tg->bandwidth * r->be->bw;
+	double hbw = host_rate(r);
+	double par = r->rt == MP_RT_VLLM && r->devs > 1 ? r->devs : 1;
+	double t = 0, lay = r->layer_s;
+	uint32_t l;
+
+	for (l = 0; l < tr->n_layer; l++) {
+		const struct layer_cost *c = &tr->l[l];
+		double kv = kv_read(r, l, d);
+
+		if (l >= r->gpu_start && r->tg->count > 0) {
+			/* vLLM splits every layer over the GPUs (tensor
+			 * parallel); llama.cpp and transformers run the
+			 * layers of one device after the other's. */
+			t += (c->dense_e + c->exp_e * tr->k_of_n + kv) /
+			    (bw * par);
+			t += lay;
+		} else {
+			t += (c->dense_b + c->exp_b * tr->k_of_n + kv) / hbw;
+			t += be_tab[MP_BE_CPU].layer_us * 1e-6;
+		}
+	}
+	t += r->out_dev ? tr->out_e / (bw * par) : tr->out_b / hbw;
+	t += r->hops * HOP_US * 1e-6;
+	return t;
+}
+
+/*
+ * One ubatch of u tokens after d tokens: per layer the slower of its
+ * FLOPs at the matrix rate and its bytes at the memory rate.  Layers in
+ * host memory are copied to the GPU for the batch (op offload), or run
+ * on the CPU without one.
+ */
+static double
+ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
+{
+	const struct traffic *tr = r->tr;
+	double bw = r->tg->bandwidth * r->be->bw;
+	double fl = r->tg->flops * r->be->fl;
+	double hbw = host_rate(r);
+	double hfl = r->tg->host_flops * CPU_FLOPS_EFF;
+	double pcie = r->tg->pcie > 0 ? r->tg->pcie : DEFAULT_PCIE;
+	double par = r->rt == MP_RT_VLLM && r->devs > 1 ? r->devs : 1;
+	double touched, t = 0, tc_sum = 0, tm_sum = 0;
+	double ctx = d + (r->fa ? (u + 1) / 2 : u);
+	uint32_t l;
+
+	/* Experts that at least one of u tokens routes to. */
+	touched = 1.0 - pow(1.0 - tr->k_of_n, u);
+	for (l = 0; l < tr->n_layer; l++) {
+		const struct layer_cost *c = &tr->l[l];
+		double fl_l = 2.0 * u * (c->dense_p + c->exp_p * tr->k_of_n) +
+		    u * attn_flops(r, l, attn_ctx(r, l, ctx));
+		double kv = kv_read(r, l, d + u);
+		double tc, tm;
+		bool dev = l >= r->gpu_start && r->tg->count > 0;
+
+		if (dev) {
+			tc = fl_l / (fl * par);
+			tm = (c->dense_e + c->exp_e * touched + kv) /
+			    (bw * par);
+			t += r->layer_s;
+		} else if (r->tg->count > 0 && u >= 32) {
+			/* op offload: the weights cross the host link */
+			tc = fl_l / fl;
+			tm = (c->dense_b + c->exp_b * touched) / pcie;
+			t += r->layer_s;
+		} else {
+			tc = hfl > 0 ? fl_l / hfl : 0;
+			tm = (c->dense_b + c->exp_b * touched + kv) / hbw;
+		}
+		t += tc > tm ? tc : tm;
+		tc_sum += tc;
+		tm_sum += tm;
+	}
+	t += r->out_dev ? tr->out_e / (bw * par) : tr->out_b / hbw;
+	t += r->hops * HOP_US * 1e-6;
+	*compute_bound = tc_sum > tm_sum;
+	return t;
+}
+
+/* llama-bench's -b: llama_decode is called with n_batch tokens. */
+#define N_BATCH		2048
+
+/*
+ * ppN after depth tokens: N tokens in llama_decode calls of n_batch,
+ * each split into ubatches.  With the layers split over several GPUs
+ * the ubatches of one call flow through them as a pipeline (ggml's
+ * scheduler with n_copies > 1): k ubatches over D devices take
+ * (k + D - 1) stages of one device's share instead of k x D.
+ */
+static double
+pp_rate(const struct run *r, double n, double depth, double ub,
+    bool *compute_bound)
+{
+	double done = 0, t = 0;
+	bool cb = false;
+	bool pipe = r->rt == MP_RT_LLAMACPP && r->devs > 1 &&
+	    r->gpu_start == 0 && r->out_dev;
+
+	while (done < n) {
+		double batch = n - done < N_BATCH ? n - done : N_BATCH;
+		double bt = 0, k = 0, in = 0;
+
+		while (in < batch) {
+			double u = batch - in < ub ? batch - in : ub;
+
+			bt += ubatch_time(r, u, depth + done + in, &cb);
+			in += u;
+			k++;
+		}
+		if (pipe && k > 1)
+			bt = bt / k / r->devs * (k + r->devs - 1);
+		t += bt;
+		done += batch;
+	}
+	*compute_bound = cb;
+	return t > 0 ? n / t : 0;
+}
+
+/* tg N from depth D: N tokens one at a time, the mean rate (N / time). */
+static double
+tg_rate(const struct run *r, double n, double depth)
+{
+	/* The time per token is linear in depth between window caps: a
+	 * few samples integrate it closely enough. */
+	const int steps = 8;
+	double t = 0;
+	int i;
+
+	for (i = 0; i < steps; i++)
+		t += decode_time(r, depth + (n - 1) * (i + 0.5) / steps);
+	t /= steps;
+	return t > 0 ? 1.0 / t : 0;
+}
+
+bool
+mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
+    const struct mp_speed_target *tg, const struct mp_bench_test *bench,
+    size_t n_bench, struct mp_speed *sp, struct mp_error *err)
+{
+	const struct mp_scenario *sc = &est->sc;
+	struct traffic	 tr;
+	struct run	 r;
+	uint64_t	 ngl;
+	double		 seq, ub;
+	bool		 cb;
+	size_t		 i;
+
+	memset(sp, 0, sizeof(*sp));
+	if (sc->mode != MP_MODE_INFER) {
+		snprintf(sp->why, sizeof(sp->why), "speed is estimated for "
+		    "inference only");
+		return true;
+	}
+	if (tg->count > 0 && tg->bandwidth <= 0) {
+		snprintf(sp->why, sizeof(sp->why), "the hardware profile "
+		    "gives no device bandwidth");
+		return true;
+	}
+	memset(&r, 0, sizeof(r));
+	r.m = m;
+	r.tg = tg;
+	r.rt = sc->runtime;
+	r.be = &be_tab[tg->count > 0 ? tg->backend : MP_BE_CPU];
+	r.kv = sc->kv_dtype != MP_DT_NONE ? sc->kv_dtype : MP_DT_F16;
+	r.fa = sc->flash_attn == MP_ON;
+	r.devs = tg->count;
+	r.layer_s = r.be->layer_us * 1e-6 * layer_scale(sc->runtime);
+	r.host_bw = tg->host_bandwidth;
+	if (tg->count == 0 && r.host_bw <= 0) {
+		snprintf(sp->why, sizeof(sp->why), "the hardware profile "
+		    "gives no ram_bandwidth for a run in host memory");
+		return true;
+	}
+	if (!traffic_build(&tr, m, sc, r.be, err))
+		return false;
+	r.tr = &tr;
+	/* llama.cpp's -ngl: the last ngl layers, the output layer counted
+	 * as one more, are offloaded (llama-model.cpp load_tensors). */
+	if (tg->count == 0)
+		ngl = 0;
+	else if (sc->runtime != MP_RT_LLAMACPP || sc->gpu_layers < 0 ||
+	    (uint64_t)sc->gpu_layers >= m->layers)
+		ngl = (uint64_t)m->layers + 1;
+	else
+		ngl = (uint64_t)sc->gpu_layers;
+	r.gpu_start = ngl >= m->layers ? 0 : m->layers - (uint32_t)ngl;
+	r.out_dev = ngl > m->layers;
+	r.hops = 0;
+	if (tg->count > 1 && sc->runtime != MP_RT_VLLM)
+		r.hops = tg->count - 1;
+	if (r.gpu_start > 0 || !r.out_dev) {
+		if (r.host_bw <= 0) {
+			/* Layers in host memory with no host bandwidth known:
+			 * a dual-channel DDR5 desktop, said in the estimate. */
+			r.host_bw = 89.6e9;
+			r.host_bw_assumed = true;
+		}
+		r.hops++;
+	}
+	if (r.host_bw <= 0)
+		r.host_bw = tg->bandwidth;
+
+	ub = sc->ubatch != 0 ? sc->ubatch : 512;
+	if (sc->runtime != MP_RT_LLAMACPP)
+		ub = 2048;	/* vLLM chunked prefill, transformers whole */
+	seq = (double)(sc->seq != 0 ? sc->seq : 4096);
+	sp->available = true;
+	sp->decode_tps = tg_rate(&r, 1, seq);
+	sp->decode_bound = MP_BOUND_MEMORY;
+	if ((tg->count > 0 && tg->flops <= 0) ||
+	    (tg->count == 0 && tg->host_flops <= 0)) {
+		snprintf(sp->prefill_why, sizeof(sp->prefill_why),
+		    "the hardware profile gives no %s: prompt speed left out",
+		    tg->count > 0 ? "tflops" : "cpu_tflops");
+	} else {
+		sp->has_prefill = true;
+		sp->prefill_tps = pp_rate(&r, seq, 0, ub, &cb);
+		sp->prefill_bound = cb ? MP_BOUND_COMPUTE : MP_BOUND_MEMORY;
+		sp->ttft_s = seq / sp->prefill_tps + 1.0 / sp->decode_tps;
+	}
+	for (i = 0; i < n_bench && i < MP_BENCH_MAX; i++) {
+		struct mp_speed_bench *b = &sp->bench[sp->n_bench];
+
+		mp_bench_name(&bench[i], b->test, sizeof(b->test));
+		if (bench[i].kind == MP_BENCH_TG) {
+			b->tokens_per_s = tg_rate(&r, bench[i].tokens,
+			    (double)bench[i].depth);
+			b->bound = MP_BOUND_MEMORY;
+		} else if (sp->has_prefill) {
+			b->tokens_per_s = pp_rate(&r, bench[i].tokens,
+			    (double)bench[i].depth, ub, &cb);
+			b->bound = cb ? MP_BOUND_COMPUTE : MP_BOUND_MEMORY;
+		} else
+			b->tokens_per_s = 0;	/* prefill_why says why */
+		sp->n_bench++;
+	}
+	snprintf(sp->basis, sizeof(sp->basis), "%s %s: %.0f%% of %.0f GB/s "
+	    "per token%s%s", mp_runtime_name(sc->runtime),
+	    mp_backend_name(r.be - be_tab), r.be->bw * 100,
+	    (tg->count > 0 ? tg->bandwidth : r.host_bw) / 1e9,
+	    r.gpu_start > 0 || !r.out_dev ? ", layers in host memory at "
+	    "the host's bandwidth" : "", r.host_bw_assumed ? " (89.6 GB/s "
+	    "assumed: the profile has no ram_bandwidth)" : "");
+	free(tr.l);
+	return true;
+}
+
+const char *
+mp_bound_name(enum mp_bound b)
+{
+	return b == MP_BOUND_COMPUTE ? "compute" : "memory";
+}

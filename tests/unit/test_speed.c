@@ -1,0 +1,153 @@
+/* test_speed.c: mechanisms of the speed model (src/speed.c) */
+/* SPDX-License-Identifier: MIT */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "memplan.h"
+
+/* llama.cpp speed of a bundled model on a bundled machine. */
+static struct mp_speed
+speed_of(const char *model, const char *ftype, const char *hwname,
+    int64_t gpu_layers, const char *bench)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	 est;
+	struct mp_hardware	 hw;
+	struct mp_speed_target	 tg;
+	struct mp_speed		 sp;
+	struct mp_error		 e;
+	char			 why[160];
+	size_t			 nb = 0;
+
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load(model, &m, &e));
+	assert_true(mp_hardware_load(hwname, &hw, &e));
+	mp_scenario_init(&sc);
+	sc.runtime = MP_RT_LLAMACPP;
+	snprintf(sc.ftype, sizeof(sc.ftype), "%s", ftype);
+	sc.gpu_layers = gpu_layers;
+	if (bench != NULL)
+		assert_true(mp_bench_parse(bench, sc.bench, &nb, why,
+		    sizeof(why)));
+	sc.n_bench = (uint32_t)nb;
+	assert_true(mp_estimate(&m, &sc, &est, &e));
+	assert_true(mp_speed_target(&hw, &est, &tg));
+	assert_true(mp_speed_estimate(&m, &est, &tg, sc.bench, sc.n_bench,
+	    &sp, &e));
+	mp_model_fini(&m);
+	assert_true(sp.available);
+	return sp;
+}
+
+static void
+test_bench_parse(void **state)
+{
+	struct mp_bench_test	 b[MP_BENCH_MAX];
+	char			 why[160], name[32];
+	size_t			 n;
+
+	(void)state;
+	assert_true(mp_bench_parse("pp512,tg128,pp2k@d4k,tg32@d4096", b, &n,
+	    why, sizeof(why)));
+	assert_int_equal(n, 4);
+	assert_int_equal(b[0].kind, MP_BENCH_PP);
+	assert_int_equal(b[2].tokens, 2048);
+	assert_int_equal(b[2].depth, 4096);
+	mp_bench_name(&b[3], name, sizeof(name));
+	assert_string_equal(name, "tg32 @ d4096");
+	assert_false(mp_bench_parse("pp", b, &n, why, sizeof(why)));
+	assert_false(mp_bench_parse("tg128@4096", b, &n, why, sizeof(why)));
+	assert_false(mp_bench_parse("zz1", b, &n, why, sizeof(why)));
+	assert_false(mp_bench_parse("tg1,tg1,tg1,tg1,tg1,tg1,tg1,tg1,tg1",
+	    b, &n, why, sizeof(why)));
+}
+
+/* Decode reads bytes: fewer bits, faster; a deeper cache, slower. */
+static void
+test_decode_is_bound_by_bytes(void **state)
+{
+	struct mp_speed q4, q8, f16;
+
+	(void)state;
+	q4 = speed_of("meta-llama-3.1-8b", "q4_k_m", "rtx-4090", -1,
+	    "tg128,tg128@d32768");
+	q8 = speed_of("meta-llama-3.1-8b", "q8_0", "rtx-4090", -1, "tg128");
+	f16 = speed_of("meta-llama-3.1-8b", "f16", "h100-80gb", -1, "tg128");
+	assert_true(q4.bench[0].tokens_per_s > q8.bench[0].tokens_per_s *
+	    1.4);
+	assert_true(q4.bench[1].tokens_per_s < q4.bench[0].tokens_per_s);
+	assert_int_equal(q4.bench[0].bound, MP_BOUND_MEMORY);
+	/* 16 GB of weights at 3.35 TB/s: under 210 tokens/s. */
+	assert_true(f16.bench[0].tokens_per_s < 210);
+	assert_true(f16.bench[0].tokens_per_s > 100);
+}
+
+/* MoE: only the routed experts are read per token. */
+static void
+test_moe_reads_active_experts(void **state)
+{
+	struct mp_speed moe, dense;
+
+	(void)state;
+	moe = speed_of("qwen3-30b-a3b", "q4_k_m", "m2-ultra-192gb", -1,
+	    "tg128");
+	dense = speed_of("qwen3-32b", "q4_k_m", "m2-ultra-192gb", -1,
+	    "tg128");
+	assert_true(moe.bench[0].tokens_per_s > 2.5 *
+	    dense.bench[0].tokens_per_s);
+}
+
+/* Prefill is compute-bound on a GPU; layers in host memory cost. */
+static void
+test_prefill_and_offload(void **state)
+{
+	struct mp_speed full, part;
+
+	(void)state;
+	full = speed_of("meta-llama-3.1-8b", "q4_k_m", "rtx-4060-8gb", -1,
+	    "pp512,tg128");
+	part = speed_of("meta-llama-3.1-8b", "q4_k_m", "rtx-4060-8gb", 16,
+	    "pp512,tg128");
+	assert_int_equal(full.bench[0].bound, MP_BOUND_COMPUTE);
+	assert_true(full.bench[0].tokens_per_s > 10 *
+	    full.bench[1].tokens_per_s);
+	assert_true(part.bench[1].tokens_per_s < 0.7 *
+	    full.bench[1].tokens_per_s);
+	assert_true(part.bench[0].tokens_per_s < full.bench[0].tokens_per_s);
+	assert_true(full.ttft_s > 0);
+}
+
+/* A profile without tflops: decode only, and the reason. */
+static void
+test_missing_tflops_said(void **state)
+{
+	struct mp_speed sp;
+
+	(void)state;
+	sp = speed_of("llama-3.2-1b-instruct", "q8_0", "a10g", -1, "pp512");
+	assert_false(sp.has_prefill);
+	assert_non_null(strstr(sp.prefill_why, "tflops"));
+	assert_true(sp.decode_tps > 0);
+	assert_true(sp.bench[0].tokens_per_s == 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bench_parse),
+		cmocka_unit_test(test_decode_is_bound_by_bytes),
+		cmocka_unit_test(test_moe_reads_active_experts),
+		cmocka_unit_test(test_prefill_and_offload),
+		cmocka_unit_test(test_missing_tflops_said),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
