@@ -29,10 +29,8 @@ mp_sweep_curve(const struct mp_sweep *s, uint64_t *x, uint64_t *y,
 	if (s->hw != NULL && s->model != NULL &&
 	    (est = malloc(sizeof(*est))) != NULL) {
 		mp_error_clear(&e);
-		if (mp_estimate(s->model, &s->sc, est, &e)) {
-			mp_hardware_judge_ex(s->hw, est, &j);
+		if (mp_place(s->model, s->hw, &s->sc, est, &j, &e))
 			*capacity = j.capacity;
-		}
 		free(est);
 	}
 	for (i = 0; i < s->n; i++) {

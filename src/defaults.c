@@ -206,6 +206,38 @@ gpu_line(char *line, struct gpu *g)
 	return true;
 }
 
+/*
+ * The CPU's vector instruction set from the cpuinfo file beside meminfo
+ * (/proc/cpuinfo): x86 "flags" avx512f or avx2, arm64 "Features" asimd.
+ * NULL when the file is missing or names none of them.
+ */
+static const char *
+cpu_isa(const char *meminfo)
+{
+	char		 path[1024], line[4096];
+	const char	*slash = strrchr(meminfo, '/'), *isa = NULL;
+	FILE		*fp;
+	int		 n;
+
+	n = snprintf(path, sizeof(path), "%.*scpuinfo",
+	    slash != NULL ? (int)(slash - meminfo + 1) : 0, meminfo);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (fp = fopen(path, "r")) == NULL)
+		return NULL;
+	while (isa == NULL && fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "flags", 5) == 0) {
+			if (strstr(line, " avx512f") != NULL)
+				isa = "avx512";
+			else if (strstr(line, " avx2") != NULL)
+				isa = "avx2";
+		} else if (strncmp(line, "Features", 8) == 0 &&
+		    strstr(line, " asimd") != NULL)
+			isa = "neon";
+	}
+	fclose(fp);
+	return isa;
+}
+
 bool
 mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
     char *notes, size_t notes_len, struct mp_error *err)
@@ -214,6 +246,7 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 	char		 line[512], host[128], why[128];
 	uint64_t	 ram = 0, swap = 0;
 	bool		 has_ram = false, has_swap = false, ok = false;
+	const char	*isa;
 	struct gpu	 gpus[MAX_GPUS], g;
 	size_t		 ngpus = 0, i, bad = 0;
 	int		 st;
@@ -280,9 +313,20 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		else if (ngpus == 0)
 			note(notes, notes_len, "GPUs: nvidia-smi lists none");
 	}
-	if (ngpus > 0)
+	if (ngpus > 0) {
 		note(notes, notes_len, "GPUs: memory held by the display and "
 		    "driver is not detected: set devices[].reserved");
+		note(notes, notes_len, "GPUs: the compute capability is not "
+		    "detected, so bf16, FP8 and flash attention are assumed "
+		    "present: set devices[].compute_capability (nvidia-smi "
+		    "--query-gpu=compute_cap)");
+	}
+	isa = cpu_isa(meminfo);
+	if (isa == NULL)
+		note(notes, notes_len, "cpu_isa: no cpuinfo beside %s, so the "
+		    "CPU's instruction set is left out", meminfo);
+	note(notes, notes_len, "os_reserve: what the OS and desktop keep is "
+	    "not detected (0 is assumed): set os_reserve");
 	note(notes, notes_len, "bandwidth is not detected (optional, for "
 	    "speed hints)");
 
@@ -303,6 +347,8 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 	fprintf(fp, "ram: %" PRIu64 " KiB\n", ram);
 	if (has_swap)
 		fprintf(fp, "swap: %" PRIu64 " KiB\n", swap);
+	if (isa != NULL)
+		fprintf(fp, "cpu_isa: %s\n", isa);
 	if (ngpus == 0)
 		fputs("devices: []\n", fp);
 	else
@@ -311,8 +357,8 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		fputs("  - name: ", fp);
 		yaml_str(fp, gpus[i].name);
 		fprintf(fp, "\n    type: gpu\n    memory: %" PRIu64 " MiB\n"
-		    "    count: %" PRIu32 "\n    unified: false\n",
-		    gpus[i].mib, gpus[i].count);
+		    "    count: %" PRIu32 "\n    unified: false\n"
+		    "    backend: cuda\n", gpus[i].mib, gpus[i].count);
 	}
 	if (fflush(fp) != 0 || ferror(fp)) {
 		mp_error_set(err, MP_EIO, NULL, NULL, "cannot write the profile");

@@ -250,7 +250,9 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 		est->mem.activations = transient;
 		est->mem.logits = logits;
 	}
-	est->mem.runtime = mp_runtime_transformers();
+	/* No CUDA context off CUDA (and HIP's on ROCm is alike). */
+	est->mem.runtime = mp_backend_has_cuda_context(sc->backend) ?
+	    mp_runtime_transformers() : 0;
 	est->mem.total = sum_memory(&est->mem);
 	/*
 	 * The allocator's reserve (alloc.c): one stranded segment for the
@@ -283,6 +285,12 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	}
 	est->device_total = est->mem.total;
 	est->host_total = 0;
+	if (sc->backend == MP_BE_CPU) {
+		/* PyTorch on the CPU: everything in host memory. */
+		est->on_host = true;
+		est->device_total = 0;
+		est->host_total = est->mem.total;
+	}
 	est->file_bytes = m->file_bytes;
 	if (sc->weights_as_stored)
 		mp_estimate_note(est, "weights", "%llu parameters as the "
@@ -309,8 +317,14 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	mp_estimate_note(est, "logits", "last position only "
 	    "(logits_to_keep=1): %llu x %llu vocab", (unsigned long long)B,
 	    (unsigned long long)m->vocab);
-	mp_estimate_note(est, "runtime", "CUDA context 0.60 GiB (measured, "
-	    "H100, PyTorch 2.11) + cuBLAS workspace");
+	if (mp_backend_has_cuda_context(sc->backend))
+		mp_estimate_note(est, "runtime", "CUDA context 0.60 GiB "
+		    "(measured, H100, PyTorch 2.11) + cuBLAS workspace");
+	else
+		mp_estimate_note(est, "runtime", "no CUDA context on %s%s; "
+		    "the runtime's own overhead is not modelled",
+		    mp_backend_name(sc->backend), sc->backend == MP_BE_METAL ?
+		    " (PyTorch MPS)" : "");
 	return true;
 }
 

@@ -10,12 +10,99 @@
 
 static const char *const top_keys[] = {
 	"name", "description", "os", "ram", "swap", "ram_bandwidth",
-	"cpu_cores", "cpu_tflops", "devices", NULL
+	"cpu_cores", "cpu_tflops", "os_reserve", "cpu_isa", "devices", NULL
 };
 static const char *const dev_keys[] = {
 	"name", "type", "memory", "count", "reserved", "bandwidth",
-	"unified", "wired_limit", "tflops", "pcie", NULL
+	"unified", "wired_limit", "tflops", "pcie", "backend",
+	"compute_capability", "bf16", "fp8", "int8_tensor_cores",
+	"flash_attention", NULL
 };
+
+/* The names of enum mp_isa, in enum order (mp_backend_name: speed.c). */
+static const char *const isa_names[] = {
+	"unknown", "avx2", "avx512", "neon"
+};
+
+const char *
+mp_isa_name(enum mp_isa v)
+{
+	return (unsigned)v < sizeof(isa_names) / sizeof(isa_names[0]) ?
+	    isa_names[v] : "?";
+}
+
+bool
+mp_isa_parse(const char *s, enum mp_isa *out)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(isa_names) / sizeof(isa_names[0]); i++)
+		if (strcmp(s, isa_names[i]) == 0) {
+			*out = (enum mp_isa)i;
+			return true;
+		}
+	return false;
+}
+
+bool
+mp_backend_has_cuda_context(enum mp_backend b)
+{
+	/* HIP on ROCm creates the same kind of per-process context. */
+	return b == MP_BE_NONE || b == MP_BE_CUDA || b == MP_BE_ROCM;
+}
+
+/*
+ * Capabilities a profile leaves out.  On CUDA they follow from the
+ * compute capability (CUDA C Programming Guide, "Compute Capabilities";
+ * NVIDIA architecture whitepapers): bf16 from Ampere (8.0), FP8 tensor
+ * cores from Ada and Hopper (8.9, 9.0), int8 tensor cores from Turing
+ * (7.2/7.5), FlashAttention-2 from Ampere (its README: "Ampere, Ada, or
+ * Hopper GPUs").  Without a compute capability nothing is assumed
+ * missing.  Metal: bf16 from macOS 14 on Apple GPUs (PyTorch MPS), no FP8
+ * or int8 tensor cores; llama.cpp's Metal flash attention.  ROCm, Vulkan
+ * and SYCL: bf16, no FP8 unless stated (MI300 profiles state it).  The
+ * CPU: PyTorch computes bf16 there.
+ */
+static void
+default_caps(struct mp_device *d, const bool given[4])
+{
+	bool	 v[4];
+
+	switch (d->backend) {
+	case MP_BE_CUDA:
+		if (d->cc == 0) {
+			v[0] = v[1] = v[2] = v[3] = true;
+			break;
+		}
+		v[0] = d->cc >= 80;
+		v[1] = d->cc >= 89;
+		v[2] = d->cc >= 72;
+		v[3] = d->cc >= 80;
+		break;
+	case MP_BE_METAL:
+		v[0] = true;
+		v[1] = v[2] = false;
+		v[3] = true;
+		break;
+	case MP_BE_CPU:
+		v[0] = true;
+		v[1] = v[2] = v[3] = false;
+		break;
+	default:
+		v[0] = true;
+		v[1] = v[2] = false;
+		v[3] = true;
+		break;
+	}
+	if (!given[0])
+		d->bf16 = v[0];
+	if (!given[1])
+		d->fp8 = v[1];
+	if (!given[2])
+		d->int8_tc = v[2];
+	if (!given[3])
+		d->flash_attn = v[3];
+}
 static const char *const dev_types[] = { "gpu", "igpu", "npu", "cpu", NULL };
 
 /*
@@ -196,6 +283,67 @@ load_device(struct mp_ydoc *y, yaml_node_t *n, size_t idx, bool macos,
 		if (!mp_ydoc_bool(y, v, field, &d->unified, err))
 			return false;
 	}
+	/*
+	 * The backend: stated, else what the type and OS imply (a discrete
+	 * GPU off macOS is taken for CUDA, as nvidia-smi profiles are; on
+	 * macOS every GPU is Metal; an integrated GPU elsewhere is driven
+	 * through Vulkan).  An NPU runs none of the runtimes modelled here.
+	 */
+	snprintf(field, sizeof(field), "%s.backend", pre);
+	if ((v = mp_ydoc_get(y, n, "backend")) != NULL) {
+		char	 buf[16];
+
+		if (!mp_ydoc_str(y, v, field, buf, sizeof(buf), err))
+			return false;
+		if (!mp_backend_parse(buf, &d->backend))
+			return mp_ydoc_err(y, v, field, err, "expected cuda, "
+			    "rocm, metal, vulkan, sycl or cpu, got \"%s\"",
+			    buf);
+	} else if (strcmp(d->type, "cpu") == 0 || strcmp(d->type, "npu") == 0)
+		d->backend = MP_BE_CPU;
+	else if (macos)
+		d->backend = MP_BE_METAL;
+	else if ((d->backend = mp_device_vendor_backend(d)) == MP_BE_NONE)
+		d->backend = strcmp(d->type, "gpu") == 0 && !d->unified ?
+		    MP_BE_CUDA : MP_BE_VULKAN;
+	snprintf(field, sizeof(field), "%s.compute_capability", pre);
+	if ((v = mp_ydoc_get(y, n, "compute_capability")) != NULL) {
+		char		 buf[16], *end;
+		unsigned long	 maj, min = 0;
+
+		if (!mp_ydoc_str(y, v, field, buf, sizeof(buf), err))
+			return false;
+		maj = strtoul(buf, &end, 10);
+		if (end != buf && *end == '.' && isdigit((unsigned char)end[1]))
+			min = strtoul(end + 1, &end, 10);
+		if (end == buf || *end != '\0' || maj == 0 || maj > 20 ||
+		    min > 9)
+			return mp_ydoc_err(y, v, field, err, "expected a CUDA "
+			    "compute capability like \"8.9\", got \"%s\"",
+			    buf);
+		if (d->backend != MP_BE_CUDA)
+			return mp_ydoc_err(y, v, field, err, "a compute "
+			    "capability is for CUDA devices (backend %s)",
+			    mp_backend_name(d->backend));
+		d->cc = (uint32_t)(maj * 10 + min);
+	}
+	{
+		static const char *const cap_keys[4] = {
+			"bf16", "fp8", "int8_tensor_cores", "flash_attention"
+		};
+		bool	*cap[4] = { &d->bf16, &d->fp8, &d->int8_tc,
+			    &d->flash_attn };
+		bool	 given[4];
+
+		for (i = 0; i < 4; i++) {
+			snprintf(field, sizeof(field), "%s.%s", pre,
+			    cap_keys[i]);
+			given[i] = (v = mp_ydoc_get(y, n, cap_keys[i])) != NULL;
+			if (given[i] && !mp_ydoc_bool(y, v, field, cap[i], err))
+				return false;
+		}
+		default_caps(d, given);
+	}
 	snprintf(field, sizeof(field), "%s.wired_limit", pre);
 	if ((v = mp_ydoc_get(y, n, "wired_limit")) != NULL) {
 		if (!d->unified)
@@ -297,6 +445,32 @@ load_file(const char *path, struct mp_hardware *hw, struct mp_error *err)
 	if ((v = mp_ydoc_get(&y, root, "cpu_tflops")) != NULL &&
 	    !tflops_field(&y, v, "cpu_tflops", &hw->cpu_flops, err))
 		goto out;
+	snprintf(hw->os, sizeof(hw->os), "%s", os);
+	/* What the OS and a desktop keep for themselves: not for models. */
+	if ((v = mp_ydoc_get(&y, root, "os_reserve")) != NULL) {
+		if (!mp_ydoc_size(&y, v, "os_reserve", true, &hw->os_reserve,
+		    err))
+			goto out;
+		if (hw->os_reserve >= hw->ram) {
+			mp_ydoc_err(&y, v, "os_reserve", err,
+			    "the OS reserve is not below ram: nothing would "
+			    "be left for models");
+			goto out;
+		}
+	}
+	if ((v = mp_ydoc_get(&y, root, "cpu_isa")) != NULL) {
+		char	 buf[16];
+
+		if (!mp_ydoc_str(&y, v, "cpu_isa", buf, sizeof(buf), err))
+			goto out;
+		if (!mp_isa_parse(buf, &hw->cpu_isa)) {
+			mp_ydoc_err(&y, v, "cpu_isa", err, "expected avx2, "
+			    "avx512 or neon, got \"%s\"", buf);
+			goto out;
+		}
+	} else if (macos)
+		/* Every Mac memplan plans for is Apple silicon (arm64). */
+		hw->cpu_isa = MP_ISA_NEON;
 	if ((devs = mp_ydoc_get(&y, root, "devices")) != NULL) {
 		/* "devices:" with nothing after it is an empty list. */
 		if (devs->type == YAML_SCALAR_NODE &&
@@ -438,110 +612,4 @@ mp_device_usable(const struct mp_device *d, const struct mp_hardware *hw)
 	if (d->unified && hw != NULL && hw->ram != 0 && u > hw->ram)
 		u = hw->ram;
 	return u;
-}
-
-/* a - b as a signed number, saturating at the int64_t range. */
-static int64_t
-sat_diff(uint64_t a, uint64_t b)
-{
-	if (a >= b)
-		return a - b > (uint64_t)INT64_MAX ? INT64_MAX :
-		    (int64_t)(a - b);
-	return b - a > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)(b - a);
-}
-
-/* The GPUs a scenario asks for, within what the machine has. */
-static uint64_t
-gpus_used(const struct mp_device *d, const struct mp_estimate *est)
-{
-	uint64_t n = est->sc.gpus == 0 ? 1 : est->sc.gpus;
-
-	return n < d->count ? n : d->count;
-}
-
-void
-mp_hardware_judge_ex(const struct mp_hardware *hw,
-    const struct mp_estimate *est, struct mp_judgement *j)
-{
-	const struct mp_device	*d;
-	uint64_t		 dev, host, cap;
-	bool			 fits;
-
-	memset(j, 0, sizeof(*j));
-	d = mp_hardware_primary(hw);
-	dev = est->device_total;
-	host = est->host_total;
-	if (est->has_convert) {
-		/*
-		 * A conversion runs in host memory.  Its anonymous memory
-		 * must fit in RAM plus swap; file-backed pages (mmap'd
-		 * weights, the page cache) are reclaimable and only slow
-		 * it down.
-		 */
-		j->where = MP_JUDGE_HOST;
-		j->judged = est->conv.peak_anon != 0 ? est->conv.peak_anon :
-		    (host != 0 ? host : est->mem.total);
-		cap = mp_adds(hw->ram, hw->swap);
-		fits = j->judged <= cap;
-		if (j->judged > hw->ram)
-			j->swap_needed = j->judged - hw->ram;
-	} else if (est->on_host || d == NULL) {
-		/*
-		 * On the CPU, or on a machine without an accelerator where
-		 * PyTorch falls back to the CPU, everything lands in RAM.
-		 * Swap is not counted: inference that pages is no use.
-		 */
-		j->where = MP_JUDGE_HOST;
-		j->judged = mp_adds(dev, host);
-		if (j->judged < est->mem.total)
-			j->judged = est->mem.total;
-		cap = hw->ram;
-		fits = j->judged <= cap;
-	} else {
-		j->where = MP_JUDGE_DEVICE;
-		j->device = d;
-		j->gpus = gpus_used(d, est);
-		j->judged = dev != 0 ? dev : est->mem.total;
-		cap = mp_muls(mp_device_usable(d, hw), j->gpus);
-		fits = j->judged <= cap;
-		/*
-		 * What runs on the host (llama.cpp layers left on the CPU,
-		 * its logits buffer) must fit in RAM too; on unified memory
-		 * both share the same RAM.
-		 */
-		if (d->unified) {
-			if (mp_adds(j->judged, host) > hw->ram) {
-				fits = false;
-				j->host_short = true;
-			}
-		} else if (host > hw->ram) {
-			fits = false;
-			j->host_short = true;
-		}
-	}
-	j->capacity = cap;
-	j->fits = fits;
-	j->headroom = sat_diff(cap, j->judged);
-	/*
-	 * PyTorch: the allocator may hold more than it allocates (alloc.c).
-	 * Allocated fits but the reserve may not: a fragmentation risk.
-	 */
-	if (j->where == MP_JUDGE_DEVICE &&
-	    est->mem.reserved > est->mem.total) {
-		j->reserved = mp_adds(j->judged, mp_muls(est->mem.reserved -
-		    est->mem.total, j->gpus ? j->gpus : 1));
-		j->frag_risk = fits && j->reserved > cap;
-	}
-}
-
-void
-mp_hardware_judge(const struct mp_hardware *hw, const struct mp_estimate *est,
-    uint64_t *capacity, bool *fits, int64_t *headroom)
-{
-	struct mp_judgement j;
-
-	mp_hardware_judge_ex(hw, est, &j);
-	*capacity = j.capacity;
-	*fits = j.fits;
-	*headroom = j.headroom;
 }

@@ -277,3 +277,54 @@ mp_jsonw_memory(struct mp_jsonw *w, const struct mp_memory *mm)
 		mp_jsonw_u64(w, "reserved", mm->reserved);
 	mp_jsonw_end(w, '}');
 }
+
+/*
+ * A placement's judgement (place.c): the verdict, the memory that
+ * decides, every GPU's share and the host.  name may be NULL.
+ */
+void
+mp_jsonw_judgement(struct mp_jsonw *w, const char *key, const char *name,
+    const struct mp_judgement *j)
+{
+	size_t i;
+
+	mp_jsonw_obj(w, key);
+	if (name != NULL)
+		mp_jsonw_str(w, "name", name);
+	mp_jsonw_str(w, "verdict", mp_verdict_name(j->verdict));
+	mp_jsonw_str(w, "judged", j->where == MP_JUDGE_HOST ? "host" :
+	    "device");
+	mp_jsonw_u64(w, "capacity", j->capacity);
+	mp_jsonw_u64(w, "predicted", j->judged);
+	mp_jsonw_bool(w, "fits", j->fits);
+	mp_jsonw_i64(w, "headroom", j->headroom);
+	mp_jsonw_u64(w, "margin", j->margin);
+	if (j->verdict == MP_VERDICT_UNSUPPORTED)
+		mp_jsonw_str(w, "reason", j->reason);
+	if (j->reserved != 0) {
+		mp_jsonw_u64(w, "reserved", j->reserved);
+		mp_jsonw_bool(w, "fragmentation_risk", j->frag_risk);
+	}
+	mp_jsonw_arr(w, "devices");
+	for (i = 0; i < j->n_dev; i++) {
+		mp_jsonw_obj(w, NULL);
+		mp_jsonw_str(w, "name", j->device_name);
+		mp_jsonw_u64(w, "index", i);
+		mp_jsonw_u64(w, "capacity", j->dev[i].capacity);
+		mp_jsonw_u64(w, "predicted", j->dev[i].predicted);
+		mp_jsonw_i64(w, "headroom", j->dev[i].headroom);
+		mp_jsonw_bool(w, "fits", j->dev[i].fits);
+		mp_jsonw_end(w, '}');
+	}
+	mp_jsonw_end(w, ']');
+	mp_jsonw_obj(w, "host");
+	mp_jsonw_u64(w, "capacity", j->host.capacity);
+	mp_jsonw_u64(w, "predicted", j->host.predicted);
+	mp_jsonw_u64(w, "reclaimable", j->host.reclaimable);
+	mp_jsonw_i64(w, "headroom", j->host.headroom);
+	mp_jsonw_bool(w, "fits", j->host.fits);
+	if (j->swap_needed > 0)
+		mp_jsonw_u64(w, "swap_needed", j->swap_needed);
+	mp_jsonw_end(w, '}');
+	mp_jsonw_end(w, '}');
+}

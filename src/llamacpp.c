@@ -653,6 +653,14 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	    est->mem.runtime));
 	est->device_total = dev_total;
 	est->host_total = host;
+	/* Per GPU for the placement step (place.c), and the file pages
+	 * of repacked originals that the kernel may drop. */
+	for (d = 0; d < c.gpus && d < MP_MAX_GPUS; d++)
+		est->dev_bytes[d] = c.model[d] || c.kvb[d] || c.compute[d] ?
+		    mp_adds(mp_adds(mp_adds(c.model[d], c.kvb[d]),
+		    c.compute[d]), LC_CUDA_RUNTIME) : 0;
+	est->n_dev_bytes = used > 0 ? d : 0;
+	est->host_reclaimable = c.mmap ? c.repack[HOST] : 0;
 	est->on_host = used == 0;
 	est->kv_per_token = c.n_ctx == 0 ? 0 : kv_all / c.n_ctx;
 	if (est->sc.kv_dtype == MP_DT_NONE)

@@ -273,6 +273,22 @@ enum mp_optim { MP_OPT_ADAMW, MP_OPT_ADAMW8BIT, MP_OPT_SGD,
 enum mp_parallel { MP_PAR_NONE, MP_PAR_DDP, MP_PAR_ZERO1, MP_PAR_ZERO2,
 	MP_PAR_ZERO3, MP_PAR_FSDP };
 enum mp_tristate { MP_AUTO = 0, MP_ON, MP_OFF };
+/* GPUs a placement lists one by one (a larger machine's others are
+ * like the last). */
+#define MP_MAX_GPUS	16
+/* What a device computes with (hardware.c names them). */
+enum mp_backend { MP_BE_NONE = 0, MP_BE_CUDA, MP_BE_ROCM, MP_BE_METAL,
+	MP_BE_VULKAN, MP_BE_SYCL, MP_BE_CPU, MP_BE__COUNT };
+/* The host CPU's vector instruction set (llama.cpp's CPU repacking). */
+enum mp_isa { MP_ISA_UNKNOWN = 0, MP_ISA_AVX2, MP_ISA_AVX512,
+	MP_ISA_NEON };
+const char *mp_backend_name(enum mp_backend);
+bool	mp_backend_parse(const char *, enum mp_backend *);
+const char *mp_isa_name(enum mp_isa);
+bool	mp_isa_parse(const char *, enum mp_isa *);
+/* Whether the runtime on this backend creates a CUDA (or HIP) context:
+ * MP_BE_NONE (no machine given) models the measured CUDA one. */
+bool	mp_backend_has_cuda_context(enum mp_backend);
 
 /* speed.c: one llama-bench test, "pp512", "tg128", "pp2048@d4096". */
 #define MP_BENCH_MAX	8
@@ -318,6 +334,20 @@ struct mp_scenario {
 	/* --bench: llama-bench tests to estimate the speed of */
 	struct mp_bench_test bench[MP_BENCH_MAX];
 	uint32_t	 n_bench;
+	/*
+	 * The machine, as the placement step (place.c) resolves it from a
+	 * hardware profile: the backend the scenario runs on and the CPU's
+	 * instruction set.  MP_BE_NONE / MP_ISA_UNKNOWN without a
+	 * profile: the estimators then model the machine they were
+	 * measured on (CUDA on an H100 host with AVX-512).
+	 */
+	enum mp_backend	 backend;
+	enum mp_isa	 cpu_isa;
+	/* --headroom: the margin a fit must keep on the judged memory;
+	 * bytes, or a percentage of capacity; unset = MP_TIGHT_PERCENT. */
+	uint64_t	 headroom;
+	uint32_t	 headroom_pct;
+	bool		 headroom_set;
 };
 
 void	mp_scenario_init(struct mp_scenario *);
@@ -462,6 +492,17 @@ struct mp_estimate {
 	struct mp_convert conv;
 	/* vLLM: paged KV pool */
 	uint64_t	 kv_pool, kv_pool_tokens;
+	/*
+	 * Per accelerator: the bytes on GPU i of the n_dev_bytes the
+	 * scenario uses (llama.cpp's layer split, vLLM's tensor-parallel
+	 * ranks, training replicas or shards).  0 entries = not split by the
+	 * estimator: the placement step spreads device_total evenly.
+	 */
+	uint64_t	 dev_bytes[MP_MAX_GPUS];
+	uint32_t	 n_dev_bytes;
+	/* Of host_total, file pages the kernel can drop (mmap'd originals
+	 * of repacked tensors): reported, not judged as resident. */
+	uint64_t	 host_reclaimable;
 };
 
 /* Adds a note (silently drops it when full). */
@@ -541,6 +582,49 @@ uint64_t mp_alloc_segment(uint64_t size);	/* segment mapped for it */
 uint64_t mp_alloc_reserved(uint64_t allocated, uint64_t largest,
 	    bool expandable);
 
+/* place.c: the judgement of a scenario on a machine (see below) */
+struct mp_device;
+enum mp_verdict { MP_VERDICT_FITS, MP_VERDICT_TIGHT, MP_VERDICT_NO,
+	MP_VERDICT_UNSUPPORTED };
+enum mp_judge_where { MP_JUDGE_DEVICE, MP_JUDGE_HOST };
+/* One GPU's share of a placement. */
+struct mp_share {
+	uint64_t		 capacity;	/* usable bytes */
+	uint64_t		 predicted;
+	int64_t			 headroom;	/* capacity - predicted */
+	bool			 fits;
+};
+struct mp_judgement {
+	enum mp_judge_where	 where;
+	const struct mp_device	*device;	/* MP_JUDGE_DEVICE: which */
+	char			 device_name[96]; /* its name, a copy */
+	uint64_t		 gpus;		/* devices of it used */
+	/* The memory that decides: the fullest GPU, or the host. */
+	uint64_t		 judged;	/* bytes compared with capacity */
+	uint64_t		 capacity;
+	int64_t			 headroom;	/* capacity - judged */
+	uint64_t		 swap_needed;	/* conversion beyond RAM */
+	bool			 fits;		/* every device and the host */
+	bool			 host_short;	/* host part does not fit */
+	/* Every GPU used (the first 16 of a larger machine). */
+	struct mp_share		 dev[MP_MAX_GPUS];
+	size_t			 n_dev, fullest;
+	/* Host RAM: resident bytes judged, file pages reported. */
+	struct {
+		uint64_t	 capacity;	/* RAM - OS reserve (+ swap) */
+		uint64_t	 predicted;	/* resident */
+		uint64_t	 reclaimable;	/* file pages, not judged */
+		int64_t		 headroom;
+		bool		 fits;
+	} host;
+	uint64_t		 margin;	/* headroom a fit keeps */
+	enum mp_verdict		 verdict;
+	char			 reason[200];	/* unsupported: why */
+	/* allocated fits but the allocator's reserve may not */
+	bool			 frag_risk;
+	uint64_t		 reserved;	/* judged reserve, 0 if none */
+};
+
 /* report.c: what renderers print */
 struct mp_render_opts {
 	enum mp_units	 units;
@@ -549,8 +633,6 @@ struct mp_render_opts {
 };
 
 /* speed.c: what the speed model gives (functions in the speed module) */
-enum mp_backend { MP_BE_NONE, MP_BE_CUDA, MP_BE_ROCM, MP_BE_METAL,
-	MP_BE_VULKAN, MP_BE_SYCL, MP_BE_CPU, MP_BE__COUNT };
 /* The machine as the speed model sees it (rates in bytes/s, FLOP/s). */
 struct mp_speed_target {
 	enum mp_backend	 backend;
@@ -600,6 +682,7 @@ struct mp_report {
 	/* fits as allocated, but the allocator's reserve may not */
 	bool			 frag_risk;
 	uint64_t		 reserved;	/* judged reserve, 0 if none */
+	struct mp_judgement	 j;		/* the placement's judgement */
 	struct mp_reco		 recos[MP_MAX_RECOS];
 	size_t			 n_recos;
 	/* Tokens per second on the hardware (speed.c); has_speed false
@@ -615,7 +698,7 @@ struct mp_report {
  */
 bool	mp_report_build(struct mp_report *, const struct mp_model *,
 	    const struct mp_estimate *, const struct mp_hardware *,
-	    struct mp_error *);
+	    const struct mp_judgement *, struct mp_error *);
 
 /* The components of struct mp_memory in report order (total excluded). */
 #define MP_N_COMPONENTS	8
@@ -645,6 +728,16 @@ struct mp_device {
 	uint64_t	 pcie;		/* host link bytes/s one way, 0 = unknown */
 	uint32_t	 count;
 	bool		 unified;	/* shares host RAM */
+	/*
+	 * What runs there (memplan-hardware(5)): the backend and the
+	 * capabilities that decide which formats a runtime can use.  cc is
+	 * the CUDA compute capability x 10 (89 = 8.9), 0 = not CUDA or
+	 * unknown.  Capabilities a profile does not state follow from cc on
+	 * CUDA and from the backend elsewhere (hardware.c).
+	 */
+	enum mp_backend	 backend;
+	uint32_t	 cc;
+	bool		 bf16, fp8, int8_tc, flash_attn;
 };
 
 struct mp_hardware {
@@ -655,6 +748,9 @@ struct mp_hardware {
 	uint64_t	 ram_bandwidth;	/* host memory bytes/s, 0 = unknown */
 	uint64_t	 cpu_flops;	/* host FP32 SIMD FLOP/s, 0 = unknown */
 	uint32_t	 cpu_cores;	/* 0 = unknown */
+	uint64_t	 os_reserve;	/* RAM the OS and desktop keep */
+	enum mp_isa	 cpu_isa;	/* MP_ISA_UNKNOWN when not stated */
+	char		 os[16];	/* linux | macos | windows */
 	struct mp_device dev[MP_MAX_DEVICES];
 	size_t		 n_dev;
 };
@@ -720,25 +816,40 @@ bool	mp_estimate_vllm(const struct mp_model *, const struct mp_scenario *,
  * was made from and lives no longer than it.
  */
 
-/* hardware.c: which memory an estimate is judged against */
-enum mp_judge_where { MP_JUDGE_DEVICE, MP_JUDGE_HOST };
-struct mp_judgement {
-	enum mp_judge_where	 where;
-	const struct mp_device	*device;	/* MP_JUDGE_DEVICE: which */
-	uint64_t		 gpus;		/* devices of it used */
-	uint64_t		 judged;	/* bytes compared with capacity */
-	uint64_t		 capacity;
-	int64_t			 headroom;	/* capacity - judged */
-	uint64_t		 swap_needed;	/* conversion beyond RAM */
-	bool			 fits;
-	bool			 host_short;	/* host part does not fit */
-	/* allocated fits but the allocator's reserve may not */
-	bool			 frag_risk;
-	uint64_t		 reserved;	/* judged reserve, 0 if none */
-};
-/* The full judgement that mp_hardware_judge() summarises. */
+/* place.c: which memory an estimate is judged against */
+/*
+ * Judges an estimate on a machine: every GPU's share against its usable
+ * memory, the host's resident memory against RAM, the verdict with the
+ * scenario's margin.  The estimate's scenario must have been placed on
+ * hw (mp_place_scenario) for the GPU count to match.
+ */
 void	mp_hardware_judge_ex(const struct mp_hardware *,
 	    const struct mp_estimate *, struct mp_judgement *);
+/*
+ * The placement step every command uses.  mp_place_scenario() resolves
+ * a scenario on a machine: the GPUs used (all of the profile's by
+ * default; more than it has is an error), the backend and CPU ISA, and
+ * llama.cpp on the CPU where there is no accelerator.  Fails (MP_EUSAGE)
+ * on a scenario the machine cannot express.  note gets one sentence on a
+ * default it chose, or "".
+ */
+bool	mp_place_scenario(const struct mp_model *, const struct mp_hardware *,
+	    struct mp_scenario *, char *note, size_t notelen,
+	    struct mp_error *);
+/*
+ * Scenario + machine -> estimate and judgement: mp_place_scenario,
+ * mp_estimate, vLLM's pool on the card, the platform gates (verdict
+ * MP_VERDICT_UNSUPPORTED with the reason) and mp_hardware_judge_ex.
+ * hw may be NULL: then only the estimate (verdict fits, no capacity).
+ */
+bool	mp_place(const struct mp_model *, const struct mp_hardware *,
+	    const struct mp_scenario *, struct mp_estimate *,
+	    struct mp_judgement *, struct mp_error *);
+/* Why the machine cannot run sc (a sentence), or NULL when it can. */
+const char *mp_place_gate(const struct mp_model *, const struct mp_hardware *,
+	    const struct mp_scenario *, char *buf, size_t len);
+/* The margin in bytes the scenario asks on capacity cap. */
+uint64_t mp_place_margin(const struct mp_scenario *, uint64_t cap);
 /* The accelerator models run on (gpu, else igpu, else npu), or NULL. */
 const struct mp_device *mp_hardware_primary(const struct mp_hardware *);
 /* Memory one device offers: memory - reserved, at most RAM if unified. */
@@ -790,10 +901,10 @@ bool	mp_plan_set_option(struct mp_scenario *, const char *key,
 /* planner.c: plan (every mode on a machine), fit, check and sweep */
 enum mp_goal { MP_GOAL_SERVE, MP_GOAL_FINETUNE, MP_GOAL_CONVERT };
 #define MP_GOALS	3
-enum mp_verdict { MP_VERDICT_FITS, MP_VERDICT_TIGHT, MP_VERDICT_NO };
 const char *mp_goal_name(enum mp_goal);
 const char *mp_verdict_name(enum mp_verdict);
-/* Headroom below this share of capacity makes a fit "tight". */
+/* Headroom below this share of capacity makes a fit "tight": the
+ * default margin (--headroom changes it). */
 #define MP_TIGHT_PERCENT	10
 
 /* One mode on the machine: its estimate and how it fares there. */
@@ -877,6 +988,7 @@ struct mp_check_result {
 	uint64_t		 trainable_params;
 	bool			 pass;
 	char			 why[200];	/* why it failed, or "" */
+	struct mp_judgement	 j;		/* on its hardware */
 };
 struct mp_check_report {
 	const struct mp_plan	*plan;
@@ -895,6 +1007,8 @@ struct mp_sweep_point {
 	uint64_t		 device_total, host_total;
 	bool			 fits;		/* with hardware */
 	int64_t			 headroom;
+	enum mp_verdict		 verdict;	/* with hardware */
+	uint64_t		 judged;	/* fullest GPU or host */
 };
 #define MP_SWEEP_MAX	4096
 struct mp_sweep {
@@ -946,6 +1060,13 @@ bool	mp_render_sweep_csv(const struct mp_sweep *,
 	    const struct mp_render_opts *, FILE *);
 /* The hardware object of plan and sweep JSON. */
 void	mp_jsonw_hardware(struct mp_jsonw *, const struct mp_hardware *);
+/* A placement's verdict, devices[] and host (jsonw.c); name may be NULL. */
+void	mp_jsonw_judgement(struct mp_jsonw *, const char *key,
+	    const char *name, const struct mp_judgement *);
+/* The verdict of a placement in words and its lines for people (report.c):
+ * "fits", "tight", "DOES NOT FIT", "UNSUPPORTED"; markdown emphasises. */
+void	mp_render_judgement(FILE *, const char *hw_name,
+	    const struct mp_judgement *, enum mp_units, bool markdown);
 /* The last component of a path ("plan.yaml"). */
 const char *mp_basename(const char *);
 /* "-1.50 GiB" for a negative difference. */
@@ -1132,9 +1253,8 @@ bool	mp_model_hf_cache(const char *spec, char *out, size_t outlen,
  * mechanisms and tests/speed/ for the published measurements that judge
  * it).  The llama.cpp backend of a device: from its name and type.
  */
-const char *mp_backend_name(enum mp_backend);
-bool	mp_backend_parse(const char *, enum mp_backend *);
 enum mp_backend mp_device_backend(const struct mp_device *);
+enum mp_backend mp_device_vendor_backend(const struct mp_device *);
 
 /* The target of est on hw: its primary device, the GPUs est uses. */
 bool	mp_speed_target(const struct mp_hardware *, const struct mp_estimate *,

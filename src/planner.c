@@ -42,6 +42,8 @@ mp_verdict_name(enum mp_verdict v)
 		return "fits";
 	case MP_VERDICT_TIGHT:
 		return "tight";
+	case MP_VERDICT_UNSUPPORTED:
+		return "unsupported";
 	default:
 		return "no";
 	}
@@ -60,17 +62,11 @@ mp_scenario_weights_name(const struct mp_scenario *sc)
 	return di != NULL && di->name != NULL ? di->name : "?";
 }
 
+/* The placement step's verdict (place.c). */
 static enum mp_verdict
 verdict(const struct mp_judgement *j)
 {
-	if (!j->fits)
-		return MP_VERDICT_NO;
-	/* headroom < 10 % of capacity, in integers: 100 h < 10 c. */
-	if (mp_muls((uint64_t)j->headroom, 100) <
-	    mp_muls(j->capacity, MP_TIGHT_PERCENT) || j->swap_needed > 0 ||
-	    j->frag_risk)	/* allocated fits, the reserve may not */
-		return MP_VERDICT_TIGHT;
-	return MP_VERDICT_FITS;
+	return j->verdict;
 }
 
 /*
@@ -84,16 +80,10 @@ evaluate(const struct mp_model *m, const struct mp_hardware *hw,
 {
 	memset(est, 0, sizeof(*est));
 	mp_error_clear(err);
-	if (!mp_estimate(m, sc, est, err))
+	if (!mp_place(m, hw, sc, est, j, err))
 		return -1;
-	if (hw == NULL) {
-		memset(j, 0, sizeof(*j));
-		j->judged = est->mem.total;
-		j->fits = true;
-		return 1;
-	}
-	mp_hardware_judge_ex(hw, est, j);
-	return j->fits ? 1 : 0;
+	/* fit and plan keep the margin: a tight fit is not a solution. */
+	return j->verdict == MP_VERDICT_FITS;
 }
 
 /* ---- fit: exact searches over a monotone estimate ---- */
@@ -112,6 +102,7 @@ set_field(struct mp_scenario *sc, enum field f, uint64_t v)
 		break;
 	case F_LAYERS:
 		sc->gpu_layers = (int64_t)v;
+		sc->gpu_layers_set = true;
 		break;
 	case F_RANK:
 		sc->rank = (uint32_t)v;
@@ -134,9 +125,21 @@ probe(struct search *s, uint64_t v, struct mp_error *err)
 {
 	struct mp_scenario sc = s->sc;
 
+	int		   rc;
+
 	set_field(&sc, s->f, v);
 	s->evals++;
-	return evaluate(s->m, s->hw, &sc, &s->tmp, &s->tj, err);
+	rc = evaluate(s->m, s->hw, &sc, &s->tmp, &s->tj, err);
+	/*
+	 * GPU layers move memory from the host to the GPUs: the GPUs fill
+	 * as layers are added (monotone, searched here), while the host
+	 * empties.  The host is judged at the answer, not in the search.
+	 */
+	if (rc >= 0 && s->f == F_LAYERS && s->tj.where == MP_JUDGE_DEVICE &&
+	    s->tj.verdict != MP_VERDICT_UNSUPPORTED)
+		rc = s->tj.dev[s->tj.fullest].fits &&
+		    (uint64_t)s->tj.headroom >= s->tj.margin;
+	return rc;
 }
 
 /*
@@ -285,6 +288,15 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 	s->m = m;
 	s->hw = hw;
 	s->sc = *base;
+	/* A machine that cannot take the scenario (--gpus above it) is an
+	 * error, not "nothing fits". */
+	{
+		struct mp_scenario	 t = *base;
+		char			 note[8];
+
+		if (!mp_place_scenario(m, hw, &t, note, sizeof(note), err))
+			goto out;
+	}
 	if (what == MP_SOLVE_WEIGHTS) {
 		list = base->runtime == MP_RT_LLAMACPP ? w_llamacpp :
 		    base->runtime == MP_RT_VLLM ? w_vllm : w_transformers;
@@ -371,6 +383,17 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 		goto out;
 	r->est = s->tmp;
 	r->j = s->tj;
+	/* The most GPU layers leave the least on the host: if the host
+	 * cannot hold that rest, no layer count fits. */
+	if (s->tj.verdict != MP_VERDICT_FITS &&
+	    s->tj.verdict != MP_VERDICT_TIGHT) {
+		r->found = false;
+		r->has_next = false;
+		r->next_total = s->tj.host.predicted;
+		r->evaluations = s->evals;
+		ok = true;
+		goto out;
+	}
 	if (next != 0) {
 		r->has_next = true;
 		r->next = next;
@@ -510,7 +533,9 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 	    prec_loss(m, &o->est);
 	o->speed_loss = c->speed + (o->j.swap_needed > 0 ? 2 : 0);
 	put(o->why, sizeof(o->why), "%s", c->why);
-	if (rc == 1)
+	if (o->verdict == MP_VERDICT_UNSUPPORTED)
+		put(o->why, sizeof(o->why), "unsupported: %s", o->j.reason);
+	if (rc == 1 || o->verdict == MP_VERDICT_UNSUPPORTED)
 		goto done;
 	/*
 	 * llama.cpp keeps the layers that do not fit in host memory: find
@@ -614,9 +639,9 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	own = m->torch_dtype != MP_DT_NONE ?
 	    mp_dtype_info(m->torch_dtype)->name :
 	    m->quant_method[0] != '\0' ? "bf16" : "f32";
-	accel = d != NULL;
-	/* vLLM and bitsandbytes need a discrete CUDA or ROCm GPU. */
-	cuda = d != NULL && strcmp(d->type, "gpu") == 0 && !d->unified;
+	accel = d != NULL && d->backend != MP_BE_CPU;
+	/* vLLM and bitsandbytes need a CUDA or ROCm GPU (place.c gates). */
+	cuda = accel && (d->backend == MP_BE_CUDA || d->backend == MP_BE_ROCM);
 
 #define CAND(g, lab, w) do {						\
 	memset(&c, 0, sizeof(c));					\
@@ -808,6 +833,9 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 static bool
 better(const struct mp_option *a, const struct mp_option *b)
 {
+	/* Room first: a tight option only when nothing fits with room. */
+	if ((a->verdict == MP_VERDICT_FITS) != (b->verdict == MP_VERDICT_FITS))
+		return a->verdict == MP_VERDICT_FITS;
 	if (a->prec_loss != b->prec_loss)
 		return a->prec_loss < b->prec_loss;
 	if (a->ctx_loss != b->ctx_loss)
@@ -837,6 +865,8 @@ recommend(struct mp_planres *p)
 		for (i = 0; i < p->n_opt; i++) {
 			o = &p->opt[i];
 			if (o->goal != g)
+				continue;
+			if (o->verdict == MP_VERDICT_UNSUPPORTED)
 				continue;
 			any = 1;
 			if (least == NULL || o->j.judged < least->j.judged)
@@ -1063,16 +1093,19 @@ mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
     const struct mp_scenario *base, unsigned set, struct mp_planres *p,
     struct mp_error *err)
 {
-	struct mp_scenario	 b = *base;
-	const struct mp_device	*d;
+	struct mp_scenario	 b = *base, t = *base;
+	char			 note[8];
 
 	memset(p, 0, sizeof(*p));
 	p->model = m;
 	p->hw = hw;
-	/* A multi-GPU box is planned with all of its GPUs. */
-	d = mp_hardware_primary(hw);
-	if (b.gpus == 0 && d != NULL && d->count > 1)
-		b.gpus = d->count;
+	/*
+	 * The GPUs are the placement step's (all of the profile's by
+	 * default); a --gpus above the machine is an error here as in
+	 * every command.
+	 */
+	if (!mp_place_scenario(m, hw, &t, note, sizeof(note), err))
+		return false;
 	if (!plan_cands(p, m, hw, &b, set, err)) {
 		mp_planres_fini(p);
 		return false;
@@ -1244,7 +1277,7 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 			    hw->name);
 		mp_error_clear(&e2);
 		memset(est, 0, sizeof(*est));
-		if (!mp_estimate(m, &ck->sc, est, &e2)) {
+		if (!mp_place(m, hw, &ck->sc, est, &j, &e2)) {
 			/* A check that cannot be computed is bad input. */
 			put(field, sizeof(field), "checks[%zu]", i);
 			mp_error_setl(err, e2.status == MP_OK ? MP_EINPUT :
@@ -1255,23 +1288,38 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 		}
 		r->sc = est->sc;
 		r->trainable_params = est->trainable_params;
+		r->j = j;
+		/* The profile is freed with the cache: keep the name only. */
+		r->j.device = NULL;
 		if (hw != NULL) {
-			mp_hardware_judge_ex(hw, est, &j);
 			r->predicted = j.judged;
-			r->budget = ck->max_memory != 0 &&
-			    ck->max_memory < j.capacity ? ck->max_memory :
+			r->budget = ck->max_memory != 0 ? ck->max_memory :
 			    j.capacity;
-			if (ck->max_memory != 0)
-				r->budget = ck->max_memory;
-			r->pass = r->predicted <= r->budget && j.fits;
-			if (!j.fits)
+			/* An explicit headroom makes the margin a must. */
+			r->pass = r->predicted <= r->budget &&
+			    (j.verdict == MP_VERDICT_FITS ||
+			    (j.verdict == MP_VERDICT_TIGHT &&
+			    !est->sc.headroom_set));
+			if (j.verdict == MP_VERDICT_UNSUPPORTED)
+				put(r->why, sizeof(r->why), "unsupported on "
+				    "%s: %s", hw->name, j.reason);
+			else if (!j.fits)
 				put(r->why, sizeof(r->why),
-				    "does not fit on %s: %s of %s usable%s",
-				    hw->name, mp_fmt_size(j.judged,
+				    "does not fit on %s: %s%s of %s usable%s",
+				    hw->name, j.where == MP_JUDGE_DEVICE &&
+				    j.gpus > 1 ? "the fullest GPU holds " : "",
+				    mp_fmt_size(j.judged,
 				    MP_UNITS_IEC, a, sizeof(a)),
 				    mp_fmt_size(j.capacity, MP_UNITS_IEC, b,
 				    sizeof(b)), j.host_short ?
 				    " (host RAM short)" : "");
+			else if (!r->pass && r->predicted <= r->budget)
+				put(r->why, sizeof(r->why), "tight on %s: %s "
+				    "of headroom, below the margin of %s",
+				    hw->name, mp_fmt_ssize(j.headroom,
+				    MP_UNITS_IEC, a, sizeof(a)),
+				    mp_fmt_size(j.margin, MP_UNITS_IEC, b,
+				    sizeof(b)));
 		} else {
 			r->predicted = est->mem.total;
 			r->budget = ck->max_memory;
@@ -1432,7 +1480,14 @@ mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
 		set_field(&sc, f, vals[i]);
 		sw->pt[i].value = vals[i];
 		mp_error_clear(&e2);
-		if (!mp_estimate(m, &sc, est, &e2)) {
+		if (!mp_place(m, hw, &sc, est, &j, &e2)) {
+			/* A machine that cannot take the scenario at all
+			 * (--gpus above it) is the user's error. */
+			if (e2.status == MP_EUSAGE &&
+			    strcmp(e2.field, "--gpus") == 0) {
+				*err = e2;
+				goto out;
+			}
 			/* The first failure says why, when none works. */
 			if (!any && err->status == MP_OK)
 				*err = e2;
@@ -1446,9 +1501,10 @@ mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
 		sw->pt[i].device_total = est->device_total;
 		sw->pt[i].host_total = est->host_total;
 		if (hw != NULL) {
-			mp_hardware_judge_ex(hw, est, &j);
 			sw->pt[i].fits = j.fits;
 			sw->pt[i].headroom = j.headroom;
+			sw->pt[i].verdict = j.verdict;
+			sw->pt[i].judged = j.judged;
 		}
 	}
 	if (!any)

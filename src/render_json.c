@@ -49,18 +49,9 @@ mp_render_json(const struct mp_report *r, const struct mp_render_opts *o,
 		mp_jsonw_u64(&w, "swap_needed", cv->swap_needed);
 		mp_jsonw_end(&w, '}');
 	}
-	if (r->hw_name != NULL) {
-		mp_jsonw_obj(&w, "hardware");
-		mp_jsonw_str(&w, "name", r->hw_name);
-		mp_jsonw_u64(&w, "capacity", r->capacity);
-		mp_jsonw_bool(&w, "fits", r->fits);
-		mp_jsonw_i64(&w, "headroom", r->headroom);
-		if (r->reserved != 0) {
-			mp_jsonw_u64(&w, "reserved", r->reserved);
-			mp_jsonw_bool(&w, "fragmentation_risk", r->frag_risk);
-		}
-		mp_jsonw_end(&w, '}');
-	} else
+	if (r->hw_name != NULL)
+		mp_jsonw_judgement(&w, "hardware", r->hw_name, &r->j);
+	else
 		mp_jsonw_null(&w, "hardware");
 	if (r->has_speed)
 		mp_jsonw_speed(&w, "speed", &r->speed);

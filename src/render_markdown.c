@@ -139,15 +139,7 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 		}
 	}
 	if (r->hw_name != NULL) {
-		fprintf(fp, "**On %s** (%s usable): %s", r->hw_name,
-		    mp_fmt_size(r->capacity, u, b, sizeof(b)),
-		    r->fits ? "fits" : "**does not fit**");
-		if (r->headroom >= 0)
-			fprintf(fp, ", %s headroom.\n\n", mp_fmt_size(
-			    (uint64_t)r->headroom, u, b, sizeof(b)));
-		else
-			fprintf(fp, ", %s over.\n\n", mp_fmt_size(
-			    (uint64_t)-(r->headroom + 1) + 1, u, b, sizeof(b)));
+		mp_render_judgement(fp, r->hw_name, &r->j, u, true);
 		if (r->n_recos > 0) {
 			fputs("| try | predicted total | fits | why |\n"
 			    "|---|---:|---|---|\n", fp);

@@ -408,6 +408,8 @@ mp_jsonw_hardware(struct mp_jsonw *w, const struct mp_hardware *hw)
 	mp_jsonw_str(w, "description", hw->description);
 	mp_jsonw_u64(w, "ram", hw->ram);
 	mp_jsonw_u64(w, "swap", hw->swap);
+	mp_jsonw_u64(w, "os_reserve", hw->os_reserve);
+	mp_jsonw_str(w, "cpu_isa", mp_isa_name(hw->cpu_isa));
 	mp_jsonw_arr(w, "devices");
 	for (i = 0; i < hw->n_dev; i++) {
 		const struct mp_device *d = &hw->dev[i];
@@ -421,6 +423,19 @@ mp_jsonw_hardware(struct mp_jsonw *w, const struct mp_hardware *hw)
 		mp_jsonw_u64(w, "count", d->count);
 		mp_jsonw_u64(w, "bandwidth", d->bandwidth);
 		mp_jsonw_bool(w, "unified", d->unified);
+		mp_jsonw_str(w, "backend", mp_backend_name(d->backend));
+		if (d->cc != 0) {
+			char cc[16];
+
+			snprintf(cc, sizeof(cc), "%u.%u", d->cc / 10,
+			    d->cc % 10);
+			mp_jsonw_str(w, "compute_capability", cc);
+		} else
+			mp_jsonw_null(w, "compute_capability");
+		mp_jsonw_bool(w, "bf16", d->bf16);
+		mp_jsonw_bool(w, "fp8", d->fp8);
+		mp_jsonw_bool(w, "int8_tensor_cores", d->int8_tc);
+		mp_jsonw_bool(w, "flash_attention", d->flash_attn);
 		mp_jsonw_end(w, '}');
 	}
 	mp_jsonw_end(w, ']');
@@ -460,6 +475,7 @@ mp_render_plan_json(const struct mp_planres *p,
 		mp_jsonw_str(&w, "verdict", mp_verdict_name(op->verdict));
 		if (op->j.swap_needed > 0)
 			mp_jsonw_u64(&w, "swap_needed", op->j.swap_needed);
+		mp_jsonw_judgement(&w, "placement", NULL, &op->j);
 		if (op->alt[0] != '\0') {
 			mp_jsonw_obj(&w, "smaller_model");
 			mp_jsonw_str(&w, "name", op->alt);
@@ -503,6 +519,14 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		snprintf(n, sizeof(n), "%" PRIu64, f->next);
 	}
 	fputs(md ? "\n### Solution\n\n" : "\n", fp);
+	if (!f->found && f->field == MP_SOLVE_LAYERS && f->j.host_short) {
+		fprintf(fp, "%sno number of GPU layers fits on %s: with the "
+		    "most the GPU holds (%" PRIu64 "), the rest needs %s of "
+		    "host RAM, which has %s\n", md ? "- " : "", hw, f->value,
+		    mp_fmt_size(f->j.host.predicted, u, a, sizeof(a)),
+		    mp_fmt_size(f->j.host.capacity, u, b, sizeof(b)));
+		return;
+	}
 	if (!f->found) {
 		if (f->field == MP_SOLVE_WEIGHTS)
 			fprintf(fp, "%sno weight format fits on %s: even %s, "
@@ -520,7 +544,7 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		return;
 	}
 	{
-		char h[32];
+		char h[32], m[32];
 
 		if (f->field == MP_SOLVE_WEIGHTS)
 			fprintf(fp, "%smost precise weights that fit on %s: "
@@ -531,12 +555,20 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		else
 			fprintf(fp, "%slargest %s that fits on %s: %s",
 			    md ? "- " : "", mp_solve_name(f->field), hw, v);
-		fprintf(fp, " (%s of %s, %s headroom)\n",
+		fprintf(fp, " (%s of %s, %s headroom; margin %s)\n",
 		    mp_fmt_size(f->j.judged, u, a, sizeof(a)),
 		    mp_fmt_size(f->j.capacity, u, b, sizeof(b)),
-		    mp_fmt_ssize(f->j.headroom, u, h, sizeof(h)));
+		    mp_fmt_ssize(f->j.headroom, u, h, sizeof(h)),
+		    mp_fmt_size(f->j.margin, u, m, sizeof(m)));
 	}
-	if (f->has_next)
+	if (f->has_next && f->next_total <= f->j.capacity)
+		fprintf(fp, "%snext step up, %s %s, needs %s: within %s but "
+		    "below the margin (tight)\n", md ? "- " : "",
+		    f->field == MP_SOLVE_WEIGHTS ? "weights" :
+		    mp_solve_name(f->field), n,
+		    mp_fmt_size(f->next_total, u, b, sizeof(b)),
+		    mp_fmt_size(f->j.capacity, u, a, sizeof(a)));
+	else if (f->has_next)
 		fprintf(fp, "%snext step up, %s %s, needs %s: %s over, does "
 		    "not fit\n", md ? "- " : "", f->field == MP_SOLVE_WEIGHTS ?
 		    "weights" : mp_solve_name(f->field), n,
@@ -733,6 +765,8 @@ mp_render_check_json(const struct mp_check_report *c,
 		est->sc = r->sc;
 		est->trainable_params = r->trainable_params;
 		mp_jsonw_scenario(&w, "scenario", est);
+		if (r->hw_name[0] != '\0')
+			mp_jsonw_judgement(&w, "placement", NULL, &r->j);
 		if (!r->pass)
 			mp_jsonw_str(&w, "why", r->why);
 		mp_jsonw_end(&w, '}');

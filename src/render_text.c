@@ -138,21 +138,8 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 			fprintf(fp, "  note: %s: %s\n", w, est->notes[i].text);
 	}
 	if (r->hw_name != NULL) {
-		fprintf(fp, "\n%s: %s usable -> %s", r->hw_name,
-		    mp_fmt_size(r->capacity, u, b, sizeof(b)),
-		    r->fits ? "fits" : "DOES NOT FIT");
-		if (r->frag_risk)
-			fprintf(fp, " as allocated, but the allocator may "
-			    "reserve %s (fragmentation risk; "
-			    "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True "
-			    "and --expandable-segments remove most of it)",
-			    mp_fmt_size(r->reserved, u, b2, sizeof(b2)));
-		if (r->headroom >= 0)
-			fprintf(fp, ", %s headroom\n", mp_fmt_size(
-			    (uint64_t)r->headroom, u, b, sizeof(b)));
-		else
-			fprintf(fp, ", %s over\n", mp_fmt_size(
-			    (uint64_t)-(r->headroom + 1) + 1, u, b, sizeof(b)));
+		fputc('\n', fp);
+		mp_render_judgement(fp, r->hw_name, &r->j, u, false);
 		for (i = 0; i < r->n_recos; i++)
 			fprintf(fp, "  try %s: %s (%s)%s\n", r->recos[i].mode,
 			    mp_fmt_size(r->recos[i].total, u, b, sizeof(b)),

@@ -56,7 +56,7 @@ static const struct alt alts[] = {
 bool
 mp_report_build(struct mp_report *r, const struct mp_model *m,
     const struct mp_estimate *est, const struct mp_hardware *hw,
-    struct mp_error *err)
+    const struct mp_judgement *j, struct mp_error *err)
 {
 	size_t		 i;
 	bool		 train;
@@ -67,16 +67,15 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 	if (hw == NULL)
 		return true;
 	r->hw_name = hw->name;
-	{
-		struct mp_judgement j;
-
-		mp_hardware_judge_ex(hw, est, &j);
-		r->capacity = j.capacity;
-		r->fits = j.fits;
-		r->headroom = j.headroom;
-		r->frag_risk = j.frag_risk;
-		r->reserved = j.reserved;
-	}
+	if (j != NULL)
+		r->j = *j;
+	else
+		mp_hardware_judge_ex(hw, est, &r->j);
+	r->capacity = r->j.capacity;
+	r->fits = r->j.fits;
+	r->headroom = r->j.headroom;
+	r->frag_risk = r->j.frag_risk;
+	r->reserved = r->j.reserved;
 	if (est->sc.mode == MP_MODE_INFER && !est->has_convert) {
 		struct mp_speed_target tg;
 
@@ -86,7 +85,7 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 			return false;
 		r->has_speed = true;
 	}
-	if (r->fits)
+	if (r->fits || r->j.verdict == MP_VERDICT_UNSUPPORTED)
 		return true;
 	train = est->sc.mode == MP_MODE_LORA || est->sc.mode == MP_MODE_QLORA ||
 	    est->sc.mode == MP_MODE_FULL;
@@ -97,6 +96,7 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 	{
 		struct mp_scenario	 sc = est->sc;
 		struct mp_estimate	 alt;
+		struct mp_judgement	 aj;
 		struct mp_error		 e2;
 		char			 label[48] = "";
 
@@ -115,9 +115,14 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 			if (memcmp(&next, &sc, sizeof(sc)) == 0)
 				continue;
 			mp_error_clear(&e2);
-			if (!mp_estimate(m, &next, &alt, &e2))
+			if (!mp_place(m, hw, &next, &alt, &aj, &e2) ||
+			    aj.verdict == MP_VERDICT_UNSUPPORTED)
 				continue;
-			mp_hardware_judge(hw, &alt, &cap, &fits, &head);
+			cap = aj.capacity;
+			fits = aj.fits;
+			head = aj.headroom;
+			(void)cap;
+			(void)head;
 			if (alt.mem.total >= est->mem.total && !fits)
 				continue;
 			sc = next;
@@ -178,4 +183,73 @@ mp_component_known(const char *name)
 		if (strcmp(name, comp_names[i]) == 0)
 			return true;
 	return false;
+}
+
+static const char *
+verdict_words(enum mp_verdict v, bool md)
+{
+	switch (v) {
+	case MP_VERDICT_FITS:
+		return "fits";
+	case MP_VERDICT_TIGHT:
+		return md ? "fits, **tight**" : "fits, tight";
+	case MP_VERDICT_UNSUPPORTED:
+		return md ? "**unsupported**" : "UNSUPPORTED";
+	default:
+		return md ? "**does not fit**" : "DOES NOT FIT";
+	}
+}
+
+void
+mp_render_judgement(FILE *fp, const char *hw_name,
+    const struct mp_judgement *j, enum mp_units u, bool md)
+{
+	char	 a[32], b[32], c[32];
+	const char *pre = md ? "- " : "  ";
+
+	if (md)
+		fprintf(fp, "**On %s** (%s usable%s): %s", hw_name,
+		    mp_fmt_size(j->capacity, u, a, sizeof(a)),
+		    j->where == MP_JUDGE_HOST ? " RAM" : j->gpus > 1 ?
+		    " per GPU" : "", verdict_words(j->verdict, true));
+	else
+		fprintf(fp, "%s: %s usable%s -> %s", hw_name,
+		    mp_fmt_size(j->capacity, u, a, sizeof(a)),
+		    j->where == MP_JUDGE_HOST ? " RAM" : j->gpus > 1 ?
+		    " per GPU" : "", verdict_words(j->verdict, false));
+	if (j->headroom >= 0)
+		fprintf(fp, ", %s headroom", mp_fmt_size((uint64_t)j->headroom,
+		    u, a, sizeof(a)));
+	else
+		fprintf(fp, ", %s over", mp_fmt_size((uint64_t)-(j->headroom +
+		    1) + 1, u, a, sizeof(a)));
+	fprintf(fp, "%s\n", md ? ".\n" : "");
+	if (j->frag_risk)
+		fprintf(fp, "%sfits as allocated, but the allocator may reserve "
+		    "%s on the fullest GPU (fragmentation risk; "
+		    "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True and "
+		    "--expandable-segments remove most of it)\n", pre,
+		    mp_fmt_size(j->reserved, u, a, sizeof(a)));
+	if (j->verdict == MP_VERDICT_UNSUPPORTED)
+		fprintf(fp, "%sunsupported: %s\n", pre, j->reason);
+	if (j->verdict == MP_VERDICT_TIGHT)
+		fprintf(fp, "%sbelow the margin of %s (--headroom)\n", pre,
+		    mp_fmt_size(j->margin, u, a, sizeof(a)));
+	if (j->where == MP_JUDGE_DEVICE && j->gpus > 1)
+		fprintf(fp, "%sfullest GPU: %s of %s (GPU %zu of %llu)\n",
+		    pre, mp_fmt_size(j->judged, u, a, sizeof(a)),
+		    mp_fmt_size(j->capacity, u, b, sizeof(b)), j->fullest,
+		    (unsigned long long)j->gpus);
+	if (j->where == MP_JUDGE_DEVICE && j->host.predicted > 0)
+		fprintf(fp, "%shost: %s resident of %s%s\n", pre,
+		    mp_fmt_size(j->host.predicted, u, a, sizeof(a)),
+		    mp_fmt_size(j->host.capacity, u, b, sizeof(b)),
+		    j->host.fits ? "" : " (DOES NOT FIT)");
+	if (j->host.reclaimable > 0 && !(j->where == MP_JUDGE_HOST &&
+	    j->swap_needed == 0 && j->host.reclaimable == 0))
+		fprintf(fp, "%shost: %s of file pages besides, reclaimable "
+		    "(not counted)\n", pre, mp_fmt_size(j->host.reclaimable,
+		    u, c, sizeof(c)));
+	if (md)
+		fputc('\n', fp);
 }

@@ -152,13 +152,20 @@ has(const char *s, const char *w)
 	return strstr(s, w) != NULL;
 }
 
-/*
- * The backend llama.cpp builds for a device, from its type and the
- * vendor in its name (profiles do not state it yet): Apple -> Metal,
- * NVIDIA -> CUDA, AMD -> ROCm, Intel -> SYCL.
- */
+/* The backend a device runs: its profile's (hardware.c fills it). */
 enum mp_backend
 mp_device_backend(const struct mp_device *d)
+{
+	return d->backend != MP_BE_NONE ? d->backend :
+	    mp_device_vendor_backend(d);
+}
+
+/*
+ * The backend a device's vendor implies, for profiles that do not
+ * state one: Apple -> Metal, NVIDIA -> CUDA, AMD -> ROCm, Intel -> SYCL.
+ */
+enum mp_backend
+mp_device_vendor_backend(const struct mp_device *d)
 {
 	if (strcmp(d->type, "cpu") == 0)
 		return MP_BE_CPU;

@@ -779,7 +779,8 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.logits = ph[best].logits;
 	/* cuBLAS workspaces are counted in activations (they sit inside the
 	 * allocator's peak in training), so the runtime is the context. */
-	est->mem.runtime = mp_cuda_context();
+	est->mem.runtime = mp_backend_has_cuda_context(sc->backend) ?
+	    mp_cuda_context() : 0;
 	total = mp_adds(phase_total(&ph[best]), est->mem.runtime);
 	est->mem.total = total;
 	/*
@@ -820,6 +821,15 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	}
 	est->trainable_params = trainable;
 	est->device_total = mp_muls(total, gpus);
+	/* Every rank holds the same: replicas, or equal shards. */
+	for (i = 0; i < gpus && i < MP_MAX_GPUS; i++)
+		est->dev_bytes[i] = total;
+	est->n_dev_bytes = (uint32_t)i;
+	if (sc->backend == MP_BE_CPU) {
+		est->on_host = true;
+		est->host_total = est->device_total;
+		est->device_total = 0;
+	}
 
 	if (c.qlora)
 		mp_estimate_note(est, "weights", "Linear layers in NF4 (4-bit "

@@ -331,6 +331,7 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 {
 	struct vl v;
 	uint64_t seq, batch, kv_rank, budget_need, need, per_gpu;
+	uint32_t l;
 	char b1[32], b2[32], b3[32];
 
 	if (!resolve(&v, m, sc, 0, err))
@@ -359,6 +360,10 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	    mp_adds(est->mem.activations, est->mem.runtime));
 	est->device_total = need;
 	est->host_total = 0;
+	/* Every tensor-parallel rank needs the same card. */
+	for (l = 0; l < v.tp && l < MP_MAX_GPUS; l++)
+		est->dev_bytes[l] = per_gpu;
+	est->n_dev_bytes = l;
 	est->kv_pool = est->mem.kv_cache;
 	est->kv_pool_tokens = v.tok_bytes == 0 ? mp_muls(seq, batch) :
 	    mp_muls(div_up(seq, V_BLOCK) * V_BLOCK, batch);

@@ -11,6 +11,7 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 	struct mp_error		 e;
 	struct mp_model		 m;
 	struct mp_estimate	 est;
+	struct mp_judgement	 j;
 	struct mp_hardware	 hw;
 	struct mp_report	 r;
 	struct mp_render_opts	 ro;
@@ -44,15 +45,11 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 			goto fail;
 		have_hw = true;
 	}
-	if (!mp_estimate(&m, &a.sc, &est, &e))
+	/* The placement step: the same verdict as fit, sweep, check, plan. */
+	if (!mp_place(&m, have_hw ? &hw : NULL, &a.sc, &est, &j, &e))
 		goto fail;
-	/* vLLM sizes its KV pool from the card it runs on. */
-	if (have_hw && est.sc.runtime == MP_RT_VLLM && hw.n_dev > 0 &&
-	    hw.dev[0].memory > hw.dev[0].reserved &&
-	    !mp_vllm_fill_pool(&m, &est, hw.dev[0].memory - hw.dev[0].reserved,
-	    &e))
-		goto fail;
-	if (!mp_report_build(&r, &m, &est, have_hw ? &hw : NULL, &e))
+	if (!mp_report_build(&r, &m, &est, have_hw ? &hw : NULL,
+	    have_hw ? &j : NULL, &e))
 		goto fail;
 	if (!mp_output_open(&out, a.output, cli->out, &e))
 		goto fail;
@@ -65,7 +62,10 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 		ok = mp_render_text(&r, &ro, out.fp);
 	if (!mp_output_finish(&out, ok, &e))
 		goto fail;
-	rc = have_hw && !r.fits ? MP_EXIT_NOFIT : MP_EXIT_OK;
+	/* Exit 1 when it does not fit or cannot run; tight passes unless
+	 * --headroom made the margin a requirement. */
+	rc = have_hw && (!r.fits || (j.verdict == MP_VERDICT_TIGHT &&
+	    est.sc.headroom_set)) ? MP_EXIT_NOFIT : MP_EXIT_OK;
 	mp_model_fini(&m);
 	return rc;
 fail:

@@ -61,7 +61,7 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 	if (!mp_model_load(a.pos[0], &m, &e) ||
 	    !mp_hardware_load(a.hardware, hw, &e) ||
 	    !mp_planner_fit(&m, hw, &a.sc, what, f, &e) ||
-	    !mp_report_build(&r, &m, &f->est, hw, &e))
+	    !mp_report_build(&r, &m, &f->est, hw, &f->j, &e))
 		goto fail;
 	if (!mp_output_open(&out, a.output, cli->out, &e))
 		goto fail;

@@ -102,9 +102,11 @@ show(const char *spec, struct mp_args *a, struct mp_cli *cli)
 		mp_jsonw_end(&w, '}');
 		goto done;
 	}
-	fprintf(fp, "%s: %s\n  ram %s, swap %s\n", hw.name,
-	    hw.description, mp_fmt_size(hw.ram, a->units, b1, sizeof(b1)),
-	    mp_fmt_size(hw.swap, a->units, b2, sizeof(b2)));
+	fprintf(fp, "%s: %s\n  ram %s, swap %s, OS reserve %s, CPU "
+	    "%s\n", hw.name, hw.description, mp_fmt_size(hw.ram, a->units, b1,
+	    sizeof(b1)), mp_fmt_size(hw.swap, a->units, b2, sizeof(b2)),
+	    mp_fmt_size(hw.os_reserve, a->units, b3, sizeof(b3)),
+	    mp_isa_name(hw.cpu_isa));
 	for (i = 0; i < hw.n_dev; i++) {
 		const struct mp_device *d = &hw.dev[i];
 
@@ -115,6 +117,14 @@ show(const char *spec, struct mp_args *a, struct mp_cli *cli)
 		    mp_fmt_size(d->reserved, a->units, b2, sizeof(b2)),
 		    mp_fmt_size(mp_device_usable(d, &hw), a->units, b3,
 		    sizeof(b3)));
+		fprintf(fp, "    backend %s", mp_backend_name(d->backend));
+		if (d->cc != 0)
+			fprintf(fp, ", compute capability %u.%u",
+			    d->cc / 10, d->cc % 10);
+		fprintf(fp, "; bf16 %s, fp8 %s, int8 tensor cores %s, "
+		    "flash attention %s\n", d->bf16 ? "yes" : "no",
+		    d->fp8 ? "yes" : "no", d->int8_tc ? "yes" : "no",
+		    d->flash_attn ? "yes" : "no");
 	}
 	if (hw.n_dev == 0)
 		fputs("  no accelerator: models run in host memory\n", fp);

@@ -334,8 +334,22 @@ test_hardware_judge_multi_gpu(void **state)
 	fake(&est, 40 * GiB, 0, false);
 	est.sc.gpus = 2;
 	mp_hardware_judge_ex(&hw, &est, &j);
-	assert_int_equal(j.capacity, 2 * (24 * GiB - 512 * MiB));
+	/* Judged per GPU: each holds half, against its own memory. */
+	assert_int_equal(j.capacity, 24 * GiB - 512 * MiB);
+	assert_int_equal(j.n_dev, 2);
+	assert_int_equal(j.dev[0].predicted, 20 * GiB);
+	assert_int_equal(j.dev[1].predicted, 20 * GiB);
+	assert_int_equal(j.judged, 20 * GiB);
 	assert_true(j.fits);
+	/* The sum fits two cards, but not when one GPU holds most of it. */
+	est.dev_bytes[0] = 24 * GiB;
+	est.dev_bytes[1] = 16 * GiB;
+	est.n_dev_bytes = 2;
+	mp_hardware_judge_ex(&hw, &est, &j);
+	assert_false(j.fits);
+	assert_int_equal(j.fullest, 0);
+	assert_int_equal(j.verdict, MP_VERDICT_NO);
+	est.n_dev_bytes = 0;
 	/* One GPU of the two: half the capacity. */
 	est.sc.gpus = 1;
 	mp_hardware_judge_ex(&hw, &est, &j);
@@ -361,15 +375,27 @@ test_hardware_judge_host_and_unified(void **state)
 	fake(&est, 60 * GiB, 0, false);
 	mp_hardware_judge_ex(&hw, &est, &j);
 	assert_int_equal(j.where, MP_JUDGE_HOST);
-	assert_int_equal(j.capacity, 64 * GiB);
+	/* RAM less the profile's OS reserve (2 GiB for a desktop). */
+	assert_int_equal(hw.os_reserve, 2 * GiB);
+	assert_int_equal(j.capacity, 62 * GiB);
 	assert_true(j.fits);
+	assert_int_equal(j.verdict, MP_VERDICT_TIGHT);
+	/* File pages the kernel can drop are reported, not judged. */
+	fake(&est, 0, 70 * GiB, true);
+	mp_hardware_judge_ex(&hw, &est, &j);
+	assert_false(j.fits);
+	est.host_reclaimable = 20 * GiB;
+	mp_hardware_judge_ex(&hw, &est, &j);
+	assert_true(j.fits);
+	assert_int_equal(j.host.predicted, 50 * GiB);
+	assert_int_equal(j.host.reclaimable, 20 * GiB);
 	/* Conversions: anonymous memory against RAM + swap. */
 	fake(&est, 0, 100 * GiB, true);
 	est.has_convert = true;
 	est.conv.peak_anon = 70 * GiB;
 	mp_hardware_judge_ex(&hw, &est, &j);
 	assert_false(j.fits);
-	assert_int_equal(j.swap_needed, 6 * GiB);
+	assert_int_equal(j.swap_needed, 8 * GiB);
 	assert_true(load_text("ram: 64 GiB\nswap: 8 GiB\n", &hw, &e));
 	mp_hardware_judge_ex(&hw, &est, &j);
 	assert_true(j.fits);
@@ -383,6 +409,14 @@ test_hardware_judge_host_and_unified(void **state)
 	fake(&est, 47 * GiB, 20 * GiB, false);
 	mp_hardware_judge_ex(&hw, &est, &j);
 	assert_false(j.fits);
+	/* One pool judged once: the GPU's share and the host's together
+	 * against RAM less the OS reserve (4 GiB on macOS). */
+	assert_true(j.host_short);
+	assert_int_equal(j.host.predicted, 67 * GiB);
+	assert_int_equal(j.host.capacity, 60 * GiB);
+	fake(&est, 40 * GiB, 20 * GiB, false);
+	mp_hardware_judge_ex(&hw, &est, &j);
+	assert_true(j.fits);
 }
 
 int

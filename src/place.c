@@ -1,0 +1,449 @@
+/* place.c: one scenario on one machine -> bytes per device and host -> verdict */
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every command (estimate, fit, sweep, check, plan and the suggestions)
+ * judges a scenario here and nowhere else, so that one scenario on one
+ * machine gets one verdict.  The steps:
+ *   1. mp_place_scenario: the GPUs used (all of the profile's unless
+ *      --gpus says fewer), the backend and CPU ISA the estimators model,
+ *      llama.cpp on the CPU where there is no accelerator;
+ *   2. mp_estimate on that scenario;
+ *   3. mp_hardware_judge_ex: each GPU's share against its usable memory,
+ *      the host's resident memory against RAM less the OS reserve;
+ *   4. mp_place_gate: what the platform cannot run (verdict unsupported).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+static void	put(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+put(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* The GPUs a profile offers to the runtimes: none without an accelerator
+ * or when the accelerator is the CPU itself. */
+static uint32_t
+gpu_count(const struct mp_device *d)
+{
+	return d == NULL || d->backend == MP_BE_CPU ? 0 : d->count;
+}
+
+/* vLLM's tensor parallelism must divide the attention heads, and the KV
+ * heads or be a multiple of them (vllm.c refuses the others). */
+static bool
+tp_divides(const struct mp_model *m, uint32_t tp)
+{
+	return tp > 0 && m->heads % tp == 0 && (m->kv_heads == 0 ||
+	    m->kv_heads % tp == 0 || tp % m->kv_heads == 0);
+}
+
+static bool
+is_training(const struct mp_scenario *sc)
+{
+	return sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA ||
+	    sc->mode == MP_MODE_FULL;
+}
+
+/* Runtimes PyTorch has a device backend for (MPS on Metal, XPU on SYCL). */
+static bool
+torch_backend(enum mp_backend b)
+{
+	return b == MP_BE_CUDA || b == MP_BE_ROCM || b == MP_BE_METAL ||
+	    b == MP_BE_SYCL || b == MP_BE_NONE;
+}
+
+bool
+mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
+    struct mp_scenario *sc, char *note, size_t notelen, struct mp_error *err)
+{
+	const struct mp_device	*d;
+	uint32_t		 n, tp;
+
+	if (notelen > 0)
+		note[0] = '\0';
+	if (hw == NULL)
+		return true;
+	d = mp_hardware_primary(hw);
+	n = gpu_count(d);
+	sc->cpu_isa = hw->cpu_isa;
+	sc->backend = n > 0 ? d->backend : MP_BE_CPU;
+	if (sc->gpus > (n > 0 ? n : 1)) {
+		if (n == 0)
+			return mp_error_set(err, MP_EUSAGE, NULL, "--gpus",
+			    "%u GPUs asked for, but %s has no GPU", sc->gpus,
+			    hw->name);
+		return mp_error_set(err, MP_EUSAGE, NULL, "--gpus",
+		    "%u GPUs asked for, but %s has %u", sc->gpus, hw->name,
+		    n);
+	}
+	/* A conversion runs in host memory whatever the machine has. */
+	if (sc->mode == MP_MODE_CONVERT)
+		return true;
+	/*
+	 * PyTorch has no Vulkan device: transformers (and training) on such
+	 * a machine run on the CPU.
+	 */
+	if (sc->runtime != MP_RT_LLAMACPP && sc->runtime != MP_RT_VLLM &&
+	    !torch_backend(sc->backend)) {
+		sc->backend = MP_BE_CPU;
+		n = 0;
+	}
+	/*
+	 * A bf16 checkpoint on a device without bf16 (T4, V100) is loaded
+	 * in fp16, as vLLM does by itself and as one runs transformers
+	 * there; QLoRA's compute dtype follows the weights.
+	 */
+	if (n > 0 && !d->bf16 && sc->weights == MP_DT_NONE &&
+	    sc->runtime != MP_RT_LLAMACPP && m->torch_dtype == MP_DT_BF16 &&
+	    m->quant_method[0] == '\0') {
+		sc->weights = MP_DT_F16;
+		put(note, notelen, "%s has no bf16: the bf16 checkpoint runs "
+		    "in fp16", d->name);
+	}
+	/* llama.cpp without an accelerator keeps every layer on the CPU. */
+	if (sc->runtime == MP_RT_LLAMACPP && sc->mode == MP_MODE_INFER &&
+	    n == 0 && !sc->gpu_layers_set)
+		sc->gpu_layers = 0;
+	if (sc->gpus != 0 || n <= 1)
+		return true;
+	/* Default: every GPU of the profile. */
+	if (sc->runtime == MP_RT_VLLM && sc->mode == MP_MODE_INFER) {
+		for (tp = n; tp > 1 && !tp_divides(m, tp); tp--)
+			continue;
+		sc->gpus = tp;
+		if (tp < n && note[0] == '\0')
+			put(note, notelen, "tensor parallel over %u of the %u "
+			    "GPUs: %u attention heads and %u KV heads do not "
+			    "split over %u", tp, n, m->heads, m->kv_heads, n);
+		return true;
+	}
+	sc->gpus = n;
+	if (is_training(sc) && sc->parallel == MP_PAR_NONE && note[0] == '\0')
+		put(note, notelen, "all %u GPUs of %s as data-parallel "
+		    "replicas (DDP); --parallel zero3 or fsdp shards instead",
+		    n, hw->name);
+	return true;
+}
+
+uint64_t
+mp_place_margin(const struct mp_scenario *sc, uint64_t cap)
+{
+	if (sc->headroom_set && sc->headroom_pct == 0)
+		return sc->headroom;
+	return mp_muls(cap, sc->headroom_set ? sc->headroom_pct :
+	    MP_TIGHT_PERCENT) / 100;
+}
+
+/* a - b as a signed number, saturating at the int64_t range. */
+static int64_t
+sat_diff(uint64_t a, uint64_t b)
+{
+	if (a >= b)
+		return a - b > (uint64_t)INT64_MAX ? INT64_MAX :
+		    (int64_t)(a - b);
+	return b - a > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)(b - a);
+}
+
+/* GPU i's bytes: the estimator's split, else an even one. */
+static uint64_t
+share_of(const struct mp_estimate *est, uint64_t gpus, size_t i)
+{
+	uint64_t t;
+
+	if (est->n_dev_bytes > 0)
+		return i < est->n_dev_bytes ? est->dev_bytes[i] :
+		    est->dev_bytes[est->n_dev_bytes - 1];
+	t = est->device_total != 0 ? est->device_total : est->mem.total;
+	return t / gpus + (i < t % gpus ? 1 : 0);
+}
+
+void
+mp_hardware_judge_ex(const struct mp_hardware *hw,
+    const struct mp_estimate *est, struct mp_judgement *j)
+{
+	const struct mp_device	*d;
+	uint64_t		 hostcap, recl, resident, cap, sum = 0, p;
+	size_t			 i;
+
+	memset(j, 0, sizeof(*j));
+	d = mp_hardware_primary(hw);
+	if (gpu_count(d) == 0 || est->sc.backend == MP_BE_CPU)
+		d = NULL;
+	hostcap = hw->ram > hw->os_reserve ? hw->ram - hw->os_reserve : 0;
+	recl = est->host_reclaimable < est->host_total ?
+	    est->host_reclaimable : est->host_total;
+	j->host.reclaimable = recl;
+	if (est->has_convert) {
+		/*
+		 * A conversion runs in host memory.  Its anonymous memory
+		 * must fit in RAM plus swap; file-backed pages (mmap'd
+		 * weights, the page cache) are reclaimable and only slow
+		 * it down.
+		 */
+		j->where = MP_JUDGE_HOST;
+		resident = est->conv.peak_anon != 0 ? est->conv.peak_anon :
+		    (est->host_total != 0 ? est->host_total : est->mem.total);
+		j->host.reclaimable = est->conv.peak_file;
+		cap = mp_adds(hostcap, hw->swap);
+		if (resident > hostcap)
+			j->swap_needed = resident - hostcap;
+	} else if (est->on_host || d == NULL) {
+		/*
+		 * On the CPU everything lands in RAM; what the kernel can
+		 * drop (mapped file pages of repacked tensors) is not
+		 * resident.  Swap is not counted: inference that pages is of
+		 * no use.
+		 */
+		j->where = MP_JUDGE_HOST;
+		resident = mp_adds(est->device_total, est->host_total);
+		if (resident < est->mem.total)
+			resident = est->mem.total;
+		resident -= recl < resident ? recl : resident;
+		cap = hostcap;
+	} else {
+		j->where = MP_JUDGE_DEVICE;
+		j->device = d;
+		put(j->device_name, sizeof(j->device_name), "%s", d->name);
+		j->gpus = est->sc.gpus == 0 ? 1 : est->sc.gpus;
+		if (j->gpus > d->count)
+			j->gpus = d->count;
+		cap = mp_device_usable(d, hw);
+		j->n_dev = j->gpus < MP_MAX_GPUS ? j->gpus : MP_MAX_GPUS;
+		for (i = 0; i < j->gpus; i++) {
+			p = share_of(est, j->gpus, i);
+			sum = mp_adds(sum, p);
+			if (i >= j->n_dev)
+				continue;
+			j->dev[i].capacity = cap;
+			j->dev[i].predicted = p;
+			j->dev[i].headroom = sat_diff(cap, p);
+			j->dev[i].fits = p <= cap;
+			if (j->dev[i].headroom < j->dev[j->fullest].headroom)
+				j->fullest = i;
+		}
+		j->judged = j->dev[j->fullest].predicted;
+		j->capacity = cap;
+		j->headroom = j->dev[j->fullest].headroom;
+		/*
+		 * The host holds what the runtime keeps there (llama.cpp's
+		 * CPU layers and buffers).  On unified memory the GPUs'
+		 * shares come out of the same RAM: one pool, judged once.
+		 */
+		resident = est->host_total - recl;
+		if (d->unified)
+			resident = mp_adds(resident, sum);
+		j->host.capacity = hostcap;
+		j->host.predicted = resident;
+		j->host.headroom = sat_diff(hostcap, resident);
+		j->host.fits = resident <= hostcap;
+		j->host_short = !j->host.fits;
+		j->fits = j->dev[j->fullest].fits && j->host.fits;
+		/*
+		 * PyTorch: the caching allocator may hold more than it
+		 * allocates (alloc.c; memory.* is one GPU's).  Allocated
+		 * fits but the reserve may not: a fragmentation risk.
+		 */
+		if (est->mem.reserved > est->mem.total) {
+			j->reserved = mp_adds(j->judged,
+			    est->mem.reserved - est->mem.total);
+			j->frag_risk = j->fits && j->reserved > cap;
+		}
+		goto verdict;
+	}
+	j->judged = resident;
+	j->capacity = cap;
+	j->headroom = sat_diff(cap, resident);
+	j->host.capacity = cap;
+	j->host.predicted = resident;
+	j->host.headroom = j->headroom;
+	j->host.fits = resident <= cap;
+	j->fits = j->host.fits;
+verdict:
+	j->margin = mp_place_margin(&est->sc, j->capacity);
+	if (!j->fits)
+		j->verdict = MP_VERDICT_NO;
+	else if ((uint64_t)j->headroom < j->margin || j->swap_needed > 0 ||
+	    j->frag_risk)
+		j->verdict = MP_VERDICT_TIGHT;
+	else
+		j->verdict = MP_VERDICT_FITS;
+}
+
+void
+mp_hardware_judge(const struct mp_hardware *hw, const struct mp_estimate *est,
+    uint64_t *capacity, bool *fits, int64_t *headroom)
+{
+	struct mp_judgement j;
+
+	mp_hardware_judge_ex(hw, est, &j);
+	*capacity = j.capacity;
+	*fits = j.fits;
+	*headroom = j.headroom;
+}
+
+/* bitsandbytes formats: LLM.int8(), NF4 and FP4 weights, 8-bit AdamW. */
+static bool
+uses_bnb(const struct mp_scenario *sc)
+{
+	bool w = sc->weights == MP_DT_INT8 || sc->weights == MP_DT_NF4 ||
+	    sc->weights == MP_DT_FP4;
+
+	if (sc->mode == MP_MODE_CONVERT)
+		return false;
+	if (sc->mode == MP_MODE_QLORA)
+		return true;
+	if (is_training(sc) && sc->optimizer == MP_OPT_ADAMW8BIT)
+		return true;
+	return w && sc->runtime == MP_RT_TRANSFORMERS;
+}
+
+static bool
+quant_kv(enum mp_dtype kv)
+{
+	return kv != MP_DT_NONE && kv != MP_DT_F32 && kv != MP_DT_F16 &&
+	    kv != MP_DT_BF16 && kv != MP_DT_F8_E4M3;
+}
+
+const char *
+mp_place_gate(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *sc, char *buf, size_t len)
+{
+	const struct mp_device	*d;
+	enum mp_backend		 be = sc->backend;
+	bool			 gpu;
+
+	(void)m;
+	/* The runtime itself: only llama.cpp has block-quantized caches. */
+	if (sc->mode != MP_MODE_CONVERT && sc->runtime != MP_RT_LLAMACPP &&
+	    quant_kv(sc->kv_dtype)) {
+		put(buf, len, "%s has no %s KV cache (llama.cpp has)",
+		    mp_runtime_name(sc->runtime),
+		    mp_dtype_info(sc->kv_dtype)->name);
+		return buf;
+	}
+	if (hw == NULL || sc->mode == MP_MODE_CONVERT)
+		return NULL;
+	d = mp_hardware_primary(hw);
+	gpu = be == MP_BE_CUDA || be == MP_BE_ROCM;
+	if (uses_bnb(sc) && !gpu) {
+		put(buf, len, "bitsandbytes (%s) needs a CUDA or ROCm GPU; "
+		    "%s runs %s", sc->mode == MP_MODE_QLORA ? "QLoRA's NF4 "
+		    "base" : sc->optimizer == MP_OPT_ADAMW8BIT &&
+		    is_training(sc) ? "8-bit AdamW" :
+		    mp_dtype_info(sc->weights)->name, hw->name,
+		    mp_backend_name(be));
+		return buf;
+	}
+	if (sc->runtime == MP_RT_VLLM && sc->mode == MP_MODE_INFER && !gpu) {
+		put(buf, len, "vLLM needs a CUDA or ROCm GPU; %s runs %s",
+		    hw->name, mp_backend_name(be));
+		return buf;
+	}
+	if (sc->runtime == MP_RT_LLAMACPP && sc->mode == MP_MODE_INFER &&
+	    be == MP_BE_CPU && sc->gpu_layers_set && sc->gpu_layers != 0) {
+		put(buf, len, "%s has no GPU to offload layers to "
+		    "(--gpu-layers 0 runs on the CPU)", hw->name);
+		return buf;
+	}
+	if (d == NULL || be == MP_BE_CPU)
+		return NULL;
+	/* bf16 compute (T4, V100 have none): transformers and vLLM. */
+	if (!d->bf16 && sc->runtime != MP_RT_LLAMACPP &&
+	    (sc->weights == MP_DT_BF16 || sc->amp == MP_DT_BF16 ||
+	    sc->kv_dtype == MP_DT_BF16)) {
+		put(buf, len, "%s has no bf16 compute%s%u.%u%s: use fp16",
+		    d->name, d->cc ? " (compute capability " : "",
+		    d->cc / 10, d->cc % 10, d->cc ? ")" : "");
+		if (d->cc == 0)
+			put(buf, len, "%s has no bf16 compute: use fp16",
+			    d->name);
+		return buf;
+	}
+	/*
+	 * FP8 weights in vLLM: FP8 tensor cores (8.9+), or weight-only
+	 * FP8 through the Marlin kernels from 8.0 (vLLM's quantization
+	 * docs, "FP8 W8A8").
+	 */
+	if (sc->runtime == MP_RT_VLLM && sc->weights == MP_DT_F8_E4M3 &&
+	    !d->fp8 && !(be == MP_BE_CUDA && d->cc >= 80)) {
+		put(buf, len, "vLLM runs FP8 weights from compute capability "
+		    "8.0 (weight-only) or on FP8 tensor cores; %s has "
+		    "neither", d->name);
+		return buf;
+	}
+	return NULL;
+}
+
+bool
+mp_place(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *sc_in, struct mp_estimate *est,
+    struct mp_judgement *j, struct mp_error *err)
+{
+	struct mp_scenario	 sc = *sc_in;
+	const struct mp_device	*d;
+	char			 note[200], why[200];
+	uint64_t		 per, i, g;
+
+	memset(j, 0, sizeof(*j));
+	if (!mp_place_scenario(m, hw, &sc, note, sizeof(note), err))
+		return false;
+	if (!mp_estimate(m, &sc, est, err))
+		return false;
+	if (note[0] != '\0')
+		mp_estimate_note(est, "placement", "%s", note);
+	d = hw != NULL ? mp_hardware_primary(hw) : NULL;
+	/* vLLM sizes its KV pool from the card it runs on. */
+	if (d != NULL && est->sc.runtime == MP_RT_VLLM &&
+	    est->sc.mode == MP_MODE_INFER && gpu_count(d) > 0 &&
+	    mp_device_usable(d, hw) > 0 &&
+	    !mp_vllm_fill_pool(m, est, mp_device_usable(d, hw), err))
+		return false;
+	/*
+	 * transformers over several GPUs (device_map="auto", which
+	 * accelerate balances): the layers and their cache spread evenly,
+	 * and every GPU holds a CUDA context of its own.
+	 */
+	g = est->sc.gpus;
+	if (est->sc.mode == MP_MODE_INFER &&
+	    est->sc.runtime == MP_RT_TRANSFORMERS && g > 1 && !est->on_host &&
+	    est->n_dev_bytes == 0) {
+		per = (est->mem.total - est->mem.runtime) / g +
+		    est->mem.runtime;
+		est->device_total = 0;
+		for (i = 0; i < g; i++) {
+			if (i < MP_MAX_GPUS)
+				est->dev_bytes[i] = per;
+			est->device_total = mp_adds(est->device_total, per);
+		}
+		est->n_dev_bytes = (uint32_t)(g < MP_MAX_GPUS ? g :
+		    MP_MAX_GPUS);
+		mp_estimate_note(est, "placement", "device_map=\"auto\" "
+		    "balances the layers over %llu GPUs; each holds a CUDA "
+		    "context", (unsigned long long)g);
+	}
+	if (hw == NULL) {
+		j->judged = est->mem.total;
+		j->fits = true;
+		j->verdict = MP_VERDICT_FITS;
+	} else
+		mp_hardware_judge_ex(hw, est, j);
+	if (mp_place_gate(m, hw, &est->sc, why, sizeof(why)) != NULL) {
+		j->verdict = MP_VERDICT_UNSUPPORTED;
+		j->fits = false;
+		put(j->reason, sizeof(j->reason), "%s", why);
+	}
+	return true;
+}
