@@ -375,7 +375,7 @@ bool	mp_kv_dtype_ok(enum mp_dtype);
 enum mp_opt_id {
 	MP_O_MODE, MP_O_WEIGHTS, MP_O_BATCH, MP_O_SEQ, MP_O_KV, MP_O_RUNTIME,
 	MP_O_RANK, MP_O_TARGETS, MP_O_OPTIM, MP_O_CKPT, MP_O_AMP, MP_O_GPUS,
-	MP_O_PARALLEL, MP_O_LAYERS, MP_O_FA, MP_O_UBATCH, MP_O_MMAP,
+	MP_O_PARALLEL, MP_O_HEADROOM, MP_O_LAYERS, MP_O_FA, MP_O_UBATCH, MP_O_MMAP,
 	MP_O_PIPELINE, MP_O_GROUP, MP_O_DQ, MP_O_EXPSEG, MP_O_BENCH,
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,
 	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
@@ -666,10 +666,14 @@ struct mp_speed {
 
 #define MP_MAX_RECOS	8
 struct mp_reco {
-	char		 mode[48];	/* "infer nf4", "lora --grad-ckpt" */
+	/* The options of a command line that runs it:
+	 * "--runtime llamacpp --weights q4_k_m --gpu-layers 40" */
+	char		 mode[200];
+	char		 label[96];	/* plan's label */
 	char		 why[200];
-	uint64_t	 total;		/* predicted total of that alternative */
+	uint64_t	 total;		/* judged bytes (fullest GPU or host) */
 	bool		 fits;
+	enum mp_verdict	 verdict;
 };
 
 struct mp_report {
@@ -848,6 +852,9 @@ bool	mp_place(const struct mp_model *, const struct mp_hardware *,
 /* Why the machine cannot run sc (a sentence), or NULL when it can. */
 const char *mp_place_gate(const struct mp_model *, const struct mp_hardware *,
 	    const struct mp_scenario *, char *buf, size_t len);
+/* --headroom / plan-file headroom: "2 GiB" or "15%" (0-90 %) into sc. */
+bool	mp_parse_headroom(const char *, struct mp_scenario *, char *why,
+	    size_t whylen);
 /* The margin in bytes the scenario asks on capacity cap. */
 uint64_t mp_place_margin(const struct mp_scenario *, uint64_t cap);
 /* The accelerator models run on (gpu, else igpu, else npu), or NULL. */
@@ -955,6 +962,17 @@ bool	mp_planner_plan(const struct mp_model *, const struct mp_hardware *,
 	    const struct mp_scenario *base, unsigned set, struct mp_planres *,
 	    struct mp_error *);
 void	mp_planres_fini(struct mp_planres *);
+/*
+ * The plan engine's best options for the goal of sc (serve, fine-tune or
+ * convert) that fit on hw, best first, at most max: estimate's "try"
+ * lines.  Each gets its command-line options (mp_scenario_args).
+ */
+bool	mp_planner_suggest(const struct mp_model *, const struct mp_hardware *,
+	    const struct mp_scenario *sc, struct mp_reco *out, size_t max,
+	    size_t *n, struct mp_error *);
+/* The options that select sc from the defaults, as a command line. */
+void	mp_scenario_args(const struct mp_model *, const struct mp_scenario *,
+	    char *buf, size_t len);
 
 /* fit: the largest value of one field that fits. */
 enum mp_solve { MP_SOLVE_SEQ, MP_SOLVE_BATCH, MP_SOLVE_LAYERS,

@@ -225,6 +225,15 @@ set_parallel(struct mp_scenario *sc, const char *v, uint64_t u)
 }
 
 static bool
+set_headroom(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	char why[8];
+
+	(void)u;
+	return mp_parse_headroom(v, sc, why, sizeof(why));
+}
+
+static bool
 set_layers(struct mp_scenario *sc, const char *v, uint64_t u)
 {
 	(void)v;
@@ -352,10 +361,15 @@ static const struct mp_optspec opts[] = {
 	  "T", "mixed precision over fp32 weights", NULL },
 	{ MP_O_GPUS, "gpus", 0, "gpus", SC, UINT(1, 1024, false, NULL),
 	  set_gpus, 0, false,
-	  "N", "GPUs to use", "1" },
+	  "N", "GPUs to use (more than --hardware has is an error)",
+	  "all of --hardware" },
 	{ MP_O_PARALLEL, "parallel", 0, "parallel", SC,
 	  ENUM(mp_parallel_choice), set_parallel, 0, false,
 	  "P", "how training spreads over GPUs", "none" },
+	{ MP_O_HEADROOM, "headroom", 0, "headroom", SC, TEXT(40),
+	  set_headroom, 0, false,
+	  "SIZE|PCT", "margin a fit keeps on the fullest GPU or RAM "
+	  "(2 GiB, 15%)", "10%" },
 	{ MP_O_LAYERS, "gpu-layers", 0, "gpu_layers", SC,
 	  UINT(0, 1u << 20, false, "all"), set_layers, 0, false,
 	  "N", "llama.cpp: layers on the GPU, a number or all", "all" },
@@ -583,6 +597,13 @@ mp_option_set(const struct mp_optspec *o, const char *v,
 			snprintf(why, whylen, "longer than %llu characters",
 			    (unsigned long long)o->max);
 			return false;
+		}
+		if (o->id == MP_O_HEADROOM) {	/* a size or a share */
+			struct mp_scenario tmp;
+
+			mp_scenario_init(&tmp);
+			if (!mp_parse_headroom(v, &tmp, why, whylen))
+				return false;
 		}
 		if (o->id == MP_O_BENCH) {	/* say what is wrong in it */
 			struct mp_bench_test	 b[MP_BENCH_MAX];

@@ -138,6 +138,49 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 	return true;
 }
 
+bool
+mp_parse_headroom(const char *v, struct mp_scenario *sc, char *why,
+    size_t whylen)
+{
+	size_t		 n = strlen(v);
+	uint64_t	 u;
+	char		 num[32];
+
+	if (n > 1 && v[n - 1] == '%') {
+		if (n - 1 >= sizeof(num)) {
+			put(why, whylen, "expected a size like \"2 GiB\" or a "
+			    "percentage like \"10%%\"");
+			return false;
+		}
+		memcpy(num, v, n - 1);
+		num[n - 1] = '\0';
+		/* Beyond 90 % nothing would be left to fit. */
+		if (!mp_parse_uint(num, 0, 90, false, &u, why, whylen)) {
+			put(why, whylen, "expected a percentage from 0%% to "
+			    "90%% or a size like \"2 GiB\", got \"%.40s\"", v);
+			return false;
+		}
+		sc->headroom_pct = (uint32_t)u;
+		sc->headroom = 0;
+		/* 0 % is no margin, not the default one. */
+		if (u == 0) {
+			sc->headroom_pct = 0;
+			sc->headroom = 0;
+		}
+		sc->headroom_set = true;
+		return true;
+	}
+	if (!mp_parse_size(v, &u, why, whylen)) {
+		put(why, whylen, "expected a size like \"2 GiB\" or a "
+		    "percentage like \"10%%\", got \"%.40s\"", v);
+		return false;
+	}
+	sc->headroom = u;
+	sc->headroom_pct = 0;
+	sc->headroom_set = true;
+	return true;
+}
+
 uint64_t
 mp_place_margin(const struct mp_scenario *sc, uint64_t cap)
 {

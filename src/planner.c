@@ -1116,6 +1116,135 @@ mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
 }
 
 void
+mp_scenario_args(const struct mp_model *m, const struct mp_scenario *sc,
+    char *buf, size_t len)
+{
+	size_t	 l;
+
+#define ADD(...) do {							\
+	l = strlen(buf);						\
+	if (l < len)							\
+		put(buf + l, len - l, __VA_ARGS__);			\
+} while (0)
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (sc->mode != MP_MODE_INFER)
+		ADD(" --mode %s", mp_mode_name(sc->mode));
+	if (sc->mode == MP_MODE_CONVERT) {
+		ADD(" --convert-pipeline %s", sc->pipeline);
+		if (sc->weights != MP_DT_NONE || sc->ftype[0] != '\0')
+			ADD(" --weights %s", mp_scenario_weights_name(sc));
+		goto out;
+	}
+	if (sc->mode == MP_MODE_INFER && sc->runtime != MP_RT_TRANSFORMERS)
+		ADD(" --runtime %s", mp_runtime_name(sc->runtime));
+	if (sc->mode != MP_MODE_QLORA &&
+	    (sc->weights != MP_DT_NONE || sc->ftype[0] != '\0'))
+		ADD(" --weights %s", mp_scenario_weights_name(sc));
+	if (sc->seq != 0)
+		ADD(" --seq %llu", (unsigned long long)sc->seq);
+	if (sc->batch > 1)
+		ADD(" --batch %llu", (unsigned long long)sc->batch);
+	if (sc->gpus > 1)
+		ADD(" --gpus %u", sc->gpus);
+	if (sc->runtime == MP_RT_LLAMACPP && sc->mode == MP_MODE_INFER &&
+	    sc->gpu_layers >= 0 && (m == NULL ||
+	    (uint64_t)sc->gpu_layers < m->layers))
+		ADD(" --gpu-layers %lld", (long long)sc->gpu_layers);
+	if (sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA ||
+	    sc->mode == MP_MODE_FULL) {
+		if (sc->optimizer != MP_OPT_ADAMW)
+			ADD(" --optimizer %s", mp_optim_name(sc->optimizer));
+		if (sc->grad_ckpt)
+			ADD(" --grad-ckpt");
+	}
+out:
+	/* Without the leading blank. */
+	if (buf[0] == ' ')
+		memmove(buf, buf + 1, strlen(buf));
+#undef ADD
+}
+
+
+static enum mp_goal
+goal_of(const struct mp_scenario *sc)
+{
+	switch (sc->mode) {
+	case MP_MODE_CONVERT:
+		return MP_GOAL_CONVERT;
+	case MP_MODE_LORA:
+	case MP_MODE_QLORA:
+	case MP_MODE_FULL:
+		return MP_GOAL_FINETUNE;
+	default:
+		return MP_GOAL_SERVE;
+	}
+}
+
+bool
+mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *sc, struct mp_reco *out, size_t max,
+    size_t *n, struct mp_error *err)
+{
+	struct mp_planres	 p;
+	struct mp_scenario	 base;
+	enum mp_goal		 g = goal_of(sc);
+	size_t			*idx = NULL, k, i;
+	bool			 ok = false;
+
+	*n = 0;
+	/* The user's workload (batch, context, rank); plan picks the rest. */
+	mp_scenario_init(&base);
+	base.batch = sc->batch;
+	base.seq = sc->seq;
+	base.rank = sc->rank;
+	base.gpus = sc->gpus;
+	base.headroom = sc->headroom;
+	base.headroom_pct = sc->headroom_pct;
+	base.headroom_set = sc->headroom_set;
+	base.mode = sc->mode;
+	if (!mp_planner_plan(m, hw, &base, 0, &p, err))
+		return false;
+	if ((idx = calloc(p.n_opt ? p.n_opt : 1, sizeof(*idx))) == NULL) {
+		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+		goto out;
+	}
+	for (i = k = 0; i < p.n_opt; i++)
+		if (p.opt[i].goal == g &&
+		    (p.opt[i].verdict == MP_VERDICT_FITS ||
+		    p.opt[i].verdict == MP_VERDICT_TIGHT))
+			idx[k++] = i;
+	/* Best first, in the order recommend() chooses by (a handful of
+	 * options: insertion sort, no shared state). */
+	for (i = 1; i < k; i++) {
+		size_t t = idx[i], j2 = i;
+
+		for (; j2 > 0 && better(&p.opt[t], &p.opt[idx[j2 - 1]]); j2--)
+			idx[j2] = idx[j2 - 1];
+		idx[j2] = t;
+	}
+	for (i = 0; i < k && *n < max; i++) {
+		const struct mp_option	*o = &p.opt[idx[i]];
+		struct mp_reco		*r = &out[*n];
+
+		memset(r, 0, sizeof(*r));
+		mp_scenario_args(m, &o->est.sc, r->mode, sizeof(r->mode));
+		put(r->label, sizeof(r->label), "%s", o->label);
+		put(r->why, sizeof(r->why), "%s", o->why);
+		r->total = o->j.judged;
+		r->fits = o->j.fits;
+		r->verdict = o->verdict;
+		(*n)++;
+	}
+	ok = true;
+out:
+	free(idx);
+	mp_planres_fini(&p);
+	return ok;
+}
+
+void
 mp_planres_fini(struct mp_planres *p)
 {
 	if (p == NULL)
@@ -1278,12 +1407,20 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 		mp_error_clear(&e2);
 		memset(est, 0, sizeof(*est));
 		if (!mp_place(m, hw, &ck->sc, est, &j, &e2)) {
-			/* A check that cannot be computed is bad input. */
-			put(field, sizeof(field), "checks[%zu]", i);
+			/* A check that cannot be computed is bad input;
+			 * an option is named by its plan-file key. */
+			const char *k = strncmp(e2.field, "--", 2) == 0 ?
+			    e2.field + 2 : e2.field;
+
+			put(field, sizeof(field), "checks[%zu]%s%s", i,
+			    k[0] != '\0' ? "." : "", k);
+			for (char *q = strchr(field, ']'); q != NULL &&
+			    *q != '\0'; q++)
+				if (*q == '-')
+					*q = '_';
 			mp_error_setl(err, e2.status == MP_OK ? MP_EINPUT :
 			    e2.status, pl->path, ck->line, ck->col, field,
-			    "%s%s%s", e2.field, e2.field[0] ? ": " : "",
-			    e2.msg);
+			    "%s", e2.msg);
 			goto out;
 		}
 		r->sc = est->sc;

@@ -59,9 +59,12 @@ mp_render_json(const struct mp_report *r, const struct mp_render_opts *o,
 	for (i = 0; i < r->n_recos; i++) {
 		mp_jsonw_obj(&w, NULL);
 		mp_jsonw_str(&w, "mode", r->recos[i].mode);
+		mp_jsonw_str(&w, "label", r->recos[i].label);
 		mp_jsonw_str(&w, "why", r->recos[i].why);
 		mp_jsonw_u64(&w, "total", r->recos[i].total);
 		mp_jsonw_bool(&w, "fits", r->recos[i].fits);
+		mp_jsonw_str(&w, "verdict",
+		    mp_verdict_name(r->recos[i].verdict));
 		mp_jsonw_end(&w, '}');
 	}
 	mp_jsonw_end(&w, ']');

@@ -141,14 +141,16 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	if (r->hw_name != NULL) {
 		mp_render_judgement(fp, r->hw_name, &r->j, u, true);
 		if (r->n_recos > 0) {
-			fputs("| try | predicted total | fits | why |\n"
+			fputs("| try | predicted | verdict | why |\n"
 			    "|---|---:|---|---|\n", fp);
 			for (i = 0; i < r->n_recos; i++) {
-				fprintf(fp, "| `%s` | %s | %s | ",
+				fprintf(fp, "| `memplan estimate %s --hardware "
+				    "%s%s%s` | %s | %s | ", r->model->name,
+				    r->hw_name, r->recos[i].mode[0] ? " " : "",
 				    r->recos[i].mode,
 				    mp_fmt_size(r->recos[i].total, u, b,
-				    sizeof(b)), r->recos[i].fits ? "yes" :
-				    "no");
+				    sizeof(b)),
+				    mp_verdict_name(r->recos[i].verdict));
 				cell(r->recos[i].why, fp);
 				fputs(" |\n", fp);
 			}

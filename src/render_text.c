@@ -141,10 +141,13 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 		fputc('\n', fp);
 		mp_render_judgement(fp, r->hw_name, &r->j, u, false);
 		for (i = 0; i < r->n_recos; i++)
-			fprintf(fp, "  try %s: %s (%s)%s\n", r->recos[i].mode,
+			fprintf(fp, "  try: memplan estimate %s --hardware %s%s%s"
+			    "\n       -> %s, %s (%s: %s)\n", r->model->name,
+			    r->hw_name, r->recos[i].mode[0] ? " " : "",
+			    r->recos[i].mode,
+			    mp_verdict_name(r->recos[i].verdict),
 			    mp_fmt_size(r->recos[i].total, u, b, sizeof(b)),
-			    r->recos[i].why, r->recos[i].fits ? " -> fits" :
-			    "");
+			    r->recos[i].label, r->recos[i].why);
 	}
 	if (r->has_speed)
 		mp_text_speed(&r->speed, r->est->sc.seq, fp);

@@ -5,62 +5,11 @@
 
 #include "memplan.h"
 
-struct alt {
-	const char	*label;
-	const char	*why;
-	void		(*apply)(struct mp_scenario *, const struct mp_model *);
-	bool		 train;		/* applies to training modes */
-	bool		 infer;		/* applies to inference */
-};
-
-static void a_int8(struct mp_scenario *s, const struct mp_model *m)
-{ (void)m; s->weights = MP_DT_INT8; }
-static void a_nf4(struct mp_scenario *s, const struct mp_model *m)
-{ (void)m; s->weights = MP_DT_NF4; }
-static void a_kvfp8(struct mp_scenario *s, const struct mp_model *m)
-{ (void)m; s->kv_dtype = MP_DT_F8_E4M3; }
-static void a_halfseq(struct mp_scenario *s, const struct mp_model *m)
-{ (void)m; s->seq = s->seq > 1 ? s->seq / 2 : 1; }
-static void a_batch1(struct mp_scenario *s, const struct mp_model *m)
-{ (void)m; s->batch = 1; }
-static void a_ckpt(struct mp_scenario *s, const struct mp_model *m)
-{ (void)m; s->grad_ckpt = true; }
-static void a_adam8(struct mp_scenario *s, const struct mp_model *m)
-{ (void)m; s->optimizer = MP_OPT_ADAMW8BIT; }
-static void a_qlora(struct mp_scenario *s, const struct mp_model *m)
-{
-	s->mode = MP_MODE_QLORA;
-	s->weights = m->torch_dtype == MP_DT_F16 ? MP_DT_F16 : MP_DT_BF16;
-	s->amp = MP_DT_NONE;
-}
-
-/* Ordered by what the user gives up: precision last where it can be. */
-static const struct alt alts[] = {
-	{ "--grad-ckpt", "recompute each layer in backward: ~30% slower, "
-	    "keeps only layer inputs", a_ckpt, true, false },
-	{ "--batch 1", "same effective batch with gradient accumulation",
-	    a_batch1, true, true },
-	{ "--optimizer adamw8bit", "8-bit AdamW states (bitsandbytes)",
-	    a_adam8, true, false },
-	{ "--kv-dtype fp8", "8-bit KV cache: half the cache, small quality "
-	    "cost", a_kvfp8, false, true },
-	{ "--weights int8", "LLM.int8 weights: half of 16-bit, slower",
-	    a_int8, false, true },
-	{ "--mode qlora", "4-bit NF4 base with LoRA adapters", a_qlora, true,
-	    false },
-	{ "--weights nf4", "4-bit NF4 weights: a quarter of 16-bit, some "
-	    "quality loss", a_nf4, false, true },
-	{ "--seq half", "half the context", a_halfseq, true, true },
-};
-
 bool
 mp_report_build(struct mp_report *r, const struct mp_model *m,
     const struct mp_estimate *est, const struct mp_hardware *hw,
     const struct mp_judgement *j, struct mp_error *err)
 {
-	size_t		 i;
-	bool		 train;
-
 	memset(r, 0, sizeof(*r));
 	r->model = m;
 	r->est = est;
@@ -87,59 +36,13 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 	}
 	if (r->fits || r->j.verdict == MP_VERDICT_UNSUPPORTED)
 		return true;
-	train = est->sc.mode == MP_MODE_LORA || est->sc.mode == MP_MODE_QLORA ||
-	    est->sc.mode == MP_MODE_FULL;
-	if (est->sc.mode == MP_MODE_CONVERT ||
-	    est->sc.runtime != MP_RT_TRANSFORMERS)
-		return true;
-	/* Apply the changes cumulatively: each step keeps the ones before. */
-	{
-		struct mp_scenario	 sc = est->sc;
-		struct mp_estimate	 alt;
-		struct mp_judgement	 aj;
-		struct mp_error		 e2;
-		char			 label[48] = "";
-
-		for (i = 0; i < sizeof(alts) / sizeof(alts[0]) &&
-		    r->n_recos < MP_MAX_RECOS; i++) {
-			struct mp_scenario	 next = sc;
-			struct mp_reco		*rc;
-			uint64_t		 cap;
-			int64_t			 head;
-			bool			 fits;
-
-			if ((train && !alts[i].train) ||
-			    (!train && !alts[i].infer))
-				continue;
-			alts[i].apply(&next, m);
-			if (memcmp(&next, &sc, sizeof(sc)) == 0)
-				continue;
-			mp_error_clear(&e2);
-			if (!mp_place(m, hw, &next, &alt, &aj, &e2) ||
-			    aj.verdict == MP_VERDICT_UNSUPPORTED)
-				continue;
-			cap = aj.capacity;
-			fits = aj.fits;
-			head = aj.headroom;
-			(void)cap;
-			(void)head;
-			if (alt.mem.total >= est->mem.total && !fits)
-				continue;
-			sc = next;
-			snprintf(label + strlen(label), sizeof(label) -
-			    strlen(label), "%s%s", label[0] ? " " : "",
-			    alts[i].label);
-			rc = &r->recos[r->n_recos++];
-			snprintf(rc->mode, sizeof(rc->mode), "%s", label);
-			snprintf(rc->why, sizeof(rc->why), "%s", alts[i].why);
-			rc->total = alt.mem.total;
-			rc->fits = fits;
-			if (fits)
-				break;
-		}
-	}
-	(void)err;
-	return true;
+	/*
+	 * What to try instead: the plan engine's best options for the same
+	 * goal on this machine (one recommendation engine), each a command
+	 * line with its verdict.
+	 */
+	return mp_planner_suggest(m, hw, &est->sc, r->recos, 3, &r->n_recos,
+	    err);
 }
 
 static const char *const comp_names[MP_N_COMPONENTS] = {
