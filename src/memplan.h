@@ -930,12 +930,19 @@ struct mp_option {
 	 * same architecture on which this mode fits, or "". */
 	char		 alt[128];
 	uint64_t	 alt_params, alt_judged;
+	/* Serve options: tokens per second on the machine (speed.c) and
+	 * the largest context that fits (fit's solver; 0 = none). */
+	bool		 has_speed;
+	struct mp_speed	 speed;
+	uint64_t	 max_seq;
 };
 
 struct mp_rec {
 	enum mp_goal	 goal;
 	size_t		 opt;		/* index into options */
-	char		 why[256];
+	char		 why[512];
+	bool		 has_runner;	/* the option ranked next */
+	size_t		 runner;
 };
 
 struct mp_planres {
@@ -949,6 +956,7 @@ struct mp_planres {
 	size_t			 skipped;	/* estimates not available */
 	char			 skipped_what[256];
 	size_t			 tried[MP_GOALS];	/* candidates per goal */
+	double			 serve_fastest;	/* decode tokens/s, policy */
 
 };
 

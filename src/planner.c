@@ -849,6 +849,279 @@ better(const struct mp_option *a, const struct mp_option *b)
 	return a->j.judged < b->j.judged;
 }
 
+/* ---- serve: tokens per second, the largest context, the policy ---- */
+
+/*
+ * An option "many times slower" than the fastest that fits is not
+ * taken for precision alone: the recommendation keeps the options at
+ * least 1/SERVE_SLOWER as fast as the fastest one, then takes the most
+ * precise of them.
+ */
+#define SERVE_SLOWER	2.0
+/* Weights below this many bits per parameter only when nothing at or
+ * above it fits. */
+#define SERVE_MIN_BITS	4.0
+
+static double
+opt_bits(const struct mp_option *o)
+{
+	return 16.0 - (double)o->prec_loss / 100.0;
+}
+
+/* Layers in host memory, or the whole model on the CPU. */
+static bool
+off_device(const struct mp_model *m, const struct mp_option *o)
+{
+	const struct mp_scenario *sc = &o->est.sc;
+
+	if (o->est.on_host)
+		return true;
+	return sc->runtime == MP_RT_LLAMACPP && sc->gpu_layers >= 0 &&
+	    (uint64_t)sc->gpu_layers < m->layers;
+}
+
+/* Speed and the largest context of every serve option. */
+static void
+serve_facts(struct mp_planres *p, const struct mp_model *m,
+    const struct mp_hardware *hw)
+{
+	struct search	*s;
+	struct mp_error	 e2;
+	uint64_t	 best, next;
+	size_t		 i;
+
+	if (hw == NULL || (s = calloc(1, sizeof(*s))) == NULL)
+		return;
+	s->m = m;
+	s->hw = hw;
+	s->f = F_SEQ;
+	for (i = 0; i < p->n_opt; i++) {
+		struct mp_option	*o = &p->opt[i];
+		struct mp_speed_target	 tg;
+
+		if (o->goal != MP_GOAL_SERVE)
+			continue;
+		mp_error_clear(&e2);
+		mp_speed_target(hw, &o->est, &tg);
+		if (mp_speed_estimate(m, &o->est, &tg, o->est.sc.bench,
+		    o->est.sc.n_bench, &o->speed, &e2))
+			o->has_speed = o->speed.available;
+		/* vLLM takes 90% of the card whatever the context and
+		 * serves what its KV pool holds. */
+		if (o->est.sc.runtime == MP_RT_VLLM) {
+			if (o->verdict != MP_VERDICT_NO)
+				o->max_seq = o->est.kv_pool_tokens <
+				    model_max_seq(m) ? o->est.kv_pool_tokens :
+				    model_max_seq(m);
+			continue;
+		}
+		s->sc = o->est.sc;
+		if (search_max(s, 256, model_max_seq(m), &best, &next,
+		    &e2) == 1)
+			o->max_seq = best;
+	}
+	free(s);
+}
+
+/* Serve ranking among the options the policy keeps: precision, then
+ * context, then speed. */
+static bool
+serve_better(const struct mp_option *a, const struct mp_option *b)
+{
+	if (a->prec_loss != b->prec_loss)
+		return a->prec_loss < b->prec_loss;
+	if (a->ctx_loss != b->ctx_loss)
+		return a->ctx_loss < b->ctx_loss;
+	if (a->has_speed && b->has_speed &&
+	    a->speed.decode_tps != b->speed.decode_tps)
+		return a->speed.decode_tps > b->speed.decode_tps;
+	return better(a, b);
+}
+
+/*
+ * Why the policy leaves o out, or NULL when it keeps it.  The filters
+ * apply in order and only when some option passes them: fits with the
+ * margin (not tight), at the asked context, on the devices (no layers in
+ * host memory), at 4 bits or more, within SERVE_SLOWER of the fastest.
+ */
+struct serve_bar {
+	bool	 fits, full_ctx, on_dev, bits;
+	double	 fastest;
+};
+
+static const char *
+serve_drop(const struct mp_model *m, const struct serve_bar *bar,
+    const struct mp_option *o)
+{
+	if (o->verdict == MP_VERDICT_NO)
+		return "does not fit";
+	if (bar->fits && o->verdict != MP_VERDICT_FITS)
+		return "tight: less than 10% headroom";
+	if (bar->full_ctx && o->ctx_loss)
+		return "a shorter context than asked";
+	if (bar->on_dev && off_device(m, o))
+		return "layers in host memory: slower";
+	if (bar->bits && opt_bits(o) < SERVE_MIN_BITS)
+		return "below 4 bits";
+	if (bar->fastest > 0 && o->has_speed &&
+	    o->speed.decode_tps * SERVE_SLOWER < bar->fastest)
+		return "more than 2x slower than the fastest";
+	return NULL;
+}
+
+/* How far o got through the policy's filters: a runner-up that fails a
+ * later one is closer to being chosen. */
+static int
+serve_level(const struct mp_model *m, const struct serve_bar *bar,
+    const struct mp_option *o)
+{
+	struct serve_bar	 t;
+	int			 lvl;
+
+	memset(&t, 0, sizeof(t));
+	for (lvl = 0; lvl < 6; lvl++) {
+		if (lvl == 1)
+			t.fits = bar->fits;
+		else if (lvl == 2)
+			t.full_ctx = bar->full_ctx;
+		else if (lvl == 3)
+			t.on_dev = bar->on_dev;
+		else if (lvl == 4)
+			t.bits = bar->bits;
+		else if (lvl == 5)
+			t.fastest = bar->fastest;
+		if (serve_drop(m, &t, o) != NULL)
+			return lvl;
+	}
+	return lvl;
+}
+
+static void
+serve_recommend(struct mp_planres *p, const struct mp_option **bestp,
+    const struct mp_option **runnerp, const char **runner_why)
+{
+	const struct mp_model	*m = p->model;
+	struct serve_bar	 bar;
+	const struct mp_option	*o, *best = NULL, *run = NULL;
+	size_t			 i;
+	int			 step;
+
+	memset(&bar, 0, sizeof(bar));
+	/* Tighten the bar one filter at a time while some option passes. */
+	for (step = 0; step < 5; step++) {
+		struct serve_bar try = bar;
+		bool any = false;
+
+		if (step == 0)
+			try.fits = true;
+		else if (step == 1)
+			try.full_ctx = true;
+		else if (step == 2)
+			try.on_dev = true;
+		else if (step == 3)
+			try.bits = true;
+		else {
+			for (i = 0; i < p->n_opt; i++) {
+				o = &p->opt[i];
+				if (o->goal == MP_GOAL_SERVE && o->has_speed &&
+				    serve_drop(m, &bar, o) == NULL &&
+				    o->speed.decode_tps > try.fastest)
+					try.fastest = o->speed.decode_tps;
+			}
+		}
+		for (i = 0; i < p->n_opt && !any; i++) {
+			o = &p->opt[i];
+			any = o->goal == MP_GOAL_SERVE &&
+			    serve_drop(m, &try, o) == NULL;
+		}
+		if (any)
+			bar = try;
+	}
+	for (i = 0; i < p->n_opt; i++) {
+		o = &p->opt[i];
+		if (o->goal == MP_GOAL_SERVE && serve_drop(m, &bar, o) ==
+		    NULL && (best == NULL || serve_better(o, best)))
+			best = o;
+	}
+	/* Runner-up: the next kept option, else the best one left out. */
+	for (i = 0; i < p->n_opt; i++) {
+		o = &p->opt[i];
+		if (o == best || o->goal != MP_GOAL_SERVE ||
+		    serve_drop(m, &bar, o) != NULL)
+			continue;
+		if (run == NULL || serve_better(o, run))
+			run = o;
+	}
+	*runner_why = NULL;
+	if (run == NULL) {
+		int rl = -1;
+
+		for (i = 0; i < p->n_opt; i++) {
+			int l;
+
+			o = &p->opt[i];
+			if (o == best || o->goal != MP_GOAL_SERVE ||
+			    o->verdict == MP_VERDICT_NO)
+				continue;
+			l = serve_level(m, &bar, o);
+			if (run == NULL || l > rl || (l == rl &&
+			    serve_better(o, run))) {
+				run = o;
+				rl = l;
+				*runner_why = serve_drop(m, &bar, o);
+			}
+		}
+	}
+	p->serve_fastest = bar.fastest;
+	*bestp = best;
+	*runnerp = run;
+}
+
+/* The serve recommendation and why, with its runner-up. */
+static void
+serve_why(struct mp_planres *p, const struct mp_option *best,
+    const struct mp_option *run, const char *rwhy)
+{
+	struct mp_rec	*r = &p->rec[p->n_rec++];
+	char		 a[32], b[32], sp[96] = "", ctx[48] = "", ru[224] = "";
+
+	r->goal = MP_GOAL_SERVE;
+	r->opt = (size_t)(best - p->opt);
+	if (best->has_speed)
+		put(sp, sizeof(sp), "; %.0f tokens/s decode%s",
+		    best->speed.decode_tps, best->speed.has_prefill ? "" :
+		    " (prompt speed unknown)");
+	if (best->max_seq > 0)
+		put(ctx, sizeof(ctx), ", context up to %llu tokens",
+		    (unsigned long long)best->max_seq);
+	if (run != NULL) {
+		r->has_runner = true;
+		r->runner = (size_t)(run - p->opt);
+		put(ru, sizeof(ru), "; runner-up: %s (%.1f bits%s%.0f "
+		    "tokens/s%s%s)", run->label, opt_bits(run),
+		    run->has_speed ? ", " : "", run->has_speed ?
+		    run->speed.decode_tps : 0.0, rwhy != NULL ? "; " : "",
+		    rwhy != NULL ? rwhy : "");
+		if (!run->has_speed) {
+			/* no speed figure: drop the empty rate */
+			put(ru, sizeof(ru), "; runner-up: %s (%.1f bits%s%s)",
+			    run->label, opt_bits(run), rwhy != NULL ? "; " :
+			    "", rwhy != NULL ? rwhy : "");
+		}
+	}
+	put(r->why, sizeof(r->why), "%s: %s of %s%s%s; %.1f bits per "
+	    "weight, the most precise option kept by the serve policy "
+	    "(fits with margin, on the devices, 4 bits or more, within 2x "
+	    "of the fastest: %.0f tokens/s, as far as any option "
+	    "passes)%s%s (%s)",
+	    mp_verdict_name(best->verdict), mp_fmt_size(best->j.judged,
+	    MP_UNITS_IEC, a, sizeof(a)), mp_fmt_size(best->j.capacity,
+	    MP_UNITS_IEC, b, sizeof(b)), sp, ctx, opt_bits(best),
+	    p->serve_fastest, off_device(p->model, best) ? "; layers in "
+	    "host memory: nothing fits on the devices alone" : "", ru,
+	    best->why);
+}
+
 static void
 recommend(struct mp_planres *p)
 {
@@ -875,6 +1148,16 @@ recommend(struct mp_planres *p)
 				continue;
 			if (best == NULL || better(o, best))
 				best = o;
+		}
+		if (g == MP_GOAL_SERVE && best != NULL && p->hw != NULL) {
+			const struct mp_option *run;
+			const char *rwhy;
+
+			serve_recommend(p, &best, &run, &rwhy);
+			if (best != NULL) {
+				serve_why(p, best, run, rwhy);
+				continue;
+			}
 		}
 		if (best == NULL) {
 			if (p->none[g][0] != '\0')
@@ -1111,6 +1394,7 @@ mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
 		return false;
 	}
 	alternatives(p);
+	serve_facts(p, m, hw);
 	recommend(p);
 	return true;
 }

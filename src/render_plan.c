@@ -35,7 +35,7 @@ mp_basename(const char *path)
  * Tables are data: a header row and cells, printed aligned for a
  * terminal or as a GitHub markdown table by the same code.
  */
-#define TAB_MAXCOL	10
+#define TAB_MAXCOL	12
 #define TAB_CELL	112
 
 struct tab {
@@ -262,7 +262,7 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 	char			 b[32];
 
 	tab_init(t, "l:goal|l:option|r:seq|r:device|r:host|r:predicted|"
-	    "r:capacity|l:verdict|r:headroom|l:note");
+	    "r:capacity|l:verdict|r:headroom|r:tok/s|r:max seq|l:note");
 	/* Grouped by goal, in the order the planner tried them. */
 	for (g = 0; g < MP_GOALS; g++)
 		for (i = 0; i < p->n_opt; i++) {
@@ -288,15 +288,24 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 			tab_set(t, 7, "%s", mp_verdict_name(o->verdict));
 			tab_set(t, 8, "%s", mp_fmt_ssize(o->j.headroom, u, b,
 			    sizeof(b)));
+			/* Serve rows: decode speed and the largest context. */
+			if (o->has_speed)
+				tab_set(t, 9, "%.1f", o->speed.decode_tps);
+			else
+				tab_set(t, 9, "-");
+			if (o->goal == MP_GOAL_SERVE && o->max_seq > 0)
+				tab_set(t, 10, "%" PRIu64, o->max_seq);
+			else
+				tab_set(t, 10, "-");
 			/* Conversions can page out: say how much swap. */
 			if (o->j.swap_needed > 0)
-				tab_set(t, 9, "needs %s of swap",
+				tab_set(t, 11, "needs %s of swap",
 				    mp_fmt_size(o->j.swap_needed, u, b,
 				    sizeof(b)));
 			else if (o->j.host_short)
-				tab_set(t, 9, "host RAM too small");
+				tab_set(t, 11, "host RAM too small");
 			if (o->alt[0] != '\0') {
-				char *c = tab_cell(t, 9);
+				char *c = tab_cell(t, 11);
 				size_t l = strlen(c);
 
 				snprintf(c + l, TAB_CELL - l, "%s%s fits it",
@@ -473,6 +482,14 @@ mp_render_plan_json(const struct mp_planres *p,
 		mp_jsonw_bool(&w, "fits", op->j.fits);
 		mp_jsonw_i64(&w, "headroom", op->j.headroom);
 		mp_jsonw_str(&w, "verdict", mp_verdict_name(op->verdict));
+		if (op->goal == MP_GOAL_SERVE) {
+			if (op->has_speed)
+				mp_jsonw_speed(&w, "speed", &op->speed);
+			if (op->max_seq > 0)
+				mp_jsonw_u64(&w, "max_seq", op->max_seq);
+			else
+				mp_jsonw_null(&w, "max_seq");
+		}
 		if (op->j.swap_needed > 0)
 			mp_jsonw_u64(&w, "swap_needed", op->j.swap_needed);
 		mp_jsonw_judgement(&w, "placement", NULL, &op->j);
@@ -496,6 +513,8 @@ mp_render_plan_json(const struct mp_planres *p,
 		mp_jsonw_str(&w, "label", p->opt[r->opt].label);
 		mp_jsonw_scenario(&w, "scenario", &p->opt[r->opt].est);
 		mp_jsonw_str(&w, "why", r->why);
+		if (r->has_runner)
+			mp_jsonw_str(&w, "runner_up", p->opt[r->runner].label);
 		mp_jsonw_end(&w, '}');
 	}
 	mp_jsonw_end(&w, ']');

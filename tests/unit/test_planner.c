@@ -172,9 +172,11 @@ test_planner_plan_recommends_the_best_that_fits(void **state)
 		assert_int_equal(best->goal, p.rec[i].goal);
 		assert_int_not_equal(best->verdict, MP_VERDICT_NO);
 		assert_true(strlen(p.rec[i].why) > 10);
-		/* No fitting option of the goal loses less precision. */
+		/* No fitting option of the goal loses less precision
+		 * (serve has its own policy: test_planner_serve_policy). */
 		for (k = 0; k < p.n_opt; k++)
 			if (p.opt[k].goal == best->goal &&
+			    best->goal != MP_GOAL_SERVE &&
 			    p.opt[k].verdict != MP_VERDICT_NO)
 				assert_true(p.opt[k].prec_loss >=
 				    best->prec_loss);
@@ -194,6 +196,62 @@ test_planner_plan_recommends_the_best_that_fits(void **state)
 			    (uint64_t)o->j.headroom * 10 < o->j.capacity);
 	}
 	mp_planres_fini(&p);
+}
+
+/*
+ * Serve: fits with margin, on the devices, 4 bits or more, not many
+ * times slower, then precision; every serve row has a speed and the
+ * largest context that fits.
+ */
+static void
+test_planner_serve_policy(void **state)
+{
+	struct mp_model		 m;
+	struct mp_hardware	 hw;
+	struct mp_planres	 p;
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	const struct mp_option	*best = NULL, *o;
+	size_t			 i;
+
+	(void)state;
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("llama-3.1-70b-instruct", &m, &e));
+	assert_true(mp_hardware_load("2x-rtx-4090", &hw, &e));
+	mp_scenario_init(&sc);
+	assert_true(mp_planner_plan(&m, &hw, &sc, 0, &p, &e));
+	for (i = 0; i < p.n_rec; i++)
+		if (p.rec[i].goal == MP_GOAL_SERVE) {
+			best = &p.opt[p.rec[i].opt];
+			assert_true(p.rec[i].has_runner);
+			assert_non_null(strstr(p.rec[i].why, "runner-up"));
+			assert_non_null(strstr(p.rec[i].why, "tokens/s"));
+		}
+	assert_non_null(best);
+	/* Before: q8_0 with 29 of 80 layers on the CPU.  Now: all layers
+	 * on the two GPUs, with 10 % headroom, at 4 bits or more. */
+	assert_int_equal(best->verdict, MP_VERDICT_FITS);
+	assert_true(best->est.sc.gpu_layers < 0);
+	assert_true(best->prec_loss <= 1200);
+	assert_true(best->has_speed);
+	assert_true(best->max_seq >= 4096);
+	for (i = 0; i < p.n_opt; i++) {
+		o = &p.opt[i];
+		if (o->goal != MP_GOAL_SERVE)
+			continue;
+		assert_true(o->has_speed);
+		if (o->verdict != MP_VERDICT_NO)
+			assert_true(o->max_seq > 0);
+		/* Ten layers or more in host memory: several times slower
+		 * than the recommendation. */
+		if (o->verdict != MP_VERDICT_NO && o->est.sc.gpu_layers >= 0 &&
+		    o->est.sc.gpu_layers + 10 <= (int64_t)m.layers)
+			assert_true(o->speed.decode_tps * 2 <
+			    best->speed.decode_tps);
+	}
+	mp_planres_fini(&p);
+	mp_model_fini(&m);
 }
 
 static void
@@ -337,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_planner_fit_batch_and_weights),
 		cmocka_unit_test(test_planner_fit_nothing_fits),
 		cmocka_unit_test(test_planner_plan_recommends_the_best_that_fits),
+		cmocka_unit_test(test_planner_serve_policy),
 		cmocka_unit_test(test_planner_plan_restricted_by_mode),
 		cmocka_unit_test(test_planner_plan_smaller_model_alternatives),
 		cmocka_unit_test(test_planner_sweep_ranges),
