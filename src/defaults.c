@@ -4,6 +4,10 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,13 +15,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "memplan.h"
 
 #define MEMINFO		"/proc/meminfo"
 #define NVSMI		"nvidia-smi"
 #define NVSMI_ARGS	" --query-gpu=name,memory.total " \
-			"--format=csv,noheader,nounits 2>/dev/null"
-#define MAX_GPUS	64
+			"--format=csv,noheader,nounits"
+/* The loader's limits (memplan-hardware(5)): distinct devices, cards of
+ * one kind, and a card's memory in MiB (16 TiB, far above any card). */
+#define MAX_GPUS	MP_MAX_DEVICES
+#define MAX_GPU_COUNT	1024
+#define MAX_GPU_MIB	(16ull << 20)
+/* nvidia-smi answers in well under a second once the driver is loaded;
+ * a hung driver must not hang memplan. */
+#define NVSMI_TIMEOUT_MS 10000
+/* More output than any machine's GPU list. */
+#define NVSMI_MAX_OUT	(64u << 10)
 
 static bool
 is_file(const char *path)
@@ -194,11 +208,15 @@ gpu_line(char *line, struct gpu *g)
 	num = comma + 1;
 	while (*num == ' ')
 		num++;
+	/* strtoull takes "-5" as 2^64 - 5: digits only. */
+	if (*num < '0' || *num > '9')
+		return false;
 	errno = 0;
 	v = strtoull(num, &end, 10);
 	while (*end == ' ')
 		end++;
-	if (n == 0 || end == num || *end != '\0' || errno != 0 || v == 0)
+	if (n == 0 || n >= sizeof(g->name) || end == num || *end != '\0' ||
+	    errno != 0 || v == 0 || v > MAX_GPU_MIB)
 		return false;
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->mib = v;
@@ -222,7 +240,7 @@ cpu_isa(const char *meminfo)
 	n = snprintf(path, sizeof(path), "%.*scpuinfo",
 	    slash != NULL ? (int)(slash - meminfo + 1) : 0, meminfo);
 	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (fp = fopen(path, "r")) == NULL)
+	    (fp = mp_file_open(path, NULL, NULL)) == NULL)
 		return NULL;
 	while (isa == NULL && fgets(line, sizeof(line), fp) != NULL) {
 		if (strncmp(line, "flags", 5) == 0) {
@@ -238,12 +256,100 @@ cpu_isa(const char *meminfo)
 	return isa;
 }
 
+/*
+ * Runs cmd with /bin/sh, collecting at most NVSMI_MAX_OUT bytes of its
+ * stdout into a malloc'd string.  A child still running after
+ * NVSMI_TIMEOUT_MS is killed (its whole process group).  Returns -1 when
+ * it could not be run, -2 on timeout, else its wait status.
+ */
+static int
+run_child(const char *cmd, char **out)
+{
+	int		 fds[2], st = 0, r;
+	pid_t		 pid;
+	size_t		 len = 0;
+	char		*buf;
+	struct pollfd	 pfd;
+	struct timespec	 t0, t1;
+	long		 left;
+	bool		 timed_out = false;
+
+	*out = NULL;
+	if ((buf = malloc(NVSMI_MAX_OUT + 1)) == NULL)
+		return -1;
+	if (pipe(fds) != 0) {
+		free(buf);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		free(buf);
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		(void)setpgid(0, 0);
+		dup2(fds[1], STDOUT_FILENO);
+		if (devnull >= 0) {
+			dup2(devnull, STDIN_FILENO);
+			dup2(devnull, STDERR_FILENO);
+		}
+		close(fds[0]);
+		close(fds[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	(void)setpgid(pid, pid);
+	close(fds[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = NVSMI_TIMEOUT_MS - ((t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		pfd.fd = fds[0];
+		pfd.events = POLLIN;
+		if ((r = poll(&pfd, 1, (int)left)) < 0 && errno != EINTR)
+			break;
+		if (r <= 0)
+			continue;
+		if (len == NVSMI_MAX_OUT)
+			break;
+		if ((r = (int)read(fds[0], buf + len, NVSMI_MAX_OUT - len)) <
+		    0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fds[0]);
+	if (timed_out || len == NVSMI_MAX_OUT)
+		(void)kill(-pid, SIGKILL);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (timed_out) {
+		free(buf);
+		return -2;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return st;
+}
+
 bool
 mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
     char *notes, size_t notes_len, struct mp_error *err)
 {
-	FILE		*mf = NULL, *pp = NULL;
-	char		 line[512], host[128], why[128];
+	FILE		*mf = NULL, *pf = NULL, *out;
+	char		 line[512], host[128], why[128], *gout = NULL;
+	char		*ln, *save = NULL, *pbuf = NULL;
+	size_t		 plen = 0, over = 0;
+	struct mp_hardware *chk = NULL;
 	uint64_t	 ram = 0, swap = 0;
 	bool		 has_ram = false, has_swap = false, ok = false;
 	const char	*isa;
@@ -253,12 +359,8 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 
 	if (notes != NULL && notes_len > 0)
 		notes[0] = '\0';
-	if ((mf = fopen(meminfo, "r")) == NULL) {
-		mp_error_set(err, MP_EIO, meminfo, NULL,
-		    "cannot read the host memory: %s", errstr(errno, why,
-		    sizeof(why)));
+	if ((mf = mp_file_open(meminfo, NULL, err)) == NULL)
 		goto out;
-	}
 	while (fgets(line, sizeof(line), mf) != NULL) {
 		if (meminfo_kib(line, "MemTotal", &ram))
 			has_ram = true;
@@ -278,13 +380,18 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		note(notes, notes_len, "GPUs: nvidia-smi is not on PATH, so no "
 		    "NVIDIA GPU was looked for; other accelerators (AMD, Intel, "
 		    "Apple, NPUs) are never detected: add them under devices");
-	else if ((pp = popen(gpu_cmd, "r")) == NULL)
+	else if ((st = run_child(gpu_cmd, &gout)) == -1)
 		note(notes, notes_len, "GPUs: could not run nvidia-smi (%s)",
 		    errstr(errno, why, sizeof(why)));
+	else if (st == -2)
+		note(notes, notes_len, "GPUs: nvidia-smi did not answer within "
+		    "%d s and was stopped, so no GPU is listed",
+		    NVSMI_TIMEOUT_MS / 1000);
 	else {
-		while (fgets(line, sizeof(line), pp) != NULL) {
-			if (!gpu_line(line, &g)) {
-				if (line[strspn(line, " \r\n")] != '\0')
+		for (ln = strtok_r(gout, "\n", &save); ln != NULL;
+		    ln = strtok_r(NULL, "\n", &save)) {
+			if (!gpu_line(ln, &g)) {
+				if (ln[strspn(ln, " \r")] != '\0')
 					bad++;
 				continue;
 			}
@@ -292,14 +399,21 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 			for (i = 0; i < ngpus; i++)
 				if (strcmp(gpus[i].name, g.name) == 0 &&
 				    gpus[i].mib == g.mib) {
-					gpus[i].count++;
+					if (gpus[i].count < MAX_GPU_COUNT)
+						gpus[i].count++;
+					else
+						over++;
 					break;
 				}
-			if (i == ngpus && ngpus < MAX_GPUS)
-				gpus[ngpus++] = g;
+			if (i == ngpus) {
+				if (ngpus < MAX_GPUS)
+					gpus[ngpus++] = g;
+				else
+					over++;
+			}
 		}
-		st = pclose(pp);
-		pp = NULL;
+		free(gout);
+		gout = NULL;
 		if (st != 0) {
 			note(notes, notes_len, "GPUs: nvidia-smi failed (status "
 			    "%d), so no GPU is listed (no driver, or no "
@@ -308,10 +422,15 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 			ngpus = 0;
 		} else if (bad > 0)
 			note(notes, notes_len, "GPUs: %zu line(s) of nvidia-smi "
-			    "output were not \"name, MiB\" and were skipped",
-			    bad);
+			    "output were not \"name, MiB\" (MiB from 1 to "
+			    "%llu) and were skipped", bad,
+			    (unsigned long long)MAX_GPU_MIB);
 		else if (ngpus == 0)
 			note(notes, notes_len, "GPUs: nvidia-smi lists none");
+		if (st == 0 && over > 0)
+			note(notes, notes_len, "GPUs: %zu GPU(s) beyond what a "
+			    "profile holds (%d kinds, %d of a kind) were left "
+			    "out", over, MAX_GPUS, MAX_GPU_COUNT);
 	}
 	if (ngpus > 0) {
 		note(notes, notes_len, "GPUs: memory held by the display and "
@@ -333,41 +452,63 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "this-machine");
 	host[sizeof(host) - 1] = '\0';
+	/* The profile is written to memory first and read back by the
+	 * loader: what --detect writes, memplan accepts. */
+	if ((out = pf = open_memstream(&pbuf, &plen)) == NULL) {
+		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+		goto out;
+	}
 	fputs("# memplan hardware profile of this machine, written by\n"
 	    "# \"memplan hardware --detect\" from what Linux reports; see\n"
 	    "# memplan-hardware(5).  Sizes are as the system gives them.\n",
-	    fp);
-	fputs("name: ", fp);
-	yaml_str(fp, host);
+	    out);
+	fputs("name: ", out);
+	yaml_str(out, host);
 	snprintf(line, sizeof(line), "detected from %s%s", meminfo,
 	    ngpus > 0 ? " and nvidia-smi" : "");
-	fputs("\ndescription: ", fp);
-	yaml_str(fp, line);
-	fputc('\n', fp);
-	fprintf(fp, "ram: %" PRIu64 " KiB\n", ram);
+	fputs("\ndescription: ", out);
+	yaml_str(out, line);
+	fputc('\n', out);
+	fprintf(out, "ram: %" PRIu64 " KiB\n", ram);
 	if (has_swap)
-		fprintf(fp, "swap: %" PRIu64 " KiB\n", swap);
+		fprintf(out, "swap: %" PRIu64 " KiB\n", swap);
 	if (isa != NULL)
-		fprintf(fp, "cpu_isa: %s\n", isa);
+		fprintf(out, "cpu_isa: %s\n", isa);
 	if (ngpus == 0)
-		fputs("devices: []\n", fp);
+		fputs("devices: []\n", out);
 	else
-		fputs("devices:\n", fp);
+		fputs("devices:\n", out);
 	for (i = 0; i < ngpus; i++) {
-		fputs("  - name: ", fp);
-		yaml_str(fp, gpus[i].name);
-		fprintf(fp, "\n    type: gpu\n    memory: %" PRIu64 " MiB\n"
+		fputs("  - name: ", out);
+		yaml_str(out, gpus[i].name);
+		fprintf(out, "\n    type: gpu\n    memory: %" PRIu64 " MiB\n"
 		    "    count: %" PRIu32 "\n    unified: false\n"
 		    "    backend: cuda\n", gpus[i].mib, gpus[i].count);
 	}
-	if (fflush(fp) != 0 || ferror(fp)) {
+	if (fclose(pf) != 0) {
+		pf = NULL;
+		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+		goto out;
+	}
+	pf = NULL;
+	if ((chk = malloc(sizeof(*chk))) == NULL) {
+		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+		goto out;
+	}
+	if (!mp_hardware_parse(pbuf, plen, "detected profile", chk, err))
+		goto out;
+	if (fwrite(pbuf, 1, plen, fp) != plen || fflush(fp) != 0 ||
+	    ferror(fp)) {
 		mp_error_set(err, MP_EIO, NULL, NULL, "cannot write the profile");
 		goto out;
 	}
 	ok = true;
 out:
-	if (pp != NULL)
-		pclose(pp);
+	if (pf != NULL)
+		fclose(pf);
+	free(pbuf);
+	free(chk);
+	free(gout);
 	if (mf != NULL)
 		fclose(mf);
 	return ok;

@@ -38,6 +38,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "fileio.h"
 #include "memplan.h"
 
 /* The llama_ftype mixtures of include/llama.h that llama-quantize writes. */
@@ -374,31 +375,6 @@ jint(const cJSON *text, const cJSON *root, const char *key, int64_t def)
 	return (int64_t)v->valuedouble;
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*buf = NULL;
-	long	 sz;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 ||
-	    (unsigned long)sz > MAX_CONFIG_BYTES || fseek(f, 0, SEEK_SET) != 0)
-		goto out;
-	if ((buf = malloc((size_t)sz + 1)) == NULL)
-		goto out;
-	if (fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	buf[sz] = '\0';
-	*len = (size_t)sz;
-out:
-	fclose(f);
-	return buf;
-}
 
 /*
  * A few converter inputs (rope scaling, bias switches) are not sizes and
@@ -409,7 +385,7 @@ out:
 static void
 read_hints(const struct mp_model *m, struct hints *h)
 {
-	char		 path[600];
+	char		*path;
 	struct stat	 st;
 	char		*buf = NULL;
 	size_t		 len = 0;
@@ -423,11 +399,18 @@ read_hints(const struct mp_model *m, struct hints *h)
 	if (m->path[0] == '\0')
 		return;
 	if (stat(m->path, &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(path, sizeof(path), "%s/config.json", m->path);
+		path = mp_path_join(m->path, "config.json", true);
 	else
-		snprintf(path, sizeof(path), "%s", m->path);
-	if ((buf = slurp(path, &len)) == NULL)
+		path = mp_path_join(m->path, "", false);
+	if (path == NULL)
 		return;
+	/* The file was read once already; unreadable now, no hints. */
+	if (!mp_file_slurp(path, MAX_CONFIG_BYTES, "a config.json", &buf,
+	    &len, NULL)) {
+		free(path);
+		return;
+	}
+	free(path);
 	if ((root = cJSON_ParseWithLength(buf, len)) == NULL ||
 	    !cJSON_IsObject(root))
 		goto out;

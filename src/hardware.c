@@ -1,10 +1,14 @@
 /* hardware.c: YAML hardware profiles and judging an estimate on them */
 /* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "memplan.h"
 #include "ydoc.h"
 
@@ -384,18 +388,44 @@ stem(const char *path, char *out, size_t len)
 	out[n] = '\0';
 }
 
+static bool	load_doc(struct mp_ydoc *, const char *,
+		    struct mp_hardware *, struct mp_error *);
+
 static bool
 load_file(const char *path, struct mp_hardware *hw, struct mp_error *err)
 {
 	struct mp_ydoc	 y;
+
+	if (!mp_ydoc_load(&y, path, err))
+		return false;
+	return load_doc(&y, path, hw, err);
+}
+
+bool
+mp_hardware_parse(const char *text, size_t len, const char *name,
+    struct mp_hardware *hw, struct mp_error *err)
+{
+	struct mp_ydoc	 y;
+
+	memset(hw, 0, sizeof(*hw));
+	if (!mp_ydoc_parse(&y, text, len, name, err))
+		return false;
+	return load_doc(&y, name, hw, err) ||
+	    (memset(hw, 0, sizeof(*hw)), false);
+}
+
+/* Reads a parsed profile into hw; finalises y. */
+static bool
+load_doc(struct mp_ydoc *yp, const char *path, struct mp_hardware *hw,
+    struct mp_error *err)
+{
+	struct mp_ydoc	 y = *yp;
 	yaml_node_t	*root, *v, *devs, *ramn;
 	yaml_node_item_t *it;
 	char		 os[16] = "linux";
 	bool		 ok = false, macos;
 	size_t		 i;
 
-	if (!mp_ydoc_load(&y, path, err))
-		return false;
 	root = mp_ydoc_root(&y);
 	if (!mp_ydoc_keys(&y, root, "", top_keys, err))
 		goto out;
@@ -540,7 +570,7 @@ mp_hardware_load(const char *spec, struct mp_hardware *hw,
 	char		 path[1024];
 	struct closest	 c;
 	struct mp_error	 e2;
-	FILE		*fp;
+	struct stat	 st;
 
 	memset(hw, 0, sizeof(*hw));
 	if (spec == NULL || *spec == '\0')
@@ -552,12 +582,11 @@ mp_hardware_load(const char *spec, struct mp_hardware *hw,
 	if (mp_catalog_find("hardware", spec, ".yaml", path, sizeof(path)))
 		return load_file(path, hw, err) ||
 		    (memset(hw, 0, sizeof(*hw)), false);
-	/* A file in the current directory without an extension. */
-	if ((fp = fopen(spec, "r")) != NULL) {
-		fclose(fp);
+	/* A file in the current directory without an extension; one that
+	 * is there but cannot be read is named with the reason. */
+	if (stat(spec, &st) == 0 || !mp_file_missing(errno))
 		return load_file(spec, hw, err) ||
 		    (memset(hw, 0, sizeof(*hw)), false);
-	}
 	memset(&c, 0, sizeof(c));
 	c.want = spec;
 	c.dist = SIZE_MAX;

@@ -762,6 +762,9 @@ struct mp_hardware {
 /* A path to a YAML profile or the name of a bundled one. */
 bool	mp_hardware_load(const char *spec, struct mp_hardware *,
 	    struct mp_error *);
+/* A profile's YAML text already in memory; name names it in errors. */
+bool	mp_hardware_parse(const char *text, size_t len, const char *name,
+	    struct mp_hardware *, struct mp_error *);
 /*
  * Judges an estimate on a machine: the capacity that the scenario's
  * total is compared with (device memory less reserved, times the GPUs

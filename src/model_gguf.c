@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "memplan.h"
 
 #define GG_MAGIC	0x46554747u	/* "GGUF" read little-endian */
@@ -1019,7 +1020,6 @@ mp_model_load_gguf(const char *path, struct mp_model *m,
 {
 	struct rd	 r;
 	struct meta	 mt = { 0 };
-	struct stat	 st;
 	uint32_t	 magic, version;
 	uint64_t	 n_t, n_kv, i, off, data_start, data_len;
 	uint64_t	*offs = NULL, *lens = NULL;
@@ -1033,15 +1033,8 @@ mp_model_load_gguf(const char *path, struct mp_model *m,
 	snprintf(m->path, sizeof(m->path), "%s", path);
 	r.path = path;
 	r.err = err;
-	if ((r.fp = fopen(path, "rb")) == NULL)
-		return mp_error_set(err, errno == ENOENT ? MP_EINPUT : MP_EIO,
-		    path, NULL, "cannot open: %s", strerror(errno));
-	if (fstat(fileno(r.fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(r.fp);
-		return mp_error_set(err, MP_EINPUT, path, NULL,
-		    "not a regular file");
-	}
-	r.size = (uint64_t)st.st_size;
+	if ((r.fp = mp_file_open(path, &r.size, err)) == NULL)
+		return false;
 	if ((r.buf = malloc(GG_BUF)) == NULL) {
 		fclose(r.fp);
 		return mp_error_set(err, MP_ENOMEM, path, NULL,

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "fileio.h"
 #include "memplan.h"
 
 /* A config.json is a few KiB; anything this large is not one. */
@@ -1689,123 +1690,142 @@ out:
 	return ok;
 }
 
+/* A bundled file's or cache snapshot's path; longer ones are refused. */
+#define PATH_BUF	4096
+
 /* Reads a whole small file, refusing what cannot be a config. */
 static bool
 slurp(const char *path, char **buf, size_t *len, struct mp_error *err)
 {
-	FILE		*fp;
-	struct stat	 st;
-	size_t		 n;
+	return mp_file_slurp(path, MAX_CONFIG_BYTES, "a config.json", buf,
+	    len, err);
+}
 
-	*buf = NULL;
-	if ((fp = fopen(path, "rb")) == NULL)
-		return mp_error_set(err, MP_EIO, path, NULL, "cannot open: %s",
+/* The paths a model is read from; each malloc'd, never truncated. */
+struct where {
+	char	*path;		/* the config.json */
+	char	*dir;		/* the folder of weight files, or NULL */
+	bool	 hub;		/* found in the HuggingFace cache */
+};
+
+static bool
+nomem(const char *spec, struct mp_error *err)
+{
+	return mp_error_set(err, MP_ENOMEM, spec, NULL, "out of memory");
+}
+
+/* Finds the config.json that spec names (a file, a folder, a bundled
+ * name or a HuggingFace cache id). */
+static bool
+locate(const char *spec, struct where *w, struct mp_error *err)
+{
+	struct stat	 st;
+	const char	*ext = strrchr(spec, '.');
+	char		 buf[PATH_BUF];
+
+	if (stat(spec, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			if ((w->dir = mp_path_join(spec, "", false)) == NULL ||
+			    (w->path = mp_path_join(spec, "config.json",
+			    true)) == NULL)
+				return nomem(spec, err);
+			if (stat(w->path, &st) != 0)
+				return mp_error_set(err, MP_EINPUT, spec, NULL,
+				    mp_file_missing(errno) ?
+				    "folder has no config.json" :
+				    "folder's config.json: %s",
+				    strerror(errno));
+			return true;
+		}
+		return (w->path = mp_path_join(spec, "", false)) != NULL ||
+		    nomem(spec, err);
+	}
+	/* There, but not for us: say why rather than "no such file". */
+	if (!mp_file_missing(errno))
+		return mp_error_set(err, MP_EINPUT, spec, NULL, "%s",
 		    strerror(errno));
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(fp);
-		return mp_error_set(err, MP_EINPUT, path, NULL,
-		    "not a regular file");
-	}
-	if ((uint64_t)st.st_size > MAX_CONFIG_BYTES) {
-		fclose(fp);
-		return mp_error_set(err, MP_EINPUT, path, NULL,
-		    "file is %llu bytes; a config.json is at most %u",
-		    (unsigned long long)st.st_size, MAX_CONFIG_BYTES);
-	}
-	if ((*buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		fclose(fp);
-		return mp_error_set(err, MP_ENOMEM, path, NULL,
-		    "out of memory");
-	}
-	n = fread(*buf, 1, (size_t)st.st_size, fp);
-	if (ferror(fp)) {
-		fclose(fp);
-		free(*buf);
-		*buf = NULL;
-		return mp_error_set(err, MP_EIO, path, NULL, "read error");
-	}
-	fclose(fp);
-	(*buf)[n] = '\0';
-	*len = n;
+	if (mp_catalog_find("models", spec, ".json", buf, sizeof(buf)))
+		return (w->path = mp_path_join(buf, "", false)) != NULL ||
+		    nomem(spec, err);
+	/* A path (./x, /x, a/b/c, x.json) that is not there. */
+	if (strchr(spec, '/') == NULL || *spec == '/' || *spec == '.' ||
+	    strchr(strchr(spec, '/') + 1, '/') || (ext != NULL &&
+	    (strcmp(ext, ".json") == 0 || strcmp(ext, ".gguf") == 0 ||
+	    strcmp(ext, ".safetensors") == 0)))
+		return mp_error_set(err, MP_EINPUT, spec, NULL,
+		    "no such file, folder or bundled model "
+		    "(see 'memplan models')");
+	/* "Org/Name": a snapshot in the HuggingFace cache. */
+	if (!mp_model_hf_cache(spec, buf, sizeof(buf), err))
+		return false;
+	if ((w->dir = mp_path_join(buf, "", false)) == NULL ||
+	    (w->path = mp_path_join(buf, "config.json", true)) == NULL)
+		return nomem(spec, err);
+	if (stat(w->path, &st) != 0)
+		return mp_error_set(err, MP_EINPUT, w->dir, NULL,
+		    "cached snapshot of %s has no config.json", spec);
+	w->hub = true;
 	return true;
 }
 
 bool
 mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 {
-	char		 path[1100], dir[1100], *buf = NULL;
-	const char	*ext;
-	size_t		 len = 0;
+	struct where	 w = { NULL, NULL, false };
 	struct stat	 st;
-	bool		 ok, hub = false;
+	const char	*ext;
+	char		*buf = NULL, *s;
+	size_t		 len = 0;
+	bool		 ok = false;
 
 	if (spec == NULL || *spec == '\0')
 		return mp_error_set(err, MP_EUSAGE, NULL, "MODEL",
 		    "expected a config.json path, a model folder, a .gguf "
 		    "file, a bundled model name (see 'memplan models') or a "
 		    "HuggingFace repository id in the local cache");
-	dir[0] = '\0';
 	ext = strrchr(spec, '.');
-	if (stat(spec, &st) == 0) {
-		/* A .gguf file: its own header, no config.json. */
-		if (S_ISREG(st.st_mode) && ext != NULL &&
-		    strcmp(ext, ".gguf") == 0)
-			return mp_model_load_gguf(spec, m, err);
-		if (S_ISDIR(st.st_mode)) {
-			snprintf(dir, sizeof(dir), "%s", spec);
-			snprintf(path, sizeof(path), "%s/config.json", spec);
-			if (stat(path, &st) != 0)
-				return mp_error_set(err, MP_EINPUT, spec, NULL,
-				    "folder has no config.json");
-		} else
-			snprintf(path, sizeof(path), "%s", spec);
-	} else if (!mp_catalog_find("models", spec, ".json", path,
-	    sizeof(path))) {
-		/* A path (./x, /x, a/b/c, x.json) that is not there. */
-		if (strchr(spec, '/') == NULL || *spec == '/' ||
-		    *spec == '.' || strchr(strchr(spec, '/') + 1, '/') ||
-		    (ext != NULL && (strcmp(ext, ".json") == 0 ||
-		    strcmp(ext, ".gguf") == 0 ||
-		    strcmp(ext, ".safetensors") == 0)))
-			return mp_error_set(err, MP_EINPUT, spec, NULL,
-			    "no such file, folder or bundled model "
-			    "(see 'memplan models')");
-		/* "Org/Name": a snapshot in the HuggingFace cache. */
-		if (!mp_model_hf_cache(spec, dir, sizeof(dir), err))
-			return false;
-		snprintf(path, sizeof(path), "%s/config.json", dir);
-		if (stat(path, &st) != 0)
-			return mp_error_set(err, MP_EINPUT, dir, NULL,
-			    "cached snapshot of %s has no config.json", spec);
-		hub = true;
+	/* A .gguf file: its own header, no config.json. */
+	if (stat(spec, &st) == 0 && S_ISREG(st.st_mode) && ext != NULL &&
+	    strcmp(ext, ".gguf") == 0)
+		return mp_model_load_gguf(spec, m, err);
+	if (!locate(spec, &w, err))
+		goto out;
+	/* The model keeps its path (errors, re-reading): one that cannot
+	 * be held whole is refused rather than cut. */
+	if (strlen(w.path) >= sizeof(m->path)) {
+		mp_error_set(err, MP_EUSAGE, spec, NULL, "path too long (at "
+		    "most %zu bytes)", sizeof(m->path) - 1);
+		goto out;
 	}
-	if (!slurp(path, &buf, &len, err))
-		return false;
-	ok = mp_model_parse(buf, len, path, m, err);
+	if (!slurp(w.path, &buf, &len, err))
+		goto out;
+	ok = mp_model_parse(buf, len, w.path, m, err);
 	free(buf);
 	if (ok) {
-		if (hub)
+		if (w.hub)
 			mp_path_stem(strchr(spec, '/') + 1, ".json", m->name,
 			    sizeof(m->name));
-		else if (dir[0] != '\0')
+		else if (w.dir != NULL)
 			mp_path_stem(spec, ".json", m->name, sizeof(m->name));
 		else
-			mp_path_stem(path, ".json", m->name, sizeof(m->name));
-		if (strcmp(m->name, "config") == 0) {
-			/* A config.json inside a folder: name it by the folder. */
-			char d[1100], *s;
-
-			snprintf(d, sizeof(d), "%s", path);
-			if ((s = strrchr(d, '/')) != NULL) {
-				*s = '\0';
-				mp_path_stem(d, ".json", m->name, sizeof(m->name));
-			}
+			mp_path_stem(w.path, ".json", m->name,
+			    sizeof(m->name));
+		/* A config.json inside a folder: name it by the folder. */
+		if (strcmp(m->name, "config") == 0 &&
+		    (s = strrchr(w.path, '/')) != NULL) {
+			*s = '\0';
+			mp_path_stem(w.path, ".json", m->name,
+			    sizeof(m->name));
 		}
 	}
 	/* A folder's weight files: priced as they are stored. */
-	if (ok && dir[0] != '\0' && !mp_model_read_safetensors(dir, m, err)) {
+	if (ok && w.dir != NULL &&
+	    !mp_model_read_safetensors(w.dir, m, err)) {
 		mp_model_fini(m);
 		ok = false;
 	}
+out:
+	free(w.path);
+	free(w.dir);
 	return ok;
 }

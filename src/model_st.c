@@ -18,6 +18,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "fileio.h"
 #include "memplan.h"
 
 /* A real header is a few MiB at most (DeepSeek-V3: ~2 MiB per shard). */
@@ -130,20 +132,13 @@ json_uint(const cJSON *it, uint64_t max, uint64_t *out)
 static FILE *
 open_regular(const char *path, uint64_t *size, struct mp_error *err)
 {
-	FILE		*fp;
 	struct stat	 st;
+	FILE		*fp;
 
-	if ((fp = fopen(path, "rb")) == NULL) {
-		mp_error_set(err, errno == ENOENT ? MP_EINPUT : MP_EIO, path,
-		    NULL, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(fp);
-		mp_error_set(err, MP_EINPUT, path, NULL, "not a regular file");
-		return NULL;
-	}
-	*size = (uint64_t)st.st_size;
+	/* A shard the index names but the folder lacks is bad input. */
+	if ((fp = mp_file_open(path, size, err)) == NULL && err != NULL &&
+	    lstat(path, &st) != 0 && mp_file_missing(errno))
+		err->status = MP_EINPUT;
 	return fp;
 }
 
@@ -381,7 +376,7 @@ read_index(const char *dir, const char *ipath, struct ftlist *fl,
 {
 	FILE		*fp;
 	uint64_t	 size;
-	char		*buf = NULL, path[1400];
+	char		*buf = NULL, *path;
 	const char	**names = NULL;
 	cJSON		*root = NULL;
 	const cJSON	*wm, *it;
@@ -446,8 +441,14 @@ read_index(const char *dir, const char *ipath, struct ftlist *fl,
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (!read_shard(path, fl, err))
+		if ((path = mp_path_join(dir, names[i], true)) == NULL) {
+			mp_error_set(err, MP_ENOMEM, dir, NULL,
+			    "out of memory");
+			goto out;
+		}
+		ok = read_shard(path, fl, err);
+		free(path);
+		if (!ok)
 			goto out;
 	}
 	ok = true;
@@ -972,30 +973,42 @@ unique(const struct ftlist *fl, const char *dir, struct mp_error *err)
 	return ok;
 }
 
+/* Whether p is there at all: a FIFO or an unreadable file named
+ * model.safetensors is refused by the reader, not skipped. */
 static bool
-is_file(const char *p)
+present(const char *p)
 {
 	struct stat st;
 
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+	return stat(p, &st) == 0 || !mp_file_missing(errno);
 }
 
 bool
 mp_model_read_safetensors(const char *dir, struct mp_model *m,
     struct mp_error *err)
 {
-	char		 p[1400];
+	char		*idx, *one, *p;
 	struct ftlist	 fl = { 0 };
 	bool		 ok;
 
-	snprintf(p, sizeof(p), "%s/model.safetensors.index.json", dir);
-	if (is_file(p))
+	idx = mp_path_join(dir, "model.safetensors.index.json", true);
+	one = mp_path_join(dir, "model.safetensors", true);
+	if (idx == NULL || one == NULL) {
+		free(idx);
+		free(one);
+		return mp_error_set(err, MP_ENOMEM, dir, NULL,
+		    "out of memory");
+	}
+	if (present(idx)) {
+		p = idx;
 		ok = read_index(dir, p, &fl, err);
-	else {
-		snprintf(p, sizeof(p), "%s/model.safetensors", dir);
-		if (!is_file(p))
-			return true;	/* config.json alone */
+	} else if (present(one)) {
+		p = one;
 		ok = read_shard(p, &fl, err);
+	} else {
+		free(idx);
+		free(one);
+		return true;	/* config.json alone */
 	}
 	if (ok && fl.n == 0)
 		ok = mp_error_set(err, MP_EINPUT, p, "header",
@@ -1005,6 +1018,8 @@ mp_model_read_safetensors(const char *dir, struct mp_model *m,
 	if (ok)
 		ok = merge(m, dir, &fl, err);
 	ftlist_fini(&fl);
+	free(idx);
+	free(one);
 	return ok;
 }
 
@@ -1017,20 +1032,37 @@ mp_model_read_safetensors(const char *dir, struct mp_model *m,
  * cache is $HF_HUB_CACHE, else $HF_HOME/hub, else
  * ~/.cache/huggingface/hub.
  */
-static bool
+static int
 hub_dir(char *out, size_t len)
 {
-	const char *e;
+	const char	*e;
+	int		 n;
 
 	if ((e = getenv("HF_HUB_CACHE")) != NULL && *e != '\0')
-		snprintf(out, len, "%s", e);
+		n = snprintf(out, len, "%s", e);
 	else if ((e = getenv("HF_HOME")) != NULL && *e != '\0')
-		snprintf(out, len, "%s/hub", e);
+		n = snprintf(out, len, "%s/hub", e);
 	else if ((e = getenv("HOME")) != NULL && *e != '\0')
-		snprintf(out, len, "%s/.cache/huggingface/hub", e);
+		n = snprintf(out, len, "%s/.cache/huggingface/hub", e);
 	else
-		return false;
-	return true;
+		return 0;
+	/* -1: too long to hold; a cut path would name another folder. */
+	return n < 0 || (size_t)n >= len ? -1 : 1;
+}
+
+/* snprintf that says whether the whole path fit. */
+static bool	fits(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static bool
+fits(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < len;
 }
 
 /* "Org/Name": one slash, no path tricks. */
@@ -1048,8 +1080,9 @@ bool
 mp_model_hf_cache(const char *spec, char *out, size_t outlen,
     struct mp_error *err)
 {
-	char		 hub[700], repo[1000], ref[128], p[1400];
+	char		 hub[2048], repo[2560], ref[128], p[3072];
 	const char	*slash;
+	int		 hn;
 	FILE		*fp;
 	size_t		 n;
 	DIR		*d;
@@ -1061,26 +1094,28 @@ mp_model_hf_cache(const char *spec, char *out, size_t outlen,
 	if (!repo_id(spec))
 		return mp_error_set(err, MP_EINPUT, spec, NULL,
 		    "not a HuggingFace repository id (Org/Name)");
-	if (!hub_dir(hub, sizeof(hub)))
+	if ((hn = hub_dir(hub, sizeof(hub))) == 0)
 		return mp_error_set(err, MP_EINPUT, spec, NULL,
 		    "no HuggingFace cache: set HF_HUB_CACHE or HF_HOME");
 	slash = strchr(spec, '/');
-	snprintf(repo, sizeof(repo), "%s/models--%.*s--%s", hub,
-	    (int)(slash - spec), spec, slash + 1);
+	if (hn < 0 || !fits(repo, sizeof(repo), "%s/models--%.*s--%s", hub,
+	    (int)(slash - spec), spec, slash + 1) ||
+	    !fits(p, sizeof(p), "%s/refs/main", repo))
+		return mp_error_set(err, MP_EUSAGE, spec, NULL,
+		    "the HuggingFace cache's path is too long (at most %zu "
+		    "bytes)", sizeof(hub) - 1);
 	/* refs/main names the snapshot of the main branch. */
-	snprintf(p, sizeof(p), "%s/refs/main", repo);
-	if ((fp = fopen(p, "r")) != NULL) {
+	if ((fp = mp_file_open(p, NULL, NULL)) != NULL) {
 		n = fread(ref, 1, sizeof(ref) - 1, fp);
 		fclose(fp);
 		ref[n] = '\0';
 		ref[strcspn(ref, "\r\n")] = '\0';
 		if (ref[0] != '\0' && strchr(ref, '/') == NULL &&
 		    strcmp(ref, "..") != 0) {
-			snprintf(p, sizeof(p), "%s/snapshots/%s", repo, ref);
-			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-				snprintf(out, outlen, "%s", p);
+			if (fits(p, sizeof(p), "%s/snapshots/%s", repo, ref) &&
+			    stat(p, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    fits(out, outlen, "%s", p))
 				return true;
-			}
 		}
 	}
 	/* Else the newest snapshot. */
@@ -1092,12 +1127,12 @@ mp_model_hf_cache(const char *spec, char *out, size_t outlen,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(p, sizeof(p), "%s/snapshots/%s", repo, de->d_name);
-		if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+		if (!fits(p, sizeof(p), "%s/snapshots/%s", repo,
+		    de->d_name) || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
 			continue;
-		if (!found || st.st_mtime > best) {
+		if ((!found || st.st_mtime > best) &&
+		    fits(out, outlen, "%s", p)) {
 			best = st.st_mtime;
-			snprintf(out, outlen, "%s", p);
 			found = true;
 		}
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "memplan.h"
 
 /*
@@ -1250,7 +1251,7 @@ static bool
 mentions(const char *path, const char *type, const char *arch)
 {
 	char	 buf[1 << 16], q[80];
-	FILE	*fp = fopen(path, "rb");
+	FILE	*fp = mp_file_open(path, NULL, NULL);
 	size_t	 n;
 	bool	 hit = false;
 

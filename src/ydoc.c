@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "ydoc.h"
 
 static void
@@ -121,48 +122,15 @@ out:
 bool
 mp_ydoc_load(struct mp_ydoc *y, const char *path, struct mp_error *err)
 {
-	FILE	*fp = NULL;
-	char	*buf = NULL, *tmp;
-	size_t	 len = 0, cap = 0, n;
-	bool	 ok = false;
+	char	*buf = NULL;
+	size_t	 len = 0;
+	bool	 ok;
 
 	memset(y, 0, sizeof(*y));
 	set_name(y, path);
-	if ((fp = fopen(path, "rb")) == NULL) {
-		mp_error_set(err, MP_EIO, path, NULL, "cannot open: %s",
-		    strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap >= MP_YDOC_MAX) {
-				mp_error_set(err, MP_EINPUT, path, NULL,
-				    "file larger than %u MiB",
-				    MP_YDOC_MAX >> 20);
-				goto out;
-			}
-			cap = cap ? cap * 2 : 8192;
-			if ((tmp = realloc(buf, cap)) == NULL) {
-				mp_error_set(err, MP_ENOMEM, path, NULL,
-				    "out of memory");
-				goto out;
-			}
-			buf = tmp;
-		}
-		n = fread(buf + len, 1, cap - len, fp);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		mp_error_set(err, MP_EIO, path, NULL, "read error: %s",
-		    strerror(errno));
-		goto out;
-	}
-	ok = mp_ydoc_parse(y, buf != NULL ? buf : "", len, path, err);
-out:
-	if (fp != NULL)
-		fclose(fp);
+	if (!mp_file_slurp(path, MP_YDOC_MAX, "a YAML file", &buf, &len, err))
+		return false;
+	ok = mp_ydoc_parse(y, buf, len, path, err);
 	free(buf);
 	return ok;
 }

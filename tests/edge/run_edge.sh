@@ -4,8 +4,8 @@
 # long paths, resource limits, hostile names, a decimal-comma locale.
 # usage: run_edge.sh MEMPLAN SRCDIR    (TAP on stdout)
 set -u
-M=$1
-SRC=$2
+M=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+SRC=$(cd "$2" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/memplan-edge.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 n=0
@@ -123,6 +123,85 @@ if [ -c "$FULL" ]; then
 	done
 else
 	skip "stdout on a full device" "no /dev/full"
+fi
+
+# ---- special files where a regular file is expected --------------------
+# Every reader opens without blocking and refuses what is not a regular
+# file; before, a FIFO hung the reader forever.  run's timeout (20 s)
+# turns a hang into rc 124.
+mkdir -p "$T/in/folder" "$T/in/stfolder" "$T/in/data/models" \
+	"$T/in/data/hardware" "$T/in/hub/models--org--m/refs" \
+	"$T/in/hub/models--org--m/snapshots/abc"
+mkfifo "$T/in/cfg.json" "$T/in/m.gguf" "$T/in/hw.yaml" "$T/in/hwname" \
+	"$T/in/plan.yaml" "$T/in/folder/config.json" \
+	"$T/in/stfolder/model.safetensors" "$T/in/data/models/zz.json" \
+	"$T/in/data/hardware/zz.yaml" "$T/in/hub/models--org--m/refs/main"
+cp "$SRC/data/models/$MODEL.json" "$T/in/stfolder/config.json"
+cp "$SRC/data/models/$MODEL.json" \
+	"$T/in/hub/models--org--m/snapshots/abc/config.json"
+fifo_case() { name=$1; shift
+	run "$@"
+	check "FIFO as $name: refused at once" \
+	    '[ $rc = 2 ] && echo "$err" | grep -q "not a regular file"' \
+	    "rc=$rc err=$err"; }
+fifo_case "config.json" estimate "$T/in/cfg.json"
+fifo_case ".gguf" estimate "$T/in/m.gguf"
+fifo_case "a folder's config.json" estimate "$T/in/folder"
+fifo_case "a folder's model.safetensors" estimate "$T/in/stfolder"
+fifo_case "hardware profile" estimate $MODEL --hardware "$T/in/hw.yaml"
+rc=0
+(cd "$T/in" && timeout 20 "$M" estimate $MODEL --hardware hwname) \
+	>/dev/null 2>"$T/err" </dev/null || rc=$?
+check "FIFO as hardware profile without extension: refused at once" \
+	'[ $rc = 2 ] && grep -q "not a regular file" "$T/err"' \
+	"rc=$rc err=$(cat "$T/err")"
+fifo_case "plan file" check "$T/in/plan.yaml"
+MEMPLAN_HARDWARE=$T/in/hw.yaml fifo_case "\$MEMPLAN_HARDWARE" \
+	plan $MODEL
+run estimate $MODEL --hardware /dev/stdin
+check "--hardware /dev/stdin: refused as a pipe" \
+	'[ $rc = 2 ] && echo "$err" | grep -q "not a regular file"' \
+	"rc=$rc err=$err"
+MEMPLAN_DATADIR=$T/in/data run models
+check "FIFO in the data directory (models): named, not hung" \
+	'[ $rc != 124 ] && echo "$err$out" | grep -q "zz"' "rc=$rc err=$err"
+MEMPLAN_DATADIR=$T/in/data run hardware
+check "FIFO in the data directory (hardware): named, not hung" \
+	'[ $rc = 2 ] && echo "$err" | grep -q "zz.yaml.*not a regular file"' \
+	"rc=$rc err=$err"
+HF_HUB_CACHE=$T/in/hub run estimate org/m
+check "FIFO as the HF cache's refs/main: skipped, snapshot used" \
+	'[ $rc = 0 ] && echo "$out" | grep -q Qwen2' "rc=$rc err=$err"
+# A pipe on stdin for a config is refused the same way.
+rc=0
+timeout 20 "$M" estimate /dev/stdin <"$SRC/data/models/$MODEL.json" \
+	>/dev/null 2>"$T/err" || rc=$?
+check "estimate /dev/stdin from a regular file: read" '[ $rc = 0 ]' \
+	"rc=$rc err=$(cat "$T/err")"
+rc=0
+cat "$SRC/data/models/$MODEL.json" | timeout 20 "$M" estimate /dev/stdin \
+	>/dev/null 2>"$T/err" || rc=$?
+check "estimate /dev/stdin from a pipe: refused, one line" \
+	'[ $rc = 2 ] && grep -q "not a regular file" "$T/err"' \
+	"rc=$rc err=$(cat "$T/err")"
+
+# ---- errno named as it is -----------------------------------------------
+ln -s l2 "$T/l1"; ln -s l1 "$T/l2"
+run estimate "$T/l1"
+check "model path in a symlink loop: ELOOP, not 'no such file'" \
+	'[ $rc = 2 ] && echo "$err" | grep -q "symbolic links"' "rc=$rc err=$err"
+run estimate $MODEL --hardware "$T/l1"
+check "hardware path in a symlink loop: ELOOP" \
+	'[ $rc = 2 ] && echo "$err" | grep -q "symbolic links"' "rc=$rc err=$err"
+if ! $ROOT; then
+	cp "$SRC/data/models/$MODEL.json" "$T/noread.json"
+	chmod 000 "$T/noread.json"
+	run estimate "$T/noread.json"
+	check "unreadable config: Permission denied" \
+		'[ $rc = 2 ] && echo "$err" | grep -q "Permission denied"' \
+		"rc=$rc err=$err"
+else
+	skip "unreadable config" "root reads every file"
 fi
 
 echo "1..$n"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "memplan.h"
@@ -228,6 +229,45 @@ test_detect_failing_or_odd_nvidia_smi(void **state)
 	assert_string_equal(hw.dev[0].name, "Odd \"GPU\" \\x");
 }
 
+/* Issue 15: numbers from nvidia-smi are range-checked, its devices are
+ * capped at what the loader takes, and a hung nvidia-smi is stopped. */
+static void
+test_detect_nvidia_smi_out_of_range(void **state)
+{
+	char			 yaml[512], notes[1024];
+	struct mp_error		 err;
+	struct mp_hardware	 hw;
+	struct timespec		 t0, t1;
+
+	(void)state;
+	/* "-5" is not 2^64 - 5 MiB; 2^40 MiB is no card. */
+	assert_true(detect(meminfo, "printf 'Bad, -5\nHuge, 1099511627776\n"
+	    "Tesla T4, 15360\n'", yaml, notes, sizeof(notes), &err));
+	assert_non_null(strstr(notes, "2 line(s)"));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_int_equal(hw.n_dev, 1);
+	assert_int_equal(hw.dev[0].memory, 15360ULL << 20);
+
+	/* 20 kinds of GPU: the profile holds MP_MAX_DEVICES, and loads. */
+	assert_true(detect(meminfo, "i=0; while [ $i -lt 20 ]; do "
+	    "echo \"GPU $i, 1024\"; i=$((i+1)); done", yaml, notes,
+	    sizeof(notes), &err));
+	assert_non_null(strstr(notes, "4 GPU(s) beyond"));
+	memset(&hw, 0, sizeof(hw));
+	if (!mp_hardware_load(yaml, &hw, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(hw.n_dev, MP_MAX_DEVICES);
+
+	/* A hung nvidia-smi is stopped after its time limit (10 s). */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_true(detect(meminfo, "sleep 60", yaml, notes, sizeof(notes),
+	    &err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_non_null(strstr(notes, "did not answer"));
+	assert_true(t1.tv_sec - t0.tv_sec < 30);
+}
+
 static void
 test_detect_bad_meminfo_is_an_error(void **state)
 {
@@ -283,6 +323,8 @@ main(void)
 		    test_detect_without_nvidia_smi_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detect_failing_or_odd_nvidia_smi, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_detect_nvidia_smi_out_of_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detect_bad_meminfo_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect_this_machine,
