@@ -67,10 +67,20 @@ mp_error_setl(struct mp_error *err, enum mp_status st, const char *file,
 static void
 put_clean(const char *s, FILE *fp)
 {
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s), i = 0, k;
+	uint32_t		 cp;
 
-		fputc(c < 0x20 || c == 0x7f ? '?' : c, fp);
+	/* C0, DEL, C1 and bytes that are not UTF-8: '?' (text.c). */
+	while (i < n) {
+		k = mp_utf8_seq(p + i, n - i, &cp);
+		if (k == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			fputc('?', fp);
+			i += k > 0 ? k : 1;
+		} else {
+			fwrite(p + i, 1, k, fp);
+			i += k;
+		}
 	}
 }
 

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "memplan.h"
 
@@ -14,23 +15,38 @@ mp_jsonw_init(struct mp_jsonw *w, FILE *fp, bool pretty)
 	w->pretty = pretty;
 }
 
+/*
+ * A JSON string (RFC 8259) that is always valid UTF-8: a byte that is not
+ * part of a UTF-8 sequence becomes U+FFFD, as a decoder replacing errors
+ * would show it; controls (C0, DEL, C1) are escaped so no terminal acts
+ * on them.
+ */
 static void
 put_string(FILE *fp, const char *s)
 {
-	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s), i = 0, k;
+	uint32_t		 cp;
 
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c == '\n')
+	fputc('"', fp);
+	while (i < n) {
+		k = mp_utf8_seq(p + i, n - i, &cp);
+		if (k == 0) {
+			fputs("\\ufffd", fp);
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			fprintf(fp, "\\%c", (int)cp);
+		else if (cp == '\n')
 			fputs("\\n", fp);
-		else if (c == '\t')
+		else if (cp == '\t')
 			fputs("\\t", fp);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
+		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			fprintf(fp, "\\u%04x", (unsigned)cp);
 		else
-			fputc(c, fp);
+			fwrite(p + i, 1, k, fp);
+		i += k;
 	}
 	fputc('"', fp);
 }

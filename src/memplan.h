@@ -67,6 +67,21 @@ bool	mp_error_setl(struct mp_error *, enum mp_status, const char *file,
 /* "memplan: file:line:col: field: msg" on one line. */
 void	mp_error_print(const struct mp_error *, FILE *);
 
+/*
+ * text.c: strings from files are shown only once made safe.  A name from
+ * a config or a profile can hold escape sequences (terminal titles,
+ * colours, OSC 52) or invalid UTF-8; text, markdown, CSV and JUnit
+ * reports and error lines get them replaced by '?'; JSON escapes them.
+ */
+/* The valid UTF-8 sequence at s (at most n bytes): its length and code
+ * point, or 0 when it is not one. */
+size_t	mp_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+/* In place: each C0/C1 control, DEL and byte that is not UTF-8 becomes
+ * '?' (newlines and tabs kept when lines); returns the new length. */
+size_t	mp_text_clean(char *s, size_t len, bool lines);
+/* The same for a NUL-terminated string, newlines included. */
+void	mp_str_clean(char *s);
+
 /* units.c: checked arithmetic, sizes and bounded integers */
 /* Checked helpers: return false on overflow and leave *r unchanged. */
 bool	mp_mul(uint64_t a, uint64_t b, uint64_t *r);

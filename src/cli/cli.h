@@ -66,8 +66,8 @@ struct mp_output {
 	int		 kind;		/* MP_OUT_* */
 	int		 fd;
 	bool		 is_file;
-	FILE		*dflt;		/* the stream a held report goes to */
-	char		*buf;		/* the held report (MP_OUT_STREAM) */
+	FILE		*dfp;		/* where the held report goes */
+	char		*buf;		/* the report, held until commit */
 	size_t		 len;
 };
 

@@ -260,7 +260,7 @@ mp_output_open(struct mp_output *o, const char *path, FILE *dflt,
 		 * nothing on stdout. */
 		o->name = "stdout";
 		o->kind = MP_OUT_STREAM;
-		o->dflt = dflt;
+		o->dfp = dflt;
 		if ((o->fp = open_memstream(&o->buf, &o->len)) == NULL)
 			return mp_error_set(err, MP_ENOMEM, NULL, NULL,
 			    "out of memory");
@@ -322,9 +322,14 @@ mp_output_open(struct mp_output *o, const char *path, FILE *dflt,
 			(void)fchmod(fd, 0666 & ~um);
 		}
 	}
-	if ((o->fp = fdopen(fd, "w")) == NULL) {
+	if ((o->dfp = fdopen(fd, "w")) == NULL ||
+	    (o->fp = open_memstream(&o->buf, &o->len)) == NULL) {
 		mp_error_set(err, MP_EIO, path, "-o", "%s", strerror(errno));
-		close(fd);
+		if (o->dfp != NULL)
+			fclose(o->dfp);
+		else
+			close(fd);
+		o->dfp = NULL;
 		if (o->tmp != NULL)
 			unlink(o->tmp);
 		goto fail;
@@ -388,6 +393,33 @@ copy_into(struct mp_output *o, struct mp_error *err)
 	return true;
 }
 
+/*
+ * Writes the held report to its destination.  Names from files are shown
+ * only once made safe: every C0/C1 control but newline and tab, DEL and
+ * byte that is not UTF-8 becomes '?' (the JSON writer has escaped its
+ * own; no renderer writes escape sequences).
+ */
+static bool
+deliver(struct mp_output *o, int *e)
+{
+	size_t n;
+
+	if (fclose(o->fp) != 0) {
+		o->fp = NULL;
+		*e = ENOMEM;
+		return false;
+	}
+	o->fp = NULL;
+	n = o->buf != NULL ? mp_text_clean(o->buf, o->len, true) : 0;
+	errno = 0;
+	if ((n > 0 && fwrite(o->buf, 1, n, o->dfp) != n) ||
+	    fflush(o->dfp) != 0 || ferror(o->dfp)) {
+		*e = errno != 0 ? errno : EIO;
+		return false;
+	}
+	return true;
+}
+
 bool
 mp_output_commit(struct mp_output *o, struct mp_error *err)
 {
@@ -397,34 +429,22 @@ mp_output_commit(struct mp_output *o, struct mp_error *err)
 	if (!o->is_file) {
 		/* stdout: a full disk or a closed pipe is an error, not an
 		 * empty report that exits 0. */
-		if (fclose(o->fp) != 0) {
-			o->fp = NULL;
-			release(o);
-			return mp_error_set(err, MP_ENOMEM, NULL, NULL,
-			    "out of memory");
-		}
-		errno = 0;
-		ok = fwrite(o->buf, 1, o->len, o->dflt) == o->len &&
-		    fflush(o->dflt) == 0 && !ferror(o->dflt);
-		e = errno;
-		o->fp = NULL;
-		release(o);
-		if (!ok) {
+		ok = deliver(o, &e);
+		if (!ok)
 			/* Reported here, once: main() does not repeat it. */
-			clearerr(o->dflt);
+			clearerr(o->dfp);
+		release(o);
+		if (!ok)
 			return mp_error_set(err, MP_EIO, o->name, NULL, "%s",
-			    strerror(e != 0 ? e : EIO));
-		}
+			    strerror(e));
 		return true;
 	}
-	errno = 0;
-	ok = fflush(o->fp) == 0 && !ferror(o->fp);
-	e = errno;
-	if (fclose(o->fp) != 0 && ok) {
+	ok = deliver(o, &e);
+	if (fclose(o->dfp) != 0 && ok) {
 		ok = false;
 		e = errno;
 	}
-	o->fp = NULL;
+	o->dfp = NULL;
 	if (!ok) {
 		if (o->tmp != NULL)
 			unlink(o->tmp);
@@ -452,10 +472,14 @@ mp_output_commit(struct mp_output *o, struct mp_error *err)
 void
 mp_output_abort(struct mp_output *o)
 {
-	if (o->fp != NULL) {
+	if (o->fp != NULL)
 		fclose(o->fp);
+	o->fp = NULL;
+	if (o->is_file && o->dfp != NULL) {
+		fclose(o->dfp);
 		if (o->tmp != NULL)
 			unlink(o->tmp);
 	}
+	o->dfp = NULL;
 	release(o);
 }

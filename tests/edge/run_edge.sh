@@ -204,5 +204,81 @@ else
 	skip "unreadable config" "root reads every file"
 fi
 
+# ---- hostile names ------------------------------------------------------
+# Escape sequences (title, colours, OSC 52), C1 controls and invalid UTF-8
+# in names from files: no control byte reaches a report; JSON stays valid
+# UTF-8.
+E=$(printf '\033')
+B=$(printf '\007')
+C1=$(printf '\302\233')
+BADU=$(printf '\377\376')
+sed "s/\"Qwen2ForCausalLM\"/\"Evil${E}]52;c;cHduZWQ=${B}${E}[31mRED${C1}2J${BADU}\"/" \
+	"$SRC/data/models/$MODEL.json" >"$T/evil${E}[1m.json"
+grep -q "Evil" "$T/evil${E}[1m.json" || echo "# setup: sed did not apply"
+cat >"$T/evil-hw.yaml" <<EOY
+name: "hw\e]0;title\a"
+description: "desc\e[2J\x9b"
+ram: 64 GiB
+devices:
+  - name: "gpu\e[5m"
+    type: gpu
+    memory: 24 GiB
+EOY
+mkdir -p "$T/plan"
+cp -r "$SRC/tests/fixtures/tiny-llama" "$T/tiny-llama"
+cp -r "$SRC/tests/fixtures/hardware" "$T/hardware"
+cat >"$T/plan/evil.yaml" <<EOY
+model: ../tiny-llama
+hardware: ../hardware/tiny-gpu.yaml
+checks:
+  - name: "check\e]0;x\a\x85 one"
+    seq: 2048
+EOY
+# no_controls FILE: true when FILE holds no C0 (but \n \t), DEL or C1
+# control and is valid UTF-8.
+no_controls() {
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c '
+import sys, unicodedata
+b = open(sys.argv[1], "rb").read()
+t = b.decode("utf-8")
+bad = [c for c in t if (ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f]
+sys.exit(1 if bad else 0)' "$1"
+	else
+		! LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$1"
+	fi
+}
+hostile() { name=$1; shift
+	rc=0
+	timeout 20 "$M" "$@" >"$T/hout" 2>"$T/herr" </dev/null || rc=$?
+	check "hostile names: $name" \
+	    '[ $rc -le 1 ] && [ -s "$T/hout" ] && no_controls "$T/hout" &&
+	     no_controls "$T/herr"' "rc=$rc err=$(cat "$T/herr" | od -c | head -3)"; }
+for f in text markdown json; do
+	hostile "estimate --format $f" estimate "$T/evil${E}[1m.json" \
+	    --format $f
+	hostile "estimate --hardware --format $f" estimate $MODEL \
+	    --hardware "$T/evil-hw.yaml" --format $f
+	hostile "hardware PROFILE --format $f" hardware "$T/evil-hw.yaml" \
+	    --format $f
+	hostile "plan --format $f" plan "$T/evil${E}[1m.json" \
+	    --hardware "$T/evil-hw.yaml" --format $f
+done
+for f in text markdown json junit; do
+	hostile "check --format $f" check "$T/plan/evil.yaml" --format $f
+done
+hostile "sweep --format csv" sweep "$T/evil${E}[1m.json" --over seq=1k..2k \
+	--format csv
+hostile "fit --format markdown" fit "$T/evil${E}[1m.json" \
+	--hardware "$T/evil-hw.yaml" --solve seq --format markdown
+if command -v python3 >/dev/null 2>&1; then
+	"$M" estimate "$T/evil${E}[1m.json" --format json >"$T/j.json" 2>&1
+	check "JSON with invalid UTF-8 in a name parses (U+FFFD)" \
+		'python3 -c "import json,sys; d=json.load(open(sys.argv[1], encoding=\"utf-8\")); assert \"\\ufffd\" in json.dumps(d, ensure_ascii=False)" "$T/j.json"' \
+		"$(head -c 300 "$T/j.json")"
+else
+	skip "JSON with invalid UTF-8" "no python3"
+fi
+
 echo "1..$n"
 [ $bad = 0 ]
