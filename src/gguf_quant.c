@@ -39,6 +39,7 @@
 #include <cjson/cJSON.h>
 
 #include "fileio.h"
+#include "jsonread.h"
 #include "memplan.h"
 
 /* The llama_ftype mixtures of include/llama.h that llama-quantize writes. */
@@ -411,8 +412,10 @@ read_hints(const struct mp_model *m, struct hints *h)
 		return;
 	}
 	free(path);
-	if ((root = cJSON_ParseWithLength(buf, len)) == NULL ||
-	    !cJSON_IsObject(root))
+	/* Read as the model loader read it: bounded, last key wins. */
+	if (mp_json_scan(buf, len, 64, 1u << 20) != MP_JSON_SCAN_OK ||
+	    (root = cJSON_ParseWithLength(buf, len)) == NULL ||
+	    !cJSON_IsObject(root) || !mp_json_last_wins(root))
 		goto out;
 	h->have = true;
 	text = cJSON_GetObjectItemCaseSensitive(root, "text_config");

@@ -12,12 +12,16 @@
 #include <cjson/cJSON.h>
 
 #include "fileio.h"
+#include "jsonread.h"
 #include "memplan.h"
 
 /* A config.json is a few KiB; anything this large is not one. */
 #define MAX_CONFIG_BYTES	(16u << 20)
 /* Nesting deeper than any config needs is refused before cJSON recurses. */
 #define MAX_DEPTH		64
+/* Values in one config.json (real ones have a few hundred; id2label maps
+ * a few thousand): bounds cJSON's tree to about 100 MB. */
+#define MAX_JSON_VALUES		(1u << 20)
 
 /* Bounds real models never reach but the arithmetic can always hold. */
 #define MAX_LAYERS	4096
@@ -1536,34 +1540,6 @@ build(struct cfg *c)
 	return mp_model_count(m, c->err);
 }
 
-/* Depth of nesting, computed on the raw text so cJSON never recurses deep. */
-static bool
-too_deep(const char *s, size_t len)
-{
-	size_t	i;
-	int	depth = 0;
-	bool	str = false;
-
-	for (i = 0; i < len; i++) {
-		char ch = s[i];
-
-		if (str) {
-			if (ch == '\\')
-				i++;
-			else if (ch == '"')
-				str = false;
-			continue;
-		}
-		if (ch == '"')
-			str = true;
-		else if (ch == '{' || ch == '[') {
-			if (++depth > MAX_DEPTH)
-				return true;
-		} else if (ch == '}' || ch == ']')
-			depth--;
-	}
-	return false;
-}
 
 /*
  * Python's json module writes Infinity, -Infinity and NaN (Nemotron-H's
@@ -1639,9 +1615,17 @@ mp_model_parse(const char *json, size_t len, const char *path,
 	if (memchr(json, '\0', len) != NULL)
 		return mp_error_set(err, MP_EINPUT, path, NULL,
 		    "contains a NUL byte; expected JSON text");
-	if (too_deep(json, len))
+	switch (mp_json_scan(json, len, MAX_DEPTH, MAX_JSON_VALUES)) {
+	case MP_JSON_TOO_DEEP:
 		return mp_error_set(err, MP_EINPUT, path, NULL,
 		    "JSON nested deeper than %d levels", MAX_DEPTH);
+	case MP_JSON_TOO_MANY:
+		return mp_error_set(err, MP_EINPUT, path, NULL,
+		    "more than %u JSON values; a config.json has far fewer",
+		    MAX_JSON_VALUES);
+	default:
+		break;
+	}
 	if ((copy = malloc(len + 1)) == NULL)
 		return mp_error_set(err, MP_ENOMEM, path, NULL, "out of memory");
 	memcpy(copy, json, len);
@@ -1671,6 +1655,12 @@ mp_model_parse(const char *json, size_t len, const char *path,
 			    "unexpected text after the JSON object");
 			goto out;
 		}
+	}
+	/* transformers reads config.json with Python's json: for a key
+	 * given twice, the last value is the one the model is built with. */
+	if (!mp_json_last_wins(root)) {
+		mp_error_set(err, MP_ENOMEM, path, NULL, "out of memory");
+		goto out;
 	}
 	mp_model_fini(m);
 	mp_model_init(m);

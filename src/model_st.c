@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "fileio.h"
+#include "jsonread.h"
 #include "memplan.h"
 
 /* A real header is a few MiB at most (DeepSeek-V3: ~2 MiB per shard). */
@@ -37,6 +38,10 @@
 #define ST_MAX_SHARDS	65536
 #define ST_MAX_TENSORS	(1u << 20)
 #define ST_MAX_DIMS	8
+/* JSON values in one header or index, counted before cJSON builds them
+ * (about 8 per tensor: 500,000 tensors, far above any real shard). */
+#define ST_MAX_VALUES	(1u << 22)
+#define ST_MAX_DEPTH	16
 /* JSON numbers are doubles: integers above 2^53 are not exact. */
 #define ST_MAX_INT	(1ull << 53)
 
@@ -77,6 +82,7 @@ struct ftensor {
 	uint8_t		 ndim;
 	uint64_t	 dims[ST_MAX_DIMS];
 	uint64_t	 numel, bytes;
+	uint64_t	 begin, end;	/* data_offsets in its shard */
 };
 
 struct ftlist {
@@ -295,6 +301,8 @@ parse_entry(const char *path, const cJSON *e, uint64_t data_len,
 		    "span %llu bytes; dtype %s and shape need %llu",
 		    (unsigned long long)(en - b), st_types[t.type].name,
 		    (unsigned long long)t.bytes);
+	t.begin = b;
+	t.end = en;
 	if ((t.name = strdup(e->string)) == NULL)
 		return mp_error_set(err, MP_ENOMEM, path, NULL,
 		    "out of memory");
@@ -308,6 +316,77 @@ parse_entry(const char *path, const cJSON *e, uint64_t data_len,
 	return true;
 }
 
+/* __metadata__ is a map of strings (the safetensors format; its library
+ * refuses anything else). */
+static bool
+metadata_ok(const char *path, const cJSON *md, struct mp_error *err)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(md))
+		return mp_error_set(err, MP_EINPUT, path, "__metadata__",
+		    "expected an object of strings");
+	cJSON_ArrayForEach(it, md)
+		if (!cJSON_IsString(it))
+			return mp_error_set(err, MP_EINPUT, path,
+			    "__metadata__", "value of \"%.40s\" is not a "
+			    "string", it->string);
+	return true;
+}
+
+static int
+cmp_begin(const void *a, const void *b)
+{
+	const struct ftensor *x = a, *y = b;
+
+	return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+/*
+ * The data ranges of one shard tile its byte buffer exactly, as the
+ * safetensors library's validation demands: sorted by start, each begins
+ * where the previous ended, the first at 0, the last at the buffer's end
+ * (no overlap, no gap, no trailing bytes).
+ */
+static bool
+tiles(const char *path, struct ftlist *fl, size_t first, uint64_t data_len,
+    struct mp_error *err)
+{
+	struct ftensor	*v;
+	size_t		 n = fl->n - first, i;
+	uint64_t	 at = 0;
+	char		 f[96];
+
+	if (n == 0)
+		return true;
+	if ((v = malloc(n * sizeof(*v))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, path, NULL,
+		    "out of memory");
+	memcpy(v, fl->t + first, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_begin);
+	for (i = 0; i < n; i++) {
+		if (v[i].begin != at) {
+			mp_error_set(err, MP_EINPUT, path,
+			    tfield(f, sizeof(f), v[i].name, "data_offsets"),
+			    "begins at %llu; expected %llu (tensor data must "
+			    "follow each other without %s)",
+			    (unsigned long long)v[i].begin,
+			    (unsigned long long)at, v[i].begin < at ?
+			    "overlapping" : "gaps");
+			free(v);
+			return false;
+		}
+		at = v[i].end;
+	}
+	free(v);
+	if (at != data_len)
+		return mp_error_set(err, MP_EINPUT, path, "data_offsets",
+		    "the tensors end at byte %llu of %llu; the rest of the "
+		    "file is not described", (unsigned long long)at,
+		    (unsigned long long)data_len);
+	return true;
+}
+
 /* Appends the tensors of one shard's header to fl. */
 static bool
 read_shard(const char *path, struct ftlist *fl, struct mp_error *err)
@@ -318,6 +397,7 @@ read_shard(const char *path, struct ftlist *fl, struct mp_error *err)
 	uint64_t	 data_len = 0;
 	cJSON		*root = NULL;
 	const cJSON	*e;
+	size_t		 first;
 	bool		 ok = false;
 
 	if (!read_header(path, &json, &len, &data_len, err))
@@ -325,6 +405,13 @@ read_shard(const char *path, struct ftlist *fl, struct mp_error *err)
 	if (memchr(json, '\0', len) != NULL) {
 		mp_error_set(err, MP_EINPUT, path, "header",
 		    "contains a NUL byte; expected JSON text");
+		goto out;
+	}
+	if (mp_json_scan(json, len, ST_MAX_DEPTH, ST_MAX_VALUES) !=
+	    MP_JSON_SCAN_OK) {
+		mp_error_set(err, MP_EINPUT, path, "header", "more than %u JSON "
+		    "values or %d levels of nesting; a header has about 8 per "
+		    "tensor, 3 levels", ST_MAX_VALUES, ST_MAX_DEPTH);
 		goto out;
 	}
 	root = cJSON_ParseWithLengthOpts(json, len, &end, false);
@@ -342,13 +429,21 @@ read_shard(const char *path, struct ftlist *fl, struct mp_error *err)
 			    "unexpected text after the JSON object");
 			goto out;
 		}
+	if (!mp_json_last_wins(root)) {
+		mp_error_set(err, MP_ENOMEM, path, NULL, "out of memory");
+		goto out;
+	}
+	first = fl->n;
 	cJSON_ArrayForEach(e, root) {
-		if (strcmp(e->string, "__metadata__") == 0)
+		if (strcmp(e->string, "__metadata__") == 0) {
+			if (!metadata_ok(path, e, err))
+				goto out;
 			continue;
+		}
 		if (!parse_entry(path, e, data_len, fl, err))
 			goto out;
 	}
-	ok = true;
+	ok = tiles(path, fl, first, data_len, err);
 out:
 	cJSON_Delete(root);
 	free(json);
@@ -405,7 +500,10 @@ read_index(const char *dir, const char *ipath, struct ftlist *fl,
 	fclose(fp);
 	buf[size] = '\0';
 	if (memchr(buf, '\0', (size_t)size) != NULL ||
-	    (root = cJSON_ParseWithLength(buf, (size_t)size)) == NULL) {
+	    mp_json_scan(buf, (size_t)size, ST_MAX_DEPTH, ST_MAX_VALUES) !=
+	    MP_JSON_SCAN_OK ||
+	    (root = cJSON_ParseWithLength(buf, (size_t)size)) == NULL ||
+	    !mp_json_last_wins(root)) {
 		mp_error_set(err, MP_EINPUT, ipath, NULL,
 		    "malformed JSON; expected a safetensors index object");
 		goto out;

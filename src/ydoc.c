@@ -54,7 +54,7 @@ scan_aliases(struct mp_ydoc *y, const char *text, size_t len,
 	yaml_parser_t	 p;
 	yaml_event_t	 ev;
 	bool		 ok = false, done = false;
-	unsigned	 docs = 0;
+	unsigned	 docs = 0, nodes = 0, depth = 0;
 
 	if (!yaml_parser_initialize(&p))
 		return mp_error_set(err, MP_ENOMEM, y->file, NULL,
@@ -72,6 +72,35 @@ scan_aliases(struct mp_ydoc *y, const char *text, size_t len,
 			yaml_event_delete(&ev);
 			goto out;
 		}
+		/* Bounded before the tree is built: libyaml keeps every
+		 * node (about 100 bytes each) and composes recursively. */
+		if (ev.type == YAML_SCALAR_EVENT ||
+		    ev.type == YAML_SEQUENCE_START_EVENT ||
+		    ev.type == YAML_MAPPING_START_EVENT) {
+			if (++nodes > MP_YDOC_MAX_NODES) {
+				mp_error_setl(err, MP_EINPUT, y->file,
+				    (uint32_t)ev.start_mark.line + 1,
+				    (uint32_t)ev.start_mark.column + 1, NULL,
+				    "more than %u values; a profile or plan "
+				    "has far fewer", MP_YDOC_MAX_NODES);
+				yaml_event_delete(&ev);
+				goto out;
+			}
+		}
+		if (ev.type == YAML_SEQUENCE_START_EVENT ||
+		    ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > MP_YDOC_MAX_DEPTH) {
+				mp_error_setl(err, MP_EINPUT, y->file,
+				    (uint32_t)ev.start_mark.line + 1,
+				    (uint32_t)ev.start_mark.column + 1, NULL,
+				    "nested deeper than %u levels",
+				    MP_YDOC_MAX_DEPTH);
+				yaml_event_delete(&ev);
+				goto out;
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+		    ev.type == YAML_MAPPING_END_EVENT)
+			depth--;
 		if (ev.type == YAML_ALIAS_EVENT) {
 			mark_err(y, ev.start_mark, NULL, err,
 			    "YAML aliases (*name) are not supported here");

@@ -21,6 +21,10 @@ struct mp_ydoc {
 
 /* Largest file read: far above any real profile or plan. */
 #define MP_YDOC_MAX	(64u << 20)
+/* Values (scalars, lists, mappings) and nesting in one file: a plan of
+ * 10,000 checks has about 50,000 values. */
+#define MP_YDOC_MAX_NODES	(1u << 20)
+#define MP_YDOC_MAX_DEPTH	64u
 
 /*
  * Reads and parses path.  Aliases are refused (a billion-laughs

@@ -127,6 +127,36 @@ test_model_deep_nesting_refused(void **state)
 	assert_non_null(strstr(e.msg, "nested"));
 }
 
+/*
+ * Issue 15: a key given twice is read as Python's json module (so
+ * transformers) reads it: the last value wins, at every depth.
+ */
+static void
+test_model_duplicate_keys_last_wins(void **state)
+{
+	struct mp_model m;
+	struct mp_error e;
+
+	(void)state;
+	if (!parse("{\"model_type\": \"llama\", \"hidden_size\": 64, "
+	    "\"num_hidden_layers\": 24, \"num_attention_heads\": 4, "
+	    "\"intermediate_size\": 128, \"vocab_size\": 100, "
+	    "\"num_hidden_layers\": 48, \"hidden_size\": 128}", &m, &e))
+		fail_msg("%s: %s", e.field, e.msg);
+	assert_int_equal(m.layers, 48);
+	assert_int_equal(m.hidden, 128);
+	mp_model_fini(&m);
+	/* Inside text_config too. */
+	if (!parse("{\"model_type\": \"llava\", \"text_config\": {"
+	    "\"model_type\": \"llama\", \"hidden_size\": 64, "
+	    "\"num_hidden_layers\": 2, \"num_attention_heads\": 4, "
+	    "\"intermediate_size\": 128, \"vocab_size\": 100, "
+	    "\"num_hidden_layers\": 6}}", &m, &e))
+		fail_msg("%s: %s", e.field, e.msg);
+	assert_int_equal(m.layers, 6);
+	mp_model_fini(&m);
+}
+
 static void
 test_model_unknown_type_warns(void **state)
 {
@@ -172,6 +202,7 @@ main(void)
 		cmocka_unit_test(test_model_tiny_llama_by_hand),
 		cmocka_unit_test(test_model_errors_name_the_field),
 		cmocka_unit_test(test_model_deep_nesting_refused),
+		cmocka_unit_test(test_model_duplicate_keys_last_wins),
 		cmocka_unit_test(test_model_unknown_type_warns),
 		cmocka_unit_test(test_model_mla_and_sliding_layers),
 	};
