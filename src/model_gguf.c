@@ -216,12 +216,12 @@ rd_str(struct rd *r, uint64_t max, char *out, size_t outlen,
 
 /* What the metadata says, as far as memplan needs it. */
 struct kv {
-	char		 key[96];
-	bool		 num;		/* an integer scalar */
+	char		*key;		/* malloc'd, exact */
+	char		*str;		/* general.architecture's value */
 	uint64_t	 u;
 	uint64_t	 arr_n;		/* an array's length */
 	uint32_t	*ilist;		/* an integer array, when short */
-	char		 str[128];	/* a string scalar (cut) */
+	bool		 num;		/* an integer scalar */
 };
 
 struct meta {
@@ -235,20 +235,48 @@ meta_fini(struct meta *mt)
 {
 	size_t i;
 
-	for (i = 0; i < mt->n; i++)
+	for (i = 0; i < mt->n; i++) {
 		free(mt->kv[i].ilist);
+		free(mt->kv[i].key);
+		free(mt->kv[i].str);
+	}
 	free(mt->kv);
 }
 
+static int
+cmp_kv(const void *a, const void *b)
+{
+	return strcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key);
+}
+
+/* Keys are sorted once (sort_meta): each look-up is a binary search, so
+ * a 4,096-layer model with a million keys is read in O(n log n). */
 static const struct kv *
 kv_find(const struct meta *mt, const char *key)
 {
+	struct kv k;
+
+	memset(&k, 0, sizeof(k));
+	k.key = (char *)(uintptr_t)key;
+	return mt->n == 0 ? NULL : bsearch(&k, mt->kv, mt->n, sizeof(k),
+	    cmp_kv);
+}
+
+/* Sorts the keys; a key given twice is refused, as llama.cpp's gguf.cpp
+ * refuses it ("duplicate key"). */
+static bool
+sort_meta(struct meta *mt, const char *path, struct mp_error *err)
+{
 	size_t i;
 
-	for (i = 0; i < mt->n; i++)
-		if (strcmp(mt->kv[i].key, key) == 0)
-			return &mt->kv[i];
-	return NULL;
+	if (mt->n > 1)
+		qsort(mt->kv, mt->n, sizeof(*mt->kv), cmp_kv);
+	for (i = 1; i < mt->n; i++)
+		if (strcmp(mt->kv[i - 1].key, mt->kv[i].key) == 0)
+			return mp_error_set(err, MP_EINPUT, path,
+			    mt->kv[i].key, "key appears more than once "
+			    "(llama.cpp refuses the file)");
+	return true;
 }
 
 /* Integer scalar of a signed or unsigned type as u64 (negative: fail). */
@@ -306,9 +334,19 @@ read_value(struct rd *r, uint32_t type, struct kv *kv, const char *field)
 	if (type >= GT__COUNT)
 		return mp_error_set(r->err, MP_EINPUT, r->path, field,
 		    "unknown value type %u; expected 0 to 12", type);
-	if (type == GT_STRING)
-		return rd_str(r, UINT64_MAX, kv != NULL ? kv->str : NULL,
-		    sizeof(kv->str), field);
+	if (type == GT_STRING) {
+		char	 s[128];
+		bool	 keep = kv != NULL &&
+			    strcmp(kv->key, "general.architecture") == 0;
+
+		/* Only the architecture's name is read as a string. */
+		if (!rd_str(r, UINT64_MAX, keep ? s : NULL, sizeof(s), field))
+			return false;
+		if (keep && (kv->str = strdup(s)) == NULL)
+			return mp_error_set(r->err, MP_ENOMEM, r->path, field,
+			    "out of memory");
+		return true;
+	}
 	if (type != GT_ARRAY) {
 		if (!int_value(r, type, &u, &ok, field))
 			return false;
@@ -348,7 +386,13 @@ read_value(struct rd *r, uint32_t type, struct kv *kv, const char *field)
 		for (i = 0; i < n; i++) {
 			if (!int_value(r, at, &u, &ok, field))
 				return false;
-			kv->ilist[i] = ok && u <= UINT32_MAX ? (uint32_t)u : 0;
+			/* A negative count is an error, not 0. */
+			if (!ok || u > UINT32_MAX)
+				return mp_error_set(r->err, MP_EINPUT, r->path,
+				    field, "element %llu is %s; expected a "
+				    "count from 0 to %u", (unsigned long long)i,
+				    ok ? "too large" : "negative", UINT32_MAX);
+			kv->ilist[i] = (uint32_t)u;
 		}
 		return true;
 	}
@@ -383,25 +427,21 @@ read_meta(struct rd *r, uint64_t n_kv, struct meta *mt)
 		    (unsigned long long)i);
 		if (!rd_strlen(r, GG_MAX_KEY, &klen, field))
 			return false;
-		if (klen < sizeof(kv->key)) {
-			if (!rd_bytes(r, kv->key, (size_t)klen, field))
-				return false;
-			kv->key[klen] = '\0';
-			if (memchr(kv->key, '\0', (size_t)klen) != NULL)
-				return mp_error_set(r->err, MP_EINPUT, r->path,
-				    field, "key contains a NUL byte");
-			snprintf(field, sizeof(field), "%s", kv->key);
-			mt->n++;	/* owned from here (ilist) */
-		} else {
-			if (!rd_skip(r, klen, field))
-				return false;
-			kv = NULL;
-		}
+		/* Every key is kept (whole) for the duplicate check. */
+		if ((kv->key = malloc((size_t)klen + 1)) == NULL)
+			return mp_error_set(r->err, MP_ENOMEM, r->path, NULL,
+			    "out of memory");
+		mt->n++;	/* owned from here (key, ilist, str) */
+		if (!rd_bytes(r, kv->key, (size_t)klen, field))
+			return false;
+		kv->key[klen] = '\0';
+		if (memchr(kv->key, '\0', (size_t)klen) != NULL)
+			return mp_error_set(r->err, MP_EINPUT, r->path, field,
+			    "key contains a NUL byte");
+		snprintf(field, sizeof(field), "%s", kv->key);
 		if (!rd_u32(r, &type, field) ||
 		    !read_value(r, type, kv, field))
 			return false;
-		if (kv == NULL)
-			continue;
 		if (strcmp(kv->key, "general.alignment") == 0) {
 			if (!kv->num || kv->u == 0 || kv->u > (1u << 20) ||
 			    (kv->u & (kv->u - 1)) != 0)
@@ -1070,10 +1110,10 @@ mp_model_load_gguf(const char *path, struct mp_model *m,
 		    "the file", (unsigned long long)n_kv, GG_MAX_KV);
 		goto out;
 	}
-	if (!read_meta(&r, n_kv, &mt))
+	if (!read_meta(&r, n_kv, &mt) || !sort_meta(&mt, path, err))
 		goto out;
 	arch = kv_find(&mt, "general.architecture");
-	if (arch == NULL || arch->str[0] == '\0') {
+	if (arch == NULL || arch->str == NULL || arch->str[0] == '\0') {
 		mp_error_set(err, MP_EINPUT, path, "general.architecture",
 		    "missing; expected the model's architecture (\"llama\")");
 		goto out;
