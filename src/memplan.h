@@ -1053,6 +1053,10 @@ struct mp_sweep_point {
 	int64_t			 headroom;
 	enum mp_verdict		 verdict;	/* with hardware */
 	uint64_t		 judged;	/* fullest GPU or host */
+	/* Inference with hardware: tokens per second at this point
+	 * (speed.c): decode at the point's context, the prompt of it. */
+	bool			 has_speed;
+	struct mp_speed		 speed;
 };
 #define MP_SWEEP_MAX	4096
 struct mp_sweep {

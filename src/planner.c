@@ -1928,6 +1928,16 @@ mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
 			sw->pt[i].verdict = j.verdict;
 			sw->pt[i].judged = j.judged;
 		}
+		if (hw != NULL && est->sc.mode == MP_MODE_INFER &&
+		    !est->has_convert) {
+			struct mp_speed_target tg;
+
+			mp_speed_target(hw, est, &tg);
+			mp_error_clear(&e2);
+			if (mp_speed_estimate(m, est, &tg, NULL, 0,
+			    &sw->pt[i].speed, &e2))
+				sw->pt[i].has_speed = sw->pt[i].speed.available;
+		}
 	}
 	if (!any)
 		goto out;

@@ -800,6 +800,18 @@ mp_render_check_json(const struct mp_check_report *c,
 
 /* ---- sweep ---- */
 
+/* Whether any point has a speed (inference with hardware). */
+static bool
+sweep_has_speed(const struct mp_sweep *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->pt[i].has_speed)
+			return true;
+	return false;
+}
+
 static void
 sweep_table(const struct mp_sweep *s, enum mp_units u, struct tab *t)
 {
@@ -807,9 +819,12 @@ sweep_table(const struct mp_sweep *s, enum mp_units u, struct tab *t)
 	char	 spec[160];
 	char	 b[32];
 
+	bool	 speed = sweep_has_speed(s);
+
 	snprintf(spec, sizeof(spec), "r:%s|r:weights|r:kv_cache|"
-	    "r:activations|r:total|r:device|r:host%s", s->over,
-	    s->hw != NULL ? "|l:fits|r:headroom" : "");
+	    "r:activations|r:total|r:device|r:host%s%s", s->over,
+	    s->hw != NULL ? "|l:fits|r:headroom" : "",
+	    speed ? "|r:prompt tok/s|r:ttft s|r:decode tok/s" : "");
 	tab_init(t, spec);
 	for (i = 0; i < s->n; i++) {
 		const struct mp_sweep_point *p = &s->pt[i];
@@ -839,6 +854,18 @@ sweep_table(const struct mp_sweep *s, enum mp_units u, struct tab *t)
 			tab_set(t, 8, "%s", mp_fmt_ssize(p->headroom, u, b,
 			    sizeof(b)));
 		}
+		if (speed && p->has_speed) {
+			if (p->speed.has_prefill) {
+				tab_set(t, 9, "%.1f", p->speed.prefill_tps);
+				tab_set(t, 10, "%.3f", p->speed.ttft_s);
+			} else {
+				tab_set(t, 9, "-");
+				tab_set(t, 10, "-");
+			}
+			tab_set(t, 11, "%.1f", p->speed.decode_tps);
+		} else if (speed)
+			for (k = 9; k < 12; k++)
+				tab_set(t, k, "-");
 	}
 }
 
@@ -919,6 +946,8 @@ mp_render_sweep_json(const struct mp_sweep *s, const struct mp_render_opts *o,
 			mp_jsonw_i64(&w, "headroom", p->headroom);
 		} else
 			mp_jsonw_null(&w, "fits");
+		if (p->has_speed)
+			mp_jsonw_speed(&w, "speed", &p->speed);
 		mp_jsonw_end(&w, '}');
 	}
 	mp_jsonw_end(&w, ']');
@@ -934,9 +963,12 @@ mp_render_sweep_csv(const struct mp_sweep *s, const struct mp_render_opts *o,
 	size_t i;
 
 	(void)o;
+	bool speed = sweep_has_speed(s);
+
 	fprintf(fp, "%s,weights,kv_cache,activations,logits,gradients,"
-	    "optimizer,adapters,runtime,total,device_total,host_total%s\n",
-	    s->over, s->hw != NULL ? ",fits,headroom" : "");
+	    "optimizer,adapters,runtime,total,device_total,host_total%s%s\n",
+	    s->over, s->hw != NULL ? ",fits,headroom" : "", speed ?
+	    ",prefill_tokens_per_s,ttft_s,decode_tokens_per_s" : "");
 	for (i = 0; i < s->n; i++) {
 		const struct mp_sweep_point *p = &s->pt[i];
 		const struct mp_memory *m = &p->mem;
@@ -952,6 +984,13 @@ mp_render_sweep_csv(const struct mp_sweep *s, const struct mp_render_opts *o,
 		if (s->hw != NULL)
 			fprintf(fp, ",%s,%" PRId64, p->fits ? "true" : "false",
 			    p->headroom);
+		if (speed && p->has_speed && p->speed.has_prefill)
+			fprintf(fp, ",%.1f,%.3f,%.1f", p->speed.prefill_tps,
+			    p->speed.ttft_s, p->speed.decode_tps);
+		else if (speed && p->has_speed)
+			fprintf(fp, ",,,%.1f", p->speed.decode_tps);
+		else if (speed)
+			fputs(",,,", fp);
 		fputc('\n', fp);
 	}
 	return !ferror(fp);
