@@ -34,7 +34,7 @@ estimate_one(const struct mp_model *m, enum mp_mode mode,
 	mp_error_clear(&err);
 	if (!mp_estimate(m, &sc, &est, &err))
 		return;
-	if (!mp_report_build(&r, m, &est, NULL, &err))
+	if (!mp_report_build(&r, m, &est, NULL, NULL, &err))
 		return;
 	if ((fp = fopen("/dev/null", "w")) == NULL)
 		return;

@@ -344,3 +344,57 @@ mp_jsonw_judgement(struct mp_jsonw *w, const char *key, const char *name,
 	mp_jsonw_end(w, '}');
 	mp_jsonw_end(w, '}');
 }
+
+void
+mp_jsonw_estimate(struct mp_jsonw *w, const struct mp_estimate *est)
+{
+	const struct mp_convert	*cv = &est->conv;
+	size_t			 i;
+
+	mp_jsonw_scenario(w, "scenario", est);
+	mp_jsonw_memory(w, &est->mem);
+	mp_jsonw_u64(w, "device_total", est->device_total);
+	mp_jsonw_u64(w, "host_total", est->host_total);
+	mp_jsonw_u64(w, "kv_per_token", est->kv_per_token);
+	if (est->kv_pool > 0) {
+		mp_jsonw_u64(w, "kv_pool", est->kv_pool);
+		mp_jsonw_u64(w, "kv_pool_tokens", est->kv_pool_tokens);
+	}
+	if (est->file_bytes > 0)
+		mp_jsonw_u64(w, "file_bytes", est->file_bytes);
+	if (!est->has_convert)
+		return;
+	mp_jsonw_obj(w, "convert");
+	mp_jsonw_str(w, "pipeline", cv->pipeline);
+	mp_jsonw_arr(w, "steps");
+	for (i = 0; i < cv->n_steps && i < MP_MAX_STEPS; i++) {
+		mp_jsonw_obj(w, NULL);
+		mp_jsonw_str(w, "name", cv->steps[i].name);
+		mp_jsonw_u64(w, "peak_anon", cv->steps[i].peak_anon);
+		mp_jsonw_u64(w, "peak_file", cv->steps[i].peak_file);
+		mp_jsonw_u64(w, "disk_write", cv->steps[i].disk_write);
+		mp_jsonw_end(w, '}');
+	}
+	mp_jsonw_end(w, ']');
+	mp_jsonw_u64(w, "peak_anon", cv->peak_anon);
+	mp_jsonw_u64(w, "peak_file", cv->peak_file);
+	mp_jsonw_u64(w, "disk_out", cv->disk_out);
+	mp_jsonw_u64(w, "disk_tmp", cv->disk_tmp);
+	mp_jsonw_u64(w, "swap_needed", cv->swap_needed);
+	mp_jsonw_end(w, '}');
+}
+
+void
+mp_jsonw_notes(struct mp_jsonw *w, const struct mp_estimate *est)
+{
+	size_t i;
+
+	mp_jsonw_arr(w, "notes");
+	for (i = 0; i < est->n_notes; i++) {
+		mp_jsonw_obj(w, NULL);
+		mp_jsonw_str(w, "component", est->notes[i].what);
+		mp_jsonw_str(w, "text", est->notes[i].text);
+		mp_jsonw_end(w, '}');
+	}
+	mp_jsonw_end(w, ']');
+}

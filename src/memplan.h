@@ -581,6 +581,14 @@ void	mp_jsonw_model(struct mp_jsonw *, const struct mp_model *);
 void	mp_jsonw_scenario(struct mp_jsonw *, const char *key,
 	    const struct mp_estimate *);
 void	mp_jsonw_memory(struct mp_jsonw *, const struct mp_memory *);
+/*
+ * The one JSON body of an estimate, written into the open object:
+ * scenario, memory, device_total, host_total, kv_per_token, kv_pool,
+ * file_bytes, convert.  estimate, fit and plan embed it.
+ */
+void	mp_jsonw_estimate(struct mp_jsonw *, const struct mp_estimate *);
+/* "notes": [{component, text}...] of an estimate. */
+void	mp_jsonw_notes(struct mp_jsonw *, const struct mp_estimate *);
 
 /* formats.c: the output formats, the one list every command reads */
 enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,

@@ -471,10 +471,8 @@ mp_render_plan_json(const struct mp_planres *p,
 		mp_jsonw_obj(&w, NULL);
 		mp_jsonw_str(&w, "goal", mp_goal_name(op->goal));
 		mp_jsonw_str(&w, "label", op->label);
-		mp_jsonw_scenario(&w, "scenario", &op->est);
-		mp_jsonw_memory(&w, &op->est.mem);
-		mp_jsonw_u64(&w, "device_total", op->est.device_total);
-		mp_jsonw_u64(&w, "host_total", op->est.host_total);
+		/* The estimate's body, as estimate and fit write it. */
+		mp_jsonw_estimate(&w, &op->est);
 		mp_jsonw_str(&w, "judged", op->j.where == MP_JUDGE_HOST ?
 		    "host" : "device");
 		mp_jsonw_u64(&w, "predicted", op->j.judged);
@@ -621,71 +619,6 @@ mp_render_fit_markdown(const struct mp_report *r, const struct mp_fitres *f,
 		return false;
 	fit_lines(f, r->hw_name ? r->hw_name : "-", o->units, true, fp);
 	return !ferror(fp);
-}
-
-/*
- * The fit object is the estimate object plus "solve": render the
- * estimate into memory, drop its closing brace and add the key.
- */
-bool
-mp_render_fit_json(const struct mp_report *r, const struct mp_fitres *f,
-    const struct mp_render_opts *o, FILE *fp)
-{
-	char		*buf = NULL;
-	size_t		 len = 0;
-	FILE		*ms;
-	struct mp_jsonw	 w;
-	bool		 ok = false;
-
-	if ((ms = open_memstream(&buf, &len)) == NULL)
-		return false;
-	if (!mp_render_json(r, o, ms) || fclose(ms) != 0) {
-		ms = NULL;
-		goto out;
-	}
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-		len--;
-	if (len == 0 || buf[len - 1] != '}')
-		goto out;
-	len--;
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-		len--;
-	fwrite(buf, 1, len, fp);
-	/* Continue the top-level object one level deep. */
-	mp_jsonw_init(&w, fp, true);
-	w.depth = 1;
-	w.first[1] = false;
-	mp_jsonw_obj(&w, "solve");
-	mp_jsonw_str(&w, "field", mp_solve_name(f->field));
-	if (f->field == MP_SOLVE_WEIGHTS) {
-		if (f->found)
-			mp_jsonw_str(&w, "value", f->value_name);
-		else
-			mp_jsonw_null(&w, "value");
-		if (f->has_next)
-			mp_jsonw_str(&w, "next", f->next_name);
-		else
-			mp_jsonw_null(&w, "next");
-	} else {
-		if (f->found)
-			mp_jsonw_u64(&w, "value", f->value);
-		else
-			mp_jsonw_null(&w, "value");
-		if (f->has_next)
-			mp_jsonw_u64(&w, "next", f->next);
-		else
-			mp_jsonw_null(&w, "next");
-	}
-	mp_jsonw_bool(&w, "found", f->found);
-	mp_jsonw_u64(&w, "total", f->j.judged);
-	mp_jsonw_u64(&w, "next_total", f->next_total);
-	mp_jsonw_u64(&w, "evaluations", f->evaluations);
-	mp_jsonw_end(&w, '}');
-	fputs("\n}\n", fp);
-	ok = !ferror(fp);
-out:
-	free(buf);
-	return ok;
 }
 
 /* ---- check ---- */
