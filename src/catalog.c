@@ -2,10 +2,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "memplan.h"
@@ -112,4 +114,75 @@ out:
 	if (d != NULL)
 		closedir(d);
 	return ok;
+}
+
+/*
+ * models/hub-ids.tsv: "name<TAB>org/Repo" for each bundled config, the
+ * Hugging Face repository it was published in.  fn gets each pair in the
+ * file's order until it returns false.  A missing file is no ids.
+ */
+bool
+mp_catalog_hub_ids(bool (*fn)(const char *name, const char *id, void *),
+    void *arg)
+{
+	char	 path[1024], line[512], *tab, *nl;
+	FILE	*fp;
+	int	 n;
+
+	n = snprintf(path, sizeof(path), "%s/models/hub-ids.tsv",
+	    mp_datadir());
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (fp = fopen(path, "r")) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (line[0] == '#' || (tab = strchr(line, '\t')) == NULL)
+			continue;
+		*tab = '\0';
+		if ((nl = strpbrk(tab + 1, "\r\n")) != NULL)
+			*nl = '\0';
+		if (!plain_name(line) || !fn(line, tab + 1, arg))
+			break;
+	}
+	fclose(fp);
+	return true;
+}
+
+struct hub_find {
+	const char	*want;
+	char		*out;
+	size_t		 len;
+	bool		 found;
+};
+
+static bool
+hub_find_cb(const char *name, const char *id, void *arg)
+{
+	struct hub_find *h = arg;
+
+	if (strcasecmp(id, h->want) != 0)
+		return true;
+	snprintf(h->out, h->len, "%s", name);
+	h->found = true;
+	return false;
+}
+
+bool
+mp_catalog_model_alias(const char *spec, char *name, size_t len)
+{
+	struct hub_find	 h = { spec, name, len, false };
+	char		 lower[128];
+	size_t		 i;
+
+	/* A bundled name typed with capitals: Llama-3.1-8B-Instruct. */
+	if (strlen(spec) < sizeof(lower) && strchr(spec, '/') == NULL) {
+		for (i = 0; spec[i] != '\0'; i++)
+			lower[i] = (char)tolower((unsigned char)spec[i]);
+		lower[i] = '\0';
+		if (mp_catalog_find("models", lower, ".json", name, len)) {
+			snprintf(name, len, "%s", lower);
+			return true;
+		}
+	}
+	mp_catalog_hub_ids(hub_find_cb, &h);
+	return h.found;
 }

@@ -530,26 +530,11 @@ out:
 	return ok;
 }
 
-struct closest {
-	const char	*want;
-	char		 best[96];
-	size_t		 dist;
-};
-
 static bool
-closest_cb(const char *name, const char *path, void *arg)
+suggest_cb(const char *name, const char *path, void *arg)
 {
-	struct closest	*c = arg;
-	size_t		 d = mp_ydoc_distance(c->want, name);
-
 	(void)path;
-	/* A prefix ("rtx-4090" for "rtx") is as good as a typo. */
-	if (strncmp(name, c->want, strlen(c->want)) == 0 && d > 1)
-		d = 1 + (d > 8);
-	if (d < c->dist) {
-		c->dist = d;
-		snprintf(c->best, sizeof(c->best), "%s", name);
-	}
+	mp_suggest_add(arg, name);
 	return true;
 }
 
@@ -568,7 +553,7 @@ mp_hardware_load(const char *spec, struct mp_hardware *hw,
     struct mp_error *err)
 {
 	char		 path[1024];
-	struct closest	 c;
+	struct mp_suggest c;
 	struct mp_error	 e2;
 	struct stat	 st;
 
@@ -587,15 +572,13 @@ mp_hardware_load(const char *spec, struct mp_hardware *hw,
 	if (stat(spec, &st) == 0 || !mp_file_missing(errno))
 		return load_file(spec, hw, err) ||
 		    (memset(hw, 0, sizeof(*hw)), false);
-	memset(&c, 0, sizeof(c));
-	c.want = spec;
-	c.dist = SIZE_MAX;
+	mp_suggest_init(&c, spec);
 	mp_error_clear(&e2);
-	mp_catalog_list("hardware", ".yaml", closest_cb, &c, &e2);
-	if (c.dist <= strlen(spec) / 3 + 2)
+	mp_catalog_list("hardware", ".yaml", suggest_cb, &c, &e2);
+	if (mp_suggest_best(&c) != NULL)
 		return mp_error_set(err, MP_EINPUT, spec, "--hardware",
 		    "no such file or bundled profile; did you mean \"%s\"? "
-		    "('memplan hardware' lists them)", c.best);
+		    "('memplan hardware' lists them)", mp_suggest_best(&c));
 	return mp_error_set(err, MP_EINPUT, spec, "--hardware",
 	    "no such file or bundled profile ('memplan hardware' lists "
 	    "them)");

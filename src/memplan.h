@@ -275,6 +275,15 @@ const char *mp_datadir(void);
 bool	mp_catalog_find(const char *sub, const char *name, const char *ext,
 	    char *out, size_t outlen);
 /* Calls fn for each bundled entry name of sub, sorted. */
+/*
+ * The bundled name a user's spelling means: the name in other case, or
+ * the Hugging Face repository id the config was published in
+ * (meta-llama/Llama-3.1-8B-Instruct), case ignored.
+ */
+bool	mp_catalog_model_alias(const char *spec, char *name, size_t len);
+/* Each bundled config's name and Hugging Face repository id. */
+bool	mp_catalog_hub_ids(bool (*fn)(const char *name, const char *id,
+	    void *), void *arg);
 bool	mp_catalog_list(const char *sub, const char *ext,
 	    bool (*fn)(const char *name, const char *path, void *), void *arg,
 	    struct mp_error *);
@@ -385,6 +394,21 @@ const char *mp_parallel_choice(size_t i);
 const char *mp_kv_dtype_choice(size_t i);
 /* A type the KV cache can be stored in (by some runtime). */
 bool	mp_kv_dtype_ok(enum mp_dtype);
+
+/* suggest.c: "did you mean" over a closed set of names */
+struct mp_suggest {
+	const char	*want;		/* what was typed */
+	char		 best[128];	/* the closest plausible name so far */
+	size_t		 score;		/* lower is closer; SIZE_MAX: none */
+};
+/* Levenshtein distance, case ignored; SIZE_MAX for names over 64. */
+size_t	mp_edit_distance(const char *a, const char *b);
+void	mp_suggest_init(struct mp_suggest *, const char *want);
+/* Offers one candidate: kept when it is a typo away from want or
+ * contains it ("4090" -> "rtx-4090"), and closer than the last. */
+void	mp_suggest_add(struct mp_suggest *, const char *cand);
+/* The best plausible candidate, or NULL. */
+const char *mp_suggest_best(const struct mp_suggest *);
 
 /* options.c: every option of the command line and plan files, once */
 enum mp_opt_id {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -1704,6 +1705,50 @@ nomem(const char *spec, struct mp_error *err)
 	return mp_error_set(err, MP_ENOMEM, spec, NULL, "out of memory");
 }
 
+static bool
+suggest_model_cb(const char *name, const char *path, void *arg)
+{
+	(void)path;
+	mp_suggest_add(arg, name);
+	return true;
+}
+
+static bool
+suggest_hub_cb(const char *name, const char *id, void *arg)
+{
+	struct mp_suggest *sg = arg;
+
+	/* "meta-llama/Llama-3.1-8b-instrct": suggest the bundled name. */
+	mp_suggest_add(sg, id);
+	if (strcasecmp(sg->best, id) == 0)
+		snprintf(sg->best, sizeof(sg->best), "%s", name);
+	return true;
+}
+
+/* No such file or bundled model: with the closest bundled name. */
+static bool
+not_found(const char *spec, struct mp_error *err)
+{
+	struct mp_suggest	 sg;
+	struct mp_error		 e2;
+	const char		*slash = strchr(spec, '/');
+
+	mp_suggest_init(&sg, spec);
+	mp_error_clear(&e2);
+	/* A name or an org/name, not a path someone mistyped. */
+	if (*spec != '/' && *spec != '.' &&
+	    (slash == NULL || strchr(slash + 1, '/') == NULL)) {
+		mp_catalog_list("models", ".json", suggest_model_cb, &sg, &e2);
+		mp_catalog_hub_ids(suggest_hub_cb, &sg);
+	}
+	if (mp_suggest_best(&sg) != NULL)
+		return mp_error_set(err, MP_EINPUT, spec, NULL,
+		    "no such file, folder or bundled model; did you mean "
+		    "\"%s\"? (see 'memplan models')", mp_suggest_best(&sg));
+	return mp_error_set(err, MP_EINPUT, spec, NULL,
+	    "no such file, folder or bundled model (see 'memplan models')");
+}
+
 /* Finds the config.json that spec names (a file, a folder, a bundled
  * name or a HuggingFace cache id). */
 static bool
@@ -1711,7 +1756,7 @@ locate(const char *spec, struct where *w, struct mp_error *err)
 {
 	struct stat	 st;
 	const char	*ext = strrchr(spec, '.');
-	char		 buf[PATH_BUF];
+	char		 buf[PATH_BUF], alias[128];
 
 	if (stat(spec, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
@@ -1734,7 +1779,11 @@ locate(const char *spec, struct where *w, struct mp_error *err)
 	if (!mp_file_missing(errno))
 		return mp_error_set(err, MP_EINPUT, spec, NULL, "%s",
 		    strerror(errno));
-	if (mp_catalog_find("models", spec, ".json", buf, sizeof(buf)))
+	/* A bundled name, or the Hugging Face id it was published under
+	 * in any case: bundled configs come before the cache. */
+	if (mp_catalog_find("models", spec, ".json", buf, sizeof(buf)) ||
+	    (mp_catalog_model_alias(spec, alias, sizeof(alias)) &&
+	    mp_catalog_find("models", alias, ".json", buf, sizeof(buf))))
 		return (w->path = mp_path_join(buf, "", false)) != NULL ||
 		    nomem(spec, err);
 	/* A path (./x, /x, a/b/c, x.json) that is not there. */
@@ -1742,9 +1791,7 @@ locate(const char *spec, struct where *w, struct mp_error *err)
 	    strchr(strchr(spec, '/') + 1, '/') || (ext != NULL &&
 	    (strcmp(ext, ".json") == 0 || strcmp(ext, ".gguf") == 0 ||
 	    strcmp(ext, ".safetensors") == 0)))
-		return mp_error_set(err, MP_EINPUT, spec, NULL,
-		    "no such file, folder or bundled model "
-		    "(see 'memplan models')");
+		return not_found(spec, err);
 	/* "Org/Name": a snapshot in the HuggingFace cache. */
 	if (!mp_model_hf_cache(spec, buf, sizeof(buf), err))
 		return false;

@@ -553,6 +553,7 @@ bool
 mp_option_set(const struct mp_optspec *o, const char *v,
     struct mp_scenario *sc, char *why, size_t whylen)
 {
+	struct mp_suggest sg;
 	char		 list[1024];
 	uint64_t	 u = 0;
 	size_t		 i;
@@ -635,7 +636,14 @@ mp_option_set(const struct mp_optspec *o, const char *v,
 		if (ok)
 			return true;
 		mp_option_expected(o, list, sizeof(list));
-		snprintf(why, whylen, "%s, got \"%.40s\"", list, v);
+		mp_suggest_init(&sg, v);
+		for (i = 0; (s = mp_option_choice(o, i)) != NULL; i++)
+			mp_suggest_add(&sg, s);
+		if (mp_suggest_best(&sg) != NULL)
+			snprintf(why, whylen, "%s, got \"%.40s\"; did you mean "
+			    "\"%s\"?", list, v, mp_suggest_best(&sg));
+		else
+			snprintf(why, whylen, "%s, got \"%.40s\"", list, v);
 		return false;
 	}
 	if (o->set != NULL && sc != NULL && !o->set(sc, v, u)) {

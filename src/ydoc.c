@@ -235,52 +235,20 @@ mp_ydoc_seq(struct mp_ydoc *y, yaml_node_t *n, const char *field,
 	    kind_name(n));
 }
 
-size_t
-mp_ydoc_distance(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b), i, j, prev, cur, best;
-	size_t	 row[65];
-
-	/* Keys are short; a long word is simply far from every key. */
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			cur = row[j];
-			best = prev + (a[i - 1] == b[j - 1] ? 0 : 1);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 const char *
 mp_ydoc_closest(const char *s, const char *const *known)
 {
-	const char	*best = NULL;
-	size_t		 bd = SIZE_MAX, d, i, lim;
+	struct mp_suggest	 sg;
+	size_t			 i;
 
-	for (i = 0; known[i] != NULL; i++) {
-		d = mp_ydoc_distance(s, known[i]);
-		if (d < bd) {
-			bd = d;
-			best = known[i];
-		}
-	}
-	/* Suggest only what is plausibly a typo: about a third wrong. */
-	lim = strlen(s) / 3 + 1;
-	if (lim < 2)
-		lim = 2;
-	return bd <= lim ? best : NULL;
+	mp_suggest_init(&sg, s);
+	for (i = 0; known[i] != NULL; i++)
+		mp_suggest_add(&sg, known[i]);
+	/* The key itself, from the list: sg.best is a copy. */
+	for (i = 0; mp_suggest_best(&sg) != NULL && known[i] != NULL; i++)
+		if (strcmp(known[i], sg.best) == 0)
+			return known[i];
+	return NULL;
 }
 
 static void

@@ -70,8 +70,6 @@ bool	mp_ydoc_uint(struct mp_ydoc *, yaml_node_t *n, const char *field,
 bool	mp_ydoc_bool(struct mp_ydoc *, yaml_node_t *n, const char *field,
 	    bool *out, struct mp_error *);
 
-/* Levenshtein distance, bounded for short keys; for "did you mean". */
-size_t	mp_ydoc_distance(const char *a, const char *b);
 /* The entry of known closest to s, or NULL when none is close. */
 const char *mp_ydoc_closest(const char *s, const char *const *known);
 

@@ -49,6 +49,39 @@ usage_err(const struct mp_optspec *o, struct mp_error *err, const char *why)
 	return mp_error_set(err, MP_EUSAGE, NULL, field, "%s", why);
 }
 
+/* An option the command does not take, with the closest one it does. */
+static bool
+unknown_option(const char *s, const char *cmd, unsigned allow,
+    struct mp_error *err)
+{
+	const struct mp_optspec	*t;
+	struct mp_suggest	 sg;
+	const char		*name = s, *eq;
+	char			 buf[64];
+	size_t			 i, n;
+
+	while (*name == '-')
+		name++;
+	if ((eq = strchr(name, '=')) != NULL) {
+		snprintf(buf, sizeof(buf), "%.*s", (int)(eq - name), name);
+		name = buf;
+	}
+	mp_suggest_init(&sg, name);
+	t = mp_options(&n);
+	for (i = 0; i < n && s[1] == '-'; i++)
+		if (t[i].cli != NULL && (t[i].group == 0 ||
+		    (t[i].group & allow)))
+			mp_suggest_add(&sg, t[i].cli);
+	if (mp_suggest_best(&sg) != NULL)
+		return mp_error_set(err, MP_EUSAGE, NULL, NULL,
+		    "unknown option \"%.60s\" for '%s'; did you mean "
+		    "\"--%s\"? (see 'memplan %s --help')", s, cmd,
+		    mp_suggest_best(&sg), cmd);
+	return mp_error_set(err, MP_EUSAGE, NULL, NULL,
+	    "unknown option \"%.60s\" for '%s' (see 'memplan %s --help')", s,
+	    cmd, cmd);
+}
+
 /*
  * "sweep writes text, markdown, json, csv or svg": the formats of the
  * command at hand, in the order of the format table (formats.c).
@@ -164,9 +197,7 @@ mp_args_parse(int argc, char **argv, unsigned allow, size_t maxpos,
 		} else if (s[2] == '\0')
 			o = mp_option_short(s[1]);
 		if (o == NULL || (o->group != 0 && !(o->group & allow)))
-			return mp_error_set(err, MP_EUSAGE, NULL, NULL,
-			    "unknown option \"%.60s\" for '%s' (see "
-			    "'memplan %s --help')", s, argv[0], argv[0]);
+			return unknown_option(s, argv[0], allow, err);
 		if (o->kind != MP_OK_FLAG && v == NULL) {
 			if (i + 1 >= argc)
 				return mp_error_set(err, MP_EUSAGE, NULL, s,

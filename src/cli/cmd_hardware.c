@@ -1,5 +1,8 @@
 /* cmd_hardware.c: memplan hardware — bundled profiles, or one profile */
 /* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -138,6 +141,40 @@ done:
  * --detect: a profile for this machine from what Linux reports, written
  * atomically; what could not be detected goes to stderr, one line each.
  */
+/*
+ * The folders above a profile being written (the README's
+ * ~/.config/memplan/hardware.yaml on a fresh account), created as
+ * mkdir -p would, private to the user like the XDG config folder.
+ */
+static bool
+make_parents(const char *path, struct mp_error *e)
+{
+	char		 dir[1024];
+	struct stat	 st;
+	size_t		 i, n = strlen(path);
+
+	if (n >= sizeof(dir))
+		return mp_error_set(e, MP_EUSAGE, path, "-o", "path too long");
+	memcpy(dir, path, n + 1);
+	while (n > 0 && dir[n - 1] != '/')
+		n--;
+	if (n <= 1)
+		return true;
+	dir[n - 1] = '\0';
+	for (i = 1; i <= n - 1; i++) {
+		if (dir[i] != '/' && dir[i] != '\0')
+			continue;
+		dir[i] = '\0';
+		if (stat(dir, &st) != 0 && mkdir(dir, 0700) != 0 &&
+		    errno != EEXIST)
+			return mp_error_set(e, MP_EIO, dir, "-o",
+			    "cannot create the folder: %s", strerror(errno));
+		if (i < n - 1)
+			dir[i] = '/';
+	}
+	return true;
+}
+
 static int
 detect(const struct mp_args *a, struct mp_cli *cli)
 {
@@ -152,7 +189,8 @@ detect(const struct mp_args *a, struct mp_cli *cli)
 		return mp_cli_fail(cli, &e);
 	}
 	notes[0] = '\0';
-	if (!mp_cli_output_check(a, &e) ||
+	if ((a->output != NULL && strcmp(a->output, "-") != 0 &&
+	    !make_parents(a->output, &e)) || !mp_cli_output_check(a, &e) ||
 	    !mp_output_open(&out, a->output, cli->out, &e))
 		return mp_cli_fail(cli, &e);
 	if (!mp_hardware_detect(out.fp, notes, sizeof(notes), &e)) {

@@ -160,6 +160,36 @@ test_options_table_is_consistent(void **state)
 	}
 }
 
+/* Did-you-mean: typos, dropped separators, a fragment of the name. */
+static void
+test_options_suggest(void **state)
+{
+	static const char *const hw[] = { "a100-80gb", "b200", "h100",
+	    "2x-rtx-4090", "rtx-3090", "rtx-4090", "rtx-4060-8gb", NULL };
+	static const struct { const char *want, *best; } cases[] = {
+		{ "4090", "rtx-4090" }, { "rtx4090", "rtx-4090" },
+		{ "RTX-4090", "rtx-4090" }, { "h10", "h100" },
+		{ "b300", "b200" }, { "zzzz", NULL }, { "rtx-9999", NULL },
+	};
+	struct mp_suggest	 sg;
+	size_t			 i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mp_suggest_init(&sg, cases[i].want);
+		for (k = 0; hw[k] != NULL; k++)
+			mp_suggest_add(&sg, hw[k]);
+		if (cases[i].best == NULL)
+			assert_null(mp_suggest_best(&sg));
+		else
+			assert_string_equal(mp_suggest_best(&sg),
+			    cases[i].best);
+	}
+	assert_int_equal(mp_edit_distance("sqe", "seq"), 1);
+	assert_int_equal(mp_edit_distance("instrct", "instruct"), 1);
+	assert_int_equal(mp_edit_distance("", "abc"), 3);
+}
+
 int
 main(void)
 {
@@ -168,6 +198,7 @@ main(void)
 		cmocka_unit_test(test_options_issue_repros),
 		cmocka_unit_test(test_options_choices_from_owners),
 		cmocka_unit_test(test_options_table_is_consistent),
+		cmocka_unit_test(test_options_suggest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
