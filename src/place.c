@@ -109,9 +109,19 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 	if (n > 0 && !d->bf16 && sc->weights == MP_DT_NONE &&
 	    sc->runtime != MP_RT_LLAMACPP && m->torch_dtype == MP_DT_BF16 &&
 	    m->quant_method[0] == '\0') {
-		sc->weights = MP_DT_F16;
-		put(note, notelen, "%s has no bf16: the bf16 checkpoint runs "
-		    "in fp16", d->name);
+		if (sc->mode == MP_MODE_FULL && sc->amp == MP_DT_NONE &&
+		    sc->optimizer != MP_OPT_SGD) {
+			/* AdamW on pure fp16 overflows: the recipe there is
+			 * fp32 master weights under fp16 autocast. */
+			sc->weights = MP_DT_F32;
+			sc->amp = MP_DT_F16;
+			put(note, notelen, "%s has no bf16: full fine-tuning "
+			    "in fp32 with fp16 autocast", d->name);
+		} else {
+			sc->weights = MP_DT_F16;
+			put(note, notelen, "%s has no bf16: the bf16 "
+			    "checkpoint runs in fp16", d->name);
+		}
 	}
 	/* llama.cpp without an accelerator keeps every layer on the CPU. */
 	if (sc->runtime == MP_RT_LLAMACPP && sc->mode == MP_MODE_INFER &&
@@ -369,14 +379,6 @@ mp_place_gate(const struct mp_model *m, const struct mp_hardware *hw,
 	bool			 gpu;
 
 	(void)m;
-	/* The runtime itself: only llama.cpp has block-quantized caches. */
-	if (sc->mode != MP_MODE_CONVERT && sc->runtime != MP_RT_LLAMACPP &&
-	    quant_kv(sc->kv_dtype)) {
-		put(buf, len, "%s has no %s KV cache (llama.cpp has)",
-		    mp_runtime_name(sc->runtime),
-		    mp_dtype_info(sc->kv_dtype)->name);
-		return buf;
-	}
 	if (hw == NULL || sc->mode == MP_MODE_CONVERT)
 		return NULL;
 	d = mp_hardware_primary(hw);
@@ -403,18 +405,6 @@ mp_place_gate(const struct mp_model *m, const struct mp_hardware *hw,
 	}
 	if (d == NULL || be == MP_BE_CPU)
 		return NULL;
-	/* bf16 compute (T4, V100 have none): transformers and vLLM. */
-	if (!d->bf16 && sc->runtime != MP_RT_LLAMACPP &&
-	    (sc->weights == MP_DT_BF16 || sc->amp == MP_DT_BF16 ||
-	    sc->kv_dtype == MP_DT_BF16)) {
-		put(buf, len, "%s has no bf16 compute%s%u.%u%s: use fp16",
-		    d->name, d->cc ? " (compute capability " : "",
-		    d->cc / 10, d->cc % 10, d->cc ? ")" : "");
-		if (d->cc == 0)
-			put(buf, len, "%s has no bf16 compute: use fp16",
-			    d->name);
-		return buf;
-	}
 	/*
 	 * FP8 weights in vLLM: FP8 tensor cores (8.9+), or weight-only
 	 * FP8 through the Marlin kernels from 8.0 (vLLM's quantization
@@ -425,6 +415,17 @@ mp_place_gate(const struct mp_model *m, const struct mp_hardware *hw,
 		put(buf, len, "vLLM runs FP8 weights from compute capability "
 		    "8.0 (weight-only) or on FP8 tensor cores; %s has "
 		    "neither", d->name);
+		return buf;
+	}
+	/* bf16 compute (T4, V100 have none): transformers and vLLM. */
+	if (!d->bf16 && sc->runtime != MP_RT_LLAMACPP &&
+	    (sc->weights == MP_DT_BF16 || sc->amp == MP_DT_BF16)) {
+		put(buf, len, "%s has no bf16 compute%s%u.%u%s: use fp16",
+		    d->name, d->cc ? " (compute capability " : "",
+		    d->cc / 10, d->cc % 10, d->cc ? ")" : "");
+		if (d->cc == 0)
+			put(buf, len, "%s has no bf16 compute: use fp16",
+			    d->name);
 		return buf;
 	}
 	return NULL;
@@ -441,6 +442,14 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 	uint64_t		 per, i, g;
 
 	memset(j, 0, sizeof(*j));
+	/* Only llama.cpp has block-quantized caches: a usage error on any
+	 * machine. */
+	if (sc.mode != MP_MODE_CONVERT && sc.runtime != MP_RT_LLAMACPP &&
+	    quant_kv(sc.kv_dtype))
+		return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",
+		    "%s has no %s KV cache (llama.cpp has): use fp16, bf16 or "
+		    "fp8", mp_runtime_name(sc.runtime),
+		    mp_dtype_info(sc.kv_dtype)->name);
 	if (!mp_place_scenario(m, hw, &sc, note, sizeof(note), err))
 		return false;
 	if (!mp_estimate(m, &sc, est, err))

@@ -1509,6 +1509,18 @@ mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
 			idx[j2] = idx[j2 - 1];
 		idx[j2] = t;
 	}
+	/* plan's own recommendation for the goal comes first. */
+	for (i = 0; i < p.n_rec; i++)
+		if (p.rec[i].goal == g) {
+			size_t at, r = p.rec[i].opt;
+
+			for (at = 0; at < k && idx[at] != r; at++)
+				continue;
+			if (at < k) {
+				memmove(idx + 1, idx, at * sizeof(*idx));
+				idx[0] = r;
+			}
+		}
 	for (i = 0; i < k && *n < max; i++) {
 		const struct mp_option	*o = &p.opt[idx[i]];
 		struct mp_reco		*r = &out[*n];

@@ -1,0 +1,349 @@
+/* test_consistency.c: one scenario on one machine, one verdict (issue 11) */
+/* SPDX-License-Identifier: MIT */
+/*
+ * A table of scenarios x bundled profiles (multi-GPU, CPU-only, Apple,
+ * T4, a small card with partial offload, an 8-GPU server).  For each
+ * pair the verdict of estimate (mp_place) must be the one that sweep
+ * gives at the same point, that check passes or fails on, and that fit
+ * brackets; every option plan lists must get the same verdict when
+ * estimated again on its own, and plan never recommends an option that
+ * does not fit or cannot run there.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memplan.h"
+
+static const char *const profiles[] = {
+	"2x-rtx-4090", "workstation-16gb", "m4-16gb", "t4", "rtx-4060-8gb",
+	"8x-h100-80gb", "minipc-igpu-npu-16gb",
+};
+
+struct row {
+	const char	*model;
+	/* plan-file keys and values, NULL-terminated pairs */
+	const char	*kv[12];
+};
+
+static const struct row rows[] = {
+	{ "llama-3.1-70b-instruct",
+	  { "runtime", "llamacpp", "weights", "q4_k_m", NULL } },
+	{ "llama-3.1-70b-instruct",
+	  { "runtime", "llamacpp", "weights", "q4_k_m", "seq", "19712",
+	    NULL } },
+	{ "llama-3.1-70b-instruct",
+	  { "runtime", "llamacpp", "weights", "q2_k", "gpu_layers", "18",
+	    NULL } },
+	{ "qwen2.5-7b-instruct",
+	  { "runtime", "llamacpp", "weights", "q4_k_m", NULL } },
+	{ "qwen2.5-7b-instruct",
+	  { "runtime", "llamacpp", "weights", "q8_0", NULL } },
+	{ "llama-3.1-8b-instruct", { NULL } },
+	{ "llama-3.1-8b-instruct", { "weights", "bf16", NULL } },
+	{ "llama-3.1-8b-instruct", { "weights", "nf4", NULL } },
+	{ "qwen2.5-7b-instruct", { "runtime", "vllm", NULL } },
+	{ "llama-3.1-8b-instruct",
+	  { "runtime", "vllm", "weights", "fp8", NULL } },
+	{ "qwen2.5-1.5b", { "mode", "full", "seq", "2048", NULL } },
+	{ "llama-3.1-8b-instruct", { "mode", "qlora", "seq", "1024", NULL } },
+	{ "llama-3.1-8b-instruct", { "mode", "lora", "grad_ckpt", "true",
+	    NULL } },
+};
+
+#define NPROF	(sizeof(profiles) / sizeof(profiles[0]))
+#define NROWS	(sizeof(rows) / sizeof(rows[0]))
+
+struct fx {
+	struct mp_hardware	 hw[NPROF];
+	struct mp_model		 m[NROWS];
+	struct mp_estimate	*est;
+};
+
+static int
+setup(void **state)
+{
+	struct fx	*f = calloc(1, sizeof(*f));
+	struct mp_error	 e;
+	size_t		 i;
+
+	if (f == NULL || (f->est = calloc(1, sizeof(*f->est))) == NULL)
+		return -1;
+	mp_error_clear(&e);
+	for (i = 0; i < NPROF; i++)
+		if (!mp_hardware_load(profiles[i], &f->hw[i], &e)) {
+			print_error("%s: %s\n", profiles[i], e.msg);
+			return -1;
+		}
+	for (i = 0; i < NROWS; i++) {
+		mp_model_init(&f->m[i]);
+		if (!mp_model_load(rows[i].model, &f->m[i], &e)) {
+			print_error("%s: %s\n", rows[i].model, e.msg);
+			return -1;
+		}
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < NROWS; i++)
+		mp_model_fini(&f->m[i]);
+	free(f->est);
+	free(f);
+	return 0;
+}
+
+static void
+scenario(const struct row *r, struct mp_scenario *sc)
+{
+	size_t	 i;
+	bool	 known;
+	char	 why[160];
+
+	mp_scenario_init(sc);
+	for (i = 0; r->kv[i] != NULL; i += 2)
+		if (!mp_plan_set_option(sc, r->kv[i], r->kv[i + 1], &known,
+		    why, sizeof(why)))
+			fail_msg("%s=%s: %s", r->kv[i], r->kv[i + 1], why);
+}
+
+static bool
+runs(enum mp_verdict v)
+{
+	return v == MP_VERDICT_FITS || v == MP_VERDICT_TIGHT;
+}
+
+/* estimate, sweep, check and fit agree on every row x profile. */
+static void
+test_consistency_commands_agree(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_scenario	 sc;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+	struct mp_sweep		 sw;
+	struct mp_plan		 pl;
+	struct mp_check		 ck;
+	struct mp_check_report	 rep;
+	struct mp_fitres	*fr = calloc(1, sizeof(*fr));
+	char			 over[48];
+	size_t			 p, r, judged = 0;
+
+	assert_non_null(fr);
+	for (r = 0; r < NROWS; r++)
+		for (p = 0; p < NPROF; p++) {
+			scenario(&rows[r], &sc);
+			mp_error_clear(&e);
+			if (!mp_place(&f->m[r], &f->hw[p], &sc, f->est, &j, &e))
+				fail_msg("%s on %s: %s", rows[r].model,
+				    profiles[p], e.msg);
+			judged++;
+			/* Fits only when every GPU and the host do. */
+			if (j.fits) {
+				size_t i;
+
+				for (i = 0; i < j.n_dev; i++)
+					assert_true(j.dev[i].fits);
+				assert_true(j.host.fits);
+			}
+			/* sweep: the same verdict at the same point. */
+			snprintf(over, sizeof(over), "seq=%llu",
+			    (unsigned long long)f->est->sc.seq);
+			assert_true(mp_planner_sweep(&f->m[r], &f->hw[p], &sc,
+			    over, &sw, &e));
+			assert_int_equal(sw.n, 1);
+			assert_int_equal(sw.pt[0].verdict, j.verdict);
+			assert_int_equal(sw.pt[0].judged, j.judged);
+			mp_sweep_fini(&sw);
+			/* check: passes exactly when the scenario runs. */
+			mp_plan_init(&pl);
+			memset(&ck, 0, sizeof(ck));
+			snprintf(ck.name, sizeof(ck.name), "row %zu", r);
+			snprintf(ck.model, sizeof(ck.model), "%s",
+			    rows[r].model);
+			snprintf(ck.hardware, sizeof(ck.hardware), "%s",
+			    profiles[p]);
+			ck.sc = sc;
+			pl.checks = &ck;
+			pl.n_checks = 1;
+			assert_true(mp_planner_check(&pl, &rep, &e));
+			assert_int_equal(rep.res[0].pass, runs(j.verdict));
+			assert_int_equal(rep.res[0].j.verdict, j.verdict);
+			mp_check_report_fini(&rep);
+			/* fit: the solved context brackets this one. */
+			if (sc.mode != MP_MODE_INFER ||
+			    j.verdict == MP_VERDICT_UNSUPPORTED)
+				continue;
+			assert_true(mp_planner_fit(&f->m[r], &f->hw[p], &sc,
+			    MP_SOLVE_SEQ, fr, &e));
+			if (j.verdict == MP_VERDICT_FITS)
+				assert_true(fr->found &&
+				    fr->value >= f->est->sc.seq);
+			else if (fr->found)
+				assert_true(fr->value < f->est->sc.seq);
+		}
+	assert_int_equal(judged, NROWS * NPROF);
+	free(fr);
+}
+
+/* Every plan option, estimated again, gets the verdict plan gave it. */
+static void
+test_consistency_plan_options_reestimate(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_scenario	 base;
+	struct mp_planres	 pr;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+	size_t			 p, i, k, models[] = { 0, 5, 10 };
+
+	for (k = 0; k < sizeof(models) / sizeof(models[0]); k++)
+		for (p = 0; p < NPROF; p++) {
+			mp_scenario_init(&base);
+			mp_error_clear(&e);
+			assert_true(mp_planner_plan(&f->m[models[k]],
+			    &f->hw[p], &base, 0, &pr, &e));
+			for (i = 0; i < pr.n_opt; i++) {
+				const struct mp_option *o = &pr.opt[i];
+
+				assert_true(mp_place(&f->m[models[k]],
+				    &f->hw[p], &o->est.sc, f->est, &j, &e));
+				if (j.verdict != o->verdict)
+					fail_msg("%s on %s: %s: plan %s, "
+					    "estimate %s", rows[models[k]].model,
+					    profiles[p], o->label,
+					    mp_verdict_name(o->verdict),
+					    mp_verdict_name(j.verdict));
+			}
+			/* Recommended options run there. */
+			for (i = 0; i < pr.n_rec; i++)
+				assert_true(runs(pr.opt[pr.rec[i].opt].verdict));
+			mp_planres_fini(&pr);
+		}
+}
+
+/* What the platform cannot run is unsupported and never recommended. */
+static void
+test_consistency_platform_gates(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_scenario	 sc, base;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+	struct mp_planres	 pr;
+	size_t			 i;
+
+	mp_error_clear(&e);
+	/* bitsandbytes QLoRA on Apple silicon (m4-16gb). */
+	scenario(&rows[11], &sc);
+	assert_true(mp_place(&f->m[11], &f->hw[2], &sc, f->est, &j, &e));
+	assert_int_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	assert_non_null(strstr(j.reason, "bitsandbytes"));
+	mp_scenario_init(&base);
+	assert_true(mp_planner_plan(&f->m[5], &f->hw[2], &base, 0, &pr, &e));
+	for (i = 0; i < pr.n_rec; i++)
+		assert_int_not_equal(pr.opt[pr.rec[i].opt].est.sc.mode,
+		    MP_MODE_QLORA);
+	mp_planres_fini(&pr);
+	/* bf16 on a T4: unsupported; the default there is fp16. */
+	scenario(&rows[6], &sc);
+	assert_true(mp_place(&f->m[6], &f->hw[3], &sc, f->est, &j, &e));
+	assert_int_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	scenario(&rows[5], &sc);
+	assert_true(mp_place(&f->m[5], &f->hw[3], &sc, f->est, &j, &e));
+	assert_int_not_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	assert_int_equal(f->est->sc.weights, MP_DT_F16);
+	/* FP8 in vLLM on a T4 (7.5): unsupported; on an H100: runs. */
+	scenario(&rows[9], &sc);
+	assert_true(mp_place(&f->m[9], &f->hw[3], &sc, f->est, &j, &e));
+	assert_int_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	assert_true(mp_place(&f->m[9], &f->hw[5], &sc, f->est, &j, &e));
+	assert_int_not_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	/* vLLM without CUDA or ROCm (Apple). */
+	scenario(&rows[8], &sc);
+	assert_true(mp_place(&f->m[8], &f->hw[2], &sc, f->est, &j, &e));
+	assert_int_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+}
+
+/* Placement defaults: all GPUs, no CUDA context without CUDA, CPU. */
+static void
+test_consistency_placement_defaults(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_scenario	 sc;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+
+	mp_error_clear(&e);
+	/* 2x-rtx-4090: both GPUs, judged one by one. */
+	scenario(&rows[0], &sc);
+	assert_true(mp_place(&f->m[0], &f->hw[0], &sc, f->est, &j, &e));
+	assert_int_equal(f->est->sc.gpus, 2);
+	assert_int_equal(j.n_dev, 2);
+	assert_int_equal(j.judged, j.dev[j.fullest].predicted);
+	/* 19712 tokens: the sum fits two cards, the fullest does not. */
+	scenario(&rows[1], &sc);
+	assert_true(mp_place(&f->m[1], &f->hw[0], &sc, f->est, &j, &e));
+	assert_true(f->est->device_total < 2 * j.capacity);
+	assert_int_equal(j.verdict, MP_VERDICT_NO);
+	/* --gpus above the machine is an error, not a bigger machine. */
+	sc.gpus = 4;
+	assert_false(mp_place(&f->m[1], &f->hw[0], &sc, f->est, &j, &e));
+	assert_int_equal(e.status, MP_EUSAGE);
+	/* No GPU: llama.cpp on the CPU, transformers without CUDA. */
+	scenario(&rows[4], &sc);
+	assert_true(mp_place(&f->m[4], &f->hw[1], &sc, f->est, &j, &e));
+	assert_true(f->est->on_host);
+	assert_int_equal(j.where, MP_JUDGE_HOST);
+	scenario(&rows[5], &sc);
+	assert_true(mp_place(&f->m[5], &f->hw[1], &sc, f->est, &j, &e));
+	assert_int_equal(f->est->mem.runtime, 0);
+	assert_true(f->est->on_host);
+	/* Apple: Metal, no CUDA context, one pool judged once. */
+	assert_true(mp_place(&f->m[5], &f->hw[2], &sc, f->est, &j, &e));
+	assert_int_equal(f->est->sc.backend, MP_BE_METAL);
+	assert_int_equal(f->est->mem.runtime, 0);
+	assert_true(j.host.predicted >= j.judged);
+	/* CPU llama.cpp: fewer bits never need more resident memory. */
+	{
+		struct mp_judgement	 j4, j5;
+		static const struct row q5 = { "qwen2.5-7b-instruct",
+		    { "runtime", "llamacpp", "weights", "q5_k_m",
+		    "gpu_layers", "0", NULL } };
+		static const struct row q4 = { "qwen2.5-7b-instruct",
+		    { "runtime", "llamacpp", "weights", "q4_k_m",
+		    "gpu_layers", "0", NULL } };
+
+		scenario(&q4, &sc);
+		assert_true(mp_place(&f->m[3], &f->hw[1], &sc, f->est, &j4,
+		    &e));
+		scenario(&q5, &sc);
+		assert_true(mp_place(&f->m[3], &f->hw[1], &sc, f->est, &j5,
+		    &e));
+		assert_true(j4.judged <= j5.judged);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_consistency_commands_agree),
+		cmocka_unit_test(test_consistency_plan_options_reestimate),
+		cmocka_unit_test(test_consistency_platform_gates),
+		cmocka_unit_test(test_consistency_placement_defaults),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
