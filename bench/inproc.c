@@ -6,7 +6,9 @@
  * inference scenario, varying seq so that nothing can be hoisted out of
  * the loop, for SECONDS (1) and prints estimates per second.  A second
  * figure does the whole library path of one estimate: parse, estimate,
- * report.
+ * report.  A third one prices the speed of a llama.cpp q4_k_m estimate
+ * on an RTX 4090 profile (what estimate --hardware adds, speed.c), with
+ * the GGUF tensor list memoised as in plan.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -79,12 +81,40 @@ main(int argc, char **argv)
 				return 1;
 			mp_scenario_init(&sc);
 			if (!mp_estimate(&m, &sc, &est, &err) ||
-			    !mp_report_build(&r, &m, &est, NULL, &err))
+			    !mp_report_build(&r, &m, &est, NULL, NULL, &err))
 				return 1;
 			sink += r.est->mem.total;
 		}
 	} while ((t = now() - t0) < secs);
 	printf("parse+estimate+report %.0f\n", (double)n / t);
+
+	{
+		struct mp_hardware	 hw;
+		struct mp_speed_target	 tg;
+		struct mp_speed		 sp;
+
+		if (!mp_hardware_load("rtx-4090", &hw, &err)) {
+			mp_error_print(&err, stderr);
+			return 1;
+		}
+		mp_scenario_init(&sc);
+		sc.runtime = MP_RT_LLAMACPP;
+		snprintf(sc.ftype, sizeof(sc.ftype), "q4_k_m");
+		if (!mp_estimate(&m, &sc, &est, &err))
+			return 1;
+		mp_speed_target(&hw, &est, &tg);
+		n = 0;
+		t0 = now();
+		do {
+			for (int i = 0; i < 100; i++, n++) {
+				if (!mp_speed_estimate(&m, &est, &tg, NULL, 0,
+				    &sp, &err))
+					return 1;
+				sink += (uint64_t)sp.decode_tps;
+			}
+		} while ((t = now() - t0) < secs);
+		printf("speed %.0f\n", (double)n / t);
+	}
 	mp_model_fini(&m);
 	free(buf);
 	return sink == 42;	/* keeps sink alive; never 42 in practice */

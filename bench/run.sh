@@ -101,6 +101,7 @@ awk -v t="$true_us" -v c="$cat_us" '
 }' "$res"
 echo "$inproc" | awk '
 $1 == "estimate" { printf "| in-process `mp_estimate()` (%s, infer) | %.2f us | | | | %s/s, >= 1M/s: %s |\n", "'"$model"'", 1e6 / $2, $2, ($2 >= 1000000 ? "met" : "MISSED") }
-$1 != "estimate" { printf "| in-process parse + estimate + report | %.2f us | | | | %s/s |\n", 1e6 / $2, $2 }'
+$1 == "parse+estimate+report" { printf "| in-process parse + estimate + report | %.2f us | | | | %s/s |\n", 1e6 / $2, $2 }
+$1 == "speed" { printf "| in-process `mp_speed_estimate()` (llama.cpp q4_k_m, rtx-4090) | %.2f us | | | | %s/s |\n", 1e6 / $2, $2 }'
 echo
 echo "Biggest bundled model: $big ($bigp parameters)."

@@ -289,6 +289,8 @@ mp_bench_name(const struct mp_bench_test *b, char *buf, size_t len)
 
 /* Per layer: bytes and weights of the dense part and of all experts. */
 struct layer_cost {
+	double	 kv_tok, kv_fixed;	/* cache bytes per token, and fixed */
+	double	 kv_cap;		/* tokens a window keeps, 0 = all */
 	double	 dense_b, exp_b;	/* bytes as stored */
 	double	 dense_e, exp_e;	/* bytes / decode efficiency */
 	double	 dense_p, exp_p;	/* weights / prefill efficiency */
@@ -486,14 +488,38 @@ layer_scale(enum mp_runtime rt)
 	}
 }
 
-/* Bytes of cache one layer reads at depth tokens. */
+/*
+ * Bytes of cache one layer reads at depth tokens: mp_kv_layer_bytes
+ * priced once per layer (kv_prepare), as a rate per token up to the
+ * window plus what does not grow (Mamba state).
+ */
 static double
 kv_read(const struct run *r, uint32_t l, double depth)
 {
+	const struct layer_cost *c = &r->tr->l[l];
+
 	if (depth < 1)
 		return 0;
-	return (double)mp_kv_layer_bytes(r->m, l, (uint64_t)depth, r->kv,
-	    true);
+	if (c->kv_cap > 0 && depth > c->kv_cap)
+		depth = c->kv_cap;
+	return c->kv_fixed + c->kv_tok * (double)(uint64_t)depth;
+}
+
+static void
+kv_prepare(struct traffic *tr, const struct mp_model *m, enum mp_dtype kv)
+{
+	uint32_t l;
+
+	for (l = 0; l < tr->n_layer; l++) {
+		struct layer_cost *c = &tr->l[l];
+		double b1 = (double)mp_kv_layer_bytes(m, l, 1, kv, false);
+		double b2 = (double)mp_kv_layer_bytes(m, l, 2, kv, false);
+
+		c->kv_tok = b2 - b1;
+		c->kv_fixed = b1 - c->kv_tok;
+		c->kv_cap = m->layer[l].kind == MP_LK_SLIDING ?
+		    (double)m->layer[l].window : 0;
+	}
 }
 
 /* Context one query token attends to in layer l at depth d. */
@@ -717,6 +743,7 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 	}
 	if (!traffic_build(&tr, m, sc, r.be, err))
 		return false;
+	kv_prepare(&tr, m, r.kv);
 	r.tr = &tr;
 	/* llama.cpp's -ngl: the last ngl layers, the output layer counted
 	 * as one more, are offloaded (llama-model.cpp load_tensors). */
