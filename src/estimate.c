@@ -361,6 +361,8 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 	}
 	if (ok && est->mem.total == 0)
 		est->mem.total = sum_memory(&est->mem);
+	if (ok)
+		mp_command_build(m, est);
 	/*
 	 * Every term saturates instead of wrapping; a saturated figure means
 	 * the inputs were beyond what 64-bit bytes can hold: say so rather

@@ -355,7 +355,9 @@ mp_jsonw_estimate(struct mp_jsonw *w, const struct mp_estimate *est)
 	mp_jsonw_memory(w, &est->mem);
 	mp_jsonw_u64(w, "device_total", est->device_total);
 	mp_jsonw_u64(w, "host_total", est->host_total);
+	mp_jsonw_u64(w, "host_reclaimable", est->host_reclaimable);
 	mp_jsonw_u64(w, "kv_per_token", est->kv_per_token);
+	mp_jsonw_str(w, "command", est->command);
 	if (est->kv_pool > 0) {
 		mp_jsonw_u64(w, "kv_pool", est->kv_pool);
 		mp_jsonw_u64(w, "kv_pool_tokens", est->kv_pool_tokens);

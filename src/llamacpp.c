@@ -47,18 +47,26 @@
 
 struct lc {
 	const struct mp_model	*m;
+	const struct mp_scenario *sc;
 	uint32_t	 n_layer;
 	uint32_t	 gpus;		/* devices the layers are split over */
-	uint32_t	 gpu_start;	/* first layer on a GPU */
+	uint32_t	 gpu_start;	/* first layer on a GPU (i_gpu_start) */
 	uint32_t	 act;		/* layers (output counted) on GPUs */
+	uint32_t	 main;		/* -mg: the GPU of split modes none/row */
+	uint32_t	 n_cpu_moe;	/* layers whose experts stay on the CPU */
+	enum mp_backend	 be;
+	float		 split[MP_MAX_DEVICES];	/* cumulative, last = 1 */
 	uint64_t	 n_ctx, n_seq, n_ctx_seq, n_ubatch, n_batch;
+	uint64_t	 streams;	/* KV streams: n_seq, or 1 unified */
 	bool		 fa;
 	bool		 mmap;
+	bool		 cpu_run;	/* no accelerator in the run */
 	enum mp_dtype	 kv;
 	/* per device, [HOST] = host memory */
 	uint64_t	 model[NDEV];	/* weights resident there */
 	uint64_t	 repack[NDEV];	/* CPU re-laid-out copies (host only) */
 	uint64_t	 dup;		/* tied output copied to the GPU */
+	uint64_t	 moe_host;	/* expert tensors kept on the CPU */
 	uint64_t	 kvb[NDEV];
 	uint64_t	 compute[NDEV];
 	uint64_t	 cpu_weight_max; /* largest matmul weight left on the host */
@@ -81,20 +89,30 @@ pad(uint64_t v, uint64_t to)
 
 /*
  * The device of layer il; il == n_layer is the output layer.  This is
- * load_tensors' rule: i_gpu_start = max(n_layer - ngl, 0), the
- * ngl layers above it (the output layer last) are offloaded, and with
- * several GPUs the offloaded layers are cut into equal runs (the default
- * split follows free memory, equal on equal cards; split mode "layer").
+ * load_tensors' rule (llama-model.cpp): i_gpu_start = max(n_layer + 1 -
+ * ngl, 0) and the act_gpu_layers = min(ngl, n_layer + 1) slots from there
+ * are offloaded, so -ngl N puts the output layer on a GPU first and then
+ * the last N - 1 repeating layers.  With several GPUs (split mode layer)
+ * slot il goes to the first GPU whose cumulative split point exceeds
+ * (il - i_gpu_start) / act_gpu_layers; the split points are --tensor-split
+ * or, by default, each GPU's free memory.  Split modes none and row keep
+ * every offloaded layer (row: its non-matrix tensors and cache) on -mg.
  */
 static uint32_t
 layer_dev(const struct lc *c, uint32_t il)
 {
-	uint64_t d;
+	float f;
+	uint32_t d;
 
 	if (c->act == 0 || il < c->gpu_start || il - c->gpu_start >= c->act)
 		return HOST;
-	d = (uint64_t)(il - c->gpu_start) * c->gpus / c->act;
-	return d >= c->gpus ? c->gpus - 1 : (uint32_t)d;
+	if (c->sc->split_mode != MP_SPLIT_LAYER)
+		return c->main;
+	f = (float)(il - c->gpu_start) / (float)c->act;
+	for (d = 0; d + 1 < c->gpus; d++)
+		if (c->split[d] > f)
+			break;
+	return d;
 }
 
 static const char *
@@ -123,27 +141,98 @@ is_input_tensor(const char *name)
 /*
  * ggml-cpu/repack.cpp re-lays out some block types for the CPU's SIMD
  * units into a second buffer (CPU_REPACK) when the rows come in groups of
- * eight: Q4_0, Q4_K and IQ4_NL with AVX2 or NEON, Q2_K with AVX-512.  We
- * assume the x86-64 AVX-512 machine the CPU rows were measured on.  Only
- * matrix-multiply weights qualify: the token embedding is read by
- * get_rows and stays as it is.  With a GPU in the model's device list,
- * llama-model.cpp's make_cpu_buft_list puts the GPU's pinned host buffer
- * type ahead of the repack types ("only if no GPU device is present"),
- * so only CPU-only runs repack.
+ * eight: Q4_0, Q4_K and IQ4_NL with AVX2 or NEON (dot-product, every
+ * Apple silicon CPU), Q2_K only with AVX-512 (its 8x8 kernel is x86).
+ * Without a stated ISA we model the x86-64 AVX-512 host the CPU rows
+ * were measured on.  Only matrix-multiply weights qualify: the token
+ * embedding is read by get_rows and stays as it is.  With a CUDA or ROCm
+ * GPU in the model's device list, llama-model.cpp's make_cpu_buft_list
+ * puts the GPU's pinned host buffer type ahead of the repack types, so
+ * only runs without such a GPU repack.
  */
 static bool
-repacked(const struct mp_gguf_tensor *t)
+repacked(const struct lc *c, const struct mp_gguf_tensor *t)
 {
 	switch (t->type) {
 	case MP_DT_Q4_0:
 	case MP_DT_Q4_K:
 	case MP_DT_IQ4_NL:
-	case MP_DT_Q2_K:
 		break;
+	case MP_DT_Q2_K:
+		if (c->sc->cpu_isa == MP_ISA_UNKNOWN ||
+		    c->sc->cpu_isa == MP_ISA_AVX512)
+			break;
+		return false;
 	default:
 		return false;
 	}
 	return !is_input_tensor(t->name) && t->ne[1] % 8 == 0;
+}
+
+/*
+ * Expert tensors as llama.cpp's --n-cpu-moe / --cpu-moe match them
+ * (common/arg.cpp: "\\.ffn_(up|down|gate|gate_up)_(ch|)exps"), weights and
+ * biases alike.
+ */
+static bool
+is_expert_tensor(const char *name)
+{
+	static const char *const pat[] = {
+		".ffn_up_exps", ".ffn_down_exps", ".ffn_gate_exps",
+		".ffn_gate_up_exps", ".ffn_up_chexps", ".ffn_down_chexps",
+		".ffn_gate_chexps", NULL
+	};
+	size_t i;
+
+	for (i = 0; pat[i] != NULL; i++)
+		if (strstr(name, pat[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* A 2-D matrix multiplied in a layer: what split mode row cuts by rows. */
+static bool
+is_matrix(const struct mp_gguf_tensor *t)
+{
+	size_t n = strlen(t->name);
+
+	return t->ne[1] > 1 && t->ne[2] <= 1 && n > 7 &&
+	    strcmp(t->name + n - 7, ".weight") == 0 &&
+	    strstr(t->name, "norm") == NULL;
+}
+
+/*
+ * The cumulative split points of llama_model::load_tensors: the given
+ * --tensor-split proportions, else each GPU's free memory (equal when
+ * the machine is not known), summed and normalised to 1.
+ */
+static bool
+split_points(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
+{
+	double w[MP_MAX_DEVICES], sum = 0, run = 0;
+	uint32_t d;
+
+	if (sc->n_tensor_split != 0 && sc->n_tensor_split != c->gpus)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--tensor-split",
+		    "%u proportions for %u GPUs; give one per GPU (--gpus)",
+		    sc->n_tensor_split, c->gpus);
+	for (d = 0; d < c->gpus; d++) {
+		if (sc->n_tensor_split != 0)
+			w[d] = sc->tensor_split[d];
+		else if (sc->n_dev_free >= c->gpus)
+			w[d] = (double)sc->dev_free[d];
+		else
+			w[d] = 1;
+		sum += w[d];
+	}
+	if (sum <= 0)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--tensor-split",
+		    "the proportions are all zero");
+	for (d = 0; d < c->gpus; d++) {
+		run += w[d];
+		c->split[d] = (float)(run / sum);
+	}
+	return true;
 }
 
 static bool
@@ -154,6 +243,8 @@ resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
 
 	memset(c, 0, sizeof(*c));
 	c->m = m;
+	c->sc = sc;
+	c->be = sc->backend;
 	c->n_layer = m->layers;
 	if (c->n_layer == 0)
 		return mp_error_set(err, MP_EINPUT, m->path, "num_hidden_layers",
@@ -162,17 +253,34 @@ resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
 	if (c->gpus > MP_MAX_DEVICES)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--gpus",
 		    "at most %d devices for --runtime llamacpp", MP_MAX_DEVICES);
+	if (sc->main_gpu >= c->gpus)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--main-gpu",
+		    "GPU %u does not exist: %u GPU%s (--gpus), numbered from 0",
+		    sc->main_gpu, c->gpus, c->gpus == 1 ? "" : "s");
+	c->main = sc->main_gpu;
+	if (!split_points(c, sc, err))
+		return false;
+	if (sc->n_cpu_moe != 0 && m->n_experts == 0)
+		return mp_error_set(err, MP_EUSAGE, NULL, sc->n_cpu_moe ==
+		    MP_CPU_MOE_ALL ? "--cpu-moe" : "--n-cpu-moe",
+		    "%s has no experts (a dense model): nothing to keep on "
+		    "the CPU", m->name);
+	c->n_cpu_moe = sc->n_cpu_moe > c->n_layer ? c->n_layer : sc->n_cpu_moe;
 
 	/*
-	 * --gpu-layers counts decoder layers: all (-1) or n_layer offloads
-	 * the output layer too, which llama.cpp spells -ngl n_layer+1 (the
-	 * usual -ngl 99).  Below n_layer it is llama.cpp's -ngl as given.
+	 * --gpu-layers N below n_layer is llama.cpp's -ngl N; all (-1) or
+	 * n_layer and more is -ngl n_layer+1 (the usual -ngl 99): every
+	 * layer and the output.  A machine without an accelerator runs on
+	 * the CPU whatever -ngl says (llama.cpp built without a GPU
+	 * backend ignores it).
 	 */
+	c->cpu_run = sc->backend == MP_BE_CPU;
 	ngl = sc->gpu_layers < 0 || (uint64_t)sc->gpu_layers >= c->n_layer ?
 	    (uint64_t)c->n_layer + 1 : (uint64_t)sc->gpu_layers;
-	c->gpu_start = ngl >= c->n_layer ? 0 : c->n_layer - (uint32_t)ngl;
-	c->act = (uint32_t)(ngl > (uint64_t)c->n_layer + 1 ?
-	    (uint64_t)c->n_layer + 1 : ngl);
+	if (c->cpu_run)
+		ngl = 0;
+	c->gpu_start = ngl > c->n_layer ? 0 : c->n_layer + 1 - (uint32_t)ngl;
+	c->act = (uint32_t)ngl;
 
 	/*
 	 * --seq S --batch B is llama.cpp's -c S*B -np B.  The context is
@@ -189,8 +297,18 @@ resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
 		    nseq);
 	c->n_seq = nseq;
 	c->n_ctx = pad(mp_muls(seq, nseq), LC_CTX_PAD);
-	c->n_ctx_seq = pad(c->n_ctx / nseq, LC_CTX_PAD);
-	c->n_ctx = mp_muls(c->n_ctx_seq, nseq);
+	if (sc->kv_unified) {
+		/*
+		 * --kv-unified: one stream of n_ctx cells that every
+		 * sequence draws from (llama_context: n_ctx_seq = n_ctx).
+		 */
+		c->n_ctx_seq = c->n_ctx;
+		c->streams = 1;
+	} else {
+		c->n_ctx_seq = pad(c->n_ctx / nseq, LC_CTX_PAD);
+		c->n_ctx = mp_muls(c->n_ctx_seq, nseq);
+		c->streams = nseq;
+	}
 	/* Causal models cap n_batch at n_ctx, and n_ubatch at n_batch. */
 	c->n_batch = c->n_ctx < LC_N_BATCH ? c->n_ctx : LC_N_BATCH;
 	c->n_ubatch = sc->ubatch == 0 ? 512 : sc->ubatch;
@@ -234,8 +352,35 @@ resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
  * that were copied to a GPU are unmapped after loading.  A tied model has
  * no output.weight: llama.cpp then loads token_embd a second time into the
  * output layer's buffer (TENSOR_DUPLICATED), so an offloaded output layer
- * costs the embedding once more on that GPU.
+ * costs the embedding once more on that GPU.  --n-cpu-moe N keeps the
+ * expert tensors of layers 0..N-1 in host memory (a buffer-type override
+ * to the CPU), the rest of those layers where -ngl puts them.  Split mode
+ * row cuts each offloaded matrix by rows over the GPUs in the split
+ * proportions (the CUDA split buffer type); the rest stays on -mg.
  */
+static void
+add_dev(struct lc *c, uint32_t d, const struct mp_gguf_tensor *t)
+{
+	uint64_t part, left = t->bytes;
+	float prev = 0;
+	uint32_t g;
+
+	if (d == HOST || c->sc->split_mode != MP_SPLIT_ROW || c->gpus == 1 ||
+	    !is_matrix(t)) {
+		c->model[d] = mp_adds(c->model[d], t->bytes);
+		return;
+	}
+	for (g = 0; g < c->gpus; g++) {
+		part = g + 1 == c->gpus ? left :
+		    (uint64_t)((double)t->bytes * (c->split[g] - prev));
+		if (part > left)
+			part = left;
+		left -= part;
+		prev = c->split[g];
+		c->model[g] = mp_adds(c->model[g], part);
+	}
+}
+
 static bool
 place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 {
@@ -243,7 +388,7 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 	const char *ftype;
 	uint64_t embd = 0;
 	size_t i, n = 0;
-	bool has_output = false;
+	bool has_output = false, repack_ok;
 	uint32_t d, il;
 
 	ftype = ftype_of(c->m, sc);
@@ -253,23 +398,34 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 		    "q8_0, q6_k, q5_k_m, q4_k_m, q4_0, ...), not %s", ftype);
 	if (!mp_gguf_tensors(c->m, ftype, &t, &n, err))
 		return false;
+	/*
+	 * The CPU repack types sit behind a GPU's pinned host buffer type
+	 * in the CPU list; Metal has none, and a run without a GPU has no
+	 * GPU at all.
+	 */
+	repack_ok = c->act == 0 || c->be == MP_BE_METAL;
 	for (i = 0; i < n; i++) {
 		c->tensor_bytes = mp_adds(c->tensor_bytes, t[i].bytes);
+		il = t[i].layer < 0 || (uint32_t)t[i].layer > c->n_layer ?
+		    c->n_layer : (uint32_t)t[i].layer;
 		if (is_input_tensor(t[i].name)) {
 			d = HOST;
 			if (strcmp(t[i].name, "token_embd.weight") == 0)
 				embd = t[i].bytes;
-		} else {
-			il = t[i].layer < 0 || (uint32_t)t[i].layer > c->n_layer ?
-			    c->n_layer : (uint32_t)t[i].layer;
+		} else if (c->n_cpu_moe != 0 && t[i].layer >= 0 &&
+		    (uint32_t)t[i].layer < c->n_cpu_moe &&
+		    is_expert_tensor(t[i].name)) {
+			d = HOST;
+			if (layer_dev(c, il) != HOST)
+				c->moe_host = mp_adds(c->moe_host, t[i].bytes);
+		} else
 			d = layer_dev(c, il);
-		}
 		if (strcmp(t[i].name, "output.weight") == 0) {
 			has_output = true;
 			c->out_weight = t[i].bytes;
 		}
-		c->model[d] = mp_adds(c->model[d], t[i].bytes);
-		if (c->act == 0 && repacked(&t[i]))
+		add_dev(c, d, &t[i]);
+		if (d == HOST && repack_ok && repacked(c, &t[i]))
 			c->repack[HOST] = mp_adds(c->repack[HOST], t[i].bytes);
 		if (d == HOST && !is_input_tensor(t[i].name) &&
 		    t[i].ne[1] > 1 && t[i].bytes > c->cpu_weight_max)
@@ -296,20 +452,24 @@ row_bytes(const struct lc *c, uint64_t n)
 
 /*
  * Cells of the cache of one layer, all streams together.  Full attention:
- * n_ctx_seq cells per stream (llama_kv_cache, one stream per sequence).
- * Sliding window: llama_kv_cache_iswa keeps min(n_ctx_seq, n_swa +
- * n_ubatch) cells per stream, padded to 256.
+ * n_ctx_seq cells per stream (llama_kv_cache, one stream per sequence, or
+ * one for all with --kv-unified).  Sliding window: llama_kv_cache_iswa
+ * keeps min(n_ctx_seq, n_swa x (n_seq when unified) + n_ubatch) cells
+ * per stream, padded to 256; --swa-full keeps the full size.
  */
 static uint64_t
 layer_cells(const struct lc *c, const struct mp_layer *l)
 {
 	uint64_t w;
 
-	if (l != NULL && l->kind == MP_LK_SLIDING && l->window != 0) {
-		w = (uint64_t)l->window + c->n_ubatch;
+	if (l != NULL && l->kind == MP_LK_SLIDING && l->window != 0 &&
+	    !c->sc->swa_full) {
+		w = mp_adds(mp_muls(l->window, c->streams == 1 ? c->n_seq : 1),
+		    c->n_ubatch);
+		w = pad(w, LC_CTX_PAD);
 		if (w > c->n_ctx_seq)
 			w = c->n_ctx_seq;
-		return mp_muls(pad(w, LC_CTX_PAD), c->n_seq);
+		return mp_muls(w, c->streams);
 	}
 	return c->n_ctx;
 }
@@ -395,7 +555,7 @@ swa_cells(const struct lc *c, bool *any)
 		if (c->m->layer[il].kind == MP_LK_SLIDING &&
 		    c->m->layer[il].window != 0) {
 			*any = true;
-			return layer_cells(c, &c->m->layer[il]) / c->n_seq;
+			return layer_cells(c, &c->m->layer[il]) / c->streams;
 		}
 	return 0;
 }
@@ -525,14 +685,15 @@ place_compute(struct lc *c)
 	/*
 	 * Several GPUs holding every layer and the output turn on pipeline
 	 * parallelism (llama_context: n_devices > 1, n_gpu_layers > n_layer,
-	 * split mode layer): the scheduler then keeps GGML_SCHED_MAX_COPIES
-	 * (4) copies of the graph inputs and of every split's inputs as
-	 * leaves that live through the whole graph (ggml-backend.cpp,
-	 * "add input copies as leafs").  Per GPU that is four KQ masks and
-	 * four incoming hidden states instead of one; on the host four
-	 * masks.  Not measured.
+	 * split mode layer, no tensor overrides such as --n-cpu-moe): the
+	 * scheduler then keeps GGML_SCHED_MAX_COPIES (4) copies of the graph
+	 * inputs and of every split's inputs as leaves that live through the
+	 * whole graph (ggml-backend.cpp, "add input copies as leafs").  Per
+	 * GPU that is four KQ masks and four incoming hidden states instead
+	 * of one; on the host four masks.  Derived, not measured.
 	 */
-	if (c->gpus > 1 && c->act == c->n_layer + 1) {
+	if (c->gpus > 1 && c->act == c->n_layer + 1 &&
+	    c->sc->split_mode == MP_SPLIT_LAYER && c->n_cpu_moe == 0) {
 		for (d = 0; d < c->gpus; d++)
 			if (c->layers_on[d] > 0)
 				c->compute[d] = mp_adds(c->compute[d],
@@ -542,20 +703,79 @@ place_compute(struct lc *c)
 		    mp_muls(mask, LC_SCHED_COPIES - 1));
 	}
 	/*
-	 * Partial offload: the scheduler runs the matrix products of the
-	 * layers left on the CPU on the first GPU when the batch has 32
-	 * tokens or more (op_offload), copying each weight into that GPU's
-	 * compute buffer.  Not measured: we add the largest such weight (the
-	 * output matrix when the output layer stayed on the host).
+	 * Weights left in host memory (the first layers of a partial
+	 * offload, experts kept there by --n-cpu-moe): for a batch of 32
+	 * tokens or more the scheduler runs their matrix products on the
+	 * GPU (op_offload), copying the weight into that GPU's compute
+	 * buffer first.  We add the largest such weight beside a layer's
+	 * live tensors.  The output layer is never among them: -ngl
+	 * offloads it first.  Derived from ggml-backend.cpp, not measured.
 	 */
-	if (c->n_ubatch >= 32 && (c->layers_on[HOST] > 0 || out == HOST)) {
-		if (out == HOST)
-			c->compute[0] = max64(c->compute[0], mp_adds(
-			    output_peak(c, false), c->out_weight));
-		else
-			c->compute[0] = max64(c->compute[0],
-			    mp_adds(lp, c->cpu_weight_max));
+	if (c->n_ubatch >= 32 && (c->layers_on[HOST] > 0 || c->moe_host > 0)) {
+		d = c->sc->split_mode == MP_SPLIT_LAYER ? 0 : c->main;
+		c->compute[d] = max64(c->compute[d],
+		    mp_adds(lp, c->cpu_weight_max));
 	}
+}
+
+/*
+ * What a GPU costs beyond llama.cpp's buffers.  CUDA: the context,
+ * cuBLAS workspaces and the CUDA pool, measured; ROCm's HIP context is
+ * taken as the same (derived).  Metal, Vulkan and SYCL create no CUDA
+ * context; their own driver overhead is not measured and not counted.
+ */
+static uint64_t
+gpu_runtime(enum mp_backend be)
+{
+	switch (be) {
+	case MP_BE_NONE:
+	case MP_BE_CUDA:
+	case MP_BE_ROCM:
+		return LC_CUDA_RUNTIME;
+	default:
+		return 0;
+	}
+}
+
+static const char *
+gpu_word(enum mp_backend be)
+{
+	switch (be) {
+	case MP_BE_METAL:
+		return "Metal";
+	case MP_BE_ROCM:
+		return "ROCm";
+	case MP_BE_VULKAN:
+		return "Vulkan";
+	case MP_BE_SYCL:
+		return "SYCL";
+	default:
+		return "CUDA";
+	}
+}
+
+/* "layers 19-31 and the output" for the slots [from, to] of device d. */
+static void
+dev_layers(const struct lc *c, uint32_t d, char *buf, size_t len)
+{
+	uint32_t il, lo = UINT32_MAX, hi = 0, n = 0;
+	bool out = layer_dev(c, c->n_layer) == d;
+
+	for (il = 0; il < c->n_layer; il++)
+		if (layer_dev(c, il) == d) {
+			if (lo == UINT32_MAX)
+				lo = il;
+			hi = il;
+			n++;
+		}
+	if (n == 0)
+		snprintf(buf, len, "%s", out ? "the output layer" : "no layer");
+	else if (n == 1)
+		snprintf(buf, len, "layer %u%s", lo, out ?
+		    " and the output layer" : "");
+	else
+		snprintf(buf, len, "layers %u-%u%s", lo, hi, out ?
+		    " and the output layer" : "");
 }
 
 bool
@@ -564,9 +784,9 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 {
 	struct lc c;
 	uint64_t out_buf, dev_total = 0, compute_all = 0, kv_all = 0, host;
-	uint64_t touched, dev_max = 0, per;
-	uint32_t d, used = 0;
-	char b1[32], b2[32];
+	uint64_t touched, dev_max = 0, per, rt, resident_w, reclaim = 0;
+	uint32_t d, used = 0, fullest = 0;
+	char b1[32], b2[64], b3[32], lay[64];
 
 	if (!resolve(&c, m, sc, err))
 		return false;
@@ -574,6 +794,7 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		return false;
 	place_kv(&c);
 	place_compute(&c);
+	rt = gpu_runtime(c.be);
 
 	/*
 	 * The output buffer (llama_context::output_reserve) is host memory
@@ -582,34 +803,57 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	 */
 	out_buf = mp_muls(mp_muls(m->vocab, 4), c.n_seq);
 
+	est->n_dev_bytes = 0;
 	for (d = 0; d < c.gpus; d++) {
 		per = mp_adds(mp_adds(c.model[d], c.kvb[d]), c.compute[d]);
-		if (per == 0)
-			continue;
-		used++;
-		per = mp_adds(per, LC_CUDA_RUNTIME);
-		dev_max = max64(dev_max, per);
+		if (per != 0) {
+			used++;
+			per = mp_adds(per, rt);
+		}
+		if (d < MP_MAX_GPUS && c.act > 0)
+			est->dev_bytes[est->n_dev_bytes++] = per;
+		if (per > dev_max) {
+			dev_max = per;
+			fullest = d;
+		}
 		dev_total = mp_adds(dev_total, per);
 	}
+	if (used == 0)
+		est->n_dev_bytes = 0;
 	for (d = 0; d < NDEV; d++) {
 		compute_all = mp_adds(compute_all, c.compute[d]);
 		kv_all = mp_adds(kv_all, c.kvb[d]);
 	}
 
 	/*
-	 * Host: with mmap the file pages of host tensors are resident once
-	 * read (repacked tensors are read too, to be repacked); without mmap
-	 * the tensors that are not repacked are read into anonymous memory.
-	 * The repacked copy comes on top either way.  The KV cache is cleared
-	 * at creation, so all of it is resident.  Of the host compute buffer
-	 * only what a ubatch writes becomes resident: the logits rows are
-	 * written for the tokens that want logits (one per sequence while
-	 * generating), the rest of the reserve stays untouched virtual
-	 * memory, so on the CPU we count the layer working set.
+	 * Host.  llama.cpp maps the whole GGUF with MAP_POPULATE (llama_mmap,
+	 * prefetch on), so at load every page of the file is read and
+	 * mapped, offloaded tensors' too; after the copy to the GPUs the
+	 * ranges outside the CPU tensors are unmapped.  Peak host memory
+	 * (host_total, what RSS shows) therefore holds the whole file; what
+	 * the run keeps touching is the host tensors that are not repacked.
+	 * Offloaded tensors and the originals of repacked ones are file
+	 * pages the kernel can drop: host_reclaimable.  On Metal the GPU
+	 * buffers wrap the mapping itself (Metal_Mapped), so the offloaded
+	 * tensors are the device's bytes, counted there once.  Without mmap
+	 * the host tensors that are not repacked are read into anonymous
+	 * memory.  The repacked copy comes on top either way.  The KV cache
+	 * is cleared at creation, so all of it is resident.  Of the host
+	 * compute buffer only what a ubatch writes becomes resident: the
+	 * logits rows are written for the tokens that want logits (one per
+	 * sequence while generating), so on the CPU we count the layer
+	 * working set.
 	 */
-	host = c.model[HOST];
-	if (!c.mmap)
-		host -= c.repack[HOST];
+	resident_w = c.model[HOST] - c.repack[HOST];
+	if (!c.mmap) {
+		host = resident_w;
+	} else if (c.be == MP_BE_METAL || used == 0) {
+		host = c.model[HOST];
+		reclaim = c.repack[HOST];
+	} else {
+		host = c.tensor_bytes;
+		reclaim = c.tensor_bytes - resident_w;
+	}
 	host = mp_adds(host, c.repack[HOST]);
 	host = mp_adds(host, c.kvb[HOST]);
 	touched = c.act == 0 ? mp_adds(layer_peak(&c),
@@ -635,7 +879,7 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.activations = compute_all;
 	est->mem.logits = out_buf;
 	if (used > 0) {
-		est->mem.runtime = mp_muls(LC_CUDA_RUNTIME, used);
+		est->mem.runtime = mp_muls(rt, used);
 	} else {
 		/*
 		 * On the CPU the components add up to the resident set:
@@ -653,35 +897,43 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	    est->mem.runtime));
 	est->device_total = dev_total;
 	est->host_total = host;
-	/* Per GPU for the placement step (place.c), and the file pages
-	 * of repacked originals that the kernel may drop. */
-	for (d = 0; d < c.gpus && d < MP_MAX_GPUS; d++)
-		est->dev_bytes[d] = c.model[d] || c.kvb[d] || c.compute[d] ?
-		    mp_adds(mp_adds(mp_adds(c.model[d], c.kvb[d]),
-		    c.compute[d]), LC_CUDA_RUNTIME) : 0;
-	est->n_dev_bytes = used > 0 ? d : 0;
-	est->host_reclaimable = c.mmap ? c.repack[HOST] : 0;
+	est->host_reclaimable = reclaim;
 	est->on_host = used == 0;
 	est->kv_per_token = c.n_ctx == 0 ? 0 : kv_all / c.n_ctx;
 	if (est->sc.kv_dtype == MP_DT_NONE)
 		est->sc.kv_dtype = c.kv;
 
 	mp_estimate_note(est, "context", "-c %" PRIu64 " -np %" PRIu64
-	    ": %" PRIu64 " cells per sequence (padded to 256), n_batch %"
+	    ": %" PRIu64 " cells per sequence (padded to 256%s), n_batch %"
 	    PRIu64 ", n_ubatch %" PRIu64 ", flash attention %s",
-	    c.n_ctx, c.n_seq, c.n_ctx_seq, c.n_batch, c.n_ubatch,
-	    c.fa ? "on" : "off");
+	    c.n_ctx, c.n_seq, c.n_ctx_seq, sc->kv_unified ? ", one unified "
+	    "stream" : "", c.n_batch, c.n_ubatch, c.fa ? "on" : "off");
 	if (used == 0)
-		mp_estimate_note(est, "weights", "CPU only: every tensor in "
-		    "host memory, %s", c.mmap ? "as file pages mapped by mmap" :
+		mp_estimate_note(est, "weights", "CPU only%s: every tensor in "
+		    "host memory, %s", c.cpu_run ? " (no GPU on this machine)" :
+		    "", c.mmap ? "as file pages mapped by mmap" :
 		    "read into anonymous memory (--mmap off)");
-	else
-		mp_estimate_note(est, "weights", "%u of %u layers on %s (-ngl "
-		    "%u); output layer on the %s; token embedding in host "
-		    "memory (%s there)", c.n_layer - c.layers_on[HOST],
-		    c.n_layer, c.gpus > 1 ? "the GPUs" : "the GPU", c.act,
-		    layer_dev(&c, c.n_layer) == HOST ? "CPU" : "GPU",
+	else {
+		dev_layers(&c, c.gpus > 1 && sc->split_mode == MP_SPLIT_LAYER ?
+		    0 : c.main, lay, sizeof(lay));
+		if (c.gpu_start == 0)
+			snprintf(b2, sizeof(b2), "the token embedding");
+		else
+			snprintf(b2, sizeof(b2), "layers 0-%u and the token "
+			    "embedding", c.gpu_start - 1);
+		mp_estimate_note(est, "weights", "-ngl %u: %u of %u layers "
+		    "and the output layer on %s%s%s%s; %s in host memory (%s)",
+		    c.act, c.n_layer - c.layers_on[HOST], c.n_layer,
+		    c.gpus > 1 ? "the GPUs" : "the GPU", c.gpus > 1 ? "" : " (",
+		    c.gpus > 1 ? "" : lay, c.gpus > 1 ? "" : ")", b2,
 		    mp_fmt_size(c.model[HOST], MP_UNITS_IEC, b1, sizeof(b1)));
+	}
+	if (c.moe_host != 0)
+		mp_estimate_note(est, "weights", "--n-cpu-moe %u: expert "
+		    "tensors of layers 0-%u (%s) kept in host memory; their "
+		    "layers' other tensors and cache on the GPU", c.n_cpu_moe,
+		    c.n_cpu_moe - 1, mp_fmt_size(c.moe_host, MP_UNITS_IEC, b1,
+		    sizeof(b1)));
 	if (c.dup != 0)
 		mp_estimate_note(est, "weights", "tied embedding loaded again "
 		    "for the offloaded output layer: %s more on the GPU%s",
@@ -689,15 +941,25 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		    sc->gpu_layers_set ? "" : " (counted in memory.weights "
 		    "once --gpu-layers places the layers)");
 	if (c.repack[HOST] != 0)
-		mp_estimate_note(est, "weights", "%s repacked for AVX-512 "
-		    "(a second copy)%s", mp_fmt_size(c.repack[HOST],
-		    MP_UNITS_IEC, b1, sizeof(b1)), c.mmap ? "; the originals' "
-		    "file pages stay resident but reclaimable (--mmap off "
-		    "does not read them)" : "");
-	mp_estimate_note(est, "kv_cache", "%s cache, %" PRIu64 " cells: %s on "
-	    "GPUs, %s in host memory", mp_dtype_info(c.kv)->name, c.n_ctx,
-	    mp_fmt_size(kv_all - c.kvb[HOST], MP_UNITS_IEC, b1, sizeof(b1)),
-	    mp_fmt_size(c.kvb[HOST], MP_UNITS_IEC, b2, sizeof(b2)));
+		mp_estimate_note(est, "weights", "%s repacked for %s (a second "
+		    "copy)%s", mp_fmt_size(c.repack[HOST], MP_UNITS_IEC, b1,
+		    sizeof(b1)), sc->cpu_isa == MP_ISA_NEON ? "NEON" :
+		    sc->cpu_isa == MP_ISA_AVX2 ? "AVX2" : "AVX-512", c.mmap ?
+		    "; the originals' file pages are reclaimable, not resident"
+		    : "");
+	if (reclaim != 0 && used > 0)
+		mp_estimate_note(est, "weights", "mmap maps the whole file "
+		    "(%s) at load; %s of it (offloaded%s tensors) are "
+		    "reclaimable file pages, not resident", mp_fmt_size(
+		    c.tensor_bytes, MP_UNITS_IEC, b1, sizeof(b1)),
+		    mp_fmt_size(reclaim, MP_UNITS_IEC, b2, sizeof(b2)),
+		    c.repack[HOST] != 0 ? " and repacked" : "");
+	mp_estimate_note(est, "kv_cache", "%s cache, %" PRIu64 " cells%s%s: "
+	    "%s on GPUs, %s in host memory", mp_dtype_info(c.kv)->name,
+	    c.n_ctx, sc->kv_unified ? ", unified" : "", sc->swa_full ?
+	    ", full-size SWA" : "", mp_fmt_size(kv_all - c.kvb[HOST],
+	    MP_UNITS_IEC, b1, sizeof(b1)), mp_fmt_size(c.kvb[HOST],
+	    MP_UNITS_IEC, b2, sizeof(b2)));
 	if (used == 0)
 		mp_estimate_note(est, "activations", "compute buffer: %s "
 		    "reserved for a ubatch of logits, %s of it written (a "
@@ -707,25 +969,41 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		    sizeof(b2)));
 	else
 		mp_estimate_note(est, "activations", "scheduler compute "
-		    "buffers: %s on GPUs, %s pinned in host memory (a ubatch "
-		    "of logits, or a layer's live tensors)",
+		    "buffers: %s on GPUs, %s in host memory (a ubatch of "
+		    "logits, or a layer's live tensors)%s",
 		    mp_fmt_size(compute_all - c.compute[HOST], MP_UNITS_IEC, b1,
 		    sizeof(b1)), mp_fmt_size(c.compute[HOST], MP_UNITS_IEC, b2,
-		    sizeof(b2)));
+		    sizeof(b2)), c.be == MP_BE_METAL || c.be == MP_BE_VULKAN ||
+		    c.be == MP_BE_SYCL || c.be == MP_BE_ROCM ? "; sizes as measured "
+		    "with CUDA, derived for this backend" : "");
 	mp_estimate_note(est, "logits", "output buffer in host memory: "
 	    "n_vocab x 4 bytes x %" PRIu64 " sequences", c.n_seq);
-	if (used > 0)
-		mp_estimate_note(est, "runtime", "CUDA context, cuBLAS and the "
-		    "CUDA pool: 596 MiB per GPU (measured on an H100)");
+	if (used > 0 && rt != 0)
+		mp_estimate_note(est, "runtime", "%s context, BLAS and the "
+		    "memory pool: 596 MiB per GPU (measured with CUDA on an "
+		    "H100%s)", c.be == MP_BE_ROCM ? "HIP" : "CUDA",
+		    c.be == MP_BE_ROCM ? "; derived for ROCm" : "");
+	else if (used > 0)
+		mp_estimate_note(est, "runtime", "%s: no CUDA context; the "
+		    "driver's own overhead is not measured and not counted",
+		    gpu_word(c.be));
 	else
 		mp_estimate_note(est, "runtime", "CPU only: process baseline "
 		    "46 MiB (measured)%s; the total is the resident set",
 		    c.repack[HOST] != 0 && c.mmap ? " and the repacked copy" :
 		    "");
-	if (c.gpus > 1 && used > 0)
-		mp_estimate_note(est, "gpus", "layer split over %u GPUs "
-		    "(-sm layer%s); the fullest holds %s", c.gpus,
-		    c.act == c.n_layer + 1 ? ", pipeline parallel" : "",
-		    mp_fmt_size(dev_max, MP_UNITS_IEC, b1, sizeof(b1)));
+	if (c.gpus > 1 && used > 0) {
+		dev_layers(&c, fullest, lay, sizeof(lay));
+		mp_estimate_note(est, "gpus", "%s split over %u GPUs (-sm %s%s"
+		    "%s); the fullest, GPU %u, holds %s with %s",
+		    sc->split_mode == MP_SPLIT_ROW ? "matrix rows" : "layers",
+		    c.gpus, sc->split_mode == MP_SPLIT_LAYER ? "layer" :
+		    sc->split_mode == MP_SPLIT_ROW ? "row" : "none",
+		    sc->n_tensor_split != 0 ? ", -ts as given" :
+		    sc->n_dev_free >= c.gpus ? ", split by free memory" : "",
+		    c.act == c.n_layer + 1 && sc->split_mode == MP_SPLIT_LAYER &&
+		    c.n_cpu_moe == 0 ? ", pipeline parallel" : "", fullest,
+		    mp_fmt_size(dev_max, MP_UNITS_IEC, b3, sizeof(b3)), lay);
+	}
 	return true;
 }

@@ -322,6 +322,10 @@ struct mp_bench_test {
 	uint32_t	 tokens;	/* N of ppN / tgN */
 	uint64_t	 depth;		/* D of @dD: tokens already cached */
 };
+/* llama.cpp's --split-mode. */
+enum mp_split_mode { MP_SPLIT_LAYER = 0, MP_SPLIT_ROW, MP_SPLIT_NONE };
+/* --cpu-moe: the experts of every layer stay on the CPU. */
+#define MP_CPU_MOE_ALL	UINT32_MAX
 
 struct mp_scenario {
 	enum mp_mode	 mode;
@@ -372,6 +376,19 @@ struct mp_scenario {
 	uint64_t	 headroom;
 	uint32_t	 headroom_pct;
 	bool		 headroom_set;
+	/* Usable bytes of each GPU (llama.cpp's default split follows
+	 * free memory); n_dev_free 0 = equal GPUs. */
+	uint64_t	 dev_free[MP_MAX_GPUS];
+	uint32_t	 n_dev_free;
+	/* llama.cpp placement (runtime_opts.c parses, llamacpp.c models) */
+	uint32_t	 n_cpu_moe;	/* experts of the first N layers on the
+					 * CPU; MP_CPU_MOE_ALL = --cpu-moe */
+	float		 tensor_split[MP_MAX_GPUS]; /* -ts proportions */
+	uint32_t	 n_tensor_split; /* 0 = llama.cpp's default split */
+	enum mp_split_mode split_mode;
+	uint32_t	 main_gpu;	/* -mg */
+	bool		 kv_unified;	/* --kv-unified: one cache stream */
+	bool		 swa_full;	/* --swa-full: full-size SWA cache */
 };
 
 void	mp_scenario_init(struct mp_scenario *);
@@ -416,6 +433,8 @@ enum mp_opt_id {
 	MP_O_RANK, MP_O_TARGETS, MP_O_OPTIM, MP_O_CKPT, MP_O_AMP, MP_O_GPUS,
 	MP_O_PARALLEL, MP_O_HEADROOM, MP_O_LAYERS, MP_O_FA, MP_O_UBATCH, MP_O_MMAP,
 	MP_O_PIPELINE, MP_O_GROUP, MP_O_DQ, MP_O_EXPSEG, MP_O_BENCH,
+	MP_O_N_CPU_MOE, MP_O_CPU_MOE, MP_O_TENSOR_SPLIT, MP_O_SPLIT_MODE,
+	MP_O_MAIN_GPU, MP_O_KV_UNIFIED, MP_O_SWA_FULL, MP_O_PARALLEL_SLOTS,
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,
 	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
 	MP_O_UNITS, MP_O_COLOR, MP_O_HELP,
@@ -542,6 +561,8 @@ struct mp_estimate {
 	/* Of host_total, file pages the kernel can drop (mmap'd originals
 	 * of repacked tensors): reported, not judged as resident. */
 	uint64_t	 host_reclaimable;
+	/* The command line that runs this scenario ("" for none). */
+	char		 command[384];
 };
 
 /* Adds a note (silently drops it when full). */
@@ -1034,7 +1055,7 @@ void	mp_scenario_args(const struct mp_model *, const struct mp_scenario *,
 
 /* fit: the largest value of one field that fits. */
 enum mp_solve { MP_SOLVE_SEQ, MP_SOLVE_BATCH, MP_SOLVE_LAYERS,
-	MP_SOLVE_WEIGHTS };
+	MP_SOLVE_WEIGHTS, MP_SOLVE_NCPUMOE };
 bool	mp_solve_parse(const char *, enum mp_solve *);
 const char *mp_solve_choice(size_t i);
 const char *mp_solve_name(enum mp_solve);
@@ -1042,7 +1063,8 @@ struct mp_fitres {
 	enum mp_solve	 field;
 	bool		 found;		/* some value fits */
 	bool		 has_next;	/* a next step up exists */
-	uint64_t	 value, next;	/* seq, batch, layers */
+	uint64_t	 value, next;	/* seq, batch, layers, n-cpu-moe
+					 * (the fewest; next = one fewer) */
 	char		 value_name[16], next_name[16];	/* weights */
 	struct mp_estimate est;		/* at value (or the smallest tried) */
 	struct mp_judgement j;
@@ -1153,7 +1175,21 @@ const char *mp_basename(const char *);
 const char *mp_fmt_ssize(int64_t, enum mp_units, char *, size_t);
 /* ---- end of the hardware/plan module ---- */
 
-/* ---- runtime module (llamacpp.c, vllm.c) ---- */
+/* ---- runtime module (llamacpp.c, vllm.c, runtime_opts.c) ---- */
+/* --split-mode's names (the i-th, NULL past the end) and their parser. */
+const char *mp_split_mode_choice(size_t i);
+bool	mp_split_mode_parse(const char *, enum mp_split_mode *);
+/* --tensor-split "3,1" or "3/1": one proportion per GPU, not all zero. */
+bool	mp_tensor_split_parse(struct mp_scenario *, const char *);
+/* Fills the scenario's usable bytes per GPU (llama.cpp's default split
+ * follows free memory) from a profile (NULL: none). */
+void	mp_scenario_machine(struct mp_scenario *, const struct mp_hardware *);
+/*
+ * The command line that runs est's resolved scenario for model m (a
+ * bundled name, HF id or path as the user gave it) into est->command:
+ * llama-server, vllm serve, or the peft/TRL settings of a training run.
+ */
+void	mp_command_build(const struct mp_model *, struct mp_estimate *);
 /*
  * vLLM's paged KV pool on a card of `card` bytes per GPU (the estimate
  * itself knows no card): gpu_memory_utilization 0.9 of it, less the

@@ -264,6 +264,71 @@ set_mmap(struct mp_scenario *sc, const char *v, uint64_t u)
 	return tristate(v, false, &sc->mmap);
 }
 
+/* llama.cpp placement (issue 13); the values' owner is runtime_opts.c. */
+static bool
+set_n_cpu_moe(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->n_cpu_moe = u >= MP_CPU_MOE_ALL ? MP_CPU_MOE_ALL : (uint32_t)u;
+	return true;
+}
+
+static bool
+set_cpu_moe(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->n_cpu_moe = u ? MP_CPU_MOE_ALL : 0;
+	return true;
+}
+
+static bool
+set_tensor_split(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)u;
+	return mp_tensor_split_parse(sc, v);
+}
+
+static bool
+set_split_mode(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)u;
+	return mp_split_mode_parse(v, &sc->split_mode);
+}
+
+static bool
+set_main_gpu(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->main_gpu = (uint32_t)u;
+	return true;
+}
+
+static bool
+set_kv_unified(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->kv_unified = u != 0;
+	return true;
+}
+
+static bool
+set_swa_full(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->swa_full = u != 0;
+	return true;
+}
+
+/* llama.cpp's -np: sequences side by side, each with --seq cells; the
+ * quantity --batch names for the other runtimes. */
+static bool
+set_slots(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->batch = u;
+	return true;
+}
+
 static bool
 set_pipeline(struct mp_scenario *sc, const char *v, uint64_t u)
 {
@@ -399,6 +464,35 @@ static const struct mp_optspec opts[] = {
 	  set_bench, 0, false,
 	  "TESTS", "llama-bench tests to estimate with --hardware "
 	  "(pp512,tg128,pp2048@d4096)", NULL },
+	{ MP_O_N_CPU_MOE, "n-cpu-moe", 0, "n_cpu_moe", SC,
+	  UINT(0, 1u << 20, false, "all"), set_n_cpu_moe, 0, false,
+	  "N", "llama.cpp: expert tensors of the first N layers in host "
+	  "memory", "0" },
+	{ MP_O_CPU_MOE, "cpu-moe", 0, "cpu_moe", SC, FLAG,
+	  set_cpu_moe, 0, false,
+	  NULL, "llama.cpp: every layer's expert tensors in host memory",
+	  NULL },
+	{ MP_O_TENSOR_SPLIT, "tensor-split", 0, "tensor_split", SC, TEXT(200),
+	  set_tensor_split, 0, false,
+	  "A,B", "proportions per GPU for llama.cpp, like 3,1 (not all zero)",
+	  "free memory" },
+	{ MP_O_SPLIT_MODE, "split-mode", 0, "split_mode", SC,
+	  ENUM(mp_split_mode_choice), set_split_mode, 0, false,
+	  "S", "llama.cpp: split layers, matrix rows, or none (main GPU)",
+	  "layer" },
+	{ MP_O_MAIN_GPU, "main-gpu", 0, "main_gpu", SC,
+	  UINT(0, MP_MAX_GPUS - 1, false, NULL), set_main_gpu, 0, false,
+	  "I", "llama.cpp: the GPU of split modes none and row", "0" },
+	{ MP_O_KV_UNIFIED, "kv-unified", 0, "kv_unified", SC, FLAG,
+	  set_kv_unified, 0, false,
+	  NULL, "llama.cpp: one KV cache shared by all sequences", NULL },
+	{ MP_O_SWA_FULL, "swa-full", 0, "swa_full", SC, FLAG,
+	  set_swa_full, 0, false,
+	  NULL, "llama.cpp: full-size cache for sliding-window layers", NULL },
+	{ MP_O_PARALLEL_SLOTS, "parallel-slots", 0, "parallel_slots", SC,
+	  UINT(1, 256, false, NULL), set_slots, 0, false,
+	  "N", "llama.cpp: -np, sequences served side by side (= --batch)",
+	  "1" },
 	/* The machine: a CLI option and a plan-file key (a path there). */
 	{ MP_O_HARDWARE, "hardware", 0, "hardware", MP_OPT_HARDWARE,
 	  TEXT(1023), NULL, 0, false,
@@ -647,7 +741,12 @@ mp_option_set(const struct mp_optspec *o, const char *v,
 		return false;
 	}
 	if (o->set != NULL && sc != NULL && !o->set(sc, v, u)) {
-		snprintf(why, whylen, "not accepted: \"%.40s\"", v);
+		/* A text value's setter checks its grammar: say it. */
+		if (o->kind == MP_OK_TEXT && o->help != NULL)
+			snprintf(why, whylen, "expected %s, got \"%.40s\"",
+			    o->help, v);
+		else
+			snprintf(why, whylen, "not accepted: \"%.40s\"", v);
 		return false;
 	}
 	return true;

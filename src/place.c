@@ -79,6 +79,8 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 	d = mp_hardware_primary(hw);
 	n = gpu_count(d);
 	sc->cpu_isa = hw->cpu_isa;
+	/* Each GPU's usable memory: llama.cpp's default layer split. */
+	mp_scenario_machine(sc, hw);
 	sc->backend = n > 0 ? d->backend : MP_BE_CPU;
 	if (sc->gpus > (n > 0 ? n : 1)) {
 		if (n == 0)

@@ -89,7 +89,7 @@ evaluate(const struct mp_model *m, const struct mp_hardware *hw,
 
 /* ---- fit: exact searches over a monotone estimate ---- */
 
-enum field { F_SEQ, F_BATCH, F_LAYERS, F_RANK };
+enum field { F_SEQ, F_BATCH, F_LAYERS, F_RANK, F_MOE_GPU };
 
 static void
 set_field(struct mp_scenario *sc, enum field f, uint64_t v)
@@ -108,6 +108,9 @@ set_field(struct mp_scenario *sc, enum field f, uint64_t v)
 	case F_RANK:
 		sc->rank = (uint32_t)v;
 		break;
+	case F_MOE_GPU:
+		/* Set by probe(), which knows the layer count. */
+		break;
 	}
 }
 
@@ -125,10 +128,16 @@ static int
 probe(struct search *s, uint64_t v, struct mp_error *err)
 {
 	struct mp_scenario sc = s->sc;
-
 	int		   rc;
 
 	set_field(&sc, s->f, v);
+	/*
+	 * --n-cpu-moe searched as the layers whose experts stay on the GPU,
+	 * so that memory grows with the value like every other field.
+	 */
+	if (s->f == F_MOE_GPU)
+		sc.n_cpu_moe = v >= s->m->layers ? 0 :
+		    s->m->layers - (uint32_t)v;
 	s->evals++;
 	rc = evaluate(s->m, s->hw, &sc, &s->tmp, &s->tj, err);
 	/*
@@ -136,7 +145,8 @@ probe(struct search *s, uint64_t v, struct mp_error *err)
 	 * as layers are added (monotone, searched here), while the host
 	 * empties.  The host is judged at the answer, not in the search.
 	 */
-	if (rc >= 0 && s->f == F_LAYERS && s->tj.where == MP_JUDGE_DEVICE &&
+	if (rc >= 0 && (s->f == F_LAYERS || s->f == F_MOE_GPU) &&
+	    s->tj.where == MP_JUDGE_DEVICE &&
 	    s->tj.verdict != MP_VERDICT_UNSUPPORTED)
 		rc = s->tj.dev[s->tj.fullest].fits &&
 		    (uint64_t)s->tj.headroom >= s->tj.margin;
@@ -192,6 +202,7 @@ static const struct {
 } solves[] = {
 	{ "seq", MP_SOLVE_SEQ }, { "batch", MP_SOLVE_BATCH },
 	{ "layers", MP_SOLVE_LAYERS }, { "weights", MP_SOLVE_WEIGHTS },
+	{ "n-cpu-moe", MP_SOLVE_NCPUMOE },
 };
 
 bool
@@ -355,6 +366,19 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 		lo = 1;
 		hi = 1u << 20;
 		break;
+	case MP_SOLVE_NCPUMOE:
+		/* The fewest layers whose experts stay on the CPU. */
+		if (m->n_experts == 0) {
+			mp_error_set(err, MP_EUSAGE, NULL, "--solve",
+			    "n-cpu-moe needs a mixture-of-experts model; %s "
+			    "has no experts", m->name);
+			goto out;
+		}
+		s->f = F_MOE_GPU;
+		s->sc.runtime = MP_RT_LLAMACPP;
+		lo = 0;
+		hi = m->layers;
+		break;
 	default:
 		s->f = F_LAYERS;
 		s->sc.runtime = MP_RT_LLAMACPP;
@@ -365,12 +389,13 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 	rc = search_max(s, lo, hi, &best, &next, err);
 	if (rc < 0)
 		goto out;
+
 	r->evaluations = s->evals;
 	if (rc == 0) {
 		/* Not even the smallest value fits: report it. */
 		r->found = false;
 		r->has_next = true;
-		r->next = lo;
+		r->next = s->f == F_MOE_GPU ? m->layers : lo;
 		rc = probe(s, lo, err);
 		r->est = s->tmp;
 		r->j = s->tj;
@@ -379,7 +404,8 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 		goto out;
 	}
 	r->found = true;
-	r->value = best;
+	/* --n-cpu-moe is n_layer less the expert layers on the GPUs. */
+	r->value = s->f == F_MOE_GPU ? m->layers - best : best;
 	if (probe(s, best, err) < 0)
 		goto out;
 	r->est = s->tmp;
@@ -397,7 +423,7 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 	}
 	if (next != 0) {
 		r->has_next = true;
-		r->next = next;
+		r->next = s->f == F_MOE_GPU ? m->layers - next : next;
 		if (probe(s, next, err) < 0)
 			goto out;
 		r->next_total = s->tj.judged;
@@ -538,6 +564,38 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 		put(o->why, sizeof(o->why), "unsupported: %s", o->j.reason);
 	if (rc == 1 || o->verdict == MP_VERDICT_UNSUPPORTED)
 		goto done;
+	/*
+	 * A mixture of experts runs with its expert tensors in host memory
+	 * (llama.cpp's --n-cpu-moe): attention, the cache and the shared
+	 * weights stay on the GPU, so it is much faster than leaving whole
+	 * layers on the CPU.  Find the fewest expert layers on the CPU.
+	 */
+	if (c->offload && m->n_experts != 0 && m->layers > 0) {
+		s->f = F_MOE_GPU;
+		rc = search_max(s, 0, m->layers, &best, &next, &e2);
+		if (rc == 1 && best < m->layers) {
+			s->sc.n_cpu_moe = m->layers - (uint32_t)best;
+			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1 &&
+			    (o = add_option(p, err)) != NULL) {
+				o->goal = c->goal;
+				put(o->label, sizeof(o->label),
+				    "%s, --n-cpu-moe %u", c->label,
+				    s->sc.n_cpu_moe);
+				o->est = s->tmp;
+				o->j = s->tj;
+				o->verdict = verdict(&o->j);
+				o->prec_loss = c->quality != UINT32_MAX ?
+				    c->quality : prec_loss(m, &o->est);
+				o->speed_loss = c->speed + 1;
+				put(o->why, sizeof(o->why),
+				    "experts of %u of %u layers in host memory "
+				    "(run on the CPU); attention and the cache "
+				    "on the GPU", s->sc.n_cpu_moe, m->layers);
+			} else if (o == NULL)
+				goto out;
+		}
+		s->sc = c->sc;
+	}
 	/*
 	 * llama.cpp keeps the layers that do not fit in host memory: find
 	 * the most layers that fit on the accelerator.

@@ -88,6 +88,7 @@ mp_render_fit_json(const struct mp_report *r, const struct mp_fitres *f,
 	mp_jsonw_u64(&w, "total", f->j.judged);
 	mp_jsonw_u64(&w, "next_total", f->next_total);
 	mp_jsonw_u64(&w, "evaluations", f->evaluations);
+	mp_jsonw_str(&w, "command", f->est.command);
 	mp_jsonw_end(&w, '}');
 	mp_jsonw_end(&w, '}');
 	return !ferror(fp);

@@ -109,6 +109,12 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 		fprintf(fp, "Device %s, host %s.\n\n",
 		    mp_fmt_size(est->device_total, u, b, sizeof(b)),
 		    mp_fmt_size(est->host_total, u, b2, sizeof(b2)));
+	if (est->host_reclaimable > 0)
+		fprintf(fp, "Of host memory, %s are file pages the kernel can "
+		    "reclaim (not judged as resident).\n\n",
+		    mp_fmt_size(est->host_reclaimable, u, b, sizeof(b)));
+	if (est->command[0] != '\0')
+		fprintf(fp, "Command:\n\n```\n%s\n```\n\n", est->command);
 	if (est->has_convert) {
 		const struct mp_convert *cv = &est->conv;
 

@@ -277,8 +277,10 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 				tab_set(t, 2, "%" PRIu64, o->est.sc.seq);
 			tab_set(t, 3, "%s", mp_fmt_size(o->est.device_total, u,
 			    b, sizeof(b)));
-			tab_set(t, 4, "%s", mp_fmt_size(o->est.host_total, u,
-			    b, sizeof(b)));
+			/* Resident host memory: mmap'd file pages that the
+			 * kernel can drop are not counted here. */
+			tab_set(t, 4, "%s", mp_fmt_size(o->est.host_total -
+			    o->est.host_reclaimable, u, b, sizeof(b)));
 			/* What was compared with capacity, and where. */
 			tab_set(t, 5, "%s %s", o->j.where == MP_JUDGE_HOST ?
 			    "host" : "device", mp_fmt_size(o->j.judged, u, b,
@@ -340,6 +342,32 @@ plan_head(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 	    units_line(u), MP_TIGHT_PERCENT);
 }
 
+/* The command that runs each option, in the table's order. */
+static void
+plan_commands(const struct mp_planres *p, bool md, FILE *fp)
+{
+	size_t		 i;
+	unsigned	 g;
+
+	fputs(md ? "\n<details><summary>Commands</summary>\n\n" :
+	    "\ncommands:\n", fp);
+	for (g = 0; g < MP_GOALS; g++)
+		for (i = 0; i < p->n_opt; i++) {
+			const struct mp_option *o = &p->opt[i];
+
+			if (o->goal != g || o->est.command[0] == '\0')
+				continue;
+			if (md)
+				fprintf(fp, "- %s: `%s`\n", o->label,
+				    o->est.command);
+			else
+				fprintf(fp, "  %s\n    $ %s\n", o->label,
+				    o->est.command);
+		}
+	if (md)
+		fputs("\n</details>\n", fp);
+}
+
 static void
 plan_recs(const struct mp_planres *p, bool md, FILE *fp)
 {
@@ -358,6 +386,10 @@ plan_recs(const struct mp_planres *p, bool md, FILE *fp)
 		else
 			fprintf(fp, "  %-9s %s: %s\n", mp_goal_name(r->goal),
 			    p->opt[r->opt].label, r->why);
+		if (p->opt[r->opt].est.command[0] != '\0')
+			fprintf(fp, md ? "  `%s`\n" : "  %-9s $ %s\n",
+			    md ? p->opt[r->opt].est.command : "",
+			    md ? "" : p->opt[r->opt].est.command);
 	}
 	for (g = 0; g < MP_GOALS; g++) {
 		if (done[g] || p->none[g][0] == '\0')
@@ -387,6 +419,7 @@ mp_render_plan_text(const struct mp_planres *p,
 	ok = !t.oom;
 	tab_print_text(&t, fp);
 	tab_fini(&t);
+	plan_commands(p, false, fp);
 	plan_recs(p, false, fp);
 	return ok && !ferror(fp);
 }
@@ -403,6 +436,7 @@ mp_render_plan_markdown(const struct mp_planres *p,
 	ok = !t.oom;
 	tab_print_md(&t, fp);
 	tab_fini(&t);
+	plan_commands(p, true, fp);
 	plan_recs(p, true, fp);
 	return ok && !ferror(fp);
 }
@@ -513,6 +547,7 @@ mp_render_plan_json(const struct mp_planres *p,
 		mp_jsonw_str(&w, "why", r->why);
 		if (r->has_runner)
 			mp_jsonw_str(&w, "runner_up", p->opt[r->runner].label);
+		mp_jsonw_str(&w, "command", p->opt[r->opt].est.command);
 		mp_jsonw_end(&w, '}');
 	}
 	mp_jsonw_end(&w, ']');
@@ -555,6 +590,8 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 			fprintf(fp, "%sno %s fits on %s: even %s needs %s of "
 			    "%s\n", md ? "- " : "", f->field ==
 			    MP_SOLVE_LAYERS ? "number of GPU layers" :
+			    f->field == MP_SOLVE_NCPUMOE ?
+			    "--n-cpu-moe (all experts on the CPU)" :
 			    mp_solve_name(f->field), hw, n,
 			    mp_fmt_size(f->next_total, u, a, sizeof(a)),
 			    mp_fmt_size(f->j.capacity, u, b, sizeof(b)));
@@ -569,6 +606,10 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		else if (f->field == MP_SOLVE_LAYERS)
 			fprintf(fp, "%smost GPU layers that fit on %s: %s",
 			    md ? "- " : "", hw, v);
+		else if (f->field == MP_SOLVE_NCPUMOE)
+			fprintf(fp, "%sfewest layers with their experts on the "
+			    "CPU that fit on %s: --n-cpu-moe %s",
+			    md ? "- " : "", hw, v);
 		else
 			fprintf(fp, "%slargest %s that fits on %s: %s",
 			    md ? "- " : "", mp_solve_name(f->field), hw, v);
@@ -579,26 +620,31 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		    mp_fmt_size(f->j.margin, u, m, sizeof(m)));
 	}
 	if (f->has_next && f->next_total <= f->j.capacity)
-		fprintf(fp, "%snext step up, %s %s, needs %s: within %s but "
+		fprintf(fp, "%snext step %s, %s %s, needs %s: within %s but "
 		    "below the margin (tight)\n", md ? "- " : "",
+		    f->field == MP_SOLVE_NCPUMOE ? "down" : "up",
 		    f->field == MP_SOLVE_WEIGHTS ? "weights" :
 		    mp_solve_name(f->field), n,
 		    mp_fmt_size(f->next_total, u, b, sizeof(b)),
 		    mp_fmt_size(f->j.capacity, u, a, sizeof(a)));
 	else if (f->has_next)
-		fprintf(fp, "%snext step up, %s %s, needs %s: %s over, does "
-		    "not fit\n", md ? "- " : "", f->field == MP_SOLVE_WEIGHTS ?
+		fprintf(fp, "%snext step %s, %s %s, needs %s: %s over, does "
+		    "not fit\n", md ? "- " : "", f->field == MP_SOLVE_NCPUMOE ?
+		    "down" : "up", f->field == MP_SOLVE_WEIGHTS ?
 		    "weights" : mp_solve_name(f->field), n,
 		    mp_fmt_size(f->next_total, u, b, sizeof(b)),
 		    mp_fmt_size(f->next_total > f->j.capacity ? f->next_total -
 		    f->j.capacity : 0, u, a, sizeof(a)));
 	else
-		fprintf(fp, "%s%s is the largest value there is (%s): "
-		    "nothing above it to try\n", md ? "- " : "", v,
+		fprintf(fp, "%s%s is the %s value there is (%s): "
+		    "nothing %s it to try\n", md ? "- " : "", v,
+		    f->field == MP_SOLVE_NCPUMOE ? "smallest" : "largest",
 		    f->field == MP_SOLVE_SEQ ? "max_position_embeddings" :
 		    f->field == MP_SOLVE_LAYERS ? "every layer" :
+		    f->field == MP_SOLVE_NCPUMOE ? "every expert on the GPU" :
 		    f->field == MP_SOLVE_WEIGHTS ? "the most precise format" :
-		    "the batch limit");
+		    "the batch limit", f->field == MP_SOLVE_NCPUMOE ? "below" :
+		    "above");
 }
 
 bool

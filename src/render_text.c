@@ -104,10 +104,18 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 		    "reserve with expandable segments (one page over)" :
 		    "what PyTorch's caching allocator may hold: total + one "
 		    "stranded segment for the largest request");
-	if (est->device_total != est->mem.total || est->host_total > 0)
-		fprintf(fp, "  device %s, host %s\n",
+	if (est->device_total != est->mem.total || est->host_total > 0) {
+		fprintf(fp, "  device %s, host %s",
 		    mp_fmt_size(est->device_total, u, b, sizeof(b)),
 		    mp_fmt_size(est->host_total, u, b2, sizeof(b2)));
+		if (est->host_reclaimable > 0)
+			fprintf(fp, " (%s of it reclaimable file pages)",
+			    mp_fmt_size(est->host_reclaimable, u, b,
+			    sizeof(b)));
+		fputc('\n', fp);
+	}
+	if (est->command[0] != '\0')
+		fprintf(fp, "  command: %s\n", est->command);
 	if (o->bar) {
 		fputc('\n', fp);
 		mp_bar_text(fp, &est->mem, r->hw_name != NULL ? r->capacity :

@@ -36,17 +36,17 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 		return mp_cli_fail(cli, &e);
 	if (a.solve == NULL || !mp_solve_parse(a.solve, &what)) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--solve",
-		    "expected seq, batch, layers or weights%s%s%s",
+		    "expected seq, batch, layers, weights or n-cpu-moe%s%s%s",
 		    a.solve ? ", got \"" : "", a.solve ? a.solve : "",
 		    a.solve ? "\"" : "");
 		return mp_cli_fail(cli, &e);
 	}
-	if (what == MP_SOLVE_LAYERS) {
-		/* GPU layers are a llama.cpp notion. */
+	if (what == MP_SOLVE_LAYERS || what == MP_SOLVE_NCPUMOE) {
+		/* GPU layers and --n-cpu-moe are llama.cpp notions. */
 		if ((a.set & MP_SET_RUNTIME) &&
 		    a.sc.runtime != MP_RT_LLAMACPP) {
 			mp_error_set(&e, MP_EUSAGE, NULL, "--solve",
-			    "layers needs --runtime llamacpp");
+			    "%s needs --runtime llamacpp", a.solve);
 			return mp_cli_fail(cli, &e);
 		}
 		a.sc.runtime = MP_RT_LLAMACPP;

@@ -84,7 +84,7 @@ expect "memplan estimate --runtime=v<TAB>" "vllm" \
     memplan estimate --runtime = v
 expect "memplan estimate --weights q4_k<TAB>" "q4_k_m q4_k_s" \
     memplan estimate --weights q4_k
-expect "memplan fit m --solve <TAB>" "batch layers seq weights" \
+expect "memplan fit m --solve <TAB>" "batch layers n-cpu-moe seq weights" \
     memplan fit m --solve ""
 has "memplan estimate qwen2.5-7b<TAB> offers the bundled model" \
     qwen2.5-7b-instruct "" memplan estimate qwen2.5-7b

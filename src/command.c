@@ -1,0 +1,315 @@
+/* command.c: the command line that runs a scenario */
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every estimate carries the command that runs what was estimated, so
+ * that a plan row or a fit answer can be pasted: llama.cpp's llama-server
+ * flags (common/arg.cpp), `vllm serve` flags (vLLM's EngineArgs), the
+ * transformers loading call, and for training the peft / TRL / accelerate
+ * settings.  The text is built from the resolved scenario only; this is
+ * the one place that spells those flags.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+struct buf {
+	char	*p;
+	size_t	 len, n;
+};
+
+static void
+add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+add(struct buf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	int	r;
+
+	if (b->n >= b->len)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(b->p + b->n, b->len - b->n, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	b->n = (size_t)r >= b->len - b->n ? b->len : b->n + (size_t)r;
+}
+
+/* The model as the runtime is told to load it. */
+static const char *
+model_ref(const struct mp_model *m)
+{
+	return m->source == MP_SRC_GGUF ? m->path : m->name;
+}
+
+static void
+upper(const char *s, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		out[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	out[i] = '\0';
+}
+
+/* A cache type as llama.cpp's -ctk/-ctv spell it. */
+static const char *
+ggml_kv(enum mp_dtype dt)
+{
+	return dt == MP_DT_NONE ? "f16" : mp_dtype_info(dt)->name;
+}
+
+static void
+llamacpp(const struct mp_model *m, const struct mp_estimate *est,
+    struct buf *b)
+{
+	const struct mp_scenario *sc = &est->sc;
+	uint64_t seq = sc->seq != 0 ? sc->seq : 4096, np = sc->batch ?
+	    sc->batch : 1, ngl;
+	char ft[16];
+	uint32_t i;
+
+	if (m->source == MP_SRC_GGUF)
+		add(b, "llama-server -m %s", m->path);
+	else {
+		upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
+		add(b, "llama-server -m %s-%s.gguf", m->name, ft);
+	}
+	add(b, " -c %" PRIu64, seq * np);
+	if (np > 1)
+		add(b, " -np %" PRIu64, np);
+	if (sc->backend != MP_BE_CPU) {
+		ngl = sc->gpu_layers < 0 || (uint64_t)sc->gpu_layers >=
+		    m->layers ? (m->layers + 1 > 99 ? m->layers + 1 : 99) :
+		    (uint64_t)sc->gpu_layers;
+		add(b, " -ngl %" PRIu64, ngl);
+	}
+	if (sc->flash_attn != MP_AUTO)
+		add(b, " -fa %s", sc->flash_attn == MP_ON ? "on" : "off");
+	if (sc->kv_dtype != MP_DT_NONE && sc->kv_dtype != MP_DT_F16)
+		add(b, " -ctk %s -ctv %s", ggml_kv(sc->kv_dtype),
+		    ggml_kv(sc->kv_dtype));
+	if (sc->ubatch != 0 && sc->ubatch != 512)
+		add(b, " -ub %u", sc->ubatch);
+	if (sc->mmap == MP_OFF)
+		add(b, " --no-mmap");
+	if (sc->n_cpu_moe == MP_CPU_MOE_ALL)
+		add(b, " --cpu-moe");
+	else if (sc->n_cpu_moe != 0)
+		add(b, " --n-cpu-moe %u", sc->n_cpu_moe);
+	if (sc->n_tensor_split != 0) {
+		add(b, " -ts ");
+		for (i = 0; i < sc->n_tensor_split; i++) {
+			/* Two decimals, written without the locale's help. */
+			uint64_t c = (uint64_t)((double)sc->tensor_split[i] *
+			    100 + 0.5);
+
+			add(b, "%s%" PRIu64, i ? "," : "", c / 100);
+			if (c % 100 != 0)
+				add(b, c % 10 != 0 ? ".%02u" : ".%u",
+				    c % 10 != 0 ? (unsigned)(c % 100) :
+				    (unsigned)(c % 100 / 10));
+		}
+	}
+	if (sc->split_mode == MP_SPLIT_ROW)
+		add(b, " -sm row");
+	else if (sc->split_mode == MP_SPLIT_NONE)
+		add(b, " -sm none");
+	if (sc->main_gpu != 0)
+		add(b, " -mg %u", sc->main_gpu);
+	if (sc->kv_unified)
+		add(b, " --kv-unified");
+	if (sc->swa_full)
+		add(b, " --swa-full");
+}
+
+static void
+vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
+{
+	const struct mp_scenario *sc = &est->sc;
+	const char *q = NULL;
+
+	add(b, "vllm serve %s --max-model-len %" PRIu64
+	    " --gpu-memory-utilization 0.90", model_ref(m),
+	    sc->seq != 0 ? sc->seq : 4096);
+	if (sc->gpus > 1)
+		add(b, " --tensor-parallel-size %u", sc->gpus);
+	if (sc->batch > 1)
+		add(b, " --max-num-seqs %" PRIu64, sc->batch);
+	switch (sc->weights) {
+	case MP_DT_INT4_AWQ:
+		q = "awq";
+		break;
+	case MP_DT_INT4_GPTQ:
+		q = "gptq";
+		break;
+	case MP_DT_F8_E4M3:
+		q = "fp8";
+		break;
+	case MP_DT_NF4:
+	case MP_DT_INT8:
+		q = "bitsandbytes";
+		break;
+	case MP_DT_F16:
+		add(b, " --dtype float16");
+		break;
+	default:
+		break;
+	}
+	if (q != NULL && !sc->weights_as_stored)
+		add(b, " --quantization %s", q);
+	if (sc->kv_dtype == MP_DT_F8_E4M3)
+		add(b, " --kv-cache-dtype fp8");
+}
+
+static const char *
+torch_dtype(enum mp_dtype dt)
+{
+	switch (dt) {
+	case MP_DT_F16:
+		return "torch.float16";
+	case MP_DT_F32:
+		return "torch.float32";
+	default:
+		return "torch.bfloat16";
+	}
+}
+
+static void
+transformers(const struct mp_model *m, const struct mp_estimate *est,
+    struct buf *b)
+{
+	const struct mp_scenario *sc = &est->sc;
+
+	add(b, "AutoModelForCausalLM.from_pretrained(\"%s\", device_map="
+	    "\"auto\"", model_ref(m));
+	if (sc->weights == MP_DT_NF4 || sc->weights == MP_DT_FP4)
+		add(b, ", quantization_config=BitsAndBytesConfig("
+		    "load_in_4bit=True, bnb_4bit_quant_type=\"%s\"%s)",
+		    sc->weights == MP_DT_NF4 ? "nf4" : "fp4", sc->double_quant ?
+		    ", bnb_4bit_use_double_quant=True" : "");
+	else if (sc->weights == MP_DT_INT8)
+		add(b, ", quantization_config=BitsAndBytesConfig("
+		    "load_in_8bit=True)");
+	else
+		add(b, ", torch_dtype=%s", torch_dtype(mp_compute_dtype(m,
+		    sc)));
+	add(b, ")");
+}
+
+static const char *
+optim_name(enum mp_optim o)
+{
+	switch (o) {
+	case MP_OPT_ADAMW8BIT:
+		return "adamw_bnb_8bit";
+	case MP_OPT_SGD:
+		return "sgd";
+	case MP_OPT_ADAFACTOR:
+		return "adafactor";
+	default:
+		return "adamw_torch";
+	}
+}
+
+/*
+ * Training as TRL runs it: accelerate's launcher for several GPUs (with
+ * DeepSpeed's ZeRO stage or FSDP), the 4-bit base of QLoRA, peft's
+ * LoraConfig and the SFTConfig fields that decide memory.
+ */
+static void
+training(const struct mp_model *m, const struct mp_estimate *est,
+    struct buf *b)
+{
+	const struct mp_scenario *sc = &est->sc;
+
+	if (sc->expandable_segments)
+		add(b, "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True ");
+	if (sc->gpus > 1) {
+		add(b, "accelerate launch --num_processes %u", sc->gpus);
+		switch (sc->parallel) {
+		case MP_PAR_ZERO1:
+		case MP_PAR_ZERO2:
+		case MP_PAR_ZERO3:
+			add(b, " --use_deepspeed --zero_stage %d",
+			    sc->parallel == MP_PAR_ZERO1 ? 1 :
+			    sc->parallel == MP_PAR_ZERO2 ? 2 : 3);
+			break;
+		case MP_PAR_FSDP:
+			add(b, " --use_fsdp");
+			break;
+		default:
+			break;
+		}
+		add(b, " train.py; ");
+	}
+	add(b, "model \"%s\"", model_ref(m));
+	if (sc->mode == MP_MODE_QLORA)
+		add(b, "; BitsAndBytesConfig(load_in_4bit=True, "
+		    "bnb_4bit_quant_type=\"nf4\", bnb_4bit_compute_dtype=%s%s)",
+		    torch_dtype(mp_compute_dtype(m, sc)), sc->double_quant ?
+		    ", bnb_4bit_use_double_quant=True" : "");
+	if (sc->mode != MP_MODE_FULL)
+		add(b, "; LoraConfig(r=%u, target_modules=\"%s\")",
+		    sc->rank ? sc->rank : 16, sc->lora_targets[0] != '\0' ?
+		    sc->lora_targets : "all-linear");
+	add(b, "; SFTConfig(per_device_train_batch_size=%" PRIu64
+	    ", max_length=%" PRIu64 "%s, optim=\"%s\"%s)",
+	    sc->batch ? sc->batch : 1, sc->seq ? sc->seq : 4096,
+	    sc->grad_ckpt ? ", gradient_checkpointing=True" : "",
+	    optim_name(sc->optimizer), sc->amp == MP_DT_F16 ? ", fp16=True" :
+	    sc->amp == MP_DT_BF16 || sc->mode != MP_MODE_FULL ?
+	    ", bf16=True" : "");
+}
+
+static void
+convert(const struct mp_model *m, const struct mp_estimate *est,
+    struct buf *b)
+{
+	const struct mp_scenario *sc = &est->sc;
+	char ft[16];
+
+	if (strncmp(sc->pipeline, "llamacpp", 8) != 0)
+		return;
+	add(b, "python convert_hf_to_gguf.py %s --outtype %s%s", m->name,
+	    sc->ftype[0] != '\0' && (strcmp(sc->ftype, "q8_0") == 0 ||
+	    strcmp(sc->ftype, "f16") == 0 || strcmp(sc->ftype, "bf16") == 0) ?
+	    sc->ftype : "bf16", strcmp(sc->pipeline, "llamacpp-no-lazy") == 0 ?
+	    " --no-lazy" : "");
+	if (sc->ftype[0] != '\0' && strcmp(sc->ftype, "q8_0") != 0 &&
+	    strcmp(sc->ftype, "f16") != 0 && strcmp(sc->ftype, "bf16") != 0) {
+		upper(sc->ftype, ft, sizeof(ft));
+		add(b, " && llama-quantize %s-bf16.gguf %s-%s.gguf %s",
+		    m->name, m->name, ft, ft);
+	}
+}
+
+void
+mp_command_build(const struct mp_model *m, struct mp_estimate *est)
+{
+	struct buf b = { est->command, sizeof(est->command), 0 };
+
+	est->command[0] = '\0';
+	switch (est->sc.mode) {
+	case MP_MODE_LORA:
+	case MP_MODE_QLORA:
+	case MP_MODE_FULL:
+		training(m, est, &b);
+		break;
+	case MP_MODE_CONVERT:
+		convert(m, est, &b);
+		break;
+	default:
+		if (est->sc.runtime == MP_RT_LLAMACPP)
+			llamacpp(m, est, &b);
+		else if (est->sc.runtime == MP_RT_VLLM)
+			vllm(m, est, &b);
+		else
+			transformers(m, est, &b);
+		break;
+	}
+}

@@ -1,0 +1,117 @@
+/* runtime_opts.c: llama.cpp placement options and the machine a run sees */
+/* SPDX-License-Identifier: MIT */
+/*
+ * The values of the options people pass to llama.cpp to place a model
+ * (llama.cpp's common/arg.cpp: --tensor-split, --split-mode), read by the
+ * option table (options.c), and the machine facts the runtimes read from
+ * a hardware profile.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/* The names of --split-mode, in enum mp_split_mode order. */
+static const char *const split_modes[] = { "layer", "row", "none", NULL };
+
+const char *
+mp_split_mode_choice(size_t i)
+{
+	return i < 3 ? split_modes[i] : NULL;
+}
+
+bool
+mp_split_mode_parse(const char *s, enum mp_split_mode *out)
+{
+	size_t i;
+
+	for (i = 0; split_modes[i] != NULL; i++)
+		if (strcmp(s, split_modes[i]) == 0) {
+			*out = (enum mp_split_mode)i;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * One split proportion: digits with an optional fraction ("3", "0.5",
+ * "24.5"), read without the C locale's help so that a German locale
+ * does not turn "0.5" into 0.  At most 1e6.
+ */
+static bool
+proportion(const char *s, size_t n, float *out)
+{
+	double	 v = 0, scale = 1;
+	size_t	 i, digits = 0;
+	bool	 frac = false;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.' && !frac) {
+			frac = true;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		digits++;
+		if (frac) {
+			scale /= 10;
+			v += (s[i] - '0') * scale;
+		} else
+			v = v * 10 + (s[i] - '0');
+		if (v > 1e6)
+			return false;
+	}
+	if (digits == 0)
+		return false;
+	*out = (float)v;
+	return true;
+}
+
+/* "3,1" or "3/1" (llama.cpp accepts both separators), not all zero. */
+bool
+mp_tensor_split_parse(struct mp_scenario *sc, const char *v)
+{
+	const char	*p = v, *e;
+	float		 f[MP_MAX_GPUS], sum = 0;
+	uint32_t	 n = 0;
+
+	for (;;) {
+		e = p + strcspn(p, ",/");
+		if (n >= MP_MAX_GPUS || !proportion(p, (size_t)(e - p), &f[n]))
+			return false;
+		sum += f[n++];
+		if (*e == '\0')
+			break;
+		p = e + 1;
+	}
+	if (sum <= 0)
+		return false;
+	memcpy(sc->tensor_split, f, n * sizeof(f[0]));
+	sc->n_tensor_split = n;
+	return true;
+}
+
+/*
+ * llama.cpp's default --tensor-split follows each GPU's free memory: the
+ * usable memory of every GPU of the profile's accelerator type, in
+ * profile order.  The placement step (place.c) calls this.
+ */
+void
+mp_scenario_machine(struct mp_scenario *sc, const struct mp_hardware *hw)
+{
+	const struct mp_device	*d;
+	size_t			 i;
+	uint32_t		 k;
+
+	sc->n_dev_free = 0;
+	if (hw == NULL || (d = mp_hardware_primary(hw)) == NULL)
+		return;
+	for (i = 0; i < hw->n_dev; i++) {
+		if (strcmp(hw->dev[i].type, d->type) != 0)
+			continue;
+		for (k = 0; k < hw->dev[i].count &&
+		    sc->n_dev_free < MP_MAX_GPUS; k++)
+			sc->dev_free[sc->n_dev_free++] =
+			    mp_device_usable(&hw->dev[i], hw);
+	}
+}

@@ -1,0 +1,471 @@
+/* test_llamacpp_place.c: llama.cpp placement options (issue 13) */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "memplan.h"
+
+#ifndef MP_TEST_SRCDIR
+#define MP_TEST_SRCDIR	"."
+#endif
+
+#define MIB	(1024ull * 1024ull)
+
+/*
+ * The source root: $MP_TEST_SRCDIR, else the parent of $MEMPLAN_DATADIR
+ * (meson sets it to <root>/data), else the compiled-in default.
+ */
+static const char *
+srcdir(void)
+{
+	static char buf[512];
+	const char *s = getenv("MP_TEST_SRCDIR");
+	size_t n;
+
+	if (s != NULL)
+		return s;
+	s = getenv("MEMPLAN_DATADIR");
+	if (s != NULL && (n = strlen(s)) > 5 && n < sizeof(buf) &&
+	    strcmp(s + n - 5, "/data") == 0) {
+		memcpy(buf, s, n - 5);
+		buf[n - 5] = '\0';
+		return buf;
+	}
+	return MP_TEST_SRCDIR;
+}
+
+static void
+load_bundled(const char *name, struct mp_model *m)
+{
+	char		path[640];
+	struct mp_error	err;
+
+	snprintf(path, sizeof(path), "%s/data/models/%s.json", srcdir(), name);
+	mp_model_init(m);
+	mp_error_clear(&err);
+	if (!mp_model_load(path, m, &err))
+		fail_msg("load %s: %s: %s", path, err.field, err.msg);
+}
+
+/* A small Llama: 4 layers, hidden 256, 4 heads of 64, 2 KV heads. */
+static const char tiny_json[] =
+    "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\","
+    " \"hidden_size\": 256, \"intermediate_size\": 512,"
+    " \"num_hidden_layers\": 4, \"num_attention_heads\": 4,"
+    " \"num_key_value_heads\": 2, \"vocab_size\": 1000,"
+    " \"max_position_embeddings\": 8192, \"rms_norm_eps\": 1e-5,"
+    " \"tie_word_embeddings\": false, \"torch_dtype\": \"bfloat16\"}";
+
+static void
+tiny(struct mp_model *m)
+{
+	struct mp_error err;
+
+	mp_model_init(m);
+	mp_error_clear(&err);
+	if (!mp_model_parse(tiny_json, strlen(tiny_json), "tiny.json", m, &err))
+		fail_msg("parse: %s: %s", err.field, err.msg);
+}
+
+static void
+scen(struct mp_scenario *sc, uint64_t seq, uint64_t batch)
+{
+	mp_scenario_init(sc);
+	sc->runtime = MP_RT_LLAMACPP;
+	sc->weights = MP_DT_BF16;
+	sc->seq = seq;
+	sc->batch = batch;
+}
+
+static void
+run(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est)
+{
+	struct mp_error err;
+
+	mp_error_clear(&err);
+	if (!mp_estimate(m, sc, est, &err))
+		fail_msg("estimate: %s: %s", err.field, err.msg);
+}
+
+
+static void
+run_fail(const struct mp_model *m, const struct mp_scenario *sc,
+    const char *field)
+{
+	struct mp_estimate est;
+	struct mp_error err;
+
+	mp_error_clear(&err);
+	assert_false(mp_estimate(m, sc, &est, &err));
+	assert_int_equal(err.status, MP_EUSAGE);
+	assert_string_equal(err.field, field);
+}
+
+static uint64_t
+resident(const struct mp_estimate *e)
+{
+	return e->host_total - e->host_reclaimable;
+}
+
+/* Bytes of the expert tensors of layers [0, n) as llama.cpp loads them. */
+static uint64_t
+expert_bytes(const struct mp_model *m, const char *ftype, uint32_t n)
+{
+	struct mp_gguf_tensor *t = NULL;
+	struct mp_error err;
+	uint64_t sum = 0;
+	size_t i, cnt = 0;
+
+	mp_error_clear(&err);
+	if (!mp_gguf_tensors(m, ftype, &t, &cnt, &err))
+		fail_msg("tensors: %s", err.msg);
+	for (i = 0; i < cnt; i++)
+		if (t[i].layer >= 0 && (uint32_t)t[i].layer < n &&
+		    strstr(t[i].name, "_exps") != NULL)
+			sum += t[i].bytes;
+	free(t);
+	return sum;
+}
+
+static void
+set(struct mp_scenario *sc, const char *key, const char *v)
+{
+	const struct mp_optspec *o = mp_option_file(key);
+	char why[200];
+
+	if (o == NULL || !mp_option_set(o, v, sc, why, sizeof(why)))
+		fail_msg("%s=%s: %s", key, v, o != NULL ? why : "no such key");
+}
+
+/* --n-cpu-moe N moves exactly the expert tensors of layers 0..N-1. */
+static void
+test_place_n_cpu_moe_moves_experts(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate gpu, part, all;
+
+	(void)state;
+	load_bundled("qwen3-30b-a3b", &m);
+	scen(&sc, 4096, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q4_k_m");
+	run(&m, &sc, &gpu);
+	set(&sc, "n_cpu_moe", "20");
+	run(&m, &sc, &part);
+	assert_int_equal(part.mem.weights, gpu.mem.weights);
+	assert_int_equal(part.mem.kv_cache, gpu.mem.kv_cache);
+	assert_int_equal(resident(&part) - resident(&gpu),
+	    expert_bytes(&m, "q4_k_m", 20));
+	assert_true(part.device_total + expert_bytes(&m, "q4_k_m", 20) / 2 <
+	    gpu.device_total);
+	/* --cpu-moe is every layer's experts. */
+	set(&sc, "cpu_moe", "true");
+	run(&m, &sc, &all);
+	assert_int_equal(resident(&all) - resident(&gpu),
+	    expert_bytes(&m, "q4_k_m", m.layers));
+	assert_int_equal(sc.n_cpu_moe, MP_CPU_MOE_ALL);
+	mp_model_fini(&m);
+}
+
+static void
+test_place_n_cpu_moe_needs_experts(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	scen(&sc, 4096, 1);
+	set(&sc, "n_cpu_moe", "4");
+	run_fail(&m, &sc, "--n-cpu-moe");
+	set(&sc, "cpu_moe", "true");
+	run_fail(&m, &sc, "--cpu-moe");
+	mp_model_fini(&m);
+}
+
+/* -ts 3,1 puts three quarters of the layers on GPU 0. */
+static void
+test_place_tensor_split(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate eq, ts;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	scen(&sc, 4096, 1);
+	sc.gpus = 2;
+	run(&m, &sc, &eq);
+	assert_int_equal(eq.n_dev_bytes, 2);
+	set(&sc, "tensor_split", "3,1");
+	run(&m, &sc, &ts);
+	assert_int_equal(ts.n_dev_bytes, 2);
+	assert_int_equal(ts.device_total, eq.device_total);
+	assert_true(ts.dev_bytes[0] > 2 * ts.dev_bytes[1]);
+	assert_true(eq.dev_bytes[0] < eq.dev_bytes[1] + eq.dev_bytes[1] / 4);
+	/* A default split follows each GPU's free memory. */
+	scen(&sc, 4096, 1);
+	sc.gpus = 2;
+	sc.n_dev_free = 2;
+	sc.dev_free[0] = 24ull << 30;
+	sc.dev_free[1] = 8ull << 30;
+	run(&m, &sc, &ts);
+	assert_true(ts.dev_bytes[0] > 2 * ts.dev_bytes[1]);
+	/* One proportion per GPU, and a main GPU that exists. */
+	set(&sc, "tensor_split", "1,1,1");
+	run_fail(&m, &sc, "--tensor-split");
+	scen(&sc, 4096, 1);
+	sc.gpus = 2;
+	set(&sc, "main_gpu", "2");
+	run_fail(&m, &sc, "--main-gpu");
+	mp_model_fini(&m);
+}
+
+/* -sm none runs on the main GPU alone; -sm row splits the matrices. */
+static void
+test_place_split_modes(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate one, none, row;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	scen(&sc, 4096, 1);
+	run(&m, &sc, &one);
+	sc.gpus = 2;
+	set(&sc, "split_mode", "none");
+	set(&sc, "main_gpu", "1");
+	run(&m, &sc, &none);
+	assert_int_equal(none.device_total, one.device_total);
+	assert_int_equal(none.dev_bytes[0], 0);
+	assert_int_equal(none.dev_bytes[1], one.device_total);
+	set(&sc, "split_mode", "row");
+	set(&sc, "main_gpu", "0");
+	run(&m, &sc, &row);
+	assert_true(row.dev_bytes[1] > 0);
+	assert_true(row.dev_bytes[1] < row.dev_bytes[0]);
+	/* Both GPUs pay a context; the weights are the same bytes. */
+	assert_int_equal(row.mem.weights, one.mem.weights);
+	assert_int_equal(row.mem.runtime, 2 * one.mem.runtime);
+	mp_model_fini(&m);
+}
+
+#define TINY_KV_PER_CELL	(4ull * 2 * 2 * 64 * 2)
+
+/* --kv-unified: one stream of -c cells, not -np padded streams. */
+static void
+test_place_kv_unified(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+
+	(void)state;
+	tiny(&m);
+	scen(&sc, 1100, 3);
+	run(&m, &sc, &est);
+	assert_int_equal(est.mem.kv_cache, 3840 * TINY_KV_PER_CELL);
+	set(&sc, "kv_unified", "true");
+	run(&m, &sc, &est);
+	/* -c 3300 padded to 3328 cells, shared by the 3 sequences. */
+	assert_int_equal(est.mem.kv_cache, 3328 * TINY_KV_PER_CELL);
+	mp_model_fini(&m);
+}
+
+/* --swa-full: the sliding-window layers keep every cell too. */
+static void
+test_place_swa_full(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate swa, full;
+	uint64_t cell = 0;
+	uint32_t il;
+
+	(void)state;
+	load_bundled("gemma-2-9b-it", &m);
+	scen(&sc, 32768, 1);
+	run(&m, &sc, &swa);
+	set(&sc, "swa_full", "true");
+	run(&m, &sc, &full);
+	for (il = 0; il < m.layers; il++)
+		cell += 2ull * (m.layer[il].kv_k + m.layer[il].kv_v);
+	assert_int_equal(full.mem.kv_cache, 32768 * cell);
+	assert_true(swa.mem.kv_cache < full.mem.kv_cache * 3 / 4);
+	mp_model_fini(&m);
+}
+
+/* No accelerator: the CPU runs it whatever --gpu-layers says. */
+static void
+test_place_backends(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate cpu, metal, cuda;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	scen(&sc, 4096, 1);
+	run(&m, &sc, &cuda);
+	sc.backend = MP_BE_CPU;
+	run(&m, &sc, &cpu);
+	assert_true(cpu.on_host);
+	assert_int_equal(cpu.device_total, 0);
+	assert_int_equal(cpu.n_dev_bytes, 0);
+	scen(&sc, 4096, 1);
+	sc.backend = MP_BE_METAL;
+	sc.cpu_isa = MP_ISA_NEON;
+	run(&m, &sc, &metal);
+	assert_false(metal.on_host);
+	/* No CUDA context on Metal. */
+	assert_int_equal(metal.mem.runtime, 0);
+	assert_int_equal(metal.device_total + cuda.mem.runtime,
+	    cuda.device_total);
+	mp_model_fini(&m);
+}
+
+/* CPU only: fewer bits never need more resident memory. */
+static void
+test_place_cpu_fewer_bits_less_memory(void **state)
+{
+	static const char *const order[] = {
+		"q2_k", "q4_0", "q4_k_m", "q5_k_m", "q6_k", "q8_0", NULL
+	};
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	uint64_t prev = 0;
+	size_t i;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	for (i = 0; order[i] != NULL; i++) {
+		scen(&sc, 4096, 1);
+		sc.weights = MP_DT_NONE;
+		strcpy(sc.ftype, order[i]);
+		sc.backend = MP_BE_CPU;
+		run(&m, &sc, &est);
+		assert_true(resident(&est) > prev);
+		prev = resident(&est);
+	}
+	mp_model_fini(&m);
+}
+
+/* Q2_K is repacked only by the x86 AVX-512 kernels, never on NEON. */
+static void
+test_place_no_x86_repack_on_arm(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate x86, arm;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	scen(&sc, 4096, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q2_k");
+	sc.backend = MP_BE_CPU;
+	run(&m, &sc, &x86);
+	sc.cpu_isa = MP_ISA_NEON;
+	run(&m, &sc, &arm);
+	assert_true(x86.host_reclaimable > 0);
+	assert_true(arm.host_total < x86.host_total);
+	mp_model_fini(&m);
+}
+
+/* The command carries the placement flags as llama-server spells them. */
+static void
+test_place_command(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+
+	(void)state;
+	load_bundled("qwen3-30b-a3b", &m);
+	scen(&sc, 16384, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q4_k_m");
+	sc.flash_attn = MP_ON;
+	sc.kv_dtype = MP_DT_Q8_0;
+	sc.gpus = 2;
+	set(&sc, "n_cpu_moe", "12");
+	set(&sc, "tensor_split", "2.5,1");
+	run(&m, &sc, &est);
+	assert_string_equal(est.command, "llama-server -m "
+	    "qwen3-30b-a3b-Q4_K_M.gguf -c 16384 -ngl 99 -fa on -ctk q8_0 "
+	    "-ctv q8_0 --n-cpu-moe 12 -ts 2.5,1");
+	mp_model_fini(&m);
+}
+
+/* Option values: what each key accepts and refuses. */
+static void
+test_place_option_values(void **state)
+{
+	static const struct { const char *k, *v; } bad[] = {
+		{ "tensor_split", "3,x" }, { "tensor_split", "0,0" },
+		{ "tensor_split", "" }, { "tensor_split", "1,,1" },
+		{ "tensor_split", "-1,1" },
+		{ "tensor_split", "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1" },
+		{ "split_mode", "col" }, { "main_gpu", "16" },
+		{ "n_cpu_moe", "-1" }, { "cpu_moe", "maybe" },
+		{ "kv_unified", "2" }, { "parallel_slots", "0" },
+		{ "parallel_slots", "257" },
+	};
+	struct mp_scenario sc;
+	char why[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const struct mp_optspec *o = mp_option_file(bad[i].k);
+
+		assert_non_null(o);
+		mp_scenario_init(&sc);
+		why[0] = '\0';
+		assert_false(mp_option_set(o, bad[i].v, &sc, why, sizeof(why)));
+		assert_true(why[0] != '\0');
+		/* A refused value leaves the scenario as it was. */
+		assert_int_equal(sc.n_tensor_split, 0);
+		assert_int_equal(sc.n_cpu_moe, 0);
+	}
+	assert_null(mp_option_file("nope"));
+	mp_scenario_init(&sc);
+	set(&sc, "tensor_split", "3/1.5");
+	assert_int_equal(sc.n_tensor_split, 2);
+	assert_true(sc.tensor_split[1] > 1.49f && sc.tensor_split[1] < 1.51f);
+	set(&sc, "parallel_slots", "4");
+	assert_int_equal(sc.batch, 4);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_place_n_cpu_moe_moves_experts),
+		cmocka_unit_test(test_place_n_cpu_moe_needs_experts),
+		cmocka_unit_test(test_place_tensor_split),
+		cmocka_unit_test(test_place_split_modes),
+		cmocka_unit_test(test_place_kv_unified),
+		cmocka_unit_test(test_place_swa_full),
+		cmocka_unit_test(test_place_backends),
+		cmocka_unit_test(test_place_cpu_fewer_bits_less_memory),
+		cmocka_unit_test(test_place_no_x86_repack_on_arm),
+		cmocka_unit_test(test_place_command),
+		cmocka_unit_test(test_place_option_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
