@@ -33,6 +33,13 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 		    est->sc.n_bench, &r->speed, err))
 			return false;
 		r->has_speed = true;
+		/* A run that does not load has no speed: say so rather
+		 * than print the rate of a machine with more memory. */
+		if (!r->fits) {
+			r->speed.available = false;
+			snprintf(r->speed.why, sizeof(r->speed.why), "it does "
+			    "not fit on %s", hw->name);
+		}
 	}
 	if (r->fits || r->j.verdict == MP_VERDICT_UNSUPPORTED)
 		return true;
