@@ -238,6 +238,14 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		    "vLLM caches in the model's dtype or fp8, not %s",
 		    mp_dtype_info(v->kv)->name);
 	}
+	/*
+	 * The defaults follow the card.  Without one given here, the
+	 * machine's (the placement step fills dev_free from the profile),
+	 * so that the estimate's notes and the pool on the card name one
+	 * max_num_seqs.
+	 */
+	if (card == 0 && sc->n_dev_free > 0)
+		card = sc->dev_free[0];
 	if (card >= V_BIG_CARD) {
 		v->batched = 8192;
 		v->max_seqs = 1024;

@@ -450,6 +450,37 @@ test_place_option_values(void **state)
 	assert_int_equal(sc.batch, 4);
 }
 
+/* vLLM: the estimate's notes and the pool on the card name one
+ * max_num_seqs (1024 on a card of 70 GiB or more). */
+static void
+test_vllm_one_max_num_seqs(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+	size_t i, n1024 = 0, n256 = 0;
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	mp_scenario_init(&sc);
+	sc.runtime = MP_RT_VLLM;
+	sc.n_dev_free = 1;
+	sc.dev_free[0] = 79ull << 30;
+	run(&m, &sc, &est);
+	mp_error_clear(&err);
+	assert_true(mp_vllm_fill_pool(&m, &est, 79ull << 30, &err));
+	for (i = 0; i < est.n_notes; i++) {
+		if (strstr(est.notes[i].text, "max_num_seqs 1024") != NULL)
+			n1024++;
+		if (strstr(est.notes[i].text, "max_num_seqs 256") != NULL)
+			n256++;
+	}
+	assert_int_equal(n256, 0);
+	assert_int_equal(n1024, 2);
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -465,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_place_no_x86_repack_on_arm),
 		cmocka_unit_test(test_place_command),
 		cmocka_unit_test(test_place_option_values),
+		cmocka_unit_test(test_vllm_one_max_num_seqs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
