@@ -608,10 +608,12 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1 &&
 			    (o = add_option(p, err)) != NULL) {
 				o->goal = c->goal;
+				/* -ngl N: the output layer and the last N-1
+				 * repeating layers (llamacpp.c). */
 				put(o->label, sizeof(o->label),
-				    "%s, %llu/%u layers on %s", c->label,
-				    (unsigned long long)best, m->layers,
-				    hw->n_dev ? "the accelerator" : "-");
+				    "%s, -ngl %llu (%llu/%u layers + output)",
+				    c->label, (unsigned long long)best,
+				    (unsigned long long)(best - 1), m->layers);
 				o->est = s->tmp;
 				o->j = s->tj;
 				o->verdict = verdict(&o->j);
@@ -619,9 +621,9 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 				    c->quality : prec_loss(m, &o->est);
 				o->speed_loss = c->speed + 2;
 				put(o->why, sizeof(o->why),
-				    "partial offload: the other %llu layers "
+				    "partial offload: the first %llu layers "
 				    "run on the CPU, much slower",
-				    (unsigned long long)(m->layers - best));
+				    (unsigned long long)(m->layers + 1 - best));
 			} else if (o == NULL)
 				goto out;
 		}
