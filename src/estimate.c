@@ -340,6 +340,9 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 		return false;
 	if (m->warning[0] != '\0')
 		mp_estimate_note(est, "model", "%s", m->warning);
+	if (sc_in->seq == 0 && m->ctx_default > 0)
+		mp_estimate_note(est, "seq", "%llu tokens: %s (--seq to change)",
+		    (unsigned long long)m->ctx_default, m->ctx_from);
 	switch (est->sc.mode) {
 	case MP_MODE_LORA:
 	case MP_MODE_QLORA:

@@ -244,6 +244,10 @@ struct mp_model {
 	uint64_t	 file_bytes;	/* sum of tensor bytes as stored */
 	/* Pre-quantized checkpoint (quantization_config) */
 	char		 quant_method[24];
+	/* The context its runtime defaults to when the source says (an
+	 * Ollama model's params layer: num_ctx), else 0; and who says. */
+	uint64_t	 ctx_default;
+	char		 ctx_from[64];
 };
 
 void	mp_model_init(struct mp_model *);
@@ -253,6 +257,28 @@ void	mp_model_fini(struct mp_model *);
  * name of a bundled config (see catalog.c).  Fills params and tensors.
  */
 bool	mp_model_load(const char *spec, struct mp_model *, struct mp_error *);
+/*
+ * Remote models (remote_*.c): after a local path, a bundled name and the
+ * local HuggingFace cache, MODEL may be Org/Name[@REV] or Org/Name:QUANT
+ * on the Hub ($HF_ENDPOINT), a https URL of a .gguf or .safetensors file,
+ * or ollama:NAME[:TAG].  Only headers are read; what was read is cached
+ * under $XDG_CACHE_HOME/memplan.  These settings hold for the process
+ * (set once, before loading from several threads).
+ */
+struct mp_remote_stats {
+	unsigned	 requests;	/* HTTP requests, redirects included */
+	uint64_t	 bytes;		/* body bytes received */
+};
+struct mp_remote_opts {
+	bool		 offline;	/* cache and local files only */
+	const char	*revision;	/* default "main"; Org/Name@REV wins */
+	/* Called after each file while several are read (a progress line). */
+	void		(*progress)(unsigned done, unsigned total,
+			    const char *what, void *arg);
+	void		*arg;
+	struct mp_remote_stats *stats;	/* added to when not NULL */
+};
+void	mp_remote_settings(const struct mp_remote_opts *);
 /* Parses config.json text already in memory; path names it in errors. */
 bool	mp_model_parse(const char *json, size_t len, const char *path,
 	    struct mp_model *, struct mp_error *);
@@ -438,6 +464,7 @@ enum mp_opt_id {
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,
 	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
 	MP_O_UNITS, MP_O_COLOR, MP_O_HELP,
+	MP_O_REVISION, MP_O_OFFLINE,	/* remote models (remote_*.c) */
 	MP_O__COUNT
 };
 enum mp_opt_kind {
@@ -454,6 +481,8 @@ enum mp_opt_kind {
 #define MP_OPT_SOLVE	0x008u	/* --solve */
 #define MP_OPT_OVER	0x010u	/* --over */
 #define MP_OPT_DETECT	0x020u	/* --detect */
+#define MP_OPT_REMOTE	0x040u	/* --revision --offline: commands reading
+				 * a model, which may be remote */
 /* Options whose presence callers act on (mp_optspec.given). */
 #define MP_GIVEN_MODE		0x001u
 #define MP_GIVEN_WEIGHTS	0x002u

@@ -29,6 +29,7 @@
 
 #include "fileio.h"
 #include "memplan.h"
+#include "remote.h"
 
 #define GG_MAGIC	0x46554747u	/* "GGUF" read little-endian */
 #define GG_MAX_TENSORS	(1u << 20)
@@ -85,6 +86,12 @@ static const struct {
 /* A buffered reader that knows how much of the file is left. */
 struct rd {
 	FILE		*fp;
+	/* Or a prefix of the file already in memory (fetched over HTTP):
+	 * the first mem_len of size bytes; reading past it sets more, so
+	 * that the caller can fetch a longer one. */
+	const unsigned char *mem;
+	size_t		 mem_len;
+	bool		 more;
 	const char	*path;
 	uint64_t	 size, pos;	/* pos: offset of the next byte */
 	unsigned char	*buf;
@@ -114,6 +121,17 @@ rd_bytes(struct rd *r, void *dst, size_t n, const char *field)
 
 	if (n > left(r))
 		return short_file(r, field, n);
+	if (r->mem != NULL) {
+		if (r->pos > r->mem_len || n > r->mem_len - r->pos) {
+			r->more = true;
+			return mp_error_set(r->err, MP_EINPUT, r->path, field,
+			    "the header continues past the first %zu bytes "
+			    "read", r->mem_len);
+		}
+		memcpy(d, r->mem + r->pos, n);
+		r->pos += n;
+		return true;
+	}
 	while (n > 0) {
 		size_t k;
 
@@ -139,6 +157,10 @@ rd_skip(struct rd *r, uint64_t n, const char *field)
 {
 	if (n > left(r))
 		return short_file(r, field, n);
+	if (r->mem != NULL) {
+		r->pos += n;
+		return true;
+	}
 	if (n <= r->len - r->off) {
 		r->off += (size_t)n;
 		r->pos += n;
@@ -1054,11 +1076,12 @@ mp_model_gguf_tensors(const struct mp_model *m, struct mp_gguf_tensor **out,
 	return true;
 }
 
-bool
-mp_model_load_gguf(const char *path, struct mp_model *m,
-    struct mp_error *err)
+/* The header at r (a file or a prefix in memory) into m. */
+static bool
+parse_gguf(struct rd *r_, struct mp_model *m, struct mp_error *err)
 {
-	struct rd	 r;
+	struct rd	 r = *r_;
+	const char	*path = r.path;
 	struct meta	 mt = { 0 };
 	uint32_t	 magic, version;
 	uint64_t	 n_t, n_kv, i, off, data_start, data_len;
@@ -1067,19 +1090,9 @@ mp_model_load_gguf(const char *path, struct mp_model *m,
 	size_t		 f16 = 0, bf16 = 0, f32 = 0;
 	bool		 ok = false;
 
-	memset(&r, 0, sizeof(r));
 	mp_model_fini(m);
 	mp_model_init(m);
 	snprintf(m->path, sizeof(m->path), "%s", path);
-	r.path = path;
-	r.err = err;
-	if ((r.fp = mp_file_open(path, &r.size, err)) == NULL)
-		return false;
-	if ((r.buf = malloc(GG_BUF)) == NULL) {
-		fclose(r.fp);
-		return mp_error_set(err, MP_ENOMEM, path, NULL,
-		    "out of memory");
-	}
 	if (!rd_u32(&r, &magic, "magic"))
 		goto out;
 	if (magic != GG_MAGIC) {
@@ -1181,12 +1194,67 @@ mp_model_load_gguf(const char *path, struct mp_model *m,
 		goto out;
 	ok = true;
 out:
-	fclose(r.fp);
-	free(r.buf);
+	r_->more = r.more;
+	r_->pos = r.pos;
 	free(offs);
 	free(lens);
 	meta_fini(&mt);
 	if (!ok)
 		mp_model_fini(m);
 	return ok;
+}
+
+bool
+mp_model_load_gguf(const char *path, struct mp_model *m,
+    struct mp_error *err)
+{
+	struct rd	 r;
+	bool		 ok;
+
+	memset(&r, 0, sizeof(r));
+	mp_model_fini(m);
+	mp_model_init(m);
+	r.path = path;
+	r.err = err;
+	if ((r.fp = mp_file_open(path, &r.size, err)) == NULL)
+		return false;
+	if ((r.buf = malloc(GG_BUF)) == NULL) {
+		fclose(r.fp);
+		return mp_error_set(err, MP_ENOMEM, path, NULL,
+		    "out of memory");
+	}
+	ok = parse_gguf(&r, m, err);
+	fclose(r.fp);
+	free(r.buf);
+	return ok;
+}
+
+bool
+mp_model_gguf_mem(const char *path, const unsigned char *buf, size_t len,
+    uint64_t size, struct mp_model *m, bool *more, size_t *used,
+    struct mp_error *err)
+{
+	struct rd r;
+
+	memset(&r, 0, sizeof(r));
+	r.path = path;
+	r.err = err;
+	r.mem = buf;
+	r.mem_len = len < size ? len : (size_t)size;
+	r.size = size;
+	*more = false;
+	*used = 0;
+	if (!parse_gguf(&r, m, err)) {
+		*more = r.more;
+		return false;
+	}
+	if (r.pos > r.mem_len) {	/* a skip ran past the prefix */
+		*more = true;
+		mp_model_fini(m);
+		return mp_error_set(err, MP_EINPUT, path, NULL,
+		    "the header continues past the first %zu bytes read",
+		    r.mem_len);
+	}
+	*used = (size_t)r.pos;
+	return true;
 }

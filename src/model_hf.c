@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "jsonread.h"
 #include "memplan.h"
+#include "remote.h"
 
 /* A config.json is a few KiB; anything this large is not one. */
 #define MAX_CONFIG_BYTES	(16u << 20)
@@ -1697,6 +1698,8 @@ struct where {
 	char	*path;		/* the config.json */
 	char	*dir;		/* the folder of weight files, or NULL */
 	bool	 hub;		/* found in the HuggingFace cache */
+	bool	 remote;	/* none of those: read over HTTP */
+	struct mp_error hfmiss;	/* why the HuggingFace cache had none */
 };
 
 static bool
@@ -1786,15 +1789,31 @@ locate(const char *spec, struct where *w, struct mp_error *err)
 	    mp_catalog_find("models", alias, ".json", buf, sizeof(buf))))
 		return (w->path = mp_path_join(buf, "", false)) != NULL ||
 		    nomem(spec, err);
+	/* A URL, ollama:NAME, Org/Name@REV, Org/Name:QUANT: over HTTP
+	 * (remote_*.c). */
+	if (strncmp(spec, "https://", 8) == 0 ||
+	    strncmp(spec, "http://", 7) == 0 ||
+	    strncmp(spec, "ollama:", 7) == 0 ||
+	    (strpbrk(spec, "@:") != NULL && mp_remote_spec(spec))) {
+		w->remote = true;
+		return true;
+	}
 	/* A path (./x, /x, a/b/c, x.json) that is not there. */
 	if (strchr(spec, '/') == NULL || *spec == '/' || *spec == '.' ||
 	    strchr(strchr(spec, '/') + 1, '/') || (ext != NULL &&
 	    (strcmp(ext, ".json") == 0 || strcmp(ext, ".gguf") == 0 ||
 	    strcmp(ext, ".safetensors") == 0)))
 		return not_found(spec, err);
-	/* "Org/Name": a snapshot in the HuggingFace cache. */
-	if (!mp_model_hf_cache(spec, buf, sizeof(buf), err))
-		return false;
+	/* "Org/Name": a snapshot in the HuggingFace cache, else the Hub. */
+	mp_error_clear(&w->hfmiss);
+	if (!mp_model_hf_cache(spec, buf, sizeof(buf), &w->hfmiss)) {
+		if (!mp_remote_spec(spec)) {
+			*err = w->hfmiss;
+			return false;
+		}
+		w->remote = true;
+		return true;
+	}
 	if ((w->dir = mp_path_join(buf, "", false)) == NULL ||
 	    (w->path = mp_path_join(buf, "config.json", true)) == NULL)
 		return nomem(spec, err);
@@ -1808,7 +1827,7 @@ locate(const char *spec, struct where *w, struct mp_error *err)
 bool
 mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 {
-	struct where	 w = { NULL, NULL, false };
+	struct where	 w;
 	struct stat	 st;
 	const char	*ext;
 	char		*buf = NULL, *s;
@@ -1818,8 +1837,10 @@ mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 	if (spec == NULL || *spec == '\0')
 		return mp_error_set(err, MP_EUSAGE, NULL, "MODEL",
 		    "expected a config.json path, a model folder, a .gguf "
-		    "file, a bundled model name (see 'memplan models') or a "
-		    "HuggingFace repository id in the local cache");
+		    "file, a bundled model name (see 'memplan models'), a "
+		    "HuggingFace repository id (Org/Name, Org/Name:QUANT), "
+		    "a .gguf URL or ollama:NAME[:TAG]");
+	memset(&w, 0, sizeof(w));
 	ext = strrchr(spec, '.');
 	/* A .gguf file: its own header, no config.json. */
 	if (stat(spec, &st) == 0 && S_ISREG(st.st_mode) && ext != NULL &&
@@ -1827,6 +1848,17 @@ mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 		return mp_model_load_gguf(spec, m, err);
 	if (!locate(spec, &w, err))
 		goto out;
+	if (w.remote) {
+		ok = mp_remote_load(spec, m, err);
+		/* Offline: say where both caches were looked in. */
+		if (!ok && w.hfmiss.status != MP_OK && mp_remote_is_offline() &&
+		    err->status == MP_EINPUT && strstr(err->msg, "offline"))
+			mp_error_set(err, MP_EINPUT, spec, NULL, "offline "
+			    "(--offline or HF_HUB_OFFLINE=1) and in neither "
+			    "memplan's cache nor the HuggingFace cache "
+			    "(%.150s)", w.hfmiss.msg);
+		goto out;
+	}
 	/* The model keeps its path (errors, re-reading): one that cannot
 	 * be held whole is refused rather than cut. */
 	if (strlen(w.path) >= sizeof(m->path)) {

@@ -30,6 +30,7 @@
 #include "fileio.h"
 #include "jsonread.h"
 #include "memplan.h"
+#include "remote.h"
 
 /* A real header is a few MiB at most (DeepSeek-V3: ~2 MiB per shard). */
 #define ST_MAX_HEADER	(100ull << 20)
@@ -149,9 +150,34 @@ open_regular(const char *path, uint64_t *size, struct mp_error *err)
 }
 
 /*
+ * The JSON header's length from a shard's first 8 bytes, checked against
+ * the file's size and ST_MAX_HEADER before anything is allocated (local
+ * files and remote ones alike).
+ */
+bool
+mp_st_header_len(const unsigned char b[8], uint64_t size, const char *path,
+    uint64_t *len, struct mp_error *err)
+{
+	uint64_t	n = 0;
+	int		i;
+
+	for (i = 7; i >= 0; i--)
+		n = n << 8 | b[i];
+	if (n > size - 8)
+		return mp_error_set(err, MP_EINPUT, path, "header_size",
+		    "header length %llu exceeds the file (%llu bytes)",
+		    (unsigned long long)n, (unsigned long long)size);
+	if (n > ST_MAX_HEADER || n < 2)
+		return mp_error_set(err, MP_EINPUT, path, "header_size",
+		    "header length %llu; expected 2 to %llu bytes of JSON",
+		    (unsigned long long)n, (unsigned long long)ST_MAX_HEADER);
+	*len = n;
+	return true;
+}
+
+/*
  * Reads a shard's JSON header into *json (NUL-terminated) and the size
- * of its byte buffer into *data_len.  The length is checked against the
- * file and ST_MAX_HEADER before anything is allocated.
+ * of its byte buffer into *data_len.
  */
 static bool
 read_header(const char *path, char **json, size_t *len, uint64_t *data_len,
@@ -160,7 +186,6 @@ read_header(const char *path, char **json, size_t *len, uint64_t *data_len,
 	FILE		*fp;
 	uint64_t	 size, n = 0;
 	unsigned char	 b[8];
-	int		 i;
 	char		*buf;
 
 	*json = NULL;
@@ -172,19 +197,9 @@ read_header(const char *path, char **json, size_t *len, uint64_t *data_len,
 		    "file is %llu bytes; a safetensors file starts with an "
 		    "8-byte header length", (unsigned long long)size);
 	}
-	for (i = 7; i >= 0; i--)
-		n = n << 8 | b[i];
-	if (n > size - 8) {
+	if (!mp_st_header_len(b, size, path, &n, err)) {
 		fclose(fp);
-		return mp_error_set(err, MP_EINPUT, path, "header_size",
-		    "header length %llu exceeds the file (%llu bytes)",
-		    (unsigned long long)n, (unsigned long long)size);
-	}
-	if (n > ST_MAX_HEADER || n < 2) {
-		fclose(fp);
-		return mp_error_set(err, MP_EINPUT, path, "header_size",
-		    "header length %llu; expected 2 to %llu bytes of JSON",
-		    (unsigned long long)n, (unsigned long long)ST_MAX_HEADER);
+		return false;
 	}
 	if ((buf = malloc((size_t)n + 1)) == NULL) {
 		fclose(fp);
@@ -387,21 +402,21 @@ tiles(const char *path, struct ftlist *fl, size_t first, uint64_t data_len,
 	return true;
 }
 
-/* Appends the tensors of one shard's header to fl. */
+/*
+ * Appends the tensors of one shard's JSON header (len bytes at json, in
+ * memory: read from a file or fetched over HTTP) to fl; data_len is the
+ * size of the shard's byte buffer.
+ */
 static bool
-read_shard(const char *path, struct ftlist *fl, struct mp_error *err)
+parse_shard(const char *path, const char *json, size_t len,
+    uint64_t data_len, struct ftlist *fl, struct mp_error *err)
 {
-	char		*json = NULL;
 	const char	*end = NULL;
-	size_t		 len = 0;
-	uint64_t	 data_len = 0;
 	cJSON		*root = NULL;
 	const cJSON	*e;
 	size_t		 first;
 	bool		 ok = false;
 
-	if (!read_header(path, &json, &len, &data_len, err))
-		return false;
 	if (memchr(json, '\0', len) != NULL) {
 		mp_error_set(err, MP_EINPUT, path, "header",
 		    "contains a NUL byte; expected JSON text");
@@ -446,6 +461,21 @@ read_shard(const char *path, struct ftlist *fl, struct mp_error *err)
 	ok = tiles(path, fl, first, data_len, err);
 out:
 	cJSON_Delete(root);
+	return ok;
+}
+
+/* Appends the tensors of one shard file's header to fl. */
+static bool
+read_shard(const char *path, struct ftlist *fl, struct mp_error *err)
+{
+	char		*json = NULL;
+	size_t		 len = 0;
+	uint64_t	 data_len = 0;
+	bool		 ok;
+
+	if (!read_header(path, &json, &len, &data_len, err))
+		return false;
+	ok = parse_shard(path, json, len, data_len, fl, err);
 	free(json);
 	return ok;
 }
@@ -464,19 +494,106 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The shards an index names, each read once. */
+void
+mp_st_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * The shard files an index (model.safetensors.index.json text, in
+ * memory) names in its weight_map: sorted, each once.
+ */
+bool
+mp_st_index_names(const char *json, size_t len, const char *ipath,
+    char ***out, size_t *nout, struct mp_error *err)
+{
+	const char	**names = NULL;
+	char		**v = NULL;
+	cJSON		*root = NULL;
+	const cJSON	*wm, *it;
+	size_t		 n = 0, i, k = 0;
+	int		 cnt;
+	bool		 ok = false;
+
+	*out = NULL;
+	*nout = 0;
+	if (len == 0 || len > ST_MAX_INDEX)
+		return mp_error_set(err, MP_EINPUT, ipath, NULL,
+		    "file is %zu bytes; expected 1 to %llu", len,
+		    (unsigned long long)ST_MAX_INDEX);
+	if (memchr(json, '\0', len) != NULL ||
+	    mp_json_scan(json, len, ST_MAX_DEPTH, ST_MAX_VALUES) !=
+	    MP_JSON_SCAN_OK ||
+	    (root = cJSON_ParseWithLength(json, len)) == NULL ||
+	    !mp_json_last_wins(root)) {
+		mp_error_set(err, MP_EINPUT, ipath, NULL,
+		    "malformed JSON; expected a safetensors index object");
+		goto out;
+	}
+	wm = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
+	if (!cJSON_IsObject(wm)) {
+		mp_error_set(err, MP_EINPUT, ipath, "weight_map",
+		    "missing; expected an object of tensor name to shard file");
+		goto out;
+	}
+	cnt = cJSON_GetArraySize(wm);
+	if (cnt <= 0 || (unsigned)cnt > ST_MAX_TENSORS) {
+		mp_error_set(err, MP_EINPUT, ipath, "weight_map",
+		    "expected 1 to %u tensors", ST_MAX_TENSORS);
+		goto out;
+	}
+	if ((names = calloc((size_t)cnt, sizeof(*names))) == NULL ||
+	    (v = calloc((size_t)cnt, sizeof(*v))) == NULL) {
+		mp_error_set(err, MP_ENOMEM, ipath, NULL, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(it, wm) {
+		char f[96];
+
+		if (!cJSON_IsString(it) || !safe_name(it->valuestring)) {
+			mp_error_set(err, MP_EINPUT, ipath,
+			    tfield(f, sizeof(f), it->string, "shard"),
+			    "expected the file name of a shard in the folder");
+			goto out;
+		}
+		names[n++] = it->valuestring;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		if ((v[k] = strdup(names[i])) == NULL) {
+			mp_error_set(err, MP_ENOMEM, ipath, NULL,
+			    "out of memory");
+			goto out;
+		}
+		k++;
+	}
+	*out = v;
+	*nout = k;
+	v = NULL;
+	ok = true;
+out:
+	mp_st_names_free(v, k);
+	cJSON_Delete(root);
+	free(names);
+	return ok;
+}
+
+/* The shards an index file names, each read once. */
 static bool
 read_index(const char *dir, const char *ipath, struct ftlist *fl,
     struct mp_error *err)
 {
 	FILE		*fp;
 	uint64_t	 size;
-	char		*buf = NULL, *path;
-	const char	**names = NULL;
-	cJSON		*root = NULL;
-	const cJSON	*wm, *it;
+	char		*buf = NULL, *path, **names = NULL;
 	size_t		 n = 0, i;
-	int		 cnt;
 	bool		 ok = false;
 
 	if ((fp = open_regular(ipath, &size, err)) == NULL)
@@ -499,46 +616,9 @@ read_index(const char *dir, const char *ipath, struct ftlist *fl,
 	}
 	fclose(fp);
 	buf[size] = '\0';
-	if (memchr(buf, '\0', (size_t)size) != NULL ||
-	    mp_json_scan(buf, (size_t)size, ST_MAX_DEPTH, ST_MAX_VALUES) !=
-	    MP_JSON_SCAN_OK ||
-	    (root = cJSON_ParseWithLength(buf, (size_t)size)) == NULL ||
-	    !mp_json_last_wins(root)) {
-		mp_error_set(err, MP_EINPUT, ipath, NULL,
-		    "malformed JSON; expected a safetensors index object");
+	if (!mp_st_index_names(buf, (size_t)size, ipath, &names, &n, err))
 		goto out;
-	}
-	wm = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
-	if (!cJSON_IsObject(wm)) {
-		mp_error_set(err, MP_EINPUT, ipath, "weight_map",
-		    "missing; expected an object of tensor name to shard file");
-		goto out;
-	}
-	cnt = cJSON_GetArraySize(wm);
-	if (cnt <= 0 || (unsigned)cnt > ST_MAX_TENSORS) {
-		mp_error_set(err, MP_EINPUT, ipath, "weight_map",
-		    "expected 1 to %u tensors", ST_MAX_TENSORS);
-		goto out;
-	}
-	if ((names = calloc((size_t)cnt, sizeof(*names))) == NULL) {
-		mp_error_set(err, MP_ENOMEM, ipath, NULL, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, wm) {
-		char f[96];
-
-		if (!cJSON_IsString(it) || !safe_name(it->valuestring)) {
-			mp_error_set(err, MP_EINPUT, ipath,
-			    tfield(f, sizeof(f), it->string, "shard"),
-			    "expected the file name of a shard in the folder");
-			goto out;
-		}
-		names[n++] = it->valuestring;
-	}
-	qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
-		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
-			continue;
 		if ((path = mp_path_join(dir, names[i], true)) == NULL) {
 			mp_error_set(err, MP_ENOMEM, dir, NULL,
 			    "out of memory");
@@ -551,8 +631,7 @@ read_index(const char *dir, const char *ipath, struct ftlist *fl,
 	}
 	ok = true;
 out:
-	cJSON_Delete(root);
-	free(names);
+	mp_st_names_free(names, n);
 	free(buf);
 	return ok;
 }
@@ -1118,6 +1197,50 @@ mp_model_read_safetensors(const char *dir, struct mp_model *m,
 	ftlist_fini(&fl);
 	free(idx);
 	free(one);
+	return ok;
+}
+
+/*
+ * The same checkpoint as shard headers already in memory (fetched over
+ * HTTP or from memplan's cache): each part holds a shard's first 8 + N
+ * bytes, its length prefix and JSON header, and the shard's full size.
+ */
+bool
+mp_model_st_parts(struct mp_model *m, const char *origin,
+    const struct mp_st_part *parts, size_t n, struct mp_error *err)
+{
+	struct ftlist	 fl = { 0 };
+	uint64_t	 hl;
+	size_t		 i;
+	bool		 ok = true;
+
+	for (i = 0; i < n && ok; i++) {
+		const struct mp_st_part *p = &parts[i];
+
+		if (p->len < 8 || p->size < 8)
+			ok = mp_error_set(err, MP_EINPUT, p->path,
+			    "header_size", "file is %llu bytes; a safetensors "
+			    "file starts with an 8-byte header length",
+			    (unsigned long long)p->size);
+		else if (!mp_st_header_len(p->head, p->size, p->path, &hl,
+		    err))
+			ok = false;
+		else if (p->len != 8 + hl)
+			ok = mp_error_set(err, MP_EINPUT, p->path, "header",
+			    "%zu bytes read; the header needs %llu", p->len,
+			    (unsigned long long)(8 + hl));
+		else
+			ok = parse_shard(p->path, (const char *)p->head + 8,
+			    (size_t)hl, p->size - 8 - hl, &fl, err);
+	}
+	if (ok && fl.n == 0)
+		ok = mp_error_set(err, MP_EINPUT, origin, "header",
+		    "no tensors in the safetensors files");
+	if (ok)
+		ok = unique(&fl, origin, err);
+	if (ok)
+		ok = merge(m, origin, &fl, err);
+	ftlist_fini(&fl);
 	return ok;
 }
 

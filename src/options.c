@@ -522,6 +522,16 @@ static const struct mp_optspec opts[] = {
 	  NULL, "draw the stacked memory bar even when not a terminal", NULL },
 	{ MP_O_HELP, "help", 'h', NULL, 0, FLAG, NULL, 0, false,
 	  NULL, "this help", NULL },
+	/* Remote models (remote_hf.c): the command line only; plan files
+	 * say Org/Name@REV. */
+	{ MP_O_REVISION, "revision", 0, NULL, MP_OPT_REMOTE, TEXT(255), NULL,
+	  0, false,
+	  "REV", "a Hub repo's branch, tag or commit (Org/Name@REV wins)",
+	  "main" },
+	{ MP_O_OFFLINE, "offline", 0, NULL, MP_OPT_REMOTE, FLAG, NULL, 0,
+	  false,
+	  NULL, "remote models from memplan's cache only (as "
+	  "HF_HUB_OFFLINE=1)", NULL },
 };
 
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))

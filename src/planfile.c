@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "memplan.h"
+#include "remote.h"
 #include "ydoc.h"
 
 static const char *const top_keys[] = {
@@ -92,6 +93,23 @@ resolve(const char *dir, const char *v, char *out, size_t len)
 	copy(out, len, v);
 }
 
+/* A model: a path next to the plan file when there is one, else as
+ * written when it names a remote model (Org/Name, ollama:, a URL). */
+static void
+resolve_model(const char *dir, const char *v, char *out, size_t len)
+{
+	struct stat	 st;
+	char		 p[2048];
+
+	if (v[0] != '/' && dir[0] != '\0' && mp_remote_spec(v) &&
+	    ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, v) >= sizeof(p) ||
+	    stat(p, &st) != 0)) {
+		copy(out, len, v);
+		return;
+	}
+	resolve(dir, v, out, len);
+}
+
 static bool
 scalar_text(struct mp_ydoc *y, yaml_node_t *n, const char *field,
     char *out, size_t len, struct mp_error *err)
@@ -145,7 +163,7 @@ load_check(struct mp_ydoc *y, yaml_node_t *n, size_t idx, const char *dir,
 			continue;
 		}
 		if (strcmp(key, "model") == 0) {
-			resolve(dir, val, c->model, sizeof(c->model));
+			resolve_model(dir, val, c->model, sizeof(c->model));
 			continue;
 		}
 		if (o != NULL && o->id == MP_O_HARDWARE) {
@@ -222,7 +240,7 @@ mp_plan_load(const char *path, struct mp_plan *pl, struct mp_error *err)
 	if ((v = mp_ydoc_get(&y, root, "model")) != NULL) {
 		if (!scalar_text(&y, v, "model", val, sizeof(val), err))
 			goto out;
-		resolve(dir, val, model, sizeof(model));
+		resolve_model(dir, val, model, sizeof(model));
 	}
 	if ((v = mp_ydoc_get(&y, root, "hardware")) != NULL) {
 		if (!scalar_text(&y, v, "hardware", val, sizeof(val), err))

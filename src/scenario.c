@@ -118,7 +118,11 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 
 	if (sc->batch == 0)
 		sc->batch = 1;
-	if (sc->seq == 0)
+	/* The context the model's runtime defaults to when its source says
+	 * (an Ollama model's num_ctx), else the model's up to 4096. */
+	if (sc->seq == 0 && m->ctx_default > 0)
+		sc->seq = m->ctx_default;
+	else if (sc->seq == 0)
 		sc->seq = m->max_pos < 4096 ? m->max_pos : 4096;
 	if (sc->batch > MAX_BATCH)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--batch",

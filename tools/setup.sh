@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 # cmocka, clang + libFuzzer runtime (fuzz smoke run), mandoc (man page
 # lint), xmllint (JUnit schema), python3-jsonschema (JSON Schema),
 # cairo (SVG charts, optional), zsh (completion test), valgrind.
+# libcurl: remote models (Hub ids, GGUF URLs, ollama:) read over HTTP(S).
 packages="build-essential clang libclang-rt-dev pkg-config meson ninja-build
-	libcjson-dev libyaml-dev libcmocka-dev mandoc libxml2-utils python3
-	python3-jsonschema libcairo2-dev zsh valgrind"
+	libcjson-dev libyaml-dev libcmocka-dev libcurl4-openssl-dev mandoc
+	libxml2-utils python3 python3-jsonschema libcairo2-dev zsh valgrind"
 
 if [ "$(id -u)" = 0 ]; then
 	sudo=

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -154,11 +155,34 @@ apply_cli(const struct mp_optspec *o, const char *v, struct mp_args *a,
 	case MP_O_DETECT:
 		a->detect = true;
 		break;
+	case MP_O_REVISION:
+		if (*v == '\0' || strpbrk(v, " \t\r\n") != NULL)
+			return usage_err(o, err, "expected a branch, tag or "
+			    "commit of a Hub repository");
+		a->revision = v;
+		break;
+	case MP_O_OFFLINE:
+		a->offline = true;
+		break;
 	default:
 		snprintf(why, sizeof(why), "not a command-line option");
 		return usage_err(o, err, why);
 	}
 	return true;
+}
+
+/* "memplan: read 3/8 files (Org/Name/model-00003-of-00008...)", over
+ * itself on a terminal, cleared after the last. */
+static void
+progress(unsigned done, unsigned total, const char *what, void *arg)
+{
+	(void)arg;
+	if (done < total)
+		fprintf(stderr, "\rmemplan: read %u/%u files (%.50s)\033[K",
+		    done, total, what);
+	else
+		fprintf(stderr, "\r\033[K");
+	fflush(stderr);
 }
 
 bool
@@ -224,5 +248,16 @@ mp_args_parse(int argc, char **argv, unsigned allow, size_t maxpos,
 	    sizeof(why)))
 		return usage_err(late, err, why);
 	mp_option_finish(&a->sc, a->set);
+	/* Remote models: this command's settings (progress on a terminal). */
+	{
+		struct mp_remote_opts ro;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.offline = a->offline;
+		ro.revision = a->revision;
+		if (isatty(STDERR_FILENO))
+			ro.progress = progress;
+		mp_remote_settings(&ro);
+	}
 	return true;
 }

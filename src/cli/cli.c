@@ -154,8 +154,11 @@ usage(FILE *fp)
 		fprintf(fp, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
 	fputc('\n', fp);
 	options_help(fp);
-	fputs("\nMODEL is a config.json, a model folder or a bundled name "
-	    "(memplan models).\nExit status: 0 fits (or nothing to judge), "
+	fputs("\nMODEL is a config.json, a model folder, a .gguf file or a "
+	    "bundled name\n(memplan models); or, read over HTTP (headers "
+	    "only, cached in ~/.cache/memplan),\nOrg/Name[@REV] or "
+	    "Org/Name:QUANT on the Hugging Face Hub, a .gguf URL or\n"
+	    "ollama:NAME[:TAG].\nExit status: 0 fits (or nothing to judge), "
 	    "1 does not fit or a check failed,\n2 bad usage or bad input.\n",
 	    fp);
 }

@@ -28,6 +28,8 @@ struct mp_args {
 	bool		 color;		/* --color: pictures even when piped */
 	char		 hwbuf[1024];	/* the default machine's path */
 	bool		 help;		/* -h, --help */
+	const char	*revision;	/* --revision: a Hub repo's revision */
+	bool		 offline;	/* --offline */
 	struct mp_scenario sc;		/* scenario options */
 	unsigned	 set;		/* MP_SET_* bits: options given */
 };

@@ -18,7 +18,8 @@ cmd_check(int argc, char **argv, struct mp_cli *cli)
 
 	mp_error_clear(&e);
 	mp_plan_init(&pl);
-	if (!mp_args_parse(argc, argv, MP_OPT_FORMAT, 1, &a, &e))
+	if (!mp_args_parse(argc, argv, MP_OPT_FORMAT | MP_OPT_REMOTE, 1, &a,
+	    &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
 		mp_cli_cmd_help("check", cli->out);

@@ -23,8 +23,8 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 
 	mp_error_clear(&e);
 	mp_model_init(&m);
-	if (!mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_HARDWARE |
-	    MP_OPT_FORMAT | MP_OPT_SOLVE, 1, &a, &e))
+	if (!mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_REMOTE |
+	    MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_SOLVE, 1, &a, &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
 		mp_cli_cmd_help("fit", cli->out);

@@ -1,0 +1,887 @@
+/* remote_hf.c: a Hugging Face Hub repo or a file URL, headers only */
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Hub as huggingface_hub talks to it (its file_download.py and
+ * hf_api.py): the base URL is $HF_ENDPOINT (https://huggingface.co);
+ *   GET {ep}/api/models/{repo}/revision/{rev}   -> {"sha": commit, ...}
+ *   GET {ep}/api/models/{repo}/tree/{commit}?recursive=true
+ *       -> [{"type", "path", "size", "lfs"}], paginated by a
+ *          Link: <...>; rel="next" header
+ *   GET {ep}/{repo}/resolve/{commit}/{path}    -> the file, large ones
+ *       by a redirect to a CDN on another host.
+ * The revision is percent-encoded ("refs/pr/1" -> "refs%2Fpr%2F1").
+ *
+ * What is read: config.json, model.safetensors.index.json when the
+ * weights are sharded, and of each shard its 8-byte header length and
+ * its JSON header (two Range requests, never a byte of tensor data); or
+ * a GGUF file's header by Range requests that grow until it parses.
+ * The readers are model_hf.c, model_st.c and model_gguf.c, the same as
+ * for local files.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "remote.h"
+
+#define CONFIG_CAP	(16u << 20)	/* config.json (model_hf.c's cap) */
+#define INDEX_CAP	(100u << 20)	/* model.safetensors.index.json */
+#define API_CAP		(16u << 20)	/* one API answer */
+#define GGUF_FIRST	(256u << 10)	/* first GGUF range: most metadata */
+#define GGUF_CAP	(100u << 20)	/* a GGUF header, tokenizer included */
+#define MAX_PAGES	1000u
+#define REF_TTL		86400u		/* a branch's commit, re-read daily */
+
+static struct mp_remote_opts settings;
+
+void
+mp_remote_settings(const struct mp_remote_opts *o)
+{
+	if (o != NULL)
+		settings = *o;
+	else
+		memset(&settings, 0, sizeof(settings));
+}
+
+static bool
+env_true(const char *name)
+{
+	const char *e = getenv(name);
+
+	/* huggingface_hub's constants._is_true: 1, ON, YES, TRUE. */
+	return e != NULL && (strcmp(e, "1") == 0 || strcasecmp(e, "on") == 0 ||
+	    strcasecmp(e, "yes") == 0 || strcasecmp(e, "true") == 0);
+}
+
+bool
+mp_remote_is_offline(void)
+{
+	return settings.offline || env_true("HF_HUB_OFFLINE");
+}
+
+bool
+mp_remote_open(struct mp_remote *r, const char *spec, const char *base,
+    struct mp_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->spec = spec;
+	r->offline = mp_remote_is_offline();
+	if (!r->offline && (r->http = mp_http_new(base, err)) == NULL)
+		return false;
+	return true;
+}
+
+void
+mp_remote_close(struct mp_remote *r)
+{
+	if (r->http != NULL && settings.stats != NULL) {
+		unsigned	n;
+		uint64_t	b;
+
+		mp_http_stats(r->http, &n, &b);
+		settings.stats->requests += n;
+		settings.stats->bytes += b;
+	}
+	mp_http_free(r->http);
+	r->http = NULL;
+}
+
+void
+mp_remote_progress(struct mp_remote *r, const char *what)
+{
+	if (settings.progress != NULL && r->files > 1 && r->http != NULL)
+		settings.progress(r->done, r->files, what, settings.arg);
+}
+
+bool
+mp_remote_offline_error(const char *spec, const char *what,
+    struct mp_error *err)
+{
+	char p[1024];
+
+	if (!mp_rcache_path("", p, sizeof(p)))
+		mp_fmt(p, sizeof(p), "~/.cache/memplan/");
+	return mp_error_set(err, MP_EINPUT, spec, NULL,
+	    "offline (--offline or HF_HUB_OFFLINE=1) and %s is not in "
+	    "memplan's cache (%s); run once online", what, p);
+}
+
+/* An 8-byte little-endian size, then bytes: a cached header. */
+static bool
+put_sized(const char *key, uint64_t size, const unsigned char *b, size_t n)
+{
+	unsigned char	*buf;
+	bool		 ok;
+	int		 i;
+
+	if ((buf = malloc(n + 8)) == NULL)
+		return false;
+	for (i = 0; i < 8; i++)
+		buf[i] = (unsigned char)(size >> (8 * i));
+	memcpy(buf + 8, b, n);
+	ok = mp_rcache_put(key, buf, n + 8);
+	free(buf);
+	return ok;
+}
+
+static bool
+get_sized(const char *key, size_t cap, uint64_t *size, unsigned char **b,
+    size_t *n)
+{
+	uint64_t	age, s = 0;
+	int		i;
+
+	if (!mp_rcache_get(key, cap + 8, b, n, &age))
+		return false;
+	if (*n < 8) {
+		free(*b);
+		*b = NULL;
+		return false;
+	}
+	for (i = 7; i >= 0; i--)
+		s = s << 8 | (*b)[i];
+	*size = s;
+	memmove(*b, *b + 8, *n - 8);
+	*n -= 8;
+	return true;
+}
+
+bool
+mp_remote_small(struct mp_remote *r, const char *url, const char *key,
+    const char *what, size_t cap, const char *accept, unsigned char **buf,
+    size_t *len, struct mp_error *err)
+{
+	struct mp_http_resp	resp;
+	uint64_t		age;
+
+	if (key != NULL && mp_rcache_get(key, cap, buf, len, &age))
+		return true;
+	if (r->offline)
+		return mp_remote_offline_error(r->spec, what, err);
+	if (!mp_http_get(r->http, url, 0, 0, cap, accept, what, &resp, err))
+		return false;
+	r->done++;
+	mp_remote_progress(r, what);
+	if (key != NULL)
+		(void)mp_rcache_put(key, resp.body, resp.len);
+	/* A body is NUL-terminated for the JSON readers. */
+	*buf = realloc(resp.body, resp.len + 1);
+	if (*buf == NULL) {
+		mp_http_resp_fini(&resp);
+		return mp_error_set(err, MP_ENOMEM, what, NULL,
+		    "out of memory");
+	}
+	(*buf)[resp.len] = '\0';
+	*len = resp.len;
+	return true;
+}
+
+bool
+mp_remote_gguf(struct mp_remote *r, const char *url, const char *key,
+    const char *what, uint64_t size_hint, struct mp_model *m,
+    struct mp_error *err)
+{
+	struct mp_http_resp	 resp;
+	unsigned char		*buf = NULL, *nb;
+	char			 at[2048];
+	size_t			 len = 0, used = 0;
+	uint64_t		 size = 0, want;
+	bool			 more = false;
+
+	(void)size_hint;
+	if (get_sized(key, GGUF_CAP, &size, &buf, &len)) {
+		bool ok = mp_model_gguf_mem(what, buf, len, size, m, &more,
+		    &used, err);
+
+		free(buf);
+		if (ok)
+			return true;
+		buf = NULL;
+		len = 0;
+		mp_error_clear(err);	/* a damaged entry: read it again */
+	}
+	if (r->offline)
+		return mp_remote_offline_error(r->spec, what, err);
+	mp_fmt(at, sizeof(at), "%s", url);
+	want = GGUF_FIRST;
+	for (;;) {
+		if (!mp_http_get(r->http, at, len, want - len, GGUF_CAP, NULL,
+		    what, &resp, err))
+			goto fail;
+		if (len == 0) {
+			size = resp.total;
+			/* Later ranges straight from where the redirect led
+			 * (a CDN's signed URL): no second redirect. */
+			mp_fmt(at, sizeof(at), "%s", resp.url);
+		} else if (resp.total != size) {
+			mp_http_resp_fini(&resp);
+			mp_error_set(err, MP_EINPUT, what, "Content-Range",
+			    "the file's size changed between two requests");
+			goto fail;
+		}
+		if ((nb = realloc(buf, len + resp.len + 1)) == NULL) {
+			mp_http_resp_fini(&resp);
+			mp_error_set(err, MP_ENOMEM, what, NULL,
+			    "out of memory");
+			goto fail;
+		}
+		buf = nb;
+		memcpy(buf + len, resp.body, resp.len);
+		len += resp.len;
+		mp_http_resp_fini(&resp);
+		if (mp_model_gguf_mem(what, buf, len, size, m, &more, &used,
+		    err))
+			break;
+		if (!more)
+			goto fail;
+		if (len >= size || want >= GGUF_CAP) {
+			mp_error_set(err, MP_EINPUT, what, NULL,
+			    "the GGUF header is longer than %u MiB; refused",
+			    GGUF_CAP >> 20);
+			goto fail;
+		}
+		mp_error_clear(err);
+		/* Doubling: at most as many bytes past the header as in
+		 * it, in log2(header / 256 KiB) + 1 requests. */
+		want = want * 2 > GGUF_CAP ? GGUF_CAP : want * 2;
+	}
+	r->done++;
+	mp_remote_progress(r, what);
+	(void)put_sized(key, size, buf, used);
+	free(buf);
+	return true;
+fail:
+	free(buf);
+	return false;
+}
+
+/* ---- which model: the spec ---- */
+
+/* An org or a name on the Hub: [A-Za-z0-9._-], 1 to 96 characters. */
+static bool
+hub_part(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 96 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("._-", s[i]) == NULL)
+			return false;
+	for (i = 0; i + 1 < n; i++)
+		if (s[i] == '.' && s[i + 1] == '.')
+			return false;
+	return true;
+}
+
+struct hfspec {
+	char	 repo[200];	/* "Org/Name" */
+	char	 rev[256];	/* "main" */
+	char	 quant[32];	/* "Q4_K_M", or "" */
+};
+
+/* "Org/Name[:QUANT][@REV]" or "Org/Name@REV[:QUANT]". */
+static bool
+parse_hf(const char *spec, struct hfspec *h)
+{
+	const char	*at = strchr(spec, '@'), *slash, *colon, *end;
+	size_t		 rl;
+
+	memset(h, 0, sizeof(*h));
+	end = at != NULL ? at : spec + strlen(spec);
+	colon = memchr(spec, ':', (size_t)(end - spec));
+	if (colon == NULL && at != NULL)
+		colon = strchr(at, ':');
+	slash = strchr(spec, '/');
+	if (slash == NULL || slash > end)
+		return false;
+	rl = (size_t)((colon != NULL && colon < end ? colon : end) - spec);
+	if (rl >= sizeof(h->repo))
+		return false;
+	memcpy(h->repo, spec, rl);
+	if (!hub_part(h->repo, (size_t)(slash - spec)) ||
+	    !hub_part(slash + 1, rl - (size_t)(slash - spec) - 1))
+		return false;
+	if (colon != NULL) {
+		const char *qe = colon < end ? end : colon + strlen(colon);
+		size_t ql = (size_t)(qe - colon - 1), i;
+
+		if (ql == 0 || ql >= sizeof(h->quant))
+			return false;
+		for (i = 0; i < ql; i++)
+			if (!isalnum((unsigned char)colon[1 + i]) &&
+			    colon[1 + i] != '_')
+				return false;
+		memcpy(h->quant, colon + 1, ql);
+	}
+	if (at != NULL) {
+		const char *re = colon != NULL && colon > at ? colon :
+		    at + strlen(at);
+		size_t n = (size_t)(re - at - 1), i;
+
+		/* Org/Name@REV wins over --revision. */
+		if (n == 0 || n >= sizeof(h->rev))
+			return false;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)at[1 + i] <= 0x20 ||
+			    at[1 + i] == 0x7f)
+				return false;
+		memcpy(h->rev, at + 1, n);
+	} else
+		mp_fmt(h->rev, sizeof(h->rev), "%s",
+		    settings.revision != NULL ? settings.revision : "main");
+	return true;
+}
+
+bool
+mp_remote_spec(const char *spec)
+{
+	struct hfspec h;
+
+	if (strncmp(spec, "https://", 8) == 0 ||
+	    strncmp(spec, "http://", 7) == 0 ||
+	    strncmp(spec, "ollama:", 7) == 0)
+		return true;
+	return parse_hf(spec, &h);
+}
+
+/* ---- nearest bundled names for a 404 ---- */
+
+struct near {
+	const char	*want;
+	char		 best[3][128];
+	size_t		 d[3];
+};
+
+static bool
+near_cb(const char *name, const char *path, void *arg)
+{
+	struct near	*n = arg;
+	size_t		 d = mp_edit_distance(n->want, name), i, j;
+
+	(void)path;
+	for (i = 0; i < 3; i++)
+		if (d < n->d[i]) {
+			for (j = 2; j > i; j--) {
+				n->d[j] = n->d[j - 1];
+				memcpy(n->best[j], n->best[j - 1],
+				    sizeof(n->best[j]));
+			}
+			n->d[i] = d;
+			mp_fmt(n->best[i], sizeof(n->best[i]), "%s", name);
+			break;
+		}
+	return true;
+}
+
+static bool
+not_found(const char *repo, struct mp_error *err)
+{
+	struct near	 n;
+	struct mp_error	 e;
+	char		 low[200];
+	size_t		 i;
+	const char	*s = strchr(repo, '/');
+
+	mp_fmt(low, sizeof(low), "%s", s != NULL ? s + 1 : repo);
+	for (i = 0; low[i] != '\0'; i++)
+		low[i] = (char)tolower((unsigned char)low[i]);
+	memset(&n, 0, sizeof(n));
+	n.want = low;
+	n.d[0] = n.d[1] = n.d[2] = (size_t)-1;
+	mp_error_clear(&e);
+	if (!mp_catalog_list("models", ".json", near_cb, &n, &e) ||
+	    n.best[0][0] == '\0')
+		return mp_error_set(err, MP_EINPUT, repo, NULL,
+		    "no such repository on the Hub (HTTP 404)");
+	return mp_error_set(err, MP_EINPUT, repo, NULL,
+	    "no such repository on the Hub (HTTP 404); nearest bundled "
+	    "models: %s%s%s%s%s", n.best[0], n.best[1][0] ? ", " : "",
+	    n.best[1], n.best[2][0] ? ", " : "", n.best[2]);
+}
+
+/* ---- a Hub repository ---- */
+
+struct hub {
+	struct mp_remote r;
+	struct hfspec	 h;
+	char		 ep[512];
+	char		 base[300];	/* cache key folder: hf/Org--Name */
+	char		 commit[41];
+	struct mp_rfiles files;
+};
+
+static void
+endpoint(char *out, size_t len)
+{
+	const char	*e = getenv("HF_ENDPOINT");
+	size_t		 n;
+
+	mp_fmt(out, len, "%s", e != NULL && *e != '\0' ? e :
+	    "https://huggingface.co");
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+}
+
+static bool
+is_commit(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 40; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return s[40] == '\0';
+}
+
+/* The commit the revision names: a hash as is, else the API (cached). */
+static bool
+resolve_commit(struct hub *hb, struct mp_error *err)
+{
+	struct mp_http_resp	 resp;
+	char			 key[600], rn[800], url[1500], er[800];
+	unsigned char		*b = NULL;
+	size_t			 n = 0;
+	uint64_t		 age = 0;
+	bool			 ok;
+
+	if (is_commit(hb->h.rev)) {
+		memcpy(hb->commit, hb->h.rev, 41);
+		return true;
+	}
+	mp_rcache_name(hb->h.rev, rn, sizeof(rn));
+	mp_fmt(key, sizeof(key), "%s/refs/%s", hb->base, rn);
+	if (mp_rcache_get(key, 64, &b, &n, &age)) {
+		if (n == 40 && (age < REF_TTL || hb->r.offline)) {
+			memcpy(hb->commit, b, 40);
+			hb->commit[40] = '\0';
+			free(b);
+			if (is_commit(hb->commit))
+				return true;
+		} else
+			free(b);
+	}
+	if (hb->r.offline)
+		return mp_remote_offline_error(hb->r.spec, hb->h.repo, err);
+	mp_url_escape(hb->h.rev, false, er, sizeof(er));
+	mp_fmt(url, sizeof(url), "%s/api/models/%s/revision/%s", hb->ep,
+	    hb->h.repo, er);
+	if (!mp_http_get(hb->r.http, url, 0, 0, API_CAP, "application/json",
+	    hb->h.repo, &resp, err)) {
+		if (resp.status == 404)
+			return not_found(hb->h.repo, err);
+		return false;
+	}
+	ok = mp_hf_revision_sha((const char *)resp.body, resp.len,
+	    hb->h.repo, hb->commit, err);
+	mp_http_resp_fini(&resp);
+	if (ok)
+		(void)mp_rcache_put(key, hb->commit, 40);
+	return ok;
+}
+
+/* Every file of the commit, from the tree listing (cached as JSON). */
+static bool
+list_files(struct hub *hb, struct mp_error *err)
+{
+	struct mp_http_resp	 resp;
+	char			 key[600], url[2048], what[300];
+	unsigned char		*b = NULL;
+	size_t			 n = 0, i;
+	uint64_t		 age;
+	unsigned		 pages = 0;
+	cJSON			*arr, *o;
+	char			*txt;
+	bool			 ok;
+
+	mp_fmt(key, sizeof(key), "%s/%s/files.json", hb->base, hb->commit);
+	if (mp_rcache_get(key, API_CAP * 4, &b, &n, &age)) {
+		ok = mp_hf_tree_page((const char *)b, n, key, &hb->files, err);
+		free(b);
+		if (ok)
+			return true;
+		mp_rfiles_fini(&hb->files);
+		mp_error_clear(err);
+	}
+	if (hb->r.offline)
+		return mp_remote_offline_error(hb->r.spec, hb->h.repo, err);
+	mp_fmt(url, sizeof(url), "%s/api/models/%s/tree/%s?recursive=true",
+	    hb->ep, hb->h.repo, hb->commit);
+	mp_fmt(what, sizeof(what), "%s (file listing)", hb->h.repo);
+	while (url[0] != '\0') {
+		if (++pages > MAX_PAGES)
+			return mp_error_set(err, MP_EINPUT, what, NULL,
+			    "more than %u pages", MAX_PAGES);
+		if (!mp_http_get(hb->r.http, url, 0, 0, API_CAP,
+		    "application/json", what, &resp, err)) {
+			if (resp.status == 404)
+				return not_found(hb->h.repo, err);
+			return false;
+		}
+		ok = mp_hf_tree_page((const char *)resp.body, resp.len, what,
+		    &hb->files, err);
+		mp_fmt(url, sizeof(url), "%s", resp.next);
+		mp_http_resp_fini(&resp);
+		if (!ok)
+			return false;
+	}
+	/* Kept as one page of the same format. */
+	if ((arr = cJSON_CreateArray()) == NULL)
+		return true;
+	for (i = 0; i < hb->files.n; i++) {
+		if ((o = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(arr, o) ||
+		    cJSON_AddStringToObject(o, "type", "file") == NULL ||
+		    cJSON_AddStringToObject(o, "path", hb->files.v[i].path) ==
+		    NULL ||
+		    cJSON_AddNumberToObject(o, "size",
+		    (double)hb->files.v[i].size) == NULL) {
+			cJSON_Delete(arr);
+			return true;
+		}
+	}
+	if ((txt = cJSON_PrintUnformatted(arr)) != NULL)
+		(void)mp_rcache_put(key, txt, strlen(txt));
+	free(txt);
+	cJSON_Delete(arr);
+	return true;
+}
+
+static void
+file_url(const struct hub *hb, const char *path, char *out, size_t len)
+{
+	char ep[1200];
+
+	mp_url_escape(path, true, ep, sizeof(ep));
+	mp_fmt(out, len, "%s/%s/resolve/%s/%s", hb->ep, hb->h.repo,
+	    hb->commit, ep);
+}
+
+static void
+file_key(const struct hub *hb, const char *path, const char *suffix,
+    char *out, size_t len)
+{
+	char nm[1200];
+
+	mp_rcache_name(path, nm, sizeof(nm));
+	mp_fmt(out, len, "%s/%s/%s%s", hb->base, hb->commit, nm, suffix);
+}
+
+/* A shard's 8-byte length and JSON header, by two Range requests. */
+static bool
+shard_head(struct hub *hb, const char *url0, const char *key,
+    const char *what, unsigned char **head, size_t *len, uint64_t *size,
+    struct mp_error *err)
+{
+	struct mp_http_resp	 a, b;
+	char			 at[2048];
+	uint64_t		 hl;
+
+	if (get_sized(key, (100u << 20) + 8, size, head, len))
+		return true;
+	if (hb->r.offline)
+		return mp_remote_offline_error(hb->r.spec, what, err);
+	if (!mp_http_get(hb->r.http, url0, 0, 8, 8, NULL, what, &a, err))
+		return false;
+	if (a.len < 8 || a.total < 8) {
+		mp_http_resp_fini(&a);
+		return mp_error_set(err, MP_EINPUT, what, "header_size",
+		    "file is %llu bytes; a safetensors file starts with an "
+		    "8-byte header length", (unsigned long long)a.total);
+	}
+	if (!mp_st_header_len(a.body, a.total, what, &hl, err)) {
+		mp_http_resp_fini(&a);
+		return false;
+	}
+	mp_fmt(at, sizeof(at), "%s", a.url);
+	if (!mp_http_get(hb->r.http, at, 8, hl, (size_t)hl, NULL, what, &b,
+	    err)) {
+		mp_http_resp_fini(&a);
+		return false;
+	}
+	if (b.len != hl || b.total != a.total) {
+		mp_http_resp_fini(&a);
+		mp_http_resp_fini(&b);
+		return mp_error_set(err, MP_EIO, what, "header",
+		    "truncated: %zu of %llu header bytes", b.len,
+		    (unsigned long long)hl);
+	}
+	if ((*head = malloc(8 + (size_t)hl)) == NULL) {
+		mp_http_resp_fini(&a);
+		mp_http_resp_fini(&b);
+		return mp_error_set(err, MP_ENOMEM, what, NULL,
+		    "out of memory");
+	}
+	memcpy(*head, a.body, 8);
+	memcpy(*head + 8, b.body, (size_t)hl);
+	*len = 8 + (size_t)hl;
+	*size = a.total;
+	mp_http_resp_fini(&a);
+	mp_http_resp_fini(&b);
+	hb->r.done++;
+	mp_remote_progress(&hb->r, what);
+	(void)put_sized(key, *size, *head, *len);
+	return true;
+}
+
+static bool
+hub_safetensors(struct hub *hb, struct mp_model *m, struct mp_error *err)
+{
+	char			 url[2048], key[1400], what[1300];
+	unsigned char		*cfg = NULL, *idx = NULL;
+	size_t			 cl = 0, il = 0, nsh = 0, i;
+	char			**names = NULL, *one[1] = { NULL };
+	struct mp_st_part	*parts = NULL;
+	char			(*paths)[1300] = NULL;
+	bool			 ok = false, sharded;
+	const char		*slash = strchr(hb->h.repo, '/');
+
+	sharded = mp_rfiles_find(&hb->files,
+	    "model.safetensors.index.json") != NULL;
+	file_url(hb, "config.json", url, sizeof(url));
+	file_key(hb, "config.json", "", key, sizeof(key));
+	mp_fmt(what, sizeof(what), "%s/config.json", hb->h.repo);
+	if (!mp_remote_small(&hb->r, url, key, what, CONFIG_CAP, NULL, &cfg,
+	    &cl, err) || !mp_model_parse((const char *)cfg, cl, what, m, err))
+		goto out;
+	mp_fmt(m->name, sizeof(m->name), "%s", slash + 1);
+	mp_fmt(m->path, sizeof(m->path), "%s", hb->h.repo);
+	if (sharded) {
+		file_url(hb, "model.safetensors.index.json", url, sizeof(url));
+		file_key(hb, "model.safetensors.index.json", "", key,
+		    sizeof(key));
+		mp_fmt(what, sizeof(what),
+		    "%s/model.safetensors.index.json", hb->h.repo);
+		if (!mp_remote_small(&hb->r, url, key, what, INDEX_CAP, NULL,
+		    &idx, &il, err) ||
+		    !mp_st_index_names((const char *)idx, il, what, &names,
+		    &nsh, err))
+			goto out;
+	} else {
+		one[0] = (char *)"model.safetensors";
+		nsh = 1;
+	}
+	if ((parts = calloc(nsh, sizeof(*parts))) == NULL ||
+	    (paths = calloc(nsh, sizeof(*paths))) == NULL) {
+		mp_error_set(err, MP_ENOMEM, hb->h.repo, NULL, "out of memory");
+		goto out;
+	}
+	hb->r.files = (unsigned)nsh + hb->r.done;
+	for (i = 0; i < nsh; i++) {
+		const char *f = names != NULL ? names[i] : one[0];
+		unsigned char *h = NULL;
+
+		if (mp_rfiles_find(&hb->files, f) == NULL) {
+			mp_error_set(err, MP_EINPUT, hb->h.repo, f,
+			    "the index names this shard but the repository "
+			    "has no such file");
+			goto out;
+		}
+		mp_fmt(paths[i], sizeof(paths[i]), "%s/%s", hb->h.repo, f);
+		file_url(hb, f, url, sizeof(url));
+		file_key(hb, f, ".hdr", key, sizeof(key));
+		if (!shard_head(hb, url, key, paths[i], &h, &parts[i].len,
+		    &parts[i].size, err))
+			goto out;
+		parts[i].head = h;
+		parts[i].path = paths[i];
+	}
+	ok = mp_model_st_parts(m, hb->h.repo, parts, nsh, err);
+out:
+	for (i = 0; parts != NULL && i < nsh; i++)
+		free((void *)(uintptr_t)parts[i].head);
+	free(parts);
+	free(paths);
+	mp_st_names_free(names, nsh);
+	free(cfg);
+	free(idx);
+	if (!ok)
+		mp_model_fini(m);
+	return ok;
+}
+
+static bool
+hub_gguf(struct hub *hb, struct mp_model *m, struct mp_error *err)
+{
+	const struct mp_rfile	*f;
+	char			 url[2048], key[1400], what[1300];
+	bool			 split;
+
+	if ((f = mp_hf_pick_gguf(&hb->files, hb->h.quant, hb->h.repo, &split,
+	    err)) == NULL)
+		return false;
+	if (split)
+		return mp_error_set(err, MP_EINPUT, hb->h.repo, f->path,
+		    "split GGUF files (-00001-of-0000N) are not read yet; "
+		    "name a repository with single-file quantizations");
+	file_url(hb, f->path, url, sizeof(url));
+	file_key(hb, f->path, ".hdr", key, sizeof(key));
+	mp_fmt(what, sizeof(what), "%s/%s", hb->h.repo, f->path);
+	if (!mp_remote_gguf(&hb->r, url, key, what, f->size, m, err))
+		return false;
+	mp_path_stem(f->path, ".gguf", m->name, sizeof(m->name));
+	mp_fmt(m->path, sizeof(m->path), "%s", what);
+	return true;
+}
+
+static bool
+hub_load(const char *spec, const struct hfspec *h, struct mp_model *m,
+    struct mp_error *err)
+{
+	struct hub	 hb;
+	char		 nm[400];
+	size_t		 i;
+	bool		 ok = false, st, gguf = false;
+
+	memset(&hb, 0, sizeof(hb));
+	hb.h = *h;
+	endpoint(hb.ep, sizeof(hb.ep));
+	/* The cache key names the endpoint too when it is not the Hub's. */
+	mp_fmt(nm, sizeof(nm), "%s", h->repo);
+	*strchr(nm, '/') = '\0';
+	{
+		char a[200], b[200], e[600];
+
+		mp_rcache_name(nm, a, sizeof(a));
+		mp_rcache_name(strchr(h->repo, '/') + 1, b, sizeof(b));
+		mp_rcache_name(strcmp(hb.ep, "https://huggingface.co") == 0 ?
+		    "hf" : hb.ep, e, sizeof(e));
+		mp_fmt(hb.base, sizeof(hb.base), "%.200s/%s--%s", e, a, b);
+	}
+	if (!mp_remote_open(&hb.r, spec, hb.ep, err))
+		return false;
+	if (!resolve_commit(&hb, err) || !list_files(&hb, err))
+		goto out;
+	for (i = 0; i < hb.files.n; i++) {
+		size_t n = strlen(hb.files.v[i].path);
+
+		if (n > 5 && strcasecmp(hb.files.v[i].path + n - 5,
+		    ".gguf") == 0)
+			gguf = true;
+	}
+	st = mp_rfiles_find(&hb.files, "config.json") != NULL &&
+	    (mp_rfiles_find(&hb.files, "model.safetensors") != NULL ||
+	    mp_rfiles_find(&hb.files, "model.safetensors.index.json") != NULL);
+	if (h->quant[0] != '\0' || (!st && gguf))
+		ok = hub_gguf(&hb, m, err);
+	else if (st)
+		ok = hub_safetensors(&hb, m, err);
+	else
+		mp_error_set(err, MP_EINPUT, h->repo, NULL,
+		    "the repository has neither safetensors weights (with "
+		    "config.json) nor GGUF files");
+out:
+	mp_rfiles_fini(&hb.files);
+	mp_remote_close(&hb.r);
+	return ok;
+}
+
+/* ---- one file by URL ---- */
+
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static bool
+url_load(const char *spec, struct mp_model *m, struct mp_error *err)
+{
+	struct mp_remote	 r;
+	char			 key[300], clean[2048], ep[512], cu[2100];
+	char			 stem[128];
+	const char		*q;
+	size_t			 n;
+	bool			 ok = false;
+
+	n = strcspn(spec, "?#");
+	if (n >= sizeof(clean))
+		return mp_error_set(err, MP_EINPUT, spec, NULL,
+		    "URL longer than %zu characters", sizeof(clean) - 1);
+	memcpy(clean, spec, n);
+	clean[n] = '\0';
+	q = spec + n;
+	mp_path_stem(clean, ".gguf", stem, sizeof(stem));
+	endpoint(ep, sizeof(ep));
+	/* The token goes to the Hub's host only, as for repository ids. */
+	if (!mp_remote_open(&r, spec, ep, err))
+		return false;
+	if (n > 5 && strcasecmp(clean + n - 5, ".gguf") == 0) {
+		mp_fmt(key, sizeof(key), "url/%016llx.hdr",
+		    (unsigned long long)fnv1a(spec));
+		ok = mp_remote_gguf(&r, spec, key, clean, 0, m, err);
+		if (ok) {
+			mp_fmt(m->name, sizeof(m->name), "%s", stem);
+			mp_fmt(m->path, sizeof(m->path), "%s", clean);
+		}
+	} else if (n > 12 && strcasecmp(clean + n - 12, ".safetensors") == 0) {
+		/* config.json beside the file says what the tensors are. */
+		unsigned char		*cfg = NULL, *head = NULL;
+		size_t			 cl = 0, hl = 0;
+		uint64_t		 size = 0;
+		struct hub		 hb;
+		struct mp_st_part	 part;
+		char			*slash = strrchr(clean, '/');
+
+		mp_fmt(cu, sizeof(cu), "%.*s/config.json%s",
+		    (int)(slash - clean), clean, q);
+		memset(&hb, 0, sizeof(hb));
+		hb.r = r;
+		r.http = NULL;
+		mp_fmt(key, sizeof(key), "url/%016llx.json",
+		    (unsigned long long)fnv1a(cu));
+		if (mp_remote_small(&hb.r, cu, key, "config.json beside the "
+		    "URL", CONFIG_CAP, NULL, &cfg, &cl, err) &&
+		    mp_model_parse((const char *)cfg, cl, cu, m, err)) {
+			mp_fmt(key, sizeof(key), "url/%016llx.hdr",
+			    (unsigned long long)fnv1a(spec));
+			if (shard_head(&hb, spec, key, clean, &head, &hl,
+			    &size, err)) {
+				part.path = clean;
+				part.head = head;
+				part.len = hl;
+				part.size = size;
+				ok = mp_model_st_parts(m, clean, &part, 1, err);
+			}
+		}
+		if (ok) {
+			mp_path_stem(clean, ".safetensors", m->name,
+			    sizeof(m->name));
+			mp_fmt(m->path, sizeof(m->path), "%s", clean);
+		} else
+			mp_model_fini(m);
+		free(cfg);
+		free(head);
+		r = hb.r;
+	} else
+		mp_error_set(err, MP_EINPUT, clean, NULL,
+		    "a model URL ends in .gguf or .safetensors");
+	mp_remote_close(&r);
+	return ok;
+}
+
+bool
+mp_remote_load(const char *spec, struct mp_model *m, struct mp_error *err)
+{
+	struct hfspec h;
+
+	if (strncmp(spec, "ollama:", 7) == 0)
+		return mp_ollama_load(spec, m, err);
+	if (strncmp(spec, "https://", 8) == 0 ||
+	    strncmp(spec, "http://", 7) == 0)
+		return url_load(spec, m, err);
+	if (!parse_hf(spec, &h))
+		return mp_error_set(err, MP_EINPUT, spec, NULL,
+		    "expected Org/Name, Org/Name@REVISION or Org/Name:QUANT");
+	return hub_load(spec, &h, m, err);
+}

@@ -1,0 +1,580 @@
+/* remote_http.c: GET and Range requests through libcurl, bounded */
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every request is bounded: a cap on the body (a server that sends more,
+ * or ignores Range, is cut off), at most 5 redirects and only to http or
+ * https, a connect timeout and a stall timeout (no byte for
+ * MEMPLAN_HTTP_TIMEOUT seconds, default 20), a few retries for 429
+ * (honouring a short Retry-After) and 5xx.  Content-Range is checked
+ * against what was asked for, and a body shorter than announced is an
+ * error.
+ *
+ * The Hugging Face token (HF_TOKEN, else $HF_HOME/token) is sent as
+ * "Authorization: Bearer" only when the URL's scheme, host and port are
+ * the endpoint's; libcurl (>= 7.83) drops a custom Authorization header
+ * when a redirect leads to another host or port, so the CDN never sees
+ * it.  The token is never printed nor written anywhere.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "remote.h"
+
+#define MAX_REDIRS	5
+#define MAX_TRIES	3		/* first try and two retries */
+#define MAX_RETRY_S	30		/* a longer Retry-After is an error */
+#define MAX_TOKEN	1024
+
+struct mp_http {
+	CURL		*h;
+	char		 auth_origin[600];	/* scheme://host:port */
+	char		 auth[MAX_TOKEN + 40];	/* the header, or "" */
+	long		 timeout_s;
+	long		 retry_ms;		/* first 5xx back-off */
+	unsigned	 requests;
+	uint64_t	 bytes;
+};
+
+/* What a transfer collects. */
+struct sink {
+	struct mp_http	*c;
+	unsigned char	*buf;
+	size_t		 len, cap;	/* cap: the most kept */
+	size_t		 alloc;
+	bool		 nomem;
+	uint64_t	 skip;		/* a 200 to a Range: bytes to drop */
+	uint64_t	 want;		/* ... and then bytes to keep */
+	bool		 ranged, over, enough;
+	long		 status;
+};
+
+static bool curl_ready;
+
+/* "https://host:port" of a URL (default ports made explicit). */
+static bool
+origin(const char *url, char *out, size_t len)
+{
+	CURLU	*u = curl_url();
+	char	*scheme = NULL, *host = NULL, *port = NULL;
+	bool	 ok = false;
+
+	if (u == NULL)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK) {
+		snprintf(out, len, "%s://%s:%s", scheme, host, port);
+		for (char *p = out; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		ok = true;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/* HF_TOKEN, else the file $HF_HOME/token (huggingface_hub's order). */
+static void
+load_token(char *tok, size_t len)
+{
+	const char	*e = getenv("HF_TOKEN");
+	char		 p[1100];
+	FILE		*fp;
+	size_t		 n;
+
+	tok[0] = '\0';
+	if (e != NULL && *e != '\0') {
+		snprintf(tok, len, "%s", e);
+	} else {
+		if ((e = getenv("HF_HOME")) != NULL && *e != '\0')
+			snprintf(p, sizeof(p), "%s/token", e);
+		else if ((e = getenv("HOME")) != NULL && *e != '\0')
+			snprintf(p, sizeof(p), "%s/.cache/huggingface/token",
+			    e);
+		else
+			return;
+		if ((fp = fopen(p, "r")) == NULL)
+			return;
+		n = fread(tok, 1, len - 1, fp);
+		fclose(fp);
+		tok[n] = '\0';
+	}
+	tok[strcspn(tok, "\r\n")] = '\0';
+	/* A header value: printable ASCII only, or none at all. */
+	for (n = 0; tok[n] != '\0'; n++)
+		if ((unsigned char)tok[n] < 0x21 || (unsigned char)tok[n] > 0x7e)
+			tok[0] = '\0';
+}
+
+static long
+env_seconds(const char *name, long dflt, long max)
+{
+	const char	*e = getenv(name);
+	char		*end;
+	long		 v;
+
+	if (e == NULL || *e == '\0')
+		return dflt;
+	errno = 0;
+	v = strtol(e, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > max)
+		return dflt;
+	return v;
+}
+
+struct mp_http *
+mp_http_new(const char *auth_base, struct mp_error *err)
+{
+	struct mp_http	*c;
+	char		 tok[MAX_TOKEN];
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			mp_error_set(err, MP_EIO, NULL, NULL,
+			    "cannot initialise libcurl");
+			return NULL;
+		}
+		curl_ready = true;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->h = curl_easy_init()) == NULL) {
+		free(c);
+		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
+		return NULL;
+	}
+	c->timeout_s = env_seconds("MEMPLAN_HTTP_TIMEOUT", 20, 600);
+	c->retry_ms = c->timeout_s < 20 ? 100 : 1000;
+	if (auth_base != NULL && origin(auth_base, c->auth_origin,
+	    sizeof(c->auth_origin))) {
+		load_token(tok, sizeof(tok));
+		if (tok[0] != '\0')
+			snprintf(c->auth, sizeof(c->auth),
+			    "Authorization: Bearer %s", tok);
+		memset(tok, 0, sizeof(tok));
+	}
+	return c;
+}
+
+void
+mp_http_free(struct mp_http *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->h);
+	memset(c->auth, 0, sizeof(c->auth));
+	free(c);
+}
+
+void
+mp_http_resp_fini(struct mp_http_resp *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+mp_http_stats(const struct mp_http *c, unsigned *requests, uint64_t *bytes)
+{
+	*requests = c->requests;
+	*bytes = c->bytes;
+}
+
+void
+mp_url_escape(const char *in, bool keep_slash, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 4 < outlen; in++) {
+		unsigned char ch = (unsigned char)*in;
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~", ch) != NULL ||
+		    (keep_slash && ch == '/'))
+			out[o++] = (char)ch;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+/* Room for need bytes, doubling (bodies are capped before this). */
+static bool
+grow(struct sink *s, size_t need)
+{
+	size_t		 a = s->alloc ? s->alloc : 4096;
+	unsigned char	*nb;
+
+	if (need <= s->alloc)
+		return true;
+	while (a < need)
+		a = a > SIZE_MAX / 2 ? need : a * 2;
+	if ((nb = realloc(s->buf, a)) == NULL) {
+		s->nomem = true;
+		return false;
+	}
+	s->buf = nb;
+	s->alloc = a;
+	return true;
+}
+
+static size_t
+on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct sink	*s = arg;
+	size_t		 n = size * nmemb, k;
+
+	if (s->status == 0)
+		curl_easy_getinfo(s->c->h, CURLINFO_RESPONSE_CODE, &s->status);
+	s->c->bytes += n;
+	/* A 200 to a Range request: the whole file comes; keep the slice
+	 * asked for and stop there. */
+	if (s->ranged && s->status == 200) {
+		if (s->skip >= n) {
+			s->skip -= n;
+			return n;
+		}
+		p += s->skip;
+		k = n - (size_t)s->skip;
+		s->skip = 0;
+		if (k > s->want - s->len)
+			k = (size_t)(s->want - s->len);
+		if (!grow(s, s->len + k))
+			return 0;
+		memcpy(s->buf + s->len, p, k);
+		s->len += k;
+		if (s->len == s->want) {
+			s->enough = true;
+			return 0;	/* stops the transfer */
+		}
+		return n;
+	}
+	if (s->status != 200 && s->status != 206)
+		return n;	/* an error page: the status says it all */
+	if (n > s->cap - s->len) {
+		s->over = true;
+		return 0;
+	}
+	if (!grow(s, s->len + n))
+		return 0;
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	return n;
+}
+
+static const char *
+header(CURL *h, const char *name)
+{
+	struct curl_header *hd = NULL;
+
+	if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
+		return NULL;
+	return hd->value;
+}
+
+/* A URL for messages: no query string (signed CDN URLs carry keys). */
+static void
+show_url(const char *url, char *out, size_t len)
+{
+	snprintf(out, len, "%.*s", (int)strcspn(url, "?#"), url);
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* A curl failure as the one line a user can act on. */
+static bool
+transfer_error(struct mp_http *c, CURLcode rc, const char *what,
+    const char *url, struct mp_error *err)
+{
+	char u[600];
+
+	show_url(url, u, sizeof(u));
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return mp_error_set(err, MP_EIO, what, NULL,
+		    "no network: cannot resolve the host of %s", u);
+	case CURLE_COULDNT_CONNECT:
+		return mp_error_set(err, MP_EIO, what, NULL,
+		    "no network: cannot connect to %s", u);
+	case CURLE_OPERATION_TIMEDOUT:
+		return mp_error_set(err, MP_EIO, what, NULL,
+		    "timed out: %s sent nothing for %ld s", u, c->timeout_s);
+	case CURLE_TOO_MANY_REDIRECTS:
+		return mp_error_set(err, MP_EIO, what, NULL,
+		    "more than %d redirects from %s", MAX_REDIRS, u);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return mp_error_set(err, MP_EIO, what, NULL,
+		    "%s redirects to a scheme other than http or https", u);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		return mp_error_set(err, MP_EIO, what, NULL,
+		    "TLS failure talking to %s: %s", u, curl_easy_strerror(rc));
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		return mp_error_set(err, MP_EIO, what, NULL,
+		    "truncated body from %s (%s)", u, curl_easy_strerror(rc));
+	default:
+		return mp_error_set(err, MP_EIO, what, NULL, "%s: %s", u,
+		    curl_easy_strerror(rc));
+	}
+}
+
+static bool
+status_error(long st, const char *what, const char *url, const char *ra,
+    struct mp_error *err)
+{
+	char u[600];
+
+	show_url(url, u, sizeof(u));
+	if (st == 401 || st == 403)
+		return mp_error_set(err, MP_EINPUT, what, NULL,
+		    "gated or private (HTTP %ld): accept the license on the "
+		    "model page and set HF_TOKEN", st);
+	if (st == 404)
+		return mp_error_set(err, MP_EINPUT, what, NULL,
+		    "not found (HTTP 404) at %s", u);
+	if (st == 416)
+		return mp_error_set(err, MP_EINPUT, what, NULL,
+		    "the server refused the byte range (HTTP 416) at %s", u);
+	if (st == 429)
+		return mp_error_set(err, MP_EIO, what, NULL,
+		    "rate limited (HTTP 429)%s%s%s", ra ? ", Retry-After " : "",
+		    ra ? ra : "", ra ? " s" : "; try again later");
+	if (st >= 300 && st < 400)
+		return mp_error_set(err, MP_EIO, what, NULL,
+		    "redirect (HTTP %ld) from %s without a usable Location",
+		    st, u);
+	return mp_error_set(err, MP_EIO, what, NULL,
+	    "HTTP %ld from %s", st, u);
+}
+
+/* A Retry-After of delta-seconds within the bound; else -1. */
+static long
+retry_after(const char *v)
+{
+	char	*end;
+	long	 s;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	s = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || s < 0 ||
+	    s > MAX_RETRY_S)
+		return -1;
+	return s;
+}
+
+/* One attempt; *retry_ms > 0 asks for another after that pause. */
+static bool
+attempt(struct mp_http *c, const char *url, uint64_t off, uint64_t len,
+    size_t cap, const char *accept, const char *what, int tries_left,
+    struct mp_http_resp *r, long *retry_ms, struct mp_error *err)
+{
+	struct curl_slist	*hdrs = NULL, *t;
+	struct sink		 s;
+	char			 range[64], acc[160], org[600], *eff = NULL;
+	const char		*v;
+	CURLcode		 rc;
+	uint64_t		 start, end, total;
+	curl_off_t		 cl = -1;
+	bool			 ok = false;
+
+	*retry_ms = 0;
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.ranged = len > 0;
+	s.want = len;
+	s.skip = off;
+	s.cap = len > 0 ? (size_t)len : cap;
+	curl_easy_reset(c->h);
+	curl_easy_setopt(c->h, CURLOPT_URL, url);
+	curl_easy_setopt(c->h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c->h, CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
+	curl_easy_setopt(c->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT, c->timeout_s);
+	/* A stall: under 1 byte/s for the timeout ends the request. */
+	curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, c->timeout_s);
+	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->h, CURLOPT_USERAGENT, "memplan/" MP_VERSION);
+	curl_easy_setopt(c->h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c->h, CURLOPT_HTTP_VERSION,
+	    (long)CURL_HTTP_VERSION_2TLS);
+	if (len > 0) {
+		snprintf(range, sizeof(range), "%llu-%llu",
+		    (unsigned long long)off,
+		    (unsigned long long)(off + len - 1));
+		curl_easy_setopt(c->h, CURLOPT_RANGE, range);
+		/* Ranges of a compressed body would not be the file's. */
+		curl_easy_setopt(c->h, CURLOPT_ACCEPT_ENCODING, NULL);
+	}
+	if (accept != NULL) {
+		snprintf(acc, sizeof(acc), "Accept: %s", accept);
+		if ((t = curl_slist_append(hdrs, acc)) == NULL)
+			goto nomem;
+		hdrs = t;
+	}
+	if (c->auth[0] != '\0' && origin(url, org, sizeof(org)) &&
+	    strcmp(org, c->auth_origin) == 0) {
+		if ((t = curl_slist_append(hdrs, c->auth)) == NULL)
+			goto nomem;
+		hdrs = t;
+	}
+	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
+	c->requests++;
+	rc = curl_easy_perform(c->h);
+	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(c->h, CURLINFO_EFFECTIVE_URL, &eff);
+	snprintf(r->url, sizeof(r->url), "%s", eff != NULL ? eff : url);
+	{
+		long nr = 0;
+
+		/* Each redirect followed was a request too. */
+		curl_easy_getinfo(c->h, CURLINFO_REDIRECT_COUNT, &nr);
+		c->requests += (unsigned)(nr > 0 ? nr : 0);
+	}
+	if (s.nomem)
+		goto nomem;
+	if (s.over) {
+		mp_error_set(err, MP_EINPUT, what, NULL,
+		    "the server sent more than %zu bytes; refused", s.cap);
+		goto out;
+	}
+	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && s.enough)) {
+		if (rc == CURLE_WRITE_ERROR)
+			mp_error_set(err, MP_EIO, what, NULL,
+			    "the transfer was cut short");
+		else
+			transfer_error(c, rc, what, url, err);
+		goto out;
+	}
+	if (r->status == 429 || r->status >= 500) {
+		long ra = r->status == 429 ?
+		    retry_after(header(c->h, "Retry-After")) : 0;
+
+		if (tries_left > 1 && ra >= 0) {
+			*retry_ms = ra > 0 ? ra * 1000 :
+			    c->retry_ms * (MAX_TRIES - tries_left + 1);
+			goto out;
+		}
+		status_error(r->status, what, url,
+		    header(c->h, "Retry-After"), err);
+		goto out;
+	}
+	if (r->status != 200 && r->status != 206) {
+		status_error(r->status, what, url, NULL, err);
+		goto out;
+	}
+	if ((v = header(c->h, "Link")) != NULL)
+		mp_http_link_next(v, r->next, sizeof(r->next));
+	curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	if (len == 0) {
+		if (r->status != 200) {
+			status_error(r->status, what, url, NULL, err);
+			goto out;
+		}
+		r->total = s.len;
+	} else if (r->status == 206) {
+		v = header(c->h, "Content-Range");
+		if (!mp_http_content_range(v, off, len, &start, &end, &total)) {
+			mp_error_set(err, MP_EINPUT, what, "Content-Range",
+			    "\"%.60s\" does not answer the request for bytes "
+			    "%llu-%llu", v != NULL ? v : "(none)",
+			    (unsigned long long)off,
+			    (unsigned long long)(off + len - 1));
+			goto out;
+		}
+		if (s.len != end - start + 1) {
+			mp_error_set(err, MP_EIO, what, NULL,
+			    "truncated body: %zu of %llu bytes", s.len,
+			    (unsigned long long)(end - start + 1));
+			goto out;
+		}
+		r->total = total;
+	} else {
+		/* 200 to a Range: the whole file, its size Content-Length. */
+		if (cl < 0) {
+			mp_error_set(err, MP_EINPUT, what, NULL,
+			    "the server ignores Range and gives no size");
+			goto out;
+		}
+		r->total = (uint64_t)cl;
+		if (!s.enough && s.len < len &&
+		    off + s.len != (uint64_t)cl) {
+			mp_error_set(err, MP_EIO, what, NULL,
+			    "truncated body: %zu of %llu bytes", s.len,
+			    (unsigned long long)len);
+			goto out;
+		}
+	}
+	r->body = s.buf;
+	r->len = s.len;
+	s.buf = NULL;
+	ok = true;
+	goto out;
+nomem:
+	mp_error_set(err, MP_ENOMEM, what, NULL, "out of memory");
+out:
+	curl_slist_free_all(hdrs);
+	free(s.buf);
+	return ok;
+}
+
+bool
+mp_http_get(struct mp_http *c, const char *url, uint64_t off, uint64_t len,
+    size_t cap, const char *accept, const char *what,
+    struct mp_http_resp *r, struct mp_error *err)
+{
+	long	 wait;
+	int	 tries;
+
+	memset(r, 0, sizeof(*r));
+	if (len > 0 && off > UINT64_MAX - len)
+		return mp_error_set(err, MP_ERANGE, what, NULL,
+		    "byte range overflows");
+	for (tries = MAX_TRIES; tries > 0; tries--) {
+		if (!attempt(c, url, off, len, cap, accept, what, tries, r,
+		    &wait, err)) {
+			if (wait == 0)
+				return false;
+		} else
+			return true;
+		pause_ms(wait);
+		mp_error_clear(err);
+	}
+	return false;
+}
