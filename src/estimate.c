@@ -366,6 +366,13 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 		est->mem.total = sum_memory(&est->mem);
 	if (ok)
 		mp_command_build(m, est);
+	/* Serving across machines is modelled for vLLM only (vllm.c). */
+	if (ok && est->sc.nodes > 1 && est->sc.mode == MP_MODE_INFER &&
+	    est->sc.runtime != MP_RT_VLLM)
+		mp_estimate_note(est, "total", "one node: %s does not split a "
+		    "model across machines here (--nodes %u is not used; "
+		    "llama.cpp's RPC split is not modelled)",
+		    mp_runtime_name(est->sc.runtime), est->sc.nodes);
 	/*
 	 * Every term saturates instead of wrapping; a saturated figure means
 	 * the inputs were beyond what 64-bit bytes can hold: say so rather

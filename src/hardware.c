@@ -14,7 +14,8 @@
 
 static const char *const top_keys[] = {
 	"name", "description", "os", "ram", "swap", "ram_bandwidth",
-	"cpu_cores", "cpu_tflops", "os_reserve", "cpu_isa", "devices", NULL
+	"cpu_cores", "cpu_tflops", "os_reserve", "cpu_isa", "devices",
+	"nodes", NULL
 };
 static const char *const dev_keys[] = {
 	"name", "type", "memory", "count", "reserved", "bandwidth",
@@ -501,6 +502,15 @@ load_doc(struct mp_ydoc *yp, const char *path, struct mp_hardware *hw,
 	} else if (macos)
 		/* Every Mac memplan plans for is Apple silicon (arm64). */
 		hw->cpu_isa = MP_ISA_NEON;
+	/* nodes: identical machines, each with these devices and host */
+	hw->nodes = 1;
+	if ((v = mp_ydoc_get(&y, root, "nodes")) != NULL) {
+		uint64_t u;
+
+		if (!mp_ydoc_uint(&y, v, "nodes", 1, 4096, &u, err))
+			goto out;
+		hw->nodes = (uint32_t)u;
+	}
 	if ((devs = mp_ydoc_get(&y, root, "devices")) != NULL) {
 		/* "devices:" with nothing after it is an empty list. */
 		if (devs->type == YAML_SCALAR_NODE &&

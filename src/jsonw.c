@@ -269,6 +269,12 @@ mp_jsonw_scenario(struct mp_jsonw *w, const char *key,
 	}
 	if (sc->gpus > 1)
 		mp_jsonw_u64(w, "gpus", sc->gpus);
+	if (sc->nodes > 1)
+		mp_jsonw_u64(w, "nodes", sc->nodes);
+	if (sc->parallel != MP_PAR_NONE)
+		mp_jsonw_str(w, "parallel", mp_parallel_name(sc->parallel));
+	if (sc->offload != MP_OFFLOAD_NONE)
+		mp_jsonw_str(w, "offload", mp_offload_name(sc->offload));
 	if (sc->runtime == MP_RT_LLAMACPP)
 		mp_jsonw_i64(w, "gpu_layers", sc->gpu_layers);
 	if (sc->mode == MP_MODE_CONVERT)

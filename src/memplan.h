@@ -321,7 +321,9 @@ enum mp_runtime { MP_RT_TRANSFORMERS, MP_RT_VLLM, MP_RT_LLAMACPP };
 enum mp_optim { MP_OPT_ADAMW, MP_OPT_ADAMW8BIT, MP_OPT_SGD,
 	MP_OPT_ADAFACTOR };
 enum mp_parallel { MP_PAR_NONE, MP_PAR_DDP, MP_PAR_ZERO1, MP_PAR_ZERO2,
-	MP_PAR_ZERO3, MP_PAR_FSDP };
+	MP_PAR_ZERO3, MP_PAR_FSDP, MP_PAR_FSDP_SGO, MP_PAR_FSDP_HYBRID };
+/* Where ZeRO / FSDP put the states they offload. */
+enum mp_offload { MP_OFFLOAD_NONE, MP_OFFLOAD_CPU, MP_OFFLOAD_NVME };
 enum mp_tristate { MP_AUTO = 0, MP_ON, MP_OFF };
 /* GPUs a placement lists one by one (a larger machine's others are
  * like the last). */
@@ -369,7 +371,9 @@ struct mp_scenario {
 	/* PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True */
 	bool		 expandable_segments;
 	enum mp_dtype	 amp;		/* NONE, BF16 or F16 */
-	uint32_t	 gpus;		/* 0 = 1 */
+	uint32_t	 gpus;		/* 0 = 1; per node */
+	uint32_t	 nodes;		/* 0 = 1: identical machines */
+	enum mp_offload	 offload;	/* ZeRO / FSDP offload */
 	enum mp_parallel parallel;
 	/* quantization */
 	uint32_t	 group_size;	/* 0 = 128 */
@@ -461,6 +465,7 @@ enum mp_opt_id {
 	MP_O_PIPELINE, MP_O_GROUP, MP_O_DQ, MP_O_EXPSEG, MP_O_BENCH,
 	MP_O_N_CPU_MOE, MP_O_CPU_MOE, MP_O_TENSOR_SPLIT, MP_O_SPLIT_MODE,
 	MP_O_MAIN_GPU, MP_O_KV_UNIFIED, MP_O_SWA_FULL, MP_O_PARALLEL_SLOTS,
+	MP_O_NODES, MP_O_OFFLOAD,
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,
 	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
 	MP_O_UNITS, MP_O_COLOR, MP_O_HELP,
@@ -671,6 +676,36 @@ enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,
 const char *mp_format_name(size_t i);
 bool	mp_format_parse(const char *, enum mp_format *);
 
+/* parallel.c: per-GPU model states of DDP, ZeRO-1/2/3 and FSDP */
+struct mp_states_in {
+	enum mp_parallel par;
+	enum mp_offload	 offload;
+	uint64_t	 ranks;		/* GPUs over all nodes */
+	uint64_t	 per_node;	/* GPUs in one node */
+	bool		 full;		/* every weight trains */
+	uint64_t	 compute_bytes;	/* bytes of a compute-dtype value */
+	uint64_t	 weights, adapters, grads, optim, optim_temp;
+	uint64_t	 trainable;	/* parameters */
+	uint64_t	 layer_bytes;	/* the largest decoder layer, stored */
+	uint64_t	 layer_params;
+	uint64_t	 layer_grad;	/* its trainable parameters' gradients */
+};
+struct mp_states {
+	uint64_t	 weights, adapters, grads, optim, optim_temp;
+	uint64_t	 buffers;	/* communication buckets */
+	uint64_t	 gathered;	/* unsharded parameters in flight */
+	uint64_t	 host;		/* offloaded, pinned host memory */
+	uint64_t	 disk;		/* offloaded to NVMe */
+};
+void	mp_parallel_states(const struct mp_states_in *, struct mp_states *);
+bool	mp_parallel_is_zero(enum mp_parallel);
+bool	mp_parallel_is_fsdp(enum mp_parallel);
+void	mp_parallel_command(enum mp_parallel, enum mp_offload, uint64_t gpus,
+	    uint64_t nodes, char *buf, size_t len);
+const char *mp_offload_name(enum mp_offload);
+bool	mp_offload_parse(const char *, enum mp_offload *);
+const char *mp_offload_choice(size_t i);
+
 /* alloc.c: PyTorch's CUDA caching allocator (block and segment rules) */
 uint64_t mp_alloc_block(uint64_t size);		/* bytes a request takes */
 uint64_t mp_alloc_segment(uint64_t size);	/* segment mapped for it */
@@ -845,15 +880,16 @@ struct mp_hardware {
 	char		 name[96];
 	char		 description[256];
 	char		 path[512];
-	uint64_t	 ram, swap;
+	uint64_t	 ram, swap;		/* per node */
 	uint64_t	 ram_bandwidth;	/* host memory bytes/s, 0 = unknown */
 	uint64_t	 cpu_flops;	/* host FP32 SIMD FLOP/s, 0 = unknown */
 	uint32_t	 cpu_cores;	/* 0 = unknown */
 	uint64_t	 os_reserve;	/* RAM the OS and desktop keep */
 	enum mp_isa	 cpu_isa;	/* MP_ISA_UNKNOWN when not stated */
 	char		 os[16];	/* linux | macos | windows */
-	struct mp_device dev[MP_MAX_DEVICES];
+	struct mp_device dev[MP_MAX_DEVICES];	/* per node */
 	size_t		 n_dev;
+	uint32_t	 nodes;		/* identical machines, 1 by default */
 };
 
 /* A path to a YAML profile or the name of a bundled one. */

@@ -374,6 +374,21 @@ set_dq(struct mp_scenario *sc, const char *v, uint64_t u)
 }
 
 static bool
+set_nodes(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->nodes = (uint32_t)u;
+	return true;
+}
+
+static bool
+set_offload(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)u;
+	return mp_offload_parse(v, &sc->offload);
+}
+
+static bool
 set_expseg(struct mp_scenario *sc, const char *v, uint64_t u)
 {
 	(void)v;
@@ -493,6 +508,12 @@ static const struct mp_optspec opts[] = {
 	  UINT(1, 256, false, NULL), set_slots, 0, false,
 	  "N", "llama.cpp: -np, sequences served side by side (= --batch)",
 	  "1" },
+	{ MP_O_NODES, "nodes", 0, "nodes", SC, UINT(1, 4096, false, NULL),
+	  set_nodes, 0, false,
+	  "N", "identical machines (each with the profile's GPUs)", "1" },
+	{ MP_O_OFFLOAD, "offload", 0, "offload", SC, ENUM(mp_offload_choice),
+	  set_offload, 0, false,
+	  "O", "ZeRO/FSDP: states to host RAM (cpu) or disk (nvme)", "none" },
 	/* The machine: a CLI option and a plan-file key (a path there). */
 	{ MP_O_HARDWARE, "hardware", 0, "hardware", MP_OPT_HARDWARE,
 	  TEXT(1023), NULL, 0, false,

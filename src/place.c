@@ -91,6 +91,9 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 		    "%u GPUs asked for, but %s has %u", sc->gpus, hw->name,
 		    n);
 	}
+	/* A profile of several identical machines: all of them. */
+	if (sc->nodes == 0 && hw->nodes > 1)
+		sc->nodes = hw->nodes;
 	/* A conversion runs in host memory whatever the machine has. */
 	if (sc->mode == MP_MODE_CONVERT)
 		return true;

@@ -681,6 +681,18 @@ wanted(unsigned set, const struct mp_scenario *base,
 	return true;
 }
 
+/* Does the scenario train over more than one GPU (the placement step
+ * gives it every GPU of the profile, and every node, by default)? */
+static bool
+multi_gpu(const struct mp_scenario *sc, const struct mp_hardware *hw)
+{
+	const struct mp_device *d = mp_hardware_primary(hw);
+	uint64_t g = sc->gpus ? sc->gpus : d != NULL ? d->count : 1;
+	uint64_t n = sc->nodes ? sc->nodes : hw->nodes ? hw->nodes : 1;
+
+	return mp_muls(g, n) > 1;
+}
+
 static bool
 plan_cands(struct mp_planres *p, const struct mp_model *m,
     const struct mp_hardware *hw, const struct mp_scenario *base,
@@ -821,6 +833,28 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 			  "recomputed" },
 		};
 
+		static const struct {
+			enum mp_parallel par;
+			enum mp_offload	 off;
+			bool		 no_qlora;	/* 4-bit base */
+			uint32_t	 speed;
+			const char	*label, *why;
+		} shard[] = {
+			{ MP_PAR_FSDP, MP_OFFLOAD_NONE, false, 1, "FSDP",
+			  "FSDP full shard: weights, gradients and optimizer "
+			  "state split over the GPUs, two layers gathered" },
+			{ MP_PAR_FSDP, MP_OFFLOAD_CPU, false, 3,
+			  "FSDP, CPU offload",
+			  "FSDP full shard with the shards of weights, "
+			  "gradients and optimizer state in host RAM (slow)" },
+			{ MP_PAR_ZERO3, MP_OFFLOAD_CPU, true, 3,
+			  "ZeRO-3, CPU offload",
+			  "DeepSpeed ZeRO-3 with optimizer and parameters in "
+			  "pinned host RAM (slow)" },
+		};
+		char lab2[160];
+		size_t k;
+
 		for (i = 0; i < sizeof(ft) / sizeof(ft[0]); i++) {
 			put(lab, sizeof(lab), "%s r%u%s", ft[i].mode ==
 			    MP_MODE_LORA ? "LoRA" : "QLoRA",
@@ -840,6 +874,43 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 			c.shorten = true;
 			c.why = ft[i].why;
 			RUN();
+			if (!multi_gpu(base, hw))
+				continue;
+			/*
+			 * Several GPUs (or nodes): shard instead of
+			 * replicating (parallel.c).  FSDP full shard for
+			 * every mode (FSDP+QLoRA for a 4-bit base); for
+			 * full fine-tuning and LoRA also ZeRO-3 with the
+			 * optimizer and parameters offloaded to host RAM
+			 * (not tried on a bitsandbytes 4-bit base).
+			 */
+			for (k = 0; k < sizeof(shard) / sizeof(shard[0]);
+			    k++) {
+				if (shard[k].no_qlora &&
+				    ft[i].mode == MP_MODE_QLORA)
+					continue;
+				if (base->parallel != MP_PAR_NONE)
+					break;	/* the user chose one */
+				put(lab2, sizeof(lab2), "%s, %s", c.label,
+				    shard[k].label);
+				put(c.label, sizeof(c.label), "%s", lab2);
+				c.sc.parallel = shard[k].par;
+				c.sc.offload = shard[k].off;
+				c.speed = ft[i].speed + shard[k].speed;
+				c.why = shard[k].why;
+				/* ZeRO brings DeepSpeed's Adam; an offloaded
+				 * step runs on the CPU, where bitsandbytes'
+				 * 8-bit AdamW (CUDA kernels) does not */
+				if (ft[i].opt != MP_OPT_ADAMW &&
+				    (shard[k].par == MP_PAR_ZERO3 ||
+				    shard[k].off != MP_OFFLOAD_NONE))
+					goto next_shard;
+				RUN();
+next_shard:
+				put(c.label, sizeof(c.label), "%s",
+				    ft[i].mode == MP_MODE_FULL ? ft[i].label :
+				    lab);
+			}
 		}
 	}
 

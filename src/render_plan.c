@@ -275,8 +275,13 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 				tab_set(t, 2, "-");
 			else
 				tab_set(t, 2, "%" PRIu64, o->est.sc.seq);
-			tab_set(t, 3, "%s", mp_fmt_size(o->est.device_total, u,
-			    b, sizeof(b)));
+			/* per GPU where several share the work */
+			if (o->j.gpus > 1 && o->j.where == MP_JUDGE_DEVICE)
+				tab_set(t, 3, "%s x%" PRIu64, mp_fmt_size(
+				    o->j.judged, u, b, sizeof(b)), o->j.gpus);
+			else
+				tab_set(t, 3, "%s", mp_fmt_size(
+				    o->est.device_total, u, b, sizeof(b)));
 			/* Resident host memory: mmap'd file pages that the
 			 * kernel can drop are not counted here. */
 			tab_set(t, 4, "%s", mp_fmt_size(o->est.host_total -

@@ -94,7 +94,11 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	}
 	fprintf(fp, "  %-12s %12s  %s\n", "total",
 	    mp_fmt_size(est->mem.total, u, b, sizeof(b)),
-	    est->on_host ? "peak host memory" : est->host_total > 0 ?
+	    est->on_host ? "peak host memory" : est->sc.mode ==
+	    MP_MODE_LORA || est->sc.mode == MP_MODE_QLORA || est->sc.mode ==
+	    MP_MODE_FULL ? (est->sc.gpus > 1 || est->sc.nodes > 1 ?
+	    "predicted peak of each GPU" : "predicted peak device memory") :
+	    est->host_total > 0 ?
 	    "device and host together (split below)" :
 	    "predicted peak device memory");
 	if (est->mem.reserved != 0)
@@ -105,8 +109,10 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 		    "what PyTorch's caching allocator may hold: total + one "
 		    "stranded segment for the largest request");
 	if (est->device_total != est->mem.total || est->host_total > 0) {
-		fprintf(fp, "  device %s, host %s",
+		fprintf(fp, "  device %s%s, host %s",
 		    mp_fmt_size(est->device_total, u, b, sizeof(b)),
+		    est->device_total > est->mem.total && est->sc.gpus > 1 ?
+		    " (sum over the GPUs)" : "",
 		    mp_fmt_size(est->host_total, u, b2, sizeof(b2)));
 		if (est->host_reclaimable > 0)
 			fprintf(fp, " (%s of it reclaimable file pages)",

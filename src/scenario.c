@@ -28,6 +28,12 @@ static const struct { const char *name; enum mp_parallel v; } pars[] = {
 	{ "none", MP_PAR_NONE }, { "ddp", MP_PAR_DDP },
 	{ "zero1", MP_PAR_ZERO1 }, { "zero2", MP_PAR_ZERO2 },
 	{ "zero3", MP_PAR_ZERO3 }, { "fsdp", MP_PAR_FSDP },
+	{ "fsdp-shard-grad-op", MP_PAR_FSDP_SGO },
+	{ "fsdp-hybrid", MP_PAR_FSDP_HYBRID },
+};
+static const struct { const char *name; enum mp_offload v; } offs[] = {
+	{ "none", MP_OFFLOAD_NONE }, { "cpu", MP_OFFLOAD_CPU },
+	{ "nvme", MP_OFFLOAD_NVME },
 };
 /*
  * KV cache types, by the name people type: the float types, fp8 (vLLM
@@ -49,6 +55,7 @@ const char *mp_mode_choice(size_t i) { CHOICE(modes, i); }
 const char *mp_runtime_choice(size_t i) { CHOICE(runtimes, i); }
 const char *mp_optim_choice(size_t i) { CHOICE(optims, i); }
 const char *mp_parallel_choice(size_t i) { CHOICE(pars, i); }
+const char *mp_offload_choice(size_t i) { CHOICE(offs, i); }
 const char *mp_kv_dtype_choice(size_t i) { CHOICE(kvs, i); }
 
 bool
@@ -85,6 +92,8 @@ bool mp_runtime_parse(const char *s, enum mp_runtime *o) { LOOKUP(runtimes, s, o
 bool mp_optim_parse(const char *s, enum mp_optim *o) { LOOKUP(optims, s, o); }
 bool mp_parallel_parse(const char *s, enum mp_parallel *o) { LOOKUP(pars, s, o); }
 const char *mp_parallel_name(enum mp_parallel v) { NAME(pars, v); }
+bool mp_offload_parse(const char *s, enum mp_offload *o) { LOOKUP(offs, s, o); }
+const char *mp_offload_name(enum mp_offload v) { NAME(offs, v); }
 const char *mp_mode_name(enum mp_mode v) { NAME(modes, v); }
 const char *mp_runtime_name(enum mp_runtime v) { NAME(runtimes, v); }
 const char *mp_optim_name(enum mp_optim v) { NAME(optims, v); }

@@ -550,7 +550,9 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	uint64_t		 acts_all = 0, acts_max = 0, ck, fin, logits;
 	uint64_t		 wcopy = 0, wcopy_out = 0, deq = 0, ws, lin = 0;
 	uint64_t		 gpus = sc->gpus ? sc->gpus : 1, H = m->hidden;
-	uint64_t		 wlayer0 = 0, ddp = 0, gather = 0, per0 = 0;
+	uint64_t		 ddp = 0, gather = 0, per0 = 0;
+	uint64_t		 nodes = sc->nodes ? sc->nodes : 1;
+	struct mp_states	 st;
 	uint64_t		 ab[2], bb[2], total;
 	uint64_t		 blk_stack = 0, blk_param = 0, blk[3];
 	enum mp_parallel	 par = sc->parallel;
@@ -599,8 +601,21 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		return mp_error_set(err, MP_EUSAGE, NULL, "--optimizer",
 		    "%s on pure fp16 weights overflows; use --weights fp32 "
 		    "--amp fp16 or bf16 weights", mp_optim_name(sc->optimizer));
-	if (gpus > 1 && par == MP_PAR_NONE)
+	if (mp_muls(gpus, sc->nodes ? sc->nodes : 1) > 1 &&
+	    par == MP_PAR_NONE)
 		par = MP_PAR_DDP;
+	if (mp_parallel_is_zero(par) && sc->optimizer != MP_OPT_ADAMW)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--optimizer",
+		    "ZeRO is modelled with DeepSpeed's Adam (fp32 master "
+		    "weights and moments); use --optimizer adamw");
+	if (sc->offload != MP_OFFLOAD_NONE && !mp_parallel_is_zero(par) &&
+	    !mp_parallel_is_fsdp(par))
+		return mp_error_set(err, MP_EUSAGE, NULL, "--offload",
+		    "offload needs --parallel zero1, zero2, zero3 or an fsdp "
+		    "strategy");
+	if (sc->offload == MP_OFFLOAD_NVME && !mp_parallel_is_zero(par))
+		return mp_error_set(err, MP_EUSAGE, NULL, "--offload",
+		    "FSDP offloads to the CPU only; nvme needs ZeRO");
 	/* autocast only casts when the weights are wider than the amp type */
 	c.amp = sc->amp != MP_DT_NONE && sc->weights == MP_DT_F32;
 	cd = mp_compute_dtype(m, &wsc);
@@ -631,8 +646,6 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		W = mp_adds(W, tb);
 		if (t->flags & MP_TF_BUFFER)
 			continue;
-		if (t->layer == 0)
-			wlayer0 = mp_adds(wlayer0, tb);
 		if ((t->flags & MP_TF_LINEAR) || t->kind == MP_TK_OUTPUT)
 			lin = mp_adds(lin, n);
 		if (t->kind >= MP_TK_EXP_GATE && t->kind <= MP_TK_EXP_GATE_UP &&
@@ -709,29 +722,49 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		deq = mp_muls(c.a, largest_linear(m));
 	ws = CUBLAS_HANDLES * CUBLAS_WS;
 
-	/* Several GPUs: what each one holds. */
-	switch (par) {
-	case MP_PAR_DDP:
-		/* the reducer's buckets hold a second copy of the gradients
-		 * (gradient_as_bucket_view=False, the default) */
-		ddp = G;
-		break;
-	case MP_PAR_ZERO3:
-	case MP_PAR_FSDP:
-		W = W / gpus;
-		A = A / gpus;
-		/* the layer being computed is gathered, the next prefetched */
-		gather = mp_muls(2, wlayer0);
-		__attribute__((fallthrough));
-	case MP_PAR_ZERO2:
-		G = G / gpus;
-		__attribute__((fallthrough));
-	case MP_PAR_ZERO1:
-		os.state = os.state / gpus;
-		os.temp = os.temp / gpus;
-		break;
-	default:
-		break;
+	/* Several GPUs: what each one holds (parallel.c). */
+	{
+		struct mp_states_in	 si;
+		uint64_t		 lb, lp;
+
+		memset(&si, 0, sizeof(si));
+		si.par = par;
+		si.offload = sc->offload;
+		si.ranks = mp_muls(gpus, nodes);
+		si.per_node = gpus;
+		si.full = c.full;
+		si.compute_bytes = c.a;
+		si.weights = W;
+		si.adapters = A;
+		si.grads = G;
+		si.optim = os.state;
+		si.optim_temp = os.temp;
+		si.trainable = trainable;
+		for (l = 0; l < m->layers; l++) {
+			lb = lp = 0;
+			for (i = c.lstart[l]; i < c.lstart[l + 1]; i++) {
+				const struct mp_tensor *t =
+				    &m->tensors[c.lidx[i]];
+
+				if (t->flags & MP_TF_BUFFER)
+					continue;
+				lb = mp_adds(lb, mp_tensor_bytes(m, t, &wsc));
+				lp = mp_adds(lp, mp_tensor_numel(t));
+			}
+			if (lb > si.layer_bytes) {
+				si.layer_bytes = lb;
+				si.layer_params = lp;
+			}
+		}
+		si.layer_grad = c.full ? si.layer_bytes : A / m->layers;
+		mp_parallel_states(&si, &st);
+		W = st.weights;
+		A = st.adapters;
+		G = st.grads;
+		os.state = st.optim;
+		os.temp = st.optim_temp;
+		ddp = st.buffers;
+		gather = st.gathered;
 	}
 
 	/* F: start of backward. */
@@ -821,6 +854,8 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	}
 	est->trainable_params = trainable;
 	est->device_total = mp_muls(total, gpus);
+	/* offloaded states in each node's host RAM: one share per GPU */
+	est->host_total = mp_muls(st.host, gpus);
 	/* Every rank holds the same: replicas, or equal shards. */
 	for (i = 0; i < gpus && i < MP_MAX_GPUS; i++)
 		est->dev_bytes[i] = total;
@@ -850,7 +885,14 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		    (unsigned long long)n_mod, lo.conversion ? "; experts and "
 		    "router as transformers 5 parameters, gate_up at rank 2r" :
 		    "");
-	if (ph[best].grads != 0)
+	if (mp_parallel_is_zero(par))
+		mp_estimate_note(est, "gradients", "DeepSpeed: %s gradients "
+		    "of the bf16 trainable copies%s and the reduce bucket "
+		    "(reduce_bucket_size 5e8)", par == MP_PAR_ZERO1 ? "all" :
+		    "this GPU's partition of the", sc->offload !=
+		    MP_OFFLOAD_NONE ? " (reduced into the offloaded fp32 "
+		    "partition)" : "");
+	else if (ph[best].grads != 0)
 		mp_estimate_note(est, "gradients", "one per trainable "
 		    "parameter (%s)%s, from backward until zero_grad",
 		    c.full && !c.amp ? mp_dtype_info(sc->weights)->name :
@@ -859,7 +901,14 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		mp_estimate_note(est, "gradients", "none yet at this moment; "
 		    "they take %s from backward to the optimizer step",
 		    gib(ph[2].grads, s1, sizeof(s1)));
-	switch (sc->optimizer) {
+	if (mp_parallel_is_zero(par))
+		mp_estimate_note(est, "optimizer", "DeepSpeed: fp32 master "
+		    "weights, exp_avg and exp_avg_sq of this GPU's partition "
+		    "(12 bytes per trainable parameter / %llu GPUs) and its "
+		    "fp32 gradients at the step%s",
+		    (unsigned long long)mp_muls(gpus, nodes), sc->offload ==
+		    MP_OFFLOAD_NONE ? "" : "; offloaded");
+	else switch (sc->optimizer) {
 	case MP_OPT_ADAMW:
 		mp_estimate_note(est, "optimizer", "AdamW exp_avg and "
 		    "exp_avg_sq in the parameter's dtype (%s) and a 4-byte "
@@ -951,14 +1000,40 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		    "one Linear at a time to %s (%s); Linear inputs are saved "
 		    "for the 4-bit backward", mp_dtype_info(cd)->name,
 		    gib(deq, s1, sizeof(s1)));
-	if (par != MP_PAR_NONE)
-		mp_estimate_note(est, "total", "per GPU of %llu (%s); "
-		    "activations are per GPU for --batch per GPU",
-		    (unsigned long long)gpus, par == MP_PAR_DDP ? "DDP: full "
-		    "replica" : par == MP_PAR_ZERO1 ? "ZeRO-1: optimizer "
-		    "state sharded" : par == MP_PAR_ZERO2 ? "ZeRO-2: state and "
-		    "gradients sharded" : "ZeRO-3/FSDP: weights, gradients "
-		    "and state sharded, one layer gathered");
+	if (par != MP_PAR_NONE) {
+		static const char *const what[] = {
+			"", "DDP: a full replica and the reducer's bucket copy",
+			"ZeRO-1: DeepSpeed's fp32 master and Adam state sharded",
+			"ZeRO-2: state and gradients sharded, a 5e8 bucket",
+			"ZeRO-3: weights too; the layer and 5e7 prefetched "
+			"gathered",
+			"FSDP full shard: two layers unsharded at a time",
+			"FSDP shard-grad-op: every layer unsharded in backward",
+			"FSDP hybrid: sharded within a node, replicated across",
+		};
+		char cmd[200];
+
+		mp_estimate_note(est, "total", "per GPU, each of %llu GPUs x "
+		    "%llu node%s (%s%s); --batch is per GPU", (unsigned long long)gpus, (unsigned long long)nodes, nodes > 1 ? "s" : "",
+		    what[par], sc->offload == MP_OFFLOAD_NONE ? "" :
+		    sc->offload == MP_OFFLOAD_CPU ? "; states offloaded to "
+		    "pinned host RAM" : "; states offloaded to NVMe");
+		if (gather != 0)
+			mp_estimate_note(est, "activations", "%s of unsharded "
+			    "parameters in flight (in activations)", gib(gather,
+			    s1, sizeof(s1)));
+		if (st.host != 0)
+			mp_estimate_note(est, "total", "host RAM per node: %s "
+			    "(%s per GPU, pinned)%s", gib(est->host_total, s1,
+			    sizeof(s1)), gib(st.host, s2, sizeof(s2)),
+			    st.disk != 0 ? "; NVMe holds the rest" : "");
+		if (st.disk != 0)
+			mp_estimate_note(est, "total", "NVMe per node: %s",
+			    gib(mp_muls(st.disk, gpus), s1, sizeof(s1)));
+		mp_parallel_command(par, sc->offload, gpus, nodes, cmd,
+		    sizeof(cmd));
+		mp_estimate_note(est, "command", "%s", cmd);
+	}
 	{
 		char rec[64] = "";
 

@@ -51,6 +51,7 @@
 struct vl {
 	const struct mp_model *m;
 	uint32_t	 tp;
+	uint32_t	 pp;		/* pipeline stages: one per node */
 	uint32_t	 kvh_rank;	/* KV heads on each GPU */
 	enum mp_dtype	 act, kv;
 	uint64_t	 batched, max_seqs;
@@ -195,7 +196,7 @@ seq_bytes(const struct vl *v, uint64_t seq)
 		sum = mp_adds(sum, mp_muls(mp_muls(blocks, V_BLOCK),
 		    layer_token_bytes(v, l)));
 	}
-	return sum;
+	return div_up(sum, v->pp);	/* this stage's layers */
 }
 
 static bool
@@ -209,9 +210,22 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	memset(v, 0, sizeof(*v));
 	v->m = m;
 	v->tp = sc->gpus == 0 ? 1 : sc->gpus;
+	/*
+	 * Several nodes: tensor parallel inside each, pipeline parallel
+	 * across them (--pipeline-parallel-size = nodes), vLLM's
+	 * recommended multi-node layout (docs: distributed serving).  Each
+	 * stage holds its share of the decoder layers (vLLM's
+	 * get_pp_indices splits them evenly) and their KV cache; the first
+	 * stage keeps the embedding and the last the head: both are counted
+	 * on one stage, which overstates that stage by one of them.
+	 */
+	v->pp = sc->nodes == 0 ? 1 : sc->nodes;
 	if (m->layer == NULL || m->layers == 0)
 		return mp_error_set(err, MP_EINPUT, m->path, "num_hidden_layers",
 		    "a model with layers is needed for --runtime vllm");
+	if (v->pp > m->layers)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--nodes",
+		    "%u pipeline stages for %u layers", v->pp, m->layers);
 	if (sc->ftype[0] != '\0')
 		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
 		    "vLLM does not run %s GGUF mixes here: use fp16, bf16, "
@@ -257,6 +271,8 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	for (i = 0; i < m->n_tensors; i++) {
 		b = mp_tensor_bytes(m, &m->tensors[i], sc);
 		r = rank_bytes(v, &m->tensors[i], b);
+		if (m->tensors[i].layer >= 0)
+			r = div_up(r, v->pp);
 		v->weights_all = mp_adds(v->weights_all, b);
 		v->weights = mp_adds(v->weights, r);
 	}
@@ -282,13 +298,14 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	    V_GRAPH_PIECE));
 	/* The CUDA context and cuBLAS workspace, as for PyTorch. */
 	v->context = mp_runtime_transformers();
-	v->non_torch = v->tp > 1 ? V_NCCL : 0;
+	v->non_torch = v->tp > 1 || v->pp > 1 ? V_NCCL : 0;
 
 	for (l = 0; l < m->layers; l++)
 		if (m->layer[l].kind == MP_LK_FULL ||
 		    m->layer[l].kind == MP_LK_MLA)
 			v->tok_bytes = mp_adds(v->tok_bytes,
 			    layer_token_bytes(v, l));
+	v->tok_bytes = div_up(v->tok_bytes, v->pp);
 	return true;
 }
 
@@ -386,6 +403,13 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	    "parallel; %u KV head%s each)", mp_fmt_size(v.weights,
 	    MP_UNITS_IEC, b1, sizeof(b1)), v.tp, v.tp > 1 ? "s" : "",
 	    v.kvh_rank, v.kvh_rank > 1 ? "s" : "");
+	if (v.pp > 1)
+		mp_estimate_note(est, "total", "per node of %u: tensor parallel "
+		    "%u inside each node, pipeline parallel %u across them "
+		    "(vllm serve --tensor-parallel-size %u "
+		    "--pipeline-parallel-size %u); each GPU holds 1/%u of the "
+		    "layers and their cache", v.pp, v.tp, v.pp, v.tp, v.pp,
+		    v.pp);
 	mp_estimate_note(est, "activations", "profiled peak per GPU at %"
 	    PRIu64 " batched tokens or %" PRIu64 " sampled rows: %s",
 	    v.batched, v.max_seqs, mp_fmt_size(v.act_peak, MP_UNITS_IEC, b1,

@@ -416,26 +416,112 @@ test_parallel_shards_model_states(void **state)
 	struct mp_model		 m;
 	struct mp_scenario	 sc;
 	struct mp_estimate	*est = calloc(1, sizeof(*est));
-	uint64_t		 one, z1, z3;
+	uint64_t		 z1, z3, P;
 
 	(void)state;
 	assert_non_null(est);
 	load("llama-3.2-1b-instruct", &m);
 	lora_scenario(&sc, &m, MP_MODE_FULL, 1, 1024, false);
-	run(&m, &sc, est);
-	one = est->mem.optimizer;
 	sc.gpus = 4;
 	sc.parallel = MP_PAR_ZERO1;
 	run(&m, &sc, est);
+	P = est->trainable_params;
 	z1 = est->mem.total;
-	assert_int_equal(est->mem.optimizer, one / 4);
+	/* DeepSpeed's fp32 master and moments of this GPU's quarter */
+	assert_int_equal(est->mem.optimizer, (12 * P + 3) / 4);
+	assert_int_equal(est->mem.weights, 2 * P);
 	assert_int_equal(est->device_total, 4 * est->mem.total);
 	sc.parallel = MP_PAR_ZERO3;
 	run(&m, &sc, est);
 	z3 = est->mem.total;
+	assert_int_equal(est->mem.weights, (2 * P + 3) / 4);
 	assert_true(z3 < z1);
+	/* FSDP shards the AdamW state of the bf16 parameters as it is */
+	sc.parallel = MP_PAR_FSDP;
+	run(&m, &sc, est);
+	assert_true(est->mem.total < z1);
+	/* offload: nothing of the optimizer left on the GPU, the host holds
+	 * it (each GPU's share, times the GPUs of the node) */
+	sc.parallel = MP_PAR_ZERO2;
+	sc.offload = MP_OFFLOAD_CPU;
+	run(&m, &sc, est);
+	assert_int_equal(est->mem.optimizer, 0);
+	assert_int_equal(est->host_total, 4 * ((12 * P + 3) / 4 +
+	    (4 * P + 3) / 4));
+	/* ZeRO needs DeepSpeed's Adam */
+	{
+		struct mp_error e;
+
+		sc.optimizer = MP_OPT_ADAMW8BIT;
+		memset(est, 0, sizeof(*est));
+		assert_false(mp_estimate_train(&m, &sc, est, &e));
+		assert_string_equal(e.field, "--optimizer");
+	}
 	free(est);
 	mp_model_fini(&m);
+}
+
+/*
+ * DeepSpeed's own estimators of model states (deepspeed 0.16,
+ * runtime/zero/stage_1_and_2.py estimate_zero2_model_states_mem_needs and
+ * stage3.py estimate_zero3_model_states_mem_needs; the formulas, not
+ * their code), per GPU for P parameters over N GPUs, largest layer L:
+ *   ZeRO-2:                 4P + 16P/N     (offload_optimizer cpu: 2P)
+ *   ZeRO-3:                 4L + 18P/N     (offload params too:    4L)
+ * memplan's figures differ where the engine differs from the estimate:
+ *   - ZeRO-2 keeps only this GPU's bf16 gradient partition (2P/N), not
+ *     2P of them, and a reduce bucket (min(5e8, P) values) the estimate
+ *     leaves out;
+ *   - ZeRO-3 keeps the bf16 gradient partition (2P/N) as well as the
+ *     18P/N, and gathers the layer plus stage3_prefetch_bucket_size
+ *     (5e7) parameters instead of 4L (the layer and its gradient);
+ * and memplan adds what the estimators do not cover at all: activations,
+ * the fp32 loss, cuBLAS workspaces and the CUDA context.
+ */
+static void
+test_deepspeed_estimators(void **state)
+{
+	struct mp_states_in	 in;
+	struct mp_states	 st;
+	uint64_t		 P = 8000000000ULL, L = 200000000ULL, N = 8;
+	uint64_t		 ds, mine, bucket = 2ULL * 500000000ULL;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.full = true;
+	in.compute_bytes = 2;
+	in.trainable = P;
+	in.weights = 2 * P;
+	in.grads = 2 * P;
+	in.ranks = in.per_node = N;
+	in.layer_params = L;
+	in.layer_bytes = 2 * L;
+	in.par = MP_PAR_ZERO2;
+	mp_parallel_states(&in, &st);
+	ds = 4 * P + 16 * P / N;
+	mine = st.weights + st.grads + st.optim + st.optim_temp;
+	assert_int_equal(mine, ds - 2 * P + 2 * P / N);
+	assert_int_equal(st.buffers, bucket);
+	in.offload = MP_OFFLOAD_CPU;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.weights + st.grads + st.optim, 2 * P);
+	assert_int_equal(st.host, 16 * P / N);
+	in.offload = MP_OFFLOAD_NONE;
+	in.par = MP_PAR_ZERO3;
+	mp_parallel_states(&in, &st);
+	ds = 4 * L + 18 * P / N;
+	mine = st.weights + st.grads + st.optim + st.optim_temp + st.gathered;
+	assert_int_equal(mine, ds + 2 * P / N - 4 * L +
+	    2 * (L + 50000000ULL));
+	in.offload = MP_OFFLOAD_CPU;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.weights + st.grads + st.optim + st.adapters, 0);
+	assert_int_equal(st.gathered, 2 * (L + 50000000ULL));
+	/* a layer above stage3_max_live_parameters is fetched alone */
+	in.layer_params = 3000000000ULL;
+	in.layer_bytes = 2 * in.layer_params;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.gathered, 2 * in.layer_params);
 }
 
 int
@@ -452,6 +538,7 @@ main(void)
 		cmocka_unit_test(test_parallel_shards_model_states),
 		cmocka_unit_test(test_eager_sinks_and_frozen_experts),
 		cmocka_unit_test(test_allocator_reserve),
+		cmocka_unit_test(test_deepspeed_estimators),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

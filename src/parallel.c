@@ -1,0 +1,223 @@
+/* parallel.c: what each GPU keeps of the model states under DDP, ZeRO, FSDP */
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "memplan.h"
+
+/*
+ * Per-GPU model states (weights, adapters, gradients, optimizer state)
+ * and the working set each data-parallel scheme adds, from the frameworks'
+ * sources at the versions named; derived, not measured (no multi-GPU
+ * machine was lent).  Activations are per GPU already: --batch is per GPU.
+ *
+ * DDP (PyTorch 2.11 torch/nn/parallel/distributed.py): a full replica, and
+ * the reducer's buckets hold a second copy of the gradients
+ * (gradient_as_bucket_view=False, the default).
+ *
+ * DeepSpeed ZeRO (deepspeed 0.16, runtime/zero/config.py defaults and
+ * stage_1_and_2.py / stage3.py): with bf16 the engine casts the module,
+ * adapters included, to bf16 (2 bytes per trainable parameter) and its
+ * optimizer keeps an fp32 master copy and fp32 Adam moments of its
+ * partition (12 bytes) and, at the step, the partition's gradients in
+ * fp32 (4 bytes).  Stage 1 partitions that optimizer state, stage 2 the
+ * gradients too, stage 3 the parameters as well.  Buffers:
+ *   reduce_bucket_size 5e8 elements: the gradient bucket (compute dtype),
+ *     never larger than the gradients it reduces;
+ *   stage3_prefetch_bucket_size 5e7 and stage3_max_live_parameters 1e9:
+ *     stage 3 gathers the layer being computed and prefetches up to 5e7
+ *     parameters ahead, never more than 1e9 live;
+ *   sub_group_size 1e9: stage 3 steps the optimizer one sub-group at a
+ *     time, so the fp32 gradient copy is at most that many elements.
+ * offload_optimizer cpu moves the optimizer partition (and its fp32
+ * gradients) to pinned host memory; with stage 3, offload_param cpu moves
+ * the parameter partition too ("ZeRO-Infinity" with nvme: to disk, with
+ * pinned swap buffers of buffer_count 5 x buffer_size 1e8 elements).
+ *
+ * FSDP (PyTorch 2.11 torch/distributed/fsdp, transformer auto-wrap per
+ * decoder layer, parameters in their own dtype, use_orig_params for
+ * peft): FULL_SHARD keeps 1/N of every flat parameter and unshards one
+ * layer for its forward and backward, prefetching the next
+ * (backward_prefetch=BACKWARD_PRE): two layers gathered.  SHARD_GRAD_OP
+ * does not reshard after forward, so at the start of backward every layer
+ * is unsharded.  HYBRID_SHARD shards within a node and replicates across
+ * nodes.  CPUOffload(offload_params=True) keeps the sharded parameters,
+ * gradients and optimizer state in host memory; the device holds the
+ * gathered layers.  FSDP + QLoRA shards the NF4 base as stored
+ * (bnb_4bit_quant_storage in the compute dtype makes it flattenable).
+ */
+#define DS_REDUCE_BUCKET	500000000ULL
+#define DS_PREFETCH		50000000ULL
+#define DS_MAX_LIVE		1000000000ULL
+#define DS_SUB_GROUP		1000000000ULL
+#define DS_NVME_BUFFERS		(5ULL * 100000000ULL)
+
+static uint64_t
+min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static uint64_t
+div_up(uint64_t a, uint64_t b)
+{
+	return b <= 1 ? a : a / b + (a % b != 0);
+}
+
+bool
+mp_parallel_is_zero(enum mp_parallel p)
+{
+	return p == MP_PAR_ZERO1 || p == MP_PAR_ZERO2 || p == MP_PAR_ZERO3;
+}
+
+bool
+mp_parallel_is_fsdp(enum mp_parallel p)
+{
+	return p == MP_PAR_FSDP || p == MP_PAR_FSDP_SGO ||
+	    p == MP_PAR_FSDP_HYBRID;
+}
+
+void
+mp_parallel_states(const struct mp_states_in *in, struct mp_states *out)
+{
+	uint64_t	 n = in->ranks ? in->ranks : 1, P = in->trainable;
+	uint64_t	 frozen = in->weights, cb = in->compute_bytes;
+	bool		 off = in->offload != MP_OFFLOAD_NONE;
+
+	memset(out, 0, sizeof(*out));
+	out->weights = in->weights;
+	out->adapters = in->adapters;
+	out->grads = in->grads;
+	out->optim = in->optim;
+	out->optim_temp = in->optim_temp;
+	switch (in->par) {
+	case MP_PAR_NONE:
+		break;
+	case MP_PAR_DDP:
+		out->buffers = in->grads;	/* the reducer's bucket copy */
+		break;
+	case MP_PAR_ZERO1:
+	case MP_PAR_ZERO2:
+	case MP_PAR_ZERO3:
+		/* bf16 trainable copies; fp32 master + moments, fp32 grads */
+		if (!in->full) {
+			out->adapters = mp_muls(cb, P);
+		} else
+			frozen = 0;
+		out->grads = mp_muls(cb, P);
+		out->optim = div_up(mp_muls(12, P), n);
+		out->optim_temp = div_up(mp_muls(4, P), n);
+		out->buffers = mp_muls(cb, min64(DS_REDUCE_BUCKET, P));
+		if (in->par != MP_PAR_ZERO1)
+			out->grads = div_up(out->grads, n);
+		if (in->par == MP_PAR_ZERO3) {
+			/* a module is fetched whole even past the cap: a
+			 * layer above max_live is gathered alone */
+			uint64_t live = in->layer_params > DS_MAX_LIVE ?
+			    in->layer_params : min64(DS_MAX_LIVE, mp_adds(
+			    in->layer_params, DS_PREFETCH));
+
+			out->weights = div_up(in->full ? mp_muls(cb, P) :
+			    frozen, n);
+			out->adapters = div_up(out->adapters, n);
+			out->optim_temp = mp_muls(4, min64(DS_SUB_GROUP,
+			    div_up(P, n)));
+			/* the gathered layer and the prefetched parameters,
+			 * in the stored bytes of the layer */
+			out->gathered = in->layer_params == 0 ? 0 :
+			    mp_muls(in->layer_bytes / in->layer_params +
+			    (in->layer_bytes % in->layer_params != 0), live);
+		} else if (in->full)
+			out->weights = mp_muls(cb, P);
+		if (off) {
+			/*
+			 * The optimizer partition and its fp32 gradients:
+			 * reduced gradients are copied into the pinned fp32
+			 * partition on the host as each bucket completes,
+			 * so only the bucket stays on the device.
+			 */
+			out->host = mp_adds(out->optim, out->optim_temp);
+			out->optim = out->optim_temp = 0;
+			out->grads = 0;
+			if (in->par == MP_PAR_ZERO3) {
+				out->host = mp_adds(out->host,
+				    mp_adds(out->weights, out->adapters));
+				out->weights = out->adapters = 0;
+			}
+			if (in->offload == MP_OFFLOAD_NVME) {
+				out->disk = out->host;
+				out->host = mp_muls(cb, DS_NVME_BUFFERS);
+			}
+		}
+		break;
+	case MP_PAR_FSDP:
+	case MP_PAR_FSDP_SGO:
+	case MP_PAR_FSDP_HYBRID:
+		if (in->par == MP_PAR_FSDP_HYBRID)
+			n = in->per_node ? in->per_node : 1;
+		out->weights = div_up(in->weights, n);
+		out->adapters = div_up(in->adapters, n);
+		out->grads = div_up(in->grads, n);
+		out->optim = div_up(in->optim, n);
+		out->optim_temp = div_up(in->optim_temp, n);
+		/* the layer computed and the one prefetched, unsharded, and
+		 * the unsharded gradient of the layer reduce-scattered */
+		out->gathered = mp_adds(mp_muls(2, in->layer_bytes),
+		    in->layer_grad);
+		if (in->par == MP_PAR_FSDP_SGO)
+			/* every layer stays unsharded until backward */
+			out->gathered = mp_adds(in->weights, in->adapters);
+		if (off) {
+			out->host = mp_adds(mp_adds(out->weights, out->adapters),
+			    mp_adds(mp_adds(out->grads, out->optim),
+			    out->optim_temp));
+			out->weights = out->adapters = out->grads = 0;
+			out->optim = out->optim_temp = 0;
+		}
+		break;
+	}
+}
+
+/* The launcher configuration that runs a scheme, for notes and plans. */
+void
+mp_parallel_command(enum mp_parallel par, enum mp_offload off,
+    uint64_t gpus, uint64_t nodes, char *buf, size_t len)
+{
+	const char *o = off == MP_OFFLOAD_CPU ? "cpu" :
+	    off == MP_OFFLOAD_NVME ? "nvme" : "none";
+
+	switch (par) {
+	case MP_PAR_ZERO1:
+	case MP_PAR_ZERO2:
+	case MP_PAR_ZERO3:
+		snprintf(buf, len, "accelerate launch --num_processes %llu "
+		    "--num_machines %llu --use_deepspeed --zero_stage %d "
+		    "--offload_optimizer_device %s%s%s",
+		    (unsigned long long)(gpus * nodes),
+		    (unsigned long long)nodes, par == MP_PAR_ZERO1 ? 1 :
+		    par == MP_PAR_ZERO2 ? 2 : 3, o, par == MP_PAR_ZERO3 ?
+		    " --offload_param_device " : "", par == MP_PAR_ZERO3 ? o :
+		    "");
+		break;
+	case MP_PAR_FSDP:
+	case MP_PAR_FSDP_SGO:
+	case MP_PAR_FSDP_HYBRID:
+		snprintf(buf, len, "accelerate launch --num_processes %llu "
+		    "--num_machines %llu --use_fsdp --fsdp_sharding_strategy "
+		    "%s --fsdp_auto_wrap_policy TRANSFORMER_BASED_WRAP "
+		    "--fsdp_offload_params %s",
+		    (unsigned long long)(gpus * nodes),
+		    (unsigned long long)nodes, par == MP_PAR_FSDP ?
+		    "FULL_SHARD" : par == MP_PAR_FSDP_SGO ? "SHARD_GRAD_OP" :
+		    "HYBRID_SHARD", off == MP_OFFLOAD_CPU ? "true" : "false");
+		break;
+	case MP_PAR_DDP:
+		snprintf(buf, len, "accelerate launch --num_processes %llu "
+		    "--num_machines %llu --multi_gpu",
+		    (unsigned long long)(gpus * nodes),
+		    (unsigned long long)nodes);
+		break;
+	default:
+		snprintf(buf, len, "python train.py");
+		break;
+	}
+}
