@@ -445,5 +445,30 @@ mp_vllm_fill_pool(const struct mp_model *m, struct mp_estimate *est,
 	    PRIu64 ")", mp_fmt_size(card, MP_UNITS_IEC, b1, sizeof(b1)),
 	    mp_fmt_size(p.pool, MP_UNITS_IEC, b2, sizeof(b2)), p.blocks,
 	    p.tokens, p.seqs, est->sc.seq, p.max_num_seqs);
+	/*
+	 * At start-up vLLM checks that the pool holds one sequence of
+	 * max_model_len tokens and refuses to start otherwise, naming the
+	 * largest length that would fit (the KV-cache check of the V1
+	 * engine's core); without --max-model-len it asks for the model's
+	 * maximum.
+	 */
+	if (p.pool == 0)
+		mp_estimate_note(est, "kv_cache", "vLLM will not start: the "
+		    "weights, the profiled peak and CUDA graphs take the whole "
+		    "gpu_memory_utilization budget; no KV pool is left");
+	else if (p.seqs == 0 && p.block_bytes != 0)
+		mp_estimate_note(est, "kv_cache", "vLLM will not start with "
+		    "--max-model-len %" PRIu64 ": one sequence needs more than "
+		    "the pool of %s; the pool holds at most %" PRIu64 " tokens "
+		    "(pass --max-model-len %" PRIu64 " or less)", est->sc.seq,
+		    mp_fmt_size(p.pool, MP_UNITS_IEC, b2, sizeof(b2)), p.tokens,
+		    p.tokens);
+	if (p.pool != 0 && m->max_pos != 0 && est->sc.seq < m->max_pos)
+		mp_estimate_note(est, "context", "vllm serve without "
+		    "--max-model-len takes the model's maximum, %" PRIu64
+		    " tokens: %s", m->max_pos, p.block_bytes == 0 ||
+		    p.tokens >= m->max_pos ? "the pool holds one such sequence" :
+		    "one such sequence does not fit the pool, vLLM would not "
+		    "start");
 	return true;
 }

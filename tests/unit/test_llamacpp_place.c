@@ -481,6 +481,40 @@ test_vllm_one_max_num_seqs(void **state)
 	mp_model_fini(&m);
 }
 
+/* vLLM refuses to start when one sequence of max_model_len does not fit
+ * the pool, and says the longest that would. */
+static void
+test_vllm_cannot_start(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+	struct mp_vllm_pool p;
+	size_t i, n = 0;
+	char want[96];
+
+	(void)state;
+	load_bundled("qwen2.5-7b-instruct", &m);
+	mp_scenario_init(&sc);
+	sc.runtime = MP_RT_VLLM;
+	sc.seq = 200000;
+	run(&m, &sc, &est);
+	mp_error_clear(&err);
+	assert_true(mp_vllm_pool(&m, &est.sc, 23ull << 30, &p, &err));
+	assert_int_equal(p.seqs, 0);
+	assert_true(p.tokens > 0 && p.tokens < 200000);
+	assert_true(mp_vllm_fill_pool(&m, &est, 23ull << 30, &err));
+	snprintf(want, sizeof(want), "--max-model-len %llu or less",
+	    (unsigned long long)p.tokens);
+	for (i = 0; i < est.n_notes; i++)
+		if (strstr(est.notes[i].text, "will not start") != NULL &&
+		    strstr(est.notes[i].text, want) != NULL)
+			n++;
+	assert_int_equal(n, 1);
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -497,6 +531,7 @@ main(void)
 		cmocka_unit_test(test_place_command),
 		cmocka_unit_test(test_place_option_values),
 		cmocka_unit_test(test_vllm_one_max_num_seqs),
+		cmocka_unit_test(test_vllm_cannot_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
