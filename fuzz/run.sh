@@ -1,8 +1,8 @@
 #!/bin/sh
 # fuzz/run.sh [SECONDS]: runs every libFuzzer target for SECONDS (60)
 # each, from a seed corpus of the bundled data and the bad-input suite.
-# $FUZZ_TARGETS picks targets (default all seven: config hardware plan
-# args gguf safetensors cli).  Builds in $FUZZ_BUILD (build-fuzz) with clang.
+# $FUZZ_TARGETS picks targets (default all eight: config hardware plan
+# args gguf safetensors cli remote).  Builds in $FUZZ_BUILD (build-fuzz) with clang.
 # Exits 0 without fuzzing when clang cannot build libFuzzer targets, and
 # non-zero on any crash, leak, timeout (10 s) or sanitizer report; the
 # input is kept in $FUZZ_BUILD/crashes/.
@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=${FUZZ_TARGETS:-"config hardware plan args gguf safetensors cli"}
+targets=${FUZZ_TARGETS:-"config hardware plan args gguf safetensors cli remote"}
 
 if ! command -v clang >/dev/null 2>&1; then
 	echo "fuzz: clang is not installed; the fuzz targets need it (skipped)"
@@ -50,6 +50,7 @@ seed cli fuzz/seeds/cli/*
 seed gguf fuzz/seeds/gguf/* tests/bad/*.gguf
 seed safetensors fuzz/seeds/safetensors/* tests/bad/st-*/*.safetensors \
 	tests/bad/st-*/model.safetensors.index.json
+seed remote fuzz/seeds/remote/*
 mkdir -p "$build/crashes"
 
 # The file-based targets write each input to a temporary file.
@@ -67,6 +68,7 @@ for t in $targets; do
 	cli) dict=fuzz/cli.dict ;;
 	gguf) dict=fuzz/gguf.dict ;;
 	safetensors) dict=fuzz/safetensors.dict ;;
+	remote) dict=fuzz/remote.dict ;;
 	esac
 	log=$build/fuzz-$t.log
 	if "$build/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 \

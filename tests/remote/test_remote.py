@@ -716,7 +716,10 @@ def body(tmp):
     ok(COUNT.tree_pages >= 3, "the tree listing is followed over %d pages" %
        COUNT.tree_pages)
     # The README's and the man page's examples, cold, with their cost.
+    # (Qwen/Qwen3-32B is bundled, so it answers without a request;
+    # @main asks the Hub for it.)
     docs = [["estimate", "Qwen/Qwen3-32B"],
+            ["estimate", "Qwen/Qwen3-32B@main"],
             ["plan", "bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M",
              "--hardware", "rtx-4060-ti-16gb"],
             ["estimate", "ollama:qwen2.5:7b"]]
