@@ -1239,6 +1239,70 @@ vision_llama4(struct cfg *c, const cJSON *v)
 	return true;
 }
 
+/*
+ * vocab_size when a config leaves it out: the default of transformers'
+ * config class for that model_type (models/<type>/configuration_<type>.py,
+ * the vocab_size argument of __init__), because that is the model
+ * transformers builds from such a config.  A type not listed (kimi_k2 is
+ * remote code; unknown types) has no default to stand behind: an error.
+ */
+static const struct {
+	const char	*type;
+	const char	*cls;
+	uint64_t	 vocab;
+} vocab_defaults[] = {
+	{ "llama",		"LlamaConfig",		32000 },
+	{ "mistral",		"MistralConfig",	32000 },
+	{ "mixtral",		"MixtralConfig",	32000 },
+	{ "granite",		"GraniteConfig",	32000 },
+	{ "qwen2",		"Qwen2Config",		151936 },
+	{ "qwen3",		"Qwen3Config",		151936 },
+	{ "qwen3_moe",		"Qwen3MoeConfig",	151936 },
+	{ "qwen3_vl_text",	"Qwen3VLTextConfig",	151936 },
+	{ "phi3",		"Phi3Config",		32064 },
+	{ "phimoe",		"PhimoeConfig",		32064 },
+	{ "olmo2",		"Olmo2Config",		50304 },
+	{ "gemma2",		"Gemma2Config",		256000 },
+	{ "gemma3_text",	"Gemma3TextConfig",	262208 },
+	{ "deepseek_v2",	"DeepseekV2Config",	102400 },
+	{ "deepseek_v3",	"DeepseekV3Config",	129280 },
+	{ "gpt_oss",		"GptOssConfig",		201088 },
+	{ "llama4_text",	"Llama4TextConfig",	202048 },
+	{ "nemotron_h",		"NemotronHConfig",	131072 },
+	{ "gpt_neox",		"GPTNeoXConfig",	50432 },
+	{ "gpt2",		"GPT2Config",		50257 },
+	{ "gptj",		"GPTJConfig",		50400 },
+};
+
+/* vocab_size, or the family's transformers default (said in a note). */
+static bool
+read_vocab(struct cfg *c, const struct archdef *a)
+{
+	struct mp_model	*m = c->m;
+	const char	*t = a->model_type[0] != '\0' ? a->model_type :
+			    m->model_type;
+	size_t		 i, n;
+
+	if (item(c->text, "vocab_size") != NULL)
+		return get_int(c, c->text, c->tpfx, "vocab_size", true, 0, 1,
+		    MAX_VOCAB, &m->vocab);
+	for (i = 0; i < sizeof(vocab_defaults) / sizeof(vocab_defaults[0]);
+	    i++)
+		if (strcmp(vocab_defaults[i].type, t) == 0)
+			break;
+	if (i == sizeof(vocab_defaults) / sizeof(vocab_defaults[0]))
+		return bad_field(c, c->tpfx, "vocab_size", "missing; expected "
+		    "the vocabulary size (this model_type has no "
+		    "transformers default memplan knows)");
+	m->vocab = vocab_defaults[i].vocab;
+	n = strlen(m->warning);
+	snprintf(m->warning + n, sizeof(m->warning) - n, "%s%s"
+	    "vocab_size missing: %s's default %llu used", n > 0 ? "; " : "",
+	    c->tpfx, vocab_defaults[i].cls,
+	    (unsigned long long)vocab_defaults[i].vocab);
+	return true;
+}
+
 /* Common hyperparameters, read once with their defaults and bounds. */
 static bool
 read_dims(struct cfg *c, const struct archdef *a)
@@ -1246,7 +1310,7 @@ read_dims(struct cfg *c, const struct archdef *a)
 	struct mp_model	*m = c->m;
 	const char	*hk = "hidden_size", *lk = "num_hidden_layers",
 			*nk = "num_attention_heads", *ik = "intermediate_size";
-	uint64_t	 def_vocab = 32000, pos;
+	uint64_t	 pos;
 	uint32_t	 hd, ek = 0;
 	double		 prf;
 	bool		 gemma3 = strcmp(a->model_type, "gemma3_text") == 0;
@@ -1256,16 +1320,12 @@ read_dims(struct cfg *c, const struct archdef *a)
 		lk = "n_layer";
 		nk = "n_head";
 		ik = "n_inner";
-		def_vocab = 50257;
 	}
-	if (gemma3)
-		def_vocab = 262208;
 	/* Gemma3TextConfig defaults fill what the nested config leaves out. */
 	if (!tint(c, hk, !gemma3, 2304, 1, MAX_WIDTH, &m->hidden) ||
 	    !tint(c, lk, !gemma3, 26, 1, MAX_LAYERS, &m->layers) ||
 	    !tint(c, nk, !gemma3, 8, 1, MAX_HEADS, &m->heads) ||
-	    !get_int(c, c->text, c->tpfx, "vocab_size", false, def_vocab, 1,
-	    MAX_VOCAB, &m->vocab))
+	    !read_vocab(c, a))
 		return false;
 	if (!tint(c, "num_key_value_heads", false, gemma3 ? 4 : m->heads, 1,
 	    MAX_HEADS, &m->kv_heads))
@@ -1334,6 +1394,12 @@ read_dims(struct cfg *c, const struct archdef *a)
 	if (m->experts_per_tok > m->n_experts)
 		return bad_field(c, c->tpfx, "num_experts_per_tok",
 		    "expected at most the number of experts");
+	/* Experts with none routed per token is no model: not a default. */
+	if (m->n_experts > 0 && m->experts_per_tok == 0)
+		return bad_field(c, c->tpfx, "num_experts_per_tok",
+		    item(c->text, "num_experts_per_tok") != NULL ?
+		    "expected 1 to the number of experts, got 0" :
+		    "missing; expected the experts routed per token");
 	if (a->fam == FAM_DEEPSEEK) {
 		if (!tint(c, "q_lora_rank", false, 0, 0, MAX_WIDTH,
 		    &m->q_lora_rank) ||
@@ -1455,6 +1521,21 @@ build(struct cfg *c)
 	if (dt == NULL)
 		dt = get_str(c->root, "dtype");
 	m->torch_dtype = parse_torch_dtype(dt);
+	/* A dtype memplan does not know is not read as "none given". */
+	{
+		const cJSON *d = item(c->text, "torch_dtype");
+
+		if (d == NULL)
+			d = item(c->text, "dtype");
+		if (d == NULL)
+			d = item(c->root, "torch_dtype");
+		if (d == NULL)
+			d = item(c->root, "dtype");
+		if (d != NULL && !cJSON_IsNull(d) && (!cJSON_IsString(d) ||
+		    m->torch_dtype == MP_DT_NONE))
+			return bad_field(c, "", d->string, "expected "
+			    "\"bfloat16\", \"float16\" or \"float32\"");
+	}
 	if (qc != NULL) {
 		const char *qm = get_str(qc, "quant_method");
 

@@ -177,7 +177,19 @@ set_rank(struct mp_scenario *sc, const char *v, uint64_t u)
 static bool
 set_targets(struct mp_scenario *sc, const char *v, uint64_t u)
 {
+	const char *p;
+
 	(void)u;
+	/* A comma-separated list of names; "" or ",," names nothing (the
+	 * model decides which names exist: lora.c). */
+	if (*v == '\0' || *v == ',' || v[strlen(v) - 1] == ',' ||
+	    strstr(v, ",,") != NULL)
+		return false;
+	for (p = v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    *p == '.' || *p == ','))
+			return false;
 	snprintf(sc->lora_targets, sizeof(sc->lora_targets), "%s", v);
 	return true;
 }

@@ -2035,6 +2035,22 @@ mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
 		mp_error_set(err, MP_EUSAGE, NULL, "--over", "%s", why);
 		goto out;
 	}
+	/* Each value within the option's own range (--rank, --seq,
+	 * --batch): rank=4294967296 was cut to 32 bits, silently. */
+	{
+		const struct mp_optspec *o = mp_option_by_id(f == F_SEQ ?
+		    MP_O_SEQ : f == F_BATCH ? MP_O_BATCH : MP_O_RANK);
+
+		for (i = 0; o != NULL && i < n; i++)
+			if (vals[i] < o->min || vals[i] > o->max) {
+				mp_error_set(err, MP_EUSAGE, NULL, "--over",
+				    "%s %llu is outside %llu..%llu", sw->over,
+				    (unsigned long long)vals[i],
+				    (unsigned long long)o->min,
+				    (unsigned long long)o->max);
+				goto out;
+			}
+	}
 	if ((sw->pt = calloc(n, sizeof(*sw->pt))) == NULL) {
 		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
 		goto out;

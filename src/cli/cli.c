@@ -232,6 +232,23 @@ mp_cli_one_model(const struct mp_args *a, struct mp_error *e)
 }
 
 bool
+mp_cli_mode_options(const struct mp_args *a, struct mp_error *e)
+{
+	/* An option the chosen mode does not use is a mistake, not a
+	 * no-op.  (plan weighs every mode, so it takes them all.) */
+	if ((a->set & MP_GIVEN_PIPELINE) && a->sc.mode != MP_MODE_CONVERT)
+		return mp_error_set(e, MP_EUSAGE, NULL, "--convert-pipeline",
+		    "only used by --mode convert, not --mode %s",
+		    mp_mode_name(a->sc.mode));
+	if (a->sc.lora_targets[0] != '\0' && a->sc.mode != MP_MODE_LORA &&
+	    a->sc.mode != MP_MODE_QLORA)
+		return mp_error_set(e, MP_EUSAGE, NULL, "--lora-targets",
+		    "only used by --mode lora or qlora, not --mode %s",
+		    mp_mode_name(a->sc.mode));
+	return true;
+}
+
+bool
 mp_cli_output_check(const struct mp_args *a, struct mp_error *e)
 {
 	const char	*in[MP_MAX_POS * 2 + 1];

@@ -137,6 +137,9 @@ bool	mp_cli_context_chart(FILE *, const struct mp_model *,
  * --hardware).
  */
 bool	mp_cli_output_check(const struct mp_args *, struct mp_error *);
+/* --convert-pipeline or --lora-targets with a mode that does not use
+ * them (estimate, fit, sweep: one mode each): a usage error. */
+bool	mp_cli_mode_options(const struct mp_args *, struct mp_error *);
 
 /* The one MODEL argument of estimate, plan, fit and sweep. */
 bool	mp_cli_one_model(const struct mp_args *, struct mp_error *);

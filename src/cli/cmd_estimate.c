@@ -36,7 +36,7 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 		return mp_cli_fail(cli, &e);
 	}
 	/* Everything that can fail runs before the output is opened. */
-	if (!mp_cli_output_check(&a, &e))
+	if (!mp_cli_mode_options(&a, &e) || !mp_cli_output_check(&a, &e))
 		goto fail;
 	if (!mp_model_load(a.pos[0], &m, &e))
 		goto fail;

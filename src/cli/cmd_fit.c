@@ -56,7 +56,7 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 		mp_error_set(&e, MP_ENOMEM, NULL, NULL, "out of memory");
 		goto fail;
 	}
-	if (!mp_cli_output_check(&a, &e))
+	if (!mp_cli_mode_options(&a, &e) || !mp_cli_output_check(&a, &e))
 		goto fail;
 	if (!mp_model_load(a.pos[0], &m, &e) ||
 	    !mp_hardware_load(a.hardware, hw, &e) ||
