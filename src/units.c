@@ -70,11 +70,49 @@ static const struct {
 	{ "tib", 1ULL << 40 },
 };
 
+/*
+ * "0.5", "24", "1.25": digits with at most one '.', read without the C
+ * library (strtod follows LC_NUMERIC: after a program embedding
+ * libmemplan sets a decimal-comma locale it stops at the '.').  The
+ * integer part is exact up to 2^53; fraction digits past 15 are dropped.
+ */
+static bool
+parse_decimal(const char *s, const char **end, double *v)
+{
+	static const double	 p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+				    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+				    1e15 };
+	double			 ip = 0;
+	uint64_t		 frac = 0;
+	int			 nf = 0;
+	bool			 dot = false, any = false;
+	const char		*p;
+
+	for (p = s; ; p++) {
+		if (*p >= '0' && *p <= '9') {
+			any = true;
+			if (!dot)
+				ip = ip * 10 + (*p - '0');
+			else if (nf < 15) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				nf++;
+			}
+		} else if (*p == '.' && !dot)
+			dot = true;
+		else
+			break;
+	}
+	*end = p;
+	if (!any || !isfinite(ip))
+		return false;
+	*v = ip + (double)frac / p10[nf];
+	return true;
+}
+
 bool
 mp_parse_size(const char *s, uint64_t *out, char *why, size_t whylen)
 {
-	const char	*p = s, *num;
-	char		*end;
+	const char	*p = s, *num, *end;
 	double		 v;
 	size_t		 i, n;
 	char		 suf[8];
@@ -85,9 +123,7 @@ mp_parse_size(const char *s, uint64_t *out, char *why, size_t whylen)
 	if (*p == '-' || *p == '+' || !(isdigit((unsigned char)*p) ||
 	    *p == '.'))
 		goto bad;
-	errno = 0;
-	v = strtod(num, &end);
-	if (end == num || errno != 0 || !isfinite(v) || v < 0)
+	if (!parse_decimal(num, &end, &v))
 		goto bad;
 	/* Hex floats and exponents are not sizes people write. */
 	for (p = num; p < end; p++)
@@ -196,9 +232,22 @@ mp_fmt_size(uint64_t bytes, enum mp_units u, char *buf, size_t len)
 	}
 	if (i == 0)
 		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
-	else
-		snprintf(buf, len, "%.2f %s", v,
+	else {
+		/* Two decimals by integer arithmetic, not "%.2f": printf's
+		 * decimal point follows the embedding program's locale. */
+		double		 x = v * 100.0, r;
+		uint64_t	 c = (uint64_t)x;
+
+		/* Rounded as printf rounds: half to even on a tie. */
+		r = x - (double)c;
+		if (r > 0.5 || (r == 0.5 && (c & 1) != 0))
+			c++;
+
+		snprintf(buf, len, "%llu.%02llu %s",
+		    (unsigned long long)(c / 100),
+		    (unsigned long long)(c % 100),
 		    u == MP_UNITS_SI ? si[i] : iec[i]);
+	}
 	return buf;
 }
 

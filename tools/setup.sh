@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 # libcurl: remote models (Hub ids, GGUF URLs, ollama:) read over HTTP(S).
 packages="build-essential clang libclang-rt-dev pkg-config meson ninja-build
 	libcjson-dev libyaml-dev libcmocka-dev libcurl4-openssl-dev mandoc
-	libxml2-utils python3 python3-jsonschema libcairo2-dev zsh valgrind"
+	libxml2-utils python3 python3-jsonschema libcairo2-dev zsh valgrind
+	locales"
 
 if [ "$(id -u)" = 0 ]; then
 	sudo=
