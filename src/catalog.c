@@ -73,7 +73,13 @@ mp_catalog_list(const char *sub, const char *ext,
 	size_t		 n = 0, cap = 0, i, el = strlen(ext);
 	bool		 ok = false;
 
-	snprintf(dir, sizeof(dir), "%s/%s", mp_datadir(), sub);
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", mp_datadir(), sub) >=
+	    sizeof(dir)) {
+		mp_error_set(err, MP_EUSAGE, mp_datadir(), NULL, "path too "
+		    "long (at most %zu bytes; set MEMPLAN_DATADIR)",
+		    sizeof(dir) - 16);
+		goto out;
+	}
 	if ((d = opendir(dir)) == NULL) {
 		mp_error_set(err, MP_EIO, dir, NULL,
 		    "cannot open the bundled data directory "
@@ -99,6 +105,7 @@ mp_catalog_list(const char *sub, const char *ext,
 	if (n > 0)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
+		/* dir is under 1024 bytes and a name under 256: it fits. */
 		snprintf(path, sizeof(path), "%s/%s%s", dir, names[i], ext);
 		if (!fn(names[i], path, arg))
 			break;

@@ -28,8 +28,17 @@ vset(struct mp_error *err, enum mp_status st, const char *file,
 	err->status = st;
 	err->line = line;
 	err->col = col;
-	if (file != NULL)
-		snprintf(err->file, sizeof(err->file), "%s", file);
+	if (file != NULL) {
+		size_t n = strlen(file);
+
+		/* A path too long for the buffer keeps its end (the file's
+		 * own name), marked as cut: never a different-looking path. */
+		if (n >= sizeof(err->file))
+			snprintf(err->file, sizeof(err->file), "...%s",
+			    file + n - (sizeof(err->file) - 4));
+		else
+			memcpy(err->file, file, n + 1);
+	}
 	if (field != NULL)
 		snprintf(err->field, sizeof(err->field), "%s", field);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);

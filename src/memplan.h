@@ -200,7 +200,7 @@ struct mp_layer {
 
 struct mp_model {
 	char		 name[128];	/* file stem or bundled name */
-	char		 path[512];	/* where it was read from */
+	char		 path[4096];	/* where it was read from (PATH_MAX) */
 	char		 arch[64];	/* "Qwen2ForCausalLM" */
 	char		 model_type[48]; /* text model_type: "qwen2" */
 	enum mp_dtype	 torch_dtype;	/* MP_DT_NONE when the file has none */
@@ -1018,7 +1018,7 @@ struct mp_check {
 #define MP_CK_RUNTIME	MP_GIVEN_RUNTIME
 
 struct mp_plan {
-	char		 path[512];
+	char		 path[4096];	/* PATH_MAX */
 	struct mp_check	*checks;
 	size_t		 n_checks;
 };

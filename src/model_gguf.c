@@ -1092,6 +1092,9 @@ parse_gguf(struct rd *r_, struct mp_model *m, struct mp_error *err)
 
 	mp_model_fini(m);
 	mp_model_init(m);
+	if (strlen(path) >= sizeof(m->path))
+		return mp_error_set(err, MP_EUSAGE, path, NULL, "path too long "
+		    "(at most %zu bytes)", sizeof(m->path) - 1);
 	snprintf(m->path, sizeof(m->path), "%s", path);
 	if (!rd_u32(&r, &magic, "magic"))
 		goto out;

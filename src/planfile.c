@@ -72,8 +72,10 @@ copy(char *dst, size_t len, const char *src)
 /*
  * A value naming a file or folder next to the plan becomes that path;
  * anything else stays as written, a bundled name.  Absolute paths stay.
+ * False when the path cannot be held whole: a cut path, or the value
+ * read against the current directory instead, would name another file.
  */
-static void
+static bool
 resolve(const char *dir, const char *v, char *out, size_t len)
 {
 	struct stat	 st;
@@ -81,21 +83,18 @@ resolve(const char *dir, const char *v, char *out, size_t len)
 	bool		 pathy;
 
 	pathy = strchr(v, '/') != NULL;
-	if (v[0] == '/' || dir[0] == '\0') {
-		copy(out, len, v);
-		return;
-	}
+	if (v[0] == '/' || dir[0] == '\0')
+		return copy(out, len, v);
 	if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, v) >= sizeof(p))
-		p[0] = '\0';
-	if (p[0] != '\0' && (pathy || stat(p, &st) == 0) &&
-	    copy(out, len, p))
-		return;
-	copy(out, len, v);
+		return false;
+	if (pathy || stat(p, &st) == 0)
+		return copy(out, len, p);
+	return copy(out, len, v);
 }
 
 /* A model: a path next to the plan file when there is one, else as
  * written when it names a remote model (Org/Name, ollama:, a URL). */
-static void
+static bool
 resolve_model(const char *dir, const char *v, char *out, size_t len)
 {
 	struct stat	 st;
@@ -103,11 +102,9 @@ resolve_model(const char *dir, const char *v, char *out, size_t len)
 
 	if (v[0] != '/' && dir[0] != '\0' && mp_remote_spec(v) &&
 	    ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, v) >= sizeof(p) ||
-	    stat(p, &st) != 0)) {
-		copy(out, len, v);
-		return;
-	}
-	resolve(dir, v, out, len);
+	    stat(p, &st) != 0))
+		return copy(out, len, v);
+	return resolve(dir, v, out, len);
 }
 
 static bool
@@ -162,12 +159,16 @@ load_check(struct mp_ydoc *y, yaml_node_t *n, size_t idx, const char *dir,
 				    sizeof(c->name) - 1);
 			continue;
 		}
-		if (strcmp(key, "model") == 0) {
-			resolve_model(dir, val, c->model, sizeof(c->model));
-			continue;
-		}
-		if (o != NULL && o->id == MP_O_HARDWARE) {
-			resolve(dir, val, c->hardware, sizeof(c->hardware));
+		if (strcmp(key, "model") == 0 || (o != NULL &&
+		    o->id == MP_O_HARDWARE)) {
+			bool hwk = strcmp(key, "model") != 0;
+
+			if (!(hwk ? resolve(dir, val, c->hardware,
+			    sizeof(c->hardware)) : resolve_model(dir, val,
+			    c->model, sizeof(c->model))))
+				return mp_ydoc_err(y, v, field, err, "path too "
+				    "long (at most %zu bytes with the plan's "
+				    "folder)", sizeof(c->model) - 1);
 			continue;
 		}
 		c->set |= o->given;
@@ -218,12 +219,16 @@ mp_plan_load(const char *path, struct mp_plan *pl, struct mp_error *err)
 	struct mp_ydoc	 y;
 	yaml_node_t	*root, *v, *checks;
 	yaml_node_item_t *it;
-	char		 dir[512], model[1024] = "", hw[1024] = "", val[1024];
+	char		 dir[4096], model[1024] = "", hw[1024] = "", val[1024];
 	const char	*slash;
 	size_t		 i, n;
 	bool		 ok = false;
 
 	mp_plan_init(pl);
+	/* The plan's folder resolves its paths: never a cut one. */
+	if (strlen(path) >= sizeof(pl->path))
+		return mp_error_set(err, MP_EUSAGE, path, NULL, "path too long "
+		    "(at most %zu bytes)", sizeof(pl->path) - 1);
 	snprintf(pl->path, sizeof(pl->path), "%s", path);
 	slash = strrchr(path, '/');
 	if (slash == NULL)
@@ -240,12 +245,22 @@ mp_plan_load(const char *path, struct mp_plan *pl, struct mp_error *err)
 	if ((v = mp_ydoc_get(&y, root, "model")) != NULL) {
 		if (!scalar_text(&y, v, "model", val, sizeof(val), err))
 			goto out;
-		resolve_model(dir, val, model, sizeof(model));
+		if (!resolve_model(dir, val, model, sizeof(model))) {
+			mp_ydoc_err(&y, v, "model", err, "path too long (at "
+			    "most %zu bytes with the plan's folder)",
+			    sizeof(model) - 1);
+			goto out;
+		}
 	}
 	if ((v = mp_ydoc_get(&y, root, "hardware")) != NULL) {
 		if (!scalar_text(&y, v, "hardware", val, sizeof(val), err))
 			goto out;
-		resolve(dir, val, hw, sizeof(hw));
+		if (!resolve(dir, val, hw, sizeof(hw))) {
+			mp_ydoc_err(&y, v, "hardware", err, "path too long (at "
+			    "most %zu bytes with the plan's folder)",
+			    sizeof(hw) - 1);
+			goto out;
+		}
 	}
 	if ((checks = mp_ydoc_get(&y, root, "checks")) == NULL) {
 		mp_ydoc_err(&y, root, "checks", err,

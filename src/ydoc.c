@@ -12,7 +12,15 @@
 static void
 set_name(struct mp_ydoc *y, const char *name)
 {
-	snprintf(y->file, sizeof(y->file), "%s", name != NULL ? name : "-");
+	const char	*s = name != NULL ? name : "-";
+	size_t		 n = strlen(s);
+
+	/* Too long to hold: its end (the file's own name) is kept. */
+	if (n >= sizeof(y->file))
+		snprintf(y->file, sizeof(y->file), "...%s",
+		    s + n - (sizeof(y->file) - 4));
+	else
+		memcpy(y->file, s, n + 1);
 }
 
 /* libyaml marks count from 0; mp_error counts from 1. */

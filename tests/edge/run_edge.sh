@@ -204,6 +204,45 @@ else
 	skip "unreadable config" "root reads every file"
 fi
 
+# ---- long paths -----------------------------------------------------------
+# A path is used whole or refused ("path too long"), never cut: a 1,101-byte
+# path once estimated another file and exited 0.
+deep=$T/long
+i=0
+while [ $i -lt 9 ]; do
+	deep=$deep/$(printf '%0120d' $i)
+	i=$((i + 1))
+done
+mkdir -p "$deep"
+cp "$SRC/data/models/$MODEL.json" "$deep/m.json"
+run estimate "$deep/m.json"
+check "config at a ${#deep}-byte path: read whole" \
+	'[ $rc = 0 ] && echo "$out" | grep -q "^m (Qwen2"' "rc=$rc err=$err"
+cat >"$deep/plan.yaml" <<EOY
+model: ./m.json
+hardware: h100-80gb
+checks:
+  - name: fits
+    seq: 1024
+EOY
+run check "$deep/plan.yaml"
+check "plan in a ${#deep}-byte folder: ./m.json too long to hold, said" \
+	'[ $rc = 2 ] && echo "$err" | grep -q "^memplan: \.\.\..*/plan.yaml:1:8: model: path too long"' \
+	"rc=$rc err=$err"
+mkdir -p "$T/short"
+cp "$deep/plan.yaml" "$deep/m.json" "$T/short/"
+(cd "$T" && timeout 20 "$M" check short/plan.yaml >"$T/out" 2>"$T/err") ||
+	true
+check "plan in a short folder: ./m.json beside it" \
+	'grep -q "fits" "$T/out"' "err=$(cat "$T/err")"
+while [ ${#deep} -lt 4200 ]; do
+	deep=$deep/$(printf '%0200d' 0)
+done
+mkdir -p "$deep" 2>/dev/null
+run estimate "$deep/m.json"
+check "config past PATH_MAX: one line, exit 2" \
+	'[ $rc = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ]' "rc=$rc err=$err"
+
 # ---- hostile names ------------------------------------------------------
 # Escape sequences (title, colours, OSC 52), C1 controls and invalid UTF-8
 # in names from files: no control byte reaches a report; JSON stays valid
