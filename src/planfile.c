@@ -226,10 +226,10 @@ mp_plan_load(const char *path, struct mp_plan *pl, struct mp_error *err)
 
 	mp_plan_init(pl);
 	/* The plan's folder resolves its paths: never a cut one. */
-	if (strlen(path) >= sizeof(pl->path))
+	if ((n = strlen(path)) >= sizeof(pl->path))
 		return mp_error_set(err, MP_EUSAGE, path, NULL, "path too long "
 		    "(at most %zu bytes)", sizeof(pl->path) - 1);
-	snprintf(pl->path, sizeof(pl->path), "%s", path);
+	memcpy(pl->path, path, n + 1);
 	slash = strrchr(path, '/');
 	if (slash == NULL)
 		dir[0] = '\0';
