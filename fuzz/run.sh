@@ -42,7 +42,8 @@ seed() {
 	done
 	return 0
 }
-seed config data/models/*.json tests/bad/cfg-*.json tests/fixtures/*.json
+seed config fuzz/seeds/config/* data/models/*.json tests/bad/cfg-*.json \
+	tests/fixtures/*.json
 seed hardware data/hardware/*.yaml tests/bad/hw-*.yaml
 seed plan fuzz/seeds/plan/* tests/bad/plan-*.yaml examples/*.yaml
 seed args fuzz/seeds/args/*
