@@ -243,6 +243,38 @@ run estimate "$deep/m.json"
 check "config past PATH_MAX: one line, exit 2" \
 	'[ $rc = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ]' "rc=$rc err=$err"
 
+# ---- resources ---------------------------------------------------------
+# A 4,096-layer GGUF with 200,000 metadata keys before the model's own:
+# every per-layer look-up scanned all keys (minutes); now they are sorted
+# once.  The limit is generous for a loaded machine and ASan.
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$T/many-keys.gguf" <<'EOP'
+import struct, sys
+def s(b): b = b.encode(); return struct.pack('<Q', len(b)) + b
+def u32(k, v): return s(k) + struct.pack('<II', 4, v)
+kv = [s('general.architecture') + struct.pack('<I', 8) + s('llama')]
+kv += [u32('junk.key%07d' % i, i) for i in range(200000)]
+kv += [u32('llama.block_count', 4096), u32('llama.embedding_length', 256),
+       u32('llama.attention.head_count', 4),
+       s('llama.attention.head_count_kv') + struct.pack('<IIQ', 9, 5, 4096)
+       + struct.pack('<i', 4) * 4096,
+       u32('llama.feed_forward_length', 512),
+       u32('llama.context_length', 2048), u32('llama.vocab_size', 1000)]
+out = b'GGUF' + struct.pack('<IQQ', 3, 1, len(kv)) + b''.join(kv)
+out += s('token_embd.weight') + struct.pack('<IQQIQ', 2, 256, 1000, 0, 0)
+out += b'\0' * ((32 - len(out) % 32) % 32) + b'\0' * (256000 * 4)
+open(sys.argv[1], 'wb').write(out)
+EOP
+	start=$(date +%s)
+	run estimate "$T/many-keys.gguf"
+	took=$(($(date +%s) - start))
+	check "GGUF with 4,096 layers and 200,000 keys: read in ${took} s" \
+		'[ $rc = 0 ] && [ $took -lt 20 ]' "rc=$rc err=$err"
+	rm -f "$T/many-keys.gguf"
+else
+	skip "GGUF with many keys" "no python3 to build it"
+fi
+
 # ---- hostile names ------------------------------------------------------
 # Escape sequences (title, colours, OSC 52), C1 controls and invalid UTF-8
 # in names from files: no control byte reaches a report; JSON stays valid
