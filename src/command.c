@@ -229,30 +229,27 @@ training(const struct mp_model *m, const struct mp_estimate *est,
 
 	if (sc->expandable_segments)
 		add(b, "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True ");
-	if (sc->gpus > 1) {
-		add(b, "accelerate launch --num_processes %u", sc->gpus);
-		switch (sc->parallel) {
-		case MP_PAR_ZERO1:
-		case MP_PAR_ZERO2:
-		case MP_PAR_ZERO3:
-			add(b, " --use_deepspeed --zero_stage %d",
-			    sc->parallel == MP_PAR_ZERO1 ? 1 :
-			    sc->parallel == MP_PAR_ZERO2 ? 2 : 3);
-			break;
-		case MP_PAR_FSDP:
-			add(b, " --use_fsdp");
-			break;
-		default:
-			break;
-		}
-		add(b, " train.py; ");
+	if (sc->gpus > 1 || sc->nodes > 1) {
+		char	 l[256];
+
+		/* the launcher with its DeepSpeed stage / FSDP strategy,
+		 * offload and machines (parallel.c) */
+		mp_parallel_command(sc->parallel == MP_PAR_NONE ? MP_PAR_DDP :
+		    sc->parallel, sc->offload, sc->gpus ? sc->gpus : 1,
+		    sc->nodes ? sc->nodes : 1, l, sizeof(l));
+		add(b, "%s train.py; ", l);
 	}
 	add(b, "model \"%s\"", model_ref(m));
 	if (sc->mode == MP_MODE_QLORA)
 		add(b, "; BitsAndBytesConfig(load_in_4bit=True, "
-		    "bnb_4bit_quant_type=\"nf4\", bnb_4bit_compute_dtype=%s%s)",
+		    "bnb_4bit_quant_type=\"nf4\", bnb_4bit_compute_dtype=%s%s%s)",
 		    torch_dtype(mp_compute_dtype(m, sc)), sc->double_quant ?
-		    ", bnb_4bit_use_double_quant=True" : "");
+		    ", bnb_4bit_use_double_quant=True" : "",
+		    /* sharding flattens the 4-bit base: it must be stored
+		     * in a float type (peft's FSDP+QLoRA recipe) */
+		    mp_parallel_is_fsdp(sc->parallel) || sc->parallel ==
+		    MP_PAR_ZERO3 ? ", bnb_4bit_quant_storage=torch.bfloat16" :
+		    "");
 	if (sc->mode != MP_MODE_FULL)
 		add(b, "; LoraConfig(r=%u, target_modules=\"%s\")",
 		    sc->rank ? sc->rank : 16, sc->lora_targets[0] != '\0' ?

@@ -1011,8 +1011,6 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 			"FSDP shard-grad-op: every layer unsharded in backward",
 			"FSDP hybrid: sharded within a node, replicated across",
 		};
-		char cmd[200];
-
 		mp_estimate_note(est, "total", "per GPU, each of %llu GPUs x "
 		    "%llu node%s (%s%s); --batch is per GPU", (unsigned long long)gpus, (unsigned long long)nodes, nodes > 1 ? "s" : "",
 		    what[par], sc->offload == MP_OFFLOAD_NONE ? "" :
@@ -1030,9 +1028,6 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		if (st.disk != 0)
 			mp_estimate_note(est, "total", "NVMe per node: %s",
 			    gib(mp_muls(st.disk, gpus), s1, sizeof(s1)));
-		mp_parallel_command(par, sc->offload, gpus, nodes, cmd,
-		    sizeof(cmd));
-		mp_estimate_note(est, "command", "%s", cmd);
 	}
 	{
 		char rec[64] = "";

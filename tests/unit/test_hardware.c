@@ -320,6 +320,27 @@ test_hardware_judge_device(void **state)
 	assert_true(j.host_short);
 }
 
+/* nodes: several identical machines; 1 when not said; 0 is refused. */
+static void
+test_hardware_nodes(void **state)
+{
+	struct mp_hardware	 hw;
+	struct mp_error		 err;
+	static const char	 two[] = "name: two-boxes\nram: 64 GiB\n"
+	    "nodes: 2\ndevices:\n  - name: G\n    type: gpu\n"
+	    "    memory: 80 GiB\n    count: 8\n";
+
+	(void)state;
+	assert_true(load_text(two, &hw, &err));
+	assert_int_equal(hw.nodes, 2);
+	assert_int_equal(hw.dev[0].count, 8);
+	assert_true(load_text("name: one\nram: 64 GiB\n", &hw, &err));
+	assert_int_equal(hw.nodes, 1);
+	assert_false(load_text("name: none\nram: 64 GiB\nnodes: 0\n", &hw,
+	    &err));
+	assert_string_equal(err.field, "nodes");
+}
+
 static void
 test_hardware_judge_multi_gpu(void **state)
 {
@@ -433,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_hardware_unknown_name_suggests),
 		cmocka_unit_test(test_hardware_judge_device),
 		cmocka_unit_test(test_hardware_judge_multi_gpu),
+		cmocka_unit_test(test_hardware_nodes),
 		cmocka_unit_test(test_hardware_judge_host_and_unified),
 	};
 

@@ -110,6 +110,40 @@ test_vllm_pool_is_budget_less_fixed_in_blocks_of_16(void **state)
 	mp_model_fini(&m);
 }
 
+/*
+ * --nodes 2: tensor parallel inside a node, pipeline parallel across the
+ * two: each GPU holds half of the 8 layers, so a 16-token block holds
+ * half the cache and the weights per GPU shrink; more stages than layers
+ * is refused.
+ */
+static void
+test_vllm_pipeline_across_nodes(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool one, two;
+	struct mp_estimate est;
+	struct mp_error err;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 80 * GIB, &one);
+	sc.nodes = 2;
+	pool(&m, &sc, 80 * GIB, &two);
+	assert_int_equal(two.block_bytes, one.block_bytes / 2);
+	/* half of the 8 layers' bf16 weights (q, o 1024 x 1024; k, v 256 x
+	 * 1024; gate, up, down 4096 x 1024; two norms of 1024) leave each
+	 * GPU, and the NCCL buffers of a pipeline arrive (320 MiB) */
+	assert_int_equal(two.fixed, one.fixed - 8ull * 15206400 * 2 / 2 +
+	    320ull * 1024 * 1024);
+	sc.nodes = 9;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_string_equal(err.field, "--nodes");
+	mp_model_fini(&m);
+}
+
 static void
 test_vllm_small_card_does_not_fit(void **state)
 {
@@ -299,6 +333,7 @@ main(void)
 		cmocka_unit_test(
 		    test_vllm_pool_is_budget_less_fixed_in_blocks_of_16),
 		cmocka_unit_test(test_vllm_small_card_does_not_fit),
+		cmocka_unit_test(test_vllm_pipeline_across_nodes),
 		cmocka_unit_test(test_vllm_seqs_at_seq_round_up_to_blocks),
 		cmocka_unit_test(test_vllm_fp8_cache_halves_blocks),
 		cmocka_unit_test(test_vllm_rejects_gguf_cache_types),
