@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "remote.h"
 
 #define MANIFEST_CAP	(1u << 20)
@@ -90,32 +90,17 @@ store_dir(char *out, size_t len)
 	return true;
 }
 
-/* A whole small local file. */
+/* A whole small local file, through the readers' one open helper. */
 static bool
 slurp(const char *path, size_t cap, unsigned char **buf, size_t *len,
     struct mp_error *err)
 {
-	FILE		*fp;
-	struct stat	 st;
+	char *b = NULL;
 
-	*buf = NULL;
-	if ((fp = fopen(path, "rb")) == NULL)
-		return mp_error_set(err, MP_EIO, path, NULL, "cannot open: %s",
-		    strerror(errno));
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > cap) {
-		fclose(fp);
-		return mp_error_set(err, MP_EINPUT, path, NULL,
-		    "not a regular file of at most %zu bytes", cap);
-	}
-	if ((*buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		fclose(fp);
-		return mp_error_set(err, MP_ENOMEM, path, NULL,
-		    "out of memory");
-	}
-	*len = fread(*buf, 1, (size_t)st.st_size, fp);
-	fclose(fp);
-	(*buf)[*len] = '\0';
+	if (!mp_file_slurp(path, cap, "an Ollama manifest or params blob",
+	    &b, len, err))
+		return false;
+	*buf = (unsigned char *)b;
 	return true;
 }
 

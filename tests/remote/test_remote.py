@@ -817,6 +817,26 @@ def body(tmp):
         out2 = nocmd(out2)
         ok(rc == 0 and out2 == out, "--offline: %s from the cache" % spec,
            err)
+    # The local Ollama store comes first (server stopped, no cache).
+    store = os.path.join(tmp, "ollama")
+    man = os.path.join(store, "manifests", "registry.ollama.ai", "library",
+                       "tiny", "7b")
+    os.makedirs(os.path.dirname(man))
+    os.makedirs(os.path.join(store, "blobs"))
+    with open(man, "wb") as f:
+        f.write(OLLAMA["manifests"][("tiny", "7b")])
+    for d, blob in OLLAMA["blobs"].items():
+        p = os.path.join(store, "blobs", d.replace(":", "-"))
+        if isinstance(blob, VFile):
+            blob.write_local(p)
+        else:
+            with open(p, "wb") as f:
+                f.write(blob)
+    args, out, _ = answers["ollama:tiny:7b"]
+    rc, out2, err = run(args, dict(env, OLLAMA_MODELS=store,
+                                   XDG_CACHE_HOME=os.path.join(tmp, "c4")))
+    ok(rc == 0 and nocmd(out2) == out,
+       "ollama: the local store ($OLLAMA_MODELS) without a server", err)
     rc, out, err = run(["estimate", "fict/never-seen"],
                        dict(env, HF_HUB_OFFLINE="1"))
     ok(rc == 2 and "offline" in err and err.count("\n") == 1,
