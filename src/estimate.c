@@ -304,6 +304,12 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 		    mp_dtype_info(sc->weights)->is_float ? "" :
 		    " (quantized Linear layers; embeddings, head and norms in "
 		    "the compute dtype)");
+	if (sc->weights_shipped)
+		mp_estimate_note(est, "model", "as shipped: the checkpoint's "
+		    "quantization_config (%s)%s; --weights bf16 prices it "
+		    "dequantized", m->quant_method,
+		    sc->weights == MP_DT_MXFP4 ? ", experts in MXFP4, "
+		    "attention, router, embeddings and head in bf16" : "");
 	if (m->quant_method[0] != '\0' && !sc->weights_as_stored &&
 	    mp_dtype_info(sc->weights)->is_float)
 		mp_estimate_note(est, "model", "the checkpoint is pre-quantized "

@@ -389,6 +389,10 @@ struct mp_scenario {
 	/* resolved: no --weights and the model was read from weight files,
 	 * so every tensor is priced as stored (pre-quantized checkpoints) */
 	bool		 weights_as_stored;
+	/* resolved: no --weights and config.json's quantization_config
+	 * names the format the checkpoint ships in: weights is that format,
+	 * over exactly the tensors the checkpoint quantizes */
+	bool		 weights_shipped;
 	/* --bench: llama-bench tests to estimate the speed of */
 	struct mp_bench_test bench[MP_BENCH_MAX];
 	uint32_t	 n_bench;
@@ -625,6 +629,8 @@ void	mp_kv_rate(const struct mp_model *, enum mp_dtype kv,
 /* All layers, batch sequences of seq tokens (mp_kv_bytes caps windows). */
 uint64_t mp_kv_total(const struct mp_model *, uint64_t batch, uint64_t seq,
 	    enum mp_dtype kv, bool cap_window);
+/* The format config.json's quantization_config ships, or MP_DT_NONE. */
+enum mp_dtype mp_shipped_dtype(const struct mp_model *);
 /* Bytes of one tensor when the scenario's weight format applies to it
  * (weights.c); the transformers runtime's per-tensor rules. */
 uint64_t mp_tensor_bytes(const struct mp_model *, const struct mp_tensor *,

@@ -709,6 +709,9 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	};
 
 	/* The checkpoint's dtype, as the scenario resolves a default. */
+	char			 ship[64];
+	enum mp_dtype		 shipped;
+
 	own = m->torch_dtype != MP_DT_NONE ?
 	    mp_dtype_info(m->torch_dtype)->name :
 	    m->quant_method[0] != '\0' ? "bf16" : "f32";
@@ -731,8 +734,20 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		return false;						\
 } while (0)
 
+	/*
+	 * A pre-quantized checkpoint is served as shipped (its
+	 * quantization_config's format, weights.c), and its bf16 rows are
+	 * the dequantized model.
+	 */
+	shipped = mp_shipped_dtype(m);
+	if (shipped != MP_DT_NONE)
+		put(ship, sizeof(ship), "%s (as shipped)",
+		    mp_dtype_info(shipped)->name);
+	else
+		put(ship, sizeof(ship), "%s (the checkpoint's)", own);
+
 	/* Serving. */
-	put(lab, sizeof(lab), "transformers, %s (the checkpoint's)", own);
+	put(lab, sizeof(lab), "transformers, %s", ship);
 	CAND(MP_GOAL_SERVE, lab, NULL);
 	c.sc.mode = MP_MODE_INFER;
 	c.sc.runtime = MP_RT_TRANSFORMERS;
@@ -744,6 +759,15 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	    "full precision with PyTorch on the CPU (slow)";
 	if (!(set & MP_CK_WEIGHTS))
 		RUN();
+	if (shipped != MP_DT_NONE) {
+		CAND(MP_GOAL_SERVE, "transformers, bf16 (dequantized)", "bf16");
+		c.sc.mode = MP_MODE_INFER;
+		c.sc.runtime = MP_RT_TRANSFORMERS;
+		c.speed = accel ? 2 : 4;
+		c.shorten = true;
+		c.why = "the checkpoint dequantized to bf16 at load";
+		RUN();
+	}
 	if (cuda) {
 		CAND(MP_GOAL_SERVE, "transformers, int8 (bitsandbytes)",
 		    "int8");
@@ -760,7 +784,7 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		c.shorten = true;
 		c.why = "4-bit NF4 weights quantized at load time";
 		RUN();
-		put(lab, sizeof(lab), "vLLM, %s (the checkpoint's)", own);
+		put(lab, sizeof(lab), "vLLM, %s", ship);
 		CAND(MP_GOAL_SERVE, lab, NULL);
 		c.sc.mode = MP_MODE_INFER;
 		c.sc.runtime = MP_RT_VLLM;

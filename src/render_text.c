@@ -18,11 +18,12 @@ mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
 	    "%u/%u heads x %u\n", m->name, m->arch[0] ? m->arch :
 	    m->model_type, mp_fmt_count(m->params, p, sizeof(p)), m->layers,
 	    m->hidden, m->heads, m->kv_heads, m->head_dim);
-	fprintf(fp, "%s, %s weights, batch %" PRIu64 " x seq %" PRIu64
+	fprintf(fp, "%s, %s weights%s, batch %" PRIu64 " x seq %" PRIu64
 	    ", KV cache %s, runtime %s",
 	    mp_mode_name(sc->mode), sc->ftype[0] ? sc->ftype :
 	    sc->weights_as_stored ? "as-stored" :
-	    mp_dtype_info(sc->weights)->name, sc->batch, sc->seq,
+	    mp_dtype_info(sc->weights)->name,
+	    sc->weights_shipped ? " (as shipped)" : "", sc->batch, sc->seq,
 	    mp_dtype_info(sc->kv_dtype)->name, mp_runtime_name(sc->runtime));
 	if (r->est->trainable_params > 0)
 		fprintf(fp, ", %s trainable", mp_fmt_count(r->est->trainable_params,

@@ -146,6 +146,17 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 	if (sc->weights == MP_DT_NONE && sc->ftype[0] == '\0' &&
 	    m->source != MP_SRC_CONFIG && m->file_bytes > 0)
 		sc->weights_as_stored = true;
+	/*
+	 * No --weights over a config whose quantization_config names the
+	 * shipped format: price it as shipped (transformers and vLLM load
+	 * it that way), not dequantized.  Inference only: training
+	 * dequantizes or needs a format of its own (QLoRA).
+	 */
+	if (sc->weights == MP_DT_NONE && sc->ftype[0] == '\0' &&
+	    !sc->weights_as_stored && sc->mode == MP_MODE_INFER &&
+	    sc->runtime != MP_RT_LLAMACPP &&
+	    (sc->weights = mp_shipped_dtype(m)) != MP_DT_NONE)
+		sc->weights_shipped = true;
 	if (sc->weights == MP_DT_NONE && sc->ftype[0] == '\0') {
 		/*
 		 * No --weights: the checkpoint's dtype.  Configs without one

@@ -1,5 +1,7 @@
 /* weights.c: bytes of every tensor in the format the scenario loads */
 /* SPDX-License-Identifier: MIT */
+#include <string.h>
+
 #include "memplan.h"
 
 enum mp_dtype
@@ -20,9 +22,42 @@ mp_compute_dtype(const struct mp_model *m, const struct mp_scenario *sc)
  * (transformers' bnb integration skips lm_head via
  * llm_int8_skip_modules / modules_to_not_convert).
  */
-static bool
-quantizable(const struct mp_tensor *t, enum mp_dtype w)
+/*
+ * The format a pre-quantized checkpoint ships in, from config.json's
+ * quantization_config.quant_method: MP_DT_NONE when there is none or
+ * memplan has no pricing for it (compressed-tensors schemes vary).
+ */
+enum mp_dtype
+mp_shipped_dtype(const struct mp_model *m)
 {
+	static const struct {
+		const char	*method;
+		enum mp_dtype	 dt;
+	} q[] = {
+		{ "mxfp4", MP_DT_MXFP4 }, { "fp8", MP_DT_F8_E4M3 },
+		{ "fbgemm_fp8", MP_DT_F8_E4M3 }, { "gptq", MP_DT_INT4_GPTQ },
+		{ "awq", MP_DT_INT4_AWQ },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		if (strcmp(m->quant_method, q[i].method) == 0)
+			return q[i].dt;
+	return MP_DT_NONE;
+}
+
+static bool
+quantizable(const struct mp_tensor *t, const struct mp_scenario *sc)
+{
+	enum mp_dtype w = sc->weights;
+
+	/*
+	 * gpt-oss ships MXFP4 experts only: its quantization_config keeps
+	 * self_attn, the router, the embedding and lm_head in bf16
+	 * (modules_to_not_convert), so attention is not quantized.
+	 */
+	if (sc->weights_shipped && w == MP_DT_MXFP4)
+		return (t->flags & MP_TF_EXPERTS) != 0;
 	if (t->flags & (MP_TF_BUFFER | MP_TF_VISION))
 		return false;
 	if (t->kind == MP_TK_OUTPUT || t->kind == MP_TK_EMBED ||
@@ -66,7 +101,7 @@ mp_tensor_bytes(const struct mp_model *m, const struct mp_tensor *t,
 	/* Rotary inv_freq and similar buffers are always float32. */
 	if (t->flags & MP_TF_F32)
 		return mp_muls(n, 4);
-	if (!quantizable(t, sc->weights) ||
+	if (!quantizable(t, sc) ||
 	    mp_dtype_info(sc->weights)->is_float)
 		return mp_dtype_bytes(mp_dtype_info(sc->weights)->is_float ?
 		    sc->weights : cd, n);

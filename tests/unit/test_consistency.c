@@ -335,6 +335,43 @@ test_consistency_placement_defaults(void **state)
 	}
 }
 
+/* Checkpoints priced as shipped: gpt-oss-20b's MXFP4 experts. */
+static void
+test_consistency_as_shipped(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+	uint64_t		 shipped;
+
+	(void)f;
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("gpt-oss-20b", &m, &e));
+	mp_scenario_init(&sc);
+	assert_true(mp_place(&m, &f->hw[0], &sc, f->est, &j, &e));
+	assert_true(f->est->sc.weights_shipped);
+	assert_int_equal(f->est->sc.weights, MP_DT_MXFP4);
+	shipped = f->est->mem.weights;
+	/* The published checkpoint: 12.8 GiB (issue 11). */
+	assert_true(shipped > (uint64_t)(12.7 * (1 << 30)) &&
+	    shipped < (uint64_t)(12.9 * (1 << 30)));
+	/* --weights mxfp4 quantizes attention too: smaller than shipped. */
+	assert_true(mp_plan_set_option(&sc, "weights", "mxfp4",
+	    &(bool){ false }, (char[64]){ 0 }, 64));
+	assert_true(mp_place(&m, &f->hw[0], &sc, f->est, &j, &e));
+	assert_false(f->est->sc.weights_shipped);
+	assert_true(f->est->mem.weights < shipped);
+	/* bf16 is the dequantized model, three times the bytes. */
+	assert_true(mp_plan_set_option(&sc, "weights", "bf16",
+	    &(bool){ false }, (char[64]){ 0 }, 64));
+	assert_true(mp_place(&m, &f->hw[0], &sc, f->est, &j, &e));
+	assert_true(f->est->mem.weights > 3 * shipped);
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -343,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_consistency_plan_options_reestimate),
 		cmocka_unit_test(test_consistency_platform_gates),
 		cmocka_unit_test(test_consistency_placement_defaults),
+		cmocka_unit_test(test_consistency_as_shipped),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
