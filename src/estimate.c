@@ -334,6 +334,37 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	return true;
 }
 
+/*
+ * A context past what the config says the model handles: the memory is
+ * what it is, but the answers past it are not what the model was trained
+ * (or rope-scaled) for.  Every command estimates through here.
+ */
+static void
+context_note(const struct mp_model *m, struct mp_estimate *est)
+{
+	bool		 scaled;
+	uint64_t	 lim = mp_model_context_limit(m, &scaled);
+
+	if (lim == 0 || est->sc.seq <= lim)
+		return;
+	if (scaled)
+		mp_estimate_note(est, "context", "--seq %llu is %.1fx the "
+		    "%llu tokens this model handles with its rope scaling "
+		    "(%s x%g of %llu); the model was not trained past them",
+		    (unsigned long long)est->sc.seq,
+		    (double)est->sc.seq / (double)lim,
+		    (unsigned long long)lim, m->rope_type, m->rope_factor,
+		    (unsigned long long)(m->rope_orig ? m->rope_orig :
+		    m->max_pos));
+	else
+		mp_estimate_note(est, "context", "--seq %llu is %.1fx this "
+		    "model's max_position_embeddings (%llu%s); the model was "
+		    "not trained past it", (unsigned long long)est->sc.seq,
+		    (double)est->sc.seq / (double)lim,
+		    (unsigned long long)lim, m->rope_type[0] ?
+		    ", rope scaling included" : "");
+}
+
 bool
 mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
     struct mp_estimate *est, struct mp_error *err)
@@ -349,6 +380,7 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 	if (sc_in->seq == 0 && m->ctx_default > 0)
 		mp_estimate_note(est, "seq", "%llu tokens: %s (--seq to change)",
 		    (unsigned long long)m->ctx_default, m->ctx_from);
+	context_note(m, est);
 	switch (est->sc.mode) {
 	case MP_MODE_LORA:
 	case MP_MODE_QLORA:

@@ -209,6 +209,11 @@ struct mp_model {
 	uint32_t	 v_head_dim;	/* = head_dim except MLA */
 	uint32_t	 intermediate;	/* dense MLP width */
 	uint64_t	 vocab, max_pos;
+	/* rope_scaling (or rope_parameters): "yarn", "llama3", ... or "",
+	 * its factor and original_max_position_embeddings (0 if absent). */
+	char		 rope_type[16];
+	double		 rope_factor;
+	uint64_t	 rope_orig;
 	uint32_t	 rotary_dim;	/* dims that get rotary (partial rotary) */
 	bool		 tied;		/* lm_head shares the embedding */
 	bool		 gated_mlp;	/* gate/up/down (SwiGLU) vs up/down */
@@ -252,6 +257,13 @@ struct mp_model {
 
 void	mp_model_init(struct mp_model *);
 void	mp_model_fini(struct mp_model *);
+/*
+ * The longest context the config says the model handles: its
+ * max_position_embeddings, or the rope-scaled length when rope_scaling
+ * extends it (yarn/dynamic: factor x the original length).  *scaled says
+ * which; 0 when the config states none.
+ */
+uint64_t mp_model_context_limit(const struct mp_model *, bool *scaled);
 /*
  * Loads a model from a config.json path, a folder holding one, or the
  * name of a bundled config (see catalog.c).  Fills params and tensors.
@@ -1141,6 +1153,11 @@ struct mp_fitres {
 	struct mp_judgement j;
 	uint64_t	 next_total;	/* judged bytes at next */
 	uint64_t	 evaluations;	/* estimates computed */
+	/* seq: the longest context tried and why there ("the rope-scaled
+	 * length: yarn x4 of 32768 positions"). */
+	uint64_t	 seq_limit;
+	bool		 limit_scaled;	/* past max_position_embeddings */
+	char		 limit_why[96];
 };
 bool	mp_planner_fit(const struct mp_model *, const struct mp_hardware *,
 	    const struct mp_scenario *base, enum mp_solve, struct mp_fitres *,
@@ -1191,6 +1208,10 @@ struct mp_sweep {
 	struct mp_scenario	 sc;		/* the base, resolved */
 	struct mp_sweep_point	*pt;
 	size_t			 n;
+	/* Set when some point's context is past what the model handles
+	 * (mp_model_context_limit): that limit, and whether rope-scaled. */
+	uint64_t		 ctx_limit;
+	bool			 ctx_scaled;
 };
 /* over: "seq=1k..128k" (doubling), "seq=1024..8192:1024", "batch=1,8,32". */
 bool	mp_planner_sweep(const struct mp_model *, const struct mp_hardware *,

@@ -146,3 +146,32 @@ mp_path_stem(const char *path, const char *ext, char *out, size_t len)
 	memcpy(out, b, n);
 	out[n] = '\0';
 }
+
+/*
+ * What the rope scaling types mean for the context (transformers
+ * modeling_rope_utils.py): yarn and dynamic stretch the original length
+ * (original_max_position_embeddings, else max_position_embeddings) by
+ * factor; llama3 and longrope configs already state the stretched length
+ * in max_position_embeddings (Llama 3.1: 131072 from an original 8192);
+ * linear (Gemma 3) states it too unless an original length is given.
+ */
+uint64_t
+mp_model_context_limit(const struct mp_model *m, bool *scaled)
+{
+	uint64_t	 base, ext = 0;
+	const char	*t = m->rope_type;
+
+	*scaled = false;
+	if (m->max_pos == 0)
+		return 0;
+	if (t[0] == '\0' || m->rope_factor <= 1)
+		return m->max_pos;
+	base = m->rope_orig != 0 ? m->rope_orig : m->max_pos;
+	if (strcmp(t, "yarn") == 0 || strcmp(t, "dynamic") == 0 ||
+	    (strcmp(t, "linear") == 0 && m->rope_orig != 0))
+		ext = (uint64_t)((double)base * m->rope_factor);
+	if (ext <= m->max_pos)
+		return m->max_pos;
+	*scaled = true;
+	return ext;
+}

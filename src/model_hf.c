@@ -152,6 +152,37 @@ get_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
+/*
+ * rope_scaling, or rope_parameters in transformers 5 (base.py reads
+ * either; "type" is the old spelling of "rope_type").  Only what decides
+ * the context length is kept; a malformed entry is ignored as
+ * transformers ignores what it does not use.
+ */
+static void
+rope_scaling(struct cfg *c, struct mp_model *m)
+{
+	const cJSON	*rs = item(c->text, "rope_parameters"), *v;
+	const char	*t;
+
+	if (!cJSON_IsObject(rs))
+		rs = item(c->text, "rope_scaling");
+	if (!cJSON_IsObject(rs))
+		return;
+	if ((t = get_str(rs, "rope_type")) == NULL)
+		t = get_str(rs, "type");
+	if (t == NULL || strcmp(t, "default") == 0)
+		return;
+	snprintf(m->rope_type, sizeof(m->rope_type), "%s", t);
+	v = item(rs, "factor");
+	if (cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+	    v->valuedouble >= 1 && v->valuedouble <= 1024)
+		m->rope_factor = v->valuedouble;
+	v = item(rs, "original_max_position_embeddings");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 1 &&
+	    v->valuedouble <= (double)(1ull << 34))
+		m->rope_orig = (uint64_t)v->valuedouble;
+}
+
 /* Tensor helpers: names follow transformers' module paths. */
 static bool
 add(struct cfg *c, int32_t layer, enum mp_tkind k, unsigned fl, uint8_t nd,
@@ -1363,6 +1394,7 @@ read_dims(struct cfg *c, const struct archdef *a)
 	    MAX_POS, &pos))
 		return false;
 	m->max_pos = pos;
+	rope_scaling(c, m);
 	if (!tint(c, "sliding_window", false, gemma3 ? 4096 : 0, 0,
 	    UINT32_MAX, &m->sliding_window))
 		return false;

@@ -276,8 +276,11 @@ float_worth_trying(const struct mp_model *m, const char *name)
 static uint64_t
 model_max_seq(const struct mp_model *m)
 {
+	bool		 scaled;
+	uint64_t	 lim = mp_model_context_limit(m, &scaled);
+
 	/* Without max_position_embeddings, a generous bound: 1M tokens. */
-	return m->max_pos != 0 ? m->max_pos : (1ull << 20);
+	return lim != 0 ? lim : (1ull << 20);
 }
 
 bool
@@ -290,7 +293,7 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 	uint64_t	 lo, hi, best = 0, next = 0;
 	int		 rc;
 	size_t		 i, prev;
-	bool		 ok = false;
+	bool		 ok = false, scaled;
 
 	memset(r, 0, sizeof(*r));
 	r->field = what;
@@ -360,6 +363,21 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 		s->f = F_SEQ;
 		lo = 1;
 		hi = model_max_seq(m);
+		/* Say where the search stops, and why there. */
+		r->seq_limit = hi;
+		if (mp_model_context_limit(m, &scaled) == 0)
+			put(r->limit_why, sizeof(r->limit_why),
+			    "no max_position_embeddings: 1M tokens");
+		else if ((r->limit_scaled = scaled))
+			put(r->limit_why, sizeof(r->limit_why),
+			    "the rope-scaled length: %s x%g of %llu positions",
+			    m->rope_type, m->rope_factor,
+			    (unsigned long long)(m->rope_orig ? m->rope_orig :
+			    m->max_pos));
+		else
+			put(r->limit_why, sizeof(r->limit_why),
+			    "max_position_embeddings%s", m->rope_type[0] ?
+			    ", rope scaling included" : "");
 		break;
 	case MP_SOLVE_BATCH:
 		s->f = F_BATCH;
@@ -2102,6 +2120,10 @@ mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
 			sw->sc = est->sc;
 		any = true;
 		sw->pt[i].ok = true;
+		if (est->sc.seq > mp_model_context_limit(m, &sw->ctx_scaled) &&
+		    mp_model_context_limit(m, &sw->ctx_scaled) != 0)
+			sw->ctx_limit = mp_model_context_limit(m,
+			    &sw->ctx_scaled);
 		sw->pt[i].mem = est->mem;
 		sw->pt[i].device_total = est->device_total;
 		sw->pt[i].host_total = est->host_total;

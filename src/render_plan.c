@@ -624,6 +624,9 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		    mp_fmt_ssize(f->j.headroom, u, h, sizeof(h)),
 		    mp_fmt_size(f->j.margin, u, m, sizeof(m)));
 	}
+	if (f->field == MP_SOLVE_SEQ && f->limit_scaled && f->has_next)
+		fprintf(fp, "%sseq tried up to %llu, %s\n", md ? "- " : "",
+		    (unsigned long long)f->seq_limit, f->limit_why);
 	if (f->has_next && f->next_total <= f->j.capacity)
 		fprintf(fp, "%snext step %s, %s %s, needs %s: within %s but "
 		    "below the margin (tight)\n", md ? "- " : "",
@@ -644,7 +647,7 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		fprintf(fp, "%s%s is the %s value there is (%s): "
 		    "nothing %s it to try\n", md ? "- " : "", v,
 		    f->field == MP_SOLVE_NCPUMOE ? "smallest" : "largest",
-		    f->field == MP_SOLVE_SEQ ? "max_position_embeddings" :
+		    f->field == MP_SOLVE_SEQ ? f->limit_why :
 		    f->field == MP_SOLVE_LAYERS ? "every layer" :
 		    f->field == MP_SOLVE_NCPUMOE ? "every expert on the GPU" :
 		    f->field == MP_SOLVE_WEIGHTS ? "the most precise format" :
@@ -867,6 +870,18 @@ sweep_head(const struct mp_sweep *s, enum mp_units u, bool md, FILE *fp)
 	fprintf(fp, "%ssizes in %s\n\n", md ? "\n" : "", units_line(u));
 }
 
+/* Points past the model's context: said once, under the table. */
+static void
+sweep_context(const struct mp_sweep *s, bool md, FILE *fp)
+{
+	if (s->ctx_limit == 0)
+		return;
+	fprintf(fp, "%snote: a context past %" PRIu64 " tokens (%s) is past "
+	    "what the model was trained for\n", md ? "\n" : "\n",
+	    s->ctx_limit, s->ctx_scaled ? "its rope-scaled length" :
+	    "its max_position_embeddings");
+}
+
 bool
 mp_render_sweep_text(const struct mp_sweep *s, const struct mp_render_opts *o,
     FILE *fp)
@@ -879,6 +894,7 @@ mp_render_sweep_text(const struct mp_sweep *s, const struct mp_render_opts *o,
 	ok = !t.oom;
 	tab_print_text(&t, fp);
 	tab_fini(&t);
+	sweep_context(s, false, fp);
 	return ok && !ferror(fp);
 }
 
@@ -894,6 +910,7 @@ mp_render_sweep_markdown(const struct mp_sweep *s,
 	ok = !t.oom;
 	tab_print_md(&t, fp);
 	tab_fini(&t);
+	sweep_context(s, true, fp);
 	return ok && !ferror(fp);
 }
 
@@ -914,6 +931,8 @@ mp_render_sweep_json(const struct mp_sweep *s, const struct mp_render_opts *o,
 	else
 		mp_jsonw_null(&w, "hardware");
 	mp_jsonw_str(&w, "over", s->over);
+	if (s->ctx_limit != 0)
+		mp_jsonw_u64(&w, "context_limit", s->ctx_limit);
 	mp_jsonw_arr(&w, "points");
 	for (i = 0; i < s->n; i++) {
 		const struct mp_sweep_point *p = &s->pt[i];

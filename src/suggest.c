@@ -5,8 +5,10 @@
  * models and hardware, options, enum values.  A candidate is plausible
  * when, case and separators (- _ .) ignored, it differs from what was
  * typed by about one edit in five characters (a swap of neighbours is
- * one edit) or contains it ("4090" in "rtx-4090").  Typos beat containment, and among containing
- * names the shortest wins (rtx-4090 before 2x-rtx-4090).
+ * one edit) or contains it ("4090" in "rtx-4090").  A name containing
+ * all that was typed beats a typo of another (h100 -> h100-80gb, not
+ * h200), and among containing names the shortest wins (rtx-4090 before
+ * 2x-rtx-4090).
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -87,10 +89,12 @@ mp_suggest_add(struct mp_suggest *s, const char *cand)
 	/* About one typo in five characters, at least one. */
 	lim = lw / 5 > 1 ? lw / 5 : 1;
 	d = mp_edit_distance(w, c);
-	if (d <= lim)
-		score = d;			/* 0: the same but for case */
+	if (d == 0)
+		score = 0;			/* the same but for case */
 	else if (lw >= 3 && lc > lw && strstr(c, w) != NULL)
-		score = 1000 + (lc - lw);	/* after every typo */
+		score = lc - lw;		/* h100 -> h100-80gb */
+	else if (d <= lim)
+		score = 1000 + d;		/* a typo */
 	else
 		return;
 	if (score < s->score) {

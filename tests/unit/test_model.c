@@ -194,6 +194,52 @@ test_model_mla_and_sliding_layers(void **state)
 	mp_model_fini(&m);
 }
 
+/*
+ * The context limit each rope scaling type implies, on the bundled
+ * configs (which state their scaled length) and on a yarn config that
+ * extends it (Qwen2.5's documented factor 4 over 32768 positions).
+ */
+static void
+test_model_context_limit(void **state)
+{
+	static const struct {
+		const char	*name;
+		uint64_t	 limit;
+		bool		 scaled;
+	} cases[] = {
+		{ "llama-3.1-8b-instruct", 131072, false },	/* llama3 */
+		{ "deepseek-v3", 163840, false },	/* yarn 40 x 4096 */
+		{ "gpt-oss-20b", 131072, false },	/* yarn 32 x 4096 */
+		{ "gemma-3-4b-it", 131072, false },	/* linear, no original */
+		{ "qwen2.5-7b-instruct", 32768, false },	/* none */
+		{ "../tests/fixtures/qwen2.5-0.5b-yarn", 131072, true },
+	};
+	char		 path[1024];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mp_model	 m;
+		struct mp_error	 e;
+		bool		 scaled;
+		const char	*spec = cases[i].name;
+
+		if (spec[0] == '.') {
+			snprintf(path, sizeof(path), "%s/%s", mp_datadir(),
+			    spec);
+			spec = path;
+		}
+		mp_model_init(&m);
+		mp_error_clear(&e);
+		if (!mp_model_load(spec, &m, &e))
+			fail_msg("%s: %s", spec, e.msg);
+		assert_int_equal(mp_model_context_limit(&m, &scaled),
+		    cases[i].limit);
+		assert_int_equal(scaled, cases[i].scaled);
+		mp_model_fini(&m);
+	}
+}
+
 int
 main(void)
 {
@@ -205,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_model_duplicate_keys_last_wins),
 		cmocka_unit_test(test_model_unknown_type_warns),
 		cmocka_unit_test(test_model_mla_and_sliding_layers),
+		cmocka_unit_test(test_model_context_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -164,11 +164,12 @@ test_options_table_is_consistent(void **state)
 static void
 test_options_suggest(void **state)
 {
-	static const char *const hw[] = { "a100-80gb", "b200", "h100",
+	static const char *const hw[] = { "a100-80gb", "b200", "h100-80gb",
+	    "h200",
 	    "2x-rtx-4090", "rtx-3090", "rtx-4090", "rtx-4060-8gb", NULL };
 	static const struct { const char *want, *best; } cases[] = {
 		{ "4090", "rtx-4090" }, { "rtx4090", "rtx-4090" },
-		{ "RTX-4090", "rtx-4090" }, { "h10", "h100" },
+		{ "RTX-4090", "rtx-4090" }, { "h100", "h100-80gb" },
 		{ "b300", "b200" }, { "zzzz", NULL }, { "rtx-9999", NULL },
 	};
 	struct mp_suggest	 sg;
