@@ -138,6 +138,9 @@ vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
 	    sc->seq != 0 ? sc->seq : 4096);
 	if (sc->gpus > 1)
 		add(b, " --tensor-parallel-size %u", sc->gpus);
+	/* several machines: one pipeline stage per node (vllm.c) */
+	if (sc->nodes > 1)
+		add(b, " --pipeline-parallel-size %u", sc->nodes);
 	if (sc->batch > 1)
 		add(b, " --max-num-seqs %" PRIu64, sc->batch);
 	switch (sc->weights) {
