@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "fileio.h"
 #include "memplan.h"
 
 /*
@@ -139,7 +140,7 @@ mp_catalog_hub_ids(bool (*fn)(const char *name, const char *id, void *),
 	n = snprintf(path, sizeof(path), "%s/models/hub-ids.tsv",
 	    mp_datadir());
 	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (fp = fopen(path, "r")) == NULL)
+	    (fp = mp_file_open(path, NULL, NULL)) == NULL)
 		return false;
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		if (line[0] == '#' || (tab = strchr(line, '\t')) == NULL)

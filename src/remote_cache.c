@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "remote.h"
 
 bool
@@ -86,7 +87,7 @@ mp_rcache_get(const char *key, size_t cap, unsigned char **buf,
 	*buf = NULL;
 	*len = 0;
 	if (!mp_rcache_path(key, p, sizeof(p)) ||
-	    (fp = fopen(p, "rb")) == NULL)
+	    (fp = mp_file_open(p, NULL, NULL)) == NULL)
 		return false;
 	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size > cap ||

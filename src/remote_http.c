@@ -27,6 +27,7 @@
 
 #include <curl/curl.h>
 
+#include "fileio.h"
 #include "remote.h"
 
 #define MAX_REDIRS	5
@@ -107,7 +108,7 @@ load_token(char *tok, size_t len)
 			    e);
 		else
 			return;
-		if ((fp = fopen(p, "r")) == NULL)
+		if ((fp = mp_file_open(p, NULL, NULL)) == NULL)
 			return;
 		n = fread(tok, 1, len - 1, fp);
 		fclose(fp);
