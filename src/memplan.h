@@ -393,6 +393,7 @@ struct mp_scenario {
 	/* llama.cpp */
 	int64_t		 gpu_layers;	/* -1 = all */
 	bool		 gpu_layers_set; /* --gpu-layers given: place tensors */
+	bool		 runtime_set;	/* --runtime given: no source default */
 	enum mp_tristate flash_attn;
 	uint32_t	 ubatch;	/* 0 = 512 */
 	enum mp_tristate mmap;

@@ -801,5 +801,7 @@ mp_option_finish(struct mp_scenario *sc, unsigned given)
 	/* A pipeline is a conversion unless another mode was said. */
 	if ((given & MP_GIVEN_PIPELINE) && !(given & MP_GIVEN_MODE))
 		sc->mode = MP_MODE_CONVERT;
+	if (given & MP_GIVEN_RUNTIME)
+		sc->runtime_set = true;
 	return true;
 }

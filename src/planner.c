@@ -764,6 +764,37 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	else
 		put(ship, sizeof(ship), "%s (the checkpoint's)", own);
 
+	/*
+	 * A .gguf file is served by llama.cpp as it is stored: its types
+	 * were fixed by llama-quantize, and transformers, vLLM,
+	 * bitsandbytes, training and conversions start from a Hugging Face
+	 * checkpoint, not from it.
+	 */
+	if (m->source == MP_SRC_GGUF) {
+		put(lab, sizeof(lab), "llama.cpp, as stored%s",
+		    accel ? "" : " on the CPU");
+		CAND(MP_GOAL_SERVE, lab, NULL);
+		c.sc.mode = MP_MODE_INFER;
+		c.sc.runtime = MP_RT_LLAMACPP;
+		c.sc.runtime_set = true;
+		if (!(set & MP_CK_WEIGHTS)) {
+			c.sc.weights = MP_DT_NONE;
+			c.sc.ftype[0] = '\0';
+		}
+		if (!accel)
+			c.sc.gpu_layers = 0;
+		c.speed = accel ? 1 : 4;
+		c.offload = accel;
+		c.shorten = true;
+		c.why = accel ? "the GGUF file as stored, all layers on the "
+		    "accelerator" : "the GGUF file in RAM, memory-mapped";
+		RUN();
+		note_skipped(p, "transformers, vLLM and bitsandbytes serving, "
+		    "re-quantization, fine-tuning and conversion of a GGUF "
+		    "file (llama.cpp runs it as stored)");
+		return true;
+	}
+
 	/* Serving. */
 	put(lab, sizeof(lab), "transformers, %s", ship);
 	CAND(MP_GOAL_SERVE, lab, NULL);

@@ -127,6 +127,22 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 
 	if (sc->batch == 0)
 		sc->batch = 1;
+	/*
+	 * A .gguf file (local, a Hub repo's quant, an Ollama model) is run
+	 * by llama.cpp unless --runtime says otherwise; a --weights name
+	 * that is also a GGUF type (q8_0) then means that type.
+	 */
+	if (m->source == MP_SRC_GGUF && !sc->runtime_set &&
+	    sc->mode == MP_MODE_INFER && sc->runtime == MP_RT_TRANSFORMERS) {
+		sc->runtime = MP_RT_LLAMACPP;
+		if (sc->weights != MP_DT_NONE && sc->ftype[0] == '\0' &&
+		    mp_gguf_ftype_known(mp_dtype_info(sc->weights)->name)) {
+			snprintf(sc->ftype, sizeof(sc->ftype), "%s",
+			    mp_dtype_info(sc->weights)->name);
+			if (!mp_dtype_info(sc->weights)->is_float)
+				sc->weights = MP_DT_NONE;
+		}
+	}
 	/* The context the model's runtime defaults to when its source says
 	 * (an Ollama model's num_ctx), else the model's up to 4096. */
 	if (sc->seq == 0 && m->ctx_default > 0)

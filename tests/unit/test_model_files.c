@@ -1065,6 +1065,49 @@ test_gguf_model(void **state)
 	cli_estimate(path, &p, &w);
 	assert_int_equal(p, numel);
 	assert_int_equal(w, bytes);
+	/* A GGUF runs on llama.cpp unless --runtime says otherwise. */
+	{
+		struct mp_scenario	 sc;
+
+		mp_scenario_init(&sc);
+		mp_option_finish(&sc, 0);
+		assert_true(mp_scenario_resolve(&sc, &m, &e));
+		assert_int_equal(sc.runtime, MP_RT_LLAMACPP);
+		mp_scenario_init(&sc);
+		sc.runtime = MP_RT_TRANSFORMERS;
+		mp_option_finish(&sc, MP_GIVEN_RUNTIME);
+		assert_true(mp_scenario_resolve(&sc, &m, &e));
+		assert_int_equal(sc.runtime, MP_RT_TRANSFORMERS);
+	}
+	/* plan serves the file as stored, on llama.cpp only: no
+	 * re-quantizations, transformers, vLLM, training or conversions. */
+	{
+		struct mp_hardware	*hw = malloc(sizeof(*hw));
+		struct mp_scenario	 base;
+		struct mp_planres	 pr;
+		size_t			 nserve = 0;
+
+		assert_non_null(hw);
+		mp_scenario_init(&base);
+		if (!mp_hardware_load("rtx-4090", hw, &e))
+			fail_msg("%s", e.msg);
+		if (!mp_planner_plan(&m, hw, &base, 0, &pr, &e))
+			fail_msg("%s", e.msg);
+		assert_true(pr.n_opt > 0);
+		for (i = 0; i < pr.n_opt; i++) {
+			assert_int_equal(pr.opt[i].goal, MP_GOAL_SERVE);
+			assert_int_equal(pr.opt[i].est.sc.runtime,
+			    MP_RT_LLAMACPP);
+			assert_string_equal(pr.opt[i].est.sc.ftype, "");
+			assert_non_null(strstr(pr.opt[i].label,
+			    "llama.cpp, as stored"));
+			nserve++;
+		}
+		assert_true(nserve >= 1);
+		assert_non_null(strstr(pr.skipped_what, "GGUF"));
+		mp_planres_fini(&pr);
+		free(hw);
+	}
 	mp_model_fini(&m);
 	rmtree(tmp);
 }
