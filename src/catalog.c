@@ -30,6 +30,21 @@ mp_datadir(void)
 	return MP_SRCDATADIR;
 }
 
+/*
+ * A $MEMPLAN_DATADIR that the catalog's buffers cannot hold with a
+ * bundled name is refused, never cut.
+ */
+bool
+mp_datadir_check(struct mp_error *err)
+{
+	size_t n = strlen(mp_datadir());
+
+	if (n <= MP_DATADIR_MAX)
+		return true;
+	return mp_error_set(err, MP_EUSAGE, NULL, "MEMPLAN_DATADIR",
+	    "path too long (at most %d bytes)", MP_DATADIR_MAX);
+}
+
 /* Bundled names are plain: no path separators, no dot files. */
 static bool
 plain_name(const char *name)
@@ -67,18 +82,19 @@ mp_catalog_list(const char *sub, const char *ext,
     bool (*fn)(const char *, const char *, void *), void *arg,
     struct mp_error *err)
 {
-	char		 dir[1024], path[1400];
+	char		 dir[MP_DATADIR_MAX + 64], path[MP_DATADIR_MAX + 400];
 	DIR		*d = NULL;
 	struct dirent	*de;
 	char		**names = NULL, **tmp;
 	size_t		 n = 0, cap = 0, i, el = strlen(ext);
 	bool		 ok = false;
 
+	if (!mp_datadir_check(err))
+		goto out;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", mp_datadir(), sub) >=
 	    sizeof(dir)) {
-		mp_error_set(err, MP_EUSAGE, mp_datadir(), NULL, "path too "
-		    "long (at most %zu bytes; set MEMPLAN_DATADIR)",
-		    sizeof(dir) - 16);
+		mp_error_set(err, MP_EUSAGE, NULL, "MEMPLAN_DATADIR",
+		    "path too long (at most %d bytes)", MP_DATADIR_MAX);
 		goto out;
 	}
 	if ((d = opendir(dir)) == NULL) {
@@ -106,7 +122,8 @@ mp_catalog_list(const char *sub, const char *ext,
 	if (n > 0)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
-		/* dir is under 1024 bytes and a name under 256: it fits. */
+		/* dir is under MP_DATADIR_MAX + 64 bytes and a name under
+		 * 256: it fits. */
 		snprintf(path, sizeof(path), "%s/%s%s", dir, names[i], ext);
 		if (!fn(names[i], path, arg))
 			break;
@@ -133,7 +150,7 @@ bool
 mp_catalog_hub_ids(bool (*fn)(const char *name, const char *id, void *),
     void *arg)
 {
-	char	 path[1024], line[512], *tab, *nl;
+	char	 path[MP_DATADIR_MAX + 64], line[512], *tab, *nl;
 	FILE	*fp;
 	int	 n;
 

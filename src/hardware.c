@@ -562,7 +562,7 @@ bool
 mp_hardware_load(const char *spec, struct mp_hardware *hw,
     struct mp_error *err)
 {
-	char		 path[1024];
+	char		 path[4096];	/* MP_DATADIR_MAX + a bundled name */
 	struct mp_suggest c;
 	struct mp_error	 e2;
 	struct stat	 st;
@@ -574,6 +574,9 @@ mp_hardware_load(const char *spec, struct mp_hardware *hw,
 	if (is_path(spec))
 		return load_file(spec, hw, err) ||
 		    (memset(hw, 0, sizeof(*hw)), false);
+	/* A bundled name: never looked up under a cut data directory. */
+	if (!mp_datadir_check(err))
+		return false;
 	if (mp_catalog_find("hardware", spec, ".yaml", path, sizeof(path)))
 		return load_file(path, hw, err) ||
 		    (memset(hw, 0, sizeof(*hw)), false);

@@ -308,6 +308,13 @@ bool	mp_model_count(struct mp_model *, struct mp_error *);
 /* catalog.c: bundled data */
 /* Directory of bundled data: $MEMPLAN_DATADIR or the install path. */
 const char *mp_datadir(void);
+/*
+ * The longest data directory: with a bundled name it fits a PATH_MAX
+ * buffer.  mp_datadir_check: false with "MEMPLAN_DATADIR: path too long"
+ * past it (the catalog then finds nothing rather than a cut path).
+ */
+#define MP_DATADIR_MAX	3840
+bool	mp_datadir_check(struct mp_error *);
 /* Resolves a bundled name ("qwen2.5-7b-instruct") under sub ("models"),
  * with extension ext (".json").  Returns false when there is none. */
 bool	mp_catalog_find(const char *sub, const char *name, const char *ext,
@@ -556,6 +563,14 @@ bool	mp_option_set(const struct mp_optspec *, const char *v,
 /* After every option: what one option implies for others (a pipeline
  * without a mode is a conversion). */
 bool	mp_option_finish(struct mp_scenario *, unsigned given);
+/*
+ * After mp_option_finish: an option given that the scenario's mode does
+ * not use (--convert-pipeline outside convert, --lora-targets outside
+ * lora and qlora), with why ("--mode X" spelling when cli, else "mode X");
+ * MP_O__COUNT when there is none.
+ */
+enum mp_opt_id mp_option_unused(const struct mp_scenario *, unsigned given,
+	    bool cli, char *why, size_t whylen);
 
 /* estimate.c: one scenario's memory */
 struct mp_memory {

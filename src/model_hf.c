@@ -1897,6 +1897,8 @@ locate(const char *spec, struct where *w, struct mp_error *err)
 		    strerror(errno));
 	/* A bundled name, or the Hugging Face id it was published under
 	 * in any case: bundled configs come before the cache. */
+	if (!mp_datadir_check(err))
+		return false;
 	if (mp_catalog_find("models", spec, ".json", buf, sizeof(buf)) ||
 	    (mp_catalog_model_alias(spec, alias, sizeof(alias)) &&
 	    mp_catalog_find("models", alias, ".json", buf, sizeof(buf))))

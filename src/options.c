@@ -805,3 +805,25 @@ mp_option_finish(struct mp_scenario *sc, unsigned given)
 		sc->runtime_set = true;
 	return true;
 }
+
+enum mp_opt_id
+mp_option_unused(const struct mp_scenario *sc, unsigned given, bool cli,
+    char *why, size_t whylen)
+{
+	const char *m = cli ? "--mode " : "mode ";
+
+	/* An option the chosen mode does not use is a mistake, not a
+	 * no-op: the same for the command line and plan files. */
+	if ((given & MP_GIVEN_PIPELINE) && sc->mode != MP_MODE_CONVERT) {
+		snprintf(why, whylen, "only used by %sconvert, not %s%s", m, m,
+		    mp_mode_name(sc->mode));
+		return MP_O_PIPELINE;
+	}
+	if (sc->lora_targets[0] != '\0' && sc->mode != MP_MODE_LORA &&
+	    sc->mode != MP_MODE_QLORA) {
+		snprintf(why, whylen, "only used by %slora or qlora, not %s%s",
+		    m, m, mp_mode_name(sc->mode));
+		return MP_O_TARGETS;
+	}
+	return MP_O__COUNT;
+}

@@ -125,6 +125,7 @@ load_check(struct mp_ydoc *y, yaml_node_t *n, size_t idx, const char *dir,
 	const char		*keys[MP_O__COUNT + 4];
 	char			 pre[32], field[96], val[1024], why[640];
 	const char		*key;
+	enum mp_opt_id		 id;
 
 	snprintf(pre, sizeof(pre), "checks[%zu]", idx);
 	check_keys(keys, sizeof(keys) / sizeof(keys[0]));
@@ -189,6 +190,21 @@ load_check(struct mp_ydoc *y, yaml_node_t *n, size_t idx, const char *dir,
 			return mp_ydoc_err(y, lnode, field, err, "%s", why);
 	}
 	mp_option_finish(&c->sc, c->set);
+	/* As on the command line: an option the mode does not use. */
+	if ((id = mp_option_unused(&c->sc, c->set, false, why,
+	    sizeof(why))) != MP_O__COUNT) {
+		o = mp_option_by_id(id);
+		for (p = n->data.mapping.pairs.start;
+		    p < n->data.mapping.pairs.top; p++) {
+			k = mp_ydoc_node(y, p->key);
+			if (strcmp((const char *)k->data.scalar.value,
+			    o->file) == 0)
+				break;
+		}
+		snprintf(field, sizeof(field), "%s.%s", pre, o->file);
+		return mp_ydoc_err(y, p < n->data.mapping.pairs.top ?
+		    mp_ydoc_node(y, p->value) : n, field, err, "%s", why);
+	}
 	if (c->model[0] == '\0')
 		return mp_ydoc_err(y, n, pre, err,
 		    "no model: set \"model\" at the top or in the check");

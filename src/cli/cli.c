@@ -178,17 +178,35 @@ mp_cli_render_opts(const struct mp_args *a, struct mp_cli *cli,
 	ro->unicode = mp_bar_unicode();
 }
 
+/*
+ * Without --hardware: the default machine into a->hardware when there is
+ * one.  A $MEMPLAN_HARDWARE that hwbuf cannot hold is refused, not cut
+ * (nor taken for "no machine").
+ */
+bool
+mp_cli_hardware_env(struct mp_args *a, struct mp_error *e)
+{
+	const char	*env = getenv("MEMPLAN_HARDWARE");
+
+	if (a->hardware != NULL)
+		return true;
+	if (env != NULL && strlen(env) >= sizeof(a->hwbuf))
+		return mp_error_set(e, MP_EUSAGE, NULL, "MEMPLAN_HARDWARE",
+		    "path too long (at most %zu bytes)", sizeof(a->hwbuf) - 1);
+	if (mp_hardware_default(a->hwbuf, sizeof(a->hwbuf)))
+		a->hardware = a->hwbuf;
+	return true;
+}
+
 bool
 mp_cli_default_hardware(struct mp_args *a, struct mp_cli *cli,
     const char *cmd, struct mp_error *e)
 {
 	(void)cli;
+	if (!mp_cli_hardware_env(a, e))
+		return false;
 	if (a->hardware != NULL)
 		return true;
-	if (mp_hardware_default(a->hwbuf, sizeof(a->hwbuf))) {
-		a->hardware = a->hwbuf;
-		return true;
-	}
 	return mp_error_set(e, MP_EUSAGE, NULL, "--hardware",
 	    "%s needs a machine: --hardware HW (a profile or a bundled name, "
 	    "see memplan hardware), $MEMPLAN_HARDWARE, or "
@@ -234,18 +252,15 @@ mp_cli_one_model(const struct mp_args *a, struct mp_error *e)
 bool
 mp_cli_mode_options(const struct mp_args *a, struct mp_error *e)
 {
-	/* An option the chosen mode does not use is a mistake, not a
-	 * no-op.  (plan weighs every mode, so it takes them all.) */
-	if ((a->set & MP_GIVEN_PIPELINE) && a->sc.mode != MP_MODE_CONVERT)
-		return mp_error_set(e, MP_EUSAGE, NULL, "--convert-pipeline",
-		    "only used by --mode convert, not --mode %s",
-		    mp_mode_name(a->sc.mode));
-	if (a->sc.lora_targets[0] != '\0' && a->sc.mode != MP_MODE_LORA &&
-	    a->sc.mode != MP_MODE_QLORA)
-		return mp_error_set(e, MP_EUSAGE, NULL, "--lora-targets",
-		    "only used by --mode lora or qlora, not --mode %s",
-		    mp_mode_name(a->sc.mode));
-	return true;
+	char		 why[128];
+	enum mp_opt_id	 id;
+
+	/* (plan weighs every mode, so it takes them all.) */
+	if ((id = mp_option_unused(&a->sc, a->set, true, why, sizeof(why))) ==
+	    MP_O__COUNT)
+		return true;
+	return mp_error_set(e, MP_EUSAGE, NULL, id == MP_O_PIPELINE ?
+	    "--convert-pipeline" : "--lora-targets", "%s", why);
 }
 
 bool

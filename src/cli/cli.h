@@ -26,7 +26,7 @@ struct mp_args {
 	const char	*over;		/* --over */
 	bool		 detect;	/* --detect */
 	bool		 color;		/* --color: pictures even when piped */
-	char		 hwbuf[1024];	/* the default machine's path */
+	char		 hwbuf[4096];	/* the default machine's path */
 	bool		 help;		/* -h, --help */
 	const char	*revision;	/* --revision: a Hub repo's revision */
 	bool		 offline;	/* --offline */
@@ -121,6 +121,7 @@ void	mp_cli_render_opts(const struct mp_args *, struct mp_cli *,
  * $XDG_CONFIG_HOME/memplan/hardware.yaml); false with an error saying
  * how to name one when there is none.
  */
+bool	mp_cli_hardware_env(struct mp_args *, struct mp_error *);
 bool	mp_cli_default_hardware(struct mp_args *, struct mp_cli *,
 	    const char *cmd, struct mp_error *);
 /*

@@ -41,10 +41,7 @@ cmd_sweep(int argc, char **argv, struct mp_cli *cli)
 		    "-Dcairo=enabled)");
 		return mp_cli_fail(cli, &e);
 	}
-	if (a.hardware == NULL && mp_hardware_default(a.hwbuf,
-	    sizeof(a.hwbuf)))
-		a.hardware = a.hwbuf;
-	if (!mp_cli_mode_options(&a, &e) || !mp_cli_output_check(&a, &e))
+	if (!mp_cli_hardware_env(&a, &e) || !mp_cli_mode_options(&a, &e) || !mp_cli_output_check(&a, &e))
 		goto fail;
 	if (!mp_model_load(a.pos[0], &m, &e))
 		goto fail;

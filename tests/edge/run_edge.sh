@@ -243,6 +243,36 @@ run estimate "$deep/m.json"
 check "config past PATH_MAX: one line, exit 2" \
 	'[ $rc = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ]' "rc=$rc err=$err"
 
+# Paths from the environment: refused when they cannot be held, never cut
+# (a 5,000-byte MEMPLAN_DATADIR once said "not found", a long
+# $MEMPLAN_HARDWARE "needs a machine").
+envlong=$(i=0; p=; while [ $i -lt 25 ]; do p=$p/$(printf '%0199d' $i);
+	i=$((i + 1)); done; echo "$p")
+for cmd in "estimate $MODEL" "estimate $MODEL --hardware h100-80gb" \
+    "models" "hardware"; do
+	rc=0
+	MEMPLAN_DATADIR=$envlong timeout 20 "$M" $cmd >"$T/out" 2>"$T/err" \
+	    </dev/null || rc=$?
+	err=$(cat "$T/err")
+	check "MEMPLAN_DATADIR of ${#envlong} bytes ($cmd): path too long" \
+		'[ $rc = 2 ] && [ "$err" = "memplan: MEMPLAN_DATADIR: path too long (at most 3840 bytes)" ]' \
+		"rc=$rc err=$err"
+done
+for cmd in "fit $MODEL" "sweep $MODEL --over seq=1k..4k"; do
+	rc=0
+	MEMPLAN_HARDWARE=$envlong timeout 20 "$M" $cmd >"$T/out" 2>"$T/err" \
+	    </dev/null || rc=$?
+	err=$(cat "$T/err")
+	check "MEMPLAN_HARDWARE of ${#envlong} bytes ($cmd): path too long" \
+		'[ $rc = 2 ] && [ "$err" = "memplan: MEMPLAN_HARDWARE: path too long (at most 4095 bytes)" ]' \
+		"rc=$rc err=$err"
+done
+rc=0
+MEMPLAN_HARDWARE=$envlong timeout 20 "$M" estimate $MODEL --hardware h100-80gb \
+    >"$T/out" 2>"$T/err" </dev/null || rc=$?
+check "MEMPLAN_HARDWARE too long but --hardware given: unused, fine" \
+	'[ $rc = 0 ]' "rc=$rc err=$(cat "$T/err")"
+
 # ---- resources ---------------------------------------------------------
 # A 4,096-layer GGUF with 200,000 metadata keys before the model's own:
 # every per-layer look-up scanned all keys (minutes); now they are sorted
