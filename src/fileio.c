@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,4 +129,16 @@ mp_path_join(const char *a, const char *b, bool sep)
 		p[la++] = '/';
 	memcpy(p + la, b, lb + 1);
 	return p;
+}
+
+bool
+mp_fmt(char *out, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < len;
 }

@@ -36,4 +36,12 @@ bool	 mp_file_missing(int err_no);
  */
 char	*mp_path_join(const char *a, const char *b, bool sep);
 
+/*
+ * snprintf that says whether all of it fitted: paths, URLs and cache keys
+ * are built from bounded parts, and one cut short must not name another
+ * file.
+ */
+bool	 mp_fmt(char *out, size_t len, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 #endif /* MEMPLAN_FILEIO_H */

@@ -18,7 +18,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1271,21 +1270,6 @@ hub_dir(char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 1;
 }
 
-/* snprintf that says whether the whole path fit. */
-static bool	fits(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static bool
-fits(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n >= 0 && (size_t)n < len;
-}
-
 /* "Org/Name": one slash, no path tricks. */
 static bool
 repo_id(const char *spec)
@@ -1319,9 +1303,9 @@ mp_model_hf_cache(const char *spec, char *out, size_t outlen,
 		return mp_error_set(err, MP_EINPUT, spec, NULL,
 		    "no HuggingFace cache: set HF_HUB_CACHE or HF_HOME");
 	slash = strchr(spec, '/');
-	if (hn < 0 || !fits(repo, sizeof(repo), "%s/models--%.*s--%s", hub,
+	if (hn < 0 || !mp_fmt(repo, sizeof(repo), "%s/models--%.*s--%s", hub,
 	    (int)(slash - spec), spec, slash + 1) ||
-	    !fits(p, sizeof(p), "%s/refs/main", repo))
+	    !mp_fmt(p, sizeof(p), "%s/refs/main", repo))
 		return mp_error_set(err, MP_EUSAGE, spec, NULL,
 		    "the HuggingFace cache's path is too long (at most %zu "
 		    "bytes)", sizeof(hub) - 1);
@@ -1333,9 +1317,9 @@ mp_model_hf_cache(const char *spec, char *out, size_t outlen,
 		ref[strcspn(ref, "\r\n")] = '\0';
 		if (ref[0] != '\0' && strchr(ref, '/') == NULL &&
 		    strcmp(ref, "..") != 0) {
-			if (fits(p, sizeof(p), "%s/snapshots/%s", repo, ref) &&
+			if (mp_fmt(p, sizeof(p), "%s/snapshots/%s", repo, ref) &&
 			    stat(p, &st) == 0 && S_ISDIR(st.st_mode) &&
-			    fits(out, outlen, "%s", p))
+			    mp_fmt(out, outlen, "%s", p))
 				return true;
 		}
 	}
@@ -1348,11 +1332,11 @@ mp_model_hf_cache(const char *spec, char *out, size_t outlen,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (!fits(p, sizeof(p), "%s/snapshots/%s", repo,
+		if (!mp_fmt(p, sizeof(p), "%s/snapshots/%s", repo,
 		    de->d_name) || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
 			continue;
 		if ((!found || st.st_mtime > best) &&
-		    fits(out, outlen, "%s", p)) {
+		    mp_fmt(out, outlen, "%s", p)) {
 			best = st.st_mtime;
 			found = true;
 		}

@@ -9,6 +9,7 @@
 #ifndef MEMPLAN_REMOTE_H
 #define MEMPLAN_REMOTE_H
 
+#include "fileio.h"
 #include "memplan.h"
 
 /* ---- model_st.c: safetensors from bytes in memory ---- */
@@ -109,6 +110,13 @@ bool	mp_http_get(struct mp_http *, const char *url, uint64_t off,
 /* Requests and bytes received so far (the test server counts too). */
 void	mp_http_stats(const struct mp_http *, unsigned *requests,
 	    uint64_t *bytes);
+/*
+ * Percent-encoding shared by URLs and cache file names: letters, digits
+ * and the characters in keep stay, '.' too after the first byte when
+ * dot_after_first; every other byte becomes %XX.  Cut at outlen.
+ */
+void	mp_pct_encode(const char *in, const char *keep, bool dot_after_first,
+	    char *out, size_t outlen);
 /* "%2F"-style escaping of a path segment (a revision, a file). */
 void	mp_url_escape(const char *in, bool keep_slash, char *out,
 	    size_t outlen);
@@ -127,10 +135,6 @@ bool	mp_rcache_put(const char *key, const void *buf, size_t len);
 /* A file name for anything: [A-Za-z0-9._-] kept, the rest %XX. */
 void	mp_rcache_name(const char *in, char *out, size_t outlen);
 
-/* snprintf that says whether all of it fitted (URLs and cache keys are
- * built from bounded parts; one cut short must not name another file). */
-bool	mp_fmt(char *out, size_t len, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
 
 /* ---- remote_hf.c, remote_ollama.c: the loaders ---- */
 /* Whether spec names a remote model (org/name[@rev][:QUANT], a URL,

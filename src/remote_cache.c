@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,38 +25,11 @@
 #include "fileio.h"
 #include "remote.h"
 
-bool
-mp_fmt(char *out, size_t len, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(out, len, fmt, ap);
-	va_end(ap);
-	return n >= 0 && (size_t)n < len;
-}
-
 void
 mp_rcache_name(const char *in, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *in != '\0' && o + 4 < outlen; in++) {
-		unsigned char ch = (unsigned char)*in;
-
-		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-		    (ch == '.' && o > 0))
-			out[o++] = (char)ch;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 15];
-		}
-	}
-	out[o] = '\0';
+	/* No leading '.': a name is never "." or ".." or hidden. */
+	mp_pct_encode(in, "-_", true, out, outlen);
 }
 
 bool

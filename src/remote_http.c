@@ -195,7 +195,8 @@ mp_http_stats(const struct mp_http *c, unsigned *requests, uint64_t *bytes)
 }
 
 void
-mp_url_escape(const char *in, bool keep_slash, char *out, size_t outlen)
+mp_pct_encode(const char *in, const char *keep, bool dot_after_first,
+    char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
@@ -204,8 +205,8 @@ mp_url_escape(const char *in, bool keep_slash, char *out, size_t outlen)
 		unsigned char ch = (unsigned char)*in;
 
 		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || strchr("-._~", ch) != NULL ||
-		    (keep_slash && ch == '/'))
+		    (ch >= '0' && ch <= '9') || strchr(keep, ch) != NULL ||
+		    (ch == '.' && dot_after_first && o > 0))
 			out[o++] = (char)ch;
 		else {
 			out[o++] = '%';
@@ -214,6 +215,13 @@ mp_url_escape(const char *in, bool keep_slash, char *out, size_t outlen)
 		}
 	}
 	out[o] = '\0';
+}
+
+void
+mp_url_escape(const char *in, bool keep_slash, char *out, size_t outlen)
+{
+	/* RFC 3986's unreserved characters, and '/' between path segments. */
+	mp_pct_encode(in, keep_slash ? "-._~/" : "-._~", false, out, outlen);
 }
 
 /* Room for need bytes, doubling (bodies are capped before this). */
