@@ -982,9 +982,9 @@ bool	mp_estimate_vllm(const struct mp_model *, const struct mp_scenario *,
 
 /*
  * ---- hardware/plan module ----
- * hardware.c, ydoc.c (private YAML helpers), planfile.c,
- * planner.c, render_plan.c, render_junit.c and src/cli/cmd_{plan,fit,
- * check,sweep,hardware}.c.  Results (mp_plan, mp_planres,
+ * hardware.c, ydoc.c (private YAML helpers), planfile.c, plan.c,
+ * fit.c, check.c, sweep.c, render_plan.c, render_junit.c and
+ * src/cli/cmd_{plan,fit,check,sweep,hardware}.c.  Results (mp_plan, mp_planres,
  * mp_check_report, mp_sweep) are caller-owned structs whose heap parts
  * the matching _fini frees; an mp_judgement points into the hardware it
  * was made from and lives no longer than it.
@@ -1075,7 +1075,8 @@ bool	mp_plan_load(const char *path, struct mp_plan *, struct mp_error *);
 bool	mp_plan_set_option(struct mp_scenario *, const char *key,
 	    const char *value, bool *known, char *why, size_t whylen);
 
-/* planner.c: plan (every mode on a machine), fit, check and sweep */
+/* plan.c, fit.c, check.c, sweep.c (private planner.h): plan (every mode
+ * on a machine), fit, check and sweep */
 enum mp_goal { MP_GOAL_SERVE, MP_GOAL_FINETUNE, MP_GOAL_CONVERT };
 #define MP_GOALS	3
 const char *mp_goal_name(enum mp_goal);
@@ -1422,7 +1423,7 @@ bool	mp_render_svg_chart(FILE *, const char *title, const char *x_label,
 	    const uint64_t *x, const uint64_t *totals, size_t n,
 	    uint64_t capacity);
 /*
- * chart_sweep.c: charts of a struct mp_sweep (planner.c).
+ * chart_sweep.c: charts of a struct mp_sweep (sweep.c).
  * mp_sweep_curve() gives each point that has an estimate: x (the swept
  * value) and y (the memory the hardware judges: device memory on an
  * accelerator, host memory on the CPU; memory.total without hardware),

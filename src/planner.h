@@ -1,0 +1,76 @@
+/* planner.h: what plan.c, fit.c, check.c and sweep.c share (private to
+ * src/; the API is memplan.h's mp_planner_*) */
+/* SPDX-License-Identifier: MIT */
+#ifndef MEMPLAN_PLANNER_H
+#define MEMPLAN_PLANNER_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/*
+ * snprintf that truncates quietly: labels and reasons are display text,
+ * and a cut label is better than a compile-time guess at every length.
+ */
+static inline void	put(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static inline void
+put(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * One evaluation: the estimate and its judgement.  Returns -1 when the
+ * estimate is not available for this scenario, else whether it fits.
+ */
+static inline int
+evaluate(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *sc, struct mp_estimate *est,
+    struct mp_judgement *j, struct mp_error *err)
+{
+	memset(est, 0, sizeof(*est));
+	mp_error_clear(err);
+	if (!mp_place(m, hw, sc, est, j, err))
+		return -1;
+	/* fit and plan keep the margin: a tight fit is not a solution. */
+	return j->verdict == MP_VERDICT_FITS;
+}
+
+/* ---- fit.c: exact searches over a monotone estimate ---- */
+
+enum field { F_SEQ, F_BATCH, F_LAYERS, F_RANK, F_MOE_GPU };
+
+struct search {
+	const struct mp_model	 *m;
+	const struct mp_hardware *hw;
+	struct mp_scenario	  sc;
+	enum field		  f;
+	uint64_t		  evals;
+	struct mp_estimate	  tmp;
+	struct mp_judgement	  tj;
+};
+
+/* Sets one searched field of a scenario (F_MOE_GPU is set by the probe). */
+void	 mp_fit_set_field(struct mp_scenario *, enum field, uint64_t);
+/*
+ * The largest v in [lo, hi] that fits, memory growing with v: -1 when
+ * the estimate fails, 0 when lo does not fit, 1 otherwise with *best set
+ * and *next the first value that does not fit (0 if hi fits).
+ */
+int	 mp_fit_search_max(struct search *, uint64_t lo, uint64_t hi,
+	    uint64_t *best, uint64_t *next, struct mp_error *);
+/* --weights NAME through the plan-file setter; false if refused. */
+bool	 mp_fit_set_weights(struct mp_scenario *, const char *);
+/* The longest context worth searching: the rope-scaled length, or 1M. */
+uint64_t mp_fit_max_seq(const struct mp_model *);
+
+#endif
