@@ -91,8 +91,20 @@ count_cb(const char *name, const char *path, void *arg)
 	if (!mp_hardware_load(name, &hw, &e)) {
 		c->bad++;
 		print_error("%s: %s: %s\n", name, e.field, e.msg);
-	} else
+	} else {
+		const struct mp_device *d = mp_hardware_primary(&hw);
+
 		assert_string_equal(hw.name, name);
+		/* Where models run in host memory (no accelerator, or one
+		 * sharing it), the speed of a CPU run needs the host's
+		 * bandwidth and FLOPS: no bundled profile leaves them out. */
+		if (d == NULL || d->unified) {
+			if (hw.ram_bandwidth == 0 || hw.cpu_flops == 0)
+				print_error("%s: ram_bandwidth or cpu_tflops "
+				    "missing\n", name);
+			c->bad += hw.ram_bandwidth == 0 || hw.cpu_flops == 0;
+		}
+	}
 	return true;
 }
 
