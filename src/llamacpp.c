@@ -190,6 +190,18 @@ is_expert_tensor(const char *name)
 	return false;
 }
 
+bool
+mp_llamacpp_override_host(const struct mp_scenario *sc, uint32_t n_layer,
+    const char *name, int32_t layer)
+{
+	uint32_t n = sc->n_cpu_moe > n_layer ? n_layer : sc->n_cpu_moe;
+
+	/* --n-cpu-moe N: the experts of layers 0..N-1 (common/arg.cpp
+	 * adds one buffer override per layer "blk\.i\.ffn_..._exps"). */
+	return n != 0 && layer >= 0 && (uint32_t)layer < n &&
+	    is_expert_tensor(name);
+}
+
 /* A 2-D matrix multiplied in a layer: what split mode row cuts by rows. */
 static bool
 is_matrix(const struct mp_gguf_tensor *t)
@@ -412,9 +424,8 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 			d = HOST;
 			if (strcmp(t[i].name, "token_embd.weight") == 0)
 				embd = t[i].bytes;
-		} else if (c->n_cpu_moe != 0 && t[i].layer >= 0 &&
-		    (uint32_t)t[i].layer < c->n_cpu_moe &&
-		    is_expert_tensor(t[i].name)) {
+		} else if (mp_llamacpp_override_host(sc, c->n_layer,
+		    t[i].name, t[i].layer)) {
 			d = HOST;
 			if (layer_dev(c, il) != HOST)
 				c->moe_host = mp_adds(c->moe_host, t[i].bytes);

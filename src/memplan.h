@@ -827,7 +827,7 @@ struct mp_speed {
 	double		 ttft_s;	/* prefill of --seq + the first token */
 	struct mp_speed_bench bench[MP_BENCH_MAX];
 	size_t		 n_bench;
-	char		 basis[200];	/* what the figures assume */
+	char		 basis[256];	/* what the figures assume */
 };
 
 #define MP_MAX_RECOS	8
@@ -1285,6 +1285,14 @@ const char *mp_fmt_ssize(int64_t, enum mp_units, char *, size_t);
 /* ---- end of the hardware/plan module ---- */
 
 /* ---- runtime module (llamacpp.c, vllm.c, runtime_opts.c) ---- */
+/*
+ * Is GGUF tensor `name` of layer `layer` (-1 = none) of a model with
+ * n_layer layers kept in host memory by a tensor override of the
+ * scenario (--n-cpu-moe, --cpu-moe), whatever its layer's device?  The
+ * one rule llamacpp.c places weights by and speed.c reads them by.
+ */
+bool	mp_llamacpp_override_host(const struct mp_scenario *,
+	    uint32_t n_layer, const char *name, int32_t layer);
 /* --split-mode's names (the i-th, NULL past the end) and their parser. */
 const char *mp_split_mode_choice(size_t i);
 bool	mp_split_mode_parse(const char *, enum mp_split_mode *);

@@ -294,6 +294,9 @@ struct layer_cost {
 	double	 dense_b, exp_b;	/* bytes as stored */
 	double	 dense_e, exp_e;	/* bytes / decode efficiency */
 	double	 dense_p, exp_p;	/* weights / prefill efficiency */
+	/* Tensors a override keeps in host memory while the rest of the
+	 * layer is on a device (--n-cpu-moe): bytes as stored, weights. */
+	double	 hdense_b, hexp_b, hdense_p, hexp_p;
 };
 
 struct traffic {
@@ -315,7 +318,7 @@ is_expert_name(const char *n)
 
 static void
 add_cost(struct traffic *tr, int32_t layer, bool expert, bool output,
-    double bytes, double params, enum mp_dtype t)
+    bool host, double bytes, double params, enum mp_dtype t)
 {
 	struct layer_cost *c;
 	enum fam f = fam_of(t);
@@ -330,7 +333,13 @@ add_cost(struct traffic *tr, int32_t layer, bool expert, bool output,
 	if (layer < 0 || (uint32_t)layer >= tr->n_layer)
 		return;		/* embeddings: a row lookup, not read */
 	c = &tr->l[layer];
-	if (expert) {
+	if (host && expert) {
+		c->hexp_b += bytes;
+		c->hexp_p += params;
+	} else if (host) {
+		c->hdense_b += bytes;
+		c->hdense_p += params;
+	} else if (expert) {
 		c->exp_b += bytes;
 		c->exp_e += e / tr->be->moe;
 		c->exp_p += p;
@@ -373,12 +382,13 @@ traffic_gguf(struct traffic *tr, const struct mp_model *m,
 			has_output = true;
 		add_cost(tr, t[i].layer, is_expert_name(t[i].name),
 		    strcmp(t[i].name, "output.weight") == 0,
-		    (double)t[i].bytes, p, t[i].type);
+		    mp_llamacpp_override_host(sc, m->layers, t[i].name,
+		    t[i].layer), (double)t[i].bytes, p, t[i].type);
 	}
 	free(t);
 	/* Tied: the output head multiplies by the embedding matrix. */
 	if (!has_output)
-		add_cost(tr, -1, false, true, embd_b, embd_p, embd_t);
+		add_cost(tr, -1, false, true, false, embd_b, embd_p, embd_t);
 	return true;
 }
 
@@ -409,11 +419,12 @@ traffic_hf(struct traffic *tr, const struct mp_model *m,
 		}
 		if (t->kind == MP_TK_OUTPUT)
 			has_output = true;
-		add_cost(tr, t->layer, ex, t->kind == MP_TK_OUTPUT, b, p,
+		add_cost(tr, t->layer, ex, t->kind == MP_TK_OUTPUT, false, b, p,
 		    (t->flags & MP_TF_LINEAR) ? dt : MP_DT_F16);
 	}
 	if (!has_output || m->tied)
-		add_cost(tr, -1, false, true, embd_b, embd_p, MP_DT_F16);
+		add_cost(tr, -1, false, true, false, embd_b, embd_p,
+		    MP_DT_F16);
 }
 
 static bool
@@ -576,6 +587,8 @@ decode_time(const struct run *r, double d)
 		const struct layer_cost *c = &tr->l[l];
 		double kv = kv_read(r, l, d);
 
+		double host = c->hdense_b + c->hexp_b * tr->k_of_n;
+
 		if (l >= r->gpu_start && r->tg->count > 0) {
 			/* vLLM splits every layer over the GPUs (tensor
 			 * parallel); llama.cpp and transformers run the
@@ -583,8 +596,16 @@ decode_time(const struct run *r, double d)
 			t += (c->dense_e + c->exp_e * tr->k_of_n + kv) /
 			    (bw * par);
 			t += lay;
+			/* Tensors an override keeps in host memory (the
+			 * routed experts under --n-cpu-moe) run on the CPU
+			 * at the host's rate; the hidden state crosses to
+			 * the CPU and back (two graph splits). */
+			if (host > 0)
+				t += host / hbw + 2 * HOP_US * 1e-6 +
+				    be_tab[MP_BE_CPU].layer_us * 1e-6;
 		} else {
-			t += (c->dense_b + c->exp_b * tr->k_of_n + kv) / hbw;
+			t += (c->dense_b + c->exp_b * tr->k_of_n + host +
+			    kv) / hbw;
 			t += be_tab[MP_BE_CPU].layer_us * 1e-6;
 		}
 	}
@@ -617,25 +638,40 @@ ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
 	touched = 1.0 - pow(1.0 - tr->k_of_n, u);
 	for (l = 0; l < tr->n_layer; l++) {
 		const struct layer_cost *c = &tr->l[l];
+		double fl_h = 2.0 * u * (c->hdense_p + c->hexp_p * tr->k_of_n);
 		double fl_l = 2.0 * u * (c->dense_p + c->exp_p * tr->k_of_n) +
-		    u * attn_flops(r, l, attn_ctx(r, l, ctx));
+		    u * attn_flops(r, l, attn_ctx(r, l, ctx)) + fl_h;
+		double hb = c->hdense_b + c->hexp_b * touched;
 		double kv = kv_read(r, l, d + u);
 		double tc, tm;
 		bool dev = l >= r->gpu_start && r->tg->count > 0;
 
-		if (dev) {
-			tc = fl_l / (fl * par);
+		if (dev && hb > 0 && u < 32) {
+			/* The overridden tensors computed on the CPU, the
+			 * rest on the device, one after the other. */
+			double hc = hfl > 0 ? fl_h / hfl : 0;
+			double hm = hb / hbw;
+
+			tc = (fl_l - fl_h) / (fl * par);
 			tm = (c->dense_e + c->exp_e * touched + kv) /
 			    (bw * par);
+			t += r->layer_s + (hc > hm ? hc : hm) +
+			    2 * HOP_US * 1e-6;
+		} else if (dev) {
+			/* With 32 tokens or more the overridden tensors are
+			 * copied to the device for the batch (op offload). */
+			tc = fl_l / (fl * par);
+			tm = (c->dense_e + c->exp_e * touched + kv) /
+			    (bw * par) + hb / pcie;
 			t += r->layer_s;
 		} else if (r->tg->count > 0 && u >= 32) {
 			/* op offload: the weights cross the host link */
 			tc = fl_l / fl;
-			tm = (c->dense_b + c->exp_b * touched) / pcie;
+			tm = (c->dense_b + c->exp_b * touched + hb) / pcie;
 			t += r->layer_s;
 		} else {
 			tc = hfl > 0 ? fl_l / hfl : 0;
-			tm = (c->dense_b + c->exp_b * touched + kv) / hbw;
+			tm = (c->dense_b + c->exp_b * touched + hb + kv) / hbw;
 		}
 		t += tc > tm ? tc : tm;
 		tc_sum += tc;
@@ -711,6 +747,8 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 	struct traffic	 tr;
 	struct run	 r;
 	uint64_t	 ngl;
+	uint32_t	 l, n_over = 0;
+	char		 over[96] = "";
 	double		 seq, ub;
 	bool		 cb;
 	size_t		 i;
@@ -759,6 +797,14 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 	r.hops = 0;
 	if (tg->count > 1 && sc->runtime != MP_RT_VLLM)
 		r.hops = tg->count - 1;
+	/* Device layers with tensors overridden to host memory. */
+	for (l = r.gpu_start; tg->count > 0 && l < m->layers; l++)
+		if (tr.l[l].hdense_b + tr.l[l].hexp_b > 0)
+			n_over++;
+	if (n_over > 0 && r.host_bw <= 0) {
+		r.host_bw = 89.6e9;
+		r.host_bw_assumed = true;
+	}
 	if (r.gpu_start > 0 || !r.out_dev) {
 		if (r.host_bw <= 0) {
 			/* Layers in host memory with no host bandwidth known:
@@ -805,13 +851,16 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 			b->tokens_per_s = 0;	/* prefill_why says why */
 		sp->n_bench++;
 	}
+	if (n_over > 0)
+		snprintf(over, sizeof(over), ", the experts of %u layers in "
+		    "host memory at %.0f GB/s", n_over, r.host_bw / 1e9);
 	snprintf(sp->basis, sizeof(sp->basis), "%s %s: %.0f%% of %.0f GB/s "
-	    "per token%s%s", mp_runtime_name(sc->runtime),
+	    "per token%s%s%s", mp_runtime_name(sc->runtime),
 	    mp_backend_name(r.be - be_tab), r.be->bw * 100,
 	    (tg->count > 0 ? tg->bandwidth : r.host_bw) / 1e9,
 	    r.gpu_start > 0 || !r.out_dev ? ", layers in host memory at "
-	    "the host's bandwidth" : "", r.host_bw_assumed ? " (89.6 GB/s "
-	    "assumed: the profile has no ram_bandwidth)" : "");
+	    "the host's bandwidth" : "", over, r.host_bw_assumed ?
+	    " (89.6 GB/s assumed: the profile has no ram_bandwidth)" : "");
 	free(tr.l);
 	return true;
 }

@@ -124,6 +124,67 @@ test_prefill_and_offload(void **state)
 	assert_true(full.ttft_s > 0);
 }
 
+/* Decode of qwen3-30b-a3b q4_k_m on an RTX 4090 with the experts of
+ * n_cpu_moe layers in host memory, the host's bandwidth scaled. */
+static struct mp_speed
+moe_speed(uint32_t n_cpu_moe, double ram_scale)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	 est;
+	struct mp_hardware	 hw;
+	struct mp_speed_target	 tg;
+	struct mp_speed		 sp;
+	struct mp_error		 e;
+
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("qwen3-30b-a3b", &m, &e));
+	assert_true(mp_hardware_load("rtx-4090", &hw, &e));
+	hw.ram_bandwidth = (uint64_t)((double)hw.ram_bandwidth * ram_scale);
+	mp_scenario_init(&sc);
+	sc.runtime = MP_RT_LLAMACPP;
+	snprintf(sc.ftype, sizeof(sc.ftype), "q4_k_m");
+	sc.n_cpu_moe = n_cpu_moe;
+	assert_true(mp_estimate(&m, &sc, &est, &e));
+	assert_true(mp_speed_target(&hw, &est, &tg));
+	assert_true(mp_speed_estimate(&m, &est, &tg, NULL, 0, &sp, &e));
+	mp_model_fini(&m);
+	assert_true(sp.available);
+	return sp;
+}
+
+/*
+ * --n-cpu-moe: the routed experts of the first N layers are read from
+ * host memory at its bandwidth, the rest of the model on the GPU: the
+ * more layers, the slower, and the extra time per token scales with
+ * 1 / ram_bandwidth (what is read there), not with the GPU's.
+ */
+static void
+test_n_cpu_moe_reads_experts_from_host(void **state)
+{
+	struct mp_speed gpu, half, all, all2;
+	double extra, extra2;
+
+	(void)state;
+	gpu = moe_speed(0, 1.0);
+	half = moe_speed(24, 1.0);
+	all = moe_speed(MP_CPU_MOE_ALL, 1.0);
+	all2 = moe_speed(MP_CPU_MOE_ALL, 2.0);
+	assert_true(half.decode_tps < 0.8 * gpu.decode_tps);
+	assert_true(all.decode_tps < 0.8 * half.decode_tps);
+	extra = 1.0 / all.decode_tps - 1.0 / gpu.decode_tps;
+	extra2 = 1.0 / all2.decode_tps - 1.0 / gpu.decode_tps;
+	/* Most of it is bytes / bandwidth and halves; the hops of the
+	 * hidden state to the CPU and back (2 x 48 x 60 us) stay. */
+	assert_true(extra2 > 0.5 * extra && extra2 < 0.75 * extra);
+	/* The GPU-only run does not depend on host memory at all. */
+	assert_true(moe_speed(0, 2.0).decode_tps == gpu.decode_tps);
+	assert_non_null(strstr(all.basis, "experts of 48 layers in host "
+	    "memory"));
+	assert_true(all.has_prefill && all.prefill_tps > 0);
+}
+
 /* A profile without tflops: decode only, and the reason. */
 static void
 test_missing_tflops_said(void **state)
@@ -147,6 +208,7 @@ main(void)
 		cmocka_unit_test(test_moe_reads_active_experts),
 		cmocka_unit_test(test_prefill_and_offload),
 		cmocka_unit_test(test_missing_tflops_said),
+		cmocka_unit_test(test_n_cpu_moe_reads_experts_from_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
