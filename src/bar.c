@@ -47,7 +47,7 @@ cell(uint64_t part, uint64_t scale, unsigned width)
 
 void
 mp_bar_text(FILE *fp, const struct mp_memory *mm, uint64_t capacity,
-    unsigned width, bool unicode)
+    unsigned width, bool unicode, enum mp_units u)
 {
 	unsigned	 owner[BAR_MAX];	/* component of each cell */
 	uint64_t	 sum = 0, cum = 0, scale;
@@ -98,13 +98,13 @@ mp_bar_text(FILE *fp, const struct mp_memory *mm, uint64_t capacity,
 			fputs(unicode ? FREE_UTF8 : ".", fp);
 	}
 	fputc(']', fp);
-	fprintf(fp, " %s", mp_fmt_size(mm->total, MP_UNITS_IEC, b, sizeof(b)));
+	fprintf(fp, " %s", mp_fmt_size(mm->total, u, b, sizeof(b)));
 	if (capacity > 0) {
-		fprintf(fp, " of %s", mp_fmt_size(capacity, MP_UNITS_IEC, b2,
+		fprintf(fp, " of %s", mp_fmt_size(capacity, u, b2,
 		    sizeof(b2)));
 		if (mm->total > capacity)
 			fprintf(fp, ", over by %s", mp_fmt_size(mm->total -
-			    capacity, MP_UNITS_IEC, b, sizeof(b)));
+			    capacity, u, b, sizeof(b)));
 		else
 			fprintf(fp, " (%u%%)", (unsigned)((long double)mm->total *
 			    100 / capacity + 0.5L));
@@ -132,7 +132,7 @@ mp_bar_text(FILE *fp, const struct mp_memory *mm, uint64_t capacity,
 			g = unicode ? glyph_utf8[i] : a;
 			n = snprintf(item, sizeof(item), " %s %s",
 			    mp_component_name(i),
-			    mp_fmt_size(v, MP_UNITS_IEC, b, sizeof(b)));
+			    mp_fmt_size(v, u, b, sizeof(b)));
 		} else {
 			if (capacity == 0)
 				break;

@@ -183,11 +183,21 @@ fbytes(uint64_t n, double per)
 	return mp_round((double)n * per);
 }
 
-static const char *
-gb(uint64_t b, char *buf, size_t len)
+/* A note carrying one size as {key}: the renderer picks the units. */
+static void
+note1(struct mp_estimate *est, const char *what, const char *tmpl,
+    const char *key, uint64_t v)
 {
-	/* Notes are text: in the report's default units (GiB). */
-	return mp_fmt_size(b, MP_UNITS_IEC, buf, len);
+	mp_note_size(mp_estimate_note(est, what, "%s", tmpl), key, v);
+}
+
+/* ... and two. */
+static void
+note2(struct mp_note *n, const char *k1, uint64_t v1, const char *k2,
+    uint64_t v2)
+{
+	mp_note_size(n, k1, v1);
+	mp_note_size(n, k2, v2);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -425,7 +435,6 @@ serializer_copy(uint64_t out_bytes, uint64_t max_tensor)
 static bool
 pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 {
-	char a[32], b[32];
 	enum mp_dtype dst = c->dst_dt;
 	uint64_t out = model_bytes(c, dst);
 	uint64_t out_max = mp_muls(c->max_n, fsize(dst));
@@ -450,10 +459,10 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 		moment(c, mp_adds(PY_ANON, fp32), mp_adds(PY_FILE,
 		    c->src_bytes));
 		step_end(c, 0);
-		mp_estimate_note(c->est, "load", "from_pretrained() without "
-		    "torch_dtype: transformers < 5 builds float32 (%s "
-		    "anonymous); transformers >= 5 keeps the checkpoint dtype "
-		    "(see hf-lowmem)", gb(fp32, a, sizeof(a)));
+		note1(c->est, "load", "from_pretrained() without torch_dtype: "
+		    "transformers < 5 builds float32 ({fp32} anonymous); "
+		    "transformers >= 5 keeps the checkpoint dtype (see "
+		    "hf-lowmem)", "fp32", fp32);
 		/*
 		 * model.to(dtype) replaces one parameter at a time: the new
 		 * tensor exists next to the old one, then the old is freed.
@@ -468,11 +477,11 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 		copy = serializer_copy(out, out_max);
 		moment(c, mp_adds(mp_adds(PY_ANON, out), copy), PY_FILE);
 		step_end(c, out);
-		mp_estimate_note(c->est, "save", "%ssave_pretrained(): "
-		    "safetensors < 0.8 copies each shard (max_shard_size 5GB) "
-		    "into bytes before writing: +%s", dst != MP_DT_F32 ?
-		    "model.to(dtype), one parameter at a time, then " : "",
-		    gb(copy, b, sizeof(b)));
+		mp_note_size(mp_estimate_note(c->est, "save", "%s"
+		    "save_pretrained(): safetensors < 0.8 copies each shard "
+		    "(max_shard_size 5GB) into bytes before writing: +{copy}",
+		    dst != MP_DT_F32 ? "model.to(dtype), one parameter at a "
+		    "time, then " : ""), "copy", copy);
 		break;
 	case PL_HF_LOWMEM:
 		/*
@@ -494,11 +503,11 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 		} else {
 			moment(c, mp_adds(PY_ANON, out), mp_adds(PY_FILE,
 			    c->src_bytes));
-			mp_estimate_note(c->est, "load", "from_pretrained("
-			    "dtype=%s) casts every tensor as it loads it: "
-			    "%s anonymous next to the mapped %s source",
-			    c->target, gb(out, a, sizeof(a)),
-			    gb(c->src_bytes, b, sizeof(b)));
+			note2(mp_estimate_note(c->est, "load",
+			    "from_pretrained(dtype=%s) casts every tensor as "
+			    "it loads it: {cast} anonymous next to the mapped "
+			    "{source} source", c->target), "cast", out,
+			    "source", c->src_bytes);
 		}
 		step_end(c, 0);
 		/*
@@ -538,10 +547,10 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 			moment(c, mp_adds(PY_ANON, out), mp_adds(PY_FILE,
 			    c->src_bytes));
 			step_end(c, 0);
-			mp_estimate_note(c->est, "convert", "model.to(%s): a "
-			    "%s anonymous copy while the %s source is still "
-			    "mapped", c->target, gb(out, a, sizeof(a)),
-			    gb(c->src_bytes, b, sizeof(b)));
+			note2(mp_estimate_note(c->est, "convert", "model.to("
+			    "%s): a {copy} anonymous copy while the {source} "
+			    "source is still mapped", c->target), "copy", out,
+			    "source", c->src_bytes);
 		}
 		if (!step_begin(c, "save", err))
 			return false;
@@ -553,10 +562,9 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 			moment(c, mp_adds(PY_ANON, copy), mp_adds(PY_FILE,
 			    c->src_bytes));
 		step_end(c, out);
-		mp_estimate_note(c->est, "save", "save_pretrained(): "
-		    "safetensors < 0.8 copies each shard (5GB) into bytes: "
-		    "+%s; from 0.8 it writes without a copy",
-		    gb(copy, a, sizeof(a)));
+		note1(c->est, "save", "save_pretrained(): safetensors < 0.8 "
+		    "copies each shard (5GB) into bytes: +{copy}; from 0.8 it "
+		    "writes without a copy", "copy", copy);
 		break;
 	}
 	return true;
@@ -595,7 +603,6 @@ stream_work(const struct cv *c, const struct ft *f, bool quant,
 static bool
 pl_streaming(struct cv *c, struct mp_error *err)
 {
-	char a[32], b[32];
 	bool quant;
 	uint64_t mapped = 0, out = 0, o, w, worst = 0;
 	const struct ft *big = NULL;
@@ -627,18 +634,18 @@ pl_streaming(struct cv *c, struct mp_error *err)
 		moment(c, mp_adds(PY_ANON, w), mp_adds(PY_FILE, mapped));
 	}
 	step_end(c, out);
-	mp_estimate_note(c->est, c->st->name, "one tensor at a time from "
-	    "the mapped file; the peak is the largest tensor's temporaries: "
-	    "%s for %s%s", gb(worst, a, sizeof(a)), big ? big->t->name : "?",
-	    quant ? " (float32 copy + 2 float32 temporaries)" : "");
-	mp_estimate_note(c->est, "file", "source pages of the open shard "
-	    "(up to %s) stay mapped and count as file-backed until it is "
-	    "closed; the kernel can reclaim them", gb(c->max_shard, b,
-	    sizeof(b)));
+	mp_note_size(mp_estimate_note(c->est, c->st->name, "one tensor at a "
+	    "time from the mapped file; the peak is the largest tensor's "
+	    "temporaries: {peak} for %s%s", big ? big->t->name : "?",
+	    quant ? " (float32 copy + 2 float32 temporaries)" : ""), "peak",
+	    worst);
+	note1(c->est, "file", "source pages of the open shard (up to "
+	    "{shard}) stay mapped and count as file-backed until it is "
+	    "closed; the kernel can reclaim them", "shard", c->max_shard);
 	if (quant)
-		mp_estimate_note(c->est, "chunked", "quantizing rows in chunks "
-		    "instead of whole tensors would bound this to the int8 "
-		    "output of one tensor (%s)", gb(c->max_n, a, sizeof(a)));
+		note1(c->est, "chunked", "quantizing rows in chunks instead of "
+		    "whole tensors would bound this to the int8 output of one "
+		    "tensor ({int8})", "int8", c->max_n);
 	return true;
 }
 
@@ -692,7 +699,6 @@ conv_tensor(const struct cv *c, const struct ft *f, enum mp_dtype ot,
 static bool
 pl_llamacpp(struct cv *c, bool lazy, struct mp_error *err)
 {
-	char a[32], b[32], d[32];
 	enum mp_dtype ot = conv_outtype(c);
 	const char *otn = mp_dtype_info(ot)->name;
 	uint64_t acc = 0, in, w, o, worst = 0, file_t;
@@ -731,16 +737,16 @@ pl_llamacpp(struct cv *c, bool lazy, struct mp_error *err)
 	}
 	step_end(c, conv.bytes);
 	if (lazy)
-		mp_estimate_note(c->est, "convert", "lazy (default): each "
-		    "tensor is materialised while writing; peak = largest "
-		    "tensor's float32 cast + %s grouped output: %s",
-		    otn, gb(worst, a, sizeof(a)));
+		mp_note_size(mp_estimate_note(c->est, "convert", "lazy "
+		    "(default): each tensor is materialised while writing; "
+		    "peak = largest tensor's float32 cast + %s grouped output: "
+		    "{peak}", otn), "peak", worst);
 	else
-		mp_estimate_note(c->est, "convert", "--no-lazy keeps every "
-		    "converted tensor (%s) until the file is written; "
-		    "--use-temp-file spills them to a temporary file instead "
-		    "(peak as lazy, +%s temporary disk)",
-		    gb(acc, a, sizeof(a)), gb(conv.bytes, b, sizeof(b)));
+		note2(mp_estimate_note(c->est, "convert", "--no-lazy keeps "
+		    "every converted tensor ({kept}) until the file is "
+		    "written; --use-temp-file spills them to a temporary file "
+		    "instead (peak as lazy, +{disk} temporary disk)"), "kept",
+		    acc, "disk", conv.bytes);
 	if (is_float(c->dst_dt)) {
 		c->est->conv.disk_out = conv.bytes;
 		return true;
@@ -763,10 +769,10 @@ pl_llamacpp(struct cv *c, bool lazy, struct mp_error *err)
 	moment(c, mp_adds(QUANT_ANON, w), QUANT_FILE);
 	moment(c, mp_adds(QUANT_ANON, w), mp_adds(QUANT_FILE, conv.bytes));
 	step_end(c, q.bytes);
-	mp_estimate_note(c->est, "quantize", "llama-quantize maps the %s "
-	    "GGUF (%s, file-backed) and holds a float32 buffer and a work "
-	    "buffer of the largest tensor: %s", otn,
-	    gb(conv.bytes, a, sizeof(a)), gb(w, d, sizeof(d)));
+	note2(mp_estimate_note(c->est, "quantize", "llama-quantize maps the "
+	    "%s GGUF ({gguf}, file-backed) and holds a float32 buffer and a "
+	    "work buffer of the largest tensor: {buffers}", otn), "gguf",
+	    conv.bytes, "buffers", w);
 	c->est->conv.disk_out = q.bytes;
 	c->est->conv.disk_tmp = conv.bytes;
 	return true;
@@ -806,7 +812,6 @@ ov_compressed(const struct cv *c, enum ovc mode)
 static bool
 pl_openvino(struct cv *c, struct mp_error *err)
 {
-	char a[32], b[32], d[32];
 	enum ovc mode;
 	uint64_t base_a = mp_adds(PY_ANON, OV_ANON);
 	uint64_t base_f = mp_adds(PY_FILE, OV_FILE);
@@ -858,9 +863,9 @@ pl_openvino(struct cv *c, struct mp_error *err)
 	moment(c, mp_adds(base_a, c->src_bytes), mp_adds(base_f,
 	    c->src_bytes));
 	step_end(c, 0);
-	mp_estimate_note(c->est, "load", "optimum-intel from_pretrained() "
-	    "in the checkpoint dtype (transformers < 5: copied out of the "
-	    "mapped files, %s anonymous)", gb(c->src_bytes, a, sizeof(a)));
+	note1(c->est, "load", "optimum-intel from_pretrained() in the "
+	    "checkpoint dtype (transformers < 5: copied out of the mapped "
+	    "files, {copy} anonymous)", "copy", c->src_bytes);
 	/*
 	 * export_pytorch(): TorchScript trace + ov.convert_model() +
 	 * save_model().  The OpenVINO model's constants hold their own
@@ -873,10 +878,10 @@ pl_openvino(struct cv *c, struct mp_error *err)
 		return false;
 	moment(c, mp_adds(mp_adds(base_a, c->src_bytes), ir), base_f);
 	step_end(c, ir);
-	mp_estimate_note(c->est, "export", "trace + convert_model + "
-	    "save_model: OpenVINO constants (%s) next to the PyTorch "
-	    "weights, ~2x the model (not measured: optimum-intel #1708)",
-	    gb(ir, a, sizeof(a)));
+	note1(c->est, "export", "trace + convert_model + save_model: "
+	    "OpenVINO constants ({constants}) next to the PyTorch weights, "
+	    "~2x the model (not measured: optimum-intel #1708)", "constants",
+	    ir);
 	if (mode == OV_NONE) {
 		c->est->conv.disk_out = ir;
 		return true;
@@ -895,13 +900,14 @@ pl_openvino(struct cv *c, struct mp_error *err)
 	moment(c, mp_adds(mp_adds(base_a, cw), tmp), mp_adds(base_f, ir));
 	step_end(c, cw);
 	inmem = mp_adds(mp_adds(mp_adds(base_a, ir), cw), tmp);
-	mp_estimate_note(c->est, "compress", "nncf %s on the IR read back "
-	    "from disk (mapped): %s compressed + %s of float32 temporaries",
-	    mode == OV_INT8 ? "int8_asym" : "int4 (embeddings int8)",
-	    gb(cw, a, sizeof(a)), gb(tmp, b, sizeof(b)));
-	mp_estimate_note(c->est, "in-memory", "compressing before saving "
-	    "(optimum-intel < 1.19, or the Python API) keeps the constants "
-	    "too: %s anonymous", gb(inmem, d, sizeof(d)));
+	note2(mp_estimate_note(c->est, "compress", "nncf %s on the IR read "
+	    "back from disk (mapped): {compressed} compressed + "
+	    "{temporaries} of float32 temporaries", mode == OV_INT8 ?
+	    "int8_asym" : "int4 (embeddings int8)"), "compressed", cw,
+	    "temporaries", tmp);
+	note1(c->est, "in-memory", "compressing before saving (optimum-intel "
+	    "< 1.19, or the Python API) keeps the constants too: {anon} "
+	    "anonymous", "anon", inmem);
 	c->est->conv.disk_out = cw;
 	c->est->conv.disk_tmp = ir;
 	return true;
@@ -935,7 +941,6 @@ l2c_work(uint64_t n, bool cast, bool v1)
 static bool
 pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 {
-	char a[32], b[32];
 	const struct mp_model *m = c->m;
 	bool v1, cast;
 	uint64_t fp32 = model_bytes(c, MP_DT_F32), out = 0, w, l2c, vocab_d;
@@ -994,11 +999,11 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 			    mapped));
 		}
 		step_end(c, out);
-		mp_estimate_note(c->est, "export", "safetensors read one "
-		    "tensor at a time; the peak is the largest tensor's "
-		    "quantize_q80 and struct.pack(*d) temporaries (%.1f bytes "
-		    "per element, measured): %s", v1 ? L2C_SER_F32 : L2C_SER_I8,
-		    gb(worst, a, sizeof(a)));
+		mp_note_size(mp_estimate_note(c->est, "export", "safetensors "
+		    "read one tensor at a time; the peak is the largest "
+		    "tensor's quantize_q80 and struct.pack(*d) temporaries "
+		    "(%.1f bytes per element, measured): {peak}",
+		    v1 ? L2C_SER_F32 : L2C_SER_I8), "peak", worst);
 		c->est->conv.disk_out = out;
 		return true;
 	}
@@ -1021,15 +1026,14 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 		 * model before the HF tensors are assigned into it.
 		 */
 		moment(c, mp_adds(mp_adds(PY_ANON, fp32), l2c), PY_FILE);
-		mp_estimate_note(c->est, "load", "from_pretrained() in float32 "
-		    "(%s) + llama2.c's Transformer(config), a second "
-		    "randomly initialised float32 model (%s)",
-		    gb(fp32, a, sizeof(a)), gb(l2c, b, sizeof(b)));
+		note2(mp_estimate_note(c->est, "load", "from_pretrained() in "
+		    "float32 ({fp32}) + llama2.c's Transformer(config), a "
+		    "second randomly initialised float32 model ({second})"),
+		    "fp32", fp32, "second", l2c);
 	} else {
-		mp_estimate_note(c->est, "load", "from_pretrained("
-		    "low_cpu_mem_usage=True) without torch_dtype: float32 "
-		    "in transformers < 5 (%s), no second model",
-		    gb(fp32, a, sizeof(a)));
+		note1(c->est, "load", "from_pretrained(low_cpu_mem_usage=True) "
+		    "without torch_dtype: float32 in transformers < 5 ({fp32}), "
+		    "no second model", "fp32", fp32);
 		if (pl == PL_L2C_LOW)
 			mp_estimate_note(c->est, "low", "--low-memory only sets "
 			    "CUDA allocator limits and deterministic kernels: "
@@ -1047,12 +1051,12 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 	w = l2c_work(c->max_n, false, v1);
 	moment(c, mp_adds(mp_adds(PY_ANON, fp32), w), PY_FILE);
 	step_end(c, out);
-	mp_estimate_note(c->est, "export", "%s: %s: each weight quantized "
-	    "(quantize_q80) and written with struct.pack(*d), %.1f bytes "
-	    "per element of the largest weight: %s", v1 ? "version 1 (f32)" :
-	    "version 2 (Q8_0, groups of 64)", pl == PL_L2C_STANDARD ?
-	    "the float32 model stays" : "tensors freed after writing",
-	    v1 ? L2C_SER_F32 : L2C_SER_I8, gb(w, a, sizeof(a)));
+	mp_note_size(mp_estimate_note(c->est, "export", "%s: %s: each weight "
+	    "quantized (quantize_q80) and written with struct.pack(*d), %.1f "
+	    "bytes per element of the largest weight: {peak}", v1 ?
+	    "version 1 (f32)" : "version 2 (Q8_0, groups of 64)",
+	    pl == PL_L2C_STANDARD ? "the float32 model stays" : "tensors "
+	    "freed after writing", v1 ? L2C_SER_F32 : L2C_SER_I8), "peak", w);
 	c->est->conv.disk_out = out;
 	return true;
 }
@@ -1134,7 +1138,7 @@ mp_estimate_convert(const struct mp_model *m, const struct mp_scenario *sc,
 {
 	struct cv c;
 	struct mp_convert *cv = &est->conv;
-	char a[32], b[32], list[256];
+	char list[256];
 	size_t p;
 	bool ok = false;
 
@@ -1213,23 +1217,23 @@ mp_estimate_convert(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.weights = c.src_bytes;
 	est->mem.total = c.rss;
 	est->file_bytes = c.src_bytes;
-	mp_estimate_note(est, "weights", "the %s%s%s checkpoint, %zu tensors "
-	    "in %s", mp_dtype_info(c.src_dt)->name, m->quant_method[0] ?
-	    " + " : "", m->quant_method, c.nft, gb(c.src_bytes, a, sizeof(a)));
+	mp_note_size(mp_estimate_note(est, "weights", "the %s%s%s checkpoint, "
+	    "%zu tensors in {source}", mp_dtype_info(c.src_dt)->name,
+	    m->quant_method[0] ? " + " : "", m->quant_method, c.nft),
+	    "source", c.src_bytes);
 	if (m->quant_method[0] != '\0')
 		mp_estimate_note(est, "prequant", "pre-quantized (%s): the "
 		    "per-tensor work is priced as for its dequantized float "
 		    "tensors, an upper bound", m->quant_method);
-	mp_estimate_note(est, "baseline", "every Python step includes the "
-	    "interpreter + torch import: %s anonymous + %s file-backed "
-	    "(measured)", gb(pipelines[p].pl == PL_LLAMACPP ||
-	    pipelines[p].pl == PL_LLAMACPP_NO_LAZY ? CONV_ANON : PY_ANON, a,
-	    sizeof(a)), gb(pipelines[p].pl == PL_LLAMACPP ||
-	    pipelines[p].pl == PL_LLAMACPP_NO_LAZY ? CONV_FILE : PY_FILE, b,
-	    sizeof(b)));
-	mp_estimate_note(est, "peak", "peak anonymous %s must fit in RAM + "
-	    "swap; file-backed %s is reclaimable page cache",
-	    gb(cv->peak_anon, a, sizeof(a)), gb(cv->peak_file, b, sizeof(b)));
+	note2(mp_estimate_note(est, "baseline", "every Python step includes "
+	    "the interpreter + torch import: {anon} anonymous + {file} "
+	    "file-backed (measured)"), "anon", pipelines[p].pl ==
+	    PL_LLAMACPP || pipelines[p].pl == PL_LLAMACPP_NO_LAZY ? CONV_ANON :
+	    PY_ANON, "file", pipelines[p].pl == PL_LLAMACPP ||
+	    pipelines[p].pl == PL_LLAMACPP_NO_LAZY ? CONV_FILE : PY_FILE);
+	note2(mp_estimate_note(est, "peak", "peak anonymous {anon} must fit in "
+	    "RAM + swap; file-backed {file} is reclaimable page cache"),
+	    "anon", cv->peak_anon, "file", cv->peak_file);
 out:
 	free(c.ft);
 	if (!ok) {

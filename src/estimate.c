@@ -1,6 +1,5 @@
 /* estimate.c: dispatch, and inference memory under transformers + PyTorch */
 /* SPDX-License-Identifier: MIT */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,22 +25,6 @@ uint64_t
 mp_runtime_transformers(void)
 {
 	return CUDA_CONTEXT_BYTES + CUBLAS_WORKSPACE_BYTES;
-}
-
-void
-mp_estimate_note(struct mp_estimate *est, const char *what, const char *fmt,
-    ...)
-{
-	va_list ap;
-	struct mp_note *n;
-
-	if (est->n_notes >= MP_MAX_NOTES)
-		return;
-	n = &est->notes[est->n_notes++];
-	snprintf(n->what, sizeof(n->what), "%s", what);
-	va_start(ap, fmt);
-	vsnprintf(n->text, sizeof(n->text), fmt, ap);
-	va_end(ap);
 }
 
 static uint64_t
@@ -202,7 +185,6 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	uint64_t	 B = sc->batch, S = sc->seq, kv_prompt, kv_next;
 	uint64_t	 per_tok, kv_fixed;
 	uint64_t	 act, rope, logits, prefill, decode, transient;
-	char		 b1[32];
 
 	if (!mp_weights_bytes(m, sc, &est->mem.weights, err))
 		return false;
@@ -293,10 +275,10 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	}
 	est->file_bytes = m->file_bytes;
 	if (sc->weights_as_stored)
-		mp_estimate_note(est, "weights", "%llu parameters as the "
-		    "model's files store them (%s of tensors read from their "
-		    "headers)", (unsigned long long)m->params,
-		    mp_fmt_size(m->file_bytes, MP_UNITS_IEC, b1, sizeof(b1)));
+		mp_note_size(mp_estimate_note(est, "weights", "%llu parameters "
+		    "as the model's files store them ({file} of tensors read "
+		    "from their headers)", (unsigned long long)m->params),
+		    "file", m->file_bytes);
 	else
 		mp_estimate_note(est, "weights", "%llu parameters in %s%s",
 		    (unsigned long long)m->params,
@@ -316,16 +298,17 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 		    "(%s); estimated dequantized to %s (pass --weights to price "
 		    "another format)", m->quant_method,
 		    mp_dtype_info(sc->weights)->name);
-	mp_estimate_note(est, "kv_cache", "%s per token, %llu x %llu tokens "
-	    "in %s", mp_fmt_size(est->kv_per_token, MP_UNITS_IEC, b1,
-	    sizeof(b1)), (unsigned long long)B, (unsigned long long)S,
-	    mp_dtype_info(sc->kv_dtype)->name);
+	mp_note_size(mp_estimate_note(est, "kv_cache", "{per_token} per "
+	    "token, %llu x %llu tokens in %s", (unsigned long long)B,
+	    (unsigned long long)S, mp_dtype_info(sc->kv_dtype)->name),
+	    "per_token", est->kv_per_token);
 	mp_estimate_note(est, "logits", "last position only "
 	    "(logits_to_keep=1): %llu x %llu vocab", (unsigned long long)B,
 	    (unsigned long long)m->vocab);
 	if (mp_backend_has_cuda_context(sc->backend))
-		mp_estimate_note(est, "runtime", "CUDA context 0.60 GiB "
-		    "(measured, H100, PyTorch 2.11) + cuBLAS workspace");
+		mp_note_size(mp_estimate_note(est, "runtime", "CUDA context "
+		    "{context} (measured, H100, PyTorch 2.11) + cuBLAS "
+		    "workspace"), "context", CUDA_CONTEXT_BYTES);
 	else
 		mp_estimate_note(est, "runtime", "no CUDA context on %s%s; "
 		    "the runtime's own overhead is not modelled",

@@ -13,6 +13,7 @@ mp_jsonw_init(struct mp_jsonw *w, FILE *fp, bool pretty)
 	w->depth = 0;
 	w->first[0] = true;
 	w->pretty = pretty;
+	w->units = MP_UNITS_IEC;
 }
 
 /*
@@ -392,17 +393,44 @@ mp_jsonw_estimate(struct mp_jsonw *w, const struct mp_estimate *est)
 	mp_jsonw_end(w, '}');
 }
 
+/*
+ * One note: its text in the writer's units (what text and markdown print),
+ * the template and each value typed by its key: {"bytes": 131072},
+ * {"count": 4096}, {"percent": 90}, {"number": 7.6}.
+ */
+void
+mp_jsonw_note(struct mp_jsonw *w, const struct mp_note *n)
+{
+	char	 nt[MP_NOTE_TEXT];
+	size_t	 k;
+
+	mp_jsonw_obj(w, NULL);
+	mp_jsonw_str(w, "component", n->what);
+	mp_jsonw_str(w, "text", mp_note_text(n, w->units, nt, sizeof(nt)));
+	mp_jsonw_str(w, "template", n->text);
+	mp_jsonw_obj(w, "values");
+	for (k = 0; k < n->n_values && k < MP_NOTE_VALUES; k++) {
+		const struct mp_note_value *v = &n->values[k];
+
+		mp_jsonw_obj(w, v->key);
+		if (v->kind == MP_NV_SIZE || v->kind == MP_NV_COUNT)
+			mp_jsonw_u64(w, mp_note_kind_name(v->kind), v->u);
+		else
+			mp_jsonw_f64(w, mp_note_kind_name(v->kind), v->d,
+			    v->decimals);
+		mp_jsonw_end(w, '}');
+	}
+	mp_jsonw_end(w, '}');
+	mp_jsonw_end(w, '}');
+}
+
 void
 mp_jsonw_notes(struct mp_jsonw *w, const struct mp_estimate *est)
 {
 	size_t i;
 
 	mp_jsonw_arr(w, "notes");
-	for (i = 0; i < est->n_notes; i++) {
-		mp_jsonw_obj(w, NULL);
-		mp_jsonw_str(w, "component", est->notes[i].what);
-		mp_jsonw_str(w, "text", est->notes[i].text);
-		mp_jsonw_end(w, '}');
-	}
+	for (i = 0; i < est->n_notes; i++)
+		mp_jsonw_note(w, &est->notes[i]);
 	mp_jsonw_end(w, ']');
 }

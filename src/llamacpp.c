@@ -797,7 +797,8 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	uint64_t out_buf, dev_total = 0, compute_all = 0, kv_all = 0, host;
 	uint64_t touched, dev_max = 0, per, rt, resident_w, reclaim = 0;
 	uint32_t d, used = 0, fullest = 0;
-	char b1[32], b2[64], b3[32], lay[64];
+	struct mp_note *n;
+	char b2[64], lay[64];
 
 	if (!resolve(&c, m, sc, err))
 		return false;
@@ -932,81 +933,84 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		else
 			snprintf(b2, sizeof(b2), "layers 0-%u and the token "
 			    "embedding", c.gpu_start - 1);
-		mp_estimate_note(est, "weights", "-ngl %u: %u of %u layers "
-		    "and the output layer on %s%s%s%s; %s in host memory (%s)",
-		    c.act, c.n_layer - c.layers_on[HOST], c.n_layer,
-		    c.gpus > 1 ? "the GPUs" : "the GPU", c.gpus > 1 ? "" : " (",
-		    c.gpus > 1 ? "" : lay, c.gpus > 1 ? "" : ")", b2,
-		    mp_fmt_size(c.model[HOST], MP_UNITS_IEC, b1, sizeof(b1)));
+		mp_note_size(mp_estimate_note(est, "weights", "-ngl %u: %u of "
+		    "%u layers and the output layer on %s%s%s%s; %s in host "
+		    "memory ({host})", c.act, c.n_layer - c.layers_on[HOST],
+		    c.n_layer, c.gpus > 1 ? "the GPUs" : "the GPU",
+		    c.gpus > 1 ? "" : " (", c.gpus > 1 ? "" : lay,
+		    c.gpus > 1 ? "" : ")", b2), "host", c.model[HOST]);
 	}
 	if (c.moe_host != 0)
-		mp_estimate_note(est, "weights", "--n-cpu-moe %u: expert "
-		    "tensors of layers 0-%u (%s) kept in host memory; their "
-		    "layers' other tensors and cache on the GPU", c.n_cpu_moe,
-		    c.n_cpu_moe - 1, mp_fmt_size(c.moe_host, MP_UNITS_IEC, b1,
-		    sizeof(b1)));
+		mp_note_size(mp_estimate_note(est, "weights", "--n-cpu-moe %u: "
+		    "expert tensors of layers 0-%u ({experts}) kept in host "
+		    "memory; their layers' other tensors and cache on the GPU",
+		    c.n_cpu_moe, c.n_cpu_moe - 1), "experts", c.moe_host);
 	if (c.dup != 0)
-		mp_estimate_note(est, "weights", "tied embedding loaded again "
-		    "for the offloaded output layer: %s more on the GPU%s",
-		    mp_fmt_size(c.dup, MP_UNITS_IEC, b1, sizeof(b1)),
-		    sc->gpu_layers_set ? "" : " (counted in memory.weights "
-		    "once --gpu-layers places the layers)");
+		mp_note_size(mp_estimate_note(est, "weights", "tied embedding "
+		    "loaded again for the offloaded output layer: {copy} more "
+		    "on the GPU%s", sc->gpu_layers_set ? "" : " (counted in "
+		    "memory.weights once --gpu-layers places the layers)"),
+		    "copy", c.dup);
 	if (c.repack[HOST] != 0)
-		mp_estimate_note(est, "weights", "%s repacked for %s (a second "
-		    "copy)%s", mp_fmt_size(c.repack[HOST], MP_UNITS_IEC, b1,
-		    sizeof(b1)), sc->cpu_isa == MP_ISA_NEON ? "NEON" :
+		mp_note_size(mp_estimate_note(est, "weights", "{repacked} "
+		    "repacked for %s (a second copy)%s",
+		    sc->cpu_isa == MP_ISA_NEON ? "NEON" :
 		    sc->cpu_isa == MP_ISA_AVX2 ? "AVX2" : "AVX-512", c.mmap ?
 		    "; the originals' file pages are reclaimable, not resident"
-		    : "");
-	if (reclaim != 0 && used > 0)
-		mp_estimate_note(est, "weights", "mmap maps the whole file "
-		    "(%s) at load; %s of it (offloaded%s tensors) are "
-		    "reclaimable file pages, not resident", mp_fmt_size(
-		    c.tensor_bytes, MP_UNITS_IEC, b1, sizeof(b1)),
-		    mp_fmt_size(reclaim, MP_UNITS_IEC, b2, sizeof(b2)),
+		    : ""), "repacked", c.repack[HOST]);
+	if (reclaim != 0 && used > 0) {
+		n = mp_estimate_note(est, "weights", "mmap maps the whole file "
+		    "({file}) at load; {reclaimable} of it (offloaded%s "
+		    "tensors) are reclaimable file pages, not resident",
 		    c.repack[HOST] != 0 ? " and repacked" : "");
-	mp_estimate_note(est, "kv_cache", "%s cache, %" PRIu64 " cells%s%s: "
-	    "%s on GPUs, %s in host memory", mp_dtype_info(c.kv)->name,
-	    c.n_ctx, sc->kv_unified ? ", unified" : "", sc->swa_full ?
-	    ", full-size SWA" : "", mp_fmt_size(kv_all - c.kvb[HOST],
-	    MP_UNITS_IEC, b1, sizeof(b1)), mp_fmt_size(c.kvb[HOST],
-	    MP_UNITS_IEC, b2, sizeof(b2)));
-	if (used == 0)
-		mp_estimate_note(est, "activations", "compute buffer: %s "
-		    "reserved for a ubatch of logits, %s of it written (a "
-		    "layer's live tensors; logits only for tokens that want "
-		    "them)", mp_fmt_size(compute_all, MP_UNITS_IEC, b1,
-		    sizeof(b1)), mp_fmt_size(touched, MP_UNITS_IEC, b2,
-		    sizeof(b2)));
-	else
-		mp_estimate_note(est, "activations", "scheduler compute "
-		    "buffers: %s on GPUs, %s in host memory (a ubatch of "
-		    "logits, or a layer's live tensors)%s",
-		    mp_fmt_size(compute_all - c.compute[HOST], MP_UNITS_IEC, b1,
-		    sizeof(b1)), mp_fmt_size(c.compute[HOST], MP_UNITS_IEC, b2,
-		    sizeof(b2)), c.be == MP_BE_METAL || c.be == MP_BE_VULKAN ||
-		    c.be == MP_BE_SYCL || c.be == MP_BE_ROCM ? "; sizes as measured "
-		    "with CUDA, derived for this backend" : "");
+		mp_note_size(n, "file", c.tensor_bytes);
+		mp_note_size(n, "reclaimable", reclaim);
+	}
+	n = mp_estimate_note(est, "kv_cache", "%s cache, %" PRIu64 " cells%s"
+	    "%s: {gpus} on GPUs, {host} in host memory",
+	    mp_dtype_info(c.kv)->name, c.n_ctx, sc->kv_unified ? ", unified" :
+	    "", sc->swa_full ? ", full-size SWA" : "");
+	mp_note_size(n, "gpus", kv_all - c.kvb[HOST]);
+	mp_note_size(n, "host", c.kvb[HOST]);
+	if (used == 0) {
+		n = mp_estimate_note(est, "activations", "compute buffer: "
+		    "{reserved} reserved for a ubatch of logits, {written} of "
+		    "it written (a layer's live tensors; logits only for "
+		    "tokens that want them)");
+		mp_note_size(n, "reserved", compute_all);
+		mp_note_size(n, "written", touched);
+	} else {
+		n = mp_estimate_note(est, "activations", "scheduler compute "
+		    "buffers: {gpus} on GPUs, {host} in host memory (a ubatch "
+		    "of logits, or a layer's live tensors)%s",
+		    c.be == MP_BE_METAL || c.be == MP_BE_VULKAN ||
+		    c.be == MP_BE_SYCL || c.be == MP_BE_ROCM ? "; sizes as "
+		    "measured with CUDA, derived for this backend" : "");
+		mp_note_size(n, "gpus", compute_all - c.compute[HOST]);
+		mp_note_size(n, "host", c.compute[HOST]);
+	}
 	mp_estimate_note(est, "logits", "output buffer in host memory: "
 	    "n_vocab x 4 bytes x %" PRIu64 " sequences", c.n_seq);
 	if (used > 0 && rt != 0)
-		mp_estimate_note(est, "runtime", "%s context, BLAS and the "
-		    "memory pool: 596 MiB per GPU (measured with CUDA on an "
-		    "H100%s)", c.be == MP_BE_ROCM ? "HIP" : "CUDA",
-		    c.be == MP_BE_ROCM ? "; derived for ROCm" : "");
+		mp_note_size(mp_estimate_note(est, "runtime", "%s context, "
+		    "BLAS and the memory pool: {per_gpu} per GPU (measured "
+		    "with CUDA on an H100%s)", c.be == MP_BE_ROCM ? "HIP" :
+		    "CUDA", c.be == MP_BE_ROCM ? "; derived for ROCm" : ""),
+		    "per_gpu", LC_CUDA_RUNTIME);
 	else if (used > 0)
 		mp_estimate_note(est, "runtime", "%s: no CUDA context; the "
 		    "driver's own overhead is not measured and not counted",
 		    gpu_word(c.be));
 	else
-		mp_estimate_note(est, "runtime", "CPU only: process baseline "
-		    "46 MiB (measured)%s; the total is the resident set",
-		    c.repack[HOST] != 0 && c.mmap ? " and the repacked copy" :
-		    "");
+		mp_note_size(mp_estimate_note(est, "runtime", "CPU only: "
+		    "process baseline {baseline} (measured)%s; the total is the "
+		    "resident set", c.repack[HOST] != 0 && c.mmap ? " and the "
+		    "repacked copy" : ""), "baseline", LC_HOST_BASE);
 	if (c.gpus > 1 && used > 0) {
 		dev_layers(&c, fullest, lay, sizeof(lay));
-		mp_estimate_note(est, "gpus", "%s split over %u GPUs (-sm %s%s"
-		    "%s); the fullest, GPU %u, holds %s with %s",
+		mp_note_size(mp_estimate_note(est, "gpus", "%s split over %u "
+		    "GPUs (-sm %s%s%s); the fullest, GPU %u, holds {fullest} "
+		    "with %s",
 		    sc->split_mode == MP_SPLIT_ROW ? "matrix rows" : "layers",
 		    c.gpus, sc->split_mode == MP_SPLIT_LAYER ? "layer" :
 		    sc->split_mode == MP_SPLIT_ROW ? "row" : "none",
@@ -1014,7 +1018,7 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		    sc->n_dev_free >= c.gpus ? ", split by free memory" : "",
 		    c.act == c.n_layer + 1 && sc->split_mode == MP_SPLIT_LAYER &&
 		    c.n_cpu_moe == 0 ? ", pipeline parallel" : "", fullest,
-		    mp_fmt_size(dev_max, MP_UNITS_IEC, b3, sizeof(b3)), lay);
+		    lay), "fullest", dev_max);
 	}
 	return true;
 }

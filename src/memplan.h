@@ -583,10 +583,30 @@ struct mp_memory {
 };
 
 #define MP_MAX_NOTES	24
+/*
+ * A note's numbers, typed: the renderer formats them in the units the
+ * reader chose, JSON carries them as they are (sizes in bytes).
+ */
+enum mp_note_kind { MP_NV_SIZE, MP_NV_COUNT, MP_NV_PERCENT, MP_NV_NUMBER };
+#define MP_NOTE_VALUES	6
+struct mp_note_value {
+	char		 key[14];	/* the template's {key} */
+	uint8_t		 kind;		/* enum mp_note_kind */
+	uint8_t		 decimals;	/* percent, number */
+	union {
+		uint64_t u;		/* size (bytes), count */
+		double	 d;		/* percent, number */
+	};
+};
 struct mp_note {
 	char		 what[24];	/* component: "kv_cache" */
-	char		 text[200];	/* why it is that size */
+	/* Why it is that size: a template, "{key}" = values[] named key. */
+	char		 text[200];
+	struct mp_note_value values[MP_NOTE_VALUES];
+	size_t		 n_values;
 };
+/* The longest note mp_note_text() writes, with its values in words. */
+#define MP_NOTE_TEXT	320
 
 #define MP_MAX_STEPS	8
 struct mp_convert_step {
@@ -631,9 +651,28 @@ struct mp_estimate {
 	char		 command[384];
 };
 
-/* Adds a note (silently drops it when full). */
-void	mp_estimate_note(struct mp_estimate *, const char *what,
+/*
+ * note.c: adds a note, fmt a printf format whose output is the note's
+ * template; returns it for its values (mp_note_size ...), or NULL when the
+ * list is full (the note is dropped; the value setters take NULL).
+ */
+struct mp_note *mp_estimate_note(struct mp_estimate *, const char *what,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Typed values for the template's {key}; no-ops on NULL or when full. */
+void	mp_note_size(struct mp_note *, const char *key, uint64_t bytes);
+void	mp_note_count(struct mp_note *, const char *key, uint64_t count);
+void	mp_note_percent(struct mp_note *, const char *key, double pct,
+	    unsigned decimals);
+void	mp_note_number(struct mp_note *, const char *key, double x,
+	    unsigned decimals);
+/* "bytes", "count", "percent", "number": the key JSON gives a value. */
+const char *mp_note_kind_name(enum mp_note_kind);
+/* One value in words, sizes in units u. */
+const char *mp_note_value_text(const struct mp_note_value *, enum mp_units u,
+	    char *buf, size_t len);
+/* The note in words: each {key} replaced by its value in units u. */
+const char *mp_note_text(const struct mp_note *, enum mp_units u, char *buf,
+	    size_t len);
 /* Dispatches on mode and runtime; fills est.  sc is resolved first. */
 bool	mp_estimate(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
@@ -678,6 +717,7 @@ struct mp_jsonw {
 	unsigned	 depth;
 	bool		 first[32];	/* no comma before the next item */
 	bool		 pretty;
+	enum mp_units	 units;		/* of notes' text (IEC after init) */
 };
 
 void	mp_jsonw_init(struct mp_jsonw *, FILE *, bool pretty);
@@ -700,8 +740,10 @@ void	mp_jsonw_memory(struct mp_jsonw *, const struct mp_memory *);
  * file_bytes, convert.  estimate, fit and plan embed it.
  */
 void	mp_jsonw_estimate(struct mp_jsonw *, const struct mp_estimate *);
-/* "notes": [{component, text}...] of an estimate. */
+/* "notes": [{component, text, template, values}...] of an estimate. */
 void	mp_jsonw_notes(struct mp_jsonw *, const struct mp_estimate *);
+/* One note object of that list. */
+void	mp_jsonw_note(struct mp_jsonw *, const struct mp_note *);
 
 /* formats.c: the output formats, the one list every command reads */
 enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,
@@ -876,8 +918,9 @@ const char *mp_component_name(size_t i);
 uint64_t mp_component_value(const struct mp_memory *, size_t i);
 /* True when a note's subject is one of the memory components. */
 bool	mp_component_known(const char *name);
-/* The note for a component, or NULL. */
-const char *mp_component_note(const struct mp_estimate *, const char *name);
+/* The (first) note on a component, or NULL. */
+const struct mp_note *mp_component_note(const struct mp_estimate *,
+	    const char *name);
 
 bool	mp_render_text(const struct mp_report *, const struct mp_render_opts *,
 	    FILE *);
@@ -1378,9 +1421,9 @@ const struct mp_pipeline_info *mp_convert_pipeline_info(const char *name);
 /* bar.c: a stacked bar of the components of mm (weights, kv_cache, ...)
  * against a capacity marker (none when capacity is 0), width cells wide
  * (10 to 400), in Unicode blocks or plain ASCII, with a legend.  Sizes
- * in GiB. */
+ * in units u. */
 void	mp_bar_text(FILE *, const struct mp_memory *mm, uint64_t capacity,
-	    unsigned width, bool unicode);
+	    unsigned width, bool unicode, enum mp_units u);
 /* True when the locale (LC_ALL, LC_CTYPE, LANG) is UTF-8: draw blocks. */
 bool	mp_bar_unicode(void);
 /* mermaid.c: memory against x (context length, batch, rank) as a Mermaid

@@ -44,8 +44,8 @@ mp_render_json(const struct mp_report *r, const struct mp_render_opts *o,
 {
 	struct mp_jsonw w;
 
-	(void)o;
 	mp_jsonw_init(&w, fp, true);
+	w.units = o->units;
 	mp_jsonw_obj(&w, NULL);
 	report_fields(&w, r);
 	mp_jsonw_end(&w, '}');
@@ -59,8 +59,8 @@ mp_render_fit_json(const struct mp_report *r, const struct mp_fitres *f,
 {
 	struct mp_jsonw w;
 
-	(void)o;
 	mp_jsonw_init(&w, fp, true);
+	w.units = o->units;
 	mp_jsonw_obj(&w, NULL);
 	report_fields(&w, r);
 	mp_jsonw_obj(&w, "solve");

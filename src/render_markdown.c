@@ -60,7 +60,7 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	const struct mp_model		*m = r->model;
 	const struct mp_scenario	*sc = &est->sc;
 	enum mp_units			 u = o->units;
-	char				 b[32], b2[32];
+	char				 b[32], b2[32], nt[MP_NOTE_TEXT];
 	size_t				 i, k;
 
 	fprintf(fp, "## Memory estimate: %s\n\n", m->name);
@@ -82,21 +82,22 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	    "GB = 10^9 bytes" : "GiB = 2^30 bytes");
 	fputs("| component | size | why |\n|---|---:|---|\n", fp);
 	for (i = 0; i < MP_N_COMPONENTS; i++) {
-		uint64_t	 v = mp_component_value(&est->mem, i);
-		const char	*note = mp_component_note(est,
+		uint64_t		 v = mp_component_value(&est->mem, i);
+		const struct mp_note	*note = mp_component_note(est,
 		    mp_component_name(i));
 
 		if (v == 0 && note == NULL)
 			continue;
 		fprintf(fp, "| %s | %s | ", mp_component_name(i),
 		    mp_fmt_size(v, u, b, sizeof(b)));
-		cell(note ? note : "", fp);
+		cell(note ? mp_note_text(note, u, nt, sizeof(nt)) : "", fp);
 		for (k = 0; k < est->n_notes; k++)
-			if (est->notes[k].text != note &&
+			if (&est->notes[k] != note &&
 			    strcmp(est->notes[k].what,
 			    mp_component_name(i)) == 0) {
 				fputs("; ", fp);
-				cell(est->notes[k].text, fp);
+				cell(mp_note_text(&est->notes[k], u, nt,
+				    sizeof(nt)), fp);
 			}
 		fputs(" |\n", fp);
 	}
@@ -140,7 +141,8 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 
 		if (!mp_component_known(w)) {
 			fprintf(fp, "> **%s**: ", w);
-			cell(est->notes[i].text, fp);
+			cell(mp_note_text(&est->notes[i], u, nt, sizeof(nt)),
+			    fp);
 			fputs("\n\n", fp);
 		}
 	}

@@ -497,8 +497,8 @@ mp_render_plan_json(const struct mp_planres *p,
 	struct mp_jsonw	 w;
 	size_t		 i;
 
-	(void)o;
 	mp_jsonw_init(&w, fp, true);
+	w.units = o->units;
 	mp_jsonw_obj(&w, NULL);
 	mp_jsonw_str(&w, "schema", MP_SCHEMA);
 	mp_jsonw_model(&w, p->model);
@@ -746,11 +746,11 @@ mp_render_check_json(const struct mp_check_report *c,
 	struct mp_estimate	*est;
 	size_t			 i;
 
-	(void)o;
 	/* mp_jsonw_scenario() reads a scenario from an estimate. */
 	if ((est = calloc(1, sizeof(*est))) == NULL)
 		return false;
 	mp_jsonw_init(&w, fp, true);
+	w.units = o->units;
 	mp_jsonw_obj(&w, NULL);
 	mp_jsonw_str(&w, "schema", MP_SCHEMA);
 	mp_jsonw_arr(&w, "checks");
@@ -921,8 +921,8 @@ mp_render_sweep_json(const struct mp_sweep *s, const struct mp_render_opts *o,
 	struct mp_jsonw	 w;
 	size_t		 i;
 
-	(void)o;
 	mp_jsonw_init(&w, fp, true);
+	w.units = o->units;
 	mp_jsonw_obj(&w, NULL);
 	mp_jsonw_str(&w, "schema", MP_SCHEMA);
 	mp_jsonw_model(&w, s->model);

@@ -70,28 +70,30 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 {
 	const struct mp_estimate	*est = r->est;
 	enum mp_units			 u = o->units;
-	char				 b[32], b2[32];
+	char				 b[32], b2[32], nt[MP_NOTE_TEXT];
 	size_t				 i, k;
 
 	mp_text_header(r, u, fp);
 	fputc('\n', fp);
 	fprintf(fp, "  %-12s %12s  %s\n", "component", "size", "why");
 	for (i = 0; i < MP_N_COMPONENTS; i++) {
-		uint64_t	 v = mp_component_value(&est->mem, i);
-		const char	*note = mp_component_note(est,
+		uint64_t		 v = mp_component_value(&est->mem, i);
+		const struct mp_note	*note = mp_component_note(est,
 		    mp_component_name(i));
 
 		if (v == 0 && note == NULL)
 			continue;
 		fprintf(fp, "  %-12s %12s  %s\n", mp_component_name(i),
-		    mp_fmt_size(v, u, b, sizeof(b)), note ? note : "");
+		    mp_fmt_size(v, u, b, sizeof(b)), note ? mp_note_text(note,
+		    u, nt, sizeof(nt)) : "");
 		/* Further notes on the same component, aligned under it. */
 		for (k = 0; k < est->n_notes; k++)
-			if (est->notes[k].text != note &&
+			if (&est->notes[k] != note &&
 			    strcmp(est->notes[k].what,
 			    mp_component_name(i)) == 0)
 				fprintf(fp, "  %-12s %12s  %s\n", "", "",
-				    est->notes[k].text);
+				    mp_note_text(&est->notes[k], u, nt,
+				    sizeof(nt)));
 	}
 	fprintf(fp, "  %-12s %12s  %s\n", "total",
 	    mp_fmt_size(est->mem.total, u, b, sizeof(b)),
@@ -126,7 +128,7 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	if (o->bar) {
 		fputc('\n', fp);
 		mp_bar_text(fp, &est->mem, r->hw_name != NULL ? r->capacity :
-		    0, 50, o->unicode);
+		    0, 50, o->unicode, u);
 	}
 	if (est->has_convert) {
 		const struct mp_convert *cv = &est->conv;
@@ -150,7 +152,8 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 		const char *w = est->notes[i].what;
 
 		if (!mp_component_known(w))
-			fprintf(fp, "  note: %s: %s\n", w, est->notes[i].text);
+			fprintf(fp, "  note: %s: %s\n", w,
+			    mp_note_text(&est->notes[i], u, nt, sizeof(nt)));
 	}
 	if (r->hw_name != NULL) {
 		fputc('\n', fp);

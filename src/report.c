@@ -73,14 +73,14 @@ mp_component_value(const struct mp_memory *mm, size_t i)
 	return i < MP_N_COMPONENTS ? v[i] : 0;
 }
 
-const char *
+const struct mp_note *
 mp_component_note(const struct mp_estimate *est, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < est->n_notes; i++)
 		if (strcmp(est->notes[i].what, name) == 0)
-			return est->notes[i].text;
+			return &est->notes[i];
 	return NULL;
 }
 

@@ -519,12 +519,6 @@ phase_total(const struct phase *p)
 }
 
 static const char *
-gib(uint64_t v, char *buf, size_t len)
-{
-	return mp_fmt_size(v, MP_UNITS_IEC, buf, len);
-}
-
-static const char *
 phase_label(int k)
 {
 	static const char *const names[] = {
@@ -558,7 +552,7 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	enum mp_parallel	 par = sc->parallel;
 	enum mp_dtype		 cd;
 	int			 k, best;
-	char			 s1[32], s2[32], s3[32];
+	struct mp_note		*nt;
 	uint32_t		 l;
 	size_t			 i;
 
@@ -898,9 +892,9 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		    c.full && !c.amp ? mp_dtype_info(sc->weights)->name :
 		    "fp32", ddp ? " plus DDP's bucket copy" : "");
 	else
-		mp_estimate_note(est, "gradients", "none yet at this moment; "
-		    "they take %s from backward to the optimizer step",
-		    gib(ph[2].grads, s1, sizeof(s1)));
+		mp_note_size(mp_estimate_note(est, "gradients", "none yet at "
+		    "this moment; they take {grads} from backward to the "
+		    "optimizer step"), "grads", ph[2].grads);
 	if (mp_parallel_is_zero(par))
 		mp_estimate_note(est, "optimizer", "DeepSpeed: fp32 master "
 		    "weights, exp_avg and exp_avg_sq of this GPU's partition "
@@ -932,37 +926,41 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	}
 	switch (best) {
 	case 0:
-		if (sc->grad_ckpt)
-			mp_estimate_note(est, "activations", "checkpointing "
-			    "keeps each layer's input (%s for %llu layers); "
-			    "the final norm, cuBLAS workspaces (%s)%s",
-			    gib(ck, s1, sizeof(s1)),
+		if (sc->grad_ckpt) {
+			nt = mp_estimate_note(est, "activations", "checkpointing "
+			    "keeps each layer's input ({inputs} for %llu "
+			    "layers); the final norm, cuBLAS workspaces "
+			    "({workspaces})%s", (unsigned long long)m->layers,
+			    c.amp ? " and autocast's copy of lm_head" : "");
+			mp_note_size(nt, "inputs", ck);
+		} else {
+			nt = mp_estimate_note(est, "activations", "tensors saved "
+			    "for backward: {per_token} per token in layer 0, "
+			    "%llu layers x %llu tokens = {saved}; cuBLAS "
+			    "workspaces {workspaces}",
 			    (unsigned long long)m->layers,
-			    gib(ws, s2, sizeof(s2)), c.amp ?
-			    " and autocast's copy of lm_head" : "");
-		else
-			mp_estimate_note(est, "activations", "tensors saved "
-			    "for backward: %s per token in layer 0, %llu "
-			    "layers x %llu tokens = %s; cuBLAS workspaces %s",
-			    gib(per0, s1, sizeof(s1)),
-			    (unsigned long long)m->layers,
-			    (unsigned long long)c.tokens,
-			    gib(acts_all, s2, sizeof(s2)),
-			    gib(ws, s3, sizeof(s3)));
+			    (unsigned long long)c.tokens);
+			mp_note_size(nt, "per_token", per0);
+			mp_note_size(nt, "saved", acts_all);
+		}
+		mp_note_size(nt, "workspaces", ws);
 		break;
 	case 1:
-		mp_estimate_note(est, "activations", "layer 0 recomputed in "
-		    "backward (%s) on top of the checkpointed inputs (%s); "
-		    "cuBLAS workspaces %s", gib(acts_max, s1, sizeof(s1)),
-		    gib(ck, s2, sizeof(s2)), gib(ws, s3, sizeof(s3)));
+		nt = mp_estimate_note(est, "activations", "layer 0 recomputed in "
+		    "backward ({recomputed}) on top of the checkpointed inputs "
+		    "({inputs}); cuBLAS workspaces {workspaces}");
+		mp_note_size(nt, "recomputed", acts_max);
+		mp_note_size(nt, "inputs", ck);
+		mp_note_size(nt, "workspaces", ws);
 		break;
 	default:
-		mp_estimate_note(est, "activations", "the optimizer step's "
-		    "temporaries (%s%s) and cuBLAS workspaces (%s); saved "
-		    "activations are freed by then", gib(os.temp, s1,
-		    sizeof(s1)), sc->optimizer == MP_OPT_ADAMW ?
-		    ": foreach AdamW's sqrt(exp_avg_sq) of every tensor" : "",
-		    gib(ws, s2, sizeof(s2)));
+		nt = mp_estimate_note(est, "activations", "the optimizer step's "
+		    "temporaries ({temporaries}%s) and cuBLAS workspaces "
+		    "({workspaces}); saved activations are freed by then",
+		    sc->optimizer == MP_OPT_ADAMW ? ": foreach AdamW's "
+		    "sqrt(exp_avg_sq) of every tensor" : "");
+		mp_note_size(nt, "temporaries", os.temp);
+		mp_note_size(nt, "workspaces", ws);
 		break;
 	}
 	if (ph[best].logits != 0)
@@ -971,9 +969,9 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		    "and log_softmax's input gradient live at once in backward",
 		    (unsigned long long)c.tokens, (unsigned long long)m->vocab);
 	else
-		mp_estimate_note(est, "logits", "freed by this moment; the "
-		    "fp32 loss peaks at %s at the start of backward",
-		    gib(logits, s1, sizeof(s1)));
+		mp_note_size(mp_estimate_note(est, "logits", "freed by this "
+		    "moment; the fp32 loss peaks at {loss} at the start of "
+		    "backward"), "loss", logits);
 	{
 		uint64_t fx0 = 0, fxl;
 
@@ -983,23 +981,23 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 				fx0 = fxl;
 		}
 		if (fx0 != 0)
-			mp_estimate_note(est, "activations", "peft merges W + "
-			    "BA of each expert stack per call; the expert "
-			    "matmuls save the merged %s per MoE layer. Varying "
-			    "tokens per expert fragment the allocator: measure "
-			    "before relying on a narrow fit", gib(fx0, s1,
-			    sizeof(s1)));
+			mp_note_size(mp_estimate_note(est, "activations",
+			    "peft merges W + BA of each expert stack per call; "
+			    "the expert matmuls save the merged {merged} per "
+			    "MoE layer. Varying tokens per expert fragment the "
+			    "allocator: measure before relying on a narrow "
+			    "fit"), "merged", fx0);
 	}
 	if (c.amp)
-		mp_estimate_note(est, "activations", "autocast keeps %s "
-		    "copies of the Linear weights (%s) until backward uses "
-		    "them", mp_dtype_info(sc->amp)->name,
-		    gib(wcopy, s1, sizeof(s1)));
+		mp_note_size(mp_estimate_note(est, "activations", "autocast "
+		    "keeps %s copies of the Linear weights ({copies}) until "
+		    "backward uses them", mp_dtype_info(sc->amp)->name),
+		    "copies", wcopy);
 	if (c.qlora)
-		mp_estimate_note(est, "activations", "bitsandbytes dequantizes "
-		    "one Linear at a time to %s (%s); Linear inputs are saved "
-		    "for the 4-bit backward", mp_dtype_info(cd)->name,
-		    gib(deq, s1, sizeof(s1)));
+		mp_note_size(mp_estimate_note(est, "activations", "bitsandbytes "
+		    "dequantizes one Linear at a time to %s ({dequantized}); "
+		    "Linear inputs are saved for the 4-bit backward",
+		    mp_dtype_info(cd)->name), "dequantized", deq);
 	if (par != MP_PAR_NONE) {
 		static const char *const what[] = {
 			"", "DDP: a full replica and the reducer's bucket copy",
@@ -1017,49 +1015,53 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		    sc->offload == MP_OFFLOAD_CPU ? "; states offloaded to "
 		    "pinned host RAM" : "; states offloaded to NVMe");
 		if (gather != 0)
-			mp_estimate_note(est, "activations", "%s of unsharded "
-			    "parameters in flight (in activations)", gib(gather,
-			    s1, sizeof(s1)));
-		if (st.host != 0)
-			mp_estimate_note(est, "total", "host RAM per node: %s "
-			    "(%s per GPU, pinned)%s", gib(est->host_total, s1,
-			    sizeof(s1)), gib(st.host, s2, sizeof(s2)),
+			mp_note_size(mp_estimate_note(est, "activations",
+			    "{gathered} of unsharded parameters in flight (in "
+			    "activations)"), "gathered", gather);
+		if (st.host != 0) {
+			nt = mp_estimate_note(est, "total", "host RAM per node: "
+			    "{host} ({per_gpu} per GPU, pinned)%s",
 			    st.disk != 0 ? "; NVMe holds the rest" : "");
+			mp_note_size(nt, "host", est->host_total);
+			mp_note_size(nt, "per_gpu", st.host);
+		}
 		if (st.disk != 0)
-			mp_estimate_note(est, "total", "NVMe per node: %s",
-			    gib(mp_muls(st.disk, gpus), s1, sizeof(s1)));
+			mp_note_size(mp_estimate_note(est, "total", "NVMe per "
+			    "node: {nvme}"), "nvme", mp_muls(st.disk, gpus));
 	}
-	{
-		char rec[64] = "";
-
-		if (sc->grad_ckpt)
-			snprintf(rec, sizeof(rec), ", layer-0 recompute %s",
-			    gib(mp_adds(phase_total(&ph[1]), est->mem.runtime),
-			    s3, sizeof(s3)));
-		mp_estimate_note(est, "total", "peak at %s; start of backward "
-		    "%s%s, optimizer step %s", phase_label(best),
-		    gib(mp_adds(phase_total(&ph[0]), est->mem.runtime), s1,
-		    sizeof(s1)), rec, gib(mp_adds(phase_total(&ph[2]),
-		    est->mem.runtime), s2, sizeof(s2)));
-	}
-	mp_estimate_note(est, "runtime", "CUDA context and kernels (0.60 GiB "
-	    "measured on an H100), outside the allocator's peak; the cuBLAS "
-	    "workspaces are counted in activations");
-	mp_estimate_note(est, "reserved", "allocated peak + %s: %s for the "
-	    "peak's largest request (%s)%s", gib(est->mem.reserved - total,
-	    s1, sizeof(s1)), sc->expandable_segments ? "one 20 MiB page of "
-	    "the expandable segment" : "one fresh segment", gib(
-	    est->mem.largest_block, s2, sizeof(s2)), sc->expandable_segments ?
-	    "" : "; derived from the caching allocator's rules, not measured");
+	nt = mp_estimate_note(est, "total", "peak at %s; start of backward "
+	    "{backward}%s, optimizer step {step}", phase_label(best),
+	    sc->grad_ckpt ? ", layer-0 recompute {recompute}" : "");
+	mp_note_size(nt, "backward", mp_adds(phase_total(&ph[0]),
+	    est->mem.runtime));
+	if (sc->grad_ckpt)
+		mp_note_size(nt, "recompute", mp_adds(phase_total(&ph[1]),
+		    est->mem.runtime));
+	mp_note_size(nt, "step", mp_adds(phase_total(&ph[2]),
+	    est->mem.runtime));
+	mp_note_size(mp_estimate_note(est, "runtime", "CUDA context and "
+	    "kernels ({context} measured on an H100), outside the allocator's "
+	    "peak; the cuBLAS workspaces are counted in activations"),
+	    "context", mp_cuda_context());
+	/* With expandable segments the reserve is one page of the segment
+	 * (alloc.c), else a fresh segment for the largest request. */
+	nt = mp_estimate_note(est, "reserved", "allocated peak + {extra}: %s "
+	    "for the peak's largest request ({largest})%s",
+	    sc->expandable_segments ? "one page of the expandable segment" :
+	    "one fresh segment", sc->expandable_segments ? "" : "; derived "
+	    "from the caching allocator's rules, not measured");
+	mp_note_size(nt, "extra", est->mem.reserved - total);
+	mp_note_size(nt, "largest", est->mem.largest_block);
 	/* What this model describes, and the loss path of older stacks. */
 	mp_estimate_note(est, "versions", "modelled on PyTorch 2.11, "
 	    "transformers 5.17, peft 0.21%s, as measured on an H100",
 	    c.qlora || sc->optimizer == MP_OPT_ADAMW8BIT ?
 	    ", bitsandbytes (derived from its source)" : "");
-	mp_estimate_note(est, "versions", "transformers 4.x upcast the "
-	    "logits in forward and shifted an fp32 contiguous copy: up to 8 "
-	    "more bytes per logit (+%s here); derived, not measured",
-	    gib(mp_muls(mp_muls(c.tokens, m->vocab), 8), s3, sizeof(s3)));
+	mp_note_size(mp_estimate_note(est, "versions", "transformers 4.x "
+	    "upcast the logits in forward and shifted an fp32 contiguous "
+	    "copy: up to 8 more bytes per logit (+{upcast} here); derived, "
+	    "not measured"), "upcast", mp_muls(mp_muls(c.tokens, m->vocab),
+	    8));
 	mp_lora_fini(&lo);
 	layer_index_free(&c);
 	return true;

@@ -357,7 +357,7 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	struct vl v;
 	uint64_t seq, batch, kv_rank, budget_need, need, per_gpu;
 	uint32_t l;
-	char b1[32], b2[32], b3[32];
+	struct mp_note *n;
 
 	if (!resolve(&v, m, sc, 0, err))
 		return false;
@@ -399,10 +399,10 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	mp_estimate_note(est, "runtime", "vLLM 0.21+ V1 defaults: "
 	    "gpu_memory_utilization 0.9, block_size 16, max_num_batched_tokens "
 	    "%" PRIu64 ", max_num_seqs %" PRIu64, v.batched, v.max_seqs);
-	mp_estimate_note(est, "weights", "%s per GPU over %u GPU%s (tensor "
-	    "parallel; %u KV head%s each)", mp_fmt_size(v.weights,
-	    MP_UNITS_IEC, b1, sizeof(b1)), v.tp, v.tp > 1 ? "s" : "",
-	    v.kvh_rank, v.kvh_rank > 1 ? "s" : "");
+	mp_note_size(mp_estimate_note(est, "weights", "{per_gpu} per GPU "
+	    "over %u GPU%s (tensor parallel; %u KV head%s each)", v.tp,
+	    v.tp > 1 ? "s" : "", v.kvh_rank, v.kvh_rank > 1 ? "s" : ""),
+	    "per_gpu", v.weights);
 	if (v.pp > 1)
 		mp_estimate_note(est, "total", "per node of %u: tensor parallel "
 		    "%u inside each node, pipeline parallel %u across them "
@@ -410,20 +410,22 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 		    "--pipeline-parallel-size %u); each GPU holds 1/%u of the "
 		    "layers and their cache", v.pp, v.tp, v.pp, v.tp, v.pp,
 		    v.pp);
-	mp_estimate_note(est, "activations", "profiled peak per GPU at %"
-	    PRIu64 " batched tokens or %" PRIu64 " sampled rows: %s",
-	    v.batched, v.max_seqs, mp_fmt_size(v.act_peak, MP_UNITS_IEC, b1,
-	    sizeof(b1)));
-	mp_estimate_note(est, "runtime", "per GPU: CUDA graphs %s, non-torch "
-	    "%s, CUDA context %s (derived, not measured)",
-	    mp_fmt_size(v.graphs, MP_UNITS_IEC, b1, sizeof(b1)),
-	    mp_fmt_size(v.non_torch, MP_UNITS_IEC, b2, sizeof(b2)),
-	    mp_fmt_size(v.context, MP_UNITS_IEC, b3, sizeof(b3)));
-	mp_estimate_note(est, "kv_cache", "paged pool for %" PRIu64 " x %"
-	    PRIu64 " tokens in blocks of 16: %s per GPU; vLLM takes 90 %% of "
-	    "the card, so it needs %s per GPU", batch, seq,
-	    mp_fmt_size(kv_rank, MP_UNITS_IEC, b1, sizeof(b1)),
-	    mp_fmt_size(per_gpu, MP_UNITS_IEC, b2, sizeof(b2)));
+	mp_note_size(mp_estimate_note(est, "activations", "profiled peak per "
+	    "GPU at %" PRIu64 " batched tokens or %" PRIu64 " sampled rows: "
+	    "{peak}", v.batched, v.max_seqs), "peak", v.act_peak);
+	n = mp_estimate_note(est, "runtime", "per GPU: CUDA graphs {graphs}, "
+	    "non-torch {non_torch}, CUDA context {context} (derived, not "
+	    "measured)");
+	mp_note_size(n, "graphs", v.graphs);
+	mp_note_size(n, "non_torch", v.non_torch);
+	mp_note_size(n, "context", v.context);
+	n = mp_estimate_note(est, "kv_cache", "paged pool for %" PRIu64 " x %"
+	    PRIu64 " tokens in blocks of 16: {pool} per GPU; vLLM takes "
+	    "{utilization} %% of the card, so it needs {card} per GPU", batch,
+	    seq);
+	mp_note_size(n, "pool", kv_rank);
+	mp_note_percent(n, "utilization", V_UTIL_PCT, 0);
+	mp_note_size(n, "card", per_gpu);
 	return true;
 }
 
@@ -433,18 +435,21 @@ mp_vllm_fill_pool(const struct mp_model *m, struct mp_estimate *est,
 {
 	struct mp_vllm_pool p;
 	uint32_t tp = est->sc.gpus == 0 ? 1 : est->sc.gpus;
-	char b1[32], b2[32];
+	struct mp_note *n;
 
 	if (!mp_vllm_pool(m, &est->sc, card, &p, err))
 		return false;
 	est->kv_pool = mp_muls(p.pool, tp);
 	est->kv_pool_tokens = p.tokens;
-	mp_estimate_note(est, "kv_cache", "on %s per GPU: a pool of %s, %"
-	    PRIu64 " blocks = %" PRIu64 " tokens in flight, %" PRIu64
-	    " concurrent sequences of %" PRIu64 " tokens (max_num_seqs %"
-	    PRIu64 ")", mp_fmt_size(card, MP_UNITS_IEC, b1, sizeof(b1)),
-	    mp_fmt_size(p.pool, MP_UNITS_IEC, b2, sizeof(b2)), p.blocks,
-	    p.tokens, p.seqs, est->sc.seq, p.max_num_seqs);
+	n = mp_estimate_note(est, "kv_cache", "on {card} per GPU: a pool of "
+	    "{pool}, {blocks} blocks = {tokens} tokens in flight, {seqs} "
+	    "concurrent sequences of %" PRIu64 " tokens (max_num_seqs %"
+	    PRIu64 ")", est->sc.seq, p.max_num_seqs);
+	mp_note_size(n, "card", card);
+	mp_note_size(n, "pool", p.pool);
+	mp_note_count(n, "blocks", p.blocks);
+	mp_note_count(n, "tokens", p.tokens);
+	mp_note_count(n, "seqs", p.seqs);
 	/*
 	 * At start-up vLLM checks that the pool holds one sequence of
 	 * max_model_len tokens and refuses to start otherwise, naming the
@@ -457,12 +462,11 @@ mp_vllm_fill_pool(const struct mp_model *m, struct mp_estimate *est,
 		    "weights, the profiled peak and CUDA graphs take the whole "
 		    "gpu_memory_utilization budget; no KV pool is left");
 	else if (p.seqs == 0 && p.block_bytes != 0)
-		mp_estimate_note(est, "kv_cache", "vLLM will not start with "
-		    "--max-model-len %" PRIu64 ": one sequence needs more than "
-		    "the pool of %s; the pool holds at most %" PRIu64 " tokens "
-		    "(pass --max-model-len %" PRIu64 " or less)", est->sc.seq,
-		    mp_fmt_size(p.pool, MP_UNITS_IEC, b2, sizeof(b2)), p.tokens,
-		    p.tokens);
+		mp_note_size(mp_estimate_note(est, "kv_cache", "vLLM will not "
+		    "start with --max-model-len %" PRIu64 ": one sequence needs "
+		    "more than the pool of {pool}; the pool holds at most %"
+		    PRIu64 " tokens (pass --max-model-len %" PRIu64 " or less)",
+		    est->sc.seq, p.tokens, p.tokens), "pool", p.pool);
 	if (p.pool != 0 && m->max_pos != 0 && est->sc.seq < m->max_pos)
 		mp_estimate_note(est, "context", "vllm serve without "
 		    "--max-model-len takes the model's maximum, %" PRIu64

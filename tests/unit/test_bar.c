@@ -23,7 +23,7 @@ bar(const struct mp_memory *mm, uint64_t cap, unsigned width, bool uni)
 	FILE	*fp = open_memstream(&buf, &len);
 
 	assert_non_null(fp);
-	mp_bar_text(fp, mm, cap, width, uni);
+	mp_bar_text(fp, mm, cap, width, uni, MP_UNITS_IEC);
 	fclose(fp);
 	return buf;
 }
@@ -88,6 +88,25 @@ test_bar_marks_capacity_inside_an_overflowing_bar(void **state)
 	assert_null(strchr(c, '.'));
 	assert_non_null(strstr(out, "over by 10.00 GiB"));
 	free(out);
+}
+
+/* --units si reaches the bar: its sizes and legend in GB, no GiB. */
+static void
+test_bar_in_si_units(void **state)
+{
+	struct mp_memory	 mm = sample();
+	char			*buf = NULL;
+	size_t			 len = 0;
+	FILE			*fp = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(fp);
+	mp_bar_text(fp, &mm, 40 * GIB, 40, false, MP_UNITS_SI);
+	fclose(fp);
+	assert_non_null(strstr(buf, "21.47 GB of 42.95 GB (50%)"));
+	assert_non_null(strstr(buf, "# weights 12.88 GB"));
+	assert_null(strstr(buf, "iB"));
+	free(buf);
 }
 
 static void
@@ -340,6 +359,7 @@ main(void)
 		cmocka_unit_test(test_bar_ascii_cells_are_proportional),
 		cmocka_unit_test(test_bar_marks_capacity_inside_an_overflowing_bar),
 		cmocka_unit_test(test_bar_legend_lists_present_components_only),
+		cmocka_unit_test(test_bar_in_si_units),
 		cmocka_unit_test(test_bar_ascii_is_ascii_and_unicode_uses_blocks),
 		cmocka_unit_test(test_bar_without_capacity_has_no_marker),
 		cmocka_unit_test(test_bar_width_is_clamped_and_legend_wraps),

@@ -1,0 +1,184 @@
+/* note.c: an estimate's notes, templates with typed values */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memplan.h"
+
+/*
+ * A note is written by the computation as a template: printf fills in
+ * what is words (names, flags), "{key}" marks a number the note carries
+ * as a typed value.  Units are never chosen here: mp_note_text() formats
+ * each value in the units the reader asked for (--units), and JSON
+ * carries the values themselves (mp_jsonw_notes).
+ */
+struct mp_note *
+mp_estimate_note(struct mp_estimate *est, const char *what, const char *fmt,
+    ...)
+{
+	va_list		 ap;
+	struct mp_note	*n;
+
+	if (est->n_notes >= MP_MAX_NOTES)
+		return NULL;
+	n = &est->notes[est->n_notes++];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->what, sizeof(n->what), "%s", what);
+	va_start(ap, fmt);
+	vsnprintf(n->text, sizeof(n->text), fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static struct mp_note_value *
+add_value(struct mp_note *n, const char *key, enum mp_note_kind kind)
+{
+	struct mp_note_value *v;
+
+	if (n == NULL || n->n_values >= MP_NOTE_VALUES)
+		return NULL;
+	v = &n->values[n->n_values++];
+	snprintf(v->key, sizeof(v->key), "%s", key);
+	v->kind = kind;
+	return v;
+}
+
+void
+mp_note_size(struct mp_note *n, const char *key, uint64_t bytes)
+{
+	struct mp_note_value *v = add_value(n, key, MP_NV_SIZE);
+
+	if (v != NULL)
+		v->u = bytes;
+}
+
+void
+mp_note_count(struct mp_note *n, const char *key, uint64_t count)
+{
+	struct mp_note_value *v = add_value(n, key, MP_NV_COUNT);
+
+	if (v != NULL)
+		v->u = count;
+}
+
+void
+mp_note_percent(struct mp_note *n, const char *key, double pct,
+    unsigned decimals)
+{
+	struct mp_note_value *v = add_value(n, key, MP_NV_PERCENT);
+
+	if (v != NULL) {
+		v->d = pct;
+		v->decimals = (uint8_t)(decimals > 6 ? 6 : decimals);
+	}
+}
+
+void
+mp_note_number(struct mp_note *n, const char *key, double x,
+    unsigned decimals)
+{
+	struct mp_note_value *v = add_value(n, key, MP_NV_NUMBER);
+
+	if (v != NULL) {
+		v->d = x;
+		v->decimals = (uint8_t)(decimals > 6 ? 6 : decimals);
+	}
+}
+
+const char *
+mp_note_kind_name(enum mp_note_kind k)
+{
+	switch (k) {
+	case MP_NV_SIZE:
+		return "bytes";
+	case MP_NV_COUNT:
+		return "count";
+	case MP_NV_PERCENT:
+		return "percent";
+	case MP_NV_NUMBER:
+	default:
+		return "number";
+	}
+}
+
+/*
+ * "%.*f" with a '.' whatever LC_NUMERIC a program embedding the library
+ * has set (printf's rounding kept: the digits are printf's).
+ */
+static void
+fmt_fixed(double x, unsigned decimals, char *buf, size_t len)
+{
+	char *p;
+
+	snprintf(buf, len, "%.*f", (int)decimals, x);
+	for (p = buf; *p != '\0'; p++)
+		if (*p == ',')
+			*p = '.';
+}
+
+const char *
+mp_note_value_text(const struct mp_note_value *v, enum mp_units u,
+    char *buf, size_t len)
+{
+	switch (v->kind) {
+	case MP_NV_SIZE:
+		return mp_fmt_size(v->u, u, buf, len);
+	case MP_NV_COUNT:
+		snprintf(buf, len, "%llu", (unsigned long long)v->u);
+		return buf;
+	case MP_NV_PERCENT:
+	case MP_NV_NUMBER:
+	default:
+		fmt_fixed(v->d, v->decimals, buf, len);
+		return buf;
+	}
+}
+
+static const struct mp_note_value *
+find_value(const struct mp_note *n, const char *key, size_t keylen)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_values; i++)
+		if (strlen(n->values[i].key) == keylen &&
+		    memcmp(n->values[i].key, key, keylen) == 0)
+			return &n->values[i];
+	return NULL;
+}
+
+/*
+ * The note in words: every "{key}" naming one of its values is replaced
+ * by the value in units u; any other brace (from a model's own text) is
+ * kept as it stands.  Cut to fit len.
+ */
+const char *
+mp_note_text(const struct mp_note *n, enum mp_units u, char *buf, size_t len)
+{
+	const char	*p = n->text, *close;
+	size_t		 o = 0;
+	char		 vb[48];
+
+	if (len == 0)
+		return buf;
+	while (*p != '\0' && o + 1 < len) {
+		const struct mp_note_value *v = NULL;
+		const char *add = p;
+		size_t addlen = 1;
+
+		if (*p == '{' && (close = strchr(p + 1, '}')) != NULL &&
+		    (v = find_value(n, p + 1, (size_t)(close - p - 1))) !=
+		    NULL) {
+			add = mp_note_value_text(v, u, vb, sizeof(vb));
+			addlen = strlen(add);
+			p = close + 1;
+		} else
+			p++;
+		if (addlen > len - 1 - o)
+			addlen = len - 1 - o;
+		memcpy(buf + o, add, addlen);
+		o += addlen;
+	}
+	buf[o] = '\0';
+	return buf;
+}

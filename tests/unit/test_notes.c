@@ -1,0 +1,249 @@
+/* test_notes.c: notes are templates with typed values; renderers pick units */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+
+static void
+test_note_template_renders_in_either_units(void **state)
+{
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	struct mp_note		*n;
+	char			 buf[MP_NOTE_TEXT];
+
+	(void)state;
+	assert_non_null(est);
+	n = mp_estimate_note(est, "kv_cache", "{per_token} per token, %d x "
+	    "{seq} tokens, {util} %% of {card}; {kept} {literal}", 2);
+	assert_non_null(n);
+	mp_note_size(n, "per_token", 131072);
+	mp_note_count(n, "seq", 4096);
+	mp_note_percent(n, "util", 90, 0);
+	mp_note_size(n, "card", 80ULL << 30);
+	assert_string_equal(mp_note_text(n, MP_UNITS_IEC, buf, sizeof(buf)),
+	    "128.00 KiB per token, 2 x 4096 tokens, 90 % of 80.00 GiB; "
+	    "{kept} {literal}");
+	assert_string_equal(mp_note_text(n, MP_UNITS_SI, buf, sizeof(buf)),
+	    "131.07 kB per token, 2 x 4096 tokens, 90 % of 85.90 GB; "
+	    "{kept} {literal}");
+	/* Cut to the buffer, never past it. */
+	assert_string_equal(mp_note_text(n, MP_UNITS_SI, buf, 10),
+	    "131.07 kB");
+	free(est);
+}
+
+static void
+test_note_list_full_gives_null_and_setters_take_it(void **state)
+{
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	struct mp_note		*n = NULL;
+	size_t			 i;
+
+	(void)state;
+	assert_non_null(est);
+	for (i = 0; i < MP_MAX_NOTES; i++)
+		assert_non_null(mp_estimate_note(est, "x", "note %zu", i));
+	n = mp_estimate_note(est, "x", "one too many");
+	assert_null(n);
+	mp_note_size(n, "k", 1);
+	mp_note_count(n, "k", 1);
+	assert_int_equal(est->n_notes, MP_MAX_NOTES);
+	/* A note takes MP_NOTE_VALUES values, then drops the rest. */
+	n = &est->notes[0];
+	for (i = 0; i < MP_NOTE_VALUES + 2; i++)
+		mp_note_count(n, "k", i);
+	assert_int_equal(n->n_values, MP_NOTE_VALUES);
+	free(est);
+}
+
+static char *
+run(char **argv, int *rc)
+{
+	char	*o = NULL, *e = NULL;
+	size_t	 ol = 0, el = 0;
+	FILE	*fo = open_memstream(&o, &ol), *fe = open_memstream(&e, &el);
+	int	 argc = 0;
+
+	while (argv[argc] != NULL)
+		argc++;
+	*rc = mp_cli_main(argc, argv, fo, fe);
+	fclose(fo);
+	fclose(fe);
+	if (*rc != 0)
+		fprintf(stderr, "%s", e);
+	free(e);
+	return o;
+}
+
+/* An IEC unit anywhere in s, or NULL. */
+static const char *
+iec_unit(const char *s)
+{
+	static const char *const u[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	const char	*p;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if ((p = strstr(s, u[i])) != NULL)
+			return p;
+	return NULL;
+}
+
+/*
+ * The scenarios whose notes carry sizes: transformers, llama.cpp on a GPU
+ * (partial offload, tied output, --n-cpu-moe, two GPUs) and on the CPU,
+ * vLLM (pool, will-not-start), LoRA/QLoRA/full training with ZeRO
+ * offload, checkpointing and expandable segments, and every conversion
+ * pipeline.
+ */
+static char *const scenarios[][14] = {
+	{ "estimate", "qwen2.5-0.5b", "--hardware", "rtx-4090" },
+	{ "estimate", "llama-3.1-8b-instruct", "--runtime", "llamacpp",
+	  "--weights", "q4_k_m", "--gpu-layers", "20", "--hardware",
+	  "rtx-4060-8gb" },
+	{ "estimate", "qwen2.5-0.5b", "--runtime", "llamacpp", "--weights",
+	  "q8_0", "--gpu-layers", "all", "--hardware", "rtx-4090" },
+	{ "estimate", "qwen3-30b-a3b", "--runtime", "llamacpp", "--weights",
+	  "q4_k_m", "--n-cpu-moe", "20", "--hardware", "rtx-4090" },
+	{ "estimate", "llama-3.1-70b-instruct", "--runtime", "llamacpp",
+	  "--weights", "q4_k_m", "--hardware", "2x-rtx-4090" },
+	{ "estimate", "llama-3.1-8b-instruct", "--runtime", "llamacpp",
+	  "--weights", "q4_0", "--hardware", "workstation-32gb" },
+	{ "estimate", "llama-3.1-8b-instruct", "--runtime", "vllm",
+	  "--hardware", "h100-80gb" },
+	{ "estimate", "llama-3.1-8b-instruct", "--runtime", "vllm",
+	  "--seq", "131072", "--hardware", "rtx-4090" },
+	{ "estimate", "llama-3.2-1b-instruct", "--mode", "lora",
+	  "--hardware", "rtx-4090" },
+	{ "estimate", "llama-3.2-1b-instruct", "--mode", "lora",
+	  "--grad-ckpt", "--expandable-segments", "--amp", "bf16",
+	  "--weights", "fp32" },
+	{ "estimate", "qwen3-30b-a3b", "--mode", "qlora", "--grad-ckpt" },
+	{ "estimate", "llama-3.1-8b-instruct", "--mode", "full", "--gpus", "8",
+	  "--parallel", "zero3", "--offload", "nvme", "--grad-ckpt" },
+	{ "estimate", "llama-3.1-8b-instruct", "--mode", "full", "--gpus", "8",
+	  "--parallel", "zero2", "--offload", "cpu" },
+	{ "estimate", "llama-3.2-1b-instruct", "--convert-pipeline", "hf-full" },
+	{ "estimate", "llama-3.2-1b-instruct", "--convert-pipeline",
+	  "hf-lowmem" },
+	{ "estimate", "llama-3.2-1b-instruct", "--convert-pipeline",
+	  "hf-cast-save" },
+	{ "estimate", "llama-3.2-1b-instruct", "--convert-pipeline",
+	  "streaming" },
+	{ "estimate", "llama-3.2-1b-instruct", "--convert-pipeline",
+	  "llamacpp" },
+	{ "estimate", "llama-3.2-1b-instruct", "--convert-pipeline",
+	  "llamacpp-no-lazy" },
+	{ "estimate", "llama-3.2-1b-instruct", "--convert-pipeline",
+	  "openvino" },
+	{ "estimate", "llama-2-7b-hf", "--convert-pipeline",
+	  "llama2c-standard" },
+	{ "estimate", "llama-2-7b-hf", "--convert-pipeline", "llama2c-low" },
+};
+
+static void
+scan(char *format, enum mp_units u)
+{
+	size_t	 i, k;
+	int	 rc;
+
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		char		*argv[24], *out;
+		const char	*bad;
+		size_t		 n = 0;
+
+		argv[n++] = "memplan";
+		for (k = 0; k < 14 && scenarios[i][k] != NULL; k++)
+			argv[n++] = scenarios[i][k];
+		argv[n++] = "--format";
+		argv[n++] = format;
+		argv[n++] = "--units";
+		argv[n++] = u == MP_UNITS_SI ? "si" : "iec";
+		argv[n] = NULL;
+		out = run(argv, &rc);
+		if (rc == MP_EXIT_BAD || out == NULL)
+			fail_msg("%s %s: exit %d", scenarios[i][1],
+			    scenarios[i][3], rc);
+		bad = iec_unit(out);
+		if (u == MP_UNITS_SI && bad != NULL)
+			fail_msg("--units si, %s, scenario %zu: \"%.60s\"",
+			    format, i, bad > out + 40 ? bad - 40 : out);
+		/* The same scenario in IEC does print IEC: the scan sees. */
+		if (u == MP_UNITS_IEC && bad == NULL)
+			fail_msg("--units iec, %s, scenario %zu: no IEC unit",
+			    format, i);
+		free(out);
+	}
+}
+
+static void
+test_units_si_prints_no_iec_unit(void **state)
+{
+	(void)state;
+	scan("text", MP_UNITS_SI);
+	scan("markdown", MP_UNITS_SI);
+	scan("json", MP_UNITS_SI);
+	scan("text", MP_UNITS_IEC);
+}
+
+/* JSON carries each note's template and its values as numbers. */
+static void
+test_json_notes_carry_typed_values(void **state)
+{
+	char		*argv[] = { "memplan", "estimate", "qwen2.5-0.5b",
+			    "--format", "json", "--units", "si", NULL };
+	char		*out;
+	int		 rc;
+	cJSON		*doc, *notes, *it, *kv = NULL;
+
+	(void)state;
+	out = run(argv, &rc);
+	assert_int_equal(rc, 0);
+	doc = cJSON_Parse(out);
+	assert_non_null(doc);
+	notes = cJSON_GetObjectItem(doc, "notes");
+	cJSON_ArrayForEach(it, notes) {
+		const char *c = cJSON_GetStringValue(cJSON_GetObjectItem(it,
+		    "component"));
+
+		assert_non_null(cJSON_GetObjectItem(it, "template"));
+		assert_true(cJSON_IsObject(cJSON_GetObjectItem(it, "values")));
+		if (c != NULL && strcmp(c, "kv_cache") == 0)
+			kv = it;
+	}
+	assert_non_null(kv);
+	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(kv,
+	    "template")), "{per_token} per token"));
+	/* 12 KiB of cache per token for Qwen2.5-0.5B in bf16: 24 layers x
+	 * 2 (K, V) x 2 KV heads x 64 x 2 bytes. */
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(kv, "values"),
+	    "per_token"), "bytes")), 12288);
+	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(kv,
+	    "text")), "12.29 kB per token"));
+	cJSON_Delete(doc);
+	free(out);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_note_template_renders_in_either_units),
+		cmocka_unit_test(
+		    test_note_list_full_gives_null_and_setters_take_it),
+		cmocka_unit_test(test_units_si_prints_no_iec_unit),
+		cmocka_unit_test(test_json_notes_carry_typed_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
