@@ -141,8 +141,15 @@ vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
 	/* several machines: one pipeline stage per node (vllm.c) */
 	if (sc->nodes > 1)
 		add(b, " --pipeline-parallel-size %u", sc->nodes);
-	if (sc->batch > 1)
-		add(b, " --max-num-seqs %" PRIu64, sc->batch);
+	/* vLLM's engine arguments as given: the report's max_num_seqs is
+	 * this or the card's default, never --batch (vllm.c). */
+	if (sc->max_num_seqs != 0)
+		add(b, " --max-num-seqs %" PRIu64, sc->max_num_seqs);
+	if (sc->max_batched_tokens != 0)
+		add(b, " --max-num-batched-tokens %" PRIu64,
+		    sc->max_batched_tokens);
+	if (sc->enforce_eager)
+		add(b, " --enforce-eager");
 	switch (sc->weights) {
 	case MP_DT_INT4_AWQ:
 		q = "awq";

@@ -443,6 +443,10 @@ struct mp_scenario {
 	uint32_t	 main_gpu;	/* -mg */
 	bool		 kv_unified;	/* --kv-unified: one cache stream */
 	bool		 swa_full;	/* --swa-full: full-size SWA cache */
+	/* vLLM engine arguments (vllm.c); 0 = vLLM's default for the card */
+	bool		 enforce_eager;	/* --enforce-eager: no CUDA graphs */
+	uint64_t	 max_batched_tokens; /* --max-num-batched-tokens */
+	uint64_t	 max_num_seqs;	/* --max-num-seqs */
 };
 
 void	mp_scenario_init(struct mp_scenario *);
@@ -490,6 +494,7 @@ enum mp_opt_id {
 	MP_O_N_CPU_MOE, MP_O_CPU_MOE, MP_O_TENSOR_SPLIT, MP_O_SPLIT_MODE,
 	MP_O_MAIN_GPU, MP_O_KV_UNIFIED, MP_O_SWA_FULL, MP_O_PARALLEL_SLOTS,
 	MP_O_NODES, MP_O_OFFLOAD,
+	MP_O_ENFORCE_EAGER, MP_O_MAX_BATCHED, MP_O_MAX_SEQS,	/* vLLM */
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,
 	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
 	MP_O_UNITS, MP_O_COLOR, MP_O_HELP,
@@ -1357,6 +1362,9 @@ void	mp_command_build(const struct mp_model *, struct mp_estimate *);
  * graphs of one GPU, cut into blocks of 16 tokens.  The defaults follow
  * the card size as vLLM's do (max_num_batched_tokens, max_num_seqs).
  */
+/* The vLLM release whose defaults and memory profiler vllm.c follows;
+ * every vLLM estimate names it. */
+#define MP_VLLM_VERSION	"0.21"
 struct mp_vllm_pool {
 	uint64_t	 card;		/* bytes per GPU */
 	uint64_t	 budget;	/* gpu_memory_utilization x card */

@@ -408,6 +408,31 @@ set_expseg(struct mp_scenario *sc, const char *v, uint64_t u)
 	return true;
 }
 
+/* vLLM engine arguments (issue 13); vllm.c models them. */
+static bool
+set_eager(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->enforce_eager = u != 0;
+	return true;
+}
+
+static bool
+set_max_batched(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->max_batched_tokens = u;
+	return true;
+}
+
+static bool
+set_max_seqs(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->max_num_seqs = u;
+	return true;
+}
+
 #define SC	MP_OPT_SCENARIO
 #define UINT(lo, hi, k, word)	MP_OK_UINT, lo, hi, k, word, NULL
 #define ENUM(fn)		MP_OK_ENUM, 0, 0, false, NULL, fn
@@ -526,6 +551,18 @@ static const struct mp_optspec opts[] = {
 	{ MP_O_OFFLOAD, "offload", 0, "offload", SC, ENUM(mp_offload_choice),
 	  set_offload, 0, false,
 	  "O", "ZeRO/FSDP: states to host RAM (cpu) or disk (nvme)", "none" },
+	{ MP_O_ENFORCE_EAGER, "enforce-eager", 0, "enforce_eager", SC, FLAG,
+	  set_eager, 0, false,
+	  NULL, "vLLM: no CUDA graphs (and no graph memory)", NULL },
+	{ MP_O_MAX_BATCHED, "max-num-batched-tokens", 0,
+	  "max_num_batched_tokens", SC, UINT(1, 1u << 24, true, NULL),
+	  set_max_batched, 0, false,
+	  "N", "vLLM: tokens per step, the profiling run's batch "
+	  "(1k = 1024)", "8192 on cards of 70 GiB or more, else 2048" },
+	{ MP_O_MAX_SEQS, "max-num-seqs", 0, "max_num_seqs", SC,
+	  UINT(1, 1u << 16, false, NULL), set_max_seqs, 0, false,
+	  "N", "vLLM: sequences per step (sampler rows, CUDA graph sizes)",
+	  "1024 on cards of 70 GiB or more, else 256" },
 	/* The machine: a CLI option and a plan-file key (a path there). */
 	{ MP_O_HARDWARE, "hardware", 0, "hardware", MP_OPT_HARDWARE,
 	  TEXT(1023), NULL, 0, false,
@@ -818,6 +855,16 @@ mp_option_unused(const struct mp_scenario *sc, unsigned given, bool cli,
 		snprintf(why, whylen, "only used by %sconvert, not %s%s", m, m,
 		    mp_mode_name(sc->mode));
 		return MP_O_PIPELINE;
+	}
+	/* vLLM's engine arguments mean nothing to another runtime. */
+	if ((sc->enforce_eager || sc->max_batched_tokens != 0 ||
+	    sc->max_num_seqs != 0) && sc->runtime != MP_RT_VLLM) {
+		snprintf(why, whylen, "only used by %svllm, not %s%s",
+		    cli ? "--runtime " : "runtime ", cli ? "--runtime " :
+		    "runtime ", mp_runtime_name(sc->runtime));
+		return sc->enforce_eager ? MP_O_ENFORCE_EAGER :
+		    sc->max_batched_tokens != 0 ? MP_O_MAX_BATCHED :
+		    MP_O_MAX_SEQS;
 	}
 	if (sc->lora_targets[0] != '\0' && sc->mode != MP_MODE_LORA &&
 	    sc->mode != MP_MODE_QLORA) {

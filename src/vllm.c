@@ -9,17 +9,22 @@
  * outside PyTorch (cuBLAS, NCCL) leave.  The pool is cut into blocks of 16
  * tokens (cache_config.block_size).
  *
- * Defaults followed: vLLM 0.21 and later, V1 engine, `vllm serve`:
- * gpu_memory_utilization 0.9, block_size 16, chunked prefill with
- * max_num_batched_tokens 2048 and max_num_seqs 256 on cards under 70 GiB
- * (and A100s), 8192 and 1024 on larger ones (engine/arg_utils.py,
- * get_batch_defaults), CUDA graphs captured for batch sizes up to
- * min(2 x max_num_seqs, 512), 67 sizes.  Since 0.21 the CUDA-graph memory
- * profiler (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS) is on by default
- * and the graphs come out of the budget too; older versions captured
- * them after sizing the pool, in the remaining 10 %.  The CUDA context
- * exists before the worker's first memory snapshot, so it sits outside
- * the budget.
+ * Defaults followed: vLLM 0.21 (MP_VLLM_VERSION), V1 engine, `vllm serve`
+ * (usage context OPENAI_API_SERVER): gpu_memory_utilization 0.9,
+ * block_size 16, chunked prefill with max_num_batched_tokens 2048 and
+ * max_num_seqs 256 on cards under 70 GiB (and A100s), 8192 and 1024 on
+ * larger ones (engine/arg_utils.py, get_batch_defaults; the offline LLM
+ * class doubles the tokens: pass --max-num-batched-tokens for it).
+ * CUDA graphs (compilation config, cudagraph_mode FULL_AND_PIECEWISE):
+ * piecewise graphs for the sizes 1, 2, 4, 8..248 step 8, 256.. step 16 up
+ * to max_cudagraph_capture_size = min(2 x max_num_seqs, 512), full graphs
+ * for uniform decode batches up to max_num_seqs of them.  Since 0.21 the
+ * CUDA-graph memory profiler (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS)
+ * is on by default and its estimate comes out of the budget
+ * (gpu_model_runner.py, profile_cudagraph_memory); older versions
+ * captured after sizing the pool, in the remaining 10 %.  The CUDA
+ * context exists before the worker's first memory snapshot, so it sits
+ * outside the budget.
  *
  * Tensor parallelism (--gpus N) follows vLLM's parallel linear layers:
  * column/row-parallel matrices and the vocabulary-parallel embedding and
@@ -29,7 +34,8 @@
  * latent cache is the same on every GPU.
  *
  * Nothing here was measured against a running vLLM: the activation,
- * non-torch and CUDA-graph terms are derived from the code paths above.
+ * non-torch and CUDA-graph terms are derived from the code paths above
+ * and compared with published start-up logs (tests/vllm).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -41,10 +47,28 @@
 #define V_UTIL_PCT	90u	/* gpu_memory_utilization 0.9 */
 #define V_BLOCK		16u	/* tokens per KV block */
 #define V_BIG_CARD	(70ull * GIB)
-#define V_CAPTURE_MAX	512u	/* largest CUDA graph batch */
-#define V_CAPTURE_N	67u	/* 1, 2, 4, 8..256 step 8, 272..512 step 16 */
-/* CUDA graph bookkeeping per captured piece (kernel nodes, params). */
+/* max_cudagraph_capture_size's ceiling (config/compilation.py). */
+#define V_CAPTURE_CAP	512u
+/* CUDA graph bookkeeping per captured graph (kernel nodes, params). */
 #define V_GRAPH_PIECE	(64ull * 1024ull)
+/* The profiler counts at least 1 MiB per graph beyond the first
+ * ("driver overhead", profile_cudagraph_memory). */
+#define V_GRAPH_FLOOR	MIB
+/* FlashAttention's split-KV scratch in full (decode) graphs: vLLM caps
+ * the splits at 32 under CUDA graphs (flash_attn backend,
+ * max_num_splits), fp32 partial outputs of every split. */
+#define V_FA_SPLITS	32u
+/* fused_moe works through the tokens in chunks of this many
+ * (VLLM_FUSED_MOE_CHUNK_SIZE). */
+#define V_MOE_CHUNK	32768u
+/*
+ * The sampler's dummy run (gpu_model_runner.py _dummy_sampler_run with
+ * top-k and top-p set, sample/ops/topk_topp_sampler.py): per vocabulary
+ * entry of each row the bf16 logits (2 bytes), their fp32 copy (4), the
+ * sorted values (4) and int64 sort indices (8), the softmax of the sorted
+ * values (4) and the top-p mask (1).
+ */
+#define V_SAMPLER_B	23u
 /* NCCL communicators and custom all-reduce buffers with TP > 1. */
 #define V_NCCL		(320ull * MIB)
 
@@ -55,6 +79,10 @@ struct vl {
 	uint32_t	 kvh_rank;	/* KV heads on each GPU */
 	enum mp_dtype	 act, kv;
 	uint64_t	 batched, max_seqs;
+	bool		 eager;		/* --enforce-eager */
+	uint32_t	 n_pw, n_full;	/* CUDA graphs captured per mode */
+	uint64_t	 pw_top, full_top; /* the largest of each */
+	uint64_t	 graph_first;	/* the first capture: pools */
 	uint64_t	 weights;	/* per GPU */
 	uint64_t	 weights_all;
 	uint64_t	 act_peak;	/* per GPU */
@@ -72,6 +100,12 @@ static uint64_t
 max64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
+}
+
+static uint64_t
+min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
 }
 
 /* The share of one tensor that each of the tp GPUs holds. */
@@ -112,34 +146,102 @@ rank_bytes(const struct vl *v, const struct mp_tensor *t, uint64_t bytes)
 }
 
 /*
- * The profiling pass, per GPU, in the compute type: at its widest a
- * decoder layer holds the residual stream and the normed input
- * (2 x hidden per token) beside either the attention projections (Q, K,
- * V and the attention output) or the MLP's merged gate_up output and its
- * SiluAndMul product (3 x n_ff / tp).  A MoE layer's fused_moe keeps the
- * same for each routed expert plus their outputs before the weighted sum.
- * The sampler run afterwards turns max_num_seqs rows of hidden state into
- * fp32 logits, their softmax and a sort (values and int64 indices), some
- * 20 bytes per vocabulary entry.  The peak is the larger of the two.
+ * One forward pass over `tokens` tokens, per GPU, at its widest moment,
+ * in the compute type (the profiling run's _dummy_run, and what one
+ * captured batch size keeps in the graph pool).  Between two attention
+ * calls the residual stream, the normed input and the layer's output
+ * (3 x hidden per token) stay live beside either the attention
+ * projections (Q, K, V and the attention output) or the MLP's merged
+ * gate_up output and its SiluAndMul product (3 x n_ff / tp).  A MoE
+ * layer runs fused_moe over chunks of at most 32768 tokens with two
+ * workspaces per routed copy of a token (fused_moe.py: the gate_up
+ * output and the down output share one of max(2 x n_ff / tp, hidden)
+ * elements, the activated product takes n_ff / tp), beside the router's
+ * logits and the shared experts' MLP.
  */
 static uint64_t
 forward_peak(const struct vl *v, uint64_t tokens)
 {
 	const struct mp_model *m = v->m;
-	uint64_t ab, attn, mlp, e, hd = m->head_dim;
+	uint64_t ab, attn, mlp, e, ff, chunk, hd = m->head_dim, live, peak;
 
 	ab = mp_dtype_info(v->act)->block_bytes;
-	attn = 2ull * m->hidden + (2ull * m->heads / v->tp +
-	    2ull * v->kvh_rank) * hd;
-	mlp = 2ull * m->hidden + 3ull * div_up(m->intermediate, v->tp);
+	live = 3ull * m->hidden;
+	attn = live + (2ull * m->heads / v->tp + 2ull * v->kvh_rank) * hd;
+	mlp = live + 3ull * div_up(m->intermediate, v->tp);
+	peak = mp_muls(mp_muls(tokens, max64(attn, mlp)), ab);
 	if (m->n_experts != 0) {
-		e = (uint64_t)m->experts_per_tok *
-		    (3ull * div_up(m->moe_intermediate, v->tp) + m->hidden);
-		e += 2ull * m->hidden + 3ull *
-		    div_up(m->shared_intermediate, v->tp);
-		mlp = max64(mlp, e);
+		ff = div_up(m->moe_intermediate, v->tp);
+		chunk = tokens < V_MOE_CHUNK ? tokens : V_MOE_CHUNK;
+		e = mp_muls(mp_muls(chunk, m->experts_per_tok),
+		    max64(2ull * ff, m->hidden) + ff);
+		e = mp_adds(e, mp_muls(tokens, live + m->n_experts +
+		    3ull * div_up(m->shared_intermediate, v->tp)));
+		peak = max64(peak, mp_muls(e, ab));
 	}
-	return mp_muls(mp_muls(tokens, max64(attn, mlp)), ab);
+	return peak;
+}
+
+/*
+ * vLLM 0.21's default capture sizes up to `max`: 1, 2, 4, then 8 to 248
+ * in steps of 8, then 256 on in steps of 16 (config/compilation.py).
+ * Returns how many there are and sets the largest.
+ */
+static uint32_t
+capture_sizes(uint64_t max, uint64_t *largest)
+{
+	uint64_t s;
+	uint32_t n = 0;
+
+	*largest = 0;
+	for (s = 1; s <= max; s = s < 4 ? 2 * s : s < 8 ? 8 : s < 256 ?
+	    s + 8 : s + 16) {
+		n++;
+		*largest = s;
+	}
+	return n;
+}
+
+/*
+ * What the CUDA-graph memory profiler charges (profile_cudagraph_memory):
+ * for each mode it captures the largest size, then one more, and counts
+ * the first capture whole and the second once per remaining graph.  The
+ * first capture holds the eager warm-up's activations (cached by the
+ * allocator) and the graph pool, each one forward pass of that size; a
+ * full decode graph also keeps attention's split-KV scratch.  FULL and
+ * PIECEWISE graphs share one pool, so the larger first capture counts.
+ * A later size reuses the pool and adds its graphs' bookkeeping: one
+ * graph per piece between attention calls (layers + 1) for piecewise
+ * sizes, one graph for a full size, at least 1 MiB either way.
+ */
+static uint64_t
+graph_bytes(struct vl *v)
+{
+	const struct mp_model *m = v->m;
+	uint64_t scratch, per_pw, first_full;
+
+	v->n_pw = capture_sizes(min64(min64(2ull * v->max_seqs,
+	    V_CAPTURE_CAP), v->batched), &v->pw_top);
+	v->n_full = capture_sizes(min64(v->max_seqs, v->pw_top),
+	    &v->full_top);
+	if (v->eager) {
+		v->n_pw = v->n_full = 0;
+		return 0;
+	}
+	/* (MLA decodes with FlashMLA, whose partial outputs follow the SM
+	 * count, not the batch: not counted.) */
+	scratch = m->kv_lora_rank != 0 ? 0 : mp_muls(mp_muls(mp_muls(
+	    V_FA_SPLITS, v->full_top), mp_muls(m->heads / v->tp,
+	    m->head_dim)), 4);
+	first_full = mp_adds(mp_muls(forward_peak(v, v->full_top), 2),
+	    scratch);
+	v->graph_first = max64(mp_muls(forward_peak(v, v->pw_top), 2),
+	    first_full);
+	per_pw = max64(mp_muls((uint64_t)m->layers + 1, V_GRAPH_PIECE),
+	    V_GRAPH_FLOOR);
+	return mp_adds(v->graph_first, mp_adds(
+	    mp_muls(v->n_pw - 1, per_pw),
+	    mp_muls(v->n_full - 1, V_GRAPH_FLOOR)));
 }
 
 /* Cache bytes of one token in layer l on one GPU, and whether it grows. */
@@ -260,13 +362,19 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	 */
 	if (card == 0 && sc->n_dev_free > 0)
 		card = sc->dev_free[0];
-	if (card >= V_BIG_CARD) {
-		v->batched = 8192;
-		v->max_seqs = 1024;
-	} else {
-		v->batched = 2048;
-		v->max_seqs = 256;
-	}
+	v->batched = card >= V_BIG_CARD ? 8192 : 2048;
+	v->max_seqs = card >= V_BIG_CARD ? 1024 : 256;
+	if (sc->max_batched_tokens != 0)
+		v->batched = sc->max_batched_tokens;
+	if (sc->max_num_seqs != 0)
+		v->max_seqs = sc->max_num_seqs;
+	/* vLLM's scheduler config refuses a step smaller than its rows. */
+	if (v->batched < v->max_seqs)
+		return mp_error_set(err, MP_EUSAGE, NULL,
+		    "--max-num-batched-tokens", "vLLM needs "
+		    "max_num_batched_tokens (%" PRIu64 ") >= max_num_seqs (%"
+		    PRIu64 ")", v->batched, v->max_seqs);
+	v->eager = sc->enforce_eager;
 
 	for (i = 0; i < m->n_tensors; i++) {
 		b = mp_tensor_bytes(m, &m->tensors[i], sc);
@@ -278,24 +386,17 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	}
 
 	/*
-	 * The profiling peak: the forward pass over max_num_batched_tokens
-	 * (fused_moe works in chunks of 32768 tokens), or the sampler over
-	 * min(max_num_seqs, tokens) rows of the full vocabulary.
+	 * The profiling run (profile_run): one forward pass over
+	 * max_num_batched_tokens, then the sampler over min(max_num_seqs,
+	 * tokens) rows of the whole vocabulary (the logits are gathered on
+	 * every GPU) while the pass's hidden states are still held.
 	 */
 	tokens = v->batched;
-	v->act_peak = max64(forward_peak(v, tokens),
-	    mp_muls(mp_muls(v->max_seqs < tokens ? v->max_seqs : tokens,
-	    m->vocab), 20));
-
-	/*
-	 * CUDA graphs: one memory pool shared by the captured sizes, as big
-	 * as the largest (512 tokens) graph's intermediates, plus the graphs
-	 * themselves: V1 captures each of the 67 sizes piecewise, one piece
-	 * per layer around attention.
-	 */
-	v->graphs = mp_adds(forward_peak(v, V_CAPTURE_MAX),
-	    mp_muls(mp_muls(V_CAPTURE_N, (uint64_t)m->layers + 1),
-	    V_GRAPH_PIECE));
+	v->act_peak = max64(forward_peak(v, tokens), mp_adds(
+	    mp_muls(mp_muls(min64(v->max_seqs, tokens), m->vocab),
+	    V_SAMPLER_B), mp_muls(mp_muls(tokens, m->hidden),
+	    mp_dtype_info(v->act)->block_bytes)));
+	v->graphs = graph_bytes(v);
 	/* The CUDA context and cuBLAS workspace, as for PyTorch. */
 	v->context = mp_runtime_transformers();
 	v->non_torch = v->tp > 1 || v->pp > 1 ? V_NCCL : 0;
@@ -396,9 +497,11 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	if (est->sc.kv_dtype == MP_DT_NONE)
 		est->sc.kv_dtype = v.kv;
 
-	mp_estimate_note(est, "runtime", "vLLM 0.21+ V1 defaults: "
-	    "gpu_memory_utilization 0.9, block_size 16, max_num_batched_tokens "
-	    "%" PRIu64 ", max_num_seqs %" PRIu64, v.batched, v.max_seqs);
+	mp_estimate_note(est, "runtime", "vLLM " MP_VLLM_VERSION " (V1 "
+	    "engine, vllm serve defaults): gpu_memory_utilization 0.9, "
+	    "block_size 16, max_num_batched_tokens %" PRIu64 ", max_num_seqs %"
+	    PRIu64 "%s", v.batched, v.max_seqs, v.eager ? ", --enforce-eager" :
+	    "");
 	mp_note_size(mp_estimate_note(est, "weights", "{per_gpu} per GPU "
 	    "over %u GPU%s (tensor parallel; %u KV head%s each)", v.tp,
 	    v.tp > 1 ? "s" : "", v.kvh_rank, v.kvh_rank > 1 ? "s" : ""),
@@ -413,10 +516,20 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	mp_note_size(mp_estimate_note(est, "activations", "profiled peak per "
 	    "GPU at %" PRIu64 " batched tokens or %" PRIu64 " sampled rows: "
 	    "{peak}", v.batched, v.max_seqs), "peak", v.act_peak);
-	n = mp_estimate_note(est, "runtime", "per GPU: CUDA graphs {graphs}, "
-	    "non-torch {non_torch}, CUDA context {context} (derived, not "
-	    "measured)");
-	mp_note_size(n, "graphs", v.graphs);
+	if (v.eager)
+		mp_estimate_note(est, "runtime", "--enforce-eager: no CUDA "
+		    "graphs are captured and none are charged to the budget");
+	else {
+		n = mp_estimate_note(est, "runtime", "CUDA graphs per GPU: "
+		    "{graphs} (pool {pool}; %u piecewise sizes to %" PRIu64
+		    " tokens, %u full to %" PRIu64 "; derived; "
+		    "--enforce-eager drops them)", v.n_pw, v.pw_top, v.n_full,
+		    v.full_top);
+		mp_note_size(n, "graphs", v.graphs);
+		mp_note_size(n, "pool", v.graph_first);
+	}
+	n = mp_estimate_note(est, "runtime", "per GPU: non-torch {non_torch}, "
+	    "CUDA context {context} (derived, not measured)");
 	mp_note_size(n, "non_torch", v.non_torch);
 	mp_note_size(n, "context", v.context);
 	n = mp_estimate_note(est, "kv_cache", "paged pool for %" PRIu64 " x %"

@@ -252,15 +252,15 @@ mp_cli_one_model(const struct mp_args *a, struct mp_error *e)
 bool
 mp_cli_mode_options(const struct mp_args *a, struct mp_error *e)
 {
-	char		 why[128];
+	char		 why[128], field[64];
 	enum mp_opt_id	 id;
 
 	/* (plan weighs every mode, so it takes them all.) */
 	if ((id = mp_option_unused(&a->sc, a->set, true, why, sizeof(why))) ==
 	    MP_O__COUNT)
 		return true;
-	return mp_error_set(e, MP_EUSAGE, NULL, id == MP_O_PIPELINE ?
-	    "--convert-pipeline" : "--lora-targets", "%s", why);
+	snprintf(field, sizeof(field), "--%s", mp_option_by_id(id)->cli);
+	return mp_error_set(e, MP_EUSAGE, NULL, field, "%s", why);
 }
 
 bool

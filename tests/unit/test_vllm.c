@@ -326,6 +326,116 @@ test_vllm_fill_pool_reports_the_card(void **state)
 	mp_model_fini(&m);
 }
 
+
+static bool
+has_note(const struct mp_estimate *est, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < est->n_notes; i++)
+		if (strstr(est->notes[i].text, text) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * The profiling run: one forward pass over max_num_batched_tokens and
+ * the sampler over min(max_num_seqs, tokens) rows.  With one row the
+ * forward pass is the peak and grows with the tokens: from 4096 to 8192
+ * tokens by 4096 x (3 x hidden + 3 x n_ff) bf16 values (residual, normed
+ * input, layer output, gate_up and its product).  With 256 rows the
+ * sampler's 23 bytes per vocabulary entry and the held hidden states are
+ * the peak.
+ */
+static void
+test_vllm_profile_run_peak(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool a, b;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	sc.max_num_seqs = 1;
+	sc.max_batched_tokens = 4096;
+	pool(&m, &sc, 24 * GIB, &a);
+	scen(&sc, 4096, 1);
+	sc.max_num_seqs = 1;
+	sc.max_batched_tokens = 8192;
+	pool(&m, &sc, 24 * GIB, &b);
+	assert_int_equal(a.max_batched_tokens, 4096);
+	assert_int_equal(b.fixed - a.fixed,
+	    4096ull * (3 * 1024 + 3 * 4096) * 2);
+	/* 256 sampled rows of 32000 entries beside the held hidden states
+	 * outgrow the forward pass over 2048 tokens, the peak with one
+	 * row. */
+	scen(&sc, 4096, 1);
+	sc.max_num_seqs = 1;
+	sc.max_batched_tokens = 2048;
+	sc.enforce_eager = true;
+	pool(&m, &sc, 24 * GIB, &a);
+	scen(&sc, 4096, 1);
+	sc.max_num_seqs = 256;
+	sc.max_batched_tokens = 2048;
+	sc.enforce_eager = true;
+	pool(&m, &sc, 24 * GIB, &b);
+	assert_int_equal(b.fixed - a.fixed, 256ull * 32000 * 23 +
+	    2048ull * 1024 * 2 - 2048ull * (3 * 1024 + 3 * 4096) * 2);
+	mp_model_fini(&m);
+}
+
+/*
+ * CUDA graphs: 51 piecewise sizes up to 512 and 35 full decode sizes up
+ * to 256 with max_num_seqs 256 (vLLM 0.21's capture list, as its
+ * profiler prints "PIECEWISE=51 (largest=512), FULL=35 (largest=256)");
+ * 8 sequences give 1, 2, 4, 8, 16 and 1, 2, 4, 8.  --enforce-eager
+ * takes the graphs out of the budget and says so.
+ */
+static void
+test_vllm_cuda_graphs_and_enforce_eager(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+	struct mp_vllm_pool g, e;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	mp_error_clear(&err);
+	assert_true(mp_estimate(&m, &sc, &est, &err));
+	assert_true(has_note(&est, "51 piecewise sizes to 512 tokens, "
+	    "35 full to 256"));
+	assert_true(has_note(&est, "vLLM " MP_VLLM_VERSION " "));
+	scen(&sc, 4096, 1);
+	sc.max_num_seqs = 8;
+	assert_true(mp_estimate(&m, &sc, &est, &err));
+	assert_true(has_note(&est, "5 piecewise sizes to 16 tokens, "
+	    "4 full to 8"));
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 24 * GIB, &g);
+	scen(&sc, 4096, 1);
+	sc.enforce_eager = true;
+	pool(&m, &sc, 24 * GIB, &e);
+	/* At least the two first captures of 512 tokens' forward pass and
+	 * 1 MiB for each of the 84 later graphs leave with the graphs. */
+	assert_true(g.fixed - e.fixed >= 2ull * 512 * (3 * 1024 + 3 * 4096) *
+	    2 + 84ull * 1024 * 1024);
+	assert_true(e.pool > g.pool);
+	assert_true(mp_estimate(&m, &sc, &est, &err));
+	assert_true(has_note(&est, "--enforce-eager: no CUDA graphs"));
+	/* vLLM refuses a step smaller than its rows. */
+	scen(&sc, 4096, 1);
+	sc.max_num_seqs = 512;
+	sc.max_batched_tokens = 256;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_string_equal(err.field, "--max-num-batched-tokens");
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -342,6 +452,8 @@ main(void)
 		cmocka_unit_test(
 		    test_vllm_device_total_is_the_card_that_holds_it),
 		cmocka_unit_test(test_vllm_fill_pool_reports_the_card),
+		cmocka_unit_test(test_vllm_profile_run_peak),
+		cmocka_unit_test(test_vllm_cuda_graphs_and_enforce_eager),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
