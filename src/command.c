@@ -125,6 +125,11 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 		add(b, " --kv-unified");
 	if (sc->swa_full)
 		add(b, " --swa-full");
+	/* The converter's default name: mmproj-NAME-F16.gguf. */
+	if (sc->mmproj[0] != '\0') {
+		upper(sc->mmproj, ft, sizeof(ft));
+		add(b, " --mmproj mmproj-%s-%s.gguf", m->name, ft);
+	}
 }
 
 static void

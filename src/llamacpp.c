@@ -73,6 +73,9 @@ struct lc {
 	uint64_t	 out_weight;	/* bytes of the output matrix */
 	uint64_t	 tensor_bytes;	/* all tensor data of the GGUF */
 	uint32_t	 layers_on[NDEV];
+	/* --mmproj: the projector's weights and encoder buffer */
+	struct mp_mmproj proj;
+	uint32_t	 proj_dev;
 };
 
 static uint64_t
@@ -730,6 +733,28 @@ place_compute(struct lc *c)
 }
 
 /*
+ * --mmproj: tools/mtmd's clip.cpp loads the projector GGUF into its own
+ * backend buffer (read, not mapped) on the first GPU when the main model
+ * runs on one (llama-server's --mmproj-offload, on by default), else on
+ * the CPU, and reserves its own compute buffer there for the encoder.
+ * Its second CUDA backend instance (its own pool and cuBLAS handle) is
+ * not counted.  Derived from clip.cpp, not measured.
+ */
+static bool
+place_mmproj(struct lc *c, struct mp_error *err)
+{
+	c->proj_dev = HOST;
+	if (c->sc->mmproj[0] == '\0')
+		return true;
+	if (!mp_mmproj(c->m, c->sc->mmproj, c->sc->image_size, c->fa,
+	    &c->proj, err))
+		return false;
+	if (c->act > 0)
+		c->proj_dev = 0;
+	return true;
+}
+
+/*
  * What a GPU costs beyond llama.cpp's buffers.  CUDA: the context,
  * cuBLAS workspaces and the CUDA pool, measured; ROCm's HIP context is
  * taken as the same (derived).  Metal, Vulkan and SYCL create no CUDA
@@ -806,6 +831,8 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		return false;
 	place_kv(&c);
 	place_compute(&c);
+	if (!place_mmproj(&c, err))
+		return false;
 	rt = gpu_runtime(c.be);
 
 	/*
@@ -818,6 +845,9 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	est->n_dev_bytes = 0;
 	for (d = 0; d < c.gpus; d++) {
 		per = mp_adds(mp_adds(c.model[d], c.kvb[d]), c.compute[d]);
+		if (c.proj_dev == d)
+			per = mp_adds(per, mp_adds(c.proj.weights,
+			    c.proj.compute));
 		if (per != 0) {
 			used++;
 			per = mp_adds(per, rt);
@@ -875,6 +905,8 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	host = mp_adds(host, touched);
 	host = mp_adds(host, out_buf);
 	host = mp_adds(host, LC_HOST_BASE);
+	if (c.proj_dev == HOST)
+		host = mp_adds(host, mp_adds(c.proj.weights, c.proj.compute));
 
 	/*
 	 * memory.weights is every weight tensor wherever it lives.  With
@@ -887,8 +919,9 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.weights = c.tensor_bytes;
 	if (c.dup != 0 && sc->gpu_layers_set)
 		est->mem.weights = mp_adds(c.tensor_bytes, c.dup);
+	est->mem.weights = mp_adds(est->mem.weights, c.proj.weights);
 	est->mem.kv_cache = kv_all;
-	est->mem.activations = compute_all;
+	est->mem.activations = mp_adds(compute_all, c.proj.compute);
 	est->mem.logits = out_buf;
 	if (used > 0) {
 		est->mem.runtime = mp_muls(rt, used);
@@ -900,7 +933,7 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		 * beside the mapped originals when mmap is on) as what the
 		 * runtime itself holds.
 		 */
-		est->mem.activations = touched;
+		est->mem.activations = mp_adds(touched, c.proj.compute);
 		est->mem.runtime = mp_adds(LC_HOST_BASE,
 		    c.mmap ? c.repack[HOST] : 0);
 	}
@@ -965,6 +998,16 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		    c.repack[HOST] != 0 ? " and repacked" : "");
 		mp_note_size(n, "file", c.tensor_bytes);
 		mp_note_size(n, "reclaimable", reclaim);
+	}
+	if (c.proj.n_tensors != 0) {
+		n = mp_estimate_note(est, "weights", "--mmproj %s: projector "
+		    "GGUF {file} (%" PRIu64 " tensors) on %s, encoder buffer "
+		    "{encoder} for a %upx picture (%" PRIu64 " patches, FA "
+		    "%s); derived from clip.cpp", sc->mmproj,
+		    c.proj.n_tensors, c.proj_dev == HOST ? "the CPU" : "GPU 0",
+		    c.proj.side, c.proj.patches, c.fa ? "on" : "off");
+		mp_note_size(n, "file", c.proj.weights);
+		mp_note_size(n, "encoder", c.proj.compute);
 	}
 	n = mp_estimate_note(est, "kv_cache", "%s cache, %" PRIu64 " cells%s"
 	    "%s: {gpus} on GPUs, {host} in host memory",

@@ -198,6 +198,27 @@ struct mp_layer {
 	uint64_t	 conv;		/* MP_LK_MAMBA: conv state elements / seq */
 };
 
+/*
+ * A multimodal checkpoint's vision encoder as its config.json states it
+ * (vision_config), kept so that llama.cpp's projector GGUF (mmproj.c) can
+ * be priced tensor by tensor.  kind is MP_VIS_NONE for text-only models.
+ */
+enum mp_vision_kind { MP_VIS_NONE = 0, MP_VIS_SIGLIP, MP_VIS_QWEN3VL,
+	MP_VIS_LLAMA4 };
+struct mp_vision {
+	enum mp_vision_kind kind;
+	uint32_t	 hidden, inter, layers, heads, channels;
+	uint32_t	 image;		/* image_size (side, pixels) */
+	uint32_t	 patch;		/* patch_size */
+	uint32_t	 merge;		/* Qwen3-VL spatial_merge_size */
+	uint32_t	 deepstack;	/* Qwen3-VL deepstack levels */
+	uint32_t	 out;		/* Qwen3-VL out_hidden_size */
+	uint64_t	 n_pos;		/* learned position embeddings */
+	/* Llama 4: pixel-shuffle adapter and projector widths */
+	uint32_t	 proj_in, proj_out, vout, shuffled;
+	uint32_t	 text_hidden;	/* width the projector writes */
+};
+
 struct mp_model {
 	char		 name[128];	/* file stem or bundled name */
 	char		 path[4096];	/* where it was read from (PATH_MAX) */
@@ -253,6 +274,9 @@ struct mp_model {
 	 * Ollama model's params layer: num_ctx), else 0; and who says. */
 	uint64_t	 ctx_default;
 	char		 ctx_from[64];
+	struct mp_vision vision;	/* kind NONE: text only */
+	/* num_nextn_predict_layers: MTP layers past num_hidden_layers */
+	uint32_t	 nextn_layers;
 };
 
 void	mp_model_init(struct mp_model *);
@@ -447,6 +471,10 @@ struct mp_scenario {
 	bool		 enforce_eager;	/* --enforce-eager: no CUDA graphs */
 	uint64_t	 max_batched_tokens; /* --max-num-batched-tokens */
 	uint64_t	 max_num_seqs;	/* --max-num-seqs */
+	/* --mmproj TYPE: the projector GGUF beside the model ("" none);
+	 * --image-size: the picture's side (0 = clip.cpp's warm-up) */
+	char		 mmproj[8];
+	uint32_t	 image_size;
 };
 
 void	mp_scenario_init(struct mp_scenario *);
@@ -495,6 +523,7 @@ enum mp_opt_id {
 	MP_O_MAIN_GPU, MP_O_KV_UNIFIED, MP_O_SWA_FULL, MP_O_PARALLEL_SLOTS,
 	MP_O_NODES, MP_O_OFFLOAD,
 	MP_O_ENFORCE_EAGER, MP_O_MAX_BATCHED, MP_O_MAX_SEQS,	/* vLLM */
+	MP_O_MMPROJ, MP_O_IMAGE_SIZE,	/* llama.cpp projector (mmproj.c) */
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,
 	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
 	MP_O_UNITS, MP_O_COLOR, MP_O_HELP,
@@ -1384,6 +1413,22 @@ bool	mp_vllm_pool(const struct mp_model *, const struct mp_scenario *,
  */
 bool	mp_vllm_fill_pool(const struct mp_model *, struct mp_estimate *,
 	    uint64_t card, struct mp_error *);
+/*
+ * mmproj.c: llama.cpp's projector GGUF for a multimodal config, as the
+ * converter writes it in type (f16, q8_0, bf16, f32), and the compute
+ * buffer clip.cpp reserves for the encoder at image pixels a side (0:
+ * its warm-up image).  A model without a vision encoder is MP_EUSAGE.
+ */
+struct mp_mmproj {
+	uint64_t	 weights;	/* the file's tensor bytes */
+	uint64_t	 compute;	/* the encoder's compute buffer */
+	uint64_t	 patches;	/* positions the encoder attends over */
+	uint64_t	 n_tensors;
+	uint32_t	 side;		/* image side the buffer is sized for */
+};
+bool	mp_mmproj(const struct mp_model *, const char *type, uint32_t image,
+	    bool flash_attn, struct mp_mmproj *, struct mp_error *);
+const char *mp_mmproj_type_choice(size_t i);
 /* ---- end of the runtime module ---- */
 
 /* lora.c: peft LoRA targets and trainable parameters (training module) */

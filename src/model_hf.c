@@ -1090,6 +1090,26 @@ build_gptj(struct cfg *c)
 	return rotary_buffers(c, m->rotary_dim, 1);
 }
 
+/* The encoder's dimensions as mmproj.c prices llama.cpp's projector. */
+static void
+vision_dims(struct mp_model *m, enum mp_vision_kind kind, uint64_t h,
+    uint64_t inter, uint64_t layers, uint64_t heads, uint64_t ch,
+    uint64_t img, uint64_t patch, uint64_t npos, uint64_t text_hidden)
+{
+	struct mp_vision *v = &m->vision;
+
+	v->kind = kind;
+	v->hidden = (uint32_t)h;
+	v->inter = (uint32_t)inter;
+	v->layers = (uint32_t)layers;
+	v->heads = (uint32_t)heads;
+	v->channels = (uint32_t)ch;
+	v->image = (uint32_t)img;
+	v->patch = (uint32_t)patch;
+	v->n_pos = npos;
+	v->text_hidden = (uint32_t)text_hidden;
+}
+
 /*
  * Vision towers are counted so that params matches the whole checkpoint;
  * they are flagged MP_TF_VISION and reported separately.
@@ -1097,7 +1117,7 @@ build_gptj(struct cfg *c)
 static bool
 vision_siglip(struct cfg *c, const cJSON *v, uint64_t text_hidden)
 {
-	uint64_t h, inter, layers, img, patch, ch, np;
+	uint64_t h, inter, layers, img, patch, ch, np, heads;
 	uint64_t l;
 	const unsigned V = MP_TF_VISION;
 	const char *pf = "vision_config.";
@@ -1109,9 +1129,13 @@ vision_siglip(struct cfg *c, const cJSON *v, uint64_t text_hidden)
 	    &layers) ||
 	    !get_int(c, v, pf, "image_size", false, 224, 1, 1 << 16, &img) ||
 	    !get_int(c, v, pf, "patch_size", false, 16, 1, 1 << 12, &patch) ||
-	    !get_int(c, v, pf, "num_channels", false, 3, 1, 64, &ch))
+	    !get_int(c, v, pf, "num_channels", false, 3, 1, 64, &ch) ||
+	    !get_int(c, v, pf, "num_attention_heads", false, 16, 1, MAX_HEADS,
+	    &heads))
 		return false;
 	np = (img / patch) * (img / patch);
+	vision_dims(c->m, MP_VIS_SIGLIP, h, inter, layers, heads, ch, img,
+	    patch, np, text_hidden);
 	if (!add(c, -1, MP_TK_VISION, V, 3, h, ch * patch, patch,
 	    "vision_tower.patch_embedding.weight") ||
 	    !add(c, -1, MP_TK_VISION, V, 1, h, 0, 0,
@@ -1146,7 +1170,7 @@ vision_siglip(struct cfg *c, const cJSON *v, uint64_t text_hidden)
 static bool
 vision_qwen3vl(struct cfg *c, const cJSON *v)
 {
-	uint64_t h, inter, depth, patch, tpatch, ch, npos, out, merge;
+	uint64_t h, inter, depth, patch, tpatch, ch, npos, out, merge, heads;
 	uint64_t l, mh, nds = 0;
 	const unsigned V = MP_TF_VISION;
 	const char *pf = "vision_config.";
@@ -1164,11 +1188,25 @@ vision_qwen3vl(struct cfg *c, const cJSON *v)
 	    1 << 24, &npos) ||
 	    !get_int(c, v, pf, "out_hidden_size", false, c->m->hidden, 1,
 	    MAX_WIDTH, &out) ||
-	    !get_int(c, v, pf, "spatial_merge_size", false, 2, 1, 64, &merge))
+	    !get_int(c, v, pf, "spatial_merge_size", false, 2, 1, 64, &merge) ||
+	    !get_int(c, v, pf, "num_heads", false, 16, 1, MAX_HEADS, &heads))
 		return false;
 	if (cJSON_IsArray(ds))
 		nds = (uint64_t)cJSON_GetArraySize(ds);
 	mh = h * merge * merge;
+	/* image_size as llama.cpp's converter derives it when absent:
+	 * sqrt(num_position_embeddings) x patch_size. */
+	{
+		uint64_t side = 1;
+
+		while ((side + 1) * (side + 1) <= npos)
+			side++;
+		vision_dims(c->m, MP_VIS_QWEN3VL, h, inter, depth, heads, ch,
+		    side * patch, patch, npos, out);
+		c->m->vision.merge = (uint32_t)merge;
+		c->m->vision.deepstack = (uint32_t)nds;
+		c->m->vision.out = (uint32_t)out;
+	}
 	if (!add(c, -1, MP_TK_VISION, V, 3, h, ch * tpatch * patch, patch,
 	    "visual.patch_embed.proj.weight") ||
 	    !add(c, -1, MP_TK_VISION, V, 1, h, 0, 0,
@@ -1213,6 +1251,7 @@ static bool
 vision_llama4(struct cfg *c, const cJSON *v)
 {
 	uint64_t h, inter, layers, img, patch, ch, pin, pout, vout, np, l;
+	uint64_t heads;
 	double ratio;
 	const cJSON *r = item(v, "pixel_shuffle_ratio");
 	const unsigned V = MP_TF_VISION;
@@ -1231,10 +1270,18 @@ vision_llama4(struct cfg *c, const cJSON *v)
 	    !get_int(c, v, pf, "projector_output_dim", false, 4096, 1,
 	    MAX_WIDTH, &pout) ||
 	    !get_int(c, v, pf, "vision_output_dim", false, 4096, 1, MAX_WIDTH,
-	    &vout))
+	    &vout) ||
+	    !get_int(c, v, pf, "num_attention_heads", false, 16, 1, MAX_HEADS,
+	    &heads))
 		return false;
 	ratio = cJSON_IsNumber(r) && r->valuedouble > 0 ? r->valuedouble : 0.5;
 	np = (img / patch) * (img / patch) + 1;
+	vision_dims(c->m, MP_VIS_LLAMA4, h, inter, layers, heads, ch, img,
+	    patch, np, c->m->hidden);
+	c->m->vision.proj_in = (uint32_t)pin;
+	c->m->vision.proj_out = (uint32_t)pout;
+	c->m->vision.vout = (uint32_t)vout;
+	c->m->vision.shuffled = (uint32_t)((double)h / (ratio * ratio));
 	if (!add(c, -1, MP_TK_VISION, V, 2, h, ch * patch * patch, 0,
 	    "vision_model.patch_embedding.linear.weight") ||
 	    !add(c, -1, MP_TK_VISION, V, 1, h, 0, 0,
@@ -1414,6 +1461,11 @@ read_dims(struct cfg *c, const struct archdef *a)
 	    MAX_WIDTH, &m->shared_intermediate))
 		return false;
 	m->experts_per_tok = ek;
+	/* DeepSeek-V3 / GLM-4.5 multi-token-prediction layers, stored
+	 * after the num_hidden_layers decoder layers. */
+	if (!tint(c, "num_nextn_predict_layers", false, 0, 0, MAX_LAYERS,
+	    &m->nextn_layers))
+		return false;
 	if (m->shared_intermediate > 0 && m->n_shared_experts == 0)
 		m->n_shared_experts = 1;
 	if (a->fam == FAM_LLAMA4) {

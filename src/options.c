@@ -341,6 +341,30 @@ set_slots(struct mp_scenario *sc, const char *v, uint64_t u)
 	return true;
 }
 
+/* --mmproj TYPE: which projector file; mmproj.c checks the model. */
+static bool
+set_mmproj(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	size_t i;
+
+	(void)u;
+	for (i = 0; mp_mmproj_type_choice(i) != NULL; i++)
+		if (strcmp(mp_mmproj_type_choice(i), v) == 0)
+			break;
+	if (mp_mmproj_type_choice(i) == NULL || strlen(v) >= sizeof(sc->mmproj))
+		return false;
+	memcpy(sc->mmproj, v, strlen(v) + 1);
+	return true;
+}
+
+static bool
+set_image_size(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->image_size = (uint32_t)u;
+	return true;
+}
+
 static bool
 set_pipeline(struct mp_scenario *sc, const char *v, uint64_t u)
 {
@@ -545,6 +569,14 @@ static const struct mp_optspec opts[] = {
 	  UINT(1, 256, false, NULL), set_slots, 0, false,
 	  "N", "llama.cpp: -np, sequences served side by side (= --batch)",
 	  "1" },
+	{ MP_O_MMPROJ, "mmproj", 0, "mmproj", SC,
+	  ENUM(mp_mmproj_type_choice), set_mmproj, 0, false,
+	  "T", "llama.cpp: add the vision projector GGUF in this type "
+	  "(multimodal models)", NULL },
+	{ MP_O_IMAGE_SIZE, "image-size", 0, "image_size", SC,
+	  UINT(1, 1u << 16, false, NULL), set_image_size, 0, false,
+	  "PX", "llama.cpp --mmproj: the largest picture's side in pixels",
+	  "the encoder's warm-up image" },
 	{ MP_O_NODES, "nodes", 0, "nodes", SC, UINT(1, 4096, false, NULL),
 	  set_nodes, 0, false,
 	  "N", "identical machines (each with the profile's GPUs)", "1" },
