@@ -1398,6 +1398,7 @@ struct mp_vllm_pool {
 	uint64_t	 card;		/* bytes per GPU */
 	uint64_t	 budget;	/* gpu_memory_utilization x card */
 	uint64_t	 fixed;		/* weights + peak + non-torch + graphs */
+	uint64_t	 weights, act_peak, graphs, non_torch; /* its terms */
 	uint64_t	 pool;		/* budget - fixed; 0 when it does not fit */
 	uint64_t	 block_bytes;	/* one 16-token block, all layers, per GPU */
 	uint64_t	 blocks, tokens;	/* in the pool */
