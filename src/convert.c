@@ -409,11 +409,12 @@ gguf_size(struct cv *c, const char *ftype, enum mp_dtype from,
 		double bpw = mp_gguf_ftype_bpw(ftype, &published);
 
 		c->gguf_noted = true;
-		mp_estimate_note(c->est, "gguf", "no GGUF tensor layout for "
-		    "%s: GGUF sizes at flat bits per matrix weight (%s %.2f, "
-		    "%s)", c->m->arch[0] ? c->m->arch : "this model", ftype,
-		    bpw, published ? "llama.cpp's published Llama 2 7B figure" :
-		    "its default type's blocks");
+		mp_note_number(mp_estimate_note(c->est, "gguf", "no GGUF "
+		    "tensor layout for %s: GGUF sizes at flat bits per matrix "
+		    "weight (%s {bpw}, %s)", c->m->arch[0] ? c->m->arch :
+		    "this model", ftype, published ? "llama.cpp's published "
+		    "Llama 2 7B figure" : "its default type's blocks"), "bpw",
+		    bpw, 2);
 	}
 }
 
@@ -941,6 +942,7 @@ l2c_work(uint64_t n, bool cast, bool v1)
 static bool
 pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 {
+	struct mp_note *nt;
 	const struct mp_model *m = c->m;
 	bool v1, cast;
 	uint64_t fp32 = model_bytes(c, MP_DT_F32), out = 0, w, l2c, vocab_d;
@@ -999,11 +1001,12 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 			    mapped));
 		}
 		step_end(c, out);
-		mp_note_size(mp_estimate_note(c->est, "export", "safetensors "
-		    "read one tensor at a time; the peak is the largest "
-		    "tensor's quantize_q80 and struct.pack(*d) temporaries "
-		    "(%.1f bytes per element, measured): {peak}",
-		    v1 ? L2C_SER_F32 : L2C_SER_I8), "peak", worst);
+		nt = mp_estimate_note(c->est, "export", "safetensors read "
+		    "one tensor at a time; the peak is the largest tensor's "
+		    "quantize_q80 and struct.pack(*d) temporaries ({per} "
+		    "bytes per element, measured): {peak}");
+		mp_note_number(nt, "per", v1 ? L2C_SER_F32 : L2C_SER_I8, 1);
+		mp_note_size(nt, "peak", worst);
 		c->est->conv.disk_out = out;
 		return true;
 	}
@@ -1051,12 +1054,14 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 	w = l2c_work(c->max_n, false, v1);
 	moment(c, mp_adds(mp_adds(PY_ANON, fp32), w), PY_FILE);
 	step_end(c, out);
-	mp_note_size(mp_estimate_note(c->est, "export", "%s: %s: each weight "
-	    "quantized (quantize_q80) and written with struct.pack(*d), %.1f "
-	    "bytes per element of the largest weight: {peak}", v1 ?
+	nt = mp_estimate_note(c->est, "export", "%s: %s: each weight "
+	    "quantized (quantize_q80) and written with struct.pack(*d), "
+	    "{per} bytes per element of the largest weight: {peak}", v1 ?
 	    "version 1 (f32)" : "version 2 (Q8_0, groups of 64)",
 	    pl == PL_L2C_STANDARD ? "the float32 model stays" : "tensors "
-	    "freed after writing", v1 ? L2C_SER_F32 : L2C_SER_I8), "peak", w);
+	    "freed after writing");
+	mp_note_number(nt, "per", v1 ? L2C_SER_F32 : L2C_SER_I8, 1);
+	mp_note_size(nt, "peak", w);
 	c->est->conv.disk_out = out;
 	return true;
 }

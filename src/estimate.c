@@ -327,25 +327,27 @@ context_note(const struct mp_model *m, struct mp_estimate *est)
 {
 	bool		 scaled;
 	uint64_t	 lim = mp_model_context_limit(m, &scaled);
+	char		 f[32];
+	struct mp_note	*n;
 
 	if (lim == 0 || est->sc.seq <= lim)
 		return;
 	if (scaled)
-		mp_estimate_note(est, "context", "--seq %llu is %.1fx the "
-		    "%llu tokens this model handles with its rope scaling "
-		    "(%s x%g of %llu); the model was not trained past them",
+		n = mp_estimate_note(est, "context", "--seq %llu is {ratio}x "
+		    "the %llu tokens this model handles with its rope scaling "
+		    "(%s x%s of %llu); the model was not trained past them",
 		    (unsigned long long)est->sc.seq,
-		    (double)est->sc.seq / (double)lim,
-		    (unsigned long long)lim, m->rope_type, m->rope_factor,
+		    (unsigned long long)lim, m->rope_type,
+		    mp_fmt_g(m->rope_factor, 6, f, sizeof(f)),
 		    (unsigned long long)(m->rope_orig ? m->rope_orig :
 		    m->max_pos));
 	else
-		mp_estimate_note(est, "context", "--seq %llu is %.1fx this "
-		    "model's max_position_embeddings (%llu%s); the model was "
-		    "not trained past it", (unsigned long long)est->sc.seq,
-		    (double)est->sc.seq / (double)lim,
+		n = mp_estimate_note(est, "context", "--seq %llu is {ratio}x "
+		    "this model's max_position_embeddings (%llu%s); the model "
+		    "was not trained past it", (unsigned long long)est->sc.seq,
 		    (unsigned long long)lim, m->rope_type[0] ?
 		    ", rope scaling included" : "");
+	mp_note_number(n, "ratio", (double)est->sc.seq / (double)lim, 1);
 }
 
 bool

@@ -199,6 +199,7 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 	int		 rc;
 	size_t		 i, prev;
 	bool		 ok = false, scaled;
+	char		 num[32];
 
 	memset(r, 0, sizeof(*r));
 	r->field = what;
@@ -275,8 +276,9 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 			    "no max_position_embeddings: 1M tokens");
 		else if ((r->limit_scaled = scaled))
 			put(r->limit_why, sizeof(r->limit_why),
-			    "the rope-scaled length: %s x%g of %llu positions",
-			    m->rope_type, m->rope_factor,
+			    "the rope-scaled length: %s x%s of %llu positions",
+			    m->rope_type, mp_fmt_g(m->rope_factor, 6, num,
+			    sizeof(num)),
 			    (unsigned long long)(m->rope_orig ? m->rope_orig :
 			    m->max_pos));
 		else

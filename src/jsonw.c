@@ -150,23 +150,16 @@ mp_jsonw_null(struct mp_jsonw *w, const char *key)
 void
 mp_jsonw_f64(struct mp_jsonw *w, const char *key, double v, unsigned places)
 {
-	uint64_t scale = 1, iv, ip;
-	unsigned i;
+	char	num[40];
 
-	/* Fixed decimals from integers: no locale reaches the number. */
+	/* JSON has no NaN or infinity; above 1e15 digits stop being exact. */
 	if (!(v >= 0) || v > 1e15) {
 		mp_jsonw_null(w, key);
 		return;
 	}
-	for (i = 0; i < places && i < 6; i++)
-		scale *= 10;
-	iv = (uint64_t)(v * (double)scale + 0.5);
-	ip = iv / scale;
 	item(w, key);
-	fprintf(w->fp, "%llu", (unsigned long long)ip);
-	if (scale > 1)
-		fprintf(w->fp, ".%0*llu", (int)i,
-		    (unsigned long long)(iv % scale));
+	fputs(mp_fmt_fixed(v, places > 6 ? 6 : places, num, sizeof(num)),
+	    w->fp);
 }
 
 void

@@ -107,6 +107,13 @@ bool	mp_units_parse(const char *, enum mp_units *);
 const char *mp_fmt_count(uint64_t, char *buf, size_t len);
 /* "14.19 GiB" / "15.23 GB" into buf; returns buf. */
 const char *mp_fmt_size(uint64_t bytes, enum mp_units, char *buf, size_t len);
+/*
+ * printf's "%.*f" (places decimals) and "%.*g" (digits significant) with
+ * a '.' whatever LC_NUMERIC the embedding program set; every number with
+ * a fraction that memplan prints goes through these.  Return buf.
+ */
+const char *mp_fmt_fixed(double v, unsigned places, char *buf, size_t len);
+const char *mp_fmt_g(double v, unsigned digits, char *buf, size_t len);
 
 /* dtype.c: storage formats of one tensor element */
 enum mp_dtype {

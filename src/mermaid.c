@@ -70,17 +70,18 @@ mp_mermaid_xychart(FILE *fp, const char *title, const char *x_label,
 		fputs(i ? ", " : "", fp);
 		quoted(fp, xlabel(x[i], b, sizeof(b)));
 	}
-	fprintf(fp, "]\n    y-axis \"memory (GiB)\" 0 --> %g\n    bar [",
-	    ytop(totals, n, capacity));
+	fprintf(fp, "]\n    y-axis \"memory (GiB)\" 0 --> %s\n    bar [",
+	    mp_fmt_g(ytop(totals, n, capacity), 6, b, sizeof(b)));
 	for (i = 0; i < n; i++)
-		fprintf(fp, "%s%.2f", i ? ", " : "", (double)totals[i] / GIB);
+		fprintf(fp, "%s%s", i ? ", " : "", mp_fmt_fixed(
+		    (double)totals[i] / GIB, 2, b, sizeof(b)));
 	fputs("]\n", fp);
 	/* The capacity: a flat line across every point. */
 	if (capacity > 0) {
 		fputs("    line [", fp);
 		for (i = 0; i < n; i++)
-			fprintf(fp, "%s%.2f", i ? ", " : "",
-			    (double)capacity / GIB);
+			fprintf(fp, "%s%s", i ? ", " : "", mp_fmt_fixed(
+			    (double)capacity / GIB, 2, b, sizeof(b)));
 		fputs("]\n", fp);
 	}
 	fputs("```\n\n", fp);

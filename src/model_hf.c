@@ -75,7 +75,7 @@ get_int(struct cfg *c, const cJSON *obj, const char *pfx, const char *key,
 {
 	const cJSON	*it = item(obj, key);
 	double		 v;
-	char		 range[128];
+	char		 range[128], num[32];
 
 	if (it == NULL) {
 		if (required)
@@ -91,8 +91,8 @@ get_int(struct cfg *c, const cJSON *obj, const char *pfx, const char *key,
 	if (!isfinite(v) || v != floor(v))
 		return bad_field(c, pfx, key, "expected a whole number");
 	snprintf(range, sizeof(range), "expected an integer from %llu to "
-	    "%llu, got %.17g", (unsigned long long)min,
-	    (unsigned long long)max, v);
+	    "%llu, got %s", (unsigned long long)min,
+	    (unsigned long long)max, mp_fmt_g(v, 17, num, sizeof(num)));
 	if (v < (double)min || v > (double)max)
 		return bad_field(c, pfx, key, range);
 	*out = (uint64_t)v;

@@ -102,21 +102,6 @@ mp_note_kind_name(enum mp_note_kind k)
 	}
 }
 
-/*
- * "%.*f" with a '.' whatever LC_NUMERIC a program embedding the library
- * has set (printf's rounding kept: the digits are printf's).
- */
-static void
-fmt_fixed(double x, unsigned decimals, char *buf, size_t len)
-{
-	char *p;
-
-	snprintf(buf, len, "%.*f", (int)decimals, x);
-	for (p = buf; *p != '\0'; p++)
-		if (*p == ',')
-			*p = '.';
-}
-
 const char *
 mp_note_value_text(const struct mp_note_value *v, enum mp_units u,
     char *buf, size_t len)
@@ -130,8 +115,7 @@ mp_note_value_text(const struct mp_note_value *v, enum mp_units u,
 	case MP_NV_PERCENT:
 	case MP_NV_NUMBER:
 	default:
-		fmt_fixed(v->d, v->decimals, buf, len);
-		return buf;
+		return mp_fmt_fixed(v->d, v->decimals, buf, len);
 	}
 }
 

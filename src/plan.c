@@ -890,40 +890,41 @@ serve_why(struct mp_planres *p, const struct mp_option *best,
 {
 	struct mp_rec	*r = &p->rec[p->n_rec++];
 	char		 a[32], b[32], sp[96] = "", ctx[48] = "", ru[224] = "";
+	char		 n1[32], n2[32];
 
 	r->goal = MP_GOAL_SERVE;
 	r->opt = (size_t)(best - p->opt);
 	if (best->has_speed)
-		put(sp, sizeof(sp), "; %.0f tokens/s decode%s",
-		    best->speed.decode_tps, best->speed.has_prefill ? "" :
-		    " (prompt speed unknown)");
+		put(sp, sizeof(sp), "; %s tokens/s decode%s",
+		    mp_fmt_fixed(best->speed.decode_tps, 0, n1, sizeof(n1)),
+		    best->speed.has_prefill ? "" : " (prompt speed unknown)");
 	if (best->max_seq > 0)
 		put(ctx, sizeof(ctx), ", context up to %llu tokens",
 		    (unsigned long long)best->max_seq);
 	if (run != NULL) {
 		r->has_runner = true;
 		r->runner = (size_t)(run - p->opt);
-		put(ru, sizeof(ru), "; runner-up: %s (%.1f bits%s%.0f "
-		    "tokens/s%s%s)", run->label, opt_bits(run),
-		    run->has_speed ? ", " : "", run->has_speed ?
-		    run->speed.decode_tps : 0.0, rwhy != NULL ? "; " : "",
-		    rwhy != NULL ? rwhy : "");
-		if (!run->has_speed) {
-			/* no speed figure: drop the empty rate */
-			put(ru, sizeof(ru), "; runner-up: %s (%.1f bits%s%s)",
-			    run->label, opt_bits(run), rwhy != NULL ? "; " :
-			    "", rwhy != NULL ? rwhy : "");
-		}
+		mp_fmt_fixed(opt_bits(run), 1, n1, sizeof(n1));
+		if (run->has_speed)
+			put(ru, sizeof(ru), "; runner-up: %s (%s bits, %s "
+			    "tokens/s%s%s)", run->label, n1, mp_fmt_fixed(
+			    run->speed.decode_tps, 0, n2, sizeof(n2)),
+			    rwhy != NULL ? "; " : "", rwhy != NULL ? rwhy : "");
+		else	/* no speed figure: no empty rate */
+			put(ru, sizeof(ru), "; runner-up: %s (%s bits%s%s)",
+			    run->label, n1, rwhy != NULL ? "; " : "",
+			    rwhy != NULL ? rwhy : "");
 	}
-	put(r->why, sizeof(r->why), "%s: %s of %s%s%s; %.1f bits per "
+	put(r->why, sizeof(r->why), "%s: %s of %s%s%s; %s bits per "
 	    "weight, the most precise option kept by the serve policy "
 	    "(fits with margin, on the devices, 4 bits or more, within 2x "
-	    "of the fastest: %.0f tokens/s, as far as any option "
+	    "of the fastest: %s tokens/s, as far as any option "
 	    "passes)%s%s (%s)",
 	    mp_verdict_name(best->verdict), mp_fmt_size(best->j.judged,
 	    MP_UNITS_IEC, a, sizeof(a)), mp_fmt_size(best->j.capacity,
-	    MP_UNITS_IEC, b, sizeof(b)), sp, ctx, opt_bits(best),
-	    p->serve_fastest, off_device(p->model, best) ? "; layers in "
+	    MP_UNITS_IEC, b, sizeof(b)), sp, ctx, mp_fmt_fixed(
+	    opt_bits(best), 1, n1, sizeof(n1)), mp_fmt_fixed(
+	    p->serve_fastest, 0, n2, sizeof(n2)), off_device(p->model, best) ? "; layers in "
 	    "host memory: nothing fits on the devices alone" : "", ru,
 	    best->why);
 }
@@ -978,6 +979,7 @@ recommend(struct mp_planres *p)
 				    mp_goal_name(g));
 			else {
 				const struct mp_option *alt = NULL;
+				char n[32];
 				size_t l;
 
 				put(p->none[g], sizeof(p->none[g]),
@@ -999,9 +1001,10 @@ recommend(struct mp_planres *p)
 					put(p->none[g] + l,
 					    sizeof(p->none[g]) - l,
 					    "; a smaller model fits: %s "
-					    "(%.1fB) with %s, %s", alt->alt,
-					    (double)alt->alt_params / 1e9,
-					    alt->label, mp_fmt_size(
+					    "(%sB) with %s, %s", alt->alt,
+					    mp_fmt_fixed((double)
+					    alt->alt_params / 1e9, 1, n,
+					    sizeof(n)), alt->label, mp_fmt_size(
 					    alt->alt_judged, MP_UNITS_IEC, a,
 					    sizeof(a)));
 			}

@@ -25,6 +25,7 @@ void
 mp_markdown_speed(const struct mp_speed *sp, uint64_t seq, FILE *fp)
 {
 	size_t i;
+	char a[32], b[32];
 
 	if (!sp->available) {
 		fprintf(fp, "**Speed**: not estimated: %s.\n\n", sp->why);
@@ -34,14 +35,17 @@ mp_markdown_speed(const struct mp_speed *sp, uint64_t seq, FILE *fp)
 	    "| test | tokens/s | bound |\n|---|---:|---|\n", sp->basis);
 	if (sp->has_prefill)
 		fprintf(fp, "| prompt of %" PRIu64 " tokens (first token after "
-		    "%.3f s) | %.1f | %s |\n", seq, sp->ttft_s,
-		    sp->prefill_tps, mp_bound_name(sp->prefill_bound));
-	fprintf(fp, "| decode at %" PRIu64 " tokens of context | %.1f | %s |\n",
-	    seq, sp->decode_tps, mp_bound_name(sp->decode_bound));
+		    "%s s) | %s | %s |\n", seq, mp_fmt_fixed(sp->ttft_s, 3,
+		    a, sizeof(a)), mp_fmt_fixed(sp->prefill_tps, 1, b,
+		    sizeof(b)), mp_bound_name(sp->prefill_bound));
+	fprintf(fp, "| decode at %" PRIu64 " tokens of context | %s | %s |\n",
+	    seq, mp_fmt_fixed(sp->decode_tps, 1, a, sizeof(a)),
+	    mp_bound_name(sp->decode_bound));
 	for (i = 0; i < sp->n_bench; i++) {
 		if (sp->bench[i].tokens_per_s > 0)
-			fprintf(fp, "| `%s` | %.2f | %s |\n", sp->bench[i].test,
-			    sp->bench[i].tokens_per_s,
+			fprintf(fp, "| `%s` | %s | %s |\n", sp->bench[i].test,
+			    mp_fmt_fixed(sp->bench[i].tokens_per_s, 2, a,
+			    sizeof(a)),
 			    mp_bound_name(sp->bench[i].bound));
 		else
 			fprintf(fp, "| `%s` | - | |\n", sp->bench[i].test);

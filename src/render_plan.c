@@ -297,7 +297,8 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 			    sizeof(b)));
 			/* Serve rows: decode speed and the largest context. */
 			if (o->has_speed)
-				tab_set(t, 9, "%.1f", o->speed.decode_tps);
+				tab_set(t, 9, "%s", mp_fmt_fixed(
+				    o->speed.decode_tps, 1, b, sizeof(b)));
 			else
 				tab_set(t, 9, "-");
 			if (o->goal == MP_GOAL_SERVE && o->max_seq > 0)
@@ -843,13 +844,16 @@ sweep_table(const struct mp_sweep *s, enum mp_units u, struct tab *t)
 		}
 		if (speed && p->has_speed) {
 			if (p->speed.has_prefill) {
-				tab_set(t, 9, "%.1f", p->speed.prefill_tps);
-				tab_set(t, 10, "%.3f", p->speed.ttft_s);
+				tab_set(t, 9, "%s", mp_fmt_fixed(
+				    p->speed.prefill_tps, 1, b, sizeof(b)));
+				tab_set(t, 10, "%s", mp_fmt_fixed(
+				    p->speed.ttft_s, 3, b, sizeof(b)));
 			} else {
 				tab_set(t, 9, "-");
 				tab_set(t, 10, "-");
 			}
-			tab_set(t, 11, "%.1f", p->speed.decode_tps);
+			tab_set(t, 11, "%s", mp_fmt_fixed(
+			    p->speed.decode_tps, 1, b, sizeof(b)));
 		} else if (speed)
 			for (k = 9; k < 12; k++)
 				tab_set(t, k, "-");
@@ -964,6 +968,7 @@ mp_render_sweep_csv(const struct mp_sweep *s, const struct mp_render_opts *o,
     FILE *fp)
 {
 	size_t i;
+	char b[32], b2[32], b3[32];
 
 	(void)o;
 	bool speed = sweep_has_speed(s);
@@ -988,10 +993,14 @@ mp_render_sweep_csv(const struct mp_sweep *s, const struct mp_render_opts *o,
 			fprintf(fp, ",%s,%" PRId64, p->fits ? "true" : "false",
 			    p->headroom);
 		if (speed && p->has_speed && p->speed.has_prefill)
-			fprintf(fp, ",%.1f,%.3f,%.1f", p->speed.prefill_tps,
-			    p->speed.ttft_s, p->speed.decode_tps);
+			fprintf(fp, ",%s,%s,%s", mp_fmt_fixed(
+			    p->speed.prefill_tps, 1, b, sizeof(b)),
+			    mp_fmt_fixed(p->speed.ttft_s, 3, b2, sizeof(b2)),
+			    mp_fmt_fixed(p->speed.decode_tps, 1, b3,
+			    sizeof(b3)));
 		else if (speed && p->has_speed)
-			fprintf(fp, ",,,%.1f", p->speed.decode_tps);
+			fprintf(fp, ",,,%s", mp_fmt_fixed(p->speed.decode_tps,
+			    1, b, sizeof(b)));
 		else if (speed)
 			fputs(",,,", fp);
 		fputc('\n', fp);

@@ -214,7 +214,7 @@ mp_chart_cairo(cairo_t *cr, double w, double h, const char *title,
 	uint64_t		 top = capacity;
 	double			 step, v, px, py;
 	size_t			 i, every;
-	char			 b[32], b2[96];
+	char			 b[32], b2[96], num[16];
 
 	if (!have_cairo() || n == 0 || n > MP_CHART_MAX)
 		return false;
@@ -267,7 +267,8 @@ mp_chart_cairo(cairo_t *cr, double w, double h, const char *title,
 		cairo_move_to(cr, g.left, py);
 		cairo_line_to(cr, g.right, py);
 		cairo_stroke(cr);
-		snprintf(b, sizeof(b), "%g GiB", v);
+		mp_fmt_g(v, 6, num, sizeof(num));
+		snprintf(b, sizeof(b), "%s GiB", num);
 		cairo_set_source_rgb(cr, C_AXIS);
 		text_at(cr, g.left - 8, py + 4, b, 1);
 	}
@@ -304,8 +305,8 @@ mp_chart_cairo(cairo_t *cr, double w, double h, const char *title,
 		cairo_line_to(cr, g.right, py);
 		cairo_stroke(cr);
 		cairo_set_dash(cr, NULL, 0, 0);
-		snprintf(b, sizeof(b), "capacity %.2f GiB",
-		    (double)capacity / GIB);
+		snprintf(b, sizeof(b), "capacity %s GiB", mp_fmt_fixed(
+		    (double)capacity / GIB, 2, num, sizeof(num)));
 		/* On the left, where memory is lowest and the curve away. */
 		text_at(cr, g.left + g.pad, py - 7, b, 0);
 	}

@@ -37,6 +37,7 @@ void
 mp_text_speed(const struct mp_speed *sp, uint64_t seq, FILE *fp)
 {
 	size_t i;
+	char a[32], b[32];
 
 	if (!sp->available) {
 		fprintf(fp, "\nspeed: not estimated: %s\n", sp->why);
@@ -44,19 +45,22 @@ mp_text_speed(const struct mp_speed *sp, uint64_t seq, FILE *fp)
 	}
 	fprintf(fp, "\nspeed, estimated (%s):\n", sp->basis);
 	if (sp->has_prefill)
-		fprintf(fp, "  prompt  %10.1f tokens/s over %" PRIu64 " tokens "
-		    "(%s-bound); first token after %.3f s\n", sp->prefill_tps,
-		    seq, mp_bound_name(sp->prefill_bound), sp->ttft_s);
+		fprintf(fp, "  prompt  %10s tokens/s over %" PRIu64 " tokens "
+		    "(%s-bound); first token after %s s\n", mp_fmt_fixed(
+		    sp->prefill_tps, 1, a, sizeof(a)), seq,
+		    mp_bound_name(sp->prefill_bound), mp_fmt_fixed(sp->ttft_s,
+		    3, b, sizeof(b)));
 	else
 		fprintf(fp, "  prompt  not estimated: %s\n", sp->prefill_why);
-	fprintf(fp, "  decode  %10.1f tokens/s at %" PRIu64 " tokens of context "
-	    "(%s-bound)\n", sp->decode_tps, seq,
+	fprintf(fp, "  decode  %10s tokens/s at %" PRIu64 " tokens of context "
+	    "(%s-bound)\n", mp_fmt_fixed(sp->decode_tps, 1, a, sizeof(a)), seq,
 	    mp_bound_name(sp->decode_bound));
 	for (i = 0; i < sp->n_bench; i++) {
 		if (sp->bench[i].tokens_per_s > 0)
-			fprintf(fp, "  %-14s %10.2f t/s  (llama-bench test, "
+			fprintf(fp, "  %-14s %10s t/s  (llama-bench test, "
 			    "%s-bound)\n", sp->bench[i].test,
-			    sp->bench[i].tokens_per_s,
+			    mp_fmt_fixed(sp->bench[i].tokens_per_s, 2, a,
+			    sizeof(a)),
 			    mp_bound_name(sp->bench[i].bound));
 		else
 			fprintf(fp, "  %-14s %10s      (%s)\n",

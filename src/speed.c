@@ -751,6 +751,7 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 	char		 over[96] = "";
 	double		 seq, ub;
 	bool		 cb;
+	char		 pct[32], gbs[32];
 	size_t		 i;
 
 	memset(sp, 0, sizeof(*sp));
@@ -853,11 +854,13 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 	}
 	if (n_over > 0)
 		snprintf(over, sizeof(over), ", the experts of %u layers in "
-		    "host memory at %.0f GB/s", n_over, r.host_bw / 1e9);
-	snprintf(sp->basis, sizeof(sp->basis), "%s %s: %.0f%% of %.0f GB/s "
+		    "host memory at %s GB/s", n_over, mp_fmt_fixed(
+		    r.host_bw / 1e9, 0, gbs, sizeof(gbs)));
+	snprintf(sp->basis, sizeof(sp->basis), "%s %s: %s%% of %s GB/s "
 	    "per token%s%s%s", mp_runtime_name(sc->runtime),
-	    mp_backend_name(r.be - be_tab), r.be->bw * 100,
-	    (tg->count > 0 ? tg->bandwidth : r.host_bw) / 1e9,
+	    mp_backend_name(r.be - be_tab), mp_fmt_fixed(r.be->bw * 100, 0,
+	    pct, sizeof(pct)), mp_fmt_fixed((tg->count > 0 ? tg->bandwidth :
+	    r.host_bw) / 1e9, 0, gbs, sizeof(gbs)),
 	    r.gpu_start > 0 || !r.out_dev ? ", layers in host memory at "
 	    "the host's bandwidth" : "", over, r.host_bw_assumed ?
 	    " (89.6 GB/s assumed: the profile has no ram_bandwidth)" : "");

@@ -217,6 +217,52 @@ range:
 	return false;
 }
 
+/*
+ * printf's "%.*f" and "%.*g" follow LC_NUMERIC: a program embedding
+ * libmemplan that sets de_DE gets "0,5".  The number is printed by
+ * snprintf (its rounding and digits are exact and do not depend on the
+ * locale: only the radix character does) and the radix, whatever bytes
+ * the locale uses for it, is replaced by '.'.  Every renderer prints
+ * non-integer numbers through these two (issue 15); a thread's own
+ * uselocale() is honoured by snprintf and undone here the same way.
+ */
+static const char *
+c_radix(char *buf, size_t len, int n)
+{
+	char	*p = buf, *q, *digits;
+
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	if (*p == '-')
+		p++;
+	for (digits = p; *p >= '0' && *p <= '9'; p++)
+		;
+	if (p == digits || *p == '\0' || *p == 'e' || *p == 'E')
+		return buf;	/* no radix: "12", "1e+06", "-inf", "nan" */
+	for (q = p; *q != '\0' && !(*q >= '0' && *q <= '9') &&
+	    *q != 'e' && *q != 'E'; q++)
+		;
+	*p = '.';
+	memmove(p + 1, q, strlen(q) + 1);
+	return buf;
+}
+
+const char *
+mp_fmt_fixed(double v, unsigned places, char *buf, size_t len)
+{
+	return c_radix(buf, len, snprintf(buf, len, "%.*f",
+	    (int)(places > 17 ? 17 : places), v));
+}
+
+const char *
+mp_fmt_g(double v, unsigned digits, char *buf, size_t len)
+{
+	return c_radix(buf, len, snprintf(buf, len, "%.*g",
+	    (int)(digits < 1 ? 1 : digits > 17 ? 17 : digits), v));
+}
+
 const char *
 mp_fmt_size(uint64_t bytes, enum mp_units u, char *buf, size_t len)
 {
@@ -233,20 +279,10 @@ mp_fmt_size(uint64_t bytes, enum mp_units u, char *buf, size_t len)
 	if (i == 0)
 		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
 	else {
-		/* Two decimals by integer arithmetic, not "%.2f": printf's
-		 * decimal point follows the embedding program's locale. */
-		double		 x = v * 100.0, r;
-		uint64_t	 c = (uint64_t)x;
+		char	num[32];
 
-		/* Rounded as printf rounds: half to even on a tie. */
-		r = x - (double)c;
-		if (r > 0.5 || (r == 0.5 && (c & 1) != 0))
-			c++;
-
-		snprintf(buf, len, "%llu.%02llu %s",
-		    (unsigned long long)(c / 100),
-		    (unsigned long long)(c % 100),
-		    u == MP_UNITS_SI ? si[i] : iec[i]);
+		snprintf(buf, len, "%s %s", mp_fmt_fixed(v, 2, num,
+		    sizeof(num)), u == MP_UNITS_SI ? si[i] : iec[i]);
 	}
 	return buf;
 }

@@ -17,6 +17,7 @@ one(const char *name, const char *path, void *arg)
 	struct list_ctx	*c = arg;
 	struct mp_model	 m;
 	struct mp_error	 e;
+	char		 num[32];
 
 	mp_model_init(&m);
 	if (!mp_model_load(path, &m, &e)) {
@@ -36,9 +37,10 @@ one(const char *name, const char *path, void *arg)
 		mp_jsonw_u64(c->w, "max_position_embeddings", m.max_pos);
 		mp_jsonw_end(c->w, '}');
 	} else
-		fprintf(c->fp, "%-34s %-36s %9.2fB%s\n", name,
+		fprintf(c->fp, "%-34s %-36s %9sB%s\n", name,
 		    m.arch[0] ? m.arch : m.model_type,
-		    (double)m.params / 1e9, m.vision_params ?
+		    mp_fmt_fixed((double)m.params / 1e9, 2, num, sizeof(num)),
+		    m.vision_params ?
 		    " (incl. vision)" : "");
 	mp_model_fini(&m);
 	return true;

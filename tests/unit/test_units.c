@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,64 +94,10 @@ test_units_format_says_its_unit(void **state)
 	    "512 B");
 }
 
-/*
- * Issue 15: a program embedding libmemplan may set a decimal-comma
- * locale (de_DE); sizes must still read "0.5 GiB" and print "512.00 MiB".
- * The locale is built with localedef into a private directory (LOCPATH);
- * without localedef or the locale sources (Debian: locales) the test is
- * skipped, saying so.
- */
-static void
-test_units_decimal_comma_locale(void **state)
-{
-	char		 dir[] = "/tmp/memplan-locale-XXXXXX", cmd[256], b[32];
-	uint64_t	 v = 0;
-	char		 why[128];
-	struct mp_hardware hw;
-	struct mp_error	 e;
-	static const char prof[] = "name: t\nram: 0.5 GiB\ndevices:\n"
-	    "  - name: g\n    type: gpu\n    memory: 1.5 GiB\n";
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "localedef -i de_DE -f UTF-8 "
-	    "%s/de_DE.UTF-8 >/dev/null 2>&1", dir);
-	if (system(cmd) != 0) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		(void)system(cmd);
-		fprintf(stderr, "# SKIP: localedef cannot build de_DE.UTF-8\n");
-		skip();
-	}
-	setenv("LOCPATH", dir, 1);
-	if (setlocale(LC_ALL, "de_DE.UTF-8") == NULL ||
-	    strcmp(localeconv()->decimal_point, ",") != 0) {
-		setlocale(LC_ALL, "C");
-		fail_msg("the built de_DE.UTF-8 locale has no decimal comma");
-	}
-	assert_true(mp_parse_size("0.5 GiB", &v, why, sizeof(why)));
-	assert_int_equal(v, 512ull << 20);
-	assert_true(mp_parse_size("1.25 GB", &v, why, sizeof(why)));
-	assert_int_equal(v, 1250000000ull);
-	assert_string_equal(mp_fmt_size(512ull << 20, MP_UNITS_IEC, b,
-	    sizeof(b)), "512.00 MiB");
-	assert_string_equal(mp_fmt_size(3ull << 29, MP_UNITS_IEC, b,
-	    sizeof(b)), "1.50 GiB");
-	mp_error_clear(&e);
-	if (!mp_hardware_parse(prof, sizeof(prof) - 1, "t.yaml", &hw, &e))
-		fail_msg("%s: %s", e.field, e.msg);
-	assert_int_equal(hw.ram, 512ull << 20);
-	assert_int_equal(hw.dev[0].memory, 3ull << 29);
-	setlocale(LC_ALL, "C");
-	unsetenv("LOCPATH");
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	(void)system(cmd);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_units_decimal_comma_locale),
 		cmocka_unit_test(test_units_gb_is_not_gib),
 		cmocka_unit_test(test_units_rejects_bad_sizes),
 		cmocka_unit_test(test_units_checked_arithmetic),
