@@ -3,7 +3,8 @@
 /*
  * The remote loader's parsers of server answers (remote_parse.c) and the
  * in-memory readers it feeds (model_st.c, model_gguf.c), without a
- * network.  The first byte picks the parser; for Content-Range the next
+ * network.  The first byte picks the parser (8: Retry-After, 9: the
+ * two parts of a split GGUF model and split file names); for Content-Range the next
  * 16 bytes are the request's offset and length.  Everything the parsers
  * return is checked for consistency, so a wrong answer aborts too.
  */
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "remote.h"
 
@@ -49,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 	n = size - 1;
-	switch (data[0] % 8) {
+	switch (data[0] % 10) {
 	case 0:
 		if (size < 17)
 			break;
@@ -104,6 +106,41 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		break;
+	case 8: {
+		long secs;
+
+		/* Retry-After: seconds or a date, never negative. */
+		if (mp_http_retry_after(s, (time_t)1700000000, &secs) &&
+		    secs < 0)
+			abort();
+		break;
+	}
+	case 9: {
+		/* Two parts of a split model, the first one's length in
+		 * the next two bytes; and the text as a split file name,
+		 * which must map back to itself. */
+		struct mp_head	 gp[2];
+		unsigned		 no, of;
+		size_t			 pre, k;
+
+		k = size > 3 ? (size_t)data[1] | (size_t)data[2] << 8 : 0;
+		if (size > 3 && k <= size - 3) {
+			gp[0].path = "fuzz-00001-of-00002.gguf";
+			gp[0].head = data + 3;
+			gp[0].len = gp[0].size = k;
+			gp[1].path = "fuzz-00002-of-00002.gguf";
+			gp[1].head = data + 3 + k;
+			gp[1].len = gp[1].size = size - 3 - k;
+			(void)mp_model_gguf_parts(gp, 2, &m, &e);
+		}
+		if (mp_gguf_split_name(s, &no, &of, &pre)) {
+			if (no == 0 || no > of || pre + 20 != strlen(s) ||
+			    !mp_gguf_part_name(s, no, out, sizeof(out)) ||
+			    strcmp(out, s) != 0)
+				abort();
+		}
+		break;
+	}
 	}
 	mp_model_fini(&m);
 	free(s);

@@ -39,10 +39,13 @@ add(struct buf *b, const char *fmt, ...)
 	b->n = (size_t)r >= b->len - b->n ? b->len : b->n + (size_t)r;
 }
 
-/* The model as the runtime is told to load it. */
+/* The model as the runtime is told to load it: a Hub id as it is (the
+ * runtime downloads it), a GGUF file by its path. */
 static const char *
 model_ref(const struct mp_model *m)
 {
+	if (m->fetch_kind == MP_FETCH_HUB && m->source != MP_SRC_GGUF)
+		return m->fetch;
 	return m->source == MP_SRC_GGUF ? m->path : m->name;
 }
 
@@ -73,7 +76,24 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 	char ft[16];
 	uint32_t i;
 
-	if (m->source == MP_SRC_GGUF)
+	/*
+	 * A remote GGUF the way its runtime fetches it: llama-server
+	 * -hf Org/Repo:QUANT (common/arg.cpp; split parts follow), -mu URL
+	 * (--model-url), or Ollama's own `ollama run NAME:TAG`, whose
+	 * context is the model's num_ctx unless set in the session.
+	 */
+	if (m->source == MP_SRC_GGUF && m->fetch_kind == MP_FETCH_OLLAMA) {
+		add(b, "ollama run %s", m->fetch);
+		if (seq != m->ctx_default)
+			add(b, " (then /set parameter num_ctx %" PRIu64 ")",
+			    seq);
+		return;
+	}
+	if (m->source == MP_SRC_GGUF && m->fetch_kind == MP_FETCH_HUB)
+		add(b, "llama-server -hf %s", m->fetch);
+	else if (m->source == MP_SRC_GGUF && m->fetch_kind == MP_FETCH_URL)
+		add(b, "llama-server -mu %s", m->fetch);
+	else if (m->source == MP_SRC_GGUF)
 		add(b, "llama-server -m %s", m->path);
 	else {
 		upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
@@ -141,6 +161,8 @@ vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
 	add(b, "vllm serve %s --max-model-len %" PRIu64
 	    " --gpu-memory-utilization 0.90", model_ref(m),
 	    sc->seq != 0 ? sc->seq : 4096);
+	if (m->fetch_kind == MP_FETCH_HUB && m->fetch_rev[0] != '\0')
+		add(b, " --revision %s", m->fetch_rev);
 	if (sc->gpus > 1)
 		add(b, " --tensor-parallel-size %u", sc->gpus);
 	/* several machines: one pipeline stage per node (vllm.c) */
@@ -202,6 +224,8 @@ transformers(const struct mp_model *m, const struct mp_estimate *est,
 
 	add(b, "AutoModelForCausalLM.from_pretrained(\"%s\", device_map="
 	    "\"auto\"", model_ref(m));
+	if (m->fetch_kind == MP_FETCH_HUB && m->fetch_rev[0] != '\0')
+		add(b, ", revision=\"%s\"", m->fetch_rev);
 	if (sc->weights == MP_DT_NF4 || sc->weights == MP_DT_FP4)
 		add(b, ", quantization_config=BitsAndBytesConfig("
 		    "load_in_4bit=True, bnb_4bit_quant_type=\"%s\"%s)",

@@ -284,6 +284,16 @@ struct mp_model {
 	struct mp_vision vision;	/* kind NONE: text only */
 	/* num_nextn_predict_layers: MTP layers past num_hidden_layers */
 	uint32_t	 nextn_layers;
+	/* A model read over HTTP, as its runtime fetches it itself (the
+	 * command lines): "Org/Repo:Q4_K_M" for llama-server -hf, a URL for
+	 * -mu, "qwen2.5:7b" for ollama run, "Org/Name" (and a revision
+	 * other than main) for vllm serve and from_pretrained. */
+	enum mp_fetch {
+		MP_FETCH_LOCAL = 0, MP_FETCH_HUB, MP_FETCH_URL,
+		MP_FETCH_OLLAMA
+	}		 fetch_kind;
+	char		 fetch[2048];
+	char		 fetch_rev[256];
 };
 
 void	mp_model_init(struct mp_model *);

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fileio.h"
 #include "memplan.h"
@@ -563,16 +564,19 @@ cmp_off(const void *a, const void *b)
 }
 
 /*
- * Names unique and data ranges disjoint, as gguf.cpp requires
- * (gguf_init_from_file_impl refuses duplicate names and places each
- * tensor after the previous one).
+ * The layout gguf.cpp and llama-model-loader.cpp require: without offs,
+ * names unique over the n tensors from base (every part of a split
+ * model: "tensor is duplicated"); with offs, one file's data ranges
+ * disjoint (gguf_init_from_file_impl places each tensor after the
+ * previous one).
  */
 static bool
-check_layout(const struct mp_model *m, const uint64_t *offs,
-    const uint64_t *lens, const char *path, struct mp_error *err)
+check_layout(const struct mp_model *m, size_t base, size_t n,
+    const uint64_t *offs, const uint64_t *lens, const char *path,
+    struct mp_error *err)
 {
 	struct tref	*r;
-	size_t		 i, n = m->n_tensors;
+	size_t		 i;
 	char		 field[96];
 	bool		 ok = true;
 
@@ -580,24 +584,21 @@ check_layout(const struct mp_model *m, const uint64_t *offs,
 		return mp_error_set(err, MP_ENOMEM, path, NULL,
 		    "out of memory");
 	for (i = 0; i < n; i++) {
-		r[i].name = m->tensors[i].name;
-		r[i].off = offs[i];
-		r[i].len = lens[i];
-		r[i].i = i;
+		r[i].name = m->tensors[base + i].name;
+		r[i].off = offs != NULL ? offs[i] : 0;
+		r[i].len = lens != NULL ? lens[i] : 0;
+		r[i].i = base + i;
 	}
-	qsort(r, n, sizeof(*r), cmp_name);
+	qsort(r, n, sizeof(*r), offs == NULL ? cmp_name : cmp_off);
 	for (i = 1; i < n && ok; i++)
-		if (strcmp(r[i].name, r[i - 1].name) == 0) {
+		if (offs == NULL && strcmp(r[i].name, r[i - 1].name) == 0) {
 			snprintf(field, sizeof(field), "tensors[%zu].name",
 			    r[i].i);
 			ok = mp_error_set(err, MP_EINPUT, path, field,
 			    "duplicate tensor name \"%s\"", r[i].name);
-		}
-	qsort(r, n, sizeof(*r), cmp_off);
-	for (i = 1; i < n && ok; i++)
-		if (r[i].off < r[i - 1].off + r[i - 1].len ||
-		    (r[i].off == r[i - 1].off && r[i - 1].len == 0 &&
-		    r[i].len == 0)) {
+		} else if (offs != NULL && (r[i].off < r[i - 1].off +
+		    r[i - 1].len || (r[i].off == r[i - 1].off &&
+		    r[i - 1].len == 0 && r[i].len == 0))) {
 			snprintf(field, sizeof(field), "%s.offset", r[i].name);
 			ok = mp_error_set(err, MP_EINPUT, path, field,
 			    "overlaps %s", r[i - 1].name);
@@ -1076,78 +1077,137 @@ mp_model_gguf_tensors(const struct mp_model *m, struct mp_gguf_tensor **out,
 	return true;
 }
 
-/* The header at r (a file or a prefix in memory) into m. */
-static bool
-parse_gguf(struct rd *r_, struct mp_model *m, struct mp_error *err)
+/*
+ * Split models: llama.cpp's gguf-split (tools/gguf-split) writes
+ * NAME-00001-of-0000N.gguf ... with the model's metadata in the first
+ * part only; every part carries split.no (0-based), split.count and
+ * split.tensors.count, the model's tensor total (llama-arch.cpp
+ * LLM_KV_SPLIT_*).  llama-model-loader.cpp opens the first and finds the
+ * others by that name pattern (llama_split_path, "%s-%05d-of-%05d.gguf").
+ */
+static uint64_t
+kv_num(const struct meta *mt, const char *key, uint64_t dflt)
 {
-	struct rd	 r = *r_;
-	const char	*path = r.path;
-	struct meta	 mt = { 0 };
+	const struct kv *kv = kv_find(mt, key);
+
+	return kv != NULL && kv->num ? kv->u : dflt;
+}
+
+bool
+mp_gguf_split_name(const char *path, unsigned *no, unsigned *of,
+    size_t *prefix)
+{
+	size_t		 n = strlen(path);
+	const char	*p;
+	unsigned	 a = 0, b = 0;
+	int		 k;
+
+	*no = *of = 0;
+	*prefix = 0;
+	/* "-NNNNN-of-NNNNN.gguf" is 20 bytes. */
+	if (n < 21 || strcasecmp(path + n - 5, ".gguf") != 0)
+		return false;
+	p = path + n - 20;
+	if (p[0] != '-' || strncmp(p + 6, "-of-", 4) != 0)
+		return false;
+	for (k = 1; k <= 5; k++) {
+		if (p[k] < '0' || p[k] > '9' || p[k + 9] < '0' || p[k + 9] > '9')
+			return false;
+		a = a * 10 + (unsigned)(p[k] - '0');
+		b = b * 10 + (unsigned)(p[k + 9] - '0');
+	}
+	if (a == 0 || b < 2 || a > b)
+		return false;
+	*no = a;
+	*of = b;
+	*prefix = (size_t)(p - path);
+	return true;
+}
+
+bool
+mp_gguf_part_name(const char *path, unsigned no, char *out, size_t len)
+{
+	unsigned	 a, b;
+	size_t		 pre;
+
+	if (!mp_gguf_split_name(path, &a, &b, &pre) || no == 0 || no > b)
+		return false;
+	/* The extension as the first part spells it; what follows the
+	 * name (a URL's query) stays. */
+	return mp_fmt(out, len, "%.*s-%05u-of-%05u%s", (int)pre, path, no, b,
+	    path + pre + 15);
+}
+
+/* Which header read_head reads. */
+enum part { PART_FIRST, PART_LATER, PART_ANY };
+
+/*
+ * One file's header at r (a file or a prefix in memory): magic, counts,
+ * metadata into mt, tensor infos appended to m, their data ranges checked
+ * within this file.  PART_FIRST: the metadata must describe a model;
+ * PART_ANY: only the header's length is wanted.
+ */
+static bool
+read_head(struct rd *r, enum part which, struct meta *mt, struct mp_model *m,
+    struct mp_error *err)
+{
+	const char	*path = r->path;
 	uint32_t	 magic, version;
 	uint64_t	 n_t, n_kv, i, off, data_start, data_len;
 	uint64_t	*offs = NULL, *lens = NULL;
+	size_t		 base = m->n_tensors;
 	const struct kv	*arch;
-	size_t		 f16 = 0, bf16 = 0, f32 = 0;
 	bool		 ok = false;
 
-	mp_model_fini(m);
-	mp_model_init(m);
-	if (strlen(path) >= sizeof(m->path))
-		return mp_error_set(err, MP_EUSAGE, path, NULL, "path too long "
-		    "(at most %zu bytes)", sizeof(m->path) - 1);
-	snprintf(m->path, sizeof(m->path), "%s", path);
-	if (!rd_u32(&r, &magic, "magic"))
-		goto out;
-	if (magic != GG_MAGIC) {
-		mp_error_set(err, MP_EINPUT, path, "magic",
+	if (!rd_u32(r, &magic, "magic"))
+		return false;
+	if (magic != GG_MAGIC)
+		return mp_error_set(err, MP_EINPUT, path, "magic",
 		    "not a GGUF file (expected the bytes \"GGUF\")");
-		goto out;
-	}
-	if (!rd_u32(&r, &version, "version"))
-		goto out;
-	if (version != 2 && version != 3) {
-		mp_error_set(err, MP_EINPUT, path, "version",
+	if (!rd_u32(r, &version, "version"))
+		return false;
+	if (version != 2 && version != 3)
+		return mp_error_set(err, MP_EINPUT, path, "version",
 		    "GGUF version %u; expected 2 or 3", version);
-		goto out;
-	}
-	if (!rd_u64(&r, &n_t, "tensor_count") ||
-	    !rd_u64(&r, &n_kv, "metadata_kv_count"))
-		goto out;
+	if (!rd_u64(r, &n_t, "tensor_count") ||
+	    !rd_u64(r, &n_kv, "metadata_kv_count"))
+		return false;
 	/* A tensor info is at least 8 + 4 + 8 + 4 + 8 bytes, a KV 8+4+1. */
-	if (n_t == 0 || n_t > GG_MAX_TENSORS || n_t > left(&r) / 32) {
-		mp_error_set(err, MP_EINPUT, path, "tensor_count",
+	if (n_t > GG_MAX_TENSORS || n_t > left(r) / 32)
+		return mp_error_set(err, MP_EINPUT, path, "tensor_count",
 		    "%llu tensors; expected 1 to %u that fit in the file",
 		    (unsigned long long)n_t, GG_MAX_TENSORS);
-		goto out;
-	}
-	if (n_kv > GG_MAX_KV || n_kv > left(&r) / 13) {
-		mp_error_set(err, MP_EINPUT, path, "metadata_kv_count",
+	if (n_kv > GG_MAX_KV || n_kv > left(r) / 13)
+		return mp_error_set(err, MP_EINPUT, path, "metadata_kv_count",
 		    "%llu key/value pairs; expected at most %u that fit in "
 		    "the file", (unsigned long long)n_kv, GG_MAX_KV);
-		goto out;
-	}
-	if (!read_meta(&r, n_kv, &mt) || !sort_meta(&mt, path, err))
-		goto out;
-	arch = kv_find(&mt, "general.architecture");
-	if (arch == NULL || arch->str == NULL || arch->str[0] == '\0') {
-		mp_error_set(err, MP_EINPUT, path, "general.architecture",
+	if (!read_meta(r, n_kv, mt) || !sort_meta(mt, path, err))
+		return false;
+	arch = kv_find(mt, "general.architecture");
+	if (which == PART_FIRST &&
+	    (arch == NULL || arch->str == NULL || arch->str[0] == '\0'))
+		return mp_error_set(err, MP_EINPUT, path,
+		    "general.architecture",
 		    "missing; expected the model's architecture (\"llama\")");
-		goto out;
-	}
-	if (n_t > left(&r) / 32) {
-		mp_error_set(err, MP_EINPUT, path, "tensor_count",
+	/* Only the first part of a split model may hold no tensor
+	 * (gguf-split --no-tensor-first-split). */
+	if (n_t == 0 && (which == PART_LATER ||
+	    (which == PART_FIRST && kv_num(mt, "split.count", 1) < 2)))
+		return mp_error_set(err, MP_EINPUT, path, "tensor_count",
+		    "0 tensors; expected 1 to %u that fit in the file",
+		    GG_MAX_TENSORS);
+	if (n_t > left(r) / 32)
+		return mp_error_set(err, MP_EINPUT, path, "tensor_count",
 		    "%llu tensors do not fit in the rest of the file",
 		    (unsigned long long)n_t);
-		goto out;
-	}
-	offs = calloc((size_t)n_t, sizeof(*offs));
-	lens = calloc((size_t)n_t, sizeof(*lens));
+	offs = calloc((size_t)n_t + 1, sizeof(*offs));
+	lens = calloc((size_t)n_t + 1, sizeof(*lens));
 	if (offs == NULL || lens == NULL) {
 		mp_error_set(err, MP_ENOMEM, path, NULL, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n_t; i++) {
-		if (!read_tensor(&r, i, &offs[i], &lens[i], m))
+		if (!read_tensor(r, i, &offs[i], &lens[i], m))
 			goto out;
 		if (!mp_add(m->file_bytes, lens[i], &m->file_bytes)) {
 			mp_error_set(err, MP_EINPUT, path, "tensors",
@@ -1156,24 +1216,105 @@ parse_gguf(struct rd *r_, struct mp_model *m, struct mp_error *err)
 		}
 	}
 	/* The data starts at the next multiple of the alignment. */
-	data_start = (r.pos + mt.alignment - 1) / mt.alignment * mt.alignment;
-	data_len = data_start <= r.size ? r.size - data_start : 0;
+	data_start = (r->pos + mt->alignment - 1) / mt->alignment *
+	    mt->alignment;
+	data_len = data_start <= r->size ? r->size - data_start : 0;
 	for (i = 0; i < n_t; i++) {
-		const struct mp_tensor *t = &m->tensors[i];
+		const struct mp_tensor *t = &m->tensors[base + i];
 		char field[96];
 
 		snprintf(field, sizeof(field), "%s.offset", t->name);
 		off = offs[i];
-		if (off % mt.alignment != 0 || off > data_len ||
+		if (off % mt->alignment != 0 || off > data_len ||
 		    lens[i] > data_len - off) {
 			mp_error_set(err, MP_EINPUT, path, field,
 			    "data at %llu+%llu is not aligned to %u or lies "
 			    "beyond the file's %llu bytes of tensor data",
 			    (unsigned long long)off,
-			    (unsigned long long)lens[i], mt.alignment,
+			    (unsigned long long)lens[i], mt->alignment,
 			    (unsigned long long)data_len);
 			goto out;
 		}
+	}
+	if (!check_layout(m, base, (size_t)n_t, offs, lens, path, err))
+		goto out;
+	if (r->mem != NULL && r->pos > r->mem_len) {
+		/* A skip ran past the prefix. */
+		r->more = true;
+		mp_error_set(err, MP_EINPUT, path, NULL,
+		    "the header continues past the first %zu bytes read",
+		    r->mem_len);
+		goto out;
+	}
+	ok = true;
+out:
+	free(offs);
+	free(lens);
+	return ok;
+}
+
+/* A later part is the one its name says, of the same model. */
+static bool
+part_ok(const struct meta *mt, const char *path, uint64_t no,
+    uint64_t count, struct mp_error *err)
+{
+	uint64_t n = kv_num(mt, "split.count", 0);
+
+	if (n != count)
+		return mp_error_set(err, MP_EINPUT, path, "split.count",
+		    "%llu; the first part says %llu", (unsigned long long)n,
+		    (unsigned long long)count);
+	if ((n = kv_num(mt, "split.no", count)) != no)
+		return mp_error_set(err, MP_EINPUT, path, "split.no",
+		    "%llu; expected %llu (part %llu of %llu)",
+		    (unsigned long long)n, (unsigned long long)no,
+		    (unsigned long long)no + 1, (unsigned long long)count);
+	return true;
+}
+
+/* The model from the first part's metadata (mt) and parts' tensors. */
+static bool
+finish(struct mp_model *m, const struct meta *mt, const char *path,
+    size_t parts, struct mp_error *err)
+{
+	const struct kv	*arch = kv_find(mt, "general.architecture");
+	uint64_t	 count = kv_num(mt, "split.count", 1), total;
+	size_t		 f16 = 0, bf16 = 0, f32 = 0, i, pre;
+	unsigned	 no, of;
+
+	if (count != parts)
+		return mp_error_set(err, MP_EINPUT, path, "split.count",
+		    count > 1 && parts == 1 ? "the first of %llu parts of a "
+		    "split model; the others are read beside it: name the "
+		    "-00001-of-%05llu.gguf file with every part next to it" :
+		    "%llu parts; %llu were read",
+		    (unsigned long long)count,
+		    count > 1 && parts == 1 ? (unsigned long long)count :
+		    (unsigned long long)parts);
+	total = kv_num(mt, "split.tensors.count", m->n_tensors);
+	if (total != m->n_tensors)
+		return mp_error_set(err, MP_EINPUT, path,
+		    "split.tensors.count", "%llu tensors in all; the %zu "
+		    "parts hold %zu", (unsigned long long)total, parts,
+		    m->n_tensors);
+	if (m->n_tensors == 0)
+		return mp_error_set(err, MP_EINPUT, path, "tensor_count",
+		    "no tensor in any part");
+	if (!check_layout(m, 0, m->n_tensors, NULL, NULL, path, err))
+		return false;
+	set_arch(m, arch->str);
+	mp_path_stem(path, ".gguf", m->name, sizeof(m->name));
+	/* A split model is named without its "-00001-of-0000N". */
+	if (parts > 1 && mp_gguf_split_name(path, &no, &of, &pre)) {
+		const char *b = strrchr(path, '/');
+		size_t at = b != NULL ? (size_t)(b + 1 - path) : 0;
+
+		if (pre > at && pre - at < sizeof(m->name))
+			m->name[pre - at] = '\0';
+	}
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct mp_tensor *t = &m->tensors[i];
+
 		switch (t->file_dtype) {
 		case MP_DT_F16: f16++; break;
 		case MP_DT_BF16: bf16++; break;
@@ -1181,26 +1322,144 @@ parse_gguf(struct rd *r_, struct mp_model *m, struct mp_error *err)
 		default: break;
 		}
 	}
-	if (!check_layout(m, offs, lens, path, err))
-		goto out;
-	set_arch(m, arch->str);
-	mp_path_stem(path, ".gguf", m->name, sizeof(m->name));
 	/* The float type the model computes in: llama.cpp's KV cache is
 	 * f16 whatever; a bf16 or f32 GGUF keeps its type. */
 	m->torch_dtype = bf16 > f16 && bf16 >= f32 ? MP_DT_BF16 :
 	    f32 > f16 ? MP_DT_F32 : MP_DT_F16;
-	if (!hyper(m, &mt, arch->str, err))
-		goto out;
+	if (!hyper(m, mt, arch->str, err))
+		return false;
 	m->source = MP_SRC_GGUF;
 	/* llama.cpp counts every element of every tensor as a parameter. */
-	if (!mp_model_count(m, err))
-		goto out;
-	ok = true;
-out:
-	r_->more = r.more;
-	r_->pos = r.pos;
-	free(offs);
-	free(lens);
+	return mp_model_count(m, err);
+}
+
+static bool
+begin(struct mp_model *m, const char *path, struct mp_error *err)
+{
+	mp_model_fini(m);
+	mp_model_init(m);
+	if (strlen(path) >= sizeof(m->path))
+		return mp_error_set(err, MP_EUSAGE, path, NULL, "path too long "
+		    "(at most %zu bytes)", sizeof(m->path) - 1);
+	snprintf(m->path, sizeof(m->path), "%s", path);
+	return true;
+}
+
+static bool
+rd_open(struct rd *r, const char *path, struct mp_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	r->err = err;
+	if ((r->fp = mp_file_open(path, &r->size, err)) == NULL)
+		return false;
+	if ((r->buf = malloc(GG_BUF)) == NULL) {
+		fclose(r->fp);
+		r->fp = NULL;
+		return mp_error_set(err, MP_ENOMEM, path, NULL,
+		    "out of memory");
+	}
+	return true;
+}
+
+static void
+rd_close(struct rd *r)
+{
+	if (r->fp != NULL)
+		fclose(r->fp);
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+bool
+mp_model_load_gguf(const char *spec, struct mp_model *m,
+    struct mp_error *err)
+{
+	struct rd	 r;
+	struct meta	 mt = { 0 }, lm;
+	char		 first[4096], part[4096];
+	const char	*path = spec;
+	unsigned	 no, of, k;
+	size_t		 pre;
+	uint64_t	 count = 1;
+	bool		 ok;
+
+	/* Any part of a split model names the whole: read from the first,
+	 * as llama.cpp does. */
+	if (mp_gguf_split_name(spec, &no, &of, &pre) && no > 1) {
+		if (!mp_gguf_part_name(spec, 1, first, sizeof(first)))
+			return mp_error_set(err, MP_EUSAGE, spec, NULL,
+			    "path too long");
+		path = first;
+	}
+	if (!begin(m, path, err))
+		return false;
+	ok = rd_open(&r, path, err) && read_head(&r, PART_FIRST, &mt, m, err);
+	rd_close(&r);
+	if (ok && (count = kv_num(&mt, "split.count", 1)) > 1) {
+		if (!mp_gguf_split_name(path, &no, &of, &pre) || no != 1 ||
+		    of != count)
+			ok = mp_error_set(err, MP_EINPUT, path, "split.count",
+			    "%llu parts, but the file is not named "
+			    "-00001-of-%05llu.gguf, so the others cannot be "
+			    "found", (unsigned long long)count,
+			    (unsigned long long)count);
+		for (k = 2; ok && k <= of; k++) {
+			if (!mp_gguf_part_name(path, k, part, sizeof(part))) {
+				ok = mp_error_set(err, MP_EUSAGE, path, NULL,
+				    "path too long");
+				break;
+			}
+			memset(&lm, 0, sizeof(lm));
+			ok = rd_open(&r, part, err) &&
+			    read_head(&r, PART_LATER, &lm, m, err) &&
+			    part_ok(&lm, part, k - 1, count, err);
+			rd_close(&r);
+			meta_fini(&lm);
+		}
+	}
+	ok = ok && finish(m, &mt, path, (size_t)count, err);
+	meta_fini(&mt);
+	if (!ok)
+		mp_model_fini(m);
+	return ok;
+}
+
+static void
+rd_mem(struct rd *r, const struct mp_head *p, struct mp_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->path = p->path;
+	r->err = err;
+	r->mem = p->head;
+	r->mem_len = p->len < p->size ? p->len : (size_t)p->size;
+	r->size = p->size;
+}
+
+/* parts in memory; *more and *used tell about the first one. */
+static bool
+parts_mem(const struct mp_head *p, size_t n, struct mp_model *m,
+    bool *more, size_t *used, struct mp_error *err)
+{
+	struct rd	 r;
+	struct meta	 mt = { 0 }, lm;
+	size_t		 k;
+	bool		 ok;
+
+	if (!begin(m, p[0].path, err))
+		return false;
+	rd_mem(&r, &p[0], err);
+	ok = read_head(&r, PART_FIRST, &mt, m, err);
+	*more = r.more;
+	*used = ok ? (size_t)r.pos : 0;
+	for (k = 1; ok && k < n; k++) {
+		memset(&lm, 0, sizeof(lm));
+		rd_mem(&r, &p[k], err);
+		ok = read_head(&r, PART_LATER, &lm, m, err) &&
+		    part_ok(&lm, p[k].path, k, n, err);
+		meta_fini(&lm);
+	}
+	ok = ok && finish(m, &mt, p[0].path, n, err);
 	meta_fini(&mt);
 	if (!ok)
 		mp_model_fini(m);
@@ -1208,28 +1467,15 @@ out:
 }
 
 bool
-mp_model_load_gguf(const char *path, struct mp_model *m,
-    struct mp_error *err)
+mp_model_gguf_parts(const struct mp_head *p, size_t n,
+    struct mp_model *m, struct mp_error *err)
 {
-	struct rd	 r;
-	bool		 ok;
+	bool	more;
+	size_t	used;
 
-	memset(&r, 0, sizeof(r));
-	mp_model_fini(m);
-	mp_model_init(m);
-	r.path = path;
-	r.err = err;
-	if ((r.fp = mp_file_open(path, &r.size, err)) == NULL)
-		return false;
-	if ((r.buf = malloc(GG_BUF)) == NULL) {
-		fclose(r.fp);
-		return mp_error_set(err, MP_ENOMEM, path, NULL,
-		    "out of memory");
-	}
-	ok = parse_gguf(&r, m, err);
-	fclose(r.fp);
-	free(r.buf);
-	return ok;
+	if (n == 0)
+		return mp_error_set(err, MP_EINPUT, NULL, NULL, "no GGUF file");
+	return parts_mem(p, n, m, &more, &used, err);
 }
 
 bool
@@ -1237,27 +1483,33 @@ mp_model_gguf_mem(const char *path, const unsigned char *buf, size_t len,
     uint64_t size, struct mp_model *m, bool *more, size_t *used,
     struct mp_error *err)
 {
-	struct rd r;
+	struct mp_head p = { path, buf, len, size };
 
-	memset(&r, 0, sizeof(r));
-	r.path = path;
-	r.err = err;
-	r.mem = buf;
-	r.mem_len = len < size ? len : (size_t)size;
-	r.size = size;
+	return parts_mem(&p, 1, m, more, used, err);
+}
+
+bool
+mp_gguf_head_mem(const char *path, const unsigned char *buf, size_t len,
+    uint64_t size, bool *more, size_t *used, struct mp_error *err)
+{
+	struct mp_head	 p = { path, buf, len, size };
+	struct mp_model		*m;
+	struct meta		 mt = { 0 };
+	struct rd		 r;
+	bool			 ok;
+
 	*more = false;
 	*used = 0;
-	if (!parse_gguf(&r, m, err)) {
-		*more = r.more;
-		return false;
-	}
-	if (r.pos > r.mem_len) {	/* a skip ran past the prefix */
-		*more = true;
-		mp_model_fini(m);
-		return mp_error_set(err, MP_EINPUT, path, NULL,
-		    "the header continues past the first %zu bytes read",
-		    r.mem_len);
-	}
-	*used = (size_t)r.pos;
-	return true;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, path, NULL,
+		    "out of memory");
+	rd_mem(&r, &p, err);
+	ok = read_head(&r, PART_ANY, &mt, m, err);
+	*more = r.more;
+	if (ok)
+		*used = (size_t)r.pos;
+	meta_fini(&mt);
+	mp_model_fini(m);
+	free(m);
+	return ok;
 }

@@ -1206,7 +1206,7 @@ mp_model_read_safetensors(const char *dir, struct mp_model *m,
  */
 bool
 mp_model_st_parts(struct mp_model *m, const char *origin,
-    const struct mp_st_part *parts, size_t n, struct mp_error *err)
+    const struct mp_head *parts, size_t n, struct mp_error *err)
 {
 	struct ftlist	 fl = { 0 };
 	uint64_t	 hl;
@@ -1214,7 +1214,7 @@ mp_model_st_parts(struct mp_model *m, const char *origin,
 	bool		 ok = true;
 
 	for (i = 0; i < n && ok; i++) {
-		const struct mp_st_part *p = &parts[i];
+		const struct mp_head *p = &parts[i];
 
 		if (p->len < 8 || p->size < 8)
 			ok = mp_error_set(err, MP_EINPUT, p->path,

@@ -9,8 +9,20 @@
 #ifndef MEMPLAN_REMOTE_H
 #define MEMPLAN_REMOTE_H
 
+#include <time.h>
+
 #include "fileio.h"
 #include "memplan.h"
+
+/* One file's header in memory: its first len bytes (a safetensors
+ * shard's 8-byte length and JSON; a GGUF file's header), and the file's
+ * whole size. */
+struct mp_head {
+	const char		*path;	/* names it in errors */
+	const unsigned char	*head;
+	size_t			 len;
+	uint64_t		 size;
+};
 
 /* ---- model_st.c: safetensors from bytes in memory ---- */
 /* The JSON header's length from a shard's first 8 bytes, checked against
@@ -22,16 +34,9 @@ bool	mp_st_header_len(const unsigned char b[8], uint64_t size,
 bool	mp_st_index_names(const char *json, size_t len, const char *path,
 	    char ***names, size_t *n, struct mp_error *);
 void	mp_st_names_free(char **names, size_t n);
-/* One shard: its first len = 8 + header bytes, and its whole size. */
-struct mp_st_part {
-	const char		*path;	/* names it in errors */
-	const unsigned char	*head;
-	size_t			 len;
-	uint64_t		 size;
-};
 /* Prices m's tensors as the shards store them (as for a local folder). */
 bool	mp_model_st_parts(struct mp_model *, const char *origin,
-	    const struct mp_st_part *, size_t n, struct mp_error *);
+	    const struct mp_head *, size_t n, struct mp_error *);
 
 /* ---- model_gguf.c: a GGUF header from a prefix in memory ---- */
 /* buf holds the first len of the file's size bytes.  Fails with *more set
@@ -41,11 +46,33 @@ bool	mp_model_gguf_mem(const char *path, const unsigned char *buf,
 	    size_t len, uint64_t size, struct mp_model *, bool *more,
 	    size_t *used, struct mp_error *);
 
+/* Split models (gguf-split: NAME-00001-of-0000N.gguf, metadata in the
+ * first): a part's number and the count from its name, and the length
+ * of the name before "-00001-of-...". */
+bool	mp_gguf_split_name(const char *path, unsigned *no, unsigned *of,
+	    size_t *prefix);
+/* The name of part no (1-based) of the split model path belongs to. */
+bool	mp_gguf_part_name(const char *path, unsigned no, char *out,
+	    size_t len);
+/* The length of the header that starts buf (any part of a model): fails
+ * with *more set when it continues past len. */
+bool	mp_gguf_head_mem(const char *path, const unsigned char *buf,
+	    size_t len, uint64_t size, bool *more, size_t *used,
+	    struct mp_error *);
+/* A model from its parts' headers, the first first (one for a single
+ * file); metadata from the first, tensors from all. */
+bool	mp_model_gguf_parts(const struct mp_head *, size_t n,
+	    struct mp_model *, struct mp_error *);
+
 /* ---- remote_parse.c: what servers answer (pure; fuzzed) ---- */
 /* "bytes START-END/TOTAL" for a request of len bytes at off: true when
  * START is off, END within the request and the file, TOTAL known. */
 bool	mp_http_content_range(const char *value, uint64_t off, uint64_t len,
 	    uint64_t *start, uint64_t *end, uint64_t *total);
+/* A Retry-After value (RFC 9110 10.2.3): delay-seconds or an HTTP date
+ * (read by curl_getdate), as seconds from now (0 when past); false when
+ * it is neither. */
+bool	mp_http_retry_after(const char *value, time_t now, long *secs);
 /* The URL of a Link header's rel="next" entry (RFC 8288), or false. */
 bool	mp_http_link_next(const char *value, char *out, size_t outlen);
 
@@ -107,6 +134,23 @@ void	mp_http_resp_fini(struct mp_http_resp *);
 bool	mp_http_get(struct mp_http *, const char *url, uint64_t off,
 	    uint64_t len, size_t cap, const char *accept, const char *what,
 	    struct mp_http_resp *, struct mp_error *);
+/* One request of a batch: what mp_http_get takes, and its answer. */
+struct mp_http_req {
+	const char		*url;
+	uint64_t		 off, len;
+	size_t			 cap;
+	const char		*accept;
+	const char		*what;
+	struct mp_http_resp	 resp;
+};
+/*
+ * The n requests at once (at most 8 in flight, one connection pool,
+ * multiplexed on one connection where the server speaks HTTP/2), each
+ * as mp_http_get does it.  On failure err is the first failed request's
+ * (in order), whose resp.status stays; no body is kept.
+ */
+bool	mp_http_get_many(struct mp_http *, struct mp_http_req *, size_t n,
+	    struct mp_error *);
 /* Requests and bytes received so far (the test server counts too). */
 void	mp_http_stats(const struct mp_http *, unsigned *requests,
 	    uint64_t *bytes);
@@ -155,10 +199,18 @@ bool	mp_remote_open(struct mp_remote *, const char *spec, const char *base,
 	    struct mp_error *);
 void	mp_remote_close(struct mp_remote *);
 void	mp_remote_progress(struct mp_remote *, const char *what);
-/* A GGUF header read by growing Range requests (cached as key). */
+/* One file of a model: where, its cache key, its name in messages. */
+struct mp_rpart {
+	char	 url[2048];
+	char	 key[1400];
+	char	 what[1300];
+};
+/* A GGUF model from its parts' headers (one for a single file), each
+ * read by growing Range requests, all parts at once, or from the cache. */
+bool	mp_remote_gguf_parts(struct mp_remote *, const struct mp_rpart *,
+	    size_t n, struct mp_model *, struct mp_error *);
 bool	mp_remote_gguf(struct mp_remote *, const char *url, const char *key,
-	    const char *what, uint64_t size_hint, struct mp_model *,
-	    struct mp_error *);
+	    const char *what, struct mp_model *, struct mp_error *);
 /* A whole small file (cached as key), at most cap bytes. */
 bool	mp_remote_small(struct mp_remote *, const char *url, const char *key,
 	    const char *what, size_t cap, const char *accept,

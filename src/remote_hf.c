@@ -33,6 +33,8 @@
 #define INDEX_CAP	(100u << 20)	/* model.safetensors.index.json */
 #define API_CAP		(16u << 20)	/* one API answer */
 #define GGUF_FIRST	(256u << 10)	/* first GGUF range: most metadata */
+#define GGUF_PART	(64u << 10)	/* a split model's later part: no
+					 * metadata, tensor infos only */
 #define GGUF_CAP	(100u << 20)	/* a GGUF header, tokenizer included */
 #define MAX_PAGES	1000u
 #define REF_TTL		86400u		/* a branch's commit, re-read daily */
@@ -181,83 +183,192 @@ mp_remote_small(struct mp_remote *r, const char *url, const char *key,
 	return true;
 }
 
-bool
-mp_remote_gguf(struct mp_remote *r, const char *url, const char *key,
-    const char *what, uint64_t size_hint, struct mp_model *m,
+/* A header read over HTTP: one more file for the progress line, and
+ * kept in the cache. */
+static void
+fetched(struct mp_remote *r, const struct mp_rpart *p, uint64_t size,
+    const unsigned char *b, size_t n)
+{
+	r->done++;
+	mp_remote_progress(r, p->what);
+	(void)put_sized(p->key, size, b, n);
+}
+
+/*
+ * GGUF headers by Range requests that grow until each parses: all parts
+ * of a split model at once (one round of requests per doubling), each
+ * from the cache when there.  The first range is 256 KiB; a header
+ * longer than that is read in log2(header / 256 KiB) + 1 requests, at
+ * most as many bytes past it as in it.
+ */
+struct fhead {
+	const struct mp_rpart	*p;
+	unsigned char		*buf;
+	size_t			 len, used;	/* read; the header's */
+	uint64_t		 size;		/* the file's */
+	uint64_t		 want;		/* GGUF: bytes to have next */
+	uint64_t		 hl;		/* safetensors: JSON length */
+	char			 at[2048];	/* after the first redirect */
+	bool			 done, cached;
+};
+
+static bool
+gguf_grow(struct fhead *g, const struct mp_http_resp *resp,
     struct mp_error *err)
 {
-	struct mp_http_resp	 resp;
-	unsigned char		*buf = NULL, *nb;
-	char			 at[2048];
-	size_t			 len = 0, used = 0;
-	uint64_t		 size = 0, want;
-	bool			 more = false;
+	unsigned char	*nb;
+	bool		 more = false;
 
-	(void)size_hint;
-	if (get_sized(key, GGUF_CAP, &size, &buf, &len)) {
-		bool ok = mp_model_gguf_mem(what, buf, len, size, m, &more,
-		    &used, err);
-
-		free(buf);
-		if (ok)
-			return true;
-		buf = NULL;
-		len = 0;
-		mp_error_clear(err);	/* a damaged entry: read it again */
+	if (g->len == 0) {
+		g->size = resp->total;
+		/* Later ranges straight from where the redirect led (a
+		 * CDN's signed URL): no second redirect. */
+		mp_fmt(g->at, sizeof(g->at), "%s", resp->url);
+	} else if (resp->total != g->size)
+		return mp_error_set(err, MP_EINPUT, g->p->what,
+		    "Content-Range",
+		    "the file's size changed between two requests");
+	if ((nb = realloc(g->buf, g->len + resp->len + 1)) == NULL)
+		return mp_error_set(err, MP_ENOMEM, g->p->what, NULL,
+		    "out of memory");
+	g->buf = nb;
+	memcpy(g->buf + g->len, resp->body, resp->len);
+	g->len += resp->len;
+	if (mp_gguf_head_mem(g->p->what, g->buf, g->len, g->size, &more,
+	    &g->used, err)) {
+		g->done = true;
+		return true;
 	}
-	if (r->offline)
-		return mp_remote_offline_error(r->spec, what, err);
-	mp_fmt(at, sizeof(at), "%s", url);
-	want = GGUF_FIRST;
-	for (;;) {
-		if (!mp_http_get(r->http, at, len, want - len, GGUF_CAP, NULL,
-		    what, &resp, err))
-			goto fail;
-		if (len == 0) {
-			size = resp.total;
-			/* Later ranges straight from where the redirect led
-			 * (a CDN's signed URL): no second redirect. */
-			mp_fmt(at, sizeof(at), "%s", resp.url);
-		} else if (resp.total != size) {
-			mp_http_resp_fini(&resp);
-			mp_error_set(err, MP_EINPUT, what, "Content-Range",
-			    "the file's size changed between two requests");
-			goto fail;
-		}
-		if ((nb = realloc(buf, len + resp.len + 1)) == NULL) {
-			mp_http_resp_fini(&resp);
-			mp_error_set(err, MP_ENOMEM, what, NULL,
-			    "out of memory");
-			goto fail;
-		}
-		buf = nb;
-		memcpy(buf + len, resp.body, resp.len);
-		len += resp.len;
-		mp_http_resp_fini(&resp);
-		if (mp_model_gguf_mem(what, buf, len, size, m, &more, &used,
-		    err))
-			break;
-		if (!more)
-			goto fail;
-		if (len >= size || want >= GGUF_CAP) {
-			mp_error_set(err, MP_EINPUT, what, NULL,
-			    "the GGUF header is longer than %u MiB; refused",
-			    GGUF_CAP >> 20);
-			goto fail;
-		}
-		mp_error_clear(err);
-		/* Doubling: at most as many bytes past the header as in
-		 * it, in log2(header / 256 KiB) + 1 requests. */
-		want = want * 2 > GGUF_CAP ? GGUF_CAP : want * 2;
-	}
-	r->done++;
-	mp_remote_progress(r, what);
-	(void)put_sized(key, size, buf, used);
-	free(buf);
+	if (!more)
+		return false;
+	if (g->len >= g->size || g->want >= GGUF_CAP)
+		return mp_error_set(err, MP_EINPUT, g->p->what, NULL,
+		    "the GGUF header is longer than %u MiB; refused",
+		    GGUF_CAP >> 20);
+	mp_error_clear(err);
+	g->want = g->want * 2 > GGUF_CAP ? GGUF_CAP : g->want * 2;
 	return true;
-fail:
-	free(buf);
-	return false;
+}
+
+static bool
+gguf_heads(struct mp_remote *r, struct fhead *g, size_t n,
+    struct mp_error *err)
+{
+	struct mp_http_req	*q;
+	size_t			 i, k, nq;
+	bool			 more, ok = true;
+
+	for (i = 0; i < n; i++) {
+		g[i].want = i == 0 ? GGUF_FIRST : GGUF_PART;
+		if (get_sized(g[i].p->key, GGUF_CAP, &g[i].size, &g[i].buf,
+		    &g[i].len) && mp_gguf_head_mem(g[i].p->what, g[i].buf,
+		    g[i].len, g[i].size, &more, &g[i].used, err)) {
+			g[i].done = g[i].cached = true;
+			continue;
+		}
+		/* Absent or damaged: read it again. */
+		mp_error_clear(err);
+		free(g[i].buf);
+		g[i].buf = NULL;
+		g[i].len = 0;
+		if (r->offline)
+			return mp_remote_offline_error(r->spec, g[i].p->what,
+			    err);
+	}
+	if ((q = calloc(n + 1, sizeof(*q))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, r->spec, NULL,
+		    "out of memory");
+	for (;;) {
+		for (nq = i = 0; i < n; i++) {
+			if (g[i].done)
+				continue;
+			memset(&q[nq], 0, sizeof(q[nq]));
+			q[nq].url = g[i].len == 0 ? g[i].p->url : g[i].at;
+			q[nq].off = g[i].len;
+			q[nq].len = g[i].want - g[i].len;
+			q[nq].cap = GGUF_CAP;
+			q[nq].what = g[i].p->what;
+			nq++;
+		}
+		if (nq == 0)
+			break;
+		if (!(ok = mp_http_get_many(r->http, q, nq, err)))
+			break;
+		for (k = i = 0; i < n; i++) {
+			if (g[i].done)
+				continue;
+			if (ok)
+				ok = gguf_grow(&g[i], &q[k].resp, err);
+			mp_http_resp_fini(&q[k++].resp);
+		}
+		if (!ok)
+			break;
+	}
+	free(q);
+	for (i = 0; ok && i < n; i++)
+		if (!g[i].cached)
+			fetched(r, g[i].p, g[i].size, g[i].buf, g[i].used);
+	return ok;
+}
+
+static bool shard_heads(struct mp_remote *, struct fhead *, size_t,
+    struct mp_error *);
+
+/* A model from its files' headers, fetched all at once: GGUF parts or
+ * safetensors shards (origin names the model in errors). */
+static bool
+heads_model(struct mp_remote *r, const struct mp_rpart *p, size_t n,
+    bool gguf, const char *origin, struct mp_model *m, struct mp_error *err)
+{
+	struct fhead	*h;
+	struct mp_head	*hd;
+	size_t		 i;
+	bool		 ok = false;
+
+	h = calloc(n + 1, sizeof(*h));
+	hd = calloc(n + 1, sizeof(*hd));
+	if (h == NULL || hd == NULL) {
+		mp_error_set(err, MP_ENOMEM, origin, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		h[i].p = &p[i];
+	r->files = r->done + (unsigned)n;
+	if (!(gguf ? gguf_heads(r, h, n, err) : shard_heads(r, h, n, err)))
+		goto out;
+	for (i = 0; i < n; i++) {
+		hd[i].path = p[i].what;
+		hd[i].head = h[i].buf;
+		hd[i].len = h[i].used;
+		hd[i].size = h[i].size;
+	}
+	ok = gguf ? mp_model_gguf_parts(hd, n, m, err) :
+	    mp_model_st_parts(m, origin, hd, n, err);
+out:
+	for (i = 0; h != NULL && i < n; i++)
+		free(h[i].buf);
+	free(h);
+	free(hd);
+	return ok;
+}
+
+bool
+mp_remote_gguf_parts(struct mp_remote *r, const struct mp_rpart *p,
+    size_t n, struct mp_model *m, struct mp_error *err)
+{
+	return heads_model(r, p, n, true, r->spec, m, err);
+}
+
+bool
+mp_remote_gguf(struct mp_remote *r, const char *url, const char *key,
+    const char *what, struct mp_model *m, struct mp_error *err)
+{
+	struct mp_rpart p;
+
+	mp_fmt(p.url, sizeof(p.url), "%s", url);
+	mp_fmt(p.key, sizeof(p.key), "%s", key);
+	mp_fmt(p.what, sizeof(p.what), "%s", what);
+	return mp_remote_gguf_parts(r, &p, 1, m, err);
 }
 
 /* ---- which model: the spec ---- */
@@ -573,61 +684,97 @@ file_key(const struct hub *hb, const char *path, const char *suffix,
 	mp_fmt(out, len, "%s/%s/%s%s", hb->base, hb->commit, nm, suffix);
 }
 
-/* A shard's 8-byte length and JSON header, by two Range requests. */
+/*
+ * Safetensors shards' headers: each one's 8-byte length, then its JSON
+ * header (never a byte of tensor data), all shards at once: one round
+ * of requests for the lengths, one for the headers (at the CDN URL the
+ * first redirect gave).  Cached shards are not asked for.
+ */
+
 static bool
-shard_head(struct hub *hb, const char *url0, const char *key,
-    const char *what, unsigned char **head, size_t *len, uint64_t *size,
+shard_len(struct fhead *s, const struct mp_http_resp *a, struct mp_error *err)
+{
+	if (a->len < 8 || a->total < 8)
+		return mp_error_set(err, MP_EINPUT, s->p->what, "header_size",
+		    "file is %llu bytes; a safetensors file starts with an "
+		    "8-byte header length", (unsigned long long)a->total);
+	if (!mp_st_header_len(a->body, a->total, s->p->what, &s->hl, err))
+		return false;
+	if ((s->buf = malloc(8 + (size_t)s->hl)) == NULL)
+		return mp_error_set(err, MP_ENOMEM, s->p->what, NULL,
+		    "out of memory");
+	memcpy(s->buf, a->body, 8);
+	s->size = a->total;
+	mp_fmt(s->at, sizeof(s->at), "%s", a->url);
+	return true;
+}
+
+static bool
+shard_json(struct fhead *s, const struct mp_http_resp *b,
     struct mp_error *err)
 {
-	struct mp_http_resp	 a, b;
-	char			 at[2048];
-	uint64_t		 hl;
-
-	if (get_sized(key, (100u << 20) + 8, size, head, len))
-		return true;
-	if (hb->r.offline)
-		return mp_remote_offline_error(hb->r.spec, what, err);
-	if (!mp_http_get(hb->r.http, url0, 0, 8, 8, NULL, what, &a, err))
-		return false;
-	if (a.len < 8 || a.total < 8) {
-		mp_http_resp_fini(&a);
-		return mp_error_set(err, MP_EINPUT, what, "header_size",
-		    "file is %llu bytes; a safetensors file starts with an "
-		    "8-byte header length", (unsigned long long)a.total);
-	}
-	if (!mp_st_header_len(a.body, a.total, what, &hl, err)) {
-		mp_http_resp_fini(&a);
-		return false;
-	}
-	mp_fmt(at, sizeof(at), "%s", a.url);
-	if (!mp_http_get(hb->r.http, at, 8, hl, (size_t)hl, NULL, what, &b,
-	    err)) {
-		mp_http_resp_fini(&a);
-		return false;
-	}
-	if (b.len != hl || b.total != a.total) {
-		mp_http_resp_fini(&a);
-		mp_http_resp_fini(&b);
-		return mp_error_set(err, MP_EIO, what, "header",
-		    "truncated: %zu of %llu header bytes", b.len,
-		    (unsigned long long)hl);
-	}
-	if ((*head = malloc(8 + (size_t)hl)) == NULL) {
-		mp_http_resp_fini(&a);
-		mp_http_resp_fini(&b);
-		return mp_error_set(err, MP_ENOMEM, what, NULL,
-		    "out of memory");
-	}
-	memcpy(*head, a.body, 8);
-	memcpy(*head + 8, b.body, (size_t)hl);
-	*len = 8 + (size_t)hl;
-	*size = a.total;
-	mp_http_resp_fini(&a);
-	mp_http_resp_fini(&b);
-	hb->r.done++;
-	mp_remote_progress(&hb->r, what);
-	(void)put_sized(key, *size, *head, *len);
+	if (b->len != s->hl || b->total != s->size)
+		return mp_error_set(err, MP_EIO, s->p->what, "header",
+		    "truncated: %zu of %llu header bytes", b->len,
+		    (unsigned long long)s->hl);
+	memcpy(s->buf + 8, b->body, (size_t)s->hl);
+	s->len = s->used = 8 + (size_t)s->hl;
 	return true;
+}
+
+static bool
+shard_heads(struct mp_remote *r, struct fhead *s, size_t n,
+    struct mp_error *err)
+{
+	struct mp_http_req	*q;
+	size_t			 i, k, nq, round;
+	bool			 ok = true;
+
+	for (nq = i = 0; i < n; i++) {
+		if (get_sized(s[i].p->key, (100u << 20) + 8, &s[i].size,
+		    &s[i].buf, &s[i].len)) {
+			s[i].cached = true;
+			s[i].used = s[i].len;
+			continue;
+		}
+		if (r->offline)
+			return mp_remote_offline_error(r->spec, s[i].p->what,
+			    err);
+		nq++;
+	}
+	if (nq == 0)
+		return true;
+	if ((q = calloc(nq, sizeof(*q))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, r->spec, NULL,
+		    "out of memory");
+	for (round = 0; round < 2 && ok; round++) {
+		for (k = i = 0; i < n; i++) {
+			if (s[i].cached)
+				continue;
+			memset(&q[k], 0, sizeof(q[k]));
+			q[k].url = round == 0 ? s[i].p->url : s[i].at;
+			q[k].off = round == 0 ? 0 : 8;
+			q[k].len = round == 0 ? 8 : s[i].hl;
+			q[k].cap = round == 0 ? 8 : (size_t)s[i].hl;
+			q[k].what = s[i].p->what;
+			k++;
+		}
+		if (!(ok = mp_http_get_many(r->http, q, nq, err)))
+			break;
+		for (k = i = 0; i < n; i++) {
+			if (s[i].cached)
+				continue;
+			if (ok)
+				ok = round == 0 ? shard_len(&s[i], &q[k].resp,
+				    err) : shard_json(&s[i], &q[k].resp, err);
+			mp_http_resp_fini(&q[k++].resp);
+		}
+	}
+	free(q);
+	for (i = 0; ok && i < n; i++)
+		if (!s[i].cached)
+			fetched(r, s[i].p, s[i].size, s[i].buf, s[i].used);
+	return ok;
 }
 
 static bool
@@ -637,8 +784,7 @@ hub_safetensors(struct hub *hb, struct mp_model *m, struct mp_error *err)
 	unsigned char		*cfg = NULL, *idx = NULL;
 	size_t			 cl = 0, il = 0, nsh = 0, i;
 	char			**names = NULL, *one[1] = { NULL };
-	struct mp_st_part	*parts = NULL;
-	char			(*paths)[1300] = NULL;
+	struct mp_rpart		*parts = NULL;
 	bool			 ok = false, sharded;
 	const char		*slash = strchr(hb->h.repo, '/');
 
@@ -667,15 +813,12 @@ hub_safetensors(struct hub *hb, struct mp_model *m, struct mp_error *err)
 		one[0] = (char *)"model.safetensors";
 		nsh = 1;
 	}
-	if ((parts = calloc(nsh, sizeof(*parts))) == NULL ||
-	    (paths = calloc(nsh, sizeof(*paths))) == NULL) {
+	if ((parts = calloc(nsh, sizeof(*parts))) == NULL) {
 		mp_error_set(err, MP_ENOMEM, hb->h.repo, NULL, "out of memory");
 		goto out;
 	}
-	hb->r.files = (unsigned)nsh + hb->r.done;
 	for (i = 0; i < nsh; i++) {
 		const char *f = names != NULL ? names[i] : one[0];
-		unsigned char *h = NULL;
 
 		if (mp_rfiles_find(&hb->files, f) == NULL) {
 			mp_error_set(err, MP_EINPUT, hb->h.repo, f,
@@ -683,21 +826,21 @@ hub_safetensors(struct hub *hb, struct mp_model *m, struct mp_error *err)
 			    "has no such file");
 			goto out;
 		}
-		mp_fmt(paths[i], sizeof(paths[i]), "%s/%s", hb->h.repo, f);
-		file_url(hb, f, url, sizeof(url));
-		file_key(hb, f, ".hdr", key, sizeof(key));
-		if (!shard_head(hb, url, key, paths[i], &h, &parts[i].len,
-		    &parts[i].size, err))
-			goto out;
-		parts[i].head = h;
-		parts[i].path = paths[i];
+		mp_fmt(parts[i].what, sizeof(parts[i].what), "%s/%s",
+		    hb->h.repo, f);
+		file_url(hb, f, parts[i].url, sizeof(parts[i].url));
+		file_key(hb, f, ".hdr", parts[i].key, sizeof(parts[i].key));
 	}
-	ok = mp_model_st_parts(m, hb->h.repo, parts, nsh, err);
+	ok = heads_model(&hb->r, parts, nsh, false, hb->h.repo, m, err);
+	if (ok) {
+		m->fetch_kind = MP_FETCH_HUB;
+		mp_fmt(m->fetch, sizeof(m->fetch), "%s", hb->h.repo);
+		if (strcmp(hb->h.rev, "main") != 0)
+			mp_fmt(m->fetch_rev, sizeof(m->fetch_rev), "%s",
+			    hb->h.rev);
+	}
 out:
-	for (i = 0; parts != NULL && i < nsh; i++)
-		free((void *)(uintptr_t)parts[i].head);
 	free(parts);
-	free(paths);
 	mp_st_names_free(names, nsh);
 	free(cfg);
 	free(idx);
@@ -706,28 +849,60 @@ out:
 	return ok;
 }
 
+static void file_url(const struct hub *, const char *, char *, size_t);
+static void file_key(const struct hub *, const char *, const char *, char *,
+    size_t);
+
+/* A GGUF repo's file for the quant; a split model's parts all (the
+ * names gguf-split gives them, each one listed in the repository). */
 static bool
 hub_gguf(struct hub *hb, struct mp_model *m, struct mp_error *err)
 {
 	const struct mp_rfile	*f;
-	char			 url[2048], key[1400], what[1300];
-	bool			 split;
+	struct mp_rpart		*p;
+	char			 name[1100];
+	unsigned		 no = 1, of = 1, k;
+	size_t			 pre;
+	bool			 split, ok;
 
 	if ((f = mp_hf_pick_gguf(&hb->files, hb->h.quant, hb->h.repo, &split,
 	    err)) == NULL)
 		return false;
-	if (split)
+	if (split && !mp_gguf_split_name(f->path, &no, &of, &pre))
 		return mp_error_set(err, MP_EINPUT, hb->h.repo, f->path,
-		    "split GGUF files (-00001-of-0000N) are not read yet; "
-		    "name a repository with single-file quantizations");
-	file_url(hb, f->path, url, sizeof(url));
-	file_key(hb, f->path, ".hdr", key, sizeof(key));
-	mp_fmt(what, sizeof(what), "%s/%s", hb->h.repo, f->path);
-	if (!mp_remote_gguf(&hb->r, url, key, what, f->size, m, err))
-		return false;
-	mp_path_stem(f->path, ".gguf", m->name, sizeof(m->name));
-	mp_fmt(m->path, sizeof(m->path), "%s", what);
-	return true;
+		    "not a split GGUF name");
+	if ((p = calloc(of, sizeof(*p))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, hb->h.repo, NULL,
+		    "out of memory");
+	for (k = 0; k < of; k++) {
+		if (of == 1)
+			mp_fmt(name, sizeof(name), "%s", f->path);
+		else if (!mp_gguf_part_name(f->path, k + 1, name,
+		    sizeof(name)) || mp_rfiles_find(&hb->files, name) ==
+		    NULL) {
+			free(p);
+			return mp_error_set(err, MP_EINPUT, hb->h.repo, name,
+			    "part %u of %u of the split model is not in the "
+			    "repository", k + 1, of);
+		}
+		file_url(hb, name, p[k].url, sizeof(p[k].url));
+		file_key(hb, name, ".hdr", p[k].key, sizeof(p[k].key));
+		mp_fmt(p[k].what, sizeof(p[k].what), "%s/%s", hb->h.repo,
+		    name);
+	}
+	ok = mp_remote_gguf_parts(&hb->r, p, of, m, err);
+	/* llama-server -hf takes Org/Repo[:QUANT] at main; another
+	 * revision is the file's URL at that commit (-mu). */
+	if (ok && strcmp(hb->h.rev, "main") == 0) {
+		m->fetch_kind = MP_FETCH_HUB;
+		mp_fmt(m->fetch, sizeof(m->fetch), "%s%s%s", hb->h.repo,
+		    hb->h.quant[0] != '\0' ? ":" : "", hb->h.quant);
+	} else if (ok) {
+		m->fetch_kind = MP_FETCH_URL;
+		mp_fmt(m->fetch, sizeof(m->fetch), "%s", p[0].url);
+	}
+	free(p);
+	return ok;
 }
 
 static bool
@@ -794,12 +969,47 @@ fnv1a(const char *s)
 	return h;
 }
 
+/* A .gguf URL; a split model's parts by the same name pattern beside
+ * it (query kept: a signed URL's key). */
+static bool
+url_gguf(struct mp_remote *r, const char *clean, const char *query,
+    struct mp_model *m, struct mp_error *err)
+{
+	struct mp_rpart	*p;
+	char		 u[2048];
+	unsigned	 no = 1, of = 1, k;
+	size_t		 pre;
+	bool		 ok;
+
+	if (!mp_gguf_split_name(clean, &no, &of, &pre))
+		of = 1;
+	if ((p = calloc(of, sizeof(*p))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, clean, NULL,
+		    "out of memory");
+	for (k = 0; k < of; k++) {
+		if (of > 1 && !mp_gguf_part_name(clean, k + 1, u, sizeof(u)))
+			mp_fmt(u, sizeof(u), "%s", clean);
+		else if (of == 1)
+			mp_fmt(u, sizeof(u), "%s", clean);
+		if (!mp_fmt(p[k].url, sizeof(p[k].url), "%s%s", u, query)) {
+			free(p);
+			return mp_error_set(err, MP_EINPUT, clean, NULL,
+			    "URL too long");
+		}
+		mp_fmt(p[k].key, sizeof(p[k].key), "url/%016llx.hdr",
+		    (unsigned long long)fnv1a(p[k].url));
+		mp_fmt(p[k].what, sizeof(p[k].what), "%s", u);
+	}
+	ok = mp_remote_gguf_parts(r, p, of, m, err);
+	free(p);
+	return ok;
+}
+
 static bool
 url_load(const char *spec, struct mp_model *m, struct mp_error *err)
 {
 	struct mp_remote	 r;
 	char			 key[300], clean[2048], ep[512], cu[2100];
-	char			 stem[128];
 	const char		*q;
 	size_t			 n;
 	bool			 ok = false;
@@ -811,49 +1021,31 @@ url_load(const char *spec, struct mp_model *m, struct mp_error *err)
 	memcpy(clean, spec, n);
 	clean[n] = '\0';
 	q = spec + n;
-	mp_path_stem(clean, ".gguf", stem, sizeof(stem));
 	endpoint(ep, sizeof(ep));
 	/* The token goes to the Hub's host only, as for repository ids. */
 	if (!mp_remote_open(&r, spec, ep, err))
 		return false;
 	if (n > 5 && strcasecmp(clean + n - 5, ".gguf") == 0) {
-		mp_fmt(key, sizeof(key), "url/%016llx.hdr",
-		    (unsigned long long)fnv1a(spec));
-		ok = mp_remote_gguf(&r, spec, key, clean, 0, m, err);
-		if (ok) {
-			mp_fmt(m->name, sizeof(m->name), "%s", stem);
-			mp_fmt(m->path, sizeof(m->path), "%s", clean);
-		}
+		ok = url_gguf(&r, clean, q, m, err);
 	} else if (n > 12 && strcasecmp(clean + n - 12, ".safetensors") == 0) {
 		/* config.json beside the file says what the tensors are. */
-		unsigned char		*cfg = NULL, *head = NULL;
-		size_t			 cl = 0, hl = 0;
-		uint64_t		 size = 0;
-		struct hub		 hb;
-		struct mp_st_part	 part;
-		char			*slash = strrchr(clean, '/');
+		unsigned char	*cfg = NULL;
+		size_t		 cl = 0;
+		struct mp_rpart	 part;
+		char		*slash = strrchr(clean, '/');
 
 		mp_fmt(cu, sizeof(cu), "%.*s/config.json%s",
 		    (int)(slash - clean), clean, q);
-		memset(&hb, 0, sizeof(hb));
-		hb.r = r;
-		r.http = NULL;
 		mp_fmt(key, sizeof(key), "url/%016llx.json",
 		    (unsigned long long)fnv1a(cu));
-		if (mp_remote_small(&hb.r, cu, key, "config.json beside the "
-		    "URL", CONFIG_CAP, NULL, &cfg, &cl, err) &&
-		    mp_model_parse((const char *)cfg, cl, cu, m, err)) {
-			mp_fmt(key, sizeof(key), "url/%016llx.hdr",
-			    (unsigned long long)fnv1a(spec));
-			if (shard_head(&hb, spec, key, clean, &head, &hl,
-			    &size, err)) {
-				part.path = clean;
-				part.head = head;
-				part.len = hl;
-				part.size = size;
-				ok = mp_model_st_parts(m, clean, &part, 1, err);
-			}
-		}
+		mp_fmt(part.url, sizeof(part.url), "%s", spec);
+		mp_fmt(part.key, sizeof(part.key), "url/%016llx.hdr",
+		    (unsigned long long)fnv1a(spec));
+		mp_fmt(part.what, sizeof(part.what), "%s", clean);
+		ok = mp_remote_small(&r, cu, key, "config.json beside the URL",
+		    CONFIG_CAP, NULL, &cfg, &cl, err) &&
+		    mp_model_parse((const char *)cfg, cl, cu, m, err) &&
+		    heads_model(&r, &part, 1, false, clean, m, err);
 		if (ok) {
 			mp_path_stem(clean, ".safetensors", m->name,
 			    sizeof(m->name));
@@ -861,12 +1053,14 @@ url_load(const char *spec, struct mp_model *m, struct mp_error *err)
 		} else
 			mp_model_fini(m);
 		free(cfg);
-		free(head);
-		r = hb.r;
 	} else
 		mp_error_set(err, MP_EINPUT, clean, NULL,
 		    "a model URL ends in .gguf or .safetensors");
 	mp_remote_close(&r);
+	if (ok) {
+		m->fetch_kind = MP_FETCH_URL;
+		mp_fmt(m->fetch, sizeof(m->fetch), "%s", spec);
+	}
 	return ok;
 }
 

@@ -34,9 +34,14 @@
 #define MAX_TRIES	3		/* first try and two retries */
 #define MAX_RETRY_S	30		/* a longer Retry-After is an error */
 #define MAX_TOKEN	1024
+/* Transfers at once: shard headers are fetched in parallel over one
+ * connection pool (multiplexed on one connection where HTTP/2 is
+ * offered), at most this many in flight. */
+#define MAX_PARALLEL	8
 
 struct mp_http {
-	CURL		*h;
+	CURLM		*m;		/* one connection pool for all */
+	CURL		*pool[MAX_PARALLEL];
 	char		 auth_origin[600];	/* scheme://host:port */
 	char		 auth[MAX_TOKEN + 40];	/* the header, or "" */
 	long		 timeout_s;
@@ -48,6 +53,7 @@ struct mp_http {
 /* What a transfer collects. */
 struct sink {
 	struct mp_http	*c;
+	CURL		*e;
 	unsigned char	*buf;
 	size_t		 len, cap;	/* cap: the most kept */
 	size_t		 alloc;
@@ -152,11 +158,17 @@ mp_http_new(const char *auth_base, struct mp_error *err)
 		curl_ready = true;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->h = curl_easy_init()) == NULL) {
+	    (c->m = curl_multi_init()) == NULL) {
 		free(c);
 		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
 		return NULL;
 	}
+	/* HTTP/2 multiplexing where the server offers it (several
+	 * transfers on one connection), else at most MAX_PARALLEL
+	 * connections. */
+	curl_multi_setopt(c->m, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(c->m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)MAX_PARALLEL);
 	c->timeout_s = env_seconds("MEMPLAN_HTTP_TIMEOUT", 20, 600);
 	c->retry_ms = c->timeout_s < 20 ? 100 : 1000;
 	if (auth_base != NULL && origin(auth_base, c->auth_origin,
@@ -173,9 +185,13 @@ mp_http_new(const char *auth_base, struct mp_error *err)
 void
 mp_http_free(struct mp_http *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
-	curl_easy_cleanup(c->h);
+	for (i = 0; i < MAX_PARALLEL; i++)
+		curl_easy_cleanup(c->pool[i]);
+	curl_multi_cleanup(c->m);
 	memset(c->auth, 0, sizeof(c->auth));
 	free(c);
 }
@@ -251,7 +267,7 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 	size_t		 n = size * nmemb, k;
 
 	if (s->status == 0)
-		curl_easy_getinfo(s->c->h, CURLINFO_RESPONSE_CODE, &s->status);
+		curl_easy_getinfo(s->e, CURLINFO_RESPONSE_CODE, &s->status);
 	s->c->bytes += n;
 	/* A 200 to a Range request: the whole file comes; keep the slice
 	 * asked for and stop there. */
@@ -359,7 +375,7 @@ transfer_error(struct mp_http *c, CURLcode rc, const char *what,
 }
 
 static bool
-status_error(long st, const char *what, const char *url, const char *ra,
+status_error(long st, const char *what, const char *url,
     struct mp_error *err)
 {
 	char u[600];
@@ -377,8 +393,8 @@ status_error(long st, const char *what, const char *url, const char *ra,
 		    "the server refused the byte range (HTTP 416) at %s", u);
 	if (st == 429)
 		return mp_error_set(err, MP_EIO, what, NULL,
-		    "rate limited (HTTP 429)%s%s%s", ra ? ", Retry-After " : "",
-		    ra ? ra : "", ra ? " s" : "; try again later");
+		    "rate limited (HTTP 429) %d times; try again later",
+		    MAX_TRIES);
 	if (st >= 300 && st < 400)
 		return mp_error_set(err, MP_EIO, what, NULL,
 		    "redirect (HTTP %ld) from %s without a usable Location",
@@ -387,138 +403,158 @@ status_error(long st, const char *what, const char *url, const char *ra,
 	    "HTTP %ld from %s", st, u);
 }
 
-/* A Retry-After of delta-seconds within the bound; else -1. */
-static long
-retry_after(const char *v)
-{
-	char	*end;
-	long	 s;
+/* One request of a batch, as it goes. */
+struct xfer {
+	struct mp_http_req	*q;
+	CURL			*e;
+	struct sink		 s;
+	struct curl_slist	*hdrs;
+	char			 range[64], acc[160];
+	int			 tries;		/* left, this one included */
+	long			 wait_ms;	/* > 0: again after this */
+	enum { X_PENDING, X_DONE, X_FAILED } state;
+	CURLcode		 rc;
+	struct mp_error		 err;
+};
 
-	if (v == NULL)
-		return 0;
-	errno = 0;
-	s = strtol(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || s < 0 ||
-	    s > MAX_RETRY_S)
-		return -1;
-	return s;
+/* The easy handle set up for x's request (one attempt). */
+static bool
+setup(struct mp_http *c, struct xfer *x)
+{
+	const struct mp_http_req	*q = x->q;
+	struct curl_slist		*t;
+	char				 org[600];
+	CURL				*e = x->e;
+
+	memset(&x->s, 0, sizeof(x->s));
+	x->s.c = c;
+	x->s.e = e;
+	x->s.ranged = q->len > 0;
+	x->s.want = q->len;
+	x->s.skip = q->off;
+	x->s.cap = q->len > 0 ? (size_t)q->len : q->cap;
+	x->hdrs = NULL;
+	x->rc = CURLE_OK;
+	x->wait_ms = 0;
+	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_URL, q->url);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->timeout_s);
+	/* A stall: under 1 byte/s for the timeout ends the request. */
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->timeout_s);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "memplan/" MP_VERSION);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &x->s);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+	    (long)CURL_HTTP_VERSION_2TLS);
+	/* Wait for a connection that can multiplex rather than open
+	 * another (HTTP/2); HTTP/1.1 gets its own connections. */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	if (q->len > 0) {
+		snprintf(x->range, sizeof(x->range), "%llu-%llu",
+		    (unsigned long long)q->off,
+		    (unsigned long long)(q->off + q->len - 1));
+		curl_easy_setopt(e, CURLOPT_RANGE, x->range);
+		/* Ranges of a compressed body would not be the file's. */
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, NULL);
+	}
+	if (q->accept != NULL) {
+		snprintf(x->acc, sizeof(x->acc), "Accept: %s", q->accept);
+		if ((t = curl_slist_append(x->hdrs, x->acc)) == NULL)
+			return false;
+		x->hdrs = t;
+	}
+	if (c->auth[0] != '\0' && origin(q->url, org, sizeof(org)) &&
+	    strcmp(org, c->auth_origin) == 0) {
+		if ((t = curl_slist_append(x->hdrs, c->auth)) == NULL)
+			return false;
+		x->hdrs = t;
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+	c->requests++;
+	return true;
 }
 
-/* One attempt; *retry_ms > 0 asks for another after that pause. */
+/* What a finished attempt gave: true with the body in x->q->resp, or
+ * false with x->err set, or with x->wait_ms > 0 to try again. */
 static bool
-attempt(struct mp_http *c, const char *url, uint64_t off, uint64_t len,
-    size_t cap, const char *accept, const char *what, int tries_left,
-    struct mp_http_resp *r, long *retry_ms, struct mp_error *err)
+post(struct mp_http *c, struct xfer *x)
 {
-	struct curl_slist	*hdrs = NULL, *t;
-	struct sink		 s;
-	char			 range[64], acc[160], org[600], *eff = NULL;
-	const char		*v;
-	CURLcode		 rc;
-	uint64_t		 start, end, total;
+	struct mp_http_req	*q = x->q;
+	struct mp_http_resp	*r = &q->resp;
+	struct mp_error		*err = &x->err;
+	const char		*v, *what = q->what, *url = q->url;
+	char			*eff = NULL;
+	uint64_t		 start, end, total, off = q->off, len = q->len;
 	curl_off_t		 cl = -1;
+	long			 nr = 0;
 	bool			 ok = false;
 
-	*retry_ms = 0;
-	memset(&s, 0, sizeof(s));
-	s.c = c;
-	s.ranged = len > 0;
-	s.want = len;
-	s.skip = off;
-	s.cap = len > 0 ? (size_t)len : cap;
-	curl_easy_reset(c->h);
-	curl_easy_setopt(c->h, CURLOPT_URL, url);
-	curl_easy_setopt(c->h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c->h, CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
-	curl_easy_setopt(c->h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT, c->timeout_s);
-	/* A stall: under 1 byte/s for the timeout ends the request. */
-	curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, c->timeout_s);
-	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->h, CURLOPT_USERAGENT, "memplan/" MP_VERSION);
-	curl_easy_setopt(c->h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(c->h, CURLOPT_HTTP_VERSION,
-	    (long)CURL_HTTP_VERSION_2TLS);
-	if (len > 0) {
-		snprintf(range, sizeof(range), "%llu-%llu",
-		    (unsigned long long)off,
-		    (unsigned long long)(off + len - 1));
-		curl_easy_setopt(c->h, CURLOPT_RANGE, range);
-		/* Ranges of a compressed body would not be the file's. */
-		curl_easy_setopt(c->h, CURLOPT_ACCEPT_ENCODING, NULL);
-	}
-	if (accept != NULL) {
-		snprintf(acc, sizeof(acc), "Accept: %s", accept);
-		if ((t = curl_slist_append(hdrs, acc)) == NULL)
-			goto nomem;
-		hdrs = t;
-	}
-	if (c->auth[0] != '\0' && origin(url, org, sizeof(org)) &&
-	    strcmp(org, c->auth_origin) == 0) {
-		if ((t = curl_slist_append(hdrs, c->auth)) == NULL)
-			goto nomem;
-		hdrs = t;
-	}
-	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
-	c->requests++;
-	rc = curl_easy_perform(c->h);
-	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_getinfo(c->h, CURLINFO_EFFECTIVE_URL, &eff);
+	mp_error_clear(err);
+	mp_http_resp_fini(r);
+	curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(x->e, CURLINFO_EFFECTIVE_URL, &eff);
 	snprintf(r->url, sizeof(r->url), "%s", eff != NULL ? eff : url);
-	{
-		long nr = 0;
-
-		/* Each redirect followed was a request too. */
-		curl_easy_getinfo(c->h, CURLINFO_REDIRECT_COUNT, &nr);
-		c->requests += (unsigned)(nr > 0 ? nr : 0);
-	}
-	if (s.nomem)
+	/* Each redirect followed was a request too. */
+	curl_easy_getinfo(x->e, CURLINFO_REDIRECT_COUNT, &nr);
+	c->requests += (unsigned)(nr > 0 ? nr : 0);
+	if (x->s.nomem)
 		goto nomem;
-	if (s.over) {
+	if (x->s.over) {
 		mp_error_set(err, MP_EINPUT, what, NULL,
-		    "the server sent more than %zu bytes; refused", s.cap);
+		    "the server sent more than %zu bytes; refused", x->s.cap);
 		goto out;
 	}
-	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && s.enough)) {
-		if (rc == CURLE_WRITE_ERROR)
+	if (x->rc != CURLE_OK &&
+	    !(x->rc == CURLE_WRITE_ERROR && x->s.enough)) {
+		if (x->rc == CURLE_WRITE_ERROR)
 			mp_error_set(err, MP_EIO, what, NULL,
 			    "the transfer was cut short");
 		else
-			transfer_error(c, rc, what, url, err);
+			transfer_error(c, x->rc, what, url, err);
 		goto out;
 	}
 	if (r->status == 429 || r->status >= 500) {
-		long ra = r->status == 429 ?
-		    retry_after(header(c->h, "Retry-After")) : 0;
+		long ra = 0;
 
-		if (tries_left > 1 && ra >= 0) {
-			*retry_ms = ra > 0 ? ra * 1000 :
-			    c->retry_ms * (MAX_TRIES - tries_left + 1);
+		if (r->status == 429 && (v = header(x->e, "Retry-After")) !=
+		    NULL && mp_http_retry_after(v, time(NULL), &ra) &&
+		    ra > MAX_RETRY_S) {
+			/* Longer than memplan waits: say so at once. */
+			mp_error_set(err, MP_EIO, what, NULL,
+			    "rate limited: retry after %ld s (HTTP 429; "
+			    "memplan waits at most %d s)", ra, MAX_RETRY_S);
 			goto out;
 		}
-		status_error(r->status, what, url,
-		    header(c->h, "Retry-After"), err);
+		if (x->tries > 1) {
+			x->wait_ms = ra > 0 ? ra * 1000 :
+			    c->retry_ms * (MAX_TRIES - x->tries + 1);
+			goto out;
+		}
+		status_error(r->status, what, url, err);
 		goto out;
 	}
 	if (r->status != 200 && r->status != 206) {
-		status_error(r->status, what, url, NULL, err);
+		status_error(r->status, what, url, err);
 		goto out;
 	}
-	if ((v = header(c->h, "Link")) != NULL)
+	if ((v = header(x->e, "Link")) != NULL)
 		mp_http_link_next(v, r->next, sizeof(r->next));
-	curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	curl_easy_getinfo(x->e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 	if (len == 0) {
 		if (r->status != 200) {
-			status_error(r->status, what, url, NULL, err);
+			status_error(r->status, what, url, err);
 			goto out;
 		}
-		r->total = s.len;
+		r->total = x->s.len;
 	} else if (r->status == 206) {
-		v = header(c->h, "Content-Range");
+		v = header(x->e, "Content-Range");
 		if (!mp_http_content_range(v, off, len, &start, &end, &total)) {
 			mp_error_set(err, MP_EINPUT, what, "Content-Range",
 			    "\"%.60s\" does not answer the request for bytes "
@@ -527,9 +563,9 @@ attempt(struct mp_http *c, const char *url, uint64_t off, uint64_t len,
 			    (unsigned long long)(off + len - 1));
 			goto out;
 		}
-		if (s.len != end - start + 1) {
+		if (x->s.len != end - start + 1) {
 			mp_error_set(err, MP_EIO, what, NULL,
-			    "truncated body: %zu of %llu bytes", s.len,
+			    "truncated body: %zu of %llu bytes", x->s.len,
 			    (unsigned long long)(end - start + 1));
 			goto out;
 		}
@@ -542,25 +578,148 @@ attempt(struct mp_http *c, const char *url, uint64_t off, uint64_t len,
 			goto out;
 		}
 		r->total = (uint64_t)cl;
-		if (!s.enough && s.len < len &&
-		    off + s.len != (uint64_t)cl) {
+		if (!x->s.enough && x->s.len < len &&
+		    off + x->s.len != (uint64_t)cl) {
 			mp_error_set(err, MP_EIO, what, NULL,
-			    "truncated body: %zu of %llu bytes", s.len,
+			    "truncated body: %zu of %llu bytes", x->s.len,
 			    (unsigned long long)len);
 			goto out;
 		}
 	}
-	r->body = s.buf;
-	r->len = s.len;
-	s.buf = NULL;
+	r->body = x->s.buf;
+	r->len = x->s.len;
+	x->s.buf = NULL;
 	ok = true;
 	goto out;
 nomem:
 	mp_error_set(err, MP_ENOMEM, what, NULL, "out of memory");
 out:
-	curl_slist_free_all(hdrs);
-	free(s.buf);
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	free(x->s.buf);
+	x->s.buf = NULL;
 	return ok;
+}
+
+/* Runs *x[0..n) (n <= MAX_PARALLEL) at once on the pool's handles;
+ * each one's curl result in its rc. */
+static bool
+run_round(struct mp_http *c, struct xfer **x, size_t n, struct mp_error *err)
+{
+	CURLMsg		*msg;
+	size_t		 i, started = 0;
+	int		 running = 1, left;
+	bool		 ok = true;
+
+	for (i = 0; i < n && ok; i++) {
+		if (c->pool[i] == NULL &&
+		    (c->pool[i] = curl_easy_init()) == NULL) {
+			ok = mp_error_set(err, MP_ENOMEM, NULL, NULL,
+			    "out of memory");
+			break;
+		}
+		x[i]->e = c->pool[i];
+		if (!setup(c, x[i]))
+			ok = mp_error_set(err, MP_ENOMEM, NULL, NULL,
+			    "out of memory");
+		else if (curl_multi_add_handle(c->m, x[i]->e) != CURLM_OK)
+			ok = mp_error_set(err, MP_EIO, NULL, NULL,
+			    "cannot start a transfer");
+		else
+			started++;
+	}
+	while (ok && running > 0) {
+		if (curl_multi_perform(c->m, &running) != CURLM_OK) {
+			ok = mp_error_set(err, MP_EIO, NULL, NULL,
+			    "libcurl failed");
+			break;
+		}
+		while ((msg = curl_multi_info_read(c->m, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (i = 0; i < started; i++)
+				if (x[i]->e == msg->easy_handle)
+					x[i]->rc = msg->data.result;
+		}
+		if (running > 0 &&
+		    curl_multi_poll(c->m, NULL, 0, 1000, NULL) != CURLM_OK)
+			ok = mp_error_set(err, MP_EIO, NULL, NULL,
+			    "libcurl failed");
+	}
+	for (i = 0; i < started; i++)
+		curl_multi_remove_handle(c->m, x[i]->e);
+	if (!ok)
+		for (i = 0; i < n; i++) {
+			curl_slist_free_all(x[i]->hdrs);
+			x[i]->hdrs = NULL;
+			free(x[i]->s.buf);
+			x[i]->s.buf = NULL;
+		}
+	return ok;
+}
+
+bool
+mp_http_get_many(struct mp_http *c, struct mp_http_req *q, size_t n,
+    struct mp_error *err)
+{
+	struct xfer	 x[MAX_PARALLEL], *run[MAX_PARALLEL];
+	size_t		 i, k, m, nr, at, bad = n;
+	long		 wait;
+
+	for (i = 0; i < n; i++) {
+		memset(&q[i].resp, 0, sizeof(q[i].resp));
+		if (q[i].len > 0 && q[i].off > UINT64_MAX - q[i].len)
+			return mp_error_set(err, MP_ERANGE, q[i].what, NULL,
+			    "byte range overflows");
+	}
+	/* MAX_PARALLEL at a time; within a group, requests that ask for a
+	 * retry (429, 5xx) go again together after the longest pause. */
+	for (at = 0; at < n && bad == n; at += m) {
+		m = n - at < MAX_PARALLEL ? n - at : MAX_PARALLEL;
+		memset(x, 0, sizeof(x));
+		for (k = 0; k < m; k++) {
+			x[k].q = &q[at + k];
+			x[k].tries = MAX_TRIES;
+			x[k].state = X_PENDING;
+		}
+		for (;;) {
+			for (nr = k = 0; k < m; k++)
+				if (x[k].state == X_PENDING)
+					run[nr++] = &x[k];
+			if (nr == 0)
+				break;
+			if (!run_round(c, run, nr, err))
+				goto fail;
+			wait = 0;
+			for (k = 0; k < nr; k++) {
+				if (post(c, run[k]))
+					run[k]->state = X_DONE;
+				else if (run[k]->wait_ms == 0)
+					run[k]->state = X_FAILED;
+				run[k]->tries--;
+				if (run[k]->wait_ms > wait)
+					wait = run[k]->wait_ms;
+			}
+			if (wait > 0)
+				pause_ms(wait);
+		}
+		for (k = 0; k < m && bad == n; k++)
+			if (x[k].state != X_DONE) {
+				bad = at + k;
+				*err = x[k].err;
+			}
+	}
+	if (bad == n)
+		return true;
+fail:
+	/* Only the failed request's status stays (a 404 to look at). */
+	for (i = 0; i < n; i++) {
+		long st = i == bad ? q[i].resp.status : 0;
+
+		mp_http_resp_fini(&q[i].resp);
+		q[i].resp.status = st;
+	}
+	return false;
 }
 
 bool
@@ -568,22 +727,17 @@ mp_http_get(struct mp_http *c, const char *url, uint64_t off, uint64_t len,
     size_t cap, const char *accept, const char *what,
     struct mp_http_resp *r, struct mp_error *err)
 {
-	long	 wait;
-	int	 tries;
+	struct mp_http_req	q;
+	bool			ok;
 
-	memset(r, 0, sizeof(*r));
-	if (len > 0 && off > UINT64_MAX - len)
-		return mp_error_set(err, MP_ERANGE, what, NULL,
-		    "byte range overflows");
-	for (tries = MAX_TRIES; tries > 0; tries--) {
-		if (!attempt(c, url, off, len, cap, accept, what, tries, r,
-		    &wait, err)) {
-			if (wait == 0)
-				return false;
-		} else
-			return true;
-		pause_ms(wait);
-		mp_error_clear(err);
-	}
-	return false;
+	memset(&q, 0, sizeof(q));
+	q.url = url;
+	q.off = off;
+	q.len = len;
+	q.cap = cap;
+	q.accept = accept;
+	q.what = what;
+	ok = mp_http_get_many(c, &q, 1, err);
+	*r = q.resp;
+	return ok;
 }

@@ -130,6 +130,8 @@ name_model(struct mp_model *m, const struct oname *o, const char *path)
 		mp_fmt(m->name, sizeof(m->name), "%s/%s:%s", o->ns, o->name,
 		    o->tag);
 	mp_fmt(m->path, sizeof(m->path), "%s", path);
+	m->fetch_kind = MP_FETCH_OLLAMA;
+	mp_fmt(m->fetch, sizeof(m->fetch), "%s", m->name);
 }
 
 /* The local store: true with *found false when it has no such model. */
@@ -248,7 +250,7 @@ mp_ollama_load(const char *spec, struct mp_model *m, struct mp_error *err)
 	mp_fmt(key, sizeof(key), "%s/blobs/sha256-%s.hdr", rk, model + 7);
 	mp_fmt(what, sizeof(what), "ollama:%s:%s (model %.19s)", o.name,
 	    o.tag, model);
-	if (!mp_remote_gguf(&r, url, key, what, size, m, err))
+	if (!mp_remote_gguf(&r, url, key, what, m, err))
 		goto out;
 	name_model(m, &o, spec);
 	if (params[0] != '\0') {

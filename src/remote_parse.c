@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include "remote.h"
 
@@ -72,6 +73,41 @@ mp_http_content_range(const char *v, uint64_t off, uint64_t len,
 	/* What was asked for, cut only by the end of the file. */
 	return *start == off && *end >= *start && *end < *total &&
 	    (*end == last || (*end < last && *end == *total - 1));
+}
+
+bool
+mp_http_retry_after(const char *v, time_t now, long *secs)
+{
+	const char	*p;
+	uint64_t	 n;
+	time_t		 t;
+
+	*secs = 0;
+	if (v == NULL)
+		return false;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	p = v;
+	if (*p >= '0' && *p <= '9') {
+		/* delay-seconds: 1*DIGIT, nothing after but blanks. */
+		if (!dec(&p, &n))
+			n = UINT64_MAX;		/* over 19 digits: huge */
+		else {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p != '\0')
+				return false;
+		}
+		*secs = n > 1000000000u ? 1000000000L : (long)n;
+		return true;
+	}
+	/* An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") or one of the
+	 * obsolete forms, which curl_getdate reads. */
+	if (strlen(v) > 64 || (t = curl_getdate(v, NULL)) == (time_t)-1)
+		return false;
+	*secs = t <= now ? 0 : t - now > 1000000000 ? 1000000000L :
+	    (long)(t - now);
+	return true;
 }
 
 bool
@@ -327,27 +363,10 @@ carries(const char *path, const char *quant)
 static unsigned
 split_part(const char *path, unsigned *of)
 {
-	const char	*p = strstr(path, "-of-");
-	unsigned	 a = 0, b = 0;
-	int		 k;
+	unsigned	no;
+	size_t		pre;
 
-	*of = 0;
-	if (p == NULL || p - path < 6 || p[-6] != '-')
-		return 0;
-	for (k = 5; k >= 1; k--) {
-		if (p[-k] < '0' || p[-k] > '9')
-			return 0;
-		a = a * 10 + (unsigned)(p[-k] - '0');
-	}
-	for (k = 4; k < 9; k++) {
-		if (p[k] < '0' || p[k] > '9')
-			return 0;
-		b = b * 10 + (unsigned)(p[k] - '0');
-	}
-	if (strcasecmp(p + 9, ".gguf") != 0)
-		return 0;
-	*of = b;
-	return a;
+	return mp_gguf_split_name(path, &no, of, &pre) ? no : 0;
 }
 
 static bool

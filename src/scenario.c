@@ -143,6 +143,21 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 				sc->weights = MP_DT_NONE;
 		}
 	}
+	/*
+	 * llama.cpp runs a .gguf file with the types llama-quantize gave its
+	 * tensors (gguf_quant.c prices the file as stored): another
+	 * --weights would be a label on the same bytes, so it is refused
+	 * with what to do instead.
+	 */
+	if (m->source == MP_SRC_GGUF && sc->mode == MP_MODE_INFER &&
+	    sc->runtime == MP_RT_LLAMACPP && !sc->weights_as_stored &&
+	    (sc->weights != MP_DT_NONE || sc->ftype[0] != '\0'))
+		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
+		    "%s: a .gguf file is priced as stored (llama-quantize "
+		    "fixed its types); for another quantization name that "
+		    "file (Org/Repo:QUANT, or its path) or the original "
+		    "checkpoint", sc->ftype[0] != '\0' ? sc->ftype :
+		    mp_dtype_info(sc->weights)->name);
 	/* The context the model's runtime defaults to when its source says
 	 * (an Ollama model's num_ctx), else the model's up to 4096. */
 	if (sc->seq == 0 && m->ctx_default > 0)

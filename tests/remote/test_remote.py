@@ -18,6 +18,7 @@ line on stderr and exit 2.  TAP on stdout.  With STATS.md, requests and
 bytes per lookup are written there (for the issue's note).
 """
 import difflib
+import email.utils
 import hashlib
 import http.server
 import json
@@ -150,7 +151,36 @@ def gstr(s):
     return struct.pack("<Q", len(s)) + s
 
 
-def gguf(mix, vocab=2000):
+GT_U16, GT_I32 = 2, 5
+
+
+def gguf_file(kv, ts, tokens=0):
+    """kv: [(key, type, value)], ts: [(name, type, ne)] -> VFile."""
+    b = b"GGUF" + struct.pack("<IQQ", 3, len(ts), len(kv) + (1 if tokens
+                                                            else 0))
+    for k, t, v in kv:
+        b += gstr(k) + struct.pack("<I", t)
+        b += gstr(v) if t == GT_STRING else struct.pack(
+            {GT_U32: "<I", GT_U16: "<H", GT_I32: "<i"}[t], v)
+    if tokens:
+        b += gstr("tokenizer.ggml.tokens") + struct.pack(
+            "<IIQ", GT_ARRAY, GT_STRING, tokens)
+        for i in range(tokens):
+            b += gstr("tok%d" % i)
+    off = 0
+    for name, t, ne in ts:
+        rows = 1
+        for d in ne[1:]:
+            rows *= d
+        b += gstr(name) + struct.pack("<I", len(ne))
+        b += b"".join(struct.pack("<Q", d) for d in ne)
+        b += struct.pack("<IQ", t, off)
+        off += (GGUF_ROW[t](ne[0]) * rows + 31) // 32 * 32
+    b += b"\0" * (-len(b) % 32)
+    return VFile(b, len(b) + off, len(b))
+
+
+def gguf_model(mix, vocab):
     H, FF, L = 512, 1536, 3
     big = G_Q4_K if mix == "q4_k_m" else G_Q8_0
     side = G_Q6_K if mix == "q4_k_m" else G_Q8_0
@@ -175,25 +205,29 @@ def gguf(mix, vocab=2000):
           ("llama.attention.head_count_kv", GT_U32, 4),
           ("llama.feed_forward_length", GT_U32, FF),
           ("llama.context_length", GT_U32, 32768)]
-    b = b"GGUF" + struct.pack("<IQQ", 3, len(ts), len(kv) + 1)
-    for k, t, v in kv:
-        b += gstr(k) + struct.pack("<I", t)
-        b += gstr(v) if t == GT_STRING else struct.pack("<I", v)
-    b += gstr("tokenizer.ggml.tokens") + struct.pack("<IIQ", GT_ARRAY,
-                                                     GT_STRING, vocab)
-    for i in range(vocab):
-        b += gstr("tok%d" % i)
-    off = 0
-    for name, t, ne in ts:
-        rows = 1
-        for d in ne[1:]:
-            rows *= d
-        b += gstr(name) + struct.pack("<I", len(ne))
-        b += b"".join(struct.pack("<Q", d) for d in ne)
-        b += struct.pack("<IQ", t, off)
-        off += (GGUF_ROW[t](ne[0]) * rows + 31) // 32 * 32
-    b += b"\0" * (-len(b) % 32)
-    return VFile(b, len(b) + off, len(b))
+    return kv, ts
+
+
+def gguf(mix, vocab=2000):
+    kv, ts = gguf_model(mix, vocab)
+    return gguf_file(kv, ts, vocab)
+
+
+def gguf_split(mix, n, vocab=2000, bad_no=False):
+    """The same model as gguf(mix) cut by llama.cpp's gguf-split: the
+    metadata in the first part only, split.no/count/tensors.count in
+    every part (llama-arch.cpp LLM_KV_SPLIT_*)."""
+    kv, ts = gguf_model(mix, vocab)
+    per = (len(ts) + n - 1) // n
+    parts = []
+    for k in range(n):
+        sk = [("split.no", GT_U16, (k + 1) % n if bad_no and k else k),
+              ("split.count", GT_U16, n),
+              ("split.tensors.count", GT_I32, len(ts))]
+        parts.append(gguf_file((kv if k == 0 else []) + sk,
+                               ts[k * per:(k + 1) * per],
+                               vocab if k == 0 else 0))
+    return parts
 
 
 # ---------------------------------------------------------------- repos
@@ -280,6 +314,21 @@ def build_repos():
     add("Qwen/Qwen3-32B", sharded(qwen, llama_tensors(qwen, "BF16", True),
                                   17))
     q4big = gguf("q4_k_m", vocab=152064)
+    # A split model (gguf-split): three parts, plus a single-file quant.
+    parts = gguf_split("q4_k_m", 3)
+    split = {"tiny-Q4_K_M-%05d-of-00003.gguf" % (k + 1): f
+             for k, f in enumerate(parts)}
+    add("fict/split-GGUF", dict(split, **{"tiny-Q8_0.gguf": q8}))
+    add("test/split-missing", {k: v for k, v in split.items()
+                               if "00002-of" not in k})
+    add("test/split-badno", {
+        "tiny-Q4_K_M-%05d-of-00003.gguf" % (k + 1): f
+        for k, f in enumerate(gguf_split("q4_k_m", 3, bad_no=True))})
+    # Shards served slowly: the test sees how many are read at once.
+    add("test/slow", sharded(FICT, llama_tensors(FICT, "BF16"), 12), "slow")
+    add("test/ratelimit-date", dict(sh), "ratelimit-date")
+    add("test/ratelimit-long", dict(sh), "ratelimit-long")
+    add("test/ratelimit-longdate", dict(sh), "ratelimit-longdate")
     add("bartowski/Qwen2.5-7B-Instruct-GGUF", {
         "Qwen2.5-7B-Instruct-Q4_K_M.gguf": q4big,
         "Qwen2.5-7B-Instruct-Q8_0.gguf": q8})
@@ -328,6 +377,8 @@ class Count:
             self.bytes = 0
             self.data_bytes = 0  # tensor data served
             self.tree_pages = 0
+            self.inflight = 0  # CDN requests being answered now
+            self.max_inflight = 0
             self.auth_hub = 0
             self.auth_cdn = 0
             self.bad_token = 0
@@ -439,7 +490,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if r.mode == "down":
             self.reply(503, b"down")
             return None
-        if r.mode in ("ratelimit", "flaky"):
+        if r.mode is not None and r.mode.startswith(("ratelimit", "flaky")):
             k = r.name
             with Count.lock:
                 n = COUNT.hits.get(k, 0)
@@ -449,6 +500,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return None
             if r.mode == "flaky" and n < 2:
                 self.reply(500, b"oops")
+                return None
+            # Retry-After as an HTTP date (RFC 9110 10.2.3) or seconds.
+            ra = {"ratelimit-date": email.utils.formatdate(
+                time.time() + 2, usegmt=True),
+                  "ratelimit-long": "120",
+                  "ratelimit-longdate": email.utils.formatdate(
+                      time.time() + 3600, usegmt=True)}.get(r.mode)
+            if ra is not None and (n == 0 or r.mode != "ratelimit-date"):
+                self.reply(429, b"slow down", {"Retry-After": ra})
                 return None
         return r
 
@@ -533,6 +593,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         send_range(self, f, hdr)
 
     def cdn(self, parts, query):
+        with Count.lock:
+            COUNT.inflight += 1
+            COUNT.max_inflight = max(COUNT.max_inflight, COUNT.inflight)
+        try:
+            self.cdn_file(parts, query)
+        finally:
+            with Count.lock:
+                COUNT.inflight -= 1
+
+    def cdn_file(self, parts, query):
         # /cdn/{org}/{name}/{path...}  /blob/{digest}
         if parts[1] == "blob":
             f = OLLAMA["blobs"].get(parts[2])
@@ -543,6 +613,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         p = "/".join(parts[4:])
         if r is None or p not in r.files:
             return self.reply(404, b"")
+        if r.mode == "slow":
+            time.sleep(0.3)
         send_range(self, r.files[p], ignore_range=r.mode == "norange",
                    bad_range=r.mode == "badrange")
 
@@ -656,6 +728,11 @@ def body(tmp):
                     fp.write(f)
     for p in ("tiny-Q4_K_M.gguf", "tiny-Q8_0.gguf"):
         REPOS["fict/tiny-GGUF"].files[p].write_local(os.path.join(local, p))
+    splitdir = os.path.join(local, "split")
+    os.makedirs(splitdir)
+    for p, f in REPOS["fict/split-GGUF"].files.items():
+        f.write_local(os.path.join(splitdir, p))
+    single = os.path.join(local, "tiny-Q4_K_M.gguf")
 
     cases = [
         ("fict/sharded-bf16", os.path.join(local, "sharded-bf16"), []),
@@ -670,6 +747,10 @@ def body(tmp):
          os.path.join(local, "tiny-Q8_0.gguf"), ["--runtime", "llamacpp"]),
         ("ollama:tiny:7b", os.path.join(local, "tiny-Q4_K_M.gguf"),
          ["--runtime", "llamacpp", "--seq", "8192"]),
+        # A split model is the same model as the single file.
+        ("fict/split-GGUF:Q4_K_M", single, []),
+        (hub + "/fict/split-GGUF/resolve/main/tiny-Q4_K_M-00001-of-00003"
+         ".gguf", single, []),
     ]
     answers = {}
     for k, (spec, path, extra) in enumerate(cases):
@@ -694,9 +775,11 @@ def body(tmp):
                lineterm="", n=1))))
         if path.endswith(".gguf"):
             # The header's end is known once it parses: the last range
-            # may run past it, never by more than the first range.
-            ok(COUNT.data_bytes <= (256 << 10),
-               "%s: at most 256 KiB past the GGUF header" % spec,
+            # may run past it, never by more than the first range (256
+            # KiB for a model's first file, 64 KiB for a later part).
+            cap = (256 << 10) + (2 * (64 << 10) if "split" in spec else 0)
+            ok(COUNT.data_bytes <= cap,
+               "%s: at most %d bytes past the GGUF headers" % (spec, cap),
                "%d bytes of tensor data" % COUNT.data_bytes)
         else:
             ok(COUNT.data_bytes == 0, "%s: no tensor data read" % spec,
@@ -704,6 +787,24 @@ def body(tmp):
         stats.append((spec, COUNT.requests, COUNT.bytes, COUNT.data_bytes))
         answers[spec] = (args, out, cenv)
     ok(COUNT.auth_cdn == 0, "the token never reaches the CDN host")
+    # The split model on disk: any part names the whole, read as one
+    # model equal to the single file.
+    want = nocmd(run(["estimate", single, "--format", "json"], env)[1])
+    for k in (1, 2):
+        p = os.path.join(splitdir, "tiny-Q4_K_M-%05d-of-00003.gguf" % k)
+        rc, out, err = run(["estimate", p, "--format", "json"], env)
+        ok(rc == 0 and nocmd(out) == want,
+           "local split GGUF named by part %d: the single file's answer" % k,
+           "rc %d %s\n%s" % (rc, err, "\n".join(difflib.unified_diff(
+               want.splitlines(), nocmd(out).splitlines(), lineterm="",
+               n=1))))
+    os.rename(os.path.join(splitdir, "tiny-Q4_K_M-00003-of-00003.gguf"),
+              os.path.join(splitdir, "gone.gguf"))
+    rc, out, err = run(["estimate", os.path.join(
+        splitdir, "tiny-Q4_K_M-00001-of-00003.gguf")], env)
+    ok(rc == 2 and out == "" and err.count("\n") == 1 and
+       "00003-of-00003" in err, "local split GGUF with a part missing: "
+       "one line naming it", err)
     COUNT.reset()
     rc, out, err = run(["estimate", "fict/sharded-bf16", "--revision",
                         "main"], dict(env, XDG_CACHE_HOME=os.path.join(
@@ -734,6 +835,40 @@ def body(tmp):
         if STATS:
             with open(STATS + ".%d.txt" % k, "w") as f:
                 f.write("$ memplan %s\n%s" % (" ".join(args), out))
+    # The command fetches the model the way its runtime does.
+    for args, want in [
+            (["fict/tiny-GGUF:Q4_K_M"],
+             "llama-server -hf fict/tiny-GGUF:Q4_K_M -c 4096"),
+            (["fict/split-GGUF:q4_k_m"],
+             "llama-server -hf fict/split-GGUF:q4_k_m -c 4096"),
+            (["fict/tiny-GGUF@" + REPOS["fict/tiny-GGUF"].commit + ":Q8_0"],
+             "llama-server -mu " + hub + "/fict/tiny-GGUF/resolve/" +
+             REPOS["fict/tiny-GGUF"].commit + "/tiny-Q8_0.gguf -c 4096"),
+            ([hub + "/fict/tiny-GGUF/resolve/main/tiny-Q8_0.gguf"],
+             "llama-server -mu " + hub +
+             "/fict/tiny-GGUF/resolve/main/tiny-Q8_0.gguf -c 4096"),
+            (["ollama:tiny:7b"], "ollama run tiny:7b\n"),
+            (["ollama:tiny:7b", "--seq", "2048"],
+             "ollama run tiny:7b (then /set parameter num_ctx 2048)"),
+            (["fict/sharded-bf16"],
+             'AutoModelForCausalLM.from_pretrained("fict/sharded-bf16", '
+             'device_map="auto"'),
+            (["fict/sharded-bf16", "--runtime", "vllm"],
+             "vllm serve fict/sharded-bf16 --max-model-len"),
+            (["fict/sharded-bf16@" + REPOS["fict/sharded-bf16"].commit,
+              "--runtime", "vllm"], "vllm serve fict/sharded-bf16 "
+             "--max-model-len 4096 --gpu-memory-utilization 0.90 --revision "
+             + REPOS["fict/sharded-bf16"].commit)]:
+        rc, out, err = run(["estimate"] + args, env)
+        ok(rc == 0 and ("command: " + want) in out,
+           "command for %s: %s" % (" ".join(args), want.strip()),
+           "rc %d %s\n%s" % (rc, err, "\n".join(
+               ln for ln in out.splitlines() if "command" in ln)))
+    rc, out, err = run(["estimate", "fict/tiny-GGUF:Q4_K_M", "--weights",
+                        "q8_0"], env)
+    ok(rc == 2 and out == "" and err.count("\n") == 1 and
+       "priced as stored" in err and "Org/Repo:QUANT" in err,
+       "--weights on a GGUF source: refused in one line", err)
     # Seq default from Ollama's params layer, named in the report.
     rc, out, err = run(["estimate", "ollama:tiny:7b", "--runtime",
                         "llamacpp"], env)
@@ -770,6 +905,12 @@ def body(tmp):
         (["estimate", "test/big"], "more than 16777216 bytes"),
         (["estimate", "test/huge-header"], "header length"),
         (["estimate", "test/down"], "HTTP 503"),
+        (["estimate", "test/split-missing:Q4_K_M"], "part 2 of 3"),
+        (["estimate", "test/split-badno:Q4_K_M"], "split.no"),
+        (["estimate", "test/ratelimit-long"], "rate limited: retry after "
+         "120 s"),
+        (["estimate", "test/ratelimit-longdate"], "rate limited: retry "
+         "after 3"),
         (["estimate", "ollama:tiny:13b"], "Ollama registry"),
         (["estimate", hub + "/x/model.bin"], ".gguf or .safetensors"),
     ]
@@ -789,6 +930,23 @@ def body(tmp):
     rc, out, err = run(["estimate", "test/ratelimit"], env)
     ok(rc == 0 and time.time() - t0 >= 1.0,
        "429 with Retry-After: 1 is retried after a second", err)
+    t0 = time.time()
+    rc, out, err = run(["estimate", "test/ratelimit-date"], env)
+    ok(rc == 0 and time.time() - t0 >= 1.0,
+       "429 with Retry-After as an HTTP date 2 s ahead: retried after it",
+       "rc %d %.1f s %s" % (rc, time.time() - t0, err))
+    for mode in ("long", "longdate"):
+        t0 = time.time()
+        run(["estimate", "test/ratelimit-" + mode], env)
+        ok(time.time() - t0 < 10, "Retry-After beyond 30 s (%s): no wait"
+           % mode, "%.1f s" % (time.time() - t0))
+    # Shard headers at once: 12 slow shards, at most 8 in flight.
+    COUNT.reset()
+    t0 = time.time()
+    rc, out, err = run(["estimate", "test/slow"], env)
+    ok(rc == 0 and 2 <= COUNT.max_inflight <= 8,
+       "shard headers fetched in parallel, at most 8 at once (%d seen, "
+       "%.1f s)" % (COUNT.max_inflight, time.time() - t0), err)
     rc, out, err = run(["estimate", "test/flaky"], env)
     ok(rc == 0, "two 500s, then the answer", err)
     # A server that ignores Range: read up to what is needed, then cut.
