@@ -382,6 +382,14 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 			c.sc.weights = MP_DT_NONE;
 			c.sc.ftype[0] = '\0';
 		}
+		/* --weights on it: the scenario's own refusal, not an
+		 * empty plan. */
+		if (set & MP_CK_WEIGHTS) {
+			struct mp_scenario t = c.sc;
+
+			if (!mp_scenario_resolve(&t, m, err))
+				return false;
+		}
 		if (!accel)
 			c.sc.gpu_layers = 0;
 		c.speed = accel ? 1 : 4;
@@ -460,6 +468,14 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		CAND(MP_GOAL_SERVE, lab, gguf[i]);
 		c.sc.mode = MP_MODE_INFER;
 		c.sc.runtime = MP_RT_LLAMACPP;
+		/* --weights on it: the scenario's own refusal, not an
+		 * empty plan. */
+		if (set & MP_CK_WEIGHTS) {
+			struct mp_scenario t = c.sc;
+
+			if (!mp_scenario_resolve(&t, m, err))
+				return false;
+		}
 		if (!accel)
 			c.sc.gpu_layers = 0;
 		c.speed = accel ? 1 : 4;

@@ -864,11 +864,13 @@ def body(tmp):
            "command for %s: %s" % (" ".join(args), want.strip()),
            "rc %d %s\n%s" % (rc, err, "\n".join(
                ln for ln in out.splitlines() if "command" in ln)))
-    rc, out, err = run(["estimate", "fict/tiny-GGUF:Q4_K_M", "--weights",
-                        "q8_0"], env)
-    ok(rc == 2 and out == "" and err.count("\n") == 1 and
-       "priced as stored" in err and "Org/Repo:QUANT" in err,
-       "--weights on a GGUF source: refused in one line", err)
+    for cmd in (["estimate"], ["plan", "--hardware", "rtx-4090"]):
+        rc, out, err = run(cmd[:1] + ["fict/tiny-GGUF:Q4_K_M", "--weights",
+                                      "q8_0"] + cmd[1:], env)
+        ok(rc == 2 and out == "" and err.count("\n") == 1 and
+           "priced as stored" in err and "Org/Repo:QUANT" in err,
+           "--weights on a GGUF source: %s refuses it in one line" % cmd[0],
+           err)
     # Seq default from Ollama's params layer, named in the report.
     rc, out, err = run(["estimate", "ollama:tiny:7b", "--runtime",
                         "llamacpp"], env)
