@@ -194,6 +194,7 @@ struct mp_remote {
 	bool		 offline;
 	const char	*spec;
 	unsigned	 files, done;	/* progress over several files */
+	bool		 drawn;		/* a progress line is on screen */
 };
 bool	mp_remote_open(struct mp_remote *, const char *spec, const char *base,
 	    struct mp_error *);

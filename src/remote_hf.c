@@ -89,6 +89,10 @@ mp_remote_close(struct mp_remote *r)
 		settings.stats->requests += n;
 		settings.stats->bytes += b;
 	}
+	/* Files found in the cache leave a line drawn: erase it. */
+	if (r->drawn && settings.progress != NULL)
+		settings.progress(r->files, r->files, "", settings.arg);
+	r->drawn = false;
 	mp_http_free(r->http);
 	r->http = NULL;
 }
@@ -96,8 +100,10 @@ mp_remote_close(struct mp_remote *r)
 void
 mp_remote_progress(struct mp_remote *r, const char *what)
 {
-	if (settings.progress != NULL && r->files > 1 && r->http != NULL)
+	if (settings.progress != NULL && r->files > 1 && r->http != NULL) {
 		settings.progress(r->done, r->files, what, settings.arg);
+		r->drawn = r->done < r->files;
+	}
 }
 
 bool
@@ -334,6 +340,8 @@ heads_model(struct mp_remote *r, const struct mp_rpart *p, size_t n,
 	for (i = 0; i < n; i++)
 		h[i].p = &p[i];
 	r->files = r->done + (unsigned)n;
+	/* Said before the round of requests that the line waits on. */
+	mp_remote_progress(r, origin);
 	if (!(gguf ? gguf_heads(r, h, n, err) : shard_heads(r, h, n, err)))
 		goto out;
 	for (i = 0; i < n; i++) {

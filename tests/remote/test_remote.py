@@ -24,13 +24,16 @@ import http.server
 import json
 import os
 import shutil
+import shlex
 import socketserver
+import ssl
 import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 MEMPLAN = os.path.abspath(sys.argv[1])
 SRCDIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -650,6 +653,20 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         pass  # a client that hangs up on a cap or a timeout: expected
 
 
+PEM = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                   "loopback-tls.pem")
+
+
+def start_tls():
+    """The Hub again over HTTPS, with a self-signed certificate."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(PEM)
+    srv = Server(("127.0.0.1", 0), Handler)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
 def start():
     hub = Server(("127.0.0.1", 0), Handler)
     cdn = Server(("127.0.0.2", 0), Handler)
@@ -923,6 +940,46 @@ def body(tmp):
            and TOKEN not in err,
            "%s: exit 2, one line: %s" % (args[1], want),
            "rc %d (%.1f s) stderr: %s" % (rc, time.time() - t0, err))
+    # TLS: the same Hub over HTTPS with a certificate no CA signed.  It
+    # answers a client that trusts that certificate; memplan, which
+    # trusts the system's CAs only, refuses it in one line.
+    tls = start_tls()
+    servers.append(tls)
+    turl = "https://127.0.0.1:%d" % tls.server_address[1]
+    try:
+        with urllib.request.urlopen(
+                turl + "/api/models/fict/sharded-bf16/revision/main",
+                context=ssl.create_default_context(cafile=PEM),
+                timeout=10) as r:
+            tls_ok = r.status == 200
+    except OSError as e:
+        tls_ok = str(e)
+    ok(tls_ok is True, "the loopback HTTPS Hub answers a client that "
+       "trusts its certificate", tls_ok)
+    rc, out, err = run(["estimate", "fict/sharded-bf16"],
+                       dict(env, HF_ENDPOINT=turl,
+                            XDG_CACHE_HOME=os.path.join(tmp, "c-tls")))
+    ok(rc == 2 and out == "" and err.count("\n") == 1 and "TLS" in err
+       and turl in err, "a self-signed certificate: one line naming TLS",
+       "rc %d %s" % (rc, err))
+    # Progress on a terminal: script(1) gives memplan a tty; the line is
+    # redrawn in place and erased at the end.  Without a tty (every
+    # other run here) stderr stays empty.
+    if shutil.which("script"):
+        cmd = " ".join(shlex.quote(a) for a in [
+            MEMPLAN, "estimate", "fict/sharded-bf16", "--format", "json"])
+        p = subprocess.run(["script", "-qec", cmd, "/dev/null"],
+                           env=dict(env, XDG_CACHE_HOME=os.path.join(
+                               tmp, "c-tty")), capture_output=True,
+                           timeout=120)
+        tty = p.stdout.decode("utf-8", "replace")  # \r kept as it is
+        ok(p.returncode == 0 and "\rmemplan: read 2/5 files (" in tty and
+           "\rmemplan: read 4/5 files (fict/sharded-bf16/model-" in tty and
+           "\r\033[K{" in tty,
+           "on a terminal: a progress line while the shards are read, "
+           "erased before the report", "rc %d %r" % (p.returncode, tty[:300]))
+    else:
+        ok(True, "progress line # SKIP script(1) is not installed")
     rc, out, err = run(["estimate", "fict/sharded-bf16"],
                        dict(env, HF_ENDPOINT="http://127.0.0.1:9",
                             XDG_CACHE_HOME=os.path.join(tmp, "c3")))
