@@ -37,7 +37,6 @@
 					 * metadata, tensor infos only */
 #define GGUF_CAP	(100u << 20)	/* a GGUF header, tokenizer included */
 #define MAX_PAGES	1000u
-#define REF_TTL		86400u		/* a branch's commit, re-read daily */
 
 static struct mp_remote_opts settings;
 
@@ -559,12 +558,20 @@ is_commit(const char *s)
 	return s[40] == '\0';
 }
 
-/* The commit the revision names: a hash as is, else the API (cached). */
+/*
+ * The commit the revision names: a hash as is, else the API.  A branch or
+ * tag's commit is cached, used as is offline and revalidated by the same
+ * one request online (as huggingface_hub asks for a file's commit each
+ * time): a moved branch is read again, an unchanged one answers from the
+ * cache.  A Hub that does not answer at all leaves the cached commit
+ * standing; an answer such as 404 or 401 does not.
+ */
 static bool
 resolve_commit(struct hub *hb, struct mp_error *err)
 {
 	struct mp_http_resp	 resp;
 	char			 key[600], rn[800], url[1500], er[800];
+	char			 had[41] = "";
 	unsigned char		*b = NULL;
 	size_t			 n = 0;
 	uint64_t		 age = 0;
@@ -577,14 +584,17 @@ resolve_commit(struct hub *hb, struct mp_error *err)
 	mp_rcache_name(hb->h.rev, rn, sizeof(rn));
 	mp_fmt(key, sizeof(key), "%s/refs/%s", hb->base, rn);
 	if (mp_rcache_get(key, 64, &b, &n, &age)) {
-		if (n == 40 && (age < REF_TTL || hb->r.offline)) {
-			memcpy(hb->commit, b, 40);
-			hb->commit[40] = '\0';
-			free(b);
-			if (is_commit(hb->commit))
-				return true;
-		} else
-			free(b);
+		if (n == 40) {
+			memcpy(had, b, 40);
+			had[40] = '\0';
+			if (!is_commit(had))
+				had[0] = '\0';
+		}
+		free(b);
+	}
+	if (hb->r.offline && had[0] != '\0') {
+		memcpy(hb->commit, had, 41);
+		return true;
 	}
 	if (hb->r.offline)
 		return mp_remote_offline_error(hb->r.spec, hb->h.repo, err);
@@ -593,6 +603,11 @@ resolve_commit(struct hub *hb, struct mp_error *err)
 	    hb->h.repo, er);
 	if (!mp_http_get(hb->r.http, url, 0, 0, API_CAP, "application/json",
 	    hb->h.repo, &resp, err)) {
+		if (resp.status == 0 && had[0] != '\0') {
+			mp_error_clear(err);
+			memcpy(hb->commit, had, 41);
+			return true;
+		}
 		if (resp.status == 404)
 			return not_found(hb->h.repo, err);
 		return false;
@@ -600,7 +615,7 @@ resolve_commit(struct hub *hb, struct mp_error *err)
 	ok = mp_hf_revision_sha((const char *)resp.body, resp.len,
 	    hb->h.repo, hb->commit, err);
 	mp_http_resp_fini(&resp);
-	if (ok)
+	if (ok && strcmp(had, hb->commit) != 0)
 		(void)mp_rcache_put(key, hb->commit, 40);
 	return ok;
 }

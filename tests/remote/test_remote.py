@@ -272,6 +272,16 @@ def sharded(cfg, tensors, nshards):
 REPOS = {}
 
 
+def moving(version):
+    """fict/moving: its main branch moves from a 6-layer to a 4-layer
+    model (another commit), for the branch revalidation."""
+    cfg = dict(FICT, num_hidden_layers=6 if version == 1 else 4)
+    r = Repo("fict/moving", {"config.json": js(cfg), "model.safetensors":
+                             safetensors(llama_tensors(cfg, "BF16"))})
+    r.commit = sha("fict/moving v%d" % version)
+    REPOS["fict/moving"] = r
+
+
 def add(name, files, mode=None):
     REPOS[name] = Repo(name, files, mode)
 
@@ -940,6 +950,28 @@ def body(tmp):
            and TOKEN not in err,
            "%s: exit 2, one line: %s" % (args[1], want),
            "rc %d (%.1f s) stderr: %s" % (rc, time.time() - t0, err))
+    # A branch's cached commit: revalidated by one request online (a
+    # moved branch is read again), used as it is offline.
+    moving(1)
+    menv = dict(env, XDG_CACHE_HOME=os.path.join(tmp, "c-moving"))
+    rc, out1, err = run(["estimate", "fict/moving"], menv)
+    COUNT.reset()
+    rc2, out, err2 = run(["estimate", "fict/moving"], menv)
+    ok(rc == 0 and rc2 == 0 and out == out1 and " 6 layers" in out1 and
+       COUNT.requests == 1, "a cached branch online: the same answer after "
+       "one revalidation request (%d)" % COUNT.requests, err + err2)
+    moving(2)
+    COUNT.reset()
+    rc, out, err = run(["estimate", "fict/moving", "--offline"], menv)
+    ok(rc == 0 and out == out1 and COUNT.requests == 0,
+       "offline: the cached commit as it is, no request", err)
+    rc, out, err = run(["estimate", "fict/moving"], menv)
+    ok(rc == 0 and " 4 layers" in out, "online after the branch moved: "
+       "the new commit's model", "rc %d %s %s" % (rc, err, out[:200]))
+    COUNT.reset()
+    rc, out2, err = run(["estimate", "fict/moving", "--offline"], menv)
+    ok(rc == 0 and out2 == out and COUNT.requests == 0,
+       "offline after that: the new commit from the cache", err)
     # TLS: the same Hub over HTTPS with a certificate no CA signed.  It
     # answers a client that trusts that certificate; memplan, which
     # trusts the system's CAs only, refuses it in one line.
