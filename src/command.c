@@ -74,6 +74,8 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 	uint64_t seq = sc->seq != 0 ? sc->seq : 4096, np = sc->batch ?
 	    sc->batch : 1, ngl;
 	char ft[16];
+	const char *base;
+	size_t n;
 	uint32_t i;
 
 	/*
@@ -145,6 +147,26 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 		add(b, " --kv-unified");
 	if (sc->swa_full)
 		add(b, " --swa-full");
+	/* llama-server's draft model: -md, -ngld, -cd. */
+	if (sc->draft[0] != '\0') {
+		/* A .gguf is named as given; a config by the file the
+		 * converter and llama-quantize make of it, like -m. */
+		n = strlen(sc->draft);
+		if (n > 5 && strcmp(sc->draft + n - 5, ".gguf") == 0)
+			add(b, " -md %s", sc->draft);
+		else {
+			base = strrchr(sc->draft, '/');
+			upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
+			add(b, " -md %s-%s.gguf", base != NULL ? base + 1 :
+			    sc->draft, ft);
+		}
+		if (sc->draft_gpu_layers >= 0)
+			add(b, " -ngld %" PRId64, sc->draft_gpu_layers);
+		else if (sc->backend != MP_BE_CPU)
+			add(b, " -ngld 99");
+		if (sc->draft_ctx != 0)
+			add(b, " -cd %" PRIu64, sc->draft_ctx);
+	}
 	/* The converter's default name: mmproj-NAME-F16.gguf. */
 	if (sc->mmproj[0] != '\0') {
 		upper(sc->mmproj, ft, sizeof(ft));

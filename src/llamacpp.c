@@ -72,6 +72,7 @@ struct lc {
 	uint64_t	 cpu_weight_max; /* largest matmul weight left on the host */
 	uint64_t	 out_weight;	/* bytes of the output matrix */
 	uint64_t	 tensor_bytes;	/* all tensor data of the GGUF */
+	uint64_t	 mtp_skipped;	/* MTP tensors not loaded */
 	uint32_t	 layers_on[NDEV];
 	/* --mmproj: the projector's weights and encoder buffer */
 	struct mp_mmproj proj;
@@ -129,6 +130,26 @@ ftype_of(const struct mp_model *m, const struct mp_scenario *sc)
 	if (dt == MP_DT_NONE)
 		dt = MP_DT_BF16;
 	return mp_dtype_info(dt)->name;
+}
+
+/*
+ * Multi-token-prediction layers.  llama.cpp's converter drops DeepSeek
+ * V2/V3's (DeepseekV2Model.skip_mtp: tensors of layers past
+ * num_hidden_layers are not written), so a config's MTP layers never
+ * reach llama.cpp.  GLM-4.5's converter keeps them as the last
+ * nextn_predict_layers blocks of the GGUF; llama-model.cpp creates their
+ * tensors with TENSOR_SKIP (not allocated, no cache: n_layer_kv_from_start
+ * stops before them) while -ngl still counts them as layers.  With mmap
+ * their file pages are mapped with the rest of the file.
+ */
+static bool
+is_mtp_layer(const struct lc *c, int32_t layer)
+{
+	const struct mp_model *m = c->m;
+
+	return m->source == MP_SRC_GGUF && m->nextn_layers != 0 &&
+	    layer >= 0 && (uint32_t)layer < m->layers &&
+	    (uint32_t)layer >= m->layers - m->nextn_layers;
 }
 
 /* Tensors of llama.cpp's "input layer", which always stays on the CPU. */
@@ -421,6 +442,12 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 	repack_ok = c->act == 0 || c->be == MP_BE_METAL;
 	for (i = 0; i < n; i++) {
 		c->tensor_bytes = mp_adds(c->tensor_bytes, t[i].bytes);
+		/* MTP layers in the file: created with TENSOR_SKIP, never
+		 * allocated (llama_model_loader::create_tensor). */
+		if (is_mtp_layer(c, t[i].layer)) {
+			c->mtp_skipped = mp_adds(c->mtp_skipped, t[i].bytes);
+			continue;
+		}
 		il = t[i].layer < 0 || (uint32_t)t[i].layer > c->n_layer ?
 		    c->n_layer : (uint32_t)t[i].layer;
 		if (is_input_tensor(t[i].name)) {
@@ -530,7 +557,8 @@ place_kv(struct lc *c)
 
 	for (il = 0; il < c->n_layer; il++) {
 		d = layer_dev(c, il);
-		c->kvb[d] = mp_adds(c->kvb[d], layer_kv(c, il));
+		if (!is_mtp_layer(c, (int32_t)il))
+			c->kvb[d] = mp_adds(c->kvb[d], layer_kv(c, il));
 		c->layers_on[d]++;
 	}
 }
@@ -755,6 +783,132 @@ place_mmproj(struct lc *c, struct mp_error *err)
 }
 
 /*
+ * Host memory of a placed model's weights, and of it the file pages the
+ * kernel can drop (see mp_estimate_llamacpp).  used: some layer is on a
+ * GPU.
+ */
+static uint64_t
+host_weights(const struct lc *c, bool used, uint64_t *reclaim)
+{
+	uint64_t resident_w = c->model[HOST] - c->repack[HOST], host;
+
+	*reclaim = 0;
+	if (!c->mmap) {
+		host = resident_w;
+	} else if (c->be == MP_BE_METAL || !used) {
+		host = c->model[HOST];
+		*reclaim = c->repack[HOST];
+	} else {
+		host = c->tensor_bytes;
+		*reclaim = c->tensor_bytes - resident_w;
+	}
+	return mp_adds(host, c->repack[HOST]);
+}
+
+/*
+ * --draft MODEL: llama-server (tools/server) loads the draft model once
+ * with its own -ngld and gives every slot its own draft context
+ * (slot.ctx_dft = llama_init_from_model(model_dft, cparams_dft)), of -cd
+ * cells, or the slot's context when -cd is 0, one sequence, f16 cache
+ * (-ctkd/-ctvd), the main model's flash attention and ubatch.  So the
+ * weights count once and the cache, compute buffers and output buffer
+ * once per slot.  The draft's layers are placed by the same rules as
+ * the main model's, on the same GPUs.  Derived from the server's
+ * source, not measured.
+ */
+struct draft {
+	struct mp_scenario sc;
+	struct lc	 c;
+	uint64_t	 slots;
+	uint64_t	 dev[NDEV];	/* per device; [HOST] resident */
+	uint64_t	 reclaim;
+	uint64_t	 weights, kv, compute, logits;
+};
+
+/* The draft model, loaded once per main model (its cache), else tmp. */
+static const struct mp_model *
+draft_model(const struct mp_model *m, const char *spec, struct mp_model *tmp,
+    struct mp_error *err)
+{
+	struct mp_model *d;
+	struct mp_cache *k = m->cache;
+
+	if (k != NULL && k->draft != NULL &&
+	    strcmp(k->draft_spec, spec) == 0)
+		return k->draft;
+	if (k == NULL || strlen(spec) >= sizeof(k->draft_spec) ||
+	    (d = malloc(sizeof(*d))) == NULL) {
+		if (!mp_model_load(spec, tmp, err))
+			return NULL;
+		return tmp;
+	}
+	mp_model_init(d);
+	if (!mp_model_load(spec, d, err)) {
+		mp_model_fini(d);
+		free(d);
+		return NULL;
+	}
+	mp_model_fini(k->draft);
+	free(k->draft);
+	k->draft = d;
+	snprintf(k->draft_spec, sizeof(k->draft_spec), "%s", spec);
+	return d;
+}
+
+static bool
+place_draft(const struct lc *c, struct draft *dr, struct mp_model *tmp,
+    struct mp_error *err)
+{
+	const struct mp_scenario *sc = c->sc;
+	const struct mp_model *dm;
+	struct lc *d = &dr->c;
+	uint64_t k;
+	uint32_t g;
+
+	memset(dr, 0, sizeof(*dr));
+	if (sc->draft[0] == '\0')
+		return true;
+	if ((dm = draft_model(c->m, sc->draft, tmp, err)) == NULL)
+		return false;
+	dr->sc = *sc;
+	dr->sc.draft[0] = '\0';
+	dr->sc.mmproj[0] = '\0';
+	dr->sc.image_size = 0;
+	dr->sc.gpu_layers = sc->draft_gpu_layers;
+	dr->sc.gpu_layers_set = true;
+	dr->sc.n_cpu_moe = 0;
+	dr->sc.kv_unified = false;
+	dr->sc.batch = 1;
+	dr->sc.seq = sc->draft_ctx != 0 ? sc->draft_ctx : c->n_ctx_seq;
+	dr->sc.kv_dtype = MP_DT_F16;
+	dr->sc.draft_gpu_layers_set = false;
+	dr->sc.draft_ctx = 0;
+	if (dm->source == MP_SRC_GGUF)
+		dr->sc.ftype[0] = '\0';
+	if (!mp_scenario_resolve(&dr->sc, dm, err) ||
+	    !resolve(d, dm, &dr->sc, err) || !place_weights(d, &dr->sc, err))
+		return false;
+	place_kv(d);
+	place_compute(d);
+	dr->slots = c->n_seq;
+	for (g = 0; g < c->gpus; g++) {
+		k = mp_adds(d->kvb[g], d->compute[g]);
+		dr->dev[g] = mp_adds(d->model[g], mp_muls(k, dr->slots));
+	}
+	dr->logits = mp_muls(mp_muls(dm->vocab, 4), dr->slots);
+	dr->dev[HOST] = mp_adds(mp_adds(host_weights(d, d->act > 0,
+	    &dr->reclaim), mp_muls(mp_adds(d->kvb[HOST], d->compute[HOST]),
+	    dr->slots)), dr->logits);
+	dr->weights = d->tensor_bytes;
+	for (g = 0; g < NDEV; g++) {
+		dr->kv = mp_adds(dr->kv, mp_muls(d->kvb[g], dr->slots));
+		dr->compute = mp_adds(dr->compute, mp_muls(d->compute[g],
+		    dr->slots));
+	}
+	return true;
+}
+
+/*
  * What a GPU costs beyond llama.cpp's buffers.  CUDA: the context,
  * cuBLAS workspaces and the CUDA pool, measured; ROCm's HIP context is
  * taken as the same (derived).  Metal, Vulkan and SYCL create no CUDA
@@ -814,25 +968,48 @@ dev_layers(const struct lc *c, uint32_t d, char *buf, size_t len)
 		    " and the output layer" : "");
 }
 
+static bool report(struct lc *, const struct draft *,
+    const struct mp_model *, const struct mp_scenario *,
+    struct mp_estimate *);
+
 bool
 mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
     struct mp_estimate *est, struct mp_error *err)
 {
 	struct lc c;
+	struct draft *dr;
+	struct mp_model tmp;
+	bool ok;
+
+	if ((dr = malloc(sizeof(*dr))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, NULL, NULL,
+		    "out of memory");
+	mp_model_init(&tmp);
+	ok = resolve(&c, m, sc, err) && place_weights(&c, sc, err);
+	if (ok) {
+		place_kv(&c);
+		place_compute(&c);
+		ok = place_mmproj(&c, err) && place_draft(&c, dr, &tmp, err);
+	}
+	if (ok)
+		ok = report(&c, dr, m, sc, est);
+	mp_model_fini(&tmp);
+	free(dr);
+	return ok;
+}
+
+/* The estimate of a placed model (and its projector and draft). */
+static bool
+report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
+    const struct mp_scenario *sc, struct mp_estimate *est)
+{
+	struct lc c = *cp;
 	uint64_t out_buf, dev_total = 0, compute_all = 0, kv_all = 0, host;
-	uint64_t touched, dev_max = 0, per, rt, resident_w, reclaim = 0;
+	uint64_t touched, dev_max = 0, per, rt, reclaim = 0, main_reclaim;
 	uint32_t d, used = 0, fullest = 0;
 	struct mp_note *n;
 	char b2[64], lay[64];
 
-	if (!resolve(&c, m, sc, err))
-		return false;
-	if (!place_weights(&c, sc, err))
-		return false;
-	place_kv(&c);
-	place_compute(&c);
-	if (!place_mmproj(&c, err))
-		return false;
 	rt = gpu_runtime(c.be);
 
 	/*
@@ -848,6 +1025,7 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		if (c.proj_dev == d)
 			per = mp_adds(per, mp_adds(c.proj.weights,
 			    c.proj.compute));
+		per = mp_adds(per, dr->dev[d]);
 		if (per != 0) {
 			used++;
 			per = mp_adds(per, rt);
@@ -886,17 +1064,7 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	 * sequence while generating), so on the CPU we count the layer
 	 * working set.
 	 */
-	resident_w = c.model[HOST] - c.repack[HOST];
-	if (!c.mmap) {
-		host = resident_w;
-	} else if (c.be == MP_BE_METAL || used == 0) {
-		host = c.model[HOST];
-		reclaim = c.repack[HOST];
-	} else {
-		host = c.tensor_bytes;
-		reclaim = c.tensor_bytes - resident_w;
-	}
-	host = mp_adds(host, c.repack[HOST]);
+	host = host_weights(&c, used > 0, &reclaim);
 	host = mp_adds(host, c.kvb[HOST]);
 	touched = c.act == 0 ? mp_adds(layer_peak(&c),
 	    mp_muls(mp_muls(m->vocab, 4), c.n_seq)) : c.compute[HOST];
@@ -907,6 +1075,9 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	host = mp_adds(host, LC_HOST_BASE);
 	if (c.proj_dev == HOST)
 		host = mp_adds(host, mp_adds(c.proj.weights, c.proj.compute));
+	host = mp_adds(host, dr->dev[HOST]);
+	main_reclaim = reclaim;
+	reclaim = mp_adds(reclaim, dr->reclaim);
 
 	/*
 	 * memory.weights is every weight tensor wherever it lives.  With
@@ -916,13 +1087,15 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	 * (--gpu-layers), while the model as a file (the default view, no
 	 * placement asked) holds it once.
 	 */
-	est->mem.weights = c.tensor_bytes;
+	est->mem.weights = c.tensor_bytes - c.mtp_skipped;
 	if (c.dup != 0 && sc->gpu_layers_set)
 		est->mem.weights = mp_adds(c.tensor_bytes, c.dup);
-	est->mem.weights = mp_adds(est->mem.weights, c.proj.weights);
-	est->mem.kv_cache = kv_all;
-	est->mem.activations = mp_adds(compute_all, c.proj.compute);
-	est->mem.logits = out_buf;
+	est->mem.weights = mp_adds(mp_adds(est->mem.weights, c.proj.weights),
+	    dr->weights);
+	est->mem.kv_cache = mp_adds(kv_all, dr->kv);
+	est->mem.activations = mp_adds(mp_adds(compute_all, c.proj.compute),
+	    dr->compute);
+	est->mem.logits = mp_adds(out_buf, dr->logits);
 	if (used > 0) {
 		est->mem.runtime = mp_muls(rt, used);
 	} else {
@@ -933,7 +1106,8 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		 * beside the mapped originals when mmap is on) as what the
 		 * runtime itself holds.
 		 */
-		est->mem.activations = mp_adds(touched, c.proj.compute);
+		est->mem.activations = mp_adds(mp_adds(touched,
+		    c.proj.compute), dr->compute);
 		est->mem.runtime = mp_adds(LC_HOST_BASE,
 		    c.mmap ? c.repack[HOST] : 0);
 	}
@@ -991,13 +1165,37 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		    sc->cpu_isa == MP_ISA_AVX2 ? "AVX2" : "AVX-512", c.mmap ?
 		    "; the originals' file pages are reclaimable, not resident"
 		    : ""), "repacked", c.repack[HOST]);
-	if (reclaim != 0 && used > 0) {
+	if (main_reclaim != 0 && used > 0) {
 		n = mp_estimate_note(est, "weights", "mmap maps the whole file "
 		    "({file}) at load; {reclaimable} of it (offloaded%s "
 		    "tensors) are reclaimable file pages, not resident",
 		    c.repack[HOST] != 0 ? " and repacked" : "");
 		mp_note_size(n, "file", c.tensor_bytes);
-		mp_note_size(n, "reclaimable", reclaim);
+		mp_note_size(n, "reclaimable", main_reclaim);
+	}
+	if (c.mtp_skipped != 0) {
+		n = mp_estimate_note(est, "weights", "%u MTP layer%s (nextn_"
+		    "predict_layers) in the file: {skipped} of tensors llama.cpp "
+		    "does not load (TENSOR_SKIP) and no cache for them",
+		    m->nextn_layers, m->nextn_layers == 1 ? "" : "s");
+		mp_note_size(n, "skipped", c.mtp_skipped);
+	} else if (m->nextn_layers != 0 && m->source != MP_SRC_GGUF &&
+	    strncmp(m->model_type, "deepseek", 8) == 0)
+		mp_estimate_note(est, "weights", "%u MTP layer%s (num_nextn_"
+		    "predict_layers): llama.cpp's converter does not write "
+		    "DeepSeek's (skip_mtp), so they are neither in the GGUF nor "
+		    "loaded", m->nextn_layers, m->nextn_layers == 1 ? "" : "s");
+	if (dr->slots != 0) {
+		n = mp_estimate_note(est, "weights", "--draft %s: -ngld %u "
+		    "(%u of %u layers on %s), {weights} of weights; %" PRIu64
+		    " slot context%s of %" PRIu64 " cells, {each} each (f16 "
+		    "cache and compute); derived from llama-server",
+		    dr->c.m->name, dr->c.act, dr->c.n_layer -
+		    dr->c.layers_on[HOST], dr->c.n_layer, dr->c.gpus > 1 ?
+		    "the GPUs" : "the GPU", dr->slots, dr->slots == 1 ? "" :
+		    "s", dr->c.n_ctx);
+		mp_note_size(n, "weights", dr->weights);
+		mp_note_size(n, "each", (dr->kv + dr->compute) / dr->slots);
 	}
 	if (c.proj.n_tensors != 0) {
 		n = mp_estimate_note(est, "weights", "--mmproj %s: projector "

@@ -20,9 +20,13 @@ struct mp_cache_gguf {
 	struct mp_gguf_tensor	*t;
 	size_t			 n;
 };
+struct mp_model;
 struct mp_cache {
 	struct mp_cache_gguf	 gguf[MP_CACHE_SLOTS];
 	size_t			 next;	/* slot replaced next */
+	/* --draft: the draft model last loaded beside this one */
+	struct mp_model		*draft;
+	char			 draft_spec[512];
 };
 
 /*
@@ -492,6 +496,13 @@ struct mp_scenario {
 	 * --image-size: the picture's side (0 = clip.cpp's warm-up) */
 	char		 mmproj[8];
 	uint32_t	 image_size;
+	/* --draft MODEL (llama-server -md): a draft model for speculative
+	 * decoding ("" none), its -ngld (-1 = all) and -cd (0 = a slot's
+	 * context) */
+	char		 draft[512];
+	int64_t		 draft_gpu_layers;
+	bool		 draft_gpu_layers_set;
+	uint64_t	 draft_ctx;
 };
 
 void	mp_scenario_init(struct mp_scenario *);
@@ -541,6 +552,7 @@ enum mp_opt_id {
 	MP_O_NODES, MP_O_OFFLOAD,
 	MP_O_ENFORCE_EAGER, MP_O_MAX_BATCHED, MP_O_MAX_SEQS,	/* vLLM */
 	MP_O_MMPROJ, MP_O_IMAGE_SIZE,	/* llama.cpp projector (mmproj.c) */
+	MP_O_DRAFT, MP_O_DRAFT_LAYERS, MP_O_DRAFT_CTX,	/* llama.cpp -md */
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,
 	MP_O_SOLVE, MP_O_OVER, MP_O_DETECT, MP_O_FORMAT, MP_O_OUTPUT,
 	MP_O_UNITS, MP_O_COLOR, MP_O_HELP,

@@ -22,9 +22,12 @@ mp_model_fini(struct mp_model *m)
 
 	if (m == NULL)
 		return;
-	if (m->cache != NULL)
+	if (m->cache != NULL) {
 		for (i = 0; i < MP_CACHE_SLOTS; i++)
 			free(m->cache->gguf[i].t);
+		mp_model_fini(m->cache->draft);
+		free(m->cache->draft);
+	}
 	free(m->cache);
 	free(m->layer);
 	free(m->tensors);

@@ -862,6 +862,9 @@ hyper(struct mp_model *m, const struct meta *mt, const char *arch,
 		return mp_error_set(err, MP_EINPUT, path, "block_count",
 		    "missing %s.block_count; expected the number of layers",
 		    arch);
+	/* GLM-4.5's converter keeps its MTP layers as the last blocks
+	 * (LLM_KV_NEXTN_PREDICT_LAYERS); llama.cpp skips their tensors. */
+	U("nextn_predict_layers", 0, m->layers - 1, m->nextn_layers);
 	U("embedding_length", 0, 1u << 20, m->hidden);
 	U("attention.head_count", 0, 65536, m->heads);
 	U("attention.head_count_kv", m->heads, 65536, m->kv_heads);

@@ -365,6 +365,34 @@ set_image_size(struct mp_scenario *sc, const char *v, uint64_t u)
 	return true;
 }
 
+/* --draft MODEL: loaded (once per main model) when estimated. */
+static bool
+set_draft(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)u;
+	if (v[0] == '\0' || strlen(v) >= sizeof(sc->draft))
+		return false;
+	memcpy(sc->draft, v, strlen(v) + 1);
+	return true;
+}
+
+static bool
+set_draft_layers(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->draft_gpu_layers = u == UINT64_MAX ? -1 : (int64_t)u;
+	sc->draft_gpu_layers_set = true;
+	return true;
+}
+
+static bool
+set_draft_ctx(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->draft_ctx = u;
+	return true;
+}
+
 static bool
 set_pipeline(struct mp_scenario *sc, const char *v, uint64_t u)
 {
@@ -577,6 +605,18 @@ static const struct mp_optspec opts[] = {
 	  UINT(1, 1u << 16, false, NULL), set_image_size, 0, false,
 	  "PX", "llama.cpp --mmproj: the largest picture's side in pixels",
 	  "the encoder's warm-up image" },
+	{ MP_O_DRAFT, "draft", 0, "draft", SC, TEXT(511),
+	  set_draft, 0, false,
+	  "MODEL", "llama.cpp: a draft model for speculative decoding "
+	  "(llama-server -md)", NULL },
+	{ MP_O_DRAFT_LAYERS, "draft-gpu-layers", 0, "draft_gpu_layers", SC,
+	  UINT(0, 1u << 20, false, "all"), set_draft_layers, 0, false,
+	  "N", "llama.cpp --draft: the draft's layers on the GPU (-ngld)",
+	  "all" },
+	{ MP_O_DRAFT_CTX, "draft-ctx", 0, "draft_ctx", SC,
+	  UINT(1, MAX_SEQ, true, NULL), set_draft_ctx, 0, false,
+	  "N", "llama.cpp --draft: each slot's draft context (-cd)",
+	  "a slot's context" },
 	{ MP_O_NODES, "nodes", 0, "nodes", SC, UINT(1, 4096, false, NULL),
 	  set_nodes, 0, false,
 	  "N", "identical machines (each with the profile's GPUs)", "1" },

@@ -106,6 +106,7 @@ mp_scenario_init(struct mp_scenario *sc)
 	sc->runtime = MP_RT_TRANSFORMERS;
 	sc->optimizer = MP_OPT_ADAMW;
 	sc->gpu_layers = -1;
+	sc->draft_gpu_layers = -1;
 }
 
 /* The float type activations and caches use when weights are quantized. */
@@ -232,5 +233,19 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 		    "--mode convert", sc->ftype);
 	if (sc->gpu_layers >= 0 && (uint64_t)sc->gpu_layers > m->layers)
 		sc->gpu_layers = m->layers;
+	/* llama-server's projector and draft model (llamacpp.c). */
+	if ((sc->mmproj[0] != '\0' || sc->draft[0] != '\0') &&
+	    sc->runtime != MP_RT_LLAMACPP)
+		return mp_error_set(err, MP_EUSAGE, NULL, sc->mmproj[0] !=
+		    '\0' ? "--mmproj" : "--draft", "only used by --runtime "
+		    "llamacpp, not %s", mp_runtime_name(sc->runtime));
+	if (sc->image_size != 0 && sc->mmproj[0] == '\0')
+		return mp_error_set(err, MP_EUSAGE, NULL, "--image-size",
+		    "only used with --mmproj (the encoder's picture)");
+	if ((sc->draft_gpu_layers_set || sc->draft_ctx != 0) &&
+	    sc->draft[0] == '\0')
+		return mp_error_set(err, MP_EUSAGE, NULL,
+		    sc->draft_ctx != 0 ? "--draft-ctx" : "--draft-gpu-layers",
+		    "only used with --draft MODEL");
 	return true;
 }

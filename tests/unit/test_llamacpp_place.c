@@ -515,6 +515,90 @@ test_vllm_cannot_start(void **state)
 	mp_model_fini(&m);
 }
 
+/*
+ * --draft: the draft's weights once, one draft context per slot.  With
+ * one slot the main model plus the draft takes exactly the draft run on
+ * its own (a slot's context, one sequence, f16 cache) less the CUDA
+ * context the process already has; each further slot adds one draft
+ * context (its cache and compute buffers) and nothing else.
+ */
+static void
+test_draft_per_slot(void **state)
+{
+	struct mp_model m, d;
+	struct mp_scenario sc, ds;
+	struct mp_estimate e0, e1, e2, alone, f1, f2;
+
+	char path[400];
+
+	(void)state;
+	load_bundled("llama-3.1-8b-instruct", &m);
+	load_bundled("llama-3.2-1b-instruct", &d);
+	snprintf(path, sizeof(path), "%s/data/models/llama-3.2-1b-instruct.json",
+	    srcdir());
+	scen(&sc, 4096, 1);
+	run(&m, &sc, &e0);
+	snprintf(sc.draft, sizeof(sc.draft), "%s", path);
+	run(&m, &sc, &e1);
+	scen(&ds, 4096, 1);
+	ds.kv_dtype = MP_DT_F16;
+	run(&d, &ds, &alone);
+	assert_int_equal(e1.device_total - e0.device_total,
+	    alone.device_total - 596 * MIB);
+	/*
+	 * Slots: with the main model's own slots fixed, each slot adds one
+	 * draft context K (its cache on the GPU and compute buffers); the
+	 * draft's weights W on the GPU come once.
+	 */
+	{
+		uint64_t dk[4], k, w;
+		int ns;
+
+		for (ns = 1; ns <= 3; ns++) {
+			scen(&sc, 4096, (uint64_t)ns);
+			run(&m, &sc, &f1);
+			snprintf(sc.draft, sizeof(sc.draft), "%s", path);
+			run(&m, &sc, &f2);
+			dk[ns] = f2.device_total - f1.device_total;
+		}
+		k = dk[2] - dk[1];
+		assert_int_equal(dk[3] - dk[2], k);
+		assert_true(k > alone.mem.kv_cache);
+		/* Llama 3.2 1B ties its embedding: the token embedding
+		 * stays in host memory and its copy is the output layer on
+		 * the GPU, so the GPU holds as many bytes as the file. */
+		w = dk[1] - k;
+		assert_int_equal(w, alone.mem.weights);
+		assert_int_equal(f2.mem.weights - f1.mem.weights,
+		    alone.mem.weights);
+	}
+	/* -ngld 0 keeps the draft's layers off the GPU */
+	scen(&sc, 4096, 1);
+	snprintf(sc.draft, sizeof(sc.draft), "%s", path);
+	sc.draft_gpu_layers = 0;
+	sc.draft_gpu_layers_set = true;
+	run(&m, &sc, &e2);
+	assert_true(e2.device_total < e1.device_total);
+	assert_true(e2.host_total - e2.host_reclaimable >
+	    e1.host_total - e1.host_reclaimable);
+	/* a draft option without --draft is a mistake */
+	scen(&sc, 4096, 1);
+	sc.draft_ctx = 1024;
+	run_fail(&m, &sc, "--draft-ctx");
+	/* a draft that does not load names the file */
+	scen(&sc, 4096, 1);
+	snprintf(sc.draft, sizeof(sc.draft), "/nonexistent/draft.gguf");
+	{
+		struct mp_estimate x;
+		struct mp_error err;
+
+		mp_error_clear(&err);
+		assert_false(mp_estimate(&m, &sc, &x, &err));
+	}
+	mp_model_fini(&m);
+	mp_model_fini(&d);
+}
+
 int
 main(void)
 {
@@ -532,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_place_option_values),
 		cmocka_unit_test(test_vllm_one_max_num_seqs),
 		cmocka_unit_test(test_vllm_cannot_start),
+		cmocka_unit_test(test_draft_per_slot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -935,6 +935,9 @@ gguf_tensors(struct gt *t)
 	return n;
 }
 
+/* llama.nextn_predict_layers written when not 0 (GLM-4.5's MTP). */
+static uint32_t g_nextn;
+
 /* Header, metadata and tensor infos; the data padded after them. */
 static void
 gguf_file(struct buf *b, const struct gt *t, size_t n, bool data)
@@ -944,7 +947,9 @@ gguf_file(struct buf *b, const struct gt *t, size_t n, bool data)
 	bput(b, "GGUF", 4);
 	u32le(b, 3);
 	u64le(b, n);
-	u64le(b, 9);
+	u64le(b, g_nextn != 0 ? 10 : 9);
+	if (g_nextn != 0)
+		kv_u32(b, "llama.nextn_predict_layers", g_nextn);
 	kv_str(b, "general.architecture", "llama");
 	kv_str(b, "general.name", "tiny");
 	kv_u32(b, "llama.block_count", GL);
@@ -1334,6 +1339,66 @@ test_hf_cache(void **state)
 	rmtree(tmp);
 }
 
+/*
+ * A GGUF whose last block is an MTP layer (nextn_predict_layers 1, as
+ * GLM-4.5's converter writes it): llama.cpp creates its tensors with
+ * TENSOR_SKIP, so they take no device memory and no cache, while -ngl
+ * still counts the block; with mmap the whole file is mapped.
+ */
+static void
+test_gguf_nextn_skipped(void **state)
+{
+	struct gt	 t[64];
+	struct buf	 b = { 0 };
+	struct mp_model	 m, plain;
+	struct mp_scenario sc;
+	struct mp_estimate a, c;
+	struct mp_error	 e;
+	char		 path[256], path2[256];
+	size_t		 n, i;
+	uint64_t	 blk1 = 0;
+
+	(void)state;
+	mktmp();
+	n = gguf_tensors(t);
+	for (i = 0; i < n; i++)
+		if (strncmp(t[i].name, "blk.1.", 6) == 0)
+			blk1 += t[i].bytes;
+	g_nextn = 1;
+	gguf_file(&b, t, n, true);
+	g_nextn = 0;
+	snprintf(path, sizeof(path), "%s/mtp-Q4_K_M.gguf", tmp);
+	put_file(path, b.p, b.n);
+	free(b.p);
+	memset(&b, 0, sizeof(b));
+	gguf_file(&b, t, n, true);
+	snprintf(path2, sizeof(path2), "%s/plain-Q4_K_M.gguf", tmp);
+	put_file(path2, b.p, b.n);
+	free(b.p);
+
+	mp_model_init(&m);
+	mp_model_init(&plain);
+	if (!mp_model_load(path, &m, &e) || !mp_model_load(path2, &plain, &e))
+		fail_msg("%s: %s: %s", e.file, e.field, e.msg);
+	assert_int_equal(m.nextn_layers, 1);
+	assert_int_equal(plain.nextn_layers, 0);
+	mp_scenario_init(&sc);
+	sc.runtime = MP_RT_LLAMACPP;
+	sc.runtime_set = true;
+	sc.gpu_layers_set = true;
+	mp_error_clear(&e);
+	assert_true(mp_estimate(&m, &sc, &a, &e));
+	assert_true(mp_estimate(&plain, &sc, &c, &e));
+	assert_int_equal(c.mem.weights - a.mem.weights, blk1);
+	assert_int_equal(a.mem.kv_cache * 2, c.mem.kv_cache);
+	assert_int_equal(c.device_total - a.device_total,
+	    blk1 + a.mem.kv_cache);
+	/* the file is mapped whole: host memory is the same */
+	assert_int_equal(a.host_total, c.host_total);
+	mp_model_fini(&m);
+	mp_model_fini(&plain);
+}
+
 int
 main(void)
 {
@@ -1346,6 +1411,7 @@ main(void)
 		cmocka_unit_test(test_st_fp8_tied),
 		cmocka_unit_test(test_st_hostile),
 		cmocka_unit_test(test_gguf_model),
+		cmocka_unit_test(test_gguf_nextn_skipped),
 		cmocka_unit_test(test_gguf_hostile),
 		cmocka_unit_test(test_hf_cache),
 	};
