@@ -199,6 +199,15 @@ vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
 		    sc->max_batched_tokens);
 	if (sc->enforce_eager)
 		add(b, " --enforce-eager");
+	/* vllm.c's methods; MTP's default is the model's MTP layers. */
+	if (sc->speculative != MP_SPEC_NONE) {
+		add(b, " --speculative-config '{\"method\": \"%s\"",
+		    mp_spec_choice((size_t)sc->speculative - 1));
+		if (sc->spec_tokens != 0)
+			add(b, ", \"num_speculative_tokens\": %u",
+			    sc->spec_tokens);
+		add(b, "}'");
+	}
 	switch (sc->weights) {
 	case MP_DT_INT4_AWQ:
 		q = "awq";

@@ -419,6 +419,9 @@ enum mp_split_mode { MP_SPLIT_LAYER = 0, MP_SPLIT_ROW, MP_SPLIT_NONE };
 /* --cpu-moe: the experts of every layer stay on the CPU. */
 #define MP_CPU_MOE_ALL	UINT32_MAX
 
+/* vLLM --speculative-config methods that need no draft model. */
+enum mp_spec { MP_SPEC_NONE = 0, MP_SPEC_NGRAM, MP_SPEC_MTP };
+
 struct mp_scenario {
 	enum mp_mode	 mode;
 	enum mp_dtype	 weights;	/* NONE = the config's torch_dtype */
@@ -488,6 +491,9 @@ struct mp_scenario {
 	uint32_t	 main_gpu;	/* -mg */
 	bool		 kv_unified;	/* --kv-unified: one cache stream */
 	bool		 swa_full;	/* --swa-full: full-size SWA cache */
+	/* vLLM speculative decoding without a draft model (vllm.c) */
+	enum mp_spec	 speculative;
+	uint32_t	 spec_tokens;	/* --num-speculative-tokens; 0 = method's */
 	/* vLLM engine arguments (vllm.c); 0 = vLLM's default for the card */
 	bool		 enforce_eager;	/* --enforce-eager: no CUDA graphs */
 	uint64_t	 max_batched_tokens; /* --max-num-batched-tokens */
@@ -520,6 +526,9 @@ const char *mp_parallel_name(enum mp_parallel);
 /* The i-th accepted name of each set, NULL past the end (option table). */
 const char *mp_mode_choice(size_t i);
 const char *mp_runtime_choice(size_t i);
+/* vllm.c: --speculative's names (ngram, mtp) */
+const char *mp_spec_choice(size_t i);
+bool	mp_spec_parse(const char *, enum mp_spec *);
 const char *mp_optim_choice(size_t i);
 const char *mp_parallel_choice(size_t i);
 const char *mp_kv_dtype_choice(size_t i);
@@ -551,6 +560,7 @@ enum mp_opt_id {
 	MP_O_MAIN_GPU, MP_O_KV_UNIFIED, MP_O_SWA_FULL, MP_O_PARALLEL_SLOTS,
 	MP_O_NODES, MP_O_OFFLOAD,
 	MP_O_ENFORCE_EAGER, MP_O_MAX_BATCHED, MP_O_MAX_SEQS,	/* vLLM */
+	MP_O_SPECULATIVE, MP_O_SPEC_TOKENS,
 	MP_O_MMPROJ, MP_O_IMAGE_SIZE,	/* llama.cpp projector (mmproj.c) */
 	MP_O_DRAFT, MP_O_DRAFT_LAYERS, MP_O_DRAFT_CTX,	/* llama.cpp -md */
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,

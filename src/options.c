@@ -485,6 +485,21 @@ set_max_seqs(struct mp_scenario *sc, const char *v, uint64_t u)
 	return true;
 }
 
+static bool
+set_spec(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)u;
+	return mp_spec_parse(v, &sc->speculative);
+}
+
+static bool
+set_spec_tokens(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->spec_tokens = (uint32_t)u;
+	return true;
+}
+
 #define SC	MP_OPT_SCENARIO
 #define UINT(lo, hi, k, word)	MP_OK_UINT, lo, hi, k, word, NULL
 #define ENUM(fn)		MP_OK_ENUM, 0, 0, false, NULL, fn
@@ -635,6 +650,14 @@ static const struct mp_optspec opts[] = {
 	  UINT(1, 1u << 16, false, NULL), set_max_seqs, 0, false,
 	  "N", "vLLM: sequences per step (sampler rows, CUDA graph sizes)",
 	  "1024 on cards of 70 GiB or more, else 256" },
+	{ MP_O_SPECULATIVE, "speculative", 0, "speculative", SC,
+	  ENUM(mp_spec_choice), set_spec, 0, false,
+	  "M", "vLLM speculative decoding without a draft model: ngram "
+	  "(prompt lookup) or mtp (the model's own MTP layers)", NULL },
+	{ MP_O_SPEC_TOKENS, "num-speculative-tokens", 0,
+	  "num_speculative_tokens", SC, UINT(1, 16, false, NULL),
+	  set_spec_tokens, 0, false,
+	  "K", "vLLM: tokens proposed per step", "mtp: the MTP layers" },
 	/* The machine: a CLI option and a plan-file key (a path there). */
 	{ MP_O_HARDWARE, "hardware", 0, "hardware", MP_OPT_HARDWARE,
 	  TEXT(1023), NULL, 0, false,
@@ -930,13 +953,16 @@ mp_option_unused(const struct mp_scenario *sc, unsigned given, bool cli,
 	}
 	/* vLLM's engine arguments mean nothing to another runtime. */
 	if ((sc->enforce_eager || sc->max_batched_tokens != 0 ||
-	    sc->max_num_seqs != 0) && sc->runtime != MP_RT_VLLM) {
+	    sc->max_num_seqs != 0 || sc->speculative != MP_SPEC_NONE ||
+	    sc->spec_tokens != 0) && sc->runtime != MP_RT_VLLM) {
 		snprintf(why, whylen, "only used by %svllm, not %s%s",
 		    cli ? "--runtime " : "runtime ", cli ? "--runtime " :
 		    "runtime ", mp_runtime_name(sc->runtime));
 		return sc->enforce_eager ? MP_O_ENFORCE_EAGER :
 		    sc->max_batched_tokens != 0 ? MP_O_MAX_BATCHED :
-		    MP_O_MAX_SEQS;
+		    sc->max_num_seqs != 0 ? MP_O_MAX_SEQS :
+		    sc->speculative != MP_SPEC_NONE ? MP_O_SPECULATIVE :
+		    MP_O_SPEC_TOKENS;
 	}
 	if (sc->lora_targets[0] != '\0' && sc->mode != MP_MODE_LORA &&
 	    sc->mode != MP_MODE_QLORA) {

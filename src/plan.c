@@ -442,7 +442,7 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		c.shorten = true;
 		c.why = "4-bit NF4 weights quantized at load time";
 		RUN();
-		put(lab, sizeof(lab), "vLLM, %s", ship);
+		put(lab, sizeof(lab), "vLLM " MP_VLLM_VERSION ", %s", ship);
 		CAND(MP_GOAL_SERVE, lab, NULL);
 		c.sc.mode = MP_MODE_INFER;
 		c.sc.runtime = MP_RT_VLLM;
@@ -453,7 +453,7 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		c.why = "fastest serving: paged KV cache, batched decoding";
 		if (!(set & MP_CK_WEIGHTS))
 			RUN();
-		CAND(MP_GOAL_SERVE, "vLLM, AWQ int4", "awq");
+		CAND(MP_GOAL_SERVE, "vLLM " MP_VLLM_VERSION ", AWQ int4", "awq");
 		c.sc.mode = MP_MODE_INFER;
 		c.sc.runtime = MP_RT_VLLM;
 		c.speed = 0;

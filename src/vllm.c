@@ -91,12 +91,39 @@ struct vl {
 	uint32_t	 n_pw, n_full;	/* CUDA graphs captured per mode */
 	uint64_t	 pw_top, full_top; /* the largest of each */
 	uint64_t	 graph_first;	/* the first capture: pools */
+	/* speculative decoding: tokens proposed per step, MTP layers */
+	uint32_t	 spec_k, spec_layers;
+	uint64_t	 spec_weights;	/* MTP layers, per GPU */
 	uint64_t	 weights;	/* per GPU */
 	uint64_t	 weights_all;
 	uint64_t	 act_peak;	/* per GPU */
 	uint64_t	 non_torch, graphs, context;
 	uint64_t	 tok_bytes;	/* cache per token of full layers, per GPU */
 };
+
+/* --speculative: vLLM's speculative_config methods without a draft
+ * model, indexed by enum mp_spec (none has no name). */
+static const char *const spec_names[] = { NULL, "ngram", "mtp" };
+
+const char *
+mp_spec_choice(size_t i)
+{
+	return i + 1 < sizeof(spec_names) / sizeof(spec_names[0]) ?
+	    spec_names[i + 1] : NULL;
+}
+
+bool
+mp_spec_parse(const char *v, enum mp_spec *out)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(spec_names) / sizeof(spec_names[0]); i++)
+		if (strcmp(v, spec_names[i]) == 0) {
+			*out = (enum mp_spec)i;
+			return true;
+		}
+	return false;
+}
 
 static uint64_t
 div_up(uint64_t a, uint64_t b)
@@ -228,9 +255,13 @@ graph_bytes(struct vl *v)
 	const struct mp_model *m = v->m;
 	uint64_t scratch, per_pw, first_full;
 
-	v->n_pw = capture_sizes(min64(min64(2ull * v->max_seqs,
+	/* A decode step of each sequence is 1 + k tokens with speculative
+	 * decoding (config/vllm.py, decode_query_len). */
+	uint64_t q = 1ull + v->spec_k;
+
+	v->n_pw = capture_sizes(min64(min64(2ull * v->max_seqs * q,
 	    V_CAPTURE_CAP), v->batched), &v->pw_top);
-	v->n_full = capture_sizes(min64(v->max_seqs, v->pw_top),
+	v->n_full = capture_sizes(min64(v->max_seqs * q, v->pw_top),
 	    &v->full_top);
 	if (v->eager) {
 		v->n_pw = v->n_full = 0;
@@ -245,8 +276,10 @@ graph_bytes(struct vl *v)
 	    scratch);
 	v->graph_first = max64(mp_muls(forward_peak(v, v->pw_top), 2),
 	    first_full);
-	per_pw = max64(mp_muls((uint64_t)m->layers + 1, V_GRAPH_PIECE),
-	    V_GRAPH_FLOOR);
+	/* The MTP drafter captures its own piecewise graphs in the same
+	 * dummy runs (its layers + 1 pieces). */
+	per_pw = max64(mp_muls((uint64_t)m->layers + 1 + (v->spec_layers ?
+	    v->spec_layers + 1ull : 0), V_GRAPH_PIECE), V_GRAPH_FLOOR);
 	return mp_adds(v->graph_first, mp_adds(
 	    mp_muls(v->n_pw - 1, per_pw),
 	    mp_muls(v->n_full - 1, V_GRAPH_FLOOR)));
@@ -306,6 +339,11 @@ seq_bytes(const struct vl *v, uint64_t seq)
 		sum = mp_adds(sum, mp_muls(mp_muls(blocks, V_BLOCK),
 		    layer_token_bytes(v, l)));
 	}
+	/* MTP layers cache every token like the model's last layer. */
+	if (v->spec_layers != 0)
+		sum = mp_adds(sum, mp_muls(mp_muls(mp_muls(div_up(seq,
+		    V_BLOCK), V_BLOCK), layer_token_bytes(v, m->layers - 1)),
+		    v->spec_layers));
 	return div_up(sum, v->pp);	/* this stage's layers */
 }
 
@@ -383,6 +421,31 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		    "max_num_batched_tokens (%" PRIu64 ") >= max_num_seqs (%"
 		    PRIu64 ")", v->batched, v->max_seqs);
 	v->eager = sc->enforce_eager;
+	/*
+	 * --speculative-config without a draft model: n-gram prompt lookup
+	 * proposes on the CPU; MTP (DeepSeek's num_nextn_predict_layers)
+	 * loads the model's own MTP layers as the drafter.  vLLM needs
+	 * num_speculative_tokens for n-gram; MTP defaults to its layers.
+	 */
+	if (sc->speculative == MP_SPEC_MTP) {
+		if (m->nextn_layers == 0)
+			return mp_error_set(err, MP_EUSAGE, NULL,
+			    "--speculative", "mtp needs a model with MTP layers "
+			    "(num_nextn_predict_layers); %s has none",
+			    m->name[0] != '\0' ? m->name : "this model");
+		v->spec_layers = m->nextn_layers;
+		v->spec_k = sc->spec_tokens != 0 ? sc->spec_tokens :
+		    m->nextn_layers;
+	} else if (sc->speculative == MP_SPEC_NGRAM) {
+		if (sc->spec_tokens == 0)
+			return mp_error_set(err, MP_EUSAGE, NULL,
+			    "--num-speculative-tokens", "--speculative ngram "
+			    "needs the tokens to propose per step (vLLM "
+			    "requires num_speculative_tokens)");
+		v->spec_k = sc->spec_tokens;
+	} else if (sc->spec_tokens != 0)
+		return mp_error_set(err, MP_EUSAGE, NULL,
+		    "--num-speculative-tokens", "only used with --speculative");
 
 	for (i = 0; i < m->n_tensors; i++) {
 		b = mp_tensor_bytes(m, &m->tensors[i], sc);
@@ -391,6 +454,25 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 			r = div_up(r, v->pp);
 		v->weights_all = mp_adds(v->weights_all, b);
 		v->weights = mp_adds(v->weights, r);
+		/*
+		 * Each MTP layer is a decoder layer like the model's last
+		 * one (deepseek_mtp.py), split as the model's are, plus
+		 * eh_proj (2 hidden -> hidden, an unquantized nn.Linear on
+		 * every GPU) and three norms; embedding and head are shared
+		 * with the target.
+		 */
+		if (v->spec_layers != 0 &&
+		    m->tensors[i].layer == (int32_t)m->layers - 1)
+			v->spec_weights = mp_adds(v->spec_weights, r);
+	}
+	if (v->spec_layers != 0) {
+		v->spec_weights = mp_muls(mp_adds(v->spec_weights,
+		    mp_muls(mp_adds(mp_muls(2ull * m->hidden, m->hidden),
+		    3ull * m->hidden), mp_dtype_info(v->act)->block_bytes)),
+		    v->spec_layers);
+		v->weights = mp_adds(v->weights, v->spec_weights);
+		v->weights_all = mp_adds(v->weights_all,
+		    mp_muls(v->spec_weights, v->tp));
 	}
 
 	/*
@@ -400,7 +482,14 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	 * every GPU) while the pass's hidden states are still held.
 	 */
 	tokens = v->batched;
-	v->act_peak = max64(forward_peak(v, tokens), mp_adds(
+	/* The MTP drafter's dummy run follows the model's in _dummy_run:
+	 * one more layer's peak beside the target's hidden states and the
+	 * concatenated [embedding, hidden] input (3 x hidden per token).
+	 * The rejection sampler's dummy run (two rows per sequence, their
+	 * probabilities) stays within the sampler's 14 bytes. */
+	v->act_peak = max64(v->spec_layers == 0 ? forward_peak(v, tokens) :
+	    mp_adds(forward_peak(v, tokens), mp_muls(mp_muls(tokens,
+	    3ull * m->hidden), mp_dtype_info(v->act)->block_bytes)), mp_adds(
 	    mp_muls(mp_muls(min64(v->max_seqs, tokens), m->vocab),
 	    V_SAMPLER_B), mp_muls(mp_muls(tokens, m->hidden),
 	    mp_dtype_info(v->act)->block_bytes)));
@@ -414,6 +503,10 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		    m->layer[l].kind == MP_LK_MLA)
 			v->tok_bytes = mp_adds(v->tok_bytes,
 			    layer_token_bytes(v, l));
+	/* The MTP layers' cache shares the pool's blocks. */
+	if (v->spec_layers != 0)
+		v->tok_bytes = mp_adds(v->tok_bytes, mp_muls(
+		    layer_token_bytes(v, m->layers - 1), v->spec_layers));
 	v->tok_bytes = div_up(v->tok_bytes, v->pp);
 	return true;
 }
@@ -528,6 +621,18 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	mp_note_size(mp_estimate_note(est, "activations", "profiled peak per "
 	    "GPU at %" PRIu64 " batched tokens or %" PRIu64 " sampled rows: "
 	    "{peak}", v.batched, v.max_seqs), "peak", v.act_peak);
+	if (v.spec_layers != 0) {
+		n = mp_estimate_note(est, "weights", "speculative decoding: "
+		    "%u MTP layer%s as the drafter, {mtp} per GPU, %u token%s "
+		    "proposed per step; their cache shares the pool",
+		    v.spec_layers, v.spec_layers > 1 ? "s" : "", v.spec_k,
+		    v.spec_k > 1 ? "s" : "");
+		mp_note_size(n, "mtp", v.spec_weights);
+	} else if (v.spec_k != 0)
+		mp_estimate_note(est, "runtime", "speculative decoding: n-gram "
+		    "prompt lookup on the CPU, %u tokens proposed per step; "
+		    "decode graphs of %u tokens per sequence", v.spec_k,
+		    v.spec_k + 1);
 	if (v.eager)
 		mp_estimate_note(est, "runtime", "--enforce-eager: no CUDA "
 		    "graphs are captured and none are charged to the budget");

@@ -548,6 +548,67 @@ test_vllm_published_logs(void **state)
 	assert_true(rows >= 4);
 }
 
+/*
+ * Speculative decoding without a draft model.  n-gram: k proposed tokens
+ * make each sequence's decode step 1 + k tokens, so 256 sequences reach
+ * the 512-token full graph (51 sizes instead of 35).  MTP: DeepSeek-V3's
+ * MTP layer joins the pool's blocks (one more 576-value latent per
+ * token, bf16) and the weights (a decoder layer plus the 2 x 7168 ->
+ * 7168 eh_proj).  Refused: mtp without MTP layers, ngram without k, k
+ * without a method.
+ */
+static void
+test_vllm_speculative(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+	struct mp_vllm_pool a, b;
+
+	(void)state;
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	sc.speculative = MP_SPEC_NGRAM;
+	sc.spec_tokens = 4;
+	sc.max_num_seqs = 256;
+	mp_error_clear(&err);
+	assert_true(mp_estimate(&m, &sc, &est, &err));
+	assert_true(has_note(&est, "51 piecewise sizes to 512 tokens, "
+	    "51 full to 512"));
+	assert_true(has_note(&est, "n-gram prompt lookup"));
+	scen(&sc, 4096, 1);
+	sc.speculative = MP_SPEC_NGRAM;
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_string_equal(err.field, "--num-speculative-tokens");
+	scen(&sc, 4096, 1);
+	sc.spec_tokens = 2;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_string_equal(err.field, "--num-speculative-tokens");
+	scen(&sc, 4096, 1);
+	sc.speculative = MP_SPEC_MTP;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_string_equal(err.field, "--speculative");
+	mp_model_fini(&m);
+
+	load_bundled("deepseek-v3", &m);
+	scen(&sc, 8192, 1);
+	sc.gpus = 8;
+	sc.kv_dtype = MP_DT_BF16;
+	pool(&m, &sc, 140 * GIB, &a);
+	scen(&sc, 8192, 1);
+	sc.gpus = 8;
+	sc.kv_dtype = MP_DT_BF16;
+	sc.speculative = MP_SPEC_MTP;
+	pool(&m, &sc, 140 * GIB, &b);
+	assert_int_equal(b.block_bytes - a.block_bytes, 16ull * 576 * 2);
+	assert_true(b.weights - a.weights > 2ull * 7168 * 7168 * 2);
+	assert_true(b.weights - a.weights < 2 * GIB);
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -567,6 +628,7 @@ main(void)
 		cmocka_unit_test(test_vllm_profile_run_peak),
 		cmocka_unit_test(test_vllm_cuda_graphs_and_enforce_eager),
 		cmocka_unit_test(test_vllm_published_logs),
+		cmocka_unit_test(test_vllm_speculative),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
