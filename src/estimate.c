@@ -11,20 +11,95 @@
  * (groundtruth cuda_context_bytes).  cuBLAS adds its workspace on the
  * first matmul: CUBLAS_WORKSPACE_CONFIG's default on Hopper is
  * 4 MiB x 8 + ... ; PyTorch's caching of it is 32 MiB per stream.
+ *
+ * Part of that context depends on the GPU: when a context is created
+ * the driver reserves local memory for the stack of every thread the
+ * GPU can hold at once (cudaLimitStackSize, 1 KiB by default, x the
+ * resident threads per SM x the SMs; CUDA Runtime API, cudaDeviceSetLimit,
+ * and the Programming Guide's table of per-SM limits).  On the H100 SXM
+ * (132 SMs x 2048 threads) that is 264 MiB; the rest (driver state and the
+ * kernels loaded lazily, CUDA_MODULE_LOADING=LAZY) is taken as the same
+ * on every CUDA GPU: derived, not measured off the H100.
  */
 #define CUDA_CONTEXT_BYTES	648871936ULL
 #define CUBLAS_WORKSPACE_BYTES	(32ULL << 20)
+#define STACK_PER_THREAD	1024ULL		/* cudaLimitStackSize default */
+#define H100_STACK_RESERVE	(132ULL * 2048ULL * STACK_PER_THREAD)
 
-uint64_t
-mp_cuda_context(void)
+/* Resident threads per SM by compute capability (CUDA C++ Programming
+ * Guide, "Technical Specifications per Compute Capability"). */
+static uint32_t
+threads_per_sm(uint32_t cc)
 {
-	return CUDA_CONTEXT_BYTES;
+	switch (cc) {
+	case 75:
+		return 1024;
+	case 86:
+	case 89:
+	case 120:
+	case 121:
+		return 1536;
+	default:
+		return cc >= 50 ? 2048 : 0;
+	}
 }
 
 uint64_t
-mp_runtime_transformers(void)
+mp_cuda_stack_reserve(const struct mp_device *d)
 {
-	return CUDA_CONTEXT_BYTES + CUBLAS_WORKSPACE_BYTES;
+	if (d == NULL || d->backend != MP_BE_CUDA || d->sms == 0 ||
+	    threads_per_sm(d->cc) == 0)
+		return 0;
+	return (uint64_t)d->sms * threads_per_sm(d->cc) * STACK_PER_THREAD;
+}
+
+uint64_t
+mp_cuda_context_on(uint64_t measured_h100, const struct mp_scenario *sc)
+{
+	if (sc == NULL || sc->cuda_stack == 0 ||
+	    measured_h100 < H100_STACK_RESERVE)
+		return measured_h100;
+	return measured_h100 - H100_STACK_RESERVE + sc->cuda_stack;
+}
+
+uint64_t
+mp_cuda_context(const struct mp_scenario *sc)
+{
+	return mp_cuda_context_on(CUDA_CONTEXT_BYTES, sc);
+}
+
+/* "CUDA context 0.60 GiB (measured, H100, PyTorch 2.11) + cuBLAS
+ * workspace", or the same moved to another GPU. */
+void
+mp_cuda_context_note(struct mp_estimate *est, const struct mp_scenario *sc)
+{
+	struct mp_note	*n;
+
+	if (sc == NULL || sc->cuda_stack == 0) {
+		mp_note_size(mp_estimate_note(est, "runtime", "CUDA context "
+		    "{context} (measured, H100, PyTorch 2.11) + cuBLAS "
+		    "workspace"), "context", CUDA_CONTEXT_BYTES);
+		return;
+	}
+	n = mp_estimate_note(est, "runtime", "CUDA context {context} "
+	    "({measured} measured on an H100, with this GPU's {stack} stack "
+	    "reservation for the H100's {h100_stack}) + cuBLAS workspace");
+	mp_note_size(n, "context", mp_cuda_context(sc));
+	mp_note_size(n, "measured", CUDA_CONTEXT_BYTES);
+	mp_note_size(n, "stack", sc->cuda_stack);
+	mp_note_size(n, "h100_stack", H100_STACK_RESERVE);
+}
+
+uint64_t
+mp_cuda_stack_h100(void)
+{
+	return H100_STACK_RESERVE;
+}
+
+uint64_t
+mp_runtime_transformers(const struct mp_scenario *sc)
+{
+	return mp_cuda_context(sc) + CUBLAS_WORKSPACE_BYTES;
 }
 
 static uint64_t
@@ -234,7 +309,7 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	}
 	/* No CUDA context off CUDA (and HIP's on ROCm is alike). */
 	est->mem.runtime = mp_backend_has_cuda_context(sc->backend) ?
-	    mp_runtime_transformers() : 0;
+	    mp_runtime_transformers(sc) : 0;
 	est->mem.total = sum_memory(&est->mem);
 	/*
 	 * The allocator's reserve (alloc.c): one stranded segment for the
@@ -306,9 +381,7 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	    "(logits_to_keep=1): %llu x %llu vocab", (unsigned long long)B,
 	    (unsigned long long)m->vocab);
 	if (mp_backend_has_cuda_context(sc->backend))
-		mp_note_size(mp_estimate_note(est, "runtime", "CUDA context "
-		    "{context} (measured, H100, PyTorch 2.11) + cuBLAS "
-		    "workspace"), "context", CUDA_CONTEXT_BYTES);
+		mp_cuda_context_note(est, sc);
 	else
 		mp_estimate_note(est, "runtime", "no CUDA context on %s%s; "
 		    "the runtime's own overhead is not modelled",

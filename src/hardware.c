@@ -18,10 +18,10 @@ static const char *const top_keys[] = {
 	"nodes", NULL
 };
 static const char *const dev_keys[] = {
-	"name", "type", "memory", "count", "reserved", "bandwidth",
+	"name", "type", "memory", "total", "count", "reserved", "bandwidth",
 	"unified", "wired_limit", "tflops", "pcie", "backend",
-	"compute_capability", "bf16", "fp8", "int8_tensor_cores",
-	"flash_attention", NULL
+	"compute_capability", "multiprocessors", "bf16", "fp8",
+	"int8_tensor_cores", "flash_attention", NULL
 };
 
 /* The names of enum mp_isa, in enum order (mp_backend_name: speed.c). */
@@ -256,18 +256,36 @@ load_device(struct mp_ydoc *y, yaml_node_t *n, size_t idx, bool macos,
 			return false;
 		d->count = (uint32_t)u;
 	}
+	/*
+	 * total: what the driver reports (nvidia-smi memory.total,
+	 * rocm-smi's VRAM total); at most the memory on the board.
+	 * reserved: what the driver keeps of it, so that total - reserved
+	 * is what a process sees (torch.cuda.get_device_properties'
+	 * total_memory, cudaMemGetInfo's total).
+	 */
+	d->total = d->memory;
+	snprintf(field, sizeof(field), "%s.total", pre);
+	if ((v = mp_ydoc_get(y, n, "total")) != NULL) {
+		if (!size_field(y, v, field, false, &d->total, err))
+			return false;
+		if (d->total > d->memory)
+			return mp_ydoc_err(y, v, field, err,
+			    "the driver's total is above memory: expected "
+			    "at most the memory on the board");
+	}
 	snprintf(field, sizeof(field), "%s.reserved", pre);
 	if ((res = mp_ydoc_get(y, n, "reserved")) != NULL) {
 		if (!mp_ydoc_size(y, res, field, true, &d->reserved, err))
 			return false;
-		if (d->reserved >= d->memory) {
+		if (d->reserved >= d->total) {
 			char	 a[32], b[32];
 
 			return mp_ydoc_err(y, res, field, err,
-			    "reserved (%s) is not below memory (%s): "
+			    "reserved (%s) is not below %s (%s): "
 			    "nothing would be usable",
 			    mp_fmt_size(d->reserved, MP_UNITS_IEC, a,
-			    sizeof(a)), mp_fmt_size(d->memory, MP_UNITS_IEC,
+			    sizeof(a)), d->total != d->memory ? "total" :
+			    "memory", mp_fmt_size(d->total, MP_UNITS_IEC,
 			    b, sizeof(b)));
 		}
 	}
@@ -332,6 +350,16 @@ load_device(struct mp_ydoc *y, yaml_node_t *n, size_t idx, bool macos,
 			    mp_backend_name(d->backend));
 		d->cc = (uint32_t)(maj * 10 + min);
 	}
+	snprintf(field, sizeof(field), "%s.multiprocessors", pre);
+	if ((v = mp_ydoc_get(y, n, "multiprocessors")) != NULL) {
+		if (!mp_ydoc_uint(y, v, field, 1, 4096, &u, err))
+			return false;
+		if (d->backend != MP_BE_CUDA)
+			return mp_ydoc_err(y, v, field, err, "multiprocessors "
+			    "are counted for CUDA devices (backend %s)",
+			    mp_backend_name(d->backend));
+		d->sms = (uint32_t)u;
+	}
 	{
 		static const char *const cap_keys[4] = {
 			"bf16", "fp8", "int8_tensor_cores", "flash_attention"
@@ -365,8 +393,8 @@ load_device(struct mp_ydoc *y, yaml_node_t *n, size_t idx, bool macos,
 	 * The wired limit is memory the GPU may not use: fold it into
 	 * reserved, so that usable = memory - reserved holds everywhere.
 	 */
-	if (wired != 0 && d->memory - wired > d->reserved)
-		d->reserved = d->memory - wired;
+	if (wired != 0 && d->total > wired && d->total - wired > d->reserved)
+		d->reserved = d->total - wired;
 	snprintf(field, sizeof(field), "%s.memory", pre);
 	if (d->unified && ram != 0 && d->memory > ram)
 		return mp_ydoc_err(y, mem != NULL ? mem : n, field, err,
@@ -617,9 +645,9 @@ mp_hardware_primary(const struct mp_hardware *hw)
 
 			if (strcmp(d->type, order[j]) != 0)
 				continue;
-			if (best == NULL || mp_muls(d->memory - d->reserved,
-			    d->count) > mp_muls(best->memory -
-			    best->reserved, best->count))
+			if (best == NULL || mp_muls(mp_device_usable(d, hw),
+			    d->count) > mp_muls(mp_device_usable(best, hw),
+			    best->count))
 				best = d;
 		}
 		if (best != NULL)
@@ -631,7 +659,8 @@ mp_hardware_primary(const struct mp_hardware *hw)
 uint64_t
 mp_device_usable(const struct mp_device *d, const struct mp_hardware *hw)
 {
-	uint64_t u = d->memory > d->reserved ? d->memory - d->reserved : 0;
+	uint64_t t = d->total != 0 ? d->total : d->memory;
+	uint64_t u = t > d->reserved ? t - d->reserved : 0;
 
 	/* Unified memory cannot hand out more than the host has. */
 	if (d->unified && hw != NULL && hw->ram != 0 && u > hw->ram)

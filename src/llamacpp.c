@@ -915,13 +915,15 @@ place_draft(const struct lc *c, struct draft *dr, struct mp_model *tmp,
  * context; their own driver overhead is not measured and not counted.
  */
 static uint64_t
-gpu_runtime(enum mp_backend be)
+gpu_runtime(enum mp_backend be, const struct mp_scenario *sc)
 {
 	switch (be) {
 	case MP_BE_NONE:
 	case MP_BE_CUDA:
 	case MP_BE_ROCM:
-		return LC_CUDA_RUNTIME;
+		/* The context's stack reservation follows the GPU
+		 * (estimate.c, mp_cuda_context_on). */
+		return mp_cuda_context_on(LC_CUDA_RUNTIME, sc);
 	default:
 		return 0;
 	}
@@ -1010,7 +1012,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	struct mp_note *n;
 	char b2[64], lay[64];
 
-	rt = gpu_runtime(c.be);
+	rt = gpu_runtime(c.be, sc);
 
 	/*
 	 * The output buffer (llama_context::output_reserve) is host memory
@@ -1232,7 +1234,17 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	}
 	mp_estimate_note(est, "logits", "output buffer in host memory: "
 	    "n_vocab x 4 bytes x %" PRIu64 " sequences", c.n_seq);
-	if (used > 0 && rt != 0)
+	if (used > 0 && rt != 0 && sc->cuda_stack != 0) {
+		struct mp_note *rn = mp_estimate_note(est, "runtime", "CUDA "
+		    "context, BLAS and the memory pool: {per_gpu} per GPU "
+		    "({measured} measured on an H100, with this GPU's {stack} "
+		    "stack reservation for the H100's {h100_stack})");
+
+		mp_note_size(rn, "per_gpu", rt);
+		mp_note_size(rn, "measured", LC_CUDA_RUNTIME);
+		mp_note_size(rn, "stack", sc->cuda_stack);
+		mp_note_size(rn, "h100_stack", mp_cuda_stack_h100());
+	} else if (used > 0 && rt != 0)
 		mp_note_size(mp_estimate_note(est, "runtime", "%s context, "
 		    "BLAS and the memory pool: {per_gpu} per GPU (measured "
 		    "with CUDA on an H100%s)", c.be == MP_BE_ROCM ? "HIP" :

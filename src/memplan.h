@@ -473,6 +473,10 @@ struct mp_scenario {
 	 */
 	enum mp_backend	 backend;
 	enum mp_isa	 cpu_isa;
+	/* The CUDA driver's local-memory (stack) reservation on the GPU
+	 * the scenario runs on (mp_cuda_stack_reserve); 0 = the H100 the
+	 * runtime constants were measured on. */
+	uint64_t	 cuda_stack;
 	/* --headroom: the margin a fit must keep on the judged memory;
 	 * bytes, or a percentage of capacity; unset = MP_TIGHT_PERCENT. */
 	uint64_t	 headroom;
@@ -779,10 +783,22 @@ uint64_t mp_tensor_bytes(const struct mp_model *, const struct mp_tensor *,
 enum mp_dtype mp_compute_dtype(const struct mp_model *,
 	    const struct mp_scenario *);
 /* memory.runtime of the transformers runtime: CUDA context + workspaces. */
-uint64_t mp_runtime_transformers(void);
+uint64_t mp_runtime_transformers(const struct mp_scenario *);
 /* The CUDA context and kernels alone (0.60 GiB measured on an H100);
  * for estimates that count cuBLAS workspaces among their allocations. */
-uint64_t mp_cuda_context(void);
+uint64_t mp_cuda_context(const struct mp_scenario *);
+/* The runtime note of a PyTorch estimate: the context and where from. */
+void	mp_cuda_context_note(struct mp_estimate *, const struct mp_scenario *);
+/* The H100's stack reservation, that the measured contexts include. */
+uint64_t mp_cuda_stack_h100(void);
+/* A per-process GPU overhead measured on the H100, moved to the scenario's
+ * GPU: the measurement less the H100's stack reservation plus this GPU's. */
+uint64_t mp_cuda_context_on(uint64_t measured_h100,
+	    const struct mp_scenario *);
+struct mp_device;
+/* The local memory the CUDA driver reserves when a context is created:
+ * SMs x resident threads per SM x the default 1 KiB stack; 0 = unknown. */
+uint64_t mp_cuda_stack_reserve(const struct mp_device *);
 
 /* jsonw.c: a small JSON writer (fixed key order, integers exact) */
 struct mp_jsonw {
@@ -1007,8 +1023,11 @@ bool	mp_render_json(const struct mp_report *, const struct mp_render_opts *,
 struct mp_device {
 	char		 name[96];
 	char		 type[8];	/* gpu | igpu | npu | cpu */
-	uint64_t	 memory;	/* per device, bytes */
-	uint64_t	 reserved;	/* held by driver/display */
+	uint64_t	 memory;	/* per device, bytes (datasheet) */
+	/* What the driver reports as the device's memory (nvidia-smi
+	 * memory.total); memory when the profile does not say. */
+	uint64_t	 total;
+	uint64_t	 reserved;	/* of total, kept by driver/display */
 	uint64_t	 bandwidth;	/* bytes/s, 0 = unknown */
 	uint64_t	 flops;		/* dense FP16 matrix FLOP/s, 0 = unknown */
 	uint64_t	 pcie;		/* host link bytes/s one way, 0 = unknown */
@@ -1023,6 +1042,7 @@ struct mp_device {
 	 */
 	enum mp_backend	 backend;
 	uint32_t	 cc;
+	uint32_t	 sms;		/* multiprocessors, 0 = unknown */
 	bool		 bf16, fp8, int8_tc, flash_attn;
 };
 

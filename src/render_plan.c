@@ -467,6 +467,7 @@ mp_jsonw_hardware(struct mp_jsonw *w, const struct mp_hardware *hw)
 		mp_jsonw_str(w, "name", d->name);
 		mp_jsonw_str(w, "type", d->type);
 		mp_jsonw_u64(w, "memory", d->memory);
+		mp_jsonw_u64(w, "total", d->total != 0 ? d->total : d->memory);
 		mp_jsonw_u64(w, "reserved", d->reserved);
 		mp_jsonw_u64(w, "usable", mp_device_usable(d, hw));
 		mp_jsonw_u64(w, "count", d->count);
@@ -479,6 +480,8 @@ mp_jsonw_hardware(struct mp_jsonw *w, const struct mp_hardware *hw)
 			snprintf(cc, sizeof(cc), "%u.%u", d->cc / 10,
 			    d->cc % 10);
 			mp_jsonw_str(w, "compute_capability", cc);
+			if (d->sms != 0)
+				mp_jsonw_u64(w, "multiprocessors", d->sms);
 		} else
 			mp_jsonw_null(w, "compute_capability");
 		mp_jsonw_bool(w, "bf16", d->bf16);

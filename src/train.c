@@ -807,7 +807,7 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	/* cuBLAS workspaces are counted in activations (they sit inside the
 	 * allocator's peak in training), so the runtime is the context. */
 	est->mem.runtime = mp_backend_has_cuda_context(sc->backend) ?
-	    mp_cuda_context() : 0;
+	    mp_cuda_context(sc) : 0;
 	total = mp_adds(phase_total(&ph[best]), est->mem.runtime);
 	est->mem.total = total;
 	/*
@@ -1040,9 +1040,10 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	mp_note_size(nt, "step", mp_adds(phase_total(&ph[2]),
 	    est->mem.runtime));
 	mp_note_size(mp_estimate_note(est, "runtime", "CUDA context and "
-	    "kernels ({context} measured on an H100), outside the allocator's "
-	    "peak; the cuBLAS workspaces are counted in activations"),
-	    "context", mp_cuda_context());
+	    "kernels ({context}: %s), outside the allocator's peak; the "
+	    "cuBLAS workspaces are counted in activations", sc->cuda_stack ?
+	    "measured on an H100, with this GPU's stack reservation for the "
+	    "H100's" : "measured on an H100"), "context", mp_cuda_context(sc));
 	/* With expandable segments the reserve is one page of the segment
 	 * (alloc.c), else a fresh segment for the largest request. */
 	nt = mp_estimate_note(est, "reserved", "allocated peak + {extra}: %s "

@@ -495,7 +495,7 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	    mp_dtype_info(v->act)->block_bytes)));
 	v->graphs = graph_bytes(v);
 	/* The CUDA context and cuBLAS workspace, as for PyTorch. */
-	v->context = mp_runtime_transformers();
+	v->context = mp_runtime_transformers(sc);
 	v->non_torch = v->tp > 1 || v->pp > 1 ? V_NCCL : 0;
 
 	for (l = 0; l < m->layers; l++)

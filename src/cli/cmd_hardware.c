@@ -113,10 +113,13 @@ show(const char *spec, struct mp_args *a, struct mp_cli *cli)
 	for (i = 0; i < hw.n_dev; i++) {
 		const struct mp_device *d = &hw.dev[i];
 
-		fprintf(fp, "  %s x%u (%s%s): memory %s, reserved %s, "
-		    "usable %s each\n", d->name, d->count, d->type,
-		    d->unified ? ", unified" : "",
-		    mp_fmt_size(d->memory, a->units, b1, sizeof(b1)),
+		fprintf(fp, "  %s x%u (%s%s): memory %s", d->name, d->count,
+		    d->type, d->unified ? ", unified" : "",
+		    mp_fmt_size(d->memory, a->units, b1, sizeof(b1)));
+		if (d->total != 0 && d->total != d->memory)
+			fprintf(fp, ", driver total %s", mp_fmt_size(d->total,
+			    a->units, b1, sizeof(b1)));
+		fprintf(fp, ", reserved %s, usable %s each\n",
 		    mp_fmt_size(d->reserved, a->units, b2, sizeof(b2)),
 		    mp_fmt_size(mp_device_usable(d, &hw), a->units, b3,
 		    sizeof(b3)));
@@ -124,6 +127,8 @@ show(const char *spec, struct mp_args *a, struct mp_cli *cli)
 		if (d->cc != 0)
 			fprintf(fp, ", compute capability %u.%u",
 			    d->cc / 10, d->cc % 10);
+		if (d->sms != 0)
+			fprintf(fp, ", %u multiprocessors", d->sms);
 		fprintf(fp, "; bf16 %s, fp8 %s, int8 tensor cores %s, "
 		    "flash attention %s\n", d->bf16 ? "yes" : "no",
 		    d->fp8 ? "yes" : "no", d->int8_tc ? "yes" : "no",

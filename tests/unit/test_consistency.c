@@ -35,7 +35,7 @@ static const struct row rows[] = {
 	{ "llama-3.1-70b-instruct",
 	  { "runtime", "llamacpp", "weights", "q4_k_m", NULL } },
 	{ "llama-3.1-70b-instruct",
-	  { "runtime", "llamacpp", "weights", "q4_k_m", "seq", "19712",
+	  { "runtime", "llamacpp", "weights", "q4_k_m", "seq", "20480",
 	    NULL } },
 	{ "llama-3.1-70b-instruct",
 	  { "runtime", "llamacpp", "weights", "q2_k", "gpu_layers", "18",
@@ -292,7 +292,7 @@ test_consistency_placement_defaults(void **state)
 	assert_int_equal(f->est->sc.gpus, 2);
 	assert_int_equal(j.n_dev, 2);
 	assert_int_equal(j.judged, j.dev[j.fullest].predicted);
-	/* 19712 tokens: the sum fits two cards, the fullest does not. */
+	/* 20480 tokens: the sum fits two cards, the fullest does not. */
 	scenario(&rows[1], &sc);
 	assert_true(mp_place(&f->m[1], &f->hw[0], &sc, f->est, &j, &e));
 	assert_true(f->est->device_total < 2 * j.capacity);

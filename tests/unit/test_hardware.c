@@ -134,17 +134,39 @@ test_hardware_bundled_figures(void **state)
 	d = mp_hardware_primary(&hw);
 	assert_non_null(d);
 	assert_int_equal(d->memory, 24 * GiB);
-	assert_int_equal(mp_device_usable(d, &hw), 24 * GiB - 512 * MiB);
+	/* nvidia-smi's 24564 MiB less the driver's 459 MiB reserve. */
+	assert_int_equal(d->total, 24564 * MiB);
+	assert_int_equal(mp_device_usable(d, &hw), (24564 - 459) * MiB);
+	/* The CUDA context's stack reservation: 128 SMs x 1536 threads
+	 * (compute capability 8.9) x 1 KiB. */
+	assert_int_equal(d->sms, 128);
+	assert_int_equal(mp_cuda_stack_reserve(d), 128ULL * 1536 * 1024);
 	assert_int_equal(d->bandwidth, 1008000000000ULL);
 	/* Speed fields: 330.3 TFLOPS read exactly, rates in bytes/s. */
 	assert_int_equal(d->flops, 330300000000000ULL);
 	assert_int_equal(d->pcie, 31500000000ULL);
 	assert_int_equal(hw.ram_bandwidth, 89600000000ULL);
 	assert_int_equal(hw.cpu_cores, 16);
-	/* H100: nvidia-smi's 81559 MiB of 80 GiB. */
+	/* H100: nvidia-smi's 81559 MiB of 80 GiB, of which a process sees
+	 * 81009 MiB (PyTorch's 79.11 GiB). */
 	assert_true(mp_hardware_load("h100-80gb", &hw, &e));
 	d = mp_hardware_primary(&hw);
-	assert_int_equal(mp_device_usable(d, &hw), 81559 * MiB);
+	assert_int_equal(mp_device_usable(d, &hw), 81009 * MiB);
+	/* Its stack reservation is the one the context was measured with:
+	 * the H100 context is the measured 648,871,936 bytes. */
+	assert_int_equal(mp_cuda_stack_reserve(d), 132ULL * 2048 * 1024);
+	{
+		struct mp_scenario sc;
+
+		memset(&sc, 0, sizeof(sc));
+		assert_int_equal(mp_cuda_context(&sc), 648871936ULL);
+		sc.cuda_stack = mp_cuda_stack_reserve(d);
+		assert_int_equal(mp_cuda_context(&sc), 648871936ULL);
+		/* A T4 (40 SMs x 1024 threads) holds 224 MiB less. */
+		sc.cuda_stack = 40ULL * 1024 * 1024;
+		assert_int_equal(mp_cuda_context(&sc), 648871936ULL -
+		    132ULL * 2048 * 1024 + 40ULL * 1024 * 1024);
+	}
 	assert_true(mp_hardware_load("8x-h100-80gb", &hw, &e));
 	assert_int_equal(mp_hardware_primary(&hw)->count, 8);
 	assert_true(mp_hardware_load("workstation-64gb", &hw, &e));
@@ -313,15 +335,15 @@ test_hardware_judge_device(void **state)
 	assert_true(mp_hardware_load("rtx-4090", &hw, &e));
 	fake(&est, 20 * GiB, 0, false);
 	mp_hardware_judge(&hw, &est, &cap, &fits, &head);
-	assert_int_equal(cap, 24 * GiB - 512 * MiB);
+	assert_int_equal(cap, (24564 - 459) * MiB);
 	assert_true(fits);
-	assert_int_equal(head, (int64_t)(3 * GiB + 512 * MiB));
+	assert_int_equal(head, (int64_t)((24564 - 459) * MiB - 20 * GiB));
 	/* Exactly at capacity fits; one byte more does not. */
-	fake(&est, 24 * GiB - 512 * MiB, 0, false);
+	fake(&est, (24564 - 459) * MiB, 0, false);
 	mp_hardware_judge(&hw, &est, &cap, &fits, &head);
 	assert_true(fits);
 	assert_int_equal(head, 0);
-	fake(&est, 24 * GiB - 512 * MiB + 1, 0, false);
+	fake(&est, (24564 - 459) * MiB + 1, 0, false);
 	mp_hardware_judge(&hw, &est, &cap, &fits, &head);
 	assert_false(fits);
 	assert_int_equal(head, -1);
@@ -368,7 +390,7 @@ test_hardware_judge_multi_gpu(void **state)
 	est.sc.gpus = 2;
 	mp_hardware_judge_ex(&hw, &est, &j);
 	/* Judged per GPU: each holds half, against its own memory. */
-	assert_int_equal(j.capacity, 24 * GiB - 512 * MiB);
+	assert_int_equal(j.capacity, (24564 - 459) * MiB);
 	assert_int_equal(j.n_dev, 2);
 	assert_int_equal(j.dev[0].predicted, 20 * GiB);
 	assert_int_equal(j.dev[1].predicted, 20 * GiB);
