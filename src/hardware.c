@@ -656,6 +656,41 @@ mp_hardware_primary(const struct mp_hardware *hw)
 	return NULL;
 }
 
+size_t
+mp_hardware_gpus(const struct mp_hardware *hw, const struct mp_device **out,
+    size_t max)
+{
+	const struct mp_device	*p, *e[MP_MAX_DEVICES], *t;
+	size_t			 n = 0, i, k, total = 0;
+	uint32_t		 c;
+
+	if (hw == NULL || (p = mp_hardware_primary(hw)) == NULL)
+		return 0;
+	/*
+	 * Every device a runtime can spread one model over: the entries of
+	 * the primary's type and backend (CUDA cannot drive a ROCm card).
+	 * Larger cards first, as CUDA numbers the fastest device first by
+	 * default (CUDA_DEVICE_ORDER=FASTEST_FIRST) and --gpus N takes the
+	 * first N; equal ones in profile order.
+	 */
+	for (i = 0; i < hw->n_dev; i++)
+		if (strcmp(hw->dev[i].type, p->type) == 0 &&
+		    hw->dev[i].backend == p->backend)
+			e[n++] = &hw->dev[i];
+	for (i = 1; i < n; i++)
+		for (k = i; k > 0 && mp_device_usable(e[k], hw) >
+		    mp_device_usable(e[k - 1], hw); k--) {
+			t = e[k];
+			e[k] = e[k - 1];
+			e[k - 1] = t;
+		}
+	for (i = 0; i < n; i++)
+		for (c = 0; c < e[i]->count; c++, total++)
+			if (out != NULL && total < max)
+				out[total] = e[i];
+	return total;
+}
+
 uint64_t
 mp_device_usable(const struct mp_device *d, const struct mp_hardware *hw)
 {

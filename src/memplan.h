@@ -1165,7 +1165,15 @@ bool	mp_parse_headroom(const char *, struct mp_scenario *, char *why,
 uint64_t mp_place_margin(const struct mp_scenario *, uint64_t cap);
 /* The accelerator models run on (gpu, else igpu, else npu), or NULL. */
 const struct mp_device *mp_hardware_primary(const struct mp_hardware *);
-/* Memory one device offers: memory - reserved, at most RAM if unified. */
+/*
+ * The GPUs of a machine that one model can spread over, in the order the
+ * runtimes number them (larger first): out[i] is GPU i's device entry, up
+ * to max of them; returns how many there are in all (0 without an
+ * accelerator).  A mixed machine (a 4090 and a 3060) lists both.
+ */
+size_t	mp_hardware_gpus(const struct mp_hardware *,
+	    const struct mp_device **out, size_t max);
+/* Memory one device offers: total - reserved, at most RAM if unified. */
 uint64_t mp_device_usable(const struct mp_device *,
 	    const struct mp_hardware *);
 /* macOS's default GPU wired-memory limit for a Mac with ram bytes. */

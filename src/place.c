@@ -34,11 +34,36 @@ put(char *buf, size_t len, const char *fmt, ...)
 }
 
 /* The GPUs a profile offers to the runtimes: none without an accelerator
- * or when the accelerator is the CPU itself. */
+ * or when the accelerator is the CPU itself; every entry of a mixed
+ * machine (mp_hardware_gpus). */
 static uint32_t
-gpu_count(const struct mp_device *d)
+gpu_count(const struct mp_hardware *hw, const struct mp_device *d)
 {
-	return d == NULL || d->backend == MP_BE_CPU ? 0 : d->count;
+	size_t n;
+
+	if (d == NULL || d->backend == MP_BE_CPU)
+		return 0;
+	n = mp_hardware_gpus(hw, NULL, 0);
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* The smallest usable memory among the first n GPUs. */
+static uint64_t
+smallest_gpu(const struct mp_hardware *hw, uint64_t n)
+{
+	const struct mp_device	*g[MP_MAX_GPUS];
+	size_t			 k, i;
+	uint64_t		 u, min = 0;
+
+	k = mp_hardware_gpus(hw, g, MP_MAX_GPUS);
+	if (n == 0)
+		n = 1;
+	for (i = 0; i < k && i < MP_MAX_GPUS && i < n; i++) {
+		u = mp_device_usable(g[i], hw);
+		if (i == 0 || u < min)
+			min = u;
+	}
+	return min;
 }
 
 /* vLLM's tensor parallelism must divide the attention heads, and the KV
@@ -48,6 +73,32 @@ tp_divides(const struct mp_model *m, uint32_t tp)
 {
 	return tp > 0 && m->heads % tp == 0 && (m->kv_heads == 0 ||
 	    m->kv_heads % tp == 0 || tp % m->kv_heads == 0);
+}
+
+/* The first GPU without bf16 compute, NULL when all have it. */
+static const struct mp_device *
+no_bf16(const struct mp_hardware *hw)
+{
+	const struct mp_device	*g[MP_MAX_GPUS];
+	size_t			 n, i;
+
+	n = mp_hardware_gpus(hw, g, MP_MAX_GPUS);
+	for (i = 0; i < n && i < MP_MAX_GPUS; i++)
+		if (!g[i]->bf16)
+			return g[i];
+	return NULL;
+}
+
+static bool
+all_bf16(const struct mp_hardware *hw)
+{
+	return no_bf16(hw) == NULL;
+}
+
+static const char *
+no_bf16_name(const struct mp_hardware *hw)
+{
+	return no_bf16(hw) != NULL ? no_bf16(hw)->name : "?";
 }
 
 static bool
@@ -77,7 +128,7 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 	if (hw == NULL)
 		return true;
 	d = mp_hardware_primary(hw);
-	n = gpu_count(d);
+	n = gpu_count(hw, d);
 	sc->cpu_isa = hw->cpu_isa;
 	/* Each GPU's usable memory: llama.cpp's default layer split. */
 	mp_scenario_machine(sc, hw);
@@ -113,7 +164,7 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 	 * in fp16, as vLLM does by itself and as one runs transformers
 	 * there; QLoRA's compute dtype follows the weights.
 	 */
-	if (n > 0 && !d->bf16 && sc->weights == MP_DT_NONE &&
+	if (n > 0 && !all_bf16(hw) && sc->weights == MP_DT_NONE &&
 	    sc->runtime != MP_RT_LLAMACPP && m->torch_dtype == MP_DT_BF16 &&
 	    m->quant_method[0] == '\0') {
 		if (sc->mode == MP_MODE_FULL && sc->amp == MP_DT_NONE &&
@@ -123,11 +174,11 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 			sc->weights = MP_DT_F32;
 			sc->amp = MP_DT_F16;
 			put(note, notelen, "%s has no bf16: full fine-tuning "
-			    "in fp32 with fp16 autocast", d->name);
+			    "in fp32 with fp16 autocast", no_bf16_name(hw));
 		} else {
 			sc->weights = MP_DT_F16;
 			put(note, notelen, "%s has no bf16: the bf16 "
-			    "checkpoint runs in fp16", d->name);
+			    "checkpoint runs in fp16", no_bf16_name(hw));
 		}
 	}
 	/* llama.cpp without an accelerator keeps every layer on the CPU. */
@@ -234,14 +285,17 @@ void
 mp_hardware_judge_ex(const struct mp_hardware *hw,
     const struct mp_estimate *est, struct mp_judgement *j)
 {
-	const struct mp_device	*d;
+	const struct mp_device	*d, *g[MP_MAX_GPUS];
 	uint64_t		 hostcap, recl, resident, cap, sum = 0, p;
 	size_t			 i;
+	uint32_t		 ng;
 
 	memset(j, 0, sizeof(*j));
 	d = mp_hardware_primary(hw);
-	if (gpu_count(d) == 0 || est->sc.backend == MP_BE_CPU)
+	ng = gpu_count(hw, d);
+	if (ng == 0 || est->sc.backend == MP_BE_CPU)
 		d = NULL;
+	(void)mp_hardware_gpus(hw, g, MP_MAX_GPUS);
 	hostcap = hw->ram > hw->os_reserve ? hw->ram - hw->os_reserve : 0;
 	recl = est->host_reclaimable < est->host_total ?
 	    est->host_reclaimable : est->host_total;
@@ -275,14 +329,15 @@ mp_hardware_judge_ex(const struct mp_hardware *hw,
 		cap = hostcap;
 	} else {
 		j->where = MP_JUDGE_DEVICE;
-		j->device = d;
-		put(j->device_name, sizeof(j->device_name), "%s", d->name);
 		j->gpus = est->sc.gpus == 0 ? 1 : est->sc.gpus;
-		if (j->gpus > d->count)
-			j->gpus = d->count;
-		cap = mp_device_usable(d, hw);
+		if (j->gpus > ng)
+			j->gpus = ng;
 		j->n_dev = j->gpus < MP_MAX_GPUS ? j->gpus : MP_MAX_GPUS;
+		/* Each GPU against its own usable memory (a mixed machine's
+		 * cards differ); GPUs past MP_MAX_GPUS as the last listed. */
 		for (i = 0; i < j->gpus; i++) {
+			cap = mp_device_usable(g[i < MP_MAX_GPUS ? i :
+			    MP_MAX_GPUS - 1], hw);
 			p = share_of(est, j->gpus, i);
 			sum = mp_adds(sum, p);
 			if (i >= j->n_dev)
@@ -295,8 +350,11 @@ mp_hardware_judge_ex(const struct mp_hardware *hw,
 				j->fullest = i;
 		}
 		j->judged = j->dev[j->fullest].predicted;
-		j->capacity = cap;
+		cap = j->capacity = j->dev[j->fullest].capacity;
 		j->headroom = j->dev[j->fullest].headroom;
+		j->device = g[j->fullest];
+		put(j->device_name, sizeof(j->device_name), "%s",
+		    j->device->name);
 		/*
 		 * The host holds what the runtime keeps there (llama.cpp's
 		 * CPU layers and buffers).  On unified memory the GPUs'
@@ -377,6 +435,39 @@ quant_kv(enum mp_dtype kv)
 	    kv != MP_DT_BF16 && kv != MP_DT_F8_E4M3;
 }
 
+/* What one GPU cannot run of the scenario; NULL when it can. */
+static const char *
+device_gate(const struct mp_device *d, const struct mp_scenario *sc,
+    char *buf, size_t len)
+{
+	enum mp_backend	 be = sc->backend;
+
+	/*
+	 * FP8 weights in vLLM: FP8 tensor cores (8.9+), or weight-only
+	 * FP8 through the Marlin kernels from 8.0 (vLLM's quantization
+	 * docs, "FP8 W8A8").
+	 */
+	if (sc->runtime == MP_RT_VLLM && sc->weights == MP_DT_F8_E4M3 &&
+	    !d->fp8 && !(be == MP_BE_CUDA && d->cc >= 80)) {
+		put(buf, len, "vLLM runs FP8 weights from compute capability "
+		    "8.0 (weight-only) or on FP8 tensor cores; %s has "
+		    "neither", d->name);
+		return buf;
+	}
+	/* bf16 compute (T4, V100 have none): transformers and vLLM. */
+	if (!d->bf16 && sc->runtime != MP_RT_LLAMACPP &&
+	    (sc->weights == MP_DT_BF16 || sc->amp == MP_DT_BF16)) {
+		put(buf, len, "%s has no bf16 compute%s%u.%u%s: use fp16",
+		    d->name, d->cc ? " (compute capability " : "",
+		    d->cc / 10, d->cc % 10, d->cc ? ")" : "");
+		if (d->cc == 0)
+			put(buf, len, "%s has no bf16 compute: use fp16",
+			    d->name);
+		return buf;
+	}
+	return NULL;
+}
+
 const char *
 mp_place_gate(const struct mp_model *m, const struct mp_hardware *hw,
     const struct mp_scenario *sc, char *buf, size_t len)
@@ -412,28 +503,22 @@ mp_place_gate(const struct mp_model *m, const struct mp_hardware *hw,
 	}
 	if (d == NULL || be == MP_BE_CPU)
 		return NULL;
-	/*
-	 * FP8 weights in vLLM: FP8 tensor cores (8.9+), or weight-only
-	 * FP8 through the Marlin kernels from 8.0 (vLLM's quantization
-	 * docs, "FP8 W8A8").
-	 */
-	if (sc->runtime == MP_RT_VLLM && sc->weights == MP_DT_F8_E4M3 &&
-	    !d->fp8 && !(be == MP_BE_CUDA && d->cc >= 80)) {
-		put(buf, len, "vLLM runs FP8 weights from compute capability "
-		    "8.0 (weight-only) or on FP8 tensor cores; %s has "
-		    "neither", d->name);
-		return buf;
-	}
-	/* bf16 compute (T4, V100 have none): transformers and vLLM. */
-	if (!d->bf16 && sc->runtime != MP_RT_LLAMACPP &&
-	    (sc->weights == MP_DT_BF16 || sc->amp == MP_DT_BF16)) {
-		put(buf, len, "%s has no bf16 compute%s%u.%u%s: use fp16",
-		    d->name, d->cc ? " (compute capability " : "",
-		    d->cc / 10, d->cc % 10, d->cc ? ")" : "");
-		if (d->cc == 0)
-			put(buf, len, "%s has no bf16 compute: use fp16",
-			    d->name);
-		return buf;
+	/* Every GPU the scenario uses: on a mixed machine the weakest
+	 * card decides what can run. */
+	{
+		const struct mp_device	*g[MP_MAX_GPUS];
+		size_t			 n, k;
+
+		n = mp_hardware_gpus(hw, g, MP_MAX_GPUS);
+		if (n > MP_MAX_GPUS)
+			n = MP_MAX_GPUS;
+		if (sc->gpus > 0 && sc->gpus < n)
+			n = sc->gpus;
+		for (k = 0; k < n; k++)
+			if (device_gate(g[k], sc, buf, len) != NULL)
+				return buf;
+		if (n == 0)
+			return device_gate(d, sc, buf, len);
 	}
 	return NULL;
 }
@@ -464,11 +549,16 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 	if (note[0] != '\0')
 		mp_estimate_note(est, "placement", "%s", note);
 	d = hw != NULL ? mp_hardware_primary(hw) : NULL;
-	/* vLLM sizes its KV pool from the card it runs on. */
+	/*
+	 * vLLM sizes its KV pool from the card it runs on; over tensor
+	 * parallel ranks of unequal cards every rank holds the same blocks,
+	 * so the smallest card decides (vLLM takes the minimum of the
+	 * workers' block counts).
+	 */
 	if (d != NULL && est->sc.runtime == MP_RT_VLLM &&
-	    est->sc.mode == MP_MODE_INFER && gpu_count(d) > 0 &&
-	    mp_device_usable(d, hw) > 0 &&
-	    !mp_vllm_fill_pool(m, est, mp_device_usable(d, hw), err))
+	    est->sc.mode == MP_MODE_INFER && gpu_count(hw, d) > 0 &&
+	    smallest_gpu(hw, est->sc.gpus) > 0 &&
+	    !mp_vllm_fill_pool(m, est, smallest_gpu(hw, est->sc.gpus), err))
 		return false;
 	/*
 	 * transformers over several GPUs (device_map="auto", which
@@ -479,10 +569,22 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 	if (est->sc.mode == MP_MODE_INFER &&
 	    est->sc.runtime == MP_RT_TRANSFORMERS && g > 1 && !est->on_host &&
 	    est->n_dev_bytes == 0) {
-		per = (est->mem.total - est->mem.runtime) / g +
-		    est->mem.runtime;
+		const struct mp_device	*gl[MP_MAX_GPUS];
+		uint64_t		 all = 0, k, body;
+
+		/* accelerate's balanced map follows each GPU's memory. */
+		k = mp_hardware_gpus(hw, gl, MP_MAX_GPUS);
+		for (i = 0; i < g && i < k && i < MP_MAX_GPUS; i++)
+			all = mp_adds(all, mp_device_usable(gl[i], hw));
+		body = est->mem.total - est->mem.runtime;
 		est->device_total = 0;
 		for (i = 0; i < g; i++) {
+			per = body / g;
+			if (i < k && i < MP_MAX_GPUS && all > 0 && g <= k)
+				per = (uint64_t)((double)body *
+				    (double)mp_device_usable(gl[i], hw) /
+				    (double)all);
+			per = mp_adds(per, est->mem.runtime);
 			if (i < MP_MAX_GPUS)
 				est->dev_bytes[i] = per;
 			est->device_total = mp_adds(est->device_total, per);

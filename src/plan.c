@@ -304,8 +304,8 @@ wanted(unsigned set, const struct mp_scenario *base,
 static bool
 multi_gpu(const struct mp_scenario *sc, const struct mp_hardware *hw)
 {
-	const struct mp_device *d = mp_hardware_primary(hw);
-	uint64_t g = sc->gpus ? sc->gpus : d != NULL ? d->count : 1;
+	size_t all = mp_hardware_gpus(hw, NULL, 0);
+	uint64_t g = sc->gpus ? sc->gpus : all > 0 ? all : 1;
 	uint64_t n = sc->nodes ? sc->nodes : hw->nodes ? hw->nodes : 1;
 
 	return mp_muls(g, n) > 1;

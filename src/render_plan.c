@@ -240,18 +240,48 @@ hw_line(const struct mp_hardware *hw, enum mp_units u, char *buf, size_t len)
 		    sizeof(a)), mp_fmt_size(hw->swap, u, b, sizeof(b)));
 		return;
 	}
-	snprintf(buf, len, "%s RAM, %s swap; %s", mp_fmt_size(hw->ram, u, a,
-	    sizeof(a)), mp_fmt_size(hw->swap, u, b, sizeof(b)), d->name);
-	if (d->count > 1)
-		snprintf(buf + strlen(buf), len - strlen(buf), " x%u",
-		    d->count);
-	snprintf(buf + strlen(buf), len - strlen(buf), "%s: %s usable%s",
-	    d->unified ? " (unified memory)" : "",
-	    mp_fmt_size(mp_device_usable(d, hw), u, c, sizeof(c)),
-	    d->count > 1 ? " each" : "");
+	snprintf(buf, len, "%s RAM, %s swap", mp_fmt_size(hw->ram, u, a,
+	    sizeof(a)), mp_fmt_size(hw->swap, u, b, sizeof(b)));
+	/* Every entry the model can spread over: a mixed machine's cards
+	 * each with their own usable memory. */
+	{
+		const struct mp_device	*g[MP_MAX_GPUS];
+		size_t			 n, i;
+
+		n = mp_hardware_gpus(hw, g, MP_MAX_GPUS);
+		if (n > MP_MAX_GPUS)
+			n = MP_MAX_GPUS;
+		for (i = 0; i < n; i += g[i]->count) {
+			d = g[i];
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			    i == 0 ? "; " : " + ", d->name);
+			if (d->count > 1)
+				snprintf(buf + strlen(buf), len - strlen(buf),
+				    " x%u", d->count);
+			snprintf(buf + strlen(buf), len - strlen(buf),
+			    "%s: %s usable%s", d->unified ?
+			    " (unified memory)" : "",
+			    mp_fmt_size(mp_device_usable(d, hw), u, c,
+			    sizeof(c)), d->count > 1 ? " each" : "");
+			if (d->count == 0)
+				break;
+		}
+	}
 }
 
 /* ---- plan ---- */
+
+/* GPUs of different memory judged (a mixed machine). */
+static bool
+mixed(const struct mp_judgement *j)
+{
+	size_t i;
+
+	for (i = 1; i < j->n_dev; i++)
+		if (j->dev[i].capacity != j->dev[0].capacity)
+			return true;
+	return false;
+}
 
 static void
 plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
@@ -275,8 +305,14 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 				tab_set(t, 2, "-");
 			else
 				tab_set(t, 2, "%" PRIu64, o->est.sc.seq);
-			/* per GPU where several share the work */
-			if (o->j.gpus > 1 && o->j.where == MP_JUDGE_DEVICE)
+			/* per GPU where several equal ones share the work;
+			 * the sum over a mixed machine's unequal cards */
+			if (o->j.gpus > 1 && o->j.where == MP_JUDGE_DEVICE &&
+			    mixed(&o->j))
+				tab_set(t, 3, "%s on %" PRIu64, mp_fmt_size(
+				    o->est.device_total, u, b, sizeof(b)),
+				    o->j.gpus);
+			else if (o->j.gpus > 1 && o->j.where == MP_JUDGE_DEVICE)
 				tab_set(t, 3, "%s x%" PRIu64, mp_fmt_size(
 				    o->j.judged, u, b, sizeof(b)), o->j.gpus);
 			else

@@ -110,23 +110,37 @@ verdict_words(enum mp_verdict v, bool md)
 	}
 }
 
+/* GPUs of different memory (a mixed machine): the capacity shown is the
+ * fullest one's, not every GPU's. */
+static bool
+mixed_gpus(const struct mp_judgement *j)
+{
+	size_t i;
+
+	for (i = 1; i < j->n_dev; i++)
+		if (j->dev[i].capacity != j->dev[0].capacity)
+			return true;
+	return false;
+}
+
 void
 mp_render_judgement(FILE *fp, const char *hw_name,
     const struct mp_judgement *j, enum mp_units u, bool md)
 {
 	char	 a[32], b[32], c[32];
 	const char *pre = md ? "- " : "  ";
+	const char *per = mixed_gpus(j) ? " on the fullest GPU" : " per GPU";
 
 	if (md)
 		fprintf(fp, "**On %s** (%s usable%s): %s", hw_name,
 		    mp_fmt_size(j->capacity, u, a, sizeof(a)),
 		    j->where == MP_JUDGE_HOST ? " RAM" : j->gpus > 1 ?
-		    " per GPU" : "", verdict_words(j->verdict, true));
+		    per : "", verdict_words(j->verdict, true));
 	else
 		fprintf(fp, "%s: %s usable%s -> %s", hw_name,
 		    mp_fmt_size(j->capacity, u, a, sizeof(a)),
 		    j->where == MP_JUDGE_HOST ? " RAM" : j->gpus > 1 ?
-		    " per GPU" : "", verdict_words(j->verdict, false));
+		    per : "", verdict_words(j->verdict, false));
 	if (j->headroom >= 0)
 		fprintf(fp, ", %s headroom", mp_fmt_size((uint64_t)j->headroom,
 		    u, a, sizeof(a)));
@@ -146,10 +160,11 @@ mp_render_judgement(FILE *fp, const char *hw_name,
 		fprintf(fp, "%sbelow the margin of %s (--headroom)\n", pre,
 		    mp_fmt_size(j->margin, u, a, sizeof(a)));
 	if (j->where == MP_JUDGE_DEVICE && j->gpus > 1)
-		fprintf(fp, "%sfullest GPU: %s of %s (GPU %zu of %llu)\n",
+		fprintf(fp, "%sfullest GPU: %s of %s (GPU %zu of %llu%s%s)\n",
 		    pre, mp_fmt_size(j->judged, u, a, sizeof(a)),
 		    mp_fmt_size(j->capacity, u, b, sizeof(b)), j->fullest,
-		    (unsigned long long)j->gpus);
+		    (unsigned long long)j->gpus, mixed_gpus(j) ? ", " : "",
+		    mixed_gpus(j) ? j->device_name : "");
 	if (j->where == MP_JUDGE_DEVICE && j->host.predicted > 0)
 		fprintf(fp, "%shost: %s resident of %s%s\n", pre,
 		    mp_fmt_size(j->host.predicted, u, a, sizeof(a)),

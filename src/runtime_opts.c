@@ -93,25 +93,18 @@ mp_tensor_split_parse(struct mp_scenario *sc, const char *v)
 
 /*
  * llama.cpp's default --tensor-split follows each GPU's free memory: the
- * usable memory of every GPU of the profile's accelerator type, in
- * profile order.  The placement step (place.c) calls this.
+ * usable memory of every GPU the model can spread over, numbered as
+ * mp_hardware_gpus numbers them (a mixed machine's cards each with its
+ * own).  The placement step (place.c) calls this.
  */
 void
 mp_scenario_machine(struct mp_scenario *sc, const struct mp_hardware *hw)
 {
-	const struct mp_device	*d;
-	size_t			 i;
-	uint32_t		 k;
+	const struct mp_device	*g[MP_MAX_GPUS];
+	size_t			 i, n;
 
 	sc->n_dev_free = 0;
-	if (hw == NULL || (d = mp_hardware_primary(hw)) == NULL)
-		return;
-	for (i = 0; i < hw->n_dev; i++) {
-		if (strcmp(hw->dev[i].type, d->type) != 0)
-			continue;
-		for (k = 0; k < hw->dev[i].count &&
-		    sc->n_dev_free < MP_MAX_GPUS; k++)
-			sc->dev_free[sc->n_dev_free++] =
-			    mp_device_usable(&hw->dev[i], hw);
-	}
+	n = mp_hardware_gpus(hw, g, MP_MAX_GPUS);
+	for (i = 0; i < n && i < MP_MAX_GPUS; i++)
+		sc->dev_free[sc->n_dev_free++] = mp_device_usable(g[i], hw);
 }

@@ -204,7 +204,13 @@ mp_speed_target(const struct mp_hardware *hw, const struct mp_estimate *est,
 	t->pcie = (double)d->pcie;
 	t->unified = d->unified;
 	n = est->sc.gpus == 0 ? 1 : est->sc.gpus;
-	t->count = (uint32_t)(n < d->count ? n : d->count);
+	/* Every GPU of a mixed machine counts (mp_hardware_gpus); the
+	 * primary's bandwidth stands for all of them. */
+	{
+		size_t all = mp_hardware_gpus(hw, NULL, 0);
+
+		t->count = (uint32_t)(n < all ? n : all);
+	}
 	/* Unified memory: the host part reads the same memory. */
 	if (d->unified && t->host_bandwidth == 0)
 		t->host_bandwidth = t->bandwidth;

@@ -22,7 +22,7 @@
 
 static const char *const profiles[] = {
 	"2x-rtx-4090", "workstation-16gb", "m4-16gb", "t4", "rtx-4060-8gb",
-	"8x-h100-80gb", "minipc-igpu-npu-16gb",
+	"8x-h100-80gb", "minipc-igpu-npu-16gb", "rtx-4090-rtx-3060",
 };
 
 struct row {
@@ -372,6 +372,73 @@ test_consistency_as_shipped(void **state)
 	mp_model_fini(&m);
 }
 
+/*
+ * A mixed machine (rtx-4090-rtx-3060): every card judged against its own
+ * memory.  llama.cpp splits by each card's memory, vLLM's tensor parallel
+ * ranks hold equal shares and the smaller card decides, the bf16 gate
+ * and every other verdict come from all the cards used.
+ */
+static void
+test_consistency_mixed_gpus(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_scenario	 sc;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+	const struct mp_hardware *hw = &f->hw[NPROF - 1];
+	const struct mp_device	*g[4];
+	uint64_t		 big, small;
+
+	mp_error_clear(&e);
+	assert_string_equal(hw->name, "rtx-4090-rtx-3060");
+	assert_int_equal(mp_hardware_gpus(hw, g, 4), 2);
+	big = mp_device_usable(g[0], hw);
+	small = mp_device_usable(g[1], hw);
+	/* Larger card first, as CUDA numbers the fastest first. */
+	assert_true(big > small);
+	assert_string_equal(g[1]->name, "NVIDIA GeForce RTX 3060");
+	/* llama.cpp q4_k_m of a 70B: both cards, each its own capacity,
+	 * the 4090 holding more (split by free memory). */
+	scenario(&rows[0], &sc);
+	assert_true(mp_place(&f->m[0], hw, &sc, f->est, &j, &e));
+	assert_int_equal(f->est->sc.gpus, 2);
+	assert_int_equal(j.n_dev, 2);
+	assert_int_equal(j.dev[0].capacity, big);
+	assert_int_equal(j.dev[1].capacity, small);
+	assert_true(j.dev[0].predicted > j.dev[1].predicted);
+	assert_int_equal(j.capacity, j.dev[j.fullest].capacity);
+	/* The fullest is the card with the least headroom. */
+	assert_true(j.dev[j.fullest].headroom <= j.dev[1 - j.fullest].headroom);
+	/* q2_k fits both; the 3060 is then the fuller one. */
+	assert_true(mp_plan_set_option(&sc, "weights", "q2_k",
+	    &(bool){ false }, (char[64]){ 0 }, 64));
+	assert_true(mp_place(&f->m[0], hw, &sc, f->est, &j, &e));
+	assert_true(j.dev[0].predicted > j.dev[1].predicted);
+	assert_int_equal(j.fullest, 1);
+	assert_int_equal(j.capacity, small);
+	assert_true(j.fits);
+	/* --gpus 1: the 4090 alone, where 35 GiB of weights cannot fit. */
+	sc.gpus = 1;
+	assert_true(mp_place(&f->m[0], hw, &sc, f->est, &j, &e));
+	assert_int_equal(j.n_dev, 1);
+	assert_int_equal(j.capacity, big);
+	assert_int_equal(j.verdict, MP_VERDICT_NO);
+	/* vLLM over both: equal ranks; the pool is sized from the 3060,
+	 * so neither rank exceeds the smaller card's 90 %. */
+	scenario(&rows[8], &sc);
+	assert_true(mp_place(&f->m[8], hw, &sc, f->est, &j, &e));
+	assert_int_equal(j.n_dev, 2);
+	assert_int_equal(j.dev[0].predicted, j.dev[1].predicted);
+	assert_int_equal(j.fullest, 1);
+	assert_true(j.dev[1].predicted <= small);
+	assert_true(j.verdict != MP_VERDICT_UNSUPPORTED);
+	/* vLLM FP8 on the 4090 (FP8 cores) and the 3060 (8.6: weight-only
+	 * through Marlin): both may run it. */
+	scenario(&rows[9], &sc);
+	assert_true(mp_place(&f->m[9], hw, &sc, f->est, &j, &e));
+	assert_true(j.verdict != MP_VERDICT_UNSUPPORTED);
+}
+
 int
 main(void)
 {
@@ -381,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_consistency_platform_gates),
 		cmocka_unit_test(test_consistency_placement_defaults),
 		cmocka_unit_test(test_consistency_as_shipped),
+		cmocka_unit_test(test_consistency_mixed_gpus),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
