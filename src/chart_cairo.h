@@ -27,7 +27,8 @@ struct mp_chart_geom {
  */
 bool	mp_chart_cairo(cairo_t *cr, double w, double h, const char *title,
 	    const char *x_label, const uint64_t *x, const uint64_t *totals,
-	    size_t n, uint64_t capacity, struct mp_chart_geom *g);
+	    size_t n, uint64_t capacity, enum mp_units u,
+	    struct mp_chart_geom *g);
 /* Pixel position of a data x, and of a y in bytes. */
 double	mp_chart_px(const struct mp_chart_geom *, uint64_t x);
 double	mp_chart_py(const struct mp_chart_geom *, uint64_t bytes);

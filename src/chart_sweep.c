@@ -41,7 +41,7 @@ mp_sweep_curve(const struct mp_sweep *s, uint64_t *x, uint64_t *y,
 			v = (int64_t)*capacity - s->pt[i].headroom;
 			y[*n] = v > 0 ? (uint64_t)v : 0;
 		} else
-			y[*n] = s->pt[i].mem.total;
+			y[*n] = s->pt[i].est->mem.total;
 		(*n)++;
 	}
 	return *n > 0;
@@ -59,10 +59,11 @@ title(const struct mp_sweep *s, char *buf, size_t len)
 
 /* Both chart kinds take the same curve: (title, axis, x, y, n, cap). */
 typedef bool (*chart_fn)(FILE *, const char *, const char *,
-    const uint64_t *, const uint64_t *, size_t, uint64_t);
+    const uint64_t *, const uint64_t *, size_t, uint64_t, enum mp_units);
 
 static bool
-sweep_chart(const struct mp_sweep *s, FILE *fp, chart_fn draw)
+sweep_chart(const struct mp_sweep *s, FILE *fp, chart_fn draw,
+    enum mp_units u)
 {
 	uint64_t	*x = NULL, *y = NULL, cap;
 	size_t		 n;
@@ -76,7 +77,7 @@ sweep_chart(const struct mp_sweep *s, FILE *fp, chart_fn draw)
 		goto out;
 	title(s, t, sizeof(t));
 	ok = draw(fp, t, s->over[0] ? s->over : "seq", x, y,
-	    n > MP_CHART_MAX ? MP_CHART_MAX : n, cap);
+	    n > MP_CHART_MAX ? MP_CHART_MAX : n, cap, u);
 out:
 	free(x);
 	free(y);
@@ -87,16 +88,16 @@ bool
 mp_render_sweep_mermaid(const struct mp_sweep *s,
     const struct mp_render_opts *o, FILE *fp)
 {
-	(void)o;
-	return sweep_chart(s, fp, mp_mermaid_xychart);
+	return sweep_chart(s, fp, mp_mermaid_xychart, o != NULL ? o->units :
+	    MP_UNITS_IEC);
 }
 
 bool
 mp_render_sweep_svg(const struct mp_sweep *s, const struct mp_render_opts *o,
     FILE *fp)
 {
-	(void)o;
-	return sweep_chart(s, fp, mp_render_svg_chart);
+	return sweep_chart(s, fp, mp_render_svg_chart, o != NULL ? o->units :
+	    MP_UNITS_IEC);
 }
 
 /*

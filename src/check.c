@@ -121,14 +121,14 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
     struct mp_error *err)
 {
 	struct cache		 c;
-	struct mp_estimate	*est = NULL;
+	struct mp_estimate	*est;
 	struct mp_judgement	 j;
 	struct mp_error		 e2;
 	const struct mp_model	*m = NULL;
 	const struct mp_hardware *hw;
 	struct mp_check_result	*r;
 	const struct mp_check	*ck;
-	char			 a[32], b[32], field[48];
+	char			 field[48];
 	size_t			 i;
 	bool			 ok = false;
 
@@ -136,8 +136,7 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 	memset(&c, 0, sizeof(c));
 	rep->plan = pl;
 	if ((rep->res = calloc(pl->n_checks ? pl->n_checks : 1,
-	    sizeof(*rep->res))) == NULL ||
-	    (est = malloc(sizeof(*est))) == NULL) {
+	    sizeof(*rep->res))) == NULL) {
 		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
 		goto out;
 	}
@@ -145,6 +144,12 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 		ck = &pl->checks[i];
 		r = &rep->res[i];
 		r->check = ck;
+		/* Each result keeps its estimate: JSON writes its body. */
+		if ((est = r->est = calloc(1, sizeof(*est))) == NULL) {
+			mp_error_set(err, MP_ENOMEM, NULL, NULL,
+			    "out of memory");
+			goto out;
+		}
 		if (!cached_model(&c, pl, ck, i, &m, err))
 			goto out;
 		hw = NULL;
@@ -156,7 +161,6 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 			put(r->hw_name, sizeof(r->hw_name), "%s",
 			    hw->name);
 		mp_error_clear(&e2);
-		memset(est, 0, sizeof(*est));
 		if (!mp_place(m, hw, &ck->sc, est, &j, &e2)) {
 			/* A check that cannot be computed is bad input;
 			 * an option is named by its plan-file key. */
@@ -174,8 +178,6 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 			    "%s", e2.msg);
 			goto out;
 		}
-		r->sc = est->sc;
-		r->trainable_params = est->trainable_params;
 		r->j = j;
 		/* The profile is freed with the cache: keep the name only. */
 		r->j.device = NULL;
@@ -189,25 +191,24 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 			    (j.verdict == MP_VERDICT_TIGHT &&
 			    !est->sc.headroom_set));
 			if (j.verdict == MP_VERDICT_UNSUPPORTED)
-				put(r->why, sizeof(r->why), "unsupported on "
-				    "%s: %s", hw->name, j.reason);
-			else if (!j.fits)
-				put(r->why, sizeof(r->why),
-				    "does not fit on %s: %s%s of %s usable%s",
+				mp_reason_set(&r->why, "unsupported on %s: %s",
+				    hw->name, j.reason);
+			else if (!j.fits) {
+				mp_reason_set(&r->why, "does not fit on %s: "
+				    "%s{predicted} of {usable} usable%s",
 				    hw->name, j.where == MP_JUDGE_DEVICE &&
 				    j.gpus > 1 ? "the fullest GPU holds " : "",
-				    mp_fmt_size(j.judged,
-				    MP_UNITS_IEC, a, sizeof(a)),
-				    mp_fmt_size(j.capacity, MP_UNITS_IEC, b,
-				    sizeof(b)), j.host_short ?
-				    " (host RAM short)" : "");
-			else if (!r->pass && r->predicted <= r->budget)
-				put(r->why, sizeof(r->why), "tight on %s: %s "
-				    "of headroom, below the margin of %s",
-				    hw->name, mp_fmt_ssize(j.headroom,
-				    MP_UNITS_IEC, a, sizeof(a)),
-				    mp_fmt_size(j.margin, MP_UNITS_IEC, b,
-				    sizeof(b)));
+				    j.host_short ? " (host RAM short)" : "");
+				mp_reason_size(&r->why, "predicted", j.judged);
+				mp_reason_size(&r->why, "usable", j.capacity);
+			} else if (!r->pass && r->predicted <= r->budget) {
+				mp_reason_set(&r->why, "tight on %s: "
+				    "{headroom} of headroom, below the margin "
+				    "of {margin}", hw->name);
+				mp_reason_ssize(&r->why, "headroom",
+				    j.headroom);
+				mp_reason_size(&r->why, "margin", j.margin);
+			}
 		} else {
 			r->predicted = est->mem.total;
 			r->budget = ck->max_memory;
@@ -216,13 +217,14 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 		r->margin = r->budget >= r->predicted ?
 		    (int64_t)(r->budget - r->predicted) :
 		    -(int64_t)(r->predicted - r->budget);
-		if (!r->pass && r->why[0] == '\0')
-			put(r->why, sizeof(r->why),
-			    "predicted %s is over the budget of %s by %s",
-			    mp_fmt_size(r->predicted, MP_UNITS_IEC, a,
-			    sizeof(a)), mp_fmt_size(r->budget, MP_UNITS_IEC,
-			    b, sizeof(b)), mp_fmt_size(r->predicted -
-			    r->budget, MP_UNITS_IEC, field, sizeof(field)));
+		if (!r->pass && r->why.text[0] == '\0') {
+			mp_reason_set(&r->why, "predicted {predicted} is over "
+			    "the budget of {budget} by {over}");
+			mp_reason_size(&r->why, "predicted", r->predicted);
+			mp_reason_size(&r->why, "budget", r->budget);
+			mp_reason_size(&r->why, "over", r->predicted -
+			    r->budget);
+		}
 		if (r->pass)
 			rep->passed++;
 		else
@@ -231,21 +233,22 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 	}
 	ok = true;
 out:
-	free(est);
 	cache_fini(&c);
-	if (!ok) {
-		free(rep->res);
-		rep->res = NULL;
-		rep->n = 0;
-	}
+	if (!ok)
+		mp_check_report_fini(rep);
 	return ok;
 }
 
 void
 mp_check_report_fini(struct mp_check_report *rep)
 {
+	size_t i;
+
 	if (rep == NULL)
 		return;
+	for (i = 0; rep->res != NULL && rep->plan != NULL &&
+	    i < rep->plan->n_checks; i++)
+		free(rep->res[i].est);
 	free(rep->res);
 	rep->res = NULL;
 	rep->n = 0;

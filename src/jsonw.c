@@ -345,27 +345,12 @@ mp_jsonw_judgement(struct mp_jsonw *w, const char *key, const char *name,
 	mp_jsonw_end(w, '}');
 }
 
-void
-mp_jsonw_estimate(struct mp_jsonw *w, const struct mp_estimate *est)
+/* "convert": the conversion's steps and peaks. */
+static void
+convert_obj(struct mp_jsonw *w, const struct mp_convert *cv)
 {
-	const struct mp_convert	*cv = &est->conv;
-	size_t			 i;
+	size_t i;
 
-	mp_jsonw_scenario(w, "scenario", est);
-	mp_jsonw_memory(w, &est->mem);
-	mp_jsonw_u64(w, "device_total", est->device_total);
-	mp_jsonw_u64(w, "host_total", est->host_total);
-	mp_jsonw_u64(w, "host_reclaimable", est->host_reclaimable);
-	mp_jsonw_u64(w, "kv_per_token", est->kv_per_token);
-	mp_jsonw_str(w, "command", est->command);
-	if (est->kv_pool > 0) {
-		mp_jsonw_u64(w, "kv_pool", est->kv_pool);
-		mp_jsonw_u64(w, "kv_pool_tokens", est->kv_pool_tokens);
-	}
-	if (est->file_bytes > 0)
-		mp_jsonw_u64(w, "file_bytes", est->file_bytes);
-	if (!est->has_convert)
-		return;
 	mp_jsonw_obj(w, "convert");
 	mp_jsonw_str(w, "pipeline", cv->pipeline);
 	mp_jsonw_arr(w, "steps");
@@ -386,6 +371,27 @@ mp_jsonw_estimate(struct mp_jsonw *w, const struct mp_estimate *est)
 	mp_jsonw_end(w, '}');
 }
 
+void
+mp_jsonw_estimate(struct mp_jsonw *w, const struct mp_estimate *est)
+{
+	mp_jsonw_scenario(w, "scenario", est);
+	mp_jsonw_memory(w, &est->mem);
+	mp_jsonw_u64(w, "device_total", est->device_total);
+	mp_jsonw_u64(w, "host_total", est->host_total);
+	mp_jsonw_u64(w, "host_reclaimable", est->host_reclaimable);
+	mp_jsonw_u64(w, "kv_per_token", est->kv_per_token);
+	mp_jsonw_str(w, "command", est->command);
+	if (est->kv_pool > 0) {
+		mp_jsonw_u64(w, "kv_pool", est->kv_pool);
+		mp_jsonw_u64(w, "kv_pool_tokens", est->kv_pool_tokens);
+	}
+	if (est->file_bytes > 0)
+		mp_jsonw_u64(w, "file_bytes", est->file_bytes);
+	if (est->has_convert)
+		convert_obj(w, &est->conv);
+	mp_jsonw_notes(w, est);
+}
+
 /*
  * One note: its text in the writer's units (what text and markdown print),
  * the template and each value typed by its key: {"bytes": 131072},
@@ -395,26 +401,50 @@ void
 mp_jsonw_note(struct mp_jsonw *w, const struct mp_note *n)
 {
 	char	 nt[MP_NOTE_TEXT];
-	size_t	 k;
 
 	mp_jsonw_obj(w, NULL);
 	mp_jsonw_str(w, "component", n->what);
 	mp_jsonw_str(w, "text", mp_note_text(n, w->units, nt, sizeof(nt)));
 	mp_jsonw_str(w, "template", n->text);
-	mp_jsonw_obj(w, "values");
-	for (k = 0; k < n->n_values && k < MP_NOTE_VALUES; k++) {
-		const struct mp_note_value *v = &n->values[k];
+	mp_jsonw_values(w, "values", n->values, n->n_values);
+	mp_jsonw_end(w, '}');
+}
+
+void
+mp_jsonw_values(struct mp_jsonw *w, const char *key,
+    const struct mp_note_value *vals, size_t n)
+{
+	size_t k;
+
+	mp_jsonw_obj(w, key);
+	for (k = 0; k < n && k < MP_NOTE_VALUES; k++) {
+		const struct mp_note_value *v = &vals[k];
 
 		mp_jsonw_obj(w, v->key);
 		if (v->kind == MP_NV_SIZE || v->kind == MP_NV_COUNT)
 			mp_jsonw_u64(w, mp_note_kind_name(v->kind), v->u);
+		else if (v->kind == MP_NV_SSIZE)
+			mp_jsonw_i64(w, mp_note_kind_name(v->kind), v->i);
 		else
 			mp_jsonw_f64(w, mp_note_kind_name(v->kind), v->d,
 			    v->decimals);
 		mp_jsonw_end(w, '}');
 	}
 	mp_jsonw_end(w, '}');
-	mp_jsonw_end(w, '}');
+}
+
+/* key: the reason in words; key_template and key_values beside it. */
+void
+mp_jsonw_reason(struct mp_jsonw *w, const char *key,
+    const struct mp_reason *r)
+{
+	char	 t[MP_REASON_TEXT], k[64];
+
+	mp_jsonw_str(w, key, mp_reason_text(r, w->units, t, sizeof(t)));
+	snprintf(k, sizeof(k), "%s_template", key);
+	mp_jsonw_str(w, k, r->text);
+	snprintf(k, sizeof(k), "%s_values", key);
+	mp_jsonw_values(w, k, r->values, r->n_values);
 }
 
 void

@@ -664,7 +664,8 @@ struct mp_memory {
  * A note's numbers, typed: the renderer formats them in the units the
  * reader chose, JSON carries them as they are (sizes in bytes).
  */
-enum mp_note_kind { MP_NV_SIZE, MP_NV_COUNT, MP_NV_PERCENT, MP_NV_NUMBER };
+enum mp_note_kind { MP_NV_SIZE, MP_NV_COUNT, MP_NV_PERCENT, MP_NV_NUMBER,
+	MP_NV_SSIZE };
 #define MP_NOTE_VALUES	6
 struct mp_note_value {
 	char		 key[14];	/* the template's {key} */
@@ -672,6 +673,7 @@ struct mp_note_value {
 	uint8_t		 decimals;	/* percent, number */
 	union {
 		uint64_t u;		/* size (bytes), count */
+		int64_t	 i;		/* signed size (a headroom) */
 		double	 d;		/* percent, number */
 	};
 };
@@ -684,6 +686,14 @@ struct mp_note {
 };
 /* The longest note mp_note_text() writes, with its values in words. */
 #define MP_NOTE_TEXT	320
+/* A longer template with values: plan's and check's reasons. */
+struct mp_reason {
+	char		 text[512];
+	struct mp_note_value values[MP_NOTE_VALUES];
+	size_t		 n_values;
+};
+/* ... in words (mp_reason_text): */
+#define MP_REASON_TEXT	640
 
 #define MP_MAX_STEPS	8
 struct mp_convert_step {
@@ -750,6 +760,18 @@ const char *mp_note_value_text(const struct mp_note_value *, enum mp_units u,
 /* The note in words: each {key} replaced by its value in units u. */
 const char *mp_note_text(const struct mp_note *, enum mp_units u, char *buf,
 	    size_t len);
+/* Any template with its values, in words. */
+const char *mp_template_text(const char *tmpl, const struct mp_note_value *,
+	    size_t n, enum mp_units u, char *buf, size_t len);
+/* A reason: set (printf, clears the values), append, values, words. */
+void	mp_reason_set(struct mp_reason *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	mp_reason_add(struct mp_reason *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	mp_reason_size(struct mp_reason *, const char *key, uint64_t bytes);
+void	mp_reason_ssize(struct mp_reason *, const char *key, int64_t bytes);
+const char *mp_reason_text(const struct mp_reason *, enum mp_units u,
+	    char *buf, size_t len);
 /* Dispatches on mode and runtime; fills est.  sc is resolved first. */
 bool	mp_estimate(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
@@ -825,14 +847,23 @@ void	mp_jsonw_scenario(struct mp_jsonw *, const char *key,
 void	mp_jsonw_memory(struct mp_jsonw *, const struct mp_memory *);
 /*
  * The one JSON body of an estimate, written into the open object:
- * scenario, memory, device_total, host_total, kv_per_token, kv_pool,
- * file_bytes, convert.  estimate, fit and plan embed it.
+ * scenario, memory, device_total, host_total, host_reclaimable,
+ * kv_per_token, command, kv_pool, file_bytes, convert, notes.  estimate,
+ * fit, plan (each option), sweep (each point) and check (each check)
+ * embed it.
  */
 void	mp_jsonw_estimate(struct mp_jsonw *, const struct mp_estimate *);
-/* "notes": [{component, text, template, values}...] of an estimate. */
+/* "notes": [{component, text, template, values}...] of an estimate
+ * (the end of mp_jsonw_estimate). */
 void	mp_jsonw_notes(struct mp_jsonw *, const struct mp_estimate *);
 /* One note object of that list. */
 void	mp_jsonw_note(struct mp_jsonw *, const struct mp_note *);
+/* key: {name: {"bytes": N} | {"count": N} | {"percent": X} | ...}. */
+void	mp_jsonw_values(struct mp_jsonw *, const char *key,
+	    const struct mp_note_value *, size_t n);
+/* key (in words), key_template, key_values. */
+void	mp_jsonw_reason(struct mp_jsonw *, const char *key,
+	    const struct mp_reason *);
 
 /* formats.c: the output formats, the one list every command reads */
 enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,
@@ -1255,7 +1286,7 @@ struct mp_option {
 struct mp_rec {
 	enum mp_goal	 goal;
 	size_t		 opt;		/* index into options */
-	char		 why[512];
+	struct mp_reason why;
 	bool		 has_runner;	/* the option ranked next */
 	size_t		 runner;
 };
@@ -1267,7 +1298,7 @@ struct mp_planres {
 	size_t			 n_opt, cap_opt;
 	struct mp_rec		 rec[MP_GOALS];
 	size_t			 n_rec;
-	char			 none[MP_GOALS][256]; /* goal with no fit */
+	struct mp_reason	 none[MP_GOALS];	/* goal with no fit */
 	size_t			 skipped;	/* estimates not available */
 	char			 skipped_what[256];
 	size_t			 tried[MP_GOALS];	/* candidates per goal */
@@ -1329,12 +1360,12 @@ struct mp_check_result {
 	const struct mp_check	*check;
 	char			 model_name[128];
 	char			 hw_name[96];	/* "" without hardware */
-	struct mp_scenario	 sc;		/* resolved */
+	/* The check's estimate (its resolved scenario in est->sc). */
+	struct mp_estimate	*est;
 	uint64_t		 predicted, budget;
 	int64_t			 margin;	/* budget - predicted */
-	uint64_t		 trainable_params;
 	bool			 pass;
-	char			 why[200];	/* why it failed, or "" */
+	struct mp_reason	 why;		/* why it failed, or "" */
 	struct mp_judgement	 j;		/* on its hardware */
 };
 struct mp_check_report {
@@ -1350,8 +1381,7 @@ void	mp_check_report_fini(struct mp_check_report *);
 struct mp_sweep_point {
 	uint64_t		 value;
 	bool			 ok;		/* estimate available */
-	struct mp_memory	 mem;
-	uint64_t		 device_total, host_total;
+	struct mp_estimate	*est;		/* when ok: the estimate */
 	bool			 fits;		/* with hardware */
 	int64_t			 headroom;
 	enum mp_verdict		 verdict;	/* with hardware */
@@ -1555,7 +1585,7 @@ bool	mp_bar_unicode(void);
 #define MP_CHART_MAX	512
 bool	mp_mermaid_xychart(FILE *, const char *title, const char *x_label,
 	    const uint64_t *x, const uint64_t *totals, size_t n,
-	    uint64_t capacity);
+	    uint64_t capacity, enum mp_units);
 /*
  * defaults.c: the user's own hardware profile.  mp_hardware_default()
  * copies into path the first of $MEMPLAN_HARDWARE,
@@ -1590,10 +1620,11 @@ bool	mp_render_svg_available(void);
 bool	mp_render_svg_curve(FILE *, const char *title, const uint64_t *x,
 	    const uint64_t *totals, size_t n, uint64_t capacity);
 /* The same with the x axis named by a sweep field ("seq", "batch",
- * "rank") or a caption of its own. */
+ * "rank") or a caption of its own, sizes in the units given (the curve
+ * above: GiB). */
 bool	mp_render_svg_chart(FILE *, const char *title, const char *x_label,
 	    const uint64_t *x, const uint64_t *totals, size_t n,
-	    uint64_t capacity);
+	    uint64_t capacity, enum mp_units);
 /*
  * chart_sweep.c: charts of a struct mp_sweep (sweep.c).
  * mp_sweep_curve() gives each point that has an estimate: x (the swept

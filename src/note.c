@@ -31,59 +31,117 @@ mp_estimate_note(struct mp_estimate *est, const char *what, const char *fmt,
 	return n;
 }
 
+/* The next free value of a list, or NULL when it is full. */
 static struct mp_note_value *
-add_value(struct mp_note *n, const char *key, enum mp_note_kind kind)
+add_value(struct mp_note_value *vals, size_t *n, const char *key,
+    enum mp_note_kind kind)
 {
 	struct mp_note_value *v;
 
-	if (n == NULL || n->n_values >= MP_NOTE_VALUES)
+	if (*n >= MP_NOTE_VALUES)
 		return NULL;
-	v = &n->values[n->n_values++];
+	v = &vals[(*n)++];
+	memset(v, 0, sizeof(*v));
 	snprintf(v->key, sizeof(v->key), "%s", key);
 	v->kind = kind;
 	return v;
 }
 
+static void
+add_u64(struct mp_note_value *vals, size_t *n, const char *key,
+    enum mp_note_kind kind, uint64_t u)
+{
+	struct mp_note_value *v = add_value(vals, n, key, kind);
+
+	if (v != NULL)
+		v->u = u;
+}
+
+static void
+add_double(struct mp_note_value *vals, size_t *n, const char *key,
+    enum mp_note_kind kind, double d, unsigned decimals)
+{
+	struct mp_note_value *v = add_value(vals, n, key, kind);
+
+	if (v != NULL) {
+		v->d = d;
+		v->decimals = (uint8_t)(decimals > 6 ? 6 : decimals);
+	}
+}
+
 void
 mp_note_size(struct mp_note *n, const char *key, uint64_t bytes)
 {
-	struct mp_note_value *v = add_value(n, key, MP_NV_SIZE);
-
-	if (v != NULL)
-		v->u = bytes;
+	if (n != NULL)
+		add_u64(n->values, &n->n_values, key, MP_NV_SIZE, bytes);
 }
 
 void
 mp_note_count(struct mp_note *n, const char *key, uint64_t count)
 {
-	struct mp_note_value *v = add_value(n, key, MP_NV_COUNT);
-
-	if (v != NULL)
-		v->u = count;
+	if (n != NULL)
+		add_u64(n->values, &n->n_values, key, MP_NV_COUNT, count);
 }
 
 void
 mp_note_percent(struct mp_note *n, const char *key, double pct,
     unsigned decimals)
 {
-	struct mp_note_value *v = add_value(n, key, MP_NV_PERCENT);
-
-	if (v != NULL) {
-		v->d = pct;
-		v->decimals = (uint8_t)(decimals > 6 ? 6 : decimals);
-	}
+	if (n != NULL)
+		add_double(n->values, &n->n_values, key, MP_NV_PERCENT, pct,
+		    decimals);
 }
 
 void
 mp_note_number(struct mp_note *n, const char *key, double x,
     unsigned decimals)
 {
-	struct mp_note_value *v = add_value(n, key, MP_NV_NUMBER);
+	if (n != NULL)
+		add_double(n->values, &n->n_values, key, MP_NV_NUMBER, x,
+		    decimals);
+}
 
-	if (v != NULL) {
-		v->d = x;
-		v->decimals = (uint8_t)(decimals > 6 ? 6 : decimals);
-	}
+/*
+ * A reason (plan's why, a check's failure) is a note without a component,
+ * longer: the same template and values.
+ */
+void
+mp_reason_set(struct mp_reason *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(r, 0, sizeof(*r));
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+}
+
+/* Appends to the template (values keep their keys). */
+void
+mp_reason_add(struct mp_reason *r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t	l = strlen(r->text);
+
+	va_start(ap, fmt);
+	vsnprintf(r->text + l, sizeof(r->text) - l, fmt, ap);
+	va_end(ap);
+}
+
+void
+mp_reason_size(struct mp_reason *r, const char *key, uint64_t bytes)
+{
+	add_u64(r->values, &r->n_values, key, MP_NV_SIZE, bytes);
+}
+
+void
+mp_reason_ssize(struct mp_reason *r, const char *key, int64_t bytes)
+{
+	struct mp_note_value *v = add_value(r->values, &r->n_values, key,
+	    MP_NV_SSIZE);
+
+	if (v != NULL)
+		v->i = bytes;
 }
 
 const char *
@@ -94,6 +152,8 @@ mp_note_kind_name(enum mp_note_kind k)
 		return "bytes";
 	case MP_NV_COUNT:
 		return "count";
+	case MP_NV_SSIZE:
+		return "bytes";
 	case MP_NV_PERCENT:
 		return "percent";
 	case MP_NV_NUMBER:
@@ -109,6 +169,8 @@ mp_note_value_text(const struct mp_note_value *v, enum mp_units u,
 	switch (v->kind) {
 	case MP_NV_SIZE:
 		return mp_fmt_size(v->u, u, buf, len);
+	case MP_NV_SSIZE:
+		return mp_fmt_ssize(v->i, u, buf, len);
 	case MP_NV_COUNT:
 		snprintf(buf, len, "%llu", (unsigned long long)v->u);
 		return buf;
@@ -120,26 +182,28 @@ mp_note_value_text(const struct mp_note_value *v, enum mp_units u,
 }
 
 static const struct mp_note_value *
-find_value(const struct mp_note *n, const char *key, size_t keylen)
+find_value(const struct mp_note_value *vals, size_t n, const char *key,
+    size_t keylen)
 {
 	size_t i;
 
-	for (i = 0; i < n->n_values; i++)
-		if (strlen(n->values[i].key) == keylen &&
-		    memcmp(n->values[i].key, key, keylen) == 0)
-			return &n->values[i];
+	for (i = 0; i < n && i < MP_NOTE_VALUES; i++)
+		if (strlen(vals[i].key) == keylen &&
+		    memcmp(vals[i].key, key, keylen) == 0)
+			return &vals[i];
 	return NULL;
 }
 
 /*
- * The note in words: every "{key}" naming one of its values is replaced
+ * A template in words: every "{key}" naming one of the values is replaced
  * by the value in units u; any other brace (from a model's own text) is
  * kept as it stands.  Cut to fit len.
  */
 const char *
-mp_note_text(const struct mp_note *n, enum mp_units u, char *buf, size_t len)
+mp_template_text(const char *tmpl, const struct mp_note_value *vals,
+    size_t n, enum mp_units u, char *buf, size_t len)
 {
-	const char	*p = n->text, *close;
+	const char	*p = tmpl, *close;
 	size_t		 o = 0;
 	char		 vb[48];
 
@@ -151,7 +215,7 @@ mp_note_text(const struct mp_note *n, enum mp_units u, char *buf, size_t len)
 		size_t addlen = 1;
 
 		if (*p == '{' && (close = strchr(p + 1, '}')) != NULL &&
-		    (v = find_value(n, p + 1, (size_t)(close - p - 1))) !=
+		    (v = find_value(vals, n, p + 1, (size_t)(close - p - 1))) !=
 		    NULL) {
 			add = mp_note_value_text(v, u, vb, sizeof(vb));
 			addlen = strlen(add);
@@ -165,4 +229,17 @@ mp_note_text(const struct mp_note *n, enum mp_units u, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+const char *
+mp_note_text(const struct mp_note *n, enum mp_units u, char *buf, size_t len)
+{
+	return mp_template_text(n->text, n->values, n->n_values, u, buf, len);
+}
+
+const char *
+mp_reason_text(const struct mp_reason *r, enum mp_units u, char *buf,
+    size_t len)
+{
+	return mp_template_text(r->text, r->values, r->n_values, u, buf, len);
 }

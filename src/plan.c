@@ -489,9 +489,8 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	/* Fine-tuning, where there is an accelerator to train on. */
 	if (!accel && (!(set & MP_CK_MODE) || base->mode == MP_MODE_LORA ||
 	    base->mode == MP_MODE_QLORA || base->mode == MP_MODE_FULL))
-		put(p->none[MP_GOAL_FINETUNE], sizeof(p->none[0]),
-		    "no accelerator to train on: fine-tuning on the CPU is "
-		    "not planned");
+		mp_reason_set(&p->none[MP_GOAL_FINETUNE], "no accelerator to "
+		    "train on: fine-tuning on the CPU is not planned");
 	if (accel) {
 		static const struct {
 			enum mp_mode	 mode;
@@ -905,7 +904,7 @@ serve_why(struct mp_planres *p, const struct mp_option *best,
     const struct mp_option *run, const char *rwhy)
 {
 	struct mp_rec	*r = &p->rec[p->n_rec++];
-	char		 a[32], b[32], sp[96] = "", ctx[48] = "", ru[224] = "";
+	char		 sp[96] = "", ctx[48] = "", ru[224] = "";
 	char		 n1[32], n2[32];
 
 	r->goal = MP_GOAL_SERVE;
@@ -931,18 +930,17 @@ serve_why(struct mp_planres *p, const struct mp_option *best,
 			    run->label, n1, rwhy != NULL ? "; " : "",
 			    rwhy != NULL ? rwhy : "");
 	}
-	put(r->why, sizeof(r->why), "%s: %s of %s%s%s; %s bits per "
-	    "weight, the most precise option kept by the serve policy "
+	mp_reason_set(&r->why, "%s: {judged} of {capacity}%s%s; %s bits "
+	    "per weight, the most precise option kept by the serve policy "
 	    "(fits with margin, on the devices, 4 bits or more, within 2x "
 	    "of the fastest: %s tokens/s, as far as any option "
-	    "passes)%s%s (%s)",
-	    mp_verdict_name(best->verdict), mp_fmt_size(best->j.judged,
-	    MP_UNITS_IEC, a, sizeof(a)), mp_fmt_size(best->j.capacity,
-	    MP_UNITS_IEC, b, sizeof(b)), sp, ctx, mp_fmt_fixed(
-	    opt_bits(best), 1, n1, sizeof(n1)), mp_fmt_fixed(
-	    p->serve_fastest, 0, n2, sizeof(n2)), off_device(p->model, best) ? "; layers in "
-	    "host memory: nothing fits on the devices alone" : "", ru,
-	    best->why);
+	    "passes)%s%s (%s)", mp_verdict_name(best->verdict), sp, ctx,
+	    mp_fmt_fixed(opt_bits(best), 1, n1, sizeof(n1)),
+	    mp_fmt_fixed(p->serve_fastest, 0, n2, sizeof(n2)),
+	    off_device(p->model, best) ? "; layers in host memory: nothing "
+	    "fits on the devices alone" : "", ru, best->why);
+	mp_reason_size(&r->why, "judged", best->j.judged);
+	mp_reason_size(&r->why, "capacity", best->j.capacity);
 }
 
 static void
@@ -950,7 +948,6 @@ recommend(struct mp_planres *p)
 {
 	const struct mp_option	*o, *best, *least;
 	struct mp_rec		*r;
-	char			 a[32], b[32];
 	size_t			 i;
 	unsigned		 g;
 	int			 any;
@@ -983,28 +980,26 @@ recommend(struct mp_planres *p)
 			}
 		}
 		if (best == NULL) {
-			if (p->none[g][0] != '\0')
+			if (p->none[g].text[0] != '\0')
 				/* Already said why (no accelerator). */
 				continue;
 			else if (!any && p->tried[g] == 0)
 				/* Not asked for (--mode, --runtime). */
 				continue;
 			else if (!any)
-				put(p->none[g], sizeof(p->none[g]),
-				    "no %s mode could be estimated here",
-				    mp_goal_name(g));
+				mp_reason_set(&p->none[g], "no %s mode could "
+				    "be estimated here", mp_goal_name(g));
 			else {
 				const struct mp_option *alt = NULL;
 				char n[32];
-				size_t l;
 
-				put(p->none[g], sizeof(p->none[g]),
-				    "nothing fits: the smallest, %s, needs %s "
-				    "of %s", least->label,
-				    mp_fmt_size(least->j.judged, MP_UNITS_IEC,
-				    a, sizeof(a)), mp_fmt_size(
-				    least->j.capacity, MP_UNITS_IEC, b,
-				    sizeof(b)));
+				mp_reason_set(&p->none[g], "nothing fits: the "
+				    "smallest, %s, needs {needs} of {capacity}",
+				    least->label);
+				mp_reason_size(&p->none[g], "needs",
+				    least->j.judged);
+				mp_reason_size(&p->none[g], "capacity",
+				    least->j.capacity);
 				/* The least lossy mode a smaller model fits. */
 				for (i = 0; i < p->n_opt; i++)
 					if (p->opt[i].goal == g &&
@@ -1012,17 +1007,16 @@ recommend(struct mp_planres *p)
 					    (alt == NULL ||
 					    better(&p->opt[i], alt)))
 						alt = &p->opt[i];
-				l = strlen(p->none[g]);
-				if (alt != NULL)
-					put(p->none[g] + l,
-					    sizeof(p->none[g]) - l,
-					    "; a smaller model fits: %s "
-					    "(%sB) with %s, %s", alt->alt,
+				if (alt != NULL) {
+					mp_reason_add(&p->none[g], "; a "
+					    "smaller model fits: %s (%sB) "
+					    "with %s, {smaller}", alt->alt,
 					    mp_fmt_fixed((double)
 					    alt->alt_params / 1e9, 1, n,
-					    sizeof(n)), alt->label, mp_fmt_size(
-					    alt->alt_judged, MP_UNITS_IEC, a,
-					    sizeof(a)));
+					    sizeof(n)), alt->label);
+					mp_reason_size(&p->none[g], "smaller",
+					    alt->alt_judged);
+				}
 			}
 			continue;
 		}
@@ -1039,19 +1033,16 @@ recommend(struct mp_planres *p)
 			    "no precision lost" : most[g];
 			const char *ctx = best->ctx_loss ?
 			    ", at a shorter context" : "";
-			char extra[96] = "";
-
-			if (best->j.swap_needed > 0)
-				put(extra, sizeof(extra),
-				    "; needs %s of swap",
-				    mp_fmt_size(best->j.swap_needed,
-				    MP_UNITS_IEC, a, sizeof(a)));
-			put(r->why, sizeof(r->why),
-			    "%s%s; %s: %s of %s%s (%s)", q, ctx,
+			mp_reason_set(&r->why, "%s%s; %s: {judged} of "
+			    "{capacity}%s (%s)", q, ctx,
 			    mp_verdict_name(best->verdict),
-			    mp_fmt_size(best->j.judged, MP_UNITS_IEC, a,
-			    sizeof(a)), mp_fmt_size(best->j.capacity,
-			    MP_UNITS_IEC, b, sizeof(b)), extra, best->why);
+			    best->j.swap_needed > 0 ? "; needs {swap} of "
+			    "swap" : "", best->why);
+			mp_reason_size(&r->why, "judged", best->j.judged);
+			mp_reason_size(&r->why, "capacity", best->j.capacity);
+			if (best->j.swap_needed > 0)
+				mp_reason_size(&r->why, "swap",
+				    best->j.swap_needed);
 		}
 	}
 }

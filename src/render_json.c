@@ -35,7 +35,6 @@ report_fields(struct mp_jsonw *w, const struct mp_report *r)
 		mp_jsonw_end(w, '}');
 	}
 	mp_jsonw_end(w, ']');
-	mp_jsonw_notes(w, r->est);
 }
 
 bool
@@ -45,7 +44,7 @@ mp_render_json(const struct mp_report *r, const struct mp_render_opts *o,
 	struct mp_jsonw w;
 
 	mp_jsonw_init(&w, fp, true);
-	w.units = o->units;
+	w.units = o != NULL ? o->units : MP_UNITS_IEC;
 	mp_jsonw_obj(&w, NULL);
 	report_fields(&w, r);
 	mp_jsonw_end(&w, '}');
@@ -60,7 +59,7 @@ mp_render_fit_json(const struct mp_report *r, const struct mp_fitres *f,
 	struct mp_jsonw w;
 
 	mp_jsonw_init(&w, fp, true);
-	w.units = o->units;
+	w.units = o != NULL ? o->units : MP_UNITS_IEC;
 	mp_jsonw_obj(&w, NULL);
 	report_fields(&w, r);
 	mp_jsonw_obj(&w, "solve");

@@ -55,7 +55,7 @@ mp_render_check_junit(const struct mp_check_report *c,
     const struct mp_render_opts *o, FILE *fp)
 {
 	size_t	 i;
-	char	 p[32], b[32], m[32];
+	char	 p[32], b[32], m[32], why[MP_REASON_TEXT];
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", fp);
 	fprintf(fp, "<testsuites name=\"memplan\" tests=\"%zu\" "
@@ -81,15 +81,17 @@ mp_render_check_junit(const struct mp_check_report *c,
 		}
 		fputs(">\n      <failure type=\"memory\" message=\"", fp);
 		fprintf(fp, "predicted %s, budget %s, margin %s: ", p, b, m);
-		xml_put(r->why, fp);
+		xml_put(mp_reason_text(&r->why, o->units, why, sizeof(why)),
+		    fp);
 		fputs("\">", fp);
 		fprintf(fp, "predicted: %" PRIu64 " bytes (%s)\nbudget: %"
 		    PRIu64 " bytes (%s)\nmargin: %" PRId64 " bytes (%s)\n",
 		    r->predicted, p, r->budget, b, r->margin, m);
-		fprintf(fp, "mode: %s, weights: ", mp_mode_name(r->sc.mode));
-		xml_put(mp_scenario_weights_name(&r->sc), fp);
+		fprintf(fp, "mode: %s, weights: ", mp_mode_name(r->est->sc.mode));
+		xml_put(mp_scenario_weights_name(&r->est->sc), fp);
 		fprintf(fp, ", batch %" PRIu64 ", seq %" PRIu64 ", runtime %s\n",
-		    r->sc.batch, r->sc.seq, mp_runtime_name(r->sc.runtime));
+		    r->est->sc.batch, r->est->sc.seq,
+		    mp_runtime_name(r->est->sc.runtime));
 		fputs("</failure>\n    </testcase>\n", fp);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", fp);

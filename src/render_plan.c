@@ -411,8 +411,9 @@ plan_commands(const struct mp_planres *p, bool md, FILE *fp)
 }
 
 static void
-plan_recs(const struct mp_planres *p, bool md, FILE *fp)
+plan_recs(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 {
+	char		 why[MP_REASON_TEXT];
 	size_t		 i;
 	unsigned	 g;
 	bool		 done[MP_GOALS] = { false, false, false };
@@ -422,25 +423,26 @@ plan_recs(const struct mp_planres *p, bool md, FILE *fp)
 		const struct mp_rec *r = &p->rec[i];
 
 		done[r->goal] = true;
+		mp_reason_text(&r->why, u, why, sizeof(why));
 		if (md)
 			fprintf(fp, "- **%s**: %s: %s\n", mp_goal_name(r->goal),
-			    p->opt[r->opt].label, r->why);
+			    p->opt[r->opt].label, why);
 		else
 			fprintf(fp, "  %-9s %s: %s\n", mp_goal_name(r->goal),
-			    p->opt[r->opt].label, r->why);
+			    p->opt[r->opt].label, why);
 		if (p->opt[r->opt].est.command[0] != '\0')
 			fprintf(fp, md ? "  `%s`\n" : "  %-9s $ %s\n",
 			    md ? p->opt[r->opt].est.command : "",
 			    md ? "" : p->opt[r->opt].est.command);
 	}
 	for (g = 0; g < MP_GOALS; g++) {
-		if (done[g] || p->none[g][0] == '\0')
+		if (done[g] || p->none[g].text[0] == '\0')
 			continue;
+		mp_reason_text(&p->none[g], u, why, sizeof(why));
 		if (md)
-			fprintf(fp, "- **%s**: %s\n", mp_goal_name(g),
-			    p->none[g]);
+			fprintf(fp, "- **%s**: %s\n", mp_goal_name(g), why);
 		else
-			fprintf(fp, "  %-9s %s\n", mp_goal_name(g), p->none[g]);
+			fprintf(fp, "  %-9s %s\n", mp_goal_name(g), why);
 	}
 	if (p->skipped > 0)
 		fprintf(fp, md ? "\n_Not estimated (not available for this "
@@ -462,7 +464,7 @@ mp_render_plan_text(const struct mp_planres *p,
 	tab_print_text(&t, fp);
 	tab_fini(&t);
 	plan_commands(p, false, fp);
-	plan_recs(p, false, fp);
+	plan_recs(p, o->units, false, fp);
 	return ok && !ferror(fp);
 }
 
@@ -479,7 +481,7 @@ mp_render_plan_markdown(const struct mp_planres *p,
 	tab_print_md(&t, fp);
 	tab_fini(&t);
 	plan_commands(p, true, fp);
-	plan_recs(p, true, fp);
+	plan_recs(p, o->units, true, fp);
 	return ok && !ferror(fp);
 }
 
@@ -538,7 +540,7 @@ mp_render_plan_json(const struct mp_planres *p,
 	size_t		 i;
 
 	mp_jsonw_init(&w, fp, true);
-	w.units = o->units;
+	w.units = o != NULL ? o->units : MP_UNITS_IEC;
 	mp_jsonw_obj(&w, NULL);
 	mp_jsonw_str(&w, "schema", MP_SCHEMA);
 	mp_jsonw_model(&w, p->model);
@@ -589,7 +591,7 @@ mp_render_plan_json(const struct mp_planres *p,
 		mp_jsonw_str(&w, "goal", mp_goal_name(r->goal));
 		mp_jsonw_str(&w, "label", p->opt[r->opt].label);
 		mp_jsonw_scenario(&w, "scenario", &p->opt[r->opt].est);
-		mp_jsonw_str(&w, "why", r->why);
+		mp_jsonw_reason(&w, "why", &r->why);
 		if (r->has_runner)
 			mp_jsonw_str(&w, "runner_up", p->opt[r->runner].label);
 		mp_jsonw_str(&w, "command", p->opt[r->opt].est.command);
@@ -722,7 +724,7 @@ check_table(const struct mp_check_report *c, enum mp_units u, bool md,
     struct tab *t)
 {
 	size_t	 i;
-	char	 b[32];
+	char	 b[32], why[MP_REASON_TEXT];
 
 	tab_init(t, "l:result|l:check|r:predicted|r:budget|r:margin|l:why");
 	for (i = 0; i < c->n; i++) {
@@ -737,7 +739,8 @@ check_table(const struct mp_check_report *c, enum mp_units u, bool md,
 		    sizeof(b)));
 		tab_set(t, 3, "%s", mp_fmt_size(r->budget, u, b, sizeof(b)));
 		tab_set(t, 4, "%s", mp_fmt_ssize(r->margin, u, b, sizeof(b)));
-		tab_set(t, 5, "%s", r->why);
+		tab_set(t, 5, "%s", mp_reason_text(&r->why, u, why,
+		    sizeof(why)));
 	}
 }
 
@@ -783,14 +786,10 @@ mp_render_check_json(const struct mp_check_report *c,
     const struct mp_render_opts *o, FILE *fp)
 {
 	struct mp_jsonw		 w;
-	struct mp_estimate	*est;
 	size_t			 i;
 
-	/* mp_jsonw_scenario() reads a scenario from an estimate. */
-	if ((est = calloc(1, sizeof(*est))) == NULL)
-		return false;
 	mp_jsonw_init(&w, fp, true);
-	w.units = o->units;
+	w.units = o != NULL ? o->units : MP_UNITS_IEC;
 	mp_jsonw_obj(&w, NULL);
 	mp_jsonw_str(&w, "schema", MP_SCHEMA);
 	mp_jsonw_arr(&w, "checks");
@@ -808,20 +807,18 @@ mp_render_check_json(const struct mp_check_report *c,
 			mp_jsonw_str(&w, "hardware", r->hw_name);
 		else
 			mp_jsonw_null(&w, "hardware");
-		est->sc = r->sc;
-		est->trainable_params = r->trainable_params;
-		mp_jsonw_scenario(&w, "scenario", est);
+		/* The estimate's body, as estimate writes it. */
+		mp_jsonw_estimate(&w, r->est);
 		if (r->hw_name[0] != '\0')
 			mp_jsonw_judgement(&w, "placement", NULL, &r->j);
 		if (!r->pass)
-			mp_jsonw_str(&w, "why", r->why);
+			mp_jsonw_reason(&w, "why", &r->why);
 		mp_jsonw_end(&w, '}');
 	}
 	mp_jsonw_end(&w, ']');
 	mp_jsonw_u64(&w, "passed", c->passed);
 	mp_jsonw_u64(&w, "failed", c->failed);
 	mp_jsonw_end(&w, '}');
-	free(est);
 	return !ferror(fp);
 }
 
@@ -864,17 +861,17 @@ sweep_table(const struct mp_sweep *s, enum mp_units u, struct tab *t)
 				tab_set(t, k, "-");
 			continue;
 		}
-		tab_set(t, 1, "%s", mp_fmt_size(p->mem.weights, u, b,
+		tab_set(t, 1, "%s", mp_fmt_size(p->est->mem.weights, u, b,
 		    sizeof(b)));
-		tab_set(t, 2, "%s", mp_fmt_size(p->mem.kv_cache, u, b,
+		tab_set(t, 2, "%s", mp_fmt_size(p->est->mem.kv_cache, u, b,
 		    sizeof(b)));
-		tab_set(t, 3, "%s", mp_fmt_size(p->mem.activations, u, b,
+		tab_set(t, 3, "%s", mp_fmt_size(p->est->mem.activations, u,
+		    b, sizeof(b)));
+		tab_set(t, 4, "%s", mp_fmt_size(p->est->mem.total, u, b,
 		    sizeof(b)));
-		tab_set(t, 4, "%s", mp_fmt_size(p->mem.total, u, b,
+		tab_set(t, 5, "%s", mp_fmt_size(p->est->device_total, u, b,
 		    sizeof(b)));
-		tab_set(t, 5, "%s", mp_fmt_size(p->device_total, u, b,
-		    sizeof(b)));
-		tab_set(t, 6, "%s", mp_fmt_size(p->host_total, u, b,
+		tab_set(t, 6, "%s", mp_fmt_size(p->est->host_total, u, b,
 		    sizeof(b)));
 		if (s->hw != NULL) {
 			tab_set(t, 7, "%s", p->fits ? "yes" : "no");
@@ -965,7 +962,7 @@ mp_render_sweep_json(const struct mp_sweep *s, const struct mp_render_opts *o,
 	size_t		 i;
 
 	mp_jsonw_init(&w, fp, true);
-	w.units = o->units;
+	w.units = o != NULL ? o->units : MP_UNITS_IEC;
 	mp_jsonw_obj(&w, NULL);
 	mp_jsonw_str(&w, "schema", MP_SCHEMA);
 	mp_jsonw_model(&w, s->model);
@@ -984,9 +981,8 @@ mp_render_sweep_json(const struct mp_sweep *s, const struct mp_render_opts *o,
 			continue;
 		mp_jsonw_obj(&w, NULL);
 		mp_jsonw_u64(&w, "value", p->value);
-		mp_jsonw_memory(&w, &p->mem);
-		mp_jsonw_u64(&w, "device_total", p->device_total);
-		mp_jsonw_u64(&w, "host_total", p->host_total);
+		/* The estimate's body, as estimate writes it. */
+		mp_jsonw_estimate(&w, p->est);
 		if (s->hw != NULL) {
 			mp_jsonw_bool(&w, "fits", p->fits);
 			mp_jsonw_i64(&w, "headroom", p->headroom);
@@ -1018,16 +1014,17 @@ mp_render_sweep_csv(const struct mp_sweep *s, const struct mp_render_opts *o,
 	    ",prefill_tokens_per_s,ttft_s,decode_tokens_per_s" : "");
 	for (i = 0; i < s->n; i++) {
 		const struct mp_sweep_point *p = &s->pt[i];
-		const struct mp_memory *m = &p->mem;
+		const struct mp_memory *m;
 
 		if (!p->ok)
 			continue;
+		m = &p->est->mem;
 		fprintf(fp, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		    ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%"
 		    PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, p->value,
 		    m->weights, m->kv_cache, m->activations, m->logits,
 		    m->gradients, m->optimizer, m->adapters, m->runtime,
-		    m->total, p->device_total, p->host_total);
+		    m->total, p->est->device_total, p->est->host_total);
 		if (s->hw != NULL)
 			fprintf(fp, ",%s,%" PRId64, p->fits ? "true" : "false",
 			    p->headroom);

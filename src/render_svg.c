@@ -208,8 +208,10 @@ text_at(cairo_t *cr, double x, double y, const char *s, double align)
 bool
 mp_chart_cairo(cairo_t *cr, double w, double h, const char *title,
     const char *x_label, const uint64_t *x, const uint64_t *totals, size_t n,
-    uint64_t capacity, struct mp_chart_geom *out)
+    uint64_t capacity, enum mp_units u, struct mp_chart_geom *out)
 {
+	/* Gridlines count GiB or GB: the reader's --units. */
+	const double		 unit = u == MP_UNITS_SI ? 1e9 : GIB;
 	struct mp_chart_geom	 g;
 	uint64_t		 top = capacity;
 	double			 step, v, px, py;
@@ -235,9 +237,9 @@ mp_chart_cairo(cairo_t *cr, double w, double h, const char *title,
 	}
 	/* Doubling sweeps (1k..128k) read best on a log2 axis. */
 	g.logx = g.xmin > 0 && g.xmax / g.xmin >= 8;
-	step = ystep(top > 0 ? (double)top / GIB * 1.1 : 1);
-	g.ymax = ceil((top > 0 ? (double)top / GIB * 1.1 : 1) / step) * step *
-	    GIB;
+	step = ystep(top > 0 ? (double)top / unit * 1.1 : 1);
+	g.ymax = ceil((top > 0 ? (double)top / unit * 1.1 : 1) / step) * step *
+	    unit;
 
 	/* White paper. */
 	cairo_set_source_rgb(cr, 1, 1, 1);
@@ -261,14 +263,15 @@ mp_chart_cairo(cairo_t *cr, double w, double h, const char *title,
 
 	/* Horizontal gridlines and their GiB labels. */
 	cairo_set_line_width(cr, 1);
-	for (v = 0; v <= g.ymax / GIB + step / 1000; v += step) {
-		py = round(mp_chart_py(&g, (uint64_t)(v * GIB))) + 0.5;
+	for (v = 0; v <= g.ymax / unit + step / 1000; v += step) {
+		py = round(mp_chart_py(&g, (uint64_t)(v * unit))) + 0.5;
 		cairo_set_source_rgb(cr, C_GRID);
 		cairo_move_to(cr, g.left, py);
 		cairo_line_to(cr, g.right, py);
 		cairo_stroke(cr);
 		mp_fmt_g(v, 6, num, sizeof(num));
-		snprintf(b, sizeof(b), "%s GiB", num);
+		snprintf(b, sizeof(b), "%s %s", num, u == MP_UNITS_SI ? "GB" :
+		    "GiB");
 		cairo_set_source_rgb(cr, C_AXIS);
 		text_at(cr, g.left - 8, py + 4, b, 1);
 	}
@@ -305,8 +308,9 @@ mp_chart_cairo(cairo_t *cr, double w, double h, const char *title,
 		cairo_line_to(cr, g.right, py);
 		cairo_stroke(cr);
 		cairo_set_dash(cr, NULL, 0, 0);
-		snprintf(b, sizeof(b), "capacity %s GiB", mp_fmt_fixed(
-		    (double)capacity / GIB, 2, num, sizeof(num)));
+		snprintf(b, sizeof(b), "capacity %s %s", mp_fmt_fixed(
+		    (double)capacity / unit, 2, num, sizeof(num)),
+		    u == MP_UNITS_SI ? "GB" : "GiB");
 		/* On the left, where memory is lowest and the curve away. */
 		text_at(cr, g.left + g.pad, py - 7, b, 0);
 	}
@@ -363,12 +367,14 @@ bool
 mp_render_svg_curve(FILE *fp, const char *title, const uint64_t *x,
     const uint64_t *totals, size_t n, uint64_t capacity)
 {
-	return mp_render_svg_chart(fp, title, "seq", x, totals, n, capacity);
+	return mp_render_svg_chart(fp, title, "seq", x, totals, n, capacity,
+	    MP_UNITS_IEC);
 }
 
 bool
 mp_render_svg_chart(FILE *fp, const char *title, const char *x_label,
-    const uint64_t *x, const uint64_t *totals, size_t n, uint64_t capacity)
+    const uint64_t *x, const uint64_t *totals, size_t n, uint64_t capacity,
+    enum mp_units u)
 {
 	cairo_surface_t	*s;
 	cairo_t		*cr;
@@ -384,7 +390,7 @@ mp_render_svg_chart(FILE *fp, const char *title, const char *x_label,
 #endif
 	cr = cairo_create(s);
 	ok = mp_chart_cairo(cr, MP_CHART_W, MP_CHART_H, title, x_label, x,
-	    totals, n, capacity, NULL);
+	    totals, n, capacity, u, NULL);
 	cairo_destroy(cr);
 	/* The SVG is written when the surface is finished. */
 	cairo_surface_finish(s);
@@ -404,8 +410,10 @@ mp_render_svg_available(void)
 /* Built without cairo (meson -Dcairo=disabled): no SVG. */
 bool
 mp_render_svg_chart(FILE *fp, const char *title, const char *x_label,
-    const uint64_t *x, const uint64_t *totals, size_t n, uint64_t capacity)
+    const uint64_t *x, const uint64_t *totals, size_t n, uint64_t capacity,
+    enum mp_units u)
 {
+	(void)u;
 	(void)fp;
 	(void)title;
 	(void)x_label;
@@ -420,7 +428,8 @@ bool
 mp_render_svg_curve(FILE *fp, const char *title, const uint64_t *x,
     const uint64_t *totals, size_t n, uint64_t capacity)
 {
-	return mp_render_svg_chart(fp, title, "seq", x, totals, n, capacity);
+	return mp_render_svg_chart(fp, title, "seq", x, totals, n, capacity,
+	    MP_UNITS_IEC);
 }
 
 #endif /* MP_HAVE_CAIRO */

@@ -102,8 +102,7 @@ mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
 		    "expected seq, batch or rank before '=', got \"%.*s\"",
 		    (int)(eq - over), over);
 	put(sw->over, sizeof(sw->over), "%.*s", (int)(eq - over), over);
-	if ((vals = calloc(MP_SWEEP_MAX, sizeof(*vals))) == NULL ||
-	    (est = malloc(sizeof(*est))) == NULL) {
+	if ((vals = calloc(MP_SWEEP_MAX, sizeof(*vals))) == NULL) {
 		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
 		goto out;
 	}
@@ -137,6 +136,12 @@ mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
 		mp_fit_set_field(&sc, f, vals[i]);
 		sw->pt[i].value = vals[i];
 		mp_error_clear(&e2);
+		/* Each point keeps its estimate: JSON writes its body. */
+		if (est == NULL && (est = malloc(sizeof(*est))) == NULL) {
+			mp_error_set(err, MP_ENOMEM, NULL, NULL,
+			    "out of memory");
+			goto out;
+		}
 		if (!mp_place(m, hw, &sc, est, &j, &e2)) {
 			/* A machine that cannot take the scenario at all
 			 * (--gpus above it) is the user's error. */
@@ -158,9 +163,7 @@ mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
 		    mp_model_context_limit(m, &sw->ctx_scaled) != 0)
 			sw->ctx_limit = mp_model_context_limit(m,
 			    &sw->ctx_scaled);
-		sw->pt[i].mem = est->mem;
-		sw->pt[i].device_total = est->device_total;
-		sw->pt[i].host_total = est->host_total;
+		sw->pt[i].est = est;
 		if (hw != NULL) {
 			sw->pt[i].fits = j.fits;
 			sw->pt[i].headroom = j.headroom;
@@ -177,6 +180,7 @@ mp_planner_sweep(const struct mp_model *m, const struct mp_hardware *hw,
 			    &sw->pt[i].speed, &e2))
 				sw->pt[i].has_speed = sw->pt[i].speed.available;
 		}
+		est = NULL;
 	}
 	if (!any)
 		goto out;
@@ -193,8 +197,12 @@ out:
 void
 mp_sweep_fini(struct mp_sweep *sw)
 {
+	size_t i;
+
 	if (sw == NULL)
 		return;
+	for (i = 0; sw->pt != NULL && i < sw->n; i++)
+		free(sw->pt[i].est);
 	free(sw->pt);
 	sw->pt = NULL;
 	sw->n = 0;

@@ -248,7 +248,7 @@ chart(const uint64_t *x, const uint64_t *t, size_t n, uint64_t cap,
 
 	assert_non_null(fp);
 	*ok = mp_mermaid_xychart(fp, "qwen \"7b\" on rtx-4090", "seq", x, t, n,
-	    cap);
+	    cap, MP_UNITS_IEC);
 	fclose(fp);
 	return buf;
 }

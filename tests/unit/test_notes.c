@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -105,6 +106,9 @@ iec_unit(const char *s)
  * offload, checkpointing and expandable segments, and every conversion
  * pipeline.
  */
+static char plan_dir[] = "/tmp/memplan-notes-XXXXXX";
+static char plan_path[64];
+
 static char *const scenarios[][14] = {
 	{ "estimate", "qwen2.5-0.5b", "--hardware", "rtx-4090" },
 	{ "estimate", "llama-3.1-8b-instruct", "--runtime", "llamacpp",
@@ -148,7 +152,63 @@ static char *const scenarios[][14] = {
 	{ "estimate", "llama-2-7b-hf", "--convert-pipeline",
 	  "llama2c-standard" },
 	{ "estimate", "llama-2-7b-hf", "--convert-pipeline", "llama2c-low" },
+	/* The other commands: their reasons carry sizes too. */
+	{ "plan", "llama-3.1-8b-instruct", "--hardware", "rtx-4090" },
+	{ "plan", "llama-3.1-70b-instruct", "--hardware", "rtx-4060-8gb" },
+	{ "plan", "qwen2.5-7b", "--hardware", "workstation-8gb" },
+	{ "fit", "llama-3.1-8b-instruct", "--hardware", "rtx-4090", "--solve",
+	  "seq" },
+	{ "sweep", "llama-3.1-8b-instruct", "--over", "seq=1k..128k",
+	  "--hardware", "rtx-4090" },
+	{ "sweep", "llama-3.1-8b-instruct", "--over", "batch=1,4", "--runtime",
+	  "vllm", "--hardware", "h100-80gb" },
+	{ "check", plan_path },
 };
+
+/* Checks that fail for each reason a check gives (sizes in each). */
+static const char plan_yaml[] =
+    "model: llama-3.1-8b-instruct\n"
+    "hardware: rtx-4090\n"
+    "checks:\n"
+    "  - name: fits\n"
+    "    seq: 2048\n"
+    "  - name: too long\n"
+    "    seq: 131072\n"
+    "  - name: margin\n"
+    "    seq: 32768\n"
+    "    headroom: 30%\n"
+    "  - name: budget\n"
+    "    max_memory: 10 GB\n"
+    "  - name: two gpus\n"
+    "    runtime: llamacpp\n"
+    "    weights: q4_k_m\n"
+    "    hardware: 2x-rtx-4090\n"
+    "    seq: 131072\n"
+    "    batch: 8\n";
+
+static int
+setup(void **state)
+{
+	FILE	*fp;
+
+	(void)state;
+	if (mkdtemp(plan_dir) == NULL)
+		return -1;
+	snprintf(plan_path, sizeof(plan_path), "%s/plan.yaml", plan_dir);
+	if ((fp = fopen(plan_path, "w")) == NULL)
+		return -1;
+	fputs(plan_yaml, fp);
+	return fclose(fp) == 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(plan_path);
+	rmdir(plan_dir);
+	return 0;
+}
 
 static void
 scan(char *format, enum mp_units u)
@@ -188,11 +248,21 @@ scan(char *format, enum mp_units u)
 static void
 test_units_si_prints_no_iec_unit(void **state)
 {
+	char	*argv[] = { "memplan", "check", plan_path, "--format", "junit",
+		    "--units", "si", NULL };
+	char	*out;
+	int	 rc;
+
 	(void)state;
 	scan("text", MP_UNITS_SI);
 	scan("markdown", MP_UNITS_SI);
 	scan("json", MP_UNITS_SI);
 	scan("text", MP_UNITS_IEC);
+	out = run(argv, &rc);
+	assert_int_equal(rc, MP_EXIT_NOFIT);
+	assert_non_null(strstr(out, "over the budget of 10.00 GB"));
+	assert_null(iec_unit(out));
+	free(out);
 }
 
 /* JSON carries each note's template and its values as numbers. */
@@ -245,5 +315,5 @@ main(void)
 		cmocka_unit_test(test_json_notes_carry_typed_values),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

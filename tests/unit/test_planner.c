@@ -171,7 +171,7 @@ test_planner_plan_recommends_the_best_that_fits(void **state)
 		serve = serve || p.rec[i].goal == MP_GOAL_SERVE;
 		assert_int_equal(best->goal, p.rec[i].goal);
 		assert_int_not_equal(best->verdict, MP_VERDICT_NO);
-		assert_true(strlen(p.rec[i].why) > 10);
+		assert_true(strlen(p.rec[i].why.text) > 10);
 		/* No fitting option of the goal loses less precision
 		 * (serve has its own policy: test_planner_serve_policy). */
 		for (k = 0; k < p.n_opt; k++)
@@ -225,8 +225,8 @@ test_planner_serve_policy(void **state)
 		if (p.rec[i].goal == MP_GOAL_SERVE) {
 			best = &p.opt[p.rec[i].opt];
 			assert_true(p.rec[i].has_runner);
-			assert_non_null(strstr(p.rec[i].why, "runner-up"));
-			assert_non_null(strstr(p.rec[i].why, "tokens/s"));
+			assert_non_null(strstr(p.rec[i].why.text, "runner-up"));
+			assert_non_null(strstr(p.rec[i].why.text, "tokens/s"));
 		}
 	assert_non_null(best);
 	/* Before: q8_0 with 29 of 80 layers on the CPU.  Now: all layers
@@ -326,7 +326,8 @@ test_planner_sweep_ranges(void **state)
 	assert_int_equal(sw.pt[3].value, 8192);
 	/* The KV cache grows with context. */
 	for (i = 1; i < sw.n; i++)
-		assert_true(sw.pt[i].mem.kv_cache > sw.pt[i - 1].mem.kv_cache);
+		assert_true(sw.pt[i].est->mem.kv_cache >
+		    sw.pt[i - 1].est->mem.kv_cache);
 	mp_sweep_fini(&sw);
 	assert_true(mp_planner_sweep(&f->m, NULL, &sc, "batch=1..4:1", &sw,
 	    &e));

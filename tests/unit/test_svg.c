@@ -98,7 +98,7 @@ test_png_rendering_size_and_pixels(void **state)
 	    MP_CHART_H);
 	cr = cairo_create(s);
 	assert_true(mp_chart_cairo(cr, MP_CHART_W, MP_CHART_H, TITLE, "seq", xs, ts,
-	    NPTS, CAP, &g));
+	    NPTS, CAP, MP_UNITS_IEC, &g));
 	cairo_destroy(cr);
 	if (keep != NULL)
 		snprintf(path, sizeof(path), "%s", keep);
