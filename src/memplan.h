@@ -53,7 +53,10 @@ enum mp_status {
 
 struct mp_error {
 	enum mp_status	 status;
-	char		 file[256];
+	/* Whole for any path the system can open (PATH_MAX, 4096 bytes
+	 * with its NUL); a longer one, which no open() takes, keeps its
+	 * end after "...". */
+	char		 file[4096];
 	uint32_t	 line, col;	/* 1-based; 0 = unknown */
 	char		 field[96];	/* "text_config.num_key_value_heads" */
 	char		 msg[640];	/* what was expected (a list of choices) */

@@ -16,7 +16,7 @@
 struct mp_ydoc {
 	yaml_document_t	 doc;
 	bool		 loaded;
-	char		 file[512];
+	char		 file[4096];	/* as struct mp_error's */
 };
 
 /* Largest file read: far above any real profile or plan. */

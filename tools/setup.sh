@@ -9,12 +9,13 @@ cd "$(dirname "$0")/.."
 # Build: compiler, meson, ninja, pkg-config, cJSON, libyaml.  Tests:
 # cmocka, clang + libFuzzer runtime (fuzz smoke run), mandoc (man page
 # lint), xmllint (JUnit schema), python3-jsonschema (JSON Schema),
-# cairo (SVG charts, optional), zsh (completion test), valgrind.
+# cairo (SVG charts, optional), zsh (completion test), valgrind,
+# locales (a decimal-comma locale test), time (peak RSS in tests/edge).
 # libcurl: remote models (Hub ids, GGUF URLs, ollama:) read over HTTP(S).
 packages="build-essential clang libclang-rt-dev pkg-config meson ninja-build
 	libcjson-dev libyaml-dev libcmocka-dev libcurl4-openssl-dev mandoc
 	libxml2-utils python3 python3-jsonschema libcairo2-dev zsh valgrind
-	locales"
+	locales time"
 
 if [ "$(id -u)" = 0 ]; then
 	sudo=

@@ -24,6 +24,32 @@ run() { rc=0
 MODEL=qwen2.5-0.5b
 ROOT=false
 [ "$(id -u)" = 0 ] && ROOT=true
+# Permission cases (EACCES) mean nothing to root, who reads and writes any
+# file, and CI runs as root: there they run as the unprivileged uid 65534
+# through util-linux's setpriv, in a folder that user owns.  AS is the
+# prefix that runs a command as that user ("" when not root); ASDIR that
+# user's folder.  NOBODY is why these cases cannot run, or "".
+AS=
+ASDIR=$T/user
+NOBODY=
+mkdir "$ASDIR"
+if $ROOT; then
+	if ! command -v setpriv >/dev/null 2>&1; then
+		NOBODY="root, and no setpriv (util-linux) to drop to uid 65534"
+	elif ! chown 65534:65534 "$ASDIR" || ! chmod 711 "$T" ||
+	    ! setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$M" --version >/dev/null 2>&1; then
+		NOBODY="root, and uid 65534 cannot run $M (a folder above it is not searchable)"
+	else
+		AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	fi
+fi
+# as_user [memplan args...]: run memplan as the unprivileged user; sets
+# rc, out, err like run.
+as_user() { rc=0
+	# shellcheck disable=SC2086
+	timeout 20 $AS "$M" "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+	out=$(cat "$T/out"); err=$(cat "$T/err"); }
 
 # ---- -o targets ----------------------------------------------------------
 # A FIFO is written into, not replaced.
@@ -36,6 +62,43 @@ check "-o FIFO: written into, still a FIFO" \
 	'[ $rc = 0 ] && [ -p "$T/fifo" ] && grep -q Qwen2 "$T/fifo.out"' \
 	"rc=$rc err=$err"
 rm -f "$T/fifo" "$T/fifo.out"
+
+# An AF_UNIX stream socket (a listener in this folder): connected to and
+# written into, not replaced.
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$T/sock" "$T/sock.out" <<'EOP' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(1)
+s.settimeout(20)
+c, _ = s.accept()
+with open(sys.argv[2] + ".part", "wb") as f:
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        f.write(b)
+os.rename(sys.argv[2] + ".part", sys.argv[2])
+EOP
+	listener=$!
+	i=0
+	while [ ! -S "$T/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	run estimate $MODEL -o "$T/sock"
+	wait $listener
+	check "-o AF_UNIX socket: connected and written into, still a socket" \
+		'[ $rc = 0 ] && [ -S "$T/sock" ] && grep -q Qwen2 "$T/sock.out"' \
+		"rc=$rc err=$err"
+	# Nobody listening: refused, one line, the socket left alone.
+	run estimate $MODEL -o "$T/sock"
+	check "-o socket nobody listens on: exit 2, one line, still a socket" \
+		'[ $rc = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ] && [ -S "$T/sock" ]' \
+		"rc=$rc err=$err"
+	rm -f "$T/sock" "$T/sock.out"
+else
+	skip "-o AF_UNIX socket" "no python3 to listen on one"
+	skip "-o socket nobody listens on" "no python3 to make one"
+fi
 
 # A private character device (root only: mknod): stays a device.
 if $ROOT && mknod "$T/null" c 1 3 2>/dev/null; then
@@ -85,14 +148,18 @@ cp "$SRC/data/models/$MODEL.json" "$T/mdl/config.json"
 run estimate "$T/mdl" -o "$T/mdl/config.json"
 check "estimate DIR -o DIR/config.json: refused" \
 	'[ $rc = 2 ] && grep -q model_type "$T/mdl/config.json"' "rc=$rc err=$err"
-# A read-only file is not replaced (for a non-root user).
-echo keep >"$T/ro"; chmod 444 "$T/ro"
-if $ROOT; then
-	skip "-o read-only file" "root may write any file"
+# A read-only file is not replaced (root may write any file: as root the
+# case runs as uid 65534, who owns the file and its folder).
+echo keep >"$ASDIR/ro"; chmod 444 "$ASDIR/ro"
+cp "$SRC/data/models/$MODEL.json" "$ASDIR/m.json"; chmod 644 "$ASDIR/m.json"
+$ROOT && chown 65534:65534 "$ASDIR/ro" "$ASDIR/m.json"
+if [ -n "$NOBODY" ]; then
+	skip "-o read-only file" "$NOBODY"
 else
-	run estimate $MODEL -o "$T/ro"
-	check "-o read-only file: refused, kept" \
-		'[ $rc = 2 ] && [ "$(cat "$T/ro")" = keep ]' "rc=$rc err=$err"
+	as_user estimate "$ASDIR/m.json" -o "$ASDIR/ro"
+	check "-o read-only file: refused, kept${AS:+ (as uid 65534)}" \
+		'[ $rc = 2 ] && [ "$(cat "$ASDIR/ro")" = keep ] &&
+		 echo "$err" | grep -q "Permission denied"' "rc=$rc err=$err"
 fi
 # -o /dev/stdout when stdout is a file or a pipe.
 rc=0; "$M" estimate $MODEL -o /dev/stdout >"$T/so" 2>"$T/err" || rc=$?
@@ -193,15 +260,28 @@ check "model path in a symlink loop: ELOOP, not 'no such file'" \
 run estimate $MODEL --hardware "$T/l1"
 check "hardware path in a symlink loop: ELOOP" \
 	'[ $rc = 2 ] && echo "$err" | grep -q "symbolic links"' "rc=$rc err=$err"
-if ! $ROOT; then
-	cp "$SRC/data/models/$MODEL.json" "$T/noread.json"
-	chmod 000 "$T/noread.json"
-	run estimate "$T/noread.json"
-	check "unreadable config: Permission denied" \
+# Root reads every file: as root the case runs as uid 65534.
+if [ -z "$NOBODY" ]; then
+	cp "$SRC/data/models/$MODEL.json" "$ASDIR/noread.json"
+	chmod 000 "$ASDIR/noread.json"
+	$ROOT && chown 65534:65534 "$ASDIR/noread.json"
+	as_user estimate "$ASDIR/noread.json"
+	check "unreadable config: Permission denied${AS:+ (as uid 65534)}" \
 		'[ $rc = 2 ] && echo "$err" | grep -q "Permission denied"' \
 		"rc=$rc err=$err"
+	# A folder that cannot be searched: EACCES, not "no such file".
+	mkdir "$ASDIR/closed"
+	cp "$SRC/data/models/$MODEL.json" "$ASDIR/closed/config.json"
+	$ROOT && chown -R 65534:65534 "$ASDIR/closed"
+	chmod 000 "$ASDIR/closed"
+	as_user estimate "$ASDIR/closed/config.json"
+	check "config in an unsearchable folder: Permission denied${AS:+ (as uid 65534)}" \
+		'[ $rc = 2 ] && echo "$err" | grep -q "Permission denied"' \
+		"rc=$rc err=$err"
+	chmod 700 "$ASDIR/closed"
 else
-	skip "unreadable config" "root reads every file"
+	skip "unreadable config" "$NOBODY"
+	skip "config in an unsearchable folder" "$NOBODY"
 fi
 
 # ---- long paths -----------------------------------------------------------
@@ -226,8 +306,10 @@ checks:
     seq: 1024
 EOY
 run check "$deep/plan.yaml"
+# The error line names the plan by its whole path (struct mp_error holds
+# PATH_MAX bytes; it once kept 256 and showed "...<tail>").
 check "plan in a ${#deep}-byte folder: ./m.json too long to hold, said" \
-	'[ $rc = 2 ] && echo "$err" | grep -q "^memplan: \.\.\..*/plan.yaml:1:8: model: path too long"' \
+	'[ $rc = 2 ] && [ "${err#"memplan: $deep/plan.yaml:1:8: model: path too long"}" != "$err" ]' \
 	"rc=$rc err=$err"
 mkdir -p "$T/short"
 cp "$deep/plan.yaml" "$deep/m.json" "$T/short/"
@@ -240,8 +322,10 @@ while [ ${#deep} -lt 4200 ]; do
 done
 mkdir -p "$deep" 2>/dev/null
 run estimate "$deep/m.json"
-check "config past PATH_MAX: one line, exit 2" \
-	'[ $rc = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ]' "rc=$rc err=$err"
+# No open() takes it: the line keeps the path's end after "...".
+check "config past PATH_MAX: one line, exit 2, the path's end after ..." \
+	'[ $rc = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ] &&
+	 echo "$err" | grep -q "^memplan: \.\.\..*0/m\.json: "' "rc=$rc err=$err"
 
 # Paths from the environment: refused when they cannot be held, never cut
 # (a 5,000-byte MEMPLAN_DATADIR once said "not found", a long
@@ -274,16 +358,74 @@ check "MEMPLAN_HARDWARE too long but --hardware given: unused, fine" \
 	'[ $rc = 0 ]' "rc=$rc err=$(cat "$T/err")"
 
 # ---- resources ---------------------------------------------------------
-# A 4,096-layer GGUF with 200,000 metadata keys before the model's own:
-# every per-layer look-up scanned all keys (minutes); now they are sorted
-# once.  The limit is generous for a loaded machine and ASan.
+# The worst input we can build within each documented limit (README,
+# "Reliability"): read or refused within a time and a peak-RSS bound.
+# RSS is measured by GNU time (%M, KiB; Debian: time, installed by
+# tools/setup.sh).  The bounds are for the release build: under ASan
+# (shadow memory, quarantine) the RSS bound is not checked, saying so,
+# and the time bound is four times longer.  The times are generous for
+# a loaded shared machine; each is several times what we measured.
+SAN=false
+ldd "$M" 2>/dev/null | grep -q libasan && SAN=true
+# bounded NAME SECS MIB EXPECT_RC ERR_PATTERN memplan-args...
+bounded() { what=$1 secs=$2 mib=$3 want=$4 pat=$5; shift 5
+	$SAN && secs=$((secs * 4))
+	rc=0
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -o "$T/tm" -f '%e %M' timeout $((secs + 30)) \
+		    "$M" "$@" >/dev/null 2>"$T/err" </dev/null || rc=$?
+		took=$(cut -d' ' -f1 <"$T/tm" | tail -1)
+		kib=$(cut -d' ' -f2 <"$T/tm" | tail -1)
+	else
+		start=$(date +%s)
+		timeout $((secs + 30)) "$M" "$@" >/dev/null 2>"$T/err" \
+		    </dev/null || rc=$?
+		took=$(($(date +%s) - start)) kib=
+	fi
+	err=$(head -c 300 "$T/err")
+	mb=$(( ${kib:-0} / 1024 ))
+	check "$what: exit $want in ${took} s (bound ${secs} s)" \
+	    '[ $rc = $want ] && echo "$err" | grep -q -e "$pat" &&
+	     [ "${took%.*}" -lt $secs ]' "rc=$rc took=$took err=$err"
+	if $SAN; then
+		skip "$what: peak RSS ${mb} MiB" "ASan build: the bound (${mib} MiB) is for the release build"
+	elif [ -z "$kib" ]; then
+		skip "$what: peak RSS" "no /usr/bin/time (Debian: time)"
+	else
+		check "$what: peak RSS ${mb} MiB (bound ${mib} MiB)" \
+		    '[ $mb -lt $mib ]' "kib=$kib"
+	fi
+}
 if command -v python3 >/dev/null 2>&1; then
-	python3 - "$T/many-keys.gguf" <<'EOP'
-import struct, sys
+	# The generators write exactly the inputs of the README's table.
+	python3 - "$T" "$SRC/data/models/$MODEL.json" <<'EOP'
+import json, os, struct, sys
+d, cfg = sys.argv[1], json.load(open(sys.argv[2]))
+LIMIT = 1048576              # JSON values in a config.json (jsonread.c)
+n = LIMIT - len(cfg) - 100
+with open(d + '/cfg-keys.json', 'w') as f:     # 1,048,476 keys, 13.6 MB
+    f.write(json.dumps(cfg)[:-1] + ',' +
+            ','.join('"k%07d":0' % i for i in range(n)) + '}')
+with open(d + '/cfg-array.json', 'w') as f:    # one array, as many values
+    f.write(json.dumps(cfg)[:-1] + ',"junk":[' + ','.join(['0'] * n) + ']}')
+with open(d + '/cfg-16mib.json', 'w') as f:    # 16 MiB: 8.4 M values
+    f.write('{"model_type":"llama","junk":[' +
+            ','.join(['0'] * ((16 << 20) // 2 - 100)) + ']}')
+def st(folder, header, data):
+    os.makedirs(d + '/' + folder)
+    json.dump(cfg, open(d + '/' + folder + '/config.json', 'w'))
+    with open(d + '/' + folder + '/model.safetensors', 'wb') as f:
+        f.write(struct.pack('<Q', len(header)) + header + data)
+t = 500000                   # 500,000 tensors: a 34 MB header
+st('st-500k', json.dumps({'junk.%06d' % i: {'dtype': 'F32', 'shape': [1],
+   'data_offsets': [4 * i, 4 * i + 4]} for i in range(t)}).encode(),
+   b'\0' * (4 * t))
+st('st-array', ('{"a":[' + ','.join(['0'] * ((100 << 20) // 2 - 100)) +
+   ']}').encode(), b'')      # a 100 MiB header of one array
 def s(b): b = b.encode(); return struct.pack('<Q', len(b)) + b
 def u32(k, v): return s(k) + struct.pack('<II', 4, v)
 kv = [s('general.architecture') + struct.pack('<I', 8) + s('llama')]
-kv += [u32('junk.key%07d' % i, i) for i in range(200000)]
+kv += [u32('junk.key%07d' % i, i) for i in range(1000000)]
 kv += [u32('llama.block_count', 4096), u32('llama.embedding_length', 256),
        u32('llama.attention.head_count', 4),
        s('llama.attention.head_count_kv') + struct.pack('<IIQ', 9, 5, 4096)
@@ -293,16 +435,37 @@ kv += [u32('llama.block_count', 4096), u32('llama.embedding_length', 256),
 out = b'GGUF' + struct.pack('<IQQ', 3, 1, len(kv)) + b''.join(kv)
 out += s('token_embd.weight') + struct.pack('<IQQIQ', 2, 256, 1000, 0, 0)
 out += b'\0' * ((32 - len(out) % 32) % 32) + b'\0' * (256000 * 4)
-open(sys.argv[1], 'wb').write(out)
+open(d + '/many-keys.gguf', 'wb').write(out)
+with open(d + '/yaml-values.yaml', 'w') as f:  # 1,048,556 values
+    f.write('name: t\nram: 1 GiB\ndevices:\n  - name: g\n    type: gpu\n'
+            '    memory: 1 GiB\njunk:\n' + '  - 0\n' * (LIMIT - 20))
+with open(d + '/yaml-64mib.yaml', 'w') as f:   # 64 MiB of list items
+    f.write('name: t\njunk:\n' + '- 0\n' * ((64 << 20) // 4 - 8))
 EOP
-	start=$(date +%s)
-	run estimate "$T/many-keys.gguf"
-	took=$(($(date +%s) - start))
-	check "GGUF with 4,096 layers and 200,000 keys: read in ${took} s" \
-		'[ $rc = 0 ] && [ $took -lt 20 ]' "rc=$rc err=$err"
+	bounded "config.json, 1,048,476 keys in one object" 30 400 0 "" \
+	    estimate "$T/cfg-keys.json"
+	bounded "config.json, one array of 1,048,476 values" 15 256 0 "" \
+	    estimate "$T/cfg-array.json"
+	bounded "config.json, 16 MiB of 8.4 M values: refused" 10 64 2 \
+	    "more than 1048576 JSON values" estimate "$T/cfg-16mib.json"
+	rm -f "$T"/cfg-*.json
+	bounded "safetensors, 500,000 tensors (34 MB header)" 60 1024 0 "" \
+	    estimate "$T/st-500k"
+	bounded "safetensors, 100 MiB header of one array: refused" 15 256 2 \
+	    "more than 4194304 JSON values" estimate "$T/st-array"
+	rm -rf "$T/st-500k" "$T/st-array"
+	bounded "GGUF, 4,096 layers, 1,000,000 keys before the model's" 20 \
+	    256 0 "" estimate "$T/many-keys.gguf"
 	rm -f "$T/many-keys.gguf"
+	bounded "YAML profile, 1,048,556 values: refused (unknown key)" 20 \
+	    400 2 "junk: unknown key" estimate $MODEL --hardware \
+	    "$T/yaml-values.yaml"
+	bounded "YAML profile, 64 MiB of list items: refused" 20 160 2 \
+	    "more than 1048576 values" estimate $MODEL --hardware \
+	    "$T/yaml-64mib.yaml"
+	rm -f "$T"/yaml-*.yaml
 else
-	skip "GGUF with many keys" "no python3 to build it"
+	skip "resource bounds" "no python3 to build the inputs"
 fi
 
 # ---- hostile names ------------------------------------------------------
