@@ -83,6 +83,29 @@ mp_dtype_info(enum mp_dtype dt)
 	return &table[dt];
 }
 
+enum mp_ggml_family
+mp_ggml_family(enum mp_dtype t)
+{
+	switch (t) {
+	case MP_DT_F32:
+	case MP_DT_F16:
+	case MP_DT_BF16:
+		return MP_GF_FLOAT;
+	case MP_DT_Q8_0:
+	case MP_DT_Q4_0:
+	case MP_DT_Q4_1:
+	case MP_DT_Q5_0:
+	case MP_DT_Q5_1:
+	case MP_DT_IQ4_NL:
+		return MP_GF_LEGACY;
+	case MP_DT_MXFP4:
+	case MP_DT_FP4:
+		return MP_GF_MXFP4;
+	default:
+		return MP_GF_KQUANT;	/* k-quants, i-quants, the rest */
+	}
+}
+
 uint64_t
 mp_dtype_bytes(enum mp_dtype dt, uint64_t n)
 {

@@ -279,15 +279,14 @@ mp_jsonw_scenario(struct mp_jsonw *w, const char *key,
 void
 mp_jsonw_memory(struct mp_jsonw *w, const struct mp_memory *mm)
 {
+	size_t i;
+
+	/* The components in the table's order, as every renderer lists
+	 * them (report.c). */
 	mp_jsonw_obj(w, "memory");
-	mp_jsonw_u64(w, "weights", mm->weights);
-	mp_jsonw_u64(w, "kv_cache", mm->kv_cache);
-	mp_jsonw_u64(w, "activations", mm->activations);
-	mp_jsonw_u64(w, "logits", mm->logits);
-	mp_jsonw_u64(w, "gradients", mm->gradients);
-	mp_jsonw_u64(w, "optimizer", mm->optimizer);
-	mp_jsonw_u64(w, "adapters", mm->adapters);
-	mp_jsonw_u64(w, "runtime", mm->runtime);
+	for (i = 0; i < MP_N_COMPONENTS; i++)
+		mp_jsonw_u64(w, mp_component_name(i),
+		    mp_component_value(mm, i));
 	mp_jsonw_u64(w, "total", mm->total);
 	if (mm->reserved != 0)
 		mp_jsonw_u64(w, "reserved", mm->reserved);

@@ -357,17 +357,11 @@ resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
 
 	/* The cache type: -ctk/-ctv, f16 unless asked. */
 	c->kv = sc->kv_dtype == MP_DT_NONE ? MP_DT_F16 : sc->kv_dtype;
-	switch (c->kv) {
-	case MP_DT_F32:
-	case MP_DT_F16:
-	case MP_DT_BF16:
+	/* llama.cpp caches in the float types and the legacy blocks. */
+	switch (mp_ggml_family(c->kv)) {
+	case MP_GF_FLOAT:
 		break;
-	case MP_DT_Q8_0:
-	case MP_DT_Q4_0:
-	case MP_DT_Q4_1:
-	case MP_DT_Q5_0:
-	case MP_DT_Q5_1:
-	case MP_DT_IQ4_NL:
+	case MP_GF_LEGACY:
 		/* llama_context refuses a quantized V cache without FA. */
 		if (!c->fa)
 			return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",

@@ -145,6 +145,15 @@ struct mp_dtype_info {
 };
 
 const struct mp_dtype_info *mp_dtype_info(enum mp_dtype);
+/*
+ * ggml's families of a type: float (f32, f16, bf16), the legacy 32-element
+ * blocks (q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl: the quantized KV-cache
+ * types llama.cpp accepts), MXFP4/FP4, and the k- and i-quants (with
+ * every other type).  Kernels differ in cost per byte by family.
+ */
+enum mp_ggml_family { MP_GF_FLOAT, MP_GF_LEGACY, MP_GF_KQUANT, MP_GF_MXFP4,
+	MP_GF__COUNT };
+enum mp_ggml_family mp_ggml_family(enum mp_dtype);
 /* Bytes of n elements stored as dt (rows of ne0 for block types). */
 uint64_t mp_dtype_bytes(enum mp_dtype, uint64_t n);
 /* Exact name lookup in lower case; MP_DT_NONE when unknown. */

@@ -28,31 +28,8 @@
 
 #include "memplan.h"
 
-/* Weight type families whose kernels differ in cost per byte. */
-enum fam { FAM_FLOAT, FAM_LEGACY, FAM_KQUANT, FAM_MXFP4, FAM__COUNT };
-
-static enum fam
-fam_of(enum mp_dtype t)
-{
-	switch (t) {
-	case MP_DT_F32:
-	case MP_DT_F16:
-	case MP_DT_BF16:
-		return FAM_FLOAT;
-	case MP_DT_Q8_0:
-	case MP_DT_Q4_0:
-	case MP_DT_Q4_1:
-	case MP_DT_Q5_0:
-	case MP_DT_Q5_1:
-	case MP_DT_IQ4_NL:
-		return FAM_LEGACY;
-	case MP_DT_MXFP4:
-	case MP_DT_FP4:
-		return FAM_MXFP4;
-	default:
-		return FAM_KQUANT;	/* k-quants, i-quants */
-	}
-}
+/* Weight type families whose kernels differ in cost per byte: ggml's
+ * families (dtype.c), dec[] and pp[] below indexed by them. */
 
 /*
  * Efficiency per llama.cpp backend, read off the "fit" devices of
@@ -76,7 +53,7 @@ fam_of(enum mp_dtype t)
 struct be_eff {
 	const char	*name;
 	double		 bw, moe, layer_us, fl;
-	double		 dec[FAM__COUNT], pp[FAM__COUNT];
+	double		 dec[MP_GF__COUNT], pp[MP_GF__COUNT];
 };
 
 /*
@@ -327,7 +304,7 @@ add_cost(struct traffic *tr, int32_t layer, bool expert, bool output,
     bool host, double bytes, double params, enum mp_dtype t)
 {
 	struct layer_cost *c;
-	enum fam f = fam_of(t);
+	enum mp_ggml_family f = mp_ggml_family(t);
 	double e = bytes / tr->be->dec[f], p = params / tr->be->pp[f];
 
 	if (output) {
