@@ -101,45 +101,6 @@ mp_fit_search_max(struct search *s, uint64_t lo, uint64_t hi, uint64_t *best,
 	return 1;
 }
 
-static const struct {
-	const char	*name;
-	enum mp_solve	 v;
-} solves[] = {
-	{ "seq", MP_SOLVE_SEQ }, { "batch", MP_SOLVE_BATCH },
-	{ "layers", MP_SOLVE_LAYERS }, { "weights", MP_SOLVE_WEIGHTS },
-	{ "n-cpu-moe", MP_SOLVE_NCPUMOE },
-};
-
-bool
-mp_solve_parse(const char *s, enum mp_solve *v)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(solves) / sizeof(solves[0]); i++)
-		if (strcmp(s, solves[i].name) == 0) {
-			*v = solves[i].v;
-			return true;
-		}
-	return false;
-}
-
-const char *
-mp_solve_choice(size_t i)
-{
-	return i < sizeof(solves) / sizeof(solves[0]) ? solves[i].name : NULL;
-}
-
-const char *
-mp_solve_name(enum mp_solve v)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(solves) / sizeof(solves[0]); i++)
-		if (solves[i].v == v)
-			return solves[i].name;
-	return "?";
-}
-
 /* Weight formats from most to least precise, per runtime. */
 static const char *const w_transformers[] = {
 	"fp32", "bf16", "fp16", "int8", "nf4", "fp4", NULL

@@ -702,3 +702,39 @@ mp_device_usable(const struct mp_device *d, const struct mp_hardware *hw)
 		u = hw->ram;
 	return u;
 }
+
+/* What a speed estimate reads of the machine (speed.c). */
+bool
+mp_speed_target(const struct mp_hardware *hw, const struct mp_estimate *est,
+    struct mp_speed_target *t)
+{
+	const struct mp_device *d = mp_hardware_primary(hw);
+	uint64_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->host_bandwidth = (double)hw->ram_bandwidth;
+	t->host_flops = (double)hw->cpu_flops;
+	t->host_threads = hw->cpu_cores;
+	if (d == NULL || est->on_host) {
+		t->backend = MP_BE_CPU;
+		t->count = 0;
+		return true;
+	}
+	t->backend = mp_device_backend(d);
+	t->bandwidth = (double)d->bandwidth;
+	t->flops = (double)d->flops;
+	t->pcie = (double)d->pcie;
+	t->unified = d->unified;
+	n = est->sc.gpus == 0 ? 1 : est->sc.gpus;
+	/* Every GPU of a mixed machine counts (mp_hardware_gpus); the
+	 * primary's bandwidth stands for all of them. */
+	{
+		size_t all = mp_hardware_gpus(hw, NULL, 0);
+
+		t->count = (uint32_t)(n < all ? n : all);
+	}
+	/* Unified memory: the host part reads the same memory. */
+	if (d->unified && t->host_bandwidth == 0)
+		t->host_bandwidth = t->bandwidth;
+	return true;
+}

@@ -18,9 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "runtime.h"
 
-#define MIB		(1024ull * 1024ull)
 #define HOST		MP_MAX_DEVICES	/* index of the host in the arrays */
 #define NDEV		(MP_MAX_DEVICES + 1)
 

@@ -661,7 +661,8 @@ bool	mp_option_finish(struct mp_scenario *, unsigned given);
 enum mp_opt_id mp_option_unused(const struct mp_scenario *, unsigned given,
 	    bool cli, char *why, size_t whylen);
 
-/* estimate.c: one scenario's memory */
+/* estimate.c (the dispatcher), runtime.c (what every runtime uses),
+ * transformers.c: one scenario's memory */
 struct mp_memory {
 	uint64_t	 weights, kv_cache, activations, logits, gradients,
 			 optimizer, adapters, runtime, total;
@@ -787,7 +788,7 @@ const char *mp_reason_text(const struct mp_reason *, enum mp_units u,
 /* Dispatches on mode and runtime; fills est.  sc is resolved first. */
 bool	mp_estimate(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
-/* The transformers inference estimate (estimate.c). */
+/* The transformers inference estimate (transformers.c). */
 bool	mp_estimate_infer(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
 /* Bytes of weights of every tensor at the scenario's formats (weights.c). */
@@ -1044,7 +1045,8 @@ bool	mp_report_build(struct mp_report *, const struct mp_model *,
 	    const struct mp_estimate *, const struct mp_hardware *,
 	    const struct mp_judgement *, struct mp_error *);
 
-/* The components of struct mp_memory in report order (total excluded). */
+/* The components of struct mp_memory in report order (total excluded;
+ * runtime.c). */
 #define MP_N_COMPONENTS	8
 const char *mp_component_name(size_t i);
 uint64_t mp_component_value(const struct mp_memory *, size_t i);

@@ -33,19 +33,6 @@ mp_verdict_name(enum mp_verdict v)
 	}
 }
 
-const char *
-mp_scenario_weights_name(const struct mp_scenario *sc)
-{
-	const struct mp_dtype_info *di;
-
-	if (sc->ftype[0] != '\0')
-		return sc->ftype;
-	if (sc->weights == MP_DT_NONE)
-		return "default";
-	di = mp_dtype_info(sc->weights);
-	return di != NULL && di->name != NULL ? di->name : "?";
-}
-
 /* The placement step's verdict (place.c). */
 static enum mp_verdict
 verdict(const struct mp_judgement *j)

@@ -52,49 +52,6 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 	    err);
 }
 
-static const char *const comp_names[MP_N_COMPONENTS] = {
-	"weights", "kv_cache", "activations", "logits", "gradients",
-	"optimizer", "adapters", "runtime"
-};
-
-const char *
-mp_component_name(size_t i)
-{
-	return i < MP_N_COMPONENTS ? comp_names[i] : "";
-}
-
-uint64_t
-mp_component_value(const struct mp_memory *mm, size_t i)
-{
-	const uint64_t v[MP_N_COMPONENTS] = { mm->weights, mm->kv_cache,
-	    mm->activations, mm->logits, mm->gradients, mm->optimizer,
-	    mm->adapters, mm->runtime };
-
-	return i < MP_N_COMPONENTS ? v[i] : 0;
-}
-
-const struct mp_note *
-mp_component_note(const struct mp_estimate *est, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < est->n_notes; i++)
-		if (strcmp(est->notes[i].what, name) == 0)
-			return &est->notes[i];
-	return NULL;
-}
-
-bool
-mp_component_known(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < MP_N_COMPONENTS; i++)
-		if (strcmp(name, comp_names[i]) == 0)
-			return true;
-	return false;
-}
-
 static const char *
 verdict_words(enum mp_verdict v, bool md)
 {

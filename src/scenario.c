@@ -249,3 +249,56 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 		    "only used with --draft MODEL");
 	return true;
 }
+
+const char *
+mp_scenario_weights_name(const struct mp_scenario *sc)
+{
+	const struct mp_dtype_info *di;
+
+	if (sc->ftype[0] != '\0')
+		return sc->ftype;
+	if (sc->weights == MP_DT_NONE)
+		return "default";
+	di = mp_dtype_info(sc->weights);
+	return di != NULL && di->name != NULL ? di->name : "?";
+}
+
+/* fit --solve: the fields fit searches (fit.c). */
+static const struct {
+	const char	*name;
+	enum mp_solve	 v;
+} solves[] = {
+	{ "seq", MP_SOLVE_SEQ }, { "batch", MP_SOLVE_BATCH },
+	{ "layers", MP_SOLVE_LAYERS }, { "weights", MP_SOLVE_WEIGHTS },
+	{ "n-cpu-moe", MP_SOLVE_NCPUMOE },
+};
+
+bool
+mp_solve_parse(const char *s, enum mp_solve *v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(solves) / sizeof(solves[0]); i++)
+		if (strcmp(s, solves[i].name) == 0) {
+			*v = solves[i].v;
+			return true;
+		}
+	return false;
+}
+
+const char *
+mp_solve_choice(size_t i)
+{
+	return i < sizeof(solves) / sizeof(solves[0]) ? solves[i].name : NULL;
+}
+
+const char *
+mp_solve_name(enum mp_solve v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(solves) / sizeof(solves[0]); i++)
+		if (solves[i].v == v)
+			return solves[i].name;
+	return "?";
+}

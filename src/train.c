@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "runtime.h"
 
 /*
  * What one training step (forward with labels, backward, optimizer step)
@@ -23,12 +23,9 @@
  * new architecture is described by its tensor list, not by a constant.
  */
 
-#define MiB			(1ULL << 20)
-/* cuBLAS workspace PyTorch allocates per handle on Hopper
- * (CUBLAS_WORKSPACE_CONFIG default ":4096:8" = 32 MiB), through the caching
- * allocator, so it shows in max_memory_allocated: one for the thread
- * running forward and one for autograd's device thread in backward. */
-#define CUBLAS_WS		(32 * MiB)
+/* cuBLAS handles of a training step, each with its workspace
+ * (CUBLAS_WORKSPACE_BYTES, runtime.h): one for the thread running
+ * forward and one for autograd's device thread in backward. */
 #define CUBLAS_HANDLES		2
 /* bitsandbytes 8-bit optimizers: blockwise quantization in blocks of 256
  * (bitsandbytes/optim/optimizer.py, Optimizer8bit, block_wise) and
@@ -714,7 +711,7 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		/* bitsandbytes dequantizes each 4-bit Linear to the compute
 		 * dtype for its matmul, forward and backward */
 		deq = mp_muls(c.a, largest_linear(m));
-	ws = CUBLAS_HANDLES * CUBLAS_WS;
+	ws = CUBLAS_HANDLES * CUBLAS_WORKSPACE_BYTES;
 
 	/* Several GPUs: what each one holds (parallel.c). */
 	{

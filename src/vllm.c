@@ -40,9 +40,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "runtime.h"
 
-#define MIB		(1024ull * 1024ull)
 #define GIB		(1024ull * MIB)
 #define V_UTIL_PCT	90u	/* gpu_memory_utilization 0.9 */
 #define V_BLOCK		16u	/* tokens per KV block */

@@ -1,0 +1,277 @@
+/* transformers.c: inference memory under transformers + PyTorch */
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "runtime.h"
+
+/* The widest per-layer K (or V, or latent) row set of one sequence. */
+static uint64_t
+kv_one_tensor(const struct mp_model *m, uint64_t tokens, enum mp_dtype kv)
+{
+	uint64_t	 best = 0, b;
+	uint32_t	 l;
+
+	for (l = 0; l < m->layers; l++) {
+		const struct mp_layer *ly = &m->layer[l];
+		uint32_t w = ly->kv_k > ly->kv_v ? ly->kv_k : ly->kv_v;
+
+		if (ly->kind == MP_LK_MAMBA || ly->kind == MP_LK_MLP)
+			continue;
+		b = mp_muls(tokens, mp_dtype_bytes(kv, w));
+		if (b > best)
+			best = b;
+	}
+	return best;
+}
+
+/*
+ * Activations alive at the worst moment of one decoder layer's forward,
+ * for T = batch x seq tokens of the prompt (no gradients, one layer at a
+ * time: each layer's temporaries are freed before the next runs).
+ */
+static uint64_t
+layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
+    uint64_t a, struct mp_estimate *est)
+{
+	uint64_t	 B = sc->batch, S = sc->seq, T = mp_muls(B, S);
+	uint64_t	 unit = mp_muls(mp_muls(T, m->hidden), a);
+	uint64_t	 resid, mlp, moe = 0, mask = 0, scores = 0, attn;
+	uint64_t	 qdim = (uint64_t)m->heads * m->head_dim;
+	uint64_t	 kvdim = (uint64_t)m->kv_heads * m->head_dim;
+	uint32_t	 l;
+	bool		 any_moe = false, any_dense = false;
+	bool		 sliding = m->mask_window > 0 && S > m->mask_window;
+
+	for (l = 0; l < m->layers; l++) {
+		if (m->layer[l].moe)
+			any_moe = true;
+		else if (m->layer[l].kind != MP_LK_MAMBA)
+			any_dense = true;
+		if (m->layer[l].kind == MP_LK_SLIDING &&
+		    m->layer[l].window > 0 && S > m->layer[l].window)
+			sliding = true;
+	}
+	/*
+	 * Hidden-sized tensors alive through the layer: the input
+	 * embeddings (held by the model's forward), the layer input (held
+	 * by the loop that called the layer), the residual sum after
+	 * attention and the normalised input of the MLP.
+	 */
+	resid = mp_muls(unit, 4);
+	/*
+	 * MLP: a gated MLP holds act(gate), up and their product before
+	 * down_proj; phi3's fused gate_up output stays alive as well
+	 * (gate and up are views of it); a plain MLP holds fc and act(fc).
+	 */
+	if (any_dense) {
+		uint64_t w = mp_muls(mp_muls(T, m->intermediate), a);
+
+		if (!m->gated_mlp)
+			mlp = mp_muls(w, 2);
+		else if (m->tensors != NULL && m->n_tensors > 0 &&
+		    strcmp(m->model_type, "phi3") == 0)
+			mlp = mp_muls(w, 4);
+		else
+			mlp = mp_muls(w, 3);
+	} else
+		mlp = 0;
+	if (any_moe) {
+		/*
+		 * Routed experts (transformers 5 grouped experts): every token
+		 * is copied once per chosen expert (T*k rows of hidden), run
+		 * through gate_up (2*I_moe), act*up (I_moe) and down (hidden),
+		 * then weighted before the sum over k.  The routing one-hot
+		 * mask is T*k*E int64.
+		 */
+		uint64_t Tk = mp_muls(T, m->experts_per_tok ?
+		    m->experts_per_tok : 1);
+		uint64_t im = m->moe_intermediate;
+
+		moe = mp_muls(mp_muls(Tk, m->hidden), mp_muls(a, 3));
+		moe = mp_adds(moe, mp_muls(mp_muls(Tk, 2 * im), a));
+		moe = mp_adds(moe, mp_muls(mp_muls(Tk, im), a));
+		if (m->n_shared_experts > 0) {
+			uint64_t si = m->shared_intermediate ?
+			    m->shared_intermediate :
+			    (uint64_t)m->moe_intermediate * m->n_shared_experts;
+
+			moe = mp_adds(moe, mp_muls(mp_muls(T, si), a * 3));
+		}
+	}
+	/*
+	 * Attention: SDPA's fused kernels need no score matrix, but a
+	 * sliding window shorter than the prompt makes transformers build
+	 * an explicit boolean mask of S x S (batch dimension 1, expanded).  Eager attention (gpt-oss,
+	 * whose sinks SDPA cannot take) materialises B x heads x S x (S+1)
+	 * scores in the compute dtype: the raw scores, the scores with the
+	 * sink column concatenated, and the softmax output.
+	 */
+	if (sliding)
+		mask = mp_muls(S, S);
+	if (m->eager_attn)
+		scores = mp_muls(mp_muls(mp_muls(mp_muls(B, m->heads), S),
+		    S + 1), 3 * a);
+	/* q, k, v, rotated q and k, attention output, o_proj output */
+	attn = mp_muls(mp_muls(T, mp_adds(mp_muls(qdim, 3),
+	    mp_muls(kvdim, 4))), a);
+	attn = mp_adds(mp_adds(mp_muls(unit, 3), attn), mp_adds(mask, scores));
+	{
+		uint64_t ffn = mp_adds(resid, mlp > moe ? mlp : moe);
+
+		ffn = mp_adds(ffn, mask);
+		if (attn > ffn) {
+			mp_estimate_note(est, "activations",
+			    "attention of one layer over %llu tokens: q, k, v "
+			    "and their rotated copies%s",
+			    (unsigned long long)T, m->eager_attn ?
+			    ", plus the eager score matrix" : "");
+			return attn;
+		}
+		mp_estimate_note(est, "activations",
+		    "one layer at a time over %llu prompt tokens: 4 hidden-"
+		    "sized tensors (embeddings, layer input, residual, normed "
+		    "input) + the %s%s", (unsigned long long)T,
+		    moe > mlp ? "routed experts' copies of each token" :
+		    "MLP's intermediate tensors",
+		    mask ? " + the sliding-window mask" : "");
+		return ffn;
+	}
+}
+
+bool
+mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est, struct mp_error *err)
+{
+	uint64_t	 a = mp_dtype_info(mp_compute_dtype(m, sc))->block_bytes;
+	uint64_t	 B = sc->batch, S = sc->seq, kv_prompt, kv_next;
+	uint64_t	 per_tok, kv_fixed;
+	uint64_t	 act, rope, logits, prefill, decode, transient;
+
+	if (!mp_weights_bytes(m, sc, &est->mem.weights, err))
+		return false;
+	/*
+	 * The cache transformers holds after the prompt.  DynamicCache keeps
+	 * every token of full-attention layers; its sliding-window layers
+	 * slice the last window-1 tokens out of the concatenated states,
+	 * and that slice is a view that keeps the whole prompt's storage
+	 * alive until the next token arrives, so after a prefill they hold
+	 * every token too: no window caps here.
+	 */
+	mp_kv_rate(m, sc->kv_dtype, &per_tok, &kv_fixed);
+	kv_prompt = mp_muls(mp_adds(mp_muls(S, per_tok), kv_fixed), B);
+	kv_next = mp_muls(mp_adds(mp_muls(S + 1, per_tok), kv_fixed), B);
+	/* What one more token costs (fixed Mamba states excluded). */
+	est->kv_per_token = per_tok;
+	act = layer_activations(m, sc, a, est);
+	/*
+	 * Rotary cos and sin for the positions of the prompt, shared by
+	 * the batch (position_ids has batch dimension 1), in the compute
+	 * dtype.
+	 */
+	rope = mp_muls(mp_muls(mp_muls(S, m->rotary_dim), a), 2);
+	/* The prompt's token ids on the device: batch x seq int64. */
+	rope = mp_adds(rope, mp_muls(mp_muls(B, S), 8));
+	/*
+	 * generate() asks for the last position's logits only
+	 * (logits_to_keep=1): batch x vocab in the compute dtype.
+	 */
+	logits = mp_muls(mp_muls(B, m->vocab), a);
+	prefill = mp_adds(mp_adds(act, rope), logits);
+	/*
+	 * A decode step grows each layer's cache by torch.cat: the old
+	 * K (or V) of one layer and its grown copy are both alive for a
+	 * moment, on top of the whole cache.
+	 */
+	transient = mp_muls(kv_one_tensor(m, S, sc->kv_dtype), B);
+	decode = mp_adds(mp_adds(kv_next - kv_prompt, transient), logits);
+	est->mem.kv_cache = kv_prompt;
+	if (prefill >= decode) {
+		est->mem.activations = mp_adds(act, rope);
+		est->mem.logits = logits;
+	} else {
+		est->mem.kv_cache = kv_next;
+		est->mem.activations = transient;
+		est->mem.logits = logits;
+	}
+	/* No CUDA context off CUDA (and HIP's on ROCm is alike). */
+	est->mem.runtime = mp_backend_has_cuda_context(sc->backend) ?
+	    mp_runtime_transformers(sc) : 0;
+	est->mem.total = mp_memory_sum(&est->mem);
+	/*
+	 * The allocator's reserve (alloc.c): one stranded segment for the
+	 * largest request of the peak.  Decoding grows each layer's cache by
+	 * torch.cat, a new block a little larger than the one it replaces;
+	 * the prefill's largest request is the eager score block or the
+	 * widest MLP tensor (the routed copies' gate_up for MoE).
+	 */
+	{
+		uint64_t T = mp_muls(B, S), big = transient, w;
+		uint64_t k = m->experts_per_tok ? m->experts_per_tok : 1;
+
+		if (prefill >= decode) {
+			w = mp_muls(mp_muls(T, m->intermediate), a);
+			if (mp_muls(mp_muls(mp_muls(T, k), 2ULL *
+			    m->moe_intermediate), a) > w)
+				w = mp_muls(mp_muls(mp_muls(T, k), 2ULL *
+				    m->moe_intermediate), a);
+			if (m->eager_attn && mp_muls(mp_muls(mp_muls(mp_muls(
+			    B, m->heads), S), S + 1), a) > w)
+				w = mp_muls(mp_muls(mp_muls(mp_muls(B,
+				    m->heads), S), S + 1), a);
+			if (w > big)
+				big = w;
+		}
+		est->mem.largest_block = big;
+		est->mem.reserved = mp_adds(mp_alloc_reserved(est->mem.total -
+		    est->mem.runtime, big, sc->expandable_segments),
+		    est->mem.runtime);
+	}
+	est->device_total = est->mem.total;
+	est->host_total = 0;
+	if (sc->backend == MP_BE_CPU) {
+		/* PyTorch on the CPU: everything in host memory. */
+		est->on_host = true;
+		est->device_total = 0;
+		est->host_total = est->mem.total;
+	}
+	est->file_bytes = m->file_bytes;
+	if (sc->weights_as_stored)
+		mp_note_size(mp_estimate_note(est, "weights", "%llu parameters "
+		    "as the model's files store them ({file} of tensors read "
+		    "from their headers)", (unsigned long long)m->params),
+		    "file", m->file_bytes);
+	else
+		mp_estimate_note(est, "weights", "%llu parameters in %s%s",
+		    (unsigned long long)m->params,
+		    mp_dtype_info(sc->weights)->name,
+		    mp_dtype_info(sc->weights)->is_float ? "" :
+		    " (quantized Linear layers; embeddings, head and norms in "
+		    "the compute dtype)");
+	if (sc->weights_shipped)
+		mp_estimate_note(est, "model", "as shipped: the checkpoint's "
+		    "quantization_config (%s)%s; --weights bf16 prices it "
+		    "dequantized", m->quant_method,
+		    sc->weights == MP_DT_MXFP4 ? ", experts in MXFP4, "
+		    "attention, router, embeddings and head in bf16" : "");
+	if (m->quant_method[0] != '\0' && !sc->weights_as_stored &&
+	    mp_dtype_info(sc->weights)->is_float)
+		mp_estimate_note(est, "model", "the checkpoint is pre-quantized "
+		    "(%s); estimated dequantized to %s (pass --weights to price "
+		    "another format)", m->quant_method,
+		    mp_dtype_info(sc->weights)->name);
+	mp_note_size(mp_estimate_note(est, "kv_cache", "{per_token} per "
+	    "token, %llu x %llu tokens in %s", (unsigned long long)B,
+	    (unsigned long long)S, mp_dtype_info(sc->kv_dtype)->name),
+	    "per_token", est->kv_per_token);
+	mp_estimate_note(est, "logits", "last position only "
+	    "(logits_to_keep=1): %llu x %llu vocab", (unsigned long long)B,
+	    (unsigned long long)m->vocab);
+	if (mp_backend_has_cuda_context(sc->backend))
+		mp_cuda_context_note(est, sc);
+	else
+		mp_estimate_note(est, "runtime", "no CUDA context on %s%s; "
+		    "the runtime's own overhead is not modelled",
+		    mp_backend_name(sc->backend), sc->backend == MP_BE_METAL ?
+		    " (PyTorch MPS)" : "");
+	return true;
+}
