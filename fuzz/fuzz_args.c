@@ -80,8 +80,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc] = NULL;
 	mp_error_clear(&err);
-	if (mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_HARDWARE |
-	    MP_OPT_FORMAT | MP_OPT_SOLVE | MP_OPT_OVER | MP_OPT_DETECT,
+	if (mp_args_parse(argc, argv, mp_cli_command(argv[0]),
+	    MP_OPT_SCENARIO | MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_SOLVE |
+	    MP_OPT_OVER | MP_OPT_DETECT,
 	    MP_MAX_POS, &a, &err)) {
 		mp_error_clear(&err);
 		if (a.over != NULL) {

@@ -1037,13 +1037,19 @@ struct mp_report {
 };
 
 /*
- * Judges est on hw (may be NULL) and, when it does not fit, re-estimates
- * the cheapest changes that would make it fit.  All arithmetic of a
- * report happens here; renderers only format.
+ * Judges est on hw (may be NULL; j when the placement step judged it
+ * already) and estimates its speed.  All arithmetic of a report happens
+ * here and in mp_report_suggest; renderers only format.
  */
 bool	mp_report_build(struct mp_report *, const struct mp_model *,
 	    const struct mp_estimate *, const struct mp_hardware *,
 	    const struct mp_judgement *, struct mp_error *);
+/*
+ * When the report's scenario does not fit hw: the plan engine's best
+ * options for the same goal (r->recos; plan.c).  Nothing without hw.
+ */
+bool	mp_report_suggest(struct mp_report *, const struct mp_model *,
+	    const struct mp_hardware *, struct mp_error *);
 
 /* The components of struct mp_memory in report order (total excluded;
  * runtime.c). */

@@ -1342,6 +1342,21 @@ out:
 	return ok;
 }
 
+/*
+ * What to try instead of a report's scenario that does not fit: the plan
+ * engine's best options for the same goal on this machine (one
+ * recommendation engine), each a command line with its verdict.
+ */
+bool
+mp_report_suggest(struct mp_report *r, const struct mp_model *m,
+    const struct mp_hardware *hw, struct mp_error *err)
+{
+	if (hw == NULL || r->fits || r->j.verdict == MP_VERDICT_UNSUPPORTED)
+		return true;
+	return mp_planner_suggest(m, hw, &r->est->sc, r->recos, 3,
+	    &r->n_recos, err);
+}
+
 void
 mp_planres_fini(struct mp_planres *p)
 {

@@ -1,4 +1,5 @@
-/* report.c: judge an estimate on a machine and find what would fit */
+/* report.c: an estimate judged on a machine, with its speed: what the
+ * renderers format (what would fit instead is plan.c's, mp_report_suggest) */
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
 #include <string.h>
@@ -41,15 +42,7 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 			    "not fit on %s", hw->name);
 		}
 	}
-	if (r->fits || r->j.verdict == MP_VERDICT_UNSUPPORTED)
-		return true;
-	/*
-	 * What to try instead: the plan engine's best options for the same
-	 * goal on this machine (one recommendation engine), each a command
-	 * line with its verdict.
-	 */
-	return mp_planner_suggest(m, hw, &est->sc, r->recos, 3, &r->n_recos,
-	    err);
+	return true;
 }
 
 static const char *

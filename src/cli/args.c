@@ -186,8 +186,8 @@ progress(unsigned done, unsigned total, const char *what, void *arg)
 }
 
 bool
-mp_args_parse(int argc, char **argv, unsigned allow, size_t maxpos,
-    struct mp_args *a, struct mp_error *err)
+mp_args_parse(int argc, char **argv, const struct mp_cmd *cmd,
+    unsigned allow, size_t maxpos, struct mp_args *a, struct mp_error *err)
 {
 	const struct mp_optspec	*late = NULL;
 	const char		*late_v = NULL;
@@ -240,8 +240,7 @@ mp_args_parse(int argc, char **argv, unsigned allow, size_t maxpos,
 		if (o->id != MP_O_FORMAT &&
 		    !mp_option_set(o, v, &a->sc, why, sizeof(why)))
 			return usage_err(o, err, why);
-		if (o->set == NULL && !apply_cli(o, v, a,
-		    mp_cli_command(argv[0]), err))
+		if (o->set == NULL && !apply_cli(o, v, a, cmd, err))
 			return false;
 	}
 	if (late != NULL && !mp_option_set(late, late_v, &a->sc, why,

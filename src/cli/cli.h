@@ -41,12 +41,16 @@ struct mp_args {
 #define MP_SET_RUNTIME	MP_GIVEN_RUNTIME
 #define MP_SET_FORMAT	0x020u
 
+struct mp_cmd;
+
 /*
- * Parses argv[1..argc-1] (argv[0] is the command name).  allow is a mask
- * of MP_OPT_*; maxpos the number of positional arguments allowed.
+ * Parses argv[1..argc-1] (argv[0] is the command name).  cmd is the
+ * command's row (its --format choices; NULL: every format); allow is a
+ * mask of MP_OPT_*; maxpos the number of positional arguments allowed.
  */
-bool	mp_args_parse(int argc, char **argv, unsigned allow, size_t maxpos,
-	    struct mp_args *, struct mp_error *);
+bool	mp_args_parse(int argc, char **argv, const struct mp_cmd *cmd,
+	    unsigned allow, size_t maxpos, struct mp_args *,
+	    struct mp_error *);
 
 /*
  * Where a report goes.  Without -o (or with "-"), the given stream,
@@ -89,8 +93,9 @@ bool	mp_output_finish(struct mp_output *, bool rendered, struct mp_error *);
 void	mp_output_abort(struct mp_output *);
 
 struct mp_cli {
-	FILE		*out;
-	FILE		*err;
+	FILE			*out;
+	FILE			*err;
+	const struct mp_cmd	*cmd;	/* the command run (cli.c sets it) */
 };
 
 struct mp_cmd {
@@ -159,7 +164,9 @@ size_t	mp_cli_options(size_t i, const char **name, char *shrt, bool *arg,
 	    unsigned *group, const char **choices);
 
 /* Prints "usage: memplan NAME ..." and the options, for NAME --help. */
-void	mp_cli_cmd_help(const char *name, FILE *fp);
+void	mp_cli_cmd_help(const struct mp_cmd *, FILE *fp);
+/* Every option of the table, as --help lines (common.c). */
+void	mp_cli_options_help(FILE *fp);
 
 /* Entry point; streams are parameters so tests run the CLI in-process. */
 int	mp_cli_main(int argc, char **argv, FILE *out, FILE *err);

@@ -18,11 +18,11 @@ cmd_check(int argc, char **argv, struct mp_cli *cli)
 
 	mp_error_clear(&e);
 	mp_plan_init(&pl);
-	if (!mp_args_parse(argc, argv, MP_OPT_FORMAT | MP_OPT_REMOTE, 1, &a,
-	    &e))
+	if (!mp_args_parse(argc, argv, cli->cmd,
+	    MP_OPT_FORMAT | MP_OPT_REMOTE, 1, &a, &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
-		mp_cli_cmd_help("check", cli->out);
+		mp_cli_cmd_help(cli->cmd, cli->out);
 		return MP_EXIT_OK;
 	}
 	if (a.npos != 1) {

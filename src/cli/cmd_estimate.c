@@ -21,11 +21,11 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 
 	mp_error_clear(&e);
 	mp_model_init(&m);
-	if (!mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_REMOTE |
-	    MP_OPT_HARDWARE | MP_OPT_FORMAT, 1, &a, &e))
+	if (!mp_args_parse(argc, argv, cli->cmd, MP_OPT_SCENARIO |
+	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT, 1, &a, &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
-		mp_cli_cmd_help("estimate", cli->out);
+		mp_cli_cmd_help(cli->cmd, cli->out);
 		return MP_EXIT_OK;
 	}
 	if (!mp_cli_one_model(&a, &e))
@@ -49,7 +49,8 @@ cmd_estimate(int argc, char **argv, struct mp_cli *cli)
 	if (!mp_place(&m, have_hw ? &hw : NULL, &a.sc, &est, &j, &e))
 		goto fail;
 	if (!mp_report_build(&r, &m, &est, have_hw ? &hw : NULL,
-	    have_hw ? &j : NULL, &e))
+	    have_hw ? &j : NULL, &e) ||
+	    !mp_report_suggest(&r, &m, have_hw ? &hw : NULL, &e))
 		goto fail;
 	if (!mp_output_open(&out, a.output, cli->out, &e))
 		goto fail;

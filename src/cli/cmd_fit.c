@@ -23,11 +23,12 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 
 	mp_error_clear(&e);
 	mp_model_init(&m);
-	if (!mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_REMOTE |
-	    MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_SOLVE, 1, &a, &e))
+	if (!mp_args_parse(argc, argv, cli->cmd, MP_OPT_SCENARIO |
+	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_SOLVE, 1,
+	    &a, &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
-		mp_cli_cmd_help("fit", cli->out);
+		mp_cli_cmd_help(cli->cmd, cli->out);
 		return MP_EXIT_OK;
 	}
 	if (!mp_cli_one_model(&a, &e))
@@ -61,7 +62,8 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 	if (!mp_model_load(a.pos[0], &m, &e) ||
 	    !mp_hardware_load(a.hardware, hw, &e) ||
 	    !mp_planner_fit(&m, hw, &a.sc, what, f, &e) ||
-	    !mp_report_build(&r, &m, &f->est, hw, &f->j, &e))
+	    !mp_report_build(&r, &m, &f->est, hw, &f->j, &e) ||
+	    !mp_report_suggest(&r, &m, hw, &e))
 		goto fail;
 	if (!mp_output_open(&out, a.output, cli->out, &e))
 		goto fail;

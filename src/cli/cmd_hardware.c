@@ -221,11 +221,11 @@ cmd_hardware(int argc, char **argv, struct mp_cli *cli)
 
 	mp_error_clear(&e);
 	memset(&c, 0, sizeof(c));
-	if (!mp_args_parse(argc, argv, MP_OPT_FORMAT | MP_OPT_DETECT, 1, &a,
-	    &e))
+	if (!mp_args_parse(argc, argv, cli->cmd,
+	    MP_OPT_FORMAT | MP_OPT_DETECT, 1, &a, &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
-		mp_cli_cmd_help("hardware", cli->out);
+		mp_cli_cmd_help(cli->cmd, cli->out);
 		return MP_EXIT_OK;
 	}
 	if (a.detect)

@@ -56,10 +56,10 @@ cmd_models(int argc, char **argv, struct mp_cli *cli)
 	struct mp_output out;
 
 	mp_error_clear(&e);
-	if (!mp_args_parse(argc, argv, MP_OPT_FORMAT, 0, &a, &e))
+	if (!mp_args_parse(argc, argv, cli->cmd, MP_OPT_FORMAT, 0, &a, &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
-		mp_cli_cmd_help("models", cli->out);
+		mp_cli_cmd_help(cli->cmd, cli->out);
 		return MP_EXIT_OK;
 	}
 	if (!mp_cli_output_check(&a, &e))

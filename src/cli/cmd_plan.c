@@ -43,11 +43,11 @@ cmd_plan(int argc, char **argv, struct mp_cli *cli)
 	mp_error_clear(&e);
 	mp_model_init(&m);
 	memset(&p, 0, sizeof(p));
-	if (!mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_REMOTE |
-	    MP_OPT_HARDWARE | MP_OPT_FORMAT, 1, &a, &e))
+	if (!mp_args_parse(argc, argv, cli->cmd, MP_OPT_SCENARIO |
+	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT, 1, &a, &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
-		mp_cli_cmd_help("plan", cli->out);
+		mp_cli_cmd_help(cli->cmd, cli->out);
 		return MP_EXIT_OK;
 	}
 	if (!mp_cli_one_model(&a, &e))

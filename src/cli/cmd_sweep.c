@@ -21,11 +21,12 @@ cmd_sweep(int argc, char **argv, struct mp_cli *cli)
 	mp_model_init(&m);
 	sw.pt = NULL;
 	sw.n = 0;
-	if (!mp_args_parse(argc, argv, MP_OPT_SCENARIO | MP_OPT_REMOTE |
-	    MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_OVER, 1, &a, &e))
+	if (!mp_args_parse(argc, argv, cli->cmd, MP_OPT_SCENARIO |
+	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_OVER, 1,
+	    &a, &e))
 		return mp_cli_fail(cli, &e);
 	if (a.help) {
-		mp_cli_cmd_help("sweep", cli->out);
+		mp_cli_cmd_help(cli->cmd, cli->out);
 		return MP_EXIT_OK;
 	}
 	if (!mp_cli_one_model(&a, &e))

@@ -60,7 +60,8 @@ test_options_one_grammar(void **state)
 				argc = 2;
 			}
 			mp_error_clear(&e);
-			cli_ok = mp_args_parse(argc, argv, MP_OPT_SCENARIO, 0,
+			cli_ok = mp_args_parse(argc, argv,
+			    mp_cli_command(argv[0]), MP_OPT_SCENARIO, 0,
 			    &a, &e);
 			mp_scenario_init(&sc);
 			file_ok = mp_plan_set_option(&sc, t[i].file, v, &known,
