@@ -16,13 +16,11 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -1241,110 +1239,4 @@ mp_model_st_parts(struct mp_model *m, const char *origin,
 		ok = merge(m, origin, &fl, err);
 	ftlist_fini(&fl);
 	return ok;
-}
-
-/* ---- the HuggingFace hub cache ---- */
-
-/*
- * huggingface_hub's cache layout (its docs, "Manage huggingface_hub
- * cache-system"): <cache>/models--<org>--<name>/refs/main holds the
- * commit hash of the main branch, snapshots/<hash>/ the files.  The
- * cache is $HF_HUB_CACHE, else $HF_HOME/hub, else
- * ~/.cache/huggingface/hub.
- */
-static int
-hub_dir(char *out, size_t len)
-{
-	const char	*e;
-	int		 n;
-
-	if ((e = getenv("HF_HUB_CACHE")) != NULL && *e != '\0')
-		n = snprintf(out, len, "%s", e);
-	else if ((e = getenv("HF_HOME")) != NULL && *e != '\0')
-		n = snprintf(out, len, "%s/hub", e);
-	else if ((e = getenv("HOME")) != NULL && *e != '\0')
-		n = snprintf(out, len, "%s/.cache/huggingface/hub", e);
-	else
-		return 0;
-	/* -1: too long to hold; a cut path would name another folder. */
-	return n < 0 || (size_t)n >= len ? -1 : 1;
-}
-
-/* "Org/Name": one slash, no path tricks. */
-static bool
-repo_id(const char *spec)
-{
-	const char *s = strchr(spec, '/');
-
-	if (s == NULL || s == spec || s[1] == '\0' || strchr(s + 1, '/'))
-		return false;
-	return strstr(spec, "..") == NULL && strlen(spec) < 200;
-}
-
-bool
-mp_model_hf_cache(const char *spec, char *out, size_t outlen,
-    struct mp_error *err)
-{
-	char		 hub[2048], repo[2560], ref[128], p[3072];
-	const char	*slash;
-	int		 hn;
-	FILE		*fp;
-	size_t		 n;
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
-	time_t		 best = 0;
-	bool		 found = false;
-
-	if (!repo_id(spec))
-		return mp_error_set(err, MP_EINPUT, spec, NULL,
-		    "not a HuggingFace repository id (Org/Name)");
-	if ((hn = hub_dir(hub, sizeof(hub))) == 0)
-		return mp_error_set(err, MP_EINPUT, spec, NULL,
-		    "no HuggingFace cache: set HF_HUB_CACHE or HF_HOME");
-	slash = strchr(spec, '/');
-	if (hn < 0 || !mp_fmt(repo, sizeof(repo), "%s/models--%.*s--%s", hub,
-	    (int)(slash - spec), spec, slash + 1) ||
-	    !mp_fmt(p, sizeof(p), "%s/refs/main", repo))
-		return mp_error_set(err, MP_EUSAGE, spec, NULL,
-		    "the HuggingFace cache's path is too long (at most %zu "
-		    "bytes)", sizeof(hub) - 1);
-	/* refs/main names the snapshot of the main branch. */
-	if ((fp = mp_file_open(p, NULL, NULL)) != NULL) {
-		n = fread(ref, 1, sizeof(ref) - 1, fp);
-		fclose(fp);
-		ref[n] = '\0';
-		ref[strcspn(ref, "\r\n")] = '\0';
-		if (ref[0] != '\0' && strchr(ref, '/') == NULL &&
-		    strcmp(ref, "..") != 0) {
-			if (mp_fmt(p, sizeof(p), "%s/snapshots/%s", repo, ref) &&
-			    stat(p, &st) == 0 && S_ISDIR(st.st_mode) &&
-			    mp_fmt(out, outlen, "%s", p))
-				return true;
-		}
-	}
-	/* Else the newest snapshot. */
-	snprintf(p, sizeof(p), "%s/snapshots", repo);
-	if ((d = opendir(p)) == NULL)
-		return mp_error_set(err, MP_EINPUT, spec, NULL,
-		    "no such file, folder, bundled model or HuggingFace cache "
-		    "entry (looked for %s/snapshots)", repo);
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (!mp_fmt(p, sizeof(p), "%s/snapshots/%s", repo,
-		    de->d_name) || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-			continue;
-		if ((!found || st.st_mtime > best) &&
-		    mp_fmt(out, outlen, "%s", p)) {
-			best = st.st_mtime;
-			found = true;
-		}
-	}
-	closedir(d);
-	if (!found)
-		return mp_error_set(err, MP_EINPUT, spec, NULL,
-		    "the HuggingFace cache has no snapshot in %s/snapshots",
-		    repo);
-	return true;
 }

@@ -184,7 +184,9 @@ void	mp_rcache_name(const char *in, char *out, size_t outlen);
 /* Whether spec names a remote model (org/name[@rev][:QUANT], a URL,
  * ollama:NAME[:TAG]); local paths and bundled names are tried first. */
 bool	mp_remote_spec(const char *spec);
+/* A Hub id (Org/Name[@REV][:QUANT]) or a URL (remote_hf.c). */
 bool	mp_remote_load(const char *spec, struct mp_model *, struct mp_error *);
+/* ollama:NAME[:TAG] (remote_ollama.c); load.c picks between the two. */
 bool	mp_ollama_load(const char *spec, struct mp_model *, struct mp_error *);
 /* --offline or HF_HUB_OFFLINE=1: the cache and local files only. */
 bool	mp_remote_is_offline(void);

@@ -1092,8 +1092,6 @@ mp_remote_load(const char *spec, struct mp_model *m, struct mp_error *err)
 {
 	struct hfspec h;
 
-	if (strncmp(spec, "ollama:", 7) == 0)
-		return mp_ollama_load(spec, m, err);
 	if (strncmp(spec, "https://", 8) == 0 ||
 	    strncmp(spec, "http://", 7) == 0)
 		return url_load(spec, m, err);

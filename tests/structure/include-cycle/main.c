@@ -1,0 +1,7 @@
+#include "x.h"
+
+int
+main(void)
+{
+	return 0;
+}

@@ -1,0 +1,2 @@
+/* x.h: includes y.h, which includes x.h back */
+#include "y.h"
