@@ -34,12 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include <cjson/cJSON.h>
-
-#include "fileio.h"
-#include "jsonread.h"
 #include "memplan.h"
 
 /* The llama_ftype mixtures of include/llama.h that llama-quantize writes. */
@@ -166,23 +161,6 @@ static const struct {
 	{ "DeepseekV3ForCausalLM", "kimi_k2", "deepseek2", FAM_DS2 },
 };
 
-/* Hyperparameters read from config.json that mp_model does not carry. */
-struct hints {
-	bool		 have;		/* the config could be read */
-	bool		 attention_bias, mlp_bias, lm_head_bias;
-	bool		 rope_llama3;	/* rope_scaling.rope_type "llama3" */
-	uint64_t	 rope_factors;	/* len(rope_scaling.long_factor) */
-	uint64_t	 n_positions;	/* GPT-2 learned positions */
-	bool		 noaux_tc;	/* DeepSeek-V3 e_score_correction_bias */
-	int64_t		 first_dense;	/* first_k_dense_replace, -1 unknown */
-	int64_t		 moe_freq;	/* moe_layer_freq / decoder_sparse_step */
-	uint64_t	 mlp_inter;	/* Llama 4 dense layers: intermediate_size_mlp */
-	uint64_t	 shexp_inter;	/* moe_shared_expert_intermediate_size */
-	bool		 conv_bias;	/* Mamba2 use_conv_bias (default on) */
-	bool		 proj_bias;	/* Mamba2 mamba_proj_bias */
-	bool		 mlp_only[1024];/* Qwen-MoE mlp_only_layers */
-};
-
 /* A growing list of GGUF tensors. */
 struct tlist {
 	struct mp_gguf_tensor	*v;
@@ -191,8 +169,6 @@ struct tlist {
 
 /* More tensors than any converter writes (DeepSeek-V3: ~1,100). */
 #define MAX_GGUF_TENSORS	(1u << 20)
-/* A config.json larger than this is not a config. */
-#define MAX_CONFIG_BYTES	(16u << 20)
 
 bool
 mp_gguf_ftype_known(const char *name)
@@ -344,129 +320,10 @@ tl_add(struct tlist *tl, int32_t layer, const char *name, enum mp_dtype src,
 #define W(l, n, a, b, c)	tl_add(tl, (l), (n), MP_DT_BF16, (a), (b), (c), err)
 #define F(l, n, a, b, c)	tl_add(tl, (l), (n), MP_DT_F32, (a), (b), (c), err)
 
-/* ---------------------------------------------------------------------- */
-/* config.json hints */
-
-static const cJSON *
-jget(const cJSON *text, const cJSON *root, const char *key)
-{
-	const cJSON *v = NULL;
-
-	if (text != NULL)
-		v = cJSON_GetObjectItemCaseSensitive(text, key);
-	if ((v == NULL || cJSON_IsNull(v)) && root != NULL)
-		v = cJSON_GetObjectItemCaseSensitive(root, key);
-	return v;
-}
-
-static bool
-jbool(const cJSON *text, const cJSON *root, const char *key)
-{
-	return cJSON_IsTrue(jget(text, root, key));
-}
-
-static int64_t
-jint(const cJSON *text, const cJSON *root, const char *key, int64_t def)
-{
-	const cJSON *v = jget(text, root, key);
-
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
-	    v->valuedouble > 1e15)
-		return def;
-	return (int64_t)v->valuedouble;
-}
-
-
-/*
- * A few converter inputs (rope scaling, bias switches) are not sizes and
- * are not in struct mp_model; they are read again from the config the
- * model came from.  Without one (a model parsed from memory) they stay
- * off, which drops at most the few hundred bytes of rope tensors.
- */
-static void
-read_hints(const struct mp_model *m, struct hints *h)
-{
-	char		*path;
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0;
-	cJSON		*root = NULL;
-	const cJSON	*text, *rs, *v, *e;
-
-	memset(h, 0, sizeof(*h));
-	h->first_dense = -1;
-	h->moe_freq = 1;
-	h->conv_bias = true;
-	if (m->path[0] == '\0')
-		return;
-	if (stat(m->path, &st) == 0 && S_ISDIR(st.st_mode))
-		path = mp_path_join(m->path, "config.json", true);
-	else
-		path = mp_path_join(m->path, "", false);
-	if (path == NULL)
-		return;
-	/* The file was read once already; unreadable now, no hints. */
-	if (!mp_file_slurp(path, MAX_CONFIG_BYTES, "a config.json", &buf,
-	    &len, NULL)) {
-		free(path);
-		return;
-	}
-	free(path);
-	/* Read as the model loader read it: bounded, last key wins. */
-	if (mp_json_scan(buf, len, 64, 1u << 20) != MP_JSON_SCAN_OK ||
-	    (root = cJSON_ParseWithLength(buf, len)) == NULL ||
-	    !cJSON_IsObject(root) || !mp_json_last_wins(root))
-		goto out;
-	h->have = true;
-	text = cJSON_GetObjectItemCaseSensitive(root, "text_config");
-	if (!cJSON_IsObject(text))
-		text = NULL;
-	h->attention_bias = jbool(text, root, "attention_bias");
-	h->mlp_bias = jbool(text, root, "mlp_bias");
-	h->lm_head_bias = jbool(text, root, "lm_head_bias");
-	h->n_positions = (uint64_t)jint(text, root, "n_positions", 0);
-	h->first_dense = jint(text, root, "first_k_dense_replace", -1);
-	h->moe_freq = jint(text, root, "moe_layer_freq",
-	    jint(text, root, "decoder_sparse_step",
-	    jint(text, root, "interleave_moe_layer_step", 1)));
-	h->mlp_inter = (uint64_t)jint(text, root, "intermediate_size_mlp", 0);
-	h->shexp_inter = (uint64_t)jint(text, root,
-	    "moe_shared_expert_intermediate_size", 0);
-	v = jget(text, root, "use_conv_bias");
-	if (cJSON_IsBool(v))
-		h->conv_bias = cJSON_IsTrue(v);
-	h->proj_bias = jbool(text, root, "mamba_proj_bias");
-	if (h->moe_freq < 1)
-		h->moe_freq = 1;
-	v = jget(text, root, "topk_method");
-	h->noaux_tc = cJSON_IsString(v) && strcmp(v->valuestring,
-	    "noaux_tc") == 0;
-	v = jget(text, root, "mlp_only_layers");
-	if (cJSON_IsArray(v)) {
-		cJSON_ArrayForEach(e, v) {
-			if (cJSON_IsNumber(e) && e->valuedouble >= 0 &&
-			    e->valuedouble < 1024)
-				h->mlp_only[(int)e->valuedouble] = true;
-		}
-	}
-	/* base.py: rope_parameters, else rope_scaling; "type" = "rope_type". */
-	rs = jget(text, root, "rope_parameters");
-	if (!cJSON_IsObject(rs))
-		rs = jget(text, root, "rope_scaling");
-	if (cJSON_IsObject(rs)) {
-		v = cJSON_GetObjectItemCaseSensitive(rs, "rope_type");
-		if (!cJSON_IsString(v))
-			v = cJSON_GetObjectItemCaseSensitive(rs, "type");
-		h->rope_llama3 = cJSON_IsString(v) &&
-		    strcmp(v->valuestring, "llama3") == 0;
-		v = cJSON_GetObjectItemCaseSensitive(rs, "long_factor");
-		if (cJSON_IsArray(v))
-			h->rope_factors = (uint64_t)cJSON_GetArraySize(v);
-	}
-out:
-	cJSON_Delete(root);
-	free(buf);
-}
+/* The converter inputs of a model without a config (mp_model_hints). */
+static const struct mp_model_hints no_hints = {
+	.first_dense = -1, .moe_freq = 1, .conv_bias = true
+};
 
 /* True when the HF tensor list has a tensor whose name contains s. */
 static bool
@@ -489,7 +346,8 @@ hf_has(const struct mp_model *m, const char *s)
  * for a model without one the config's rule.
  */
 static bool
-layer_moe(const struct mp_model *m, const struct hints *h, uint32_t i)
+layer_moe(const struct mp_model *m, const struct mp_model_hints *h,
+    uint32_t i)
 {
 	if (m->n_experts == 0)
 		return false;
@@ -509,7 +367,8 @@ layer_moe(const struct mp_model *m, const struct hints *h, uint32_t i)
 
 static bool
 add_head(const struct mp_model *m, const struct layout *lo,
-    const struct hints *h, struct tlist *tl, struct mp_error *err)
+    const struct mp_model_hints *h, struct tlist *tl,
+    struct mp_error *err)
 {
 	uint64_t H = m->hidden, V = m->vocab;
 
@@ -565,7 +424,8 @@ add_dense_mlp(struct tlist *tl, int32_t l, uint64_t H, uint64_t I,
 
 static bool
 build_llama(const struct mp_model *m, const struct layout *lo,
-    const struct hints *h, struct tlist *tl, struct mp_error *err)
+    const struct mp_model_hints *h, struct tlist *tl,
+    struct mp_error *err)
 {
 	uint64_t H = m->hidden, nh = m->heads, nkv = m->kv_heads;
 	uint64_t hd = m->head_dim, I = m->intermediate, E = m->n_experts;
@@ -643,8 +503,8 @@ build_phi3(const struct mp_model *m, struct tlist *tl, struct mp_error *err)
 
 /* GPT-2 and GPT-NeoX: LayerNorm with bias, fused qkv, up/down MLP. */
 static bool
-build_gpt(const struct mp_model *m, const struct hints *h, bool gpt2,
-    struct tlist *tl, struct mp_error *err)
+build_gpt(const struct mp_model *m, const struct mp_model_hints *h,
+    bool gpt2, struct tlist *tl, struct mp_error *err)
 {
 	uint64_t H = m->hidden, I = m->intermediate;
 	uint64_t npos = h->n_positions ? h->n_positions : m->max_pos;
@@ -676,8 +536,8 @@ build_gpt(const struct mp_model *m, const struct hints *h, bool gpt2,
 }
 
 static bool
-build_ds2(const struct mp_model *m, const struct hints *h, struct tlist *tl,
-    struct mp_error *err)
+build_ds2(const struct mp_model *m, const struct mp_model_hints *h,
+    struct tlist *tl, struct mp_error *err)
 {
 	uint64_t H = m->hidden, nh = m->heads, I = m->intermediate;
 	uint64_t E = m->n_experts, mI = m->moe_intermediate;
@@ -784,7 +644,7 @@ build_gptoss(const struct mp_model *m, struct tlist *tl, struct mp_error *err)
  * layer table (hybrid_override_pattern).
  */
 static bool
-build_nemoh(const struct mp_model *m, const struct hints *h,
+build_nemoh(const struct mp_model *m, const struct mp_model_hints *h,
     struct tlist *tl, struct mp_error *err)
 {
 	uint64_t H = m->hidden, nh = m->heads, nkv = m->kv_heads;
@@ -1223,7 +1083,7 @@ is_70b(const char *garch, const struct mp_model *m)
 }
 
 static bool
-layout_for(const struct mp_model *m, const struct hints *h,
+layout_for(const struct mp_model *m, const struct mp_model_hints *h,
     struct layout *lo, struct mp_error *err)
 {
 	size_t i;
@@ -1348,7 +1208,7 @@ bool
 mp_gguf_tensors(const struct mp_model *m, const char *ftype,
     struct mp_gguf_tensor **out, size_t *n, struct mp_error *err)
 {
-	struct hints		*h = NULL;
+	const struct mp_model_hints *h;
 	struct layout		 lo;
 	struct tlist		 tl = { NULL, 0, 0 };
 	struct qstate		 qs;
@@ -1378,9 +1238,8 @@ mp_gguf_tensors(const struct mp_model *m, const char *ftype,
 		    "iq4_xs/nl, q3_k_l/m/s, iq3_m/s/xs/xxs, q2_k(_s), "
 		    "iq2_m/s/xs/xxs, iq1_m/s, tq1_0, tq2_0, mxfp4_moe)",
 		    ftype ? ftype : "");
-	if ((h = malloc(sizeof(*h))) == NULL)
-		return mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
-	read_hints(m, h);
+	/* A model that no config.json described (a .gguf) has none. */
+	h = m->hints.have ? &m->hints : &no_hints;
 	if (!layout_for(m, h, &lo, err) || !check_model(m, &lo, err))
 		goto out;
 
@@ -1480,6 +1339,5 @@ mp_gguf_tensors(const struct mp_model *m, const char *ftype,
 	ok = true;
 out:
 	free(tl.v);
-	free(h);
 	return ok;
 }

@@ -242,6 +242,27 @@ struct mp_vision {
 	uint32_t	 text_hidden;	/* width the projector writes */
 };
 
+/*
+ * Converter inputs that are neither sizes nor tensors: config.json's
+ * switches and layer patterns that llama.cpp's convert_hf_to_gguf.py
+ * reads to lay out a GGUF (gguf_quant.c); model_hf.c fills them.
+ */
+struct mp_model_hints {
+	bool		 have;		/* read from a config.json */
+	bool		 attention_bias, mlp_bias, lm_head_bias;
+	bool		 rope_llama3;	/* rope_scaling.rope_type "llama3" */
+	uint64_t	 rope_factors;	/* len(rope_scaling.long_factor) */
+	uint64_t	 n_positions;	/* GPT-2 learned positions */
+	bool		 noaux_tc;	/* DeepSeek-V3 e_score_correction_bias */
+	int64_t		 first_dense;	/* first_k_dense_replace, -1 unknown */
+	int64_t		 moe_freq;	/* moe_layer_freq / decoder_sparse_step */
+	uint64_t	 mlp_inter;	/* Llama 4 dense: intermediate_size_mlp */
+	uint64_t	 shexp_inter;	/* moe_shared_expert_intermediate_size */
+	bool		 conv_bias;	/* Mamba2 use_conv_bias (default on) */
+	bool		 proj_bias;	/* Mamba2 mamba_proj_bias */
+	bool		 mlp_only[1024];/* Qwen-MoE mlp_only_layers */
+};
+
 struct mp_model {
 	char		 name[128];	/* file stem or bundled name */
 	char		 path[4096];	/* where it was read from (PATH_MAX) */
@@ -310,6 +331,7 @@ struct mp_model {
 	}		 fetch_kind;
 	char		 fetch[2048];
 	char		 fetch_rev[256];
+	struct mp_model_hints hints;	/* for the GGUF layout */
 };
 
 void	mp_model_init(struct mp_model *);

@@ -1702,6 +1702,98 @@ build(struct cfg *c)
 
 
 /*
+ * The converter's inputs that are not sizes (mp_model_hints), read from
+ * the tree just parsed so that a config from memory and the same file on
+ * disk lay out the same GGUF.  Lenient like the converter: a missing or
+ * mistyped key keeps its default.
+ */
+static const cJSON *
+hget(const cJSON *text, const cJSON *root, const char *key)
+{
+	const cJSON *v = NULL;
+
+	if (text != NULL)
+		v = cJSON_GetObjectItemCaseSensitive(text, key);
+	if ((v == NULL || cJSON_IsNull(v)) && root != NULL)
+		v = cJSON_GetObjectItemCaseSensitive(root, key);
+	return v;
+}
+
+static bool
+hbool(const cJSON *text, const cJSON *root, const char *key)
+{
+	return cJSON_IsTrue(hget(text, root, key));
+}
+
+static int64_t
+hint(const cJSON *text, const cJSON *root, const char *key, int64_t def)
+{
+	const cJSON *v = hget(text, root, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > 1e15)
+		return def;
+	return (int64_t)v->valuedouble;
+}
+
+static void
+read_hints(const cJSON *root, struct mp_model_hints *h)
+{
+	const cJSON	*text, *rs, *v, *e;
+
+	memset(h, 0, sizeof(*h));
+	h->have = true;
+	h->first_dense = -1;
+	h->moe_freq = 1;
+	h->conv_bias = true;
+	text = cJSON_GetObjectItemCaseSensitive(root, "text_config");
+	if (!cJSON_IsObject(text))
+		text = NULL;
+	h->attention_bias = hbool(text, root, "attention_bias");
+	h->mlp_bias = hbool(text, root, "mlp_bias");
+	h->lm_head_bias = hbool(text, root, "lm_head_bias");
+	h->n_positions = (uint64_t)hint(text, root, "n_positions", 0);
+	h->first_dense = hint(text, root, "first_k_dense_replace", -1);
+	h->moe_freq = hint(text, root, "moe_layer_freq",
+	    hint(text, root, "decoder_sparse_step",
+	    hint(text, root, "interleave_moe_layer_step", 1)));
+	h->mlp_inter = (uint64_t)hint(text, root, "intermediate_size_mlp", 0);
+	h->shexp_inter = (uint64_t)hint(text, root,
+	    "moe_shared_expert_intermediate_size", 0);
+	v = hget(text, root, "use_conv_bias");
+	if (cJSON_IsBool(v))
+		h->conv_bias = cJSON_IsTrue(v);
+	h->proj_bias = hbool(text, root, "mamba_proj_bias");
+	if (h->moe_freq < 1)
+		h->moe_freq = 1;
+	v = hget(text, root, "topk_method");
+	h->noaux_tc = cJSON_IsString(v) && strcmp(v->valuestring,
+	    "noaux_tc") == 0;
+	v = hget(text, root, "mlp_only_layers");
+	if (cJSON_IsArray(v)) {
+		cJSON_ArrayForEach(e, v) {
+			if (cJSON_IsNumber(e) && e->valuedouble >= 0 &&
+			    e->valuedouble < 1024)
+				h->mlp_only[(int)e->valuedouble] = true;
+		}
+	}
+	/* base.py: rope_parameters, else rope_scaling; "type" = "rope_type". */
+	rs = hget(text, root, "rope_parameters");
+	if (!cJSON_IsObject(rs))
+		rs = hget(text, root, "rope_scaling");
+	if (cJSON_IsObject(rs)) {
+		v = cJSON_GetObjectItemCaseSensitive(rs, "rope_type");
+		if (!cJSON_IsString(v))
+			v = cJSON_GetObjectItemCaseSensitive(rs, "type");
+		h->rope_llama3 = cJSON_IsString(v) &&
+		    strcmp(v->valuestring, "llama3") == 0;
+		v = cJSON_GetObjectItemCaseSensitive(rs, "long_factor");
+		if (cJSON_IsArray(v))
+			h->rope_factors = (uint64_t)cJSON_GetArraySize(v);
+	}
+}
+
+/*
  * Python's json module writes Infinity, -Infinity and NaN (Nemotron-H's
  * "time_step_limit": [0.0, Infinity]); strict JSON parsers refuse them.
  * Outside strings they become null, padded so line:col stay true.
@@ -1832,6 +1924,8 @@ mp_model_parse(const char *json, size_t len, const char *path,
 	c.err = err;
 	c.m = m;
 	ok = build(&c);
+	if (ok)
+		read_hints(root, &m->hints);
 out:
 	cJSON_Delete(root);
 	free(copy);

@@ -41,7 +41,7 @@ srcdir(void)
 	return ".";
 }
 
-/* A model from config.json text: no file, so no converter hints. */
+/* A model from config.json text (the converter hints come from the text). */
 static void
 parse(const char *json, struct mp_model *m)
 {
@@ -537,6 +537,65 @@ test_gguf_ftype_bpw(void **state)
 	assert_true(mp_gguf_ftype_bpw("q4_k_s", &pub) > 4.5);
 }
 
+/*
+ * The GGUF layout takes its converter hints (bias switches, rope factors,
+ * first dense layers, ...) from the parsed model: the bytes of a bundled
+ * config parsed from memory, with no path to re-read, give the same
+ * tensors as the file loaded from disk.  Before the hints moved into the
+ * model, gguf_quant.c re-read config.json by path, so the two differed
+ * for every model with a hint (phi-3 rope factors, DeepSeek-V3's
+ * e_score_correction_bias, GPT-2's learned positions...).
+ */
+static void
+test_gguf_hints_from_the_parsed_model(void **state)
+{
+	static const char *const names[] = {
+		"phi-3.5-mini-instruct", "deepseek-v3", "gpt2-large",
+		"qwen3-30b-a3b", "llama-4-scout-17b-16e-instruct",
+		"nemotron-h-56b-base-8k", "llama-3.1-8b-instruct",
+	};
+	size_t	 i, k, nd, nm;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct mp_model		 disk, mem;
+		struct mp_gguf_tensor	*td, *tm;
+		struct mp_error		 err;
+		char			 path[512], *buf;
+		FILE			*fp;
+		long			 len;
+
+		load_bundled(names[i], &disk);
+		assert_true(disk.hints.have);
+		snprintf(path, sizeof(path), "%s/data/models/%s.json",
+		    srcdir(), names[i]);
+		assert_non_null(fp = fopen(path, "rb"));
+		assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+		assert_true((len = ftell(fp)) > 0);
+		rewind(fp);
+		assert_non_null(buf = malloc((size_t)len));
+		assert_int_equal(fread(buf, 1, (size_t)len, fp), (size_t)len);
+		fclose(fp);
+		mp_model_init(&mem);
+		mp_error_clear(&err);
+		if (!mp_model_parse(buf, (size_t)len, "", &mem, &err))
+			fail_msg("parse %s: %s", names[i], err.msg);
+		free(buf);
+		td = tensors(&disk, "q4_k_m", &nd);
+		tm = tensors(&mem, "q4_k_m", &nm);
+		assert_int_equal(nd, nm);
+		for (k = 0; k < nd; k++) {
+			assert_string_equal(td[k].name, tm[k].name);
+			assert_int_equal(td[k].type, tm[k].type);
+			assert_int_equal(td[k].bytes, tm[k].bytes);
+		}
+		free(td);
+		free(tm);
+		mp_model_fini(&disk);
+		mp_model_fini(&mem);
+	}
+}
+
 int
 main(void)
 {
@@ -556,6 +615,7 @@ main(void)
 		cmocka_unit_test(test_gguf_ftype_names),
 		cmocka_unit_test(test_gguf_ftype_bpw),
 		cmocka_unit_test(test_gguf_unknown_arch_is_an_error),
+		cmocka_unit_test(test_gguf_hints_from_the_parsed_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
