@@ -304,3 +304,18 @@ mp_fmt_count(uint64_t v, char *buf, size_t len)
 	buf[o] = '\0';
 	return buf;
 }
+
+/* A signed size ("-1.50 GiB" for a shortfall). */
+const char *
+mp_fmt_ssize(int64_t v, enum mp_units u, char *buf, size_t len)
+{
+	char		 t[32];
+	uint64_t	 a;
+
+	if (v >= 0)
+		return mp_fmt_size((uint64_t)v, u, buf, len);
+	/* -(v + 1) + 1 avoids overflowing on INT64_MIN. */
+	a = (uint64_t)(-(v + 1)) + 1;
+	snprintf(buf, len, "-%s", mp_fmt_size(a, u, t, sizeof(t)));
+	return buf;
+}
