@@ -20,7 +20,7 @@
 
 #define MEMINFO		"/proc/meminfo"
 #define NVSMI		"nvidia-smi"
-#define NVSMI_ARGS	" --query-gpu=name,memory.total " \
+#define NVSMI_ARGS	" --query-gpu=name,memory.total,compute_cap " \
 			"--format=csv,noheader,nounits"
 /* The loader's limits (memplan-hardware(5)): distinct devices, cards of
  * one kind, and a card's memory in MiB (16 TiB, far above any card). */
@@ -183,20 +183,58 @@ struct gpu {
 	char		 name[96];
 	uint64_t	 mib;
 	uint32_t	 count;
+	char		 cc[8];		/* "8.9", "" when [N/A] */
 };
 
 /*
- * One line of nvidia-smi's CSV: "NVIDIA GeForce RTX 4090, 24564".  A
- * GPU name has no comma; the memory is MiB (nounits).
+ * A compute capability as nvidia-smi prints it ("8.9", "12.0"): the
+ * loader's range (memplan-hardware(5)), major 1 to 20, one digit minor.
+ * "[N/A]" (a driver that cannot tell) is no capability, not an error.
+ */
+static bool
+cc_field(const char *v, char *out, size_t len)
+{
+	unsigned long	 maj;
+	char		*end;
+
+	out[0] = '\0';
+	if (strcmp(v, "[N/A]") == 0)
+		return true;
+	if (*v < '0' || *v > '9')
+		return false;
+	errno = 0;
+	maj = strtoul(v, &end, 10);
+	if (errno != 0 || maj == 0 || maj > 20 || end[0] != '.' ||
+	    end[1] < '0' || end[1] > '9' || end[2] != '\0')
+		return false;
+	snprintf(out, len, "%lu.%c", maj, end[1]);
+	return true;
+}
+
+/*
+ * One line of nvidia-smi's CSV: "NVIDIA GeForce RTX 4090, 24564, 8.9".  A
+ * GPU name has no comma; the memory is MiB (nounits); the compute
+ * capability is range-checked (cc_field).
  */
 static bool
 gpu_line(char *line, struct gpu *g)
 {
-	char		*comma, *end, *name = line, *num;
+	char		*comma, *end, *name = line, *num, *cc;
 	unsigned long long v;
 	size_t		 n;
 
 	line[strcspn(line, "\r\n")] = '\0';
+	if ((comma = strrchr(line, ',')) == NULL)
+		return false;
+	*comma = '\0';
+	cc = comma + 1;
+	while (*cc == ' ')
+		cc++;
+	n = strlen(cc);
+	while (n > 0 && cc[n - 1] == ' ')
+		cc[--n] = '\0';
+	if (!cc_field(cc, g->cc, sizeof(g->cc)))
+		return false;
 	if ((comma = strrchr(line, ',')) == NULL)
 		return false;
 	*comma = '\0';
@@ -398,7 +436,8 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 			/* Identical cards are one device with a count. */
 			for (i = 0; i < ngpus; i++)
 				if (strcmp(gpus[i].name, g.name) == 0 &&
-				    gpus[i].mib == g.mib) {
+				    gpus[i].mib == g.mib &&
+				    strcmp(gpus[i].cc, g.cc) == 0) {
 					if (gpus[i].count < MAX_GPU_COUNT)
 						gpus[i].count++;
 					else
@@ -422,8 +461,9 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 			ngpus = 0;
 		} else if (bad > 0)
 			note(notes, notes_len, "GPUs: %zu line(s) of nvidia-smi "
-			    "output were not \"name, MiB\" (MiB from 1 to "
-			    "%llu) and were skipped", bad,
+			    "output were not \"name, MiB, compute capability\" "
+			    "(MiB from 1 to %llu, a capability like 8.9) and "
+			    "were skipped", bad,
 			    (unsigned long long)MAX_GPU_MIB);
 		else if (ngpus == 0)
 			note(notes, notes_len, "GPUs: nvidia-smi lists none");
@@ -435,10 +475,17 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 	if (ngpus > 0) {
 		note(notes, notes_len, "GPUs: memory held by the display and "
 		    "driver is not detected: set devices[].reserved");
-		note(notes, notes_len, "GPUs: the compute capability is not "
-		    "detected, so bf16, FP8 and flash attention are assumed "
-		    "present: set devices[].compute_capability (nvidia-smi "
-		    "--query-gpu=compute_cap)");
+		for (i = 0; i < ngpus; i++)
+			if (gpus[i].cc[0] == '\0')
+				break;
+		if (i < ngpus)
+			note(notes, notes_len, "GPUs: nvidia-smi gave no compute "
+			    "capability for %s, so bf16, FP8 and flash attention "
+			    "are assumed present: set "
+			    "devices[].compute_capability", gpus[i].name);
+		note(notes, notes_len, "GPUs: the multiprocessor count is not "
+		    "detected, so the CUDA context is the H100's: set "
+		    "devices[].multiprocessors");
 	}
 	isa = cpu_isa(meminfo);
 	if (isa == NULL)
@@ -484,6 +531,9 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		fprintf(out, "\n    type: gpu\n    memory: %" PRIu64 " MiB\n"
 		    "    count: %" PRIu32 "\n    unified: false\n"
 		    "    backend: cuda\n", gpus[i].mib, gpus[i].count);
+		if (gpus[i].cc[0] != '\0')
+			fprintf(out, "    compute_capability: \"%s\"\n",
+			    gpus[i].cc);
 	}
 	if (fclose(pf) != 0) {
 		pf = NULL;

@@ -158,8 +158,9 @@ test_detect_writes_a_profile_that_loads(void **state)
 
 	(void)state;
 	assert_true(detect(meminfo,
-	    "printf 'NVIDIA GeForce RTX 4090, 24564\\n"
-	    "NVIDIA GeForce RTX 4090, 24564\\nNVIDIA A100-SXM4-80GB, 81920\\n'",
+	    "printf 'NVIDIA GeForce RTX 4090, 24564, 8.9\\n"
+	    "NVIDIA GeForce RTX 4090, 24564, 8.9\\n"
+	    "NVIDIA A100-SXM4-80GB, 81920, 8.0\\n'",
 	    yaml, notes, sizeof(notes), &err));
 	memset(&hw, 0, sizeof(hw));
 	assert_true(mp_hardware_load(yaml, &hw, &err));
@@ -173,6 +174,13 @@ test_detect_writes_a_profile_that_loads(void **state)
 	assert_false(hw.dev[0].unified);
 	assert_int_equal(hw.dev[1].memory, 81920ULL << 20);
 	assert_int_equal(hw.dev[1].count, 1);
+	/* The compute capability is read, and decides the capabilities:
+	 * FP8 cores on the 4090 (8.9), none on the A100 (8.0). */
+	assert_int_equal(hw.dev[0].cc, 89);
+	assert_int_equal(hw.dev[1].cc, 80);
+	assert_true(hw.dev[0].fp8);
+	assert_false(hw.dev[1].fp8);
+	assert_null(strstr(notes, "no compute capability"));
 	/* What was not detected is said, not guessed. */
 	assert_non_null(strstr(notes, "reserved"));
 	assert_non_null(strstr(notes, "bandwidth"));
@@ -213,20 +221,53 @@ test_detect_failing_or_odd_nvidia_smi(void **state)
 	assert_true(mp_hardware_load(yaml, &hw, &err));
 	assert_int_equal(hw.n_dev, 0);
 
-	assert_true(detect(meminfo, "printf 'Tesla T4, 15360\\n[N/A]\\n'",
+	assert_true(detect(meminfo, "printf 'Tesla T4, 15360, 7.5\\n[N/A]\\n'",
 	    yaml, notes, sizeof(notes), &err));
 	assert_non_null(strstr(notes, "1 line(s)"));
 	memset(&hw, 0, sizeof(hw));
 	assert_true(mp_hardware_load(yaml, &hw, &err));
 	assert_int_equal(hw.n_dev, 1);
 	assert_int_equal(hw.dev[0].memory, 15360ULL << 20);
+	assert_int_equal(hw.dev[0].cc, 75);
+	assert_false(hw.dev[0].bf16);
 
 	/* A quote in a GPU name stays inside the YAML string. */
-	assert_true(detect(meminfo, "printf 'Odd \"GPU\" \\\\x, 1024\\n'",
+	assert_true(detect(meminfo, "printf 'Odd \"GPU\" \\\\x, 1024, 8.6\\n'",
 	    yaml, notes, sizeof(notes), &err));
 	memset(&hw, 0, sizeof(hw));
 	assert_true(mp_hardware_load(yaml, &hw, &err));
 	assert_string_equal(hw.dev[0].name, "Odd \"GPU\" \\x");
+}
+
+/* The compute capability nvidia-smi prints is range-checked: a line with
+ * an impossible one is skipped and said; [N/A] loads without one, and
+ * the note says what was assumed instead. */
+static void
+test_detect_compute_capability(void **state)
+{
+	char			 yaml[512], notes[1024];
+	struct mp_error		 err;
+	struct mp_hardware	 hw;
+
+	(void)state;
+	assert_true(detect(meminfo, "printf 'A, 1024, 25.0\nB, 1024, 8.x\n"
+	    "C, 1024, -1.0\nD, 1024, 8.10\nE, 1024\nF, 2048, 12.0\n'",
+	    yaml, notes, sizeof(notes), &err));
+	assert_non_null(strstr(notes, "5 line(s)"));
+	assert_non_null(strstr(notes, "compute capability"));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_int_equal(hw.n_dev, 1);
+	assert_string_equal(hw.dev[0].name, "F");
+	assert_int_equal(hw.dev[0].cc, 120);
+
+	assert_true(detect(meminfo, "printf 'Old GPU, 8192, [N/A]\n'", yaml,
+	    notes, sizeof(notes), &err));
+	assert_non_null(strstr(notes, "no compute capability for Old GPU"));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_int_equal(hw.n_dev, 1);
+	assert_int_equal(hw.dev[0].cc, 0);
 }
 
 /* Issue 15: numbers from nvidia-smi are range-checked, its devices are
@@ -241,8 +282,8 @@ test_detect_nvidia_smi_out_of_range(void **state)
 
 	(void)state;
 	/* "-5" is not 2^64 - 5 MiB; 2^40 MiB is no card. */
-	assert_true(detect(meminfo, "printf 'Bad, -5\nHuge, 1099511627776\n"
-	    "Tesla T4, 15360\n'", yaml, notes, sizeof(notes), &err));
+	assert_true(detect(meminfo, "printf 'Bad, -5, 8.9\nHuge, 1099511627776, "
+	    "8.9\nTesla T4, 15360, 7.5\n'", yaml, notes, sizeof(notes), &err));
 	assert_non_null(strstr(notes, "2 line(s)"));
 	memset(&hw, 0, sizeof(hw));
 	assert_true(mp_hardware_load(yaml, &hw, &err));
@@ -251,7 +292,7 @@ test_detect_nvidia_smi_out_of_range(void **state)
 
 	/* 20 kinds of GPU: the profile holds MP_MAX_DEVICES, and loads. */
 	assert_true(detect(meminfo, "i=0; while [ $i -lt 20 ]; do "
-	    "echo \"GPU $i, 1024\"; i=$((i+1)); done", yaml, notes,
+	    "echo \"GPU $i, 1024, 8.9\"; i=$((i+1)); done", yaml, notes,
 	    sizeof(notes), &err));
 	assert_non_null(strstr(notes, "4 GPU(s) beyond"));
 	memset(&hw, 0, sizeof(hw));
@@ -325,6 +366,8 @@ main(void)
 		    test_detect_failing_or_odd_nvidia_smi, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detect_nvidia_smi_out_of_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_detect_compute_capability, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detect_bad_meminfo_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect_this_machine,
