@@ -454,6 +454,21 @@ device_gate(const struct mp_device *d, const struct mp_scenario *sc,
 		    "neither", d->name);
 		return buf;
 	}
+	/*
+	 * An FP8 KV cache in vLLM (--kv-cache-dtype fp8): stored in FP8 and
+	 * dequantized in the attention kernels, which vLLM's backends do on
+	 * FP8 hardware and from compute capability 8.0 (FlashInfer's and
+	 * Triton's paths on Ampere; vLLM docs, "Quantized KV Cache");
+	 * nothing below.  Derived from the backends' requirements, not
+	 * measured.
+	 */
+	if (sc->runtime == MP_RT_VLLM && sc->kv_dtype == MP_DT_F8_E4M3 &&
+	    !d->fp8 && !(be == MP_BE_CUDA && d->cc >= 80)) {
+		put(buf, len, "vLLM keeps an FP8 KV cache on FP8 hardware or "
+		    "from compute capability 8.0; %s has neither: use "
+		    "--kv-dtype fp16", d->name);
+		return buf;
+	}
 	/* bf16 compute (T4, V100 have none): transformers and vLLM. */
 	if (!d->bf16 && sc->runtime != MP_RT_LLAMACPP &&
 	    (sc->weights == MP_DT_BF16 || sc->amp == MP_DT_BF16)) {

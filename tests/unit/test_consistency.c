@@ -274,6 +274,24 @@ test_consistency_platform_gates(void **state)
 	scenario(&rows[8], &sc);
 	assert_true(mp_place(&f->m[8], &f->hw[2], &sc, f->est, &j, &e));
 	assert_int_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	/* An FP8 KV cache in vLLM: not on a T4 (7.5, no FP8), on a 4090
+	 * (8.9) and on the mixed machine's 3060 (8.6) it runs. */
+	scenario(&rows[8], &sc);
+	assert_true(mp_plan_set_option(&sc, "kv_dtype", "fp8",
+	    &(bool){ false }, (char[64]){ 0 }, 64));
+	assert_true(mp_plan_set_option(&sc, "weights", "fp16",
+	    &(bool){ false }, (char[64]){ 0 }, 64));
+	assert_true(mp_place(&f->m[8], &f->hw[3], &sc, f->est, &j, &e));
+	assert_int_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	assert_non_null(strstr(j.reason, "FP8 KV cache"));
+	assert_true(mp_place(&f->m[8], &f->hw[NPROF - 1], &sc, f->est, &j,
+	    &e));
+	assert_int_not_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	/* The same cache in fp16 runs on the T4. */
+	assert_true(mp_plan_set_option(&sc, "kv_dtype", "fp16",
+	    &(bool){ false }, (char[64]){ 0 }, 64));
+	assert_true(mp_place(&f->m[8], &f->hw[3], &sc, f->est, &j, &e));
+	assert_int_not_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
 }
 
 /* Placement defaults: all GPUs, no CUDA context without CUDA, CPU. */
