@@ -66,6 +66,38 @@ ggml_kv(enum mp_dtype dt)
 	return dt == MP_DT_NONE ? "f16" : mp_dtype_info(dt)->name;
 }
 
+/*
+ * --runtime ollama: the server's environment (only what differs from
+ * Ollama's defaults), then a Modelfile that pins num_ctx over the model
+ * (an Ollama model by its name, else the GGUF file) and `ollama run`.
+ */
+static void
+ollama(const struct mp_model *m, const struct mp_estimate *est,
+    struct buf *b)
+{
+	const struct mp_scenario *sc = &est->sc;
+	char ft[16];
+
+	if (sc->batch > 1)
+		add(b, "OLLAMA_NUM_PARALLEL=%" PRIu64 " ", sc->batch);
+	if (sc->flash_attn != MP_AUTO)
+		add(b, "OLLAMA_FLASH_ATTENTION=%d ", sc->flash_attn == MP_ON);
+	if (sc->kv_dtype != MP_DT_NONE && sc->kv_dtype != MP_DT_F16)
+		add(b, "OLLAMA_KV_CACHE_TYPE=%s ", ggml_kv(sc->kv_dtype));
+	add(b, "ollama serve & printf 'FROM ");
+	if (m->source == MP_SRC_GGUF && m->fetch_kind == MP_FETCH_OLLAMA)
+		add(b, "%s", m->fetch);
+	else if (m->source == MP_SRC_GGUF)
+		add(b, "%s", m->path);
+	else {
+		upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
+		add(b, "./%s-%s.gguf", m->name, ft);
+	}
+	add(b, "\\nPARAMETER num_ctx %" PRIu64 "\\n' > Modelfile && "
+	    "ollama create %s-ctx%" PRIu64 " -f Modelfile && ollama run "
+	    "%s-ctx%" PRIu64, sc->seq, m->name, sc->seq, m->name, sc->seq);
+}
+
 static void
 llamacpp(const struct mp_model *m, const struct mp_estimate *est,
     struct buf *b)
@@ -78,6 +110,10 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 	size_t n;
 	uint32_t i;
 
+	if (sc->ollama) {
+		ollama(m, est, b);
+		return;
+	}
 	/*
 	 * A remote GGUF the way its runtime fetches it: llama-server
 	 * -hf Org/Repo:QUANT (common/arg.cpp; split parts follow), -mu URL

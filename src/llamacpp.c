@@ -344,8 +344,11 @@ resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
 		c->n_ctx = mp_muls(c->n_ctx_seq, nseq);
 		c->streams = nseq;
 	}
-	/* Causal models cap n_batch at n_ctx, and n_ubatch at n_batch. */
-	c->n_batch = c->n_ctx < LC_N_BATCH ? c->n_ctx : LC_N_BATCH;
+	/* Causal models cap n_batch at n_ctx, and n_ubatch at n_batch.
+	 * Ollama passes its num_batch, 512 (ollama.c). */
+	c->n_batch = sc->ollama ? 512 : LC_N_BATCH;
+	if (c->n_ctx < c->n_batch)
+		c->n_batch = c->n_ctx;
 	c->n_ubatch = sc->ubatch == 0 ? 512 : sc->ubatch;
 	if (c->n_ubatch > c->n_batch)
 		c->n_ubatch = c->n_batch;
@@ -963,6 +966,13 @@ dev_layers(const struct lc *c, uint32_t d, char *buf, size_t len)
 		    " and the output layer" : "");
 }
 
+/* An environment variable's value for a note, "unset" when absent. */
+static const char *
+env_or(const char *v)
+{
+	return v != NULL && v[0] != '\0' ? v : "unset";
+}
+
 static bool report(struct lc *, const struct draft *,
     const struct mp_model *, const struct mp_scenario *,
     struct mp_estimate *);
@@ -1168,6 +1178,16 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		mp_note_size(n, "file", c.tensor_bytes);
 		mp_note_size(n, "reclaimable", main_reclaim);
 	}
+	if (sc->ollama)
+		mp_estimate_note(est, "context", "ollama: num_ctx %" PRIu64
+		    " (%s), %" PRIu64 " slot%s sharing one cache; "
+		    "OLLAMA_NUM_PARALLEL=%.8s OLLAMA_FLASH_ATTENTION=%.8s "
+		    "OLLAMA_KV_CACHE_TYPE=%.8s (this environment)", sc->seq,
+		    sc->ollama_ctx[0] != '\0' ? sc->ollama_ctx : "--seq",
+		    c.n_seq, c.n_seq == 1 ? "" : "s",
+		    env_or(getenv("OLLAMA_NUM_PARALLEL")),
+		    env_or(getenv("OLLAMA_FLASH_ATTENTION")),
+		    env_or(getenv("OLLAMA_KV_CACHE_TYPE")));
 	if (c.mtp_skipped != 0) {
 		n = mp_estimate_note(est, "weights", "%u MTP layer%s (nextn_"
 		    "predict_layers) in the file: {skipped} of tensors llama.cpp "

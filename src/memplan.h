@@ -543,6 +543,11 @@ struct mp_scenario {
 	/* --draft MODEL (llama-server -md): a draft model for speculative
 	 * decoding ("" none), its -ngld (-1 = all) and -cd (0 = a slot's
 	 * context) */
+	/* --runtime ollama: llama.cpp with Ollama's defaults (ollama.c);
+	 * where the context came from; the machine's total GPU memory */
+	bool		 ollama;
+	char		 ollama_ctx[48];
+	uint64_t	 vram_total;
 	char		 draft[512];
 	int64_t		 draft_gpu_layers;
 	bool		 draft_gpu_layers_set;
@@ -1569,6 +1574,15 @@ struct mp_mmproj {
 bool	mp_mmproj(const struct mp_model *, const char *type, uint32_t image,
 	    bool flash_attn, struct mp_mmproj *, struct mp_error *);
 const char *mp_mmproj_type_choice(size_t i);
+/*
+ * ollama.c: --runtime ollama's defaults, applied to what the scenario
+ * leaves unset: slots (OLLAMA_NUM_PARALLEL), flash attention and cache
+ * type (OLLAMA_FLASH_ATTENTION, OLLAMA_KV_CACHE_TYPE), the context (the
+ * model's num_ctx, OLLAMA_CONTEXT_LENGTH or Ollama's VRAM tiers), one
+ * unified cache.  A malformed variable is MP_EUSAGE naming it.
+ */
+bool	mp_ollama_defaults(struct mp_scenario *, const struct mp_model *,
+	    struct mp_error *);
 /* ---- end of the runtime module ---- */
 
 /* lora.c: peft LoRA targets and trainable parameters (training module) */

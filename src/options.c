@@ -163,6 +163,7 @@ static bool
 set_runtime(struct mp_scenario *sc, const char *v, uint64_t u)
 {
 	(void)u;
+	sc->ollama = strcmp(v, "ollama") == 0;
 	return mp_runtime_parse(v, &sc->runtime);
 }
 

@@ -18,6 +18,8 @@ static const struct { const char *name; enum mp_mode v; } modes[] = {
 static const struct { const char *name; enum mp_runtime v; } runtimes[] = {
 	{ "transformers", MP_RT_TRANSFORMERS }, { "vllm", MP_RT_VLLM },
 	{ "llamacpp", MP_RT_LLAMACPP },
+	/* llama.cpp with Ollama's defaults (ollama.c; options.c marks it) */
+	{ "ollama", MP_RT_LLAMACPP },
 };
 static const struct { const char *name; enum mp_optim v; } optims[] = {
 	{ "adamw", MP_OPT_ADAMW }, { "adamw8bit", MP_OPT_ADAMW8BIT },
@@ -126,6 +128,9 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 {
 	uint64_t tokens;
 
+	if (sc->ollama && sc->runtime == MP_RT_LLAMACPP &&
+	    !mp_ollama_defaults(sc, m, err))
+		return false;
 	if (sc->batch == 0)
 		sc->batch = 1;
 	/*

@@ -76,9 +76,9 @@ expect "memplan est<TAB>" "estimate" memplan est
 for c in estimate plan check fit sweep models hardware --version; do
 	has "memplan <TAB> offers $c" "$c" "" memplan ""
 done
-expect "memplan estimate --runtime <TAB>" "llamacpp transformers vllm" \
+expect "memplan estimate --runtime <TAB>" "llamacpp ollama transformers vllm" \
     memplan estimate --runtime ""
-expect "memplan estimate --runtime=<TAB>" "llamacpp transformers vllm" \
+expect "memplan estimate --runtime=<TAB>" "llamacpp ollama transformers vllm" \
     memplan estimate --runtime = ""
 expect "memplan estimate --runtime=v<TAB>" "vllm" \
     memplan estimate --runtime = v
@@ -134,7 +134,7 @@ if command -v zsh >/dev/null 2>&1; then
 	fi
 	got=$(zcomplete memplan estimate --runtime "")
 	if printf '%s\n' "$got" | grep -qx -- \
-	    '--runtime=\[\]:runtime:(transformers vllm llamacpp)' &&
+	    '--runtime=\[\]:runtime:(transformers vllm llamacpp ollama)' &&
 	    printf '%s\n' "$got" | grep -qx -- '1:model:_memplan_model' &&
 	    ! printf '%s\n' "$got" | grep -q -- '^--solve'; then
 		ok "zsh: memplan estimate offers --runtime's choices and models"
