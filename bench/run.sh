@@ -4,7 +4,8 @@
 # (build-bench), then measures the median process wall time and peak RSS
 # of each command over RUNS runs (200; plan and check use RUNS/10), next
 # to /bin/true (process start alone) and cat of the config (reading the
-# input alone), and the in-process estimates per second of libmemplan.
+# input alone), cached remote lookups next to the bundled name, and the
+# in-process estimates per second of libmemplan.
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-200}
@@ -20,7 +21,7 @@ work=$build/bench
 mkdir -p "$work"
 $CC -O2 -o "$work/spawn" bench/spawn.c
 $CC -O2 -I src -I "$build" -o "$work/inproc" bench/inproc.c \
-	"$build/libmemplan.a" $(pkg-config --libs libcjson yaml-0.1) -lm
+	"$build/libmemplan.a" $(pkg-config --libs libcjson yaml-0.1) -lcurl -lm
 
 MEMPLAN_DATADIR=$(pwd)/data
 export MEMPLAN_DATADIR
@@ -62,12 +63,44 @@ measure() {	# measure LABEL N COMMAND...: prints LABEL median mean rss
 	shift 2
 	printf '%s %s\n' "$label" "$("$work/spawn" "$n" "$@")"
 }
+# Remote models from memplan's cache (tests/remote's loopback Hub fills
+# it once): pinned to a commit or --offline, no request; a branch online,
+# one revalidation request to loopback.
+hub_log=$work/hub.txt
+python3 tests/remote/test_remote.py --serve >"$hub_log" 2>/dev/null &
+hub_pid=$!
+trap 'kill $hub_pid 2>/dev/null || true' EXIT INT TERM
+i=0
+while [ ! -s "$hub_log" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+HF_ENDPOINT=$(head -1 "$hub_log")
+if [ -z "$HF_ENDPOINT" ]; then
+	echo "bench: the loopback Hub did not start" >&2
+	exit 1
+fi
+MEMPLAN_OLLAMA_REGISTRY=$HF_ENDPOINT
+XDG_CACHE_HOME=$(pwd)/$work/cache
+NO_PROXY='*'
+export HF_ENDPOINT MEMPLAN_OLLAMA_REGISTRY XDG_CACHE_HOME NO_PROXY
+rm -rf "$XDG_CACHE_HOME"
+for id in Qwen/Qwen3-32B@main bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M \
+    ollama:qwen2.5:7b; do
+	"$mp" estimate "$id" >/dev/null
+done
 res=$work/results.txt
 {
 	measure true "$runs" /bin/true
 	measure cat "$runs" /bin/cat "$cfg"
 	measure "estimate $model" "$runs" "$mp" estimate "$model"
 	measure "estimate $model --format json" "$runs" "$mp" estimate "$model" --format json
+	measure "estimate qwen3-32b (bundled)" "$runs" "$mp" estimate qwen3-32b
+	measure "estimate Qwen/Qwen3-32B@main --offline (cached, 17 shards)" \
+	    "$runs" "$mp" estimate Qwen/Qwen3-32B@main --offline
+	measure "estimate Qwen/Qwen3-32B@main (cached, 1 revalidation request)" \
+	    "$runs" "$mp" estimate Qwen/Qwen3-32B@main
+	measure "estimate bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M --offline (cached)" \
+	    "$runs" "$mp" estimate bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M --offline
+	measure "estimate ollama:qwen2.5:7b --offline (cached)" "$runs" \
+	    "$mp" estimate ollama:qwen2.5:7b --offline
 	for f in text markdown json; do
 		measure "plan $big --hardware 8x-h100-80gb --format $f" "$slow" \
 		    "$mp" plan "$big" --hardware 8x-h100-80gb --format "$f"

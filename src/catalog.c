@@ -172,6 +172,36 @@ mp_catalog_hub_ids(bool (*fn)(const char *name, const char *id, void *),
 	return true;
 }
 
+static bool
+suggest_name_cb(const char *name, const char *path, void *arg)
+{
+	(void)path;
+	mp_suggest_add(arg, name);
+	return true;
+}
+
+static bool
+suggest_id_cb(const char *name, const char *id, void *arg)
+{
+	struct mp_suggest *sg = arg;
+
+	/* "meta-llama/Llama-3.1-8b-instrct": suggest the bundled name. */
+	mp_suggest_add(sg, id);
+	if (strcasecmp(sg->best, id) == 0)
+		snprintf(sg->best, sizeof(sg->best), "%s", name);
+	return true;
+}
+
+void
+mp_catalog_suggest_model(struct mp_suggest *sg)
+{
+	struct mp_error e;
+
+	mp_error_clear(&e);
+	mp_catalog_list("models", ".json", suggest_name_cb, sg, &e);
+	mp_catalog_hub_ids(suggest_id_cb, sg);
+}
+
 struct hub_find {
 	const char	*want;
 	char		*out;

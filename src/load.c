@@ -156,42 +156,18 @@ nomem(const char *spec, struct mp_error *err)
 	return mp_error_set(err, MP_ENOMEM, spec, NULL, "out of memory");
 }
 
-static bool
-suggest_model_cb(const char *name, const char *path, void *arg)
-{
-	(void)path;
-	mp_suggest_add(arg, name);
-	return true;
-}
-
-static bool
-suggest_hub_cb(const char *name, const char *id, void *arg)
-{
-	struct mp_suggest *sg = arg;
-
-	/* "meta-llama/Llama-3.1-8b-instrct": suggest the bundled name. */
-	mp_suggest_add(sg, id);
-	if (strcasecmp(sg->best, id) == 0)
-		snprintf(sg->best, sizeof(sg->best), "%s", name);
-	return true;
-}
-
 /* No such file or bundled model: with the closest bundled name. */
 static bool
 not_found(const char *spec, struct mp_error *err)
 {
 	struct mp_suggest	 sg;
-	struct mp_error		 e2;
 	const char		*slash = strchr(spec, '/');
 
 	mp_suggest_init(&sg, spec);
-	mp_error_clear(&e2);
 	/* A name or an org/name, not a path someone mistyped. */
 	if (*spec != '/' && *spec != '.' &&
-	    (slash == NULL || strchr(slash + 1, '/') == NULL)) {
-		mp_catalog_list("models", ".json", suggest_model_cb, &sg, &e2);
-		mp_catalog_hub_ids(suggest_hub_cb, &sg);
-	}
+	    (slash == NULL || strchr(slash + 1, '/') == NULL))
+		mp_catalog_suggest_model(&sg);
 	if (mp_suggest_best(&sg) != NULL)
 		return mp_error_set(err, MP_EINPUT, spec, NULL,
 		    "no such file, folder or bundled model; did you mean "

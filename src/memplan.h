@@ -408,6 +408,10 @@ bool	mp_catalog_model_alias(const char *spec, char *name, size_t len);
 /* Each bundled config's name and Hugging Face repository id. */
 bool	mp_catalog_hub_ids(bool (*fn)(const char *name, const char *id,
 	    void *), void *arg);
+/* Offers sg every bundled model's name and Hub id (an id that matches
+ * is suggested as its bundled name): the one did-you-mean for models. */
+struct mp_suggest;
+void	mp_catalog_suggest_model(struct mp_suggest *);
 bool	mp_catalog_list(const char *sub, const char *ext,
 	    bool (*fn)(const char *name, const char *path, void *), void *arg,
 	    struct mp_error *);

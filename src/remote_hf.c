@@ -468,59 +468,22 @@ mp_remote_spec(const char *spec)
 	return parse_hf(spec, &h);
 }
 
-/* ---- nearest bundled names for a 404 ---- */
-
-struct near {
-	const char	*want;
-	char		 best[3][128];
-	size_t		 d[3];
-};
-
-static bool
-near_cb(const char *name, const char *path, void *arg)
-{
-	struct near	*n = arg;
-	size_t		 d = mp_edit_distance(n->want, name), i, j;
-
-	(void)path;
-	for (i = 0; i < 3; i++)
-		if (d < n->d[i]) {
-			for (j = 2; j > i; j--) {
-				n->d[j] = n->d[j - 1];
-				memcpy(n->best[j], n->best[j - 1],
-				    sizeof(n->best[j]));
-			}
-			n->d[i] = d;
-			mp_fmt(n->best[i], sizeof(n->best[i]), "%s", name);
-			break;
-		}
-	return true;
-}
-
+/* A 404: with the bundled model it may have meant (a typo of its name
+ * or Hub id), through the one did-you-mean for models. */
 static bool
 not_found(const char *repo, struct mp_error *err)
 {
-	struct near	 n;
-	struct mp_error	 e;
-	char		 low[200];
-	size_t		 i;
-	const char	*s = strchr(repo, '/');
+	struct mp_suggest sg;
 
-	mp_fmt(low, sizeof(low), "%s", s != NULL ? s + 1 : repo);
-	for (i = 0; low[i] != '\0'; i++)
-		low[i] = (char)tolower((unsigned char)low[i]);
-	memset(&n, 0, sizeof(n));
-	n.want = low;
-	n.d[0] = n.d[1] = n.d[2] = (size_t)-1;
-	mp_error_clear(&e);
-	if (!mp_catalog_list("models", ".json", near_cb, &n, &e) ||
-	    n.best[0][0] == '\0')
+	mp_suggest_init(&sg, repo);
+	mp_catalog_suggest_model(&sg);
+	if (mp_suggest_best(&sg) != NULL)
 		return mp_error_set(err, MP_EINPUT, repo, NULL,
-		    "no such repository on the Hub (HTTP 404)");
+		    "no such repository on the Hub (HTTP 404); did you mean "
+		    "the bundled \"%s\"? (see 'memplan models')",
+		    mp_suggest_best(&sg));
 	return mp_error_set(err, MP_EINPUT, repo, NULL,
-	    "no such repository on the Hub (HTTP 404); nearest bundled "
-	    "models: %s%s%s%s%s", n.best[0], n.best[1][0] ? ", " : "",
-	    n.best[1], n.best[2][0] ? ", " : "", n.best[2]);
+	    "no such repository on the Hub (HTTP 404)");
 }
 
 /* ---- a Hub repository ---- */

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """tests/remote/test_remote.py MEMPLAN [STATS.md]: remote models on loopback.
+(tests/remote/test_remote.py --serve: only the servers, for bench/run.sh.)
 
 A stand-in Hugging Face Hub (127.0.0.1), its CDN (127.0.0.2, another host,
 so that the token rule is tested) and an Ollama registry, started here with
@@ -921,7 +922,11 @@ def body(tmp):
     # Errors: one line on stderr, exit 2, and nothing on stdout.
     bad = [
         (["estimate", "gated/model"], "gated"),
-        (["estimate", "fict/no-such-model"], "nearest bundled models"),
+        (["estimate", "fict/no-such-model"], "no such repository on the "
+         "Hub (HTTP 404)"),
+        # A typo of a bundled model's Hub id: memplan's one did-you-mean.
+        (["estimate", "Qwen/Qwen3-32X"], 'did you mean the bundled '
+         '"qwen3-32b"'),
         (["estimate", "fict/tiny-GGUF:Q2_K"], "tiny-Q4_K_M.gguf"),
         (["estimate", "test/gone-file"], "not found"),
         (["estimate", "test/missing-shard"], "no such file"),
@@ -1104,5 +1109,17 @@ def body(tmp):
     return 1 if FAILED else 0
 
 
+def serve():
+    """--serve: the loopback Hub, CDN and registry with every fixture
+    repository, until killed (bench/run.sh times cached lookups with
+    it); its URL is the first line on stdout."""
+    build_repos()
+    build_ollama()
+    start()
+    print("http://127.0.0.1:%d" % HUB["port"], flush=True)
+    while True:
+        time.sleep(3600)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve() if sys.argv[1] == "--serve" else main())
