@@ -257,6 +257,9 @@ hw_line(const struct mp_hardware *hw, enum mp_units u, char *buf, size_t len)
 
 /* ---- plan ---- */
 
+static void	plan_limit_note(const struct mp_planres *, enum mp_units,
+		    bool, FILE *);
+
 /* GPUs of different memory judged (a mixed machine). */
 static bool
 mixed(const struct mp_judgement *j)
@@ -449,6 +452,7 @@ mp_render_plan_text(const struct mp_planres *p,
 	ok = !t.oom;
 	tab_print_text(&t, fp);
 	tab_fini(&t);
+	plan_limit_note(p, o->units, false, fp);
 	plan_commands(p, false, fp);
 	plan_recs(p, o->units, false, fp);
 	return ok && !ferror(fp);
@@ -466,6 +470,7 @@ mp_render_plan_markdown(const struct mp_planres *p,
 	ok = !t.oom;
 	tab_print_md(&t, fp);
 	tab_fini(&t);
+	plan_limit_note(p, o->units, true, fp);
 	plan_commands(p, true, fp);
 	plan_recs(p, o->units, true, fp);
 	return ok && !ferror(fp);
@@ -703,6 +708,62 @@ mp_render_fit_markdown(const struct mp_report *r, const struct mp_fitres *f,
 	return !ferror(fp);
 }
 
+/* ---- the context-limit note (estimate.c) that estimate prints ---- */
+
+/* An estimate's note that its --seq is past what the model handles. */
+static const struct mp_note *
+limit_note(const struct mp_estimate *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return NULL;
+	for (i = 0; i < e->n_notes; i++)
+		if (strcmp(e->notes[i].what, "context") == 0 &&
+		    strncmp(e->notes[i].text, "--seq ", 6) == 0)
+			return &e->notes[i];
+	return NULL;
+}
+
+/* plan: once, from the first option past the limit (they share --seq
+ * unless an option shortens it). */
+static void
+plan_limit_note(const struct mp_planres *p, enum mp_units u, bool md,
+    FILE *fp)
+{
+	const struct mp_note	*n;
+	char			 nt[MP_NOTE_TEXT];
+	size_t			 i;
+
+	for (i = 0; i < p->n_opt; i++)
+		if ((n = limit_note(&p->opt[i].est)) != NULL) {
+			fprintf(fp, "%snote: context: %s\n", md ? "\n" : "",
+			    mp_note_text(n, u, nt, sizeof(nt)));
+			return;
+		}
+}
+
+/* check: one line for each check past the limit. */
+static void
+check_limit_notes(const struct mp_check_report *c, enum mp_units u,
+    bool md, FILE *fp)
+{
+	const struct mp_note	*n;
+	char			 nt[MP_NOTE_TEXT];
+	size_t			 i;
+
+	bool			 first = true;
+
+	for (i = 0; i < c->n; i++)
+		if ((n = limit_note(c->res[i].est)) != NULL) {
+			fprintf(fp, "%s%snote: %s: context: %s\n", md &&
+			    first ? "\n" : "", md ? "- " : "  ",
+			    c->res[i].check->name, mp_note_text(n, u, nt,
+			    sizeof(nt)));
+			first = false;
+		}
+}
+
 /* ---- check ---- */
 
 static void
@@ -741,6 +802,7 @@ mp_render_check_text(const struct mp_check_report *c,
 	ok = !t.oom;
 	tab_print_text(&t, fp);
 	tab_fini(&t);
+	check_limit_notes(c, o->units, false, fp);
 	fprintf(fp, "\n%zu check%s: %zu passed, %zu failed (sizes in %s)\n",
 	    c->n, c->n == 1 ? "" : "s", c->passed, c->failed,
 	    units_line(o->units));
@@ -764,6 +826,7 @@ mp_render_check_markdown(const struct mp_check_report *c,
 	ok = !t.oom;
 	tab_print_md(&t, fp);
 	tab_fini(&t);
+	check_limit_notes(c, o->units, true, fp);
 	return ok && !ferror(fp);
 }
 
