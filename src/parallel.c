@@ -50,6 +50,16 @@
 #define DS_MAX_LIVE		1000000000ULL
 #define DS_SUB_GROUP		1000000000ULL
 #define DS_NVME_BUFFERS		(5ULL * 100000000ULL)
+/*
+ * offload_optimizer nvme: the optimizer swapper (runtime/swap_tensor/
+ * optimizer_utils.py, OptimizerSwapper.__init__) pins buffer_count
+ * buffers (DeepSpeedZeroOffloadOptimizerConfig.buffer_count, default 4:
+ * parameter, gradient and Adam's two moments) of the largest sub-group's
+ * element count, aligned up to 1024 elements (AIO_ALIGNED_BYTES x
+ * thread count / 4 bytes), in fp32.
+ */
+#define DS_OPT_SWAP_BUFFERS	4ULL
+#define DS_AIO_ALIGN		1024ULL
 
 static uint64_t
 min64(uint64_t a, uint64_t b)
@@ -144,8 +154,17 @@ mp_parallel_states(const struct mp_states_in *in, struct mp_states *out)
 				out->weights = out->adapters = 0;
 			}
 			if (in->offload == MP_OFFLOAD_NVME) {
+				uint64_t sub = div_up(min64(DS_SUB_GROUP,
+				    div_up(P, n)), DS_AIO_ALIGN) * DS_AIO_ALIGN;
+
 				out->disk = out->host;
-				out->host = mp_muls(cb, DS_NVME_BUFFERS);
+				/* the optimizer swapper's pinned fp32 buffers */
+				out->host = mp_muls(4 * DS_OPT_SWAP_BUFFERS, sub);
+				/* offload_param nvme (stage 3): the parameter
+				 * swapper's buffer_count x buffer_size */
+				if (in->par == MP_PAR_ZERO3)
+					out->host = mp_adds(out->host,
+					    mp_muls(cb, DS_NVME_BUFFERS));
 			}
 		}
 		break;

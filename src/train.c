@@ -1018,7 +1018,9 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		if (st.host != 0) {
 			nt = mp_estimate_note(est, "total", "host RAM per node: "
 			    "{host} ({per_gpu} per GPU, pinned)%s",
-			    st.disk != 0 ? "; NVMe holds the rest" : "");
+			    st.disk != 0 ? "; NVMe holds the states, the host "
+			    "DeepSpeed's swap buffers: 4 fp32 of one optimizer "
+			    "sub-group, 5 x 1e8 parameters at stage 3" : "");
 			mp_note_size(nt, "host", est->host_total);
 			mp_note_size(nt, "per_gpu", st.host);
 		}

@@ -522,6 +522,21 @@ test_deepspeed_estimators(void **state)
 	in.layer_bytes = 2 * in.layer_params;
 	mp_parallel_states(&in, &st);
 	assert_int_equal(st.gathered, 2 * in.layer_params);
+	/*
+	 * ZeRO-Infinity (nvme): the 16P/N of states go to disk; host RAM
+	 * keeps the optimizer swapper's 4 pinned fp32 buffers of one
+	 * sub-group (min(sub_group_size 1e9, P/N) = 1e9, aligned up to
+	 * 1024 elements: 1,000,000,512) and the parameter swapper's 5 x 1e8
+	 * bf16 buffers.
+	 */
+	in.offload = MP_OFFLOAD_NVME;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.disk, 16 * P / N + 2 * P / N);
+	assert_int_equal(st.host, 4 * 4 * 1000000512ULL + 2 * 500000000ULL);
+	/* a partition below the sub-group: its size, aligned up to 1024 */
+	in.trainable = 1000000ULL * N + 1;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.host, 4 * 4 * 1000448ULL + 2 * 500000000ULL);
 }
 
 int
