@@ -1100,7 +1100,7 @@ bool	mp_render_markdown(const struct mp_report *,
 bool	mp_render_json(const struct mp_report *, const struct mp_render_opts *,
 	    FILE *);
 
-/* hardware.c: YAML hardware profiles (owned by the hardware/plan module) */
+/* hardware.c: YAML hardware profiles */
 #define MP_MAX_DEVICES	16
 struct mp_device {
 	char		 name[96];
@@ -1158,11 +1158,11 @@ bool	mp_hardware_parse(const char *text, size_t len, const char *name,
 void	mp_hardware_judge(const struct mp_hardware *, const struct mp_estimate *,
 	    uint64_t *capacity, bool *fits, int64_t *headroom);
 
-/* train.c: LoRA, QLoRA and full fine-tuning (owned by the training module) */
+/* train.c: LoRA, QLoRA and full fine-tuning */
 bool	mp_estimate_train(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
 
-/* convert.c: conversion pipelines (owned by the conversion module) */
+/* convert.c: conversion pipelines */
 bool	mp_estimate_convert(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
 
@@ -1626,7 +1626,7 @@ const struct mp_pipeline_info *mp_convert_pipeline_info(const char *name);
 /*
  * ---- ecosystem module (bar.c, mermaid.c, defaults.c, render_svg.c,
  *      chart_sweep.c) ----
- * Pictures of a memory estimate and the user's default machine (issue 8).
+ * Pictures of a memory estimate and the user's default machine.
  * Every function writes only to the stream it is given.
  */
 /* bar.c: a stacked bar of the components of mm (weights, kv_cache, ...)
