@@ -1225,7 +1225,8 @@ mp_scenario_args(const struct mp_model *m, const struct mp_scenario *sc,
 		goto out;
 	}
 	if (sc->mode == MP_MODE_INFER && sc->runtime != MP_RT_TRANSFORMERS)
-		ADD(" --runtime %s", mp_runtime_name(sc->runtime));
+		ADD(" --runtime %s", sc->ollama ? "ollama" :
+		    mp_runtime_name(sc->runtime));
 	if (sc->mode != MP_MODE_QLORA &&
 	    (sc->weights != MP_DT_NONE || sc->ftype[0] != '\0'))
 		ADD(" --weights %s", mp_scenario_weights_name(sc));
@@ -1239,6 +1240,25 @@ mp_scenario_args(const struct mp_model *m, const struct mp_scenario *sc,
 	    sc->gpu_layers >= 0 && (m == NULL ||
 	    (uint64_t)sc->gpu_layers < m->layers))
 		ADD(" --gpu-layers %lld", (long long)sc->gpu_layers);
+	/* llama.cpp placement the user chose stays on the line (issue 13) */
+	if (sc->runtime == MP_RT_LLAMACPP && sc->mode == MP_MODE_INFER) {
+		uint32_t i;
+
+		if (sc->n_cpu_moe == MP_CPU_MOE_ALL)
+			ADD(" --cpu-moe");
+		else if (sc->n_cpu_moe != 0)
+			ADD(" --n-cpu-moe %u", sc->n_cpu_moe);
+		for (i = 0; i < sc->n_tensor_split; i++) {
+			/* hundredths, without the locale's decimal point */
+			unsigned long long c = (unsigned long long)
+			    ((double)sc->tensor_split[i] * 100 + 0.5);
+
+			ADD("%s%llu", i == 0 ? " --tensor-split " : ",",
+			    c / 100);
+			if (c % 100 != 0)
+				ADD(".%02llu", c % 100);
+		}
+	}
 	if (sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA ||
 	    sc->mode == MP_MODE_FULL) {
 		if (sc->optimizer != MP_OPT_ADAMW)
