@@ -13,26 +13,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fixtures.h"
 
 static int
 run(char **argv, char **out)
 {
-	char	*o = NULL, *e = NULL;
-	size_t	 ol = 0, el = 0;
-	FILE	*fo = open_memstream(&o, &ol), *fe = open_memstream(&e, &el);
-	int	 argc = 0, rc;
-
-	while (argv[argc] != NULL)
-		argc++;
-	rc = mp_cli_main(argc, argv, fo, fe);
-	fclose(fo);
-	fclose(fe);
-	if (out != NULL)
-		*out = o;
-	else
-		free(o);
-	free(e);
-	return rc;
+	return fx_cli(argv, out, NULL);
 }
 
 static bool

@@ -11,51 +11,10 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "memplan.h"
-
-/*
- * The source root: $MP_TEST_SRCDIR, else the parent of $MEMPLAN_DATADIR
- * (meson sets it to <source>/data), else MP_TEST_SRCDIR at build time.
- */
-#ifndef MP_TEST_SRCDIR
-#define MP_TEST_SRCDIR	"."
-#endif
+#include "fixtures.h"
 
 #define GB		1000000000ull
 #define GIB		(1ull << 30)
-
-static const char *
-srcdir(void)
-{
-	static char	 buf[512];
-	const char	*s = getenv("MP_TEST_SRCDIR");
-	char		*slash;
-
-	if (s != NULL)
-		return s;
-	if ((s = getenv("MEMPLAN_DATADIR")) != NULL) {
-		snprintf(buf, sizeof(buf), "%s", s);
-		if ((slash = strrchr(buf, '/')) != NULL &&
-		    strcmp(slash, "/data") == 0) {
-			*slash = '\0';
-			return buf;
-		}
-	}
-	return MP_TEST_SRCDIR;
-}
-
-static void
-load_bundled(const char *name, struct mp_model *m)
-{
-	char		path[512];
-	struct mp_error	err;
-
-	snprintf(path, sizeof(path), "%s/data/models/%s.json", srcdir(), name);
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_load(path, m, &err))
-		fail_msg("load %s: %s: %s", path, err.field, err.msg);
-}
 
 /* A convert scenario: weights "" = the default (the config's dtype). */
 static bool
@@ -133,7 +92,7 @@ test_convert_groundtruth_within_15pct(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/tests/groundtruth/conversion.jsonl",
-	    srcdir());
+	    fx_srcdir());
 	if ((f = fopen(path, "r")) == NULL)
 		fail_msg("cannot open %s", path);
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -157,7 +116,7 @@ test_convert_groundtruth_within_15pct(void **state)
 		assert_true(cJSON_IsString(cfg) && cJSON_IsString(pl) &&
 		    cJSON_IsString(w) && cJSON_IsString(st) &&
 		    cJSON_IsString(from));
-		load_bundled(cfg->valuestring, &m);
+		fx_load_bundled(cfg->valuestring, &m);
 		run_ok(&m, pl->valuestring, w->valuestring, &est);
 		if (strcmp(st->valuestring, "*") != 0)
 			s = step(&est, st->valuestring);
@@ -242,7 +201,7 @@ test_convert_qwen32b_openvino_over_64gb_llamacpp_streaming_fit(void **state)
 	struct mp_estimate ov, lc, st, st8;
 
 	(void)state;
-	load_bundled("qwen2.5-32b", &m);
+	fx_load_bundled("qwen2.5-32b", &m);
 	run_ok(&m, "openvino", "", &ov);
 	run_ok(&m, "llamacpp", "q4_k_m", &lc);
 	run_ok(&m, "streaming", "", &st);
@@ -281,7 +240,7 @@ test_convert_gemma3_27b_streaming_peaks_at_largest_tensor(void **state)
 	uint64_t embed = 262208ull * 5376 * 2;
 
 	(void)state;
-	load_bundled("gemma-3-27b-it", &m);
+	fx_load_bundled("gemma-3-27b-it", &m);
 	run_ok(&m, "streaming", "", &est);
 	assert_true(est.mem.weights > 50 * GB);
 	assert_true(est.conv.peak_anon > 2 * GB);
@@ -312,7 +271,7 @@ test_convert_llama2_7b_llama2c_modes(void **state)
 	size_t i;
 
 	(void)state;
-	load_bundled("llama-2-7b-hf", &m);
+	fx_load_bundled("llama-2-7b-hf", &m);
 	for (i = 0; i < 4; i++)
 		run_ok(&m, modes[i], "", &est[i]);
 	/* Two float32 models; llama2.c's ties output to tok_embeddings. */
@@ -339,7 +298,7 @@ test_convert_llama2_7b_llama2c_modes(void **state)
 	mp_model_fini(&m);
 
 	/* Grouped-query attention is out of its reach. */
-	load_bundled("qwen2.5-7b-instruct", &m);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	assert_false(run(&m, "llama2c-ultra-low", "", &est[0], &err));
 	assert_int_equal(err.status, MP_EUSAGE);
 	mp_model_fini(&m);
@@ -354,7 +313,7 @@ test_convert_unknown_pipeline_lists_known_ones(void **state)
 	size_t i;
 
 	(void)state;
-	load_bundled("qwen2.5-1.5b", &m);
+	fx_load_bundled("qwen2.5-1.5b", &m);
 	assert_false(run(&m, "onnx", "", &est, &err));
 	assert_int_equal(err.status, MP_EUSAGE);
 	assert_non_null(strstr(err.msg, "\"onnx\""));
@@ -386,7 +345,7 @@ test_convert_host_total_is_one_moment(void **state)
 	struct mp_estimate est;
 
 	(void)state;
-	load_bundled("qwen2.5-1.5b", &m);
+	fx_load_bundled("qwen2.5-1.5b", &m);
 	run_ok(&m, "streaming", "", &est);
 	assert_true(est.host_total < est.conv.peak_anon + est.conv.peak_file);
 	assert_true(est.host_total >= est.conv.peak_file);

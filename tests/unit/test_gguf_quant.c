@@ -12,34 +12,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "memplan.h"
-
-/*
- * The source root, where the ground truth rows and the bundled configs
- * are: $MP_TEST_SRCDIR, else the parent of $MEMPLAN_DATADIR (meson sets
- * it to <source>/data), else the current directory.
- */
-static const char *
-srcdir(void)
-{
-	static char	 buf[512];
-	const char	*s = getenv("MP_TEST_SRCDIR");
-	size_t		 n;
-
-	if (s != NULL)
-		return s;
-	if ((s = getenv("MEMPLAN_DATADIR")) != NULL) {
-		snprintf(buf, sizeof(buf), "%s", s);
-		n = strlen(buf);
-		while (n > 0 && buf[n - 1] == '/')
-			buf[--n] = '\0';
-		if (n >= 5 && strcmp(buf + n - 5, "/data") == 0) {
-			buf[n - 5] = '\0';
-			return buf;
-		}
-	}
-	return ".";
-}
+#include "fixtures.h"
 
 /* A model from config.json text (the converter hints come from the text). */
 static void
@@ -51,19 +24,6 @@ parse(const char *json, struct mp_model *m)
 	mp_error_clear(&err);
 	if (!mp_model_parse(json, strlen(json), "test.json", m, &err))
 		fail_msg("parse: %s: %s", err.field, err.msg);
-}
-
-static void
-load_bundled(const char *name, struct mp_model *m)
-{
-	char		path[512];
-	struct mp_error	err;
-
-	snprintf(path, sizeof(path), "%s/data/models/%s.json", srcdir(), name);
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_load(path, m, &err))
-		fail_msg("load %s: %s: %s", path, err.field, err.msg);
 }
 
 static struct mp_gguf_tensor *
@@ -123,7 +83,7 @@ test_gguf_groundtruth_rows_exact(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/tests/groundtruth/gguf/sizes.jsonl",
-	    srcdir());
+	    fx_srcdir());
 	f = fopen(path, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -143,7 +103,7 @@ test_gguf_groundtruth_rows_exact(void **state)
 		for (i = 0; up[i] != '\0' && i < sizeof(ft) - 1; i++)
 			ft[i] = (char)tolower((unsigned char)up[i]);
 		ft[i] = '\0';
-		load_bundled(cfg, &m);
+		fx_load_bundled(cfg, &m);
 		t = tensors(&m, ft, &n);
 		for (i = 0; i < n; i++) {
 			got += t[i].bytes;
@@ -178,7 +138,7 @@ test_gguf_q4_k_m_qwen25_7b_per_tensor(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	t = tensors(&m, "q4_k_m", &n);
 	assert_int_equal(n, 339);
 	assert_int_equal(sum(t, n), 4677120000ULL);
@@ -212,7 +172,7 @@ test_gguf_tied_embedding_row_fallback(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("qwen2.5-0.5b", &m);
+	fx_load_bundled("qwen2.5-0.5b", &m);
 	t = tensors(&m, "q4_0", &n);
 	assert_string_equal(tname(t, n, "token_embd.weight"), "q8_0");
 	free(t);
@@ -233,7 +193,7 @@ test_gguf_eight_experts(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("mixtral-8x7b-v0.1", &m);
+	fx_load_bundled("mixtral-8x7b-v0.1", &m);
 	t = tensors(&m, "q3_k_m", &n);
 	assert_string_equal(tname(t, n, "blk.7.attn_k.weight"), "q8_0");
 	assert_string_equal(tname(t, n, "blk.7.attn_v.weight"), "q8_0");
@@ -258,7 +218,7 @@ test_gguf_deepseek_mla_split(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("deepseek-v2-lite", &m);
+	fx_load_bundled("deepseek-v2-lite", &m);
 	t = tensors(&m, "q4_k_m", &n);
 	assert_int_equal(sum(t, n), 10363959296ULL);
 	kb = find(t, n, "blk.0.attn_k_b.weight");
@@ -343,7 +303,7 @@ test_gguf_mxfp4_moe(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("qwen3-30b-a3b", &m);
+	fx_load_bundled("qwen3-30b-a3b", &m);
 	t = tensors(&m, "mxfp4_moe", &n);
 	e = find(t, n, "blk.0.ffn_down_exps.weight");
 	assert_string_equal(mp_dtype_info(e->type)->name, "mxfp4");
@@ -365,7 +325,7 @@ test_gguf_float_targets(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("gpt2-large", &m);
+	fx_load_bundled("gpt2-large", &m);
 	t = tensors(&m, "f32", &n);
 	assert_string_equal(tname(t, n, "blk.3.attn_qkv.weight"), "f32");
 	free(t);
@@ -386,13 +346,13 @@ test_gguf_converter_extra_tensors(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	t = tensors(&m, "q8_0", &n);
 	assert_int_equal(find(t, n, "rope_freqs.weight")->ne[0], 64);
 	assert_string_equal(tname(t, n, "rope_freqs.weight"), "f32");
 	free(t);
 	mp_model_fini(&m);
-	load_bundled("phi-3.5-mini-instruct", &m);
+	fx_load_bundled("phi-3.5-mini-instruct", &m);
 	t = tensors(&m, "q8_0", &n);
 	assert_int_equal(find(t, n, "rope_factors_long.weight")->ne[0], 48);
 	assert_int_equal(find(t, n, "rope_factors_short.weight")->bytes,
@@ -416,7 +376,7 @@ test_gguf_iq_mixtures_qwen25_7b(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	t = tensors(&m, "iq2_xxs", &n);
 	assert_string_equal(tname(t, n, "output.weight"), "q5_k");
 	assert_string_equal(tname(t, n, "token_embd.weight"), "q2_k");
@@ -453,7 +413,7 @@ test_gguf_gptoss_keeps_mxfp4_experts(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("gpt-oss-20b", &m);
+	fx_load_bundled("gpt-oss-20b", &m);
 	t = tensors(&m, "q4_k_m", &n);
 	e = find(t, n, "blk.3.ffn_down_exps.weight");
 	assert_string_equal(mp_dtype_info(e->type)->name, "mxfp4");
@@ -501,7 +461,7 @@ test_gguf_unknown_arch_is_an_error(void **state)
 	size_t			 n;
 
 	(void)state;
-	load_bundled("gpt-j-6b", &m);
+	fx_load_bundled("gpt-j-6b", &m);
 	mp_error_clear(&err);
 	assert_false(mp_gguf_tensors(&m, "q4_0", &t, &n, &err));
 	assert_int_equal(err.status, MP_EINPUT);
@@ -565,10 +525,10 @@ test_gguf_hints_from_the_parsed_model(void **state)
 		FILE			*fp;
 		long			 len;
 
-		load_bundled(names[i], &disk);
+		fx_load_bundled(names[i], &disk);
 		assert_true(disk.hints.have);
 		snprintf(path, sizeof(path), "%s/data/models/%s.json",
-		    srcdir(), names[i]);
+		    fx_srcdir(), names[i]);
 		assert_non_null(fp = fopen(path, "rb"));
 		assert_int_equal(fseek(fp, 0, SEEK_END), 0);
 		assert_true((len = ftell(fp)) > 0);

@@ -12,90 +12,9 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "memplan.h"
-
-#ifndef MP_TEST_SRCDIR
-#define MP_TEST_SRCDIR	"."
-#endif
+#include "fixtures.h"
 
 #define MIB	(1024ull * 1024ull)
-
-/*
- * The source root: $MP_TEST_SRCDIR, else the parent of $MEMPLAN_DATADIR
- * (meson sets it to <root>/data), else the compiled-in default.
- */
-static const char *
-srcdir(void)
-{
-	static char buf[512];
-	const char *s = getenv("MP_TEST_SRCDIR");
-	size_t n;
-
-	if (s != NULL)
-		return s;
-	s = getenv("MEMPLAN_DATADIR");
-	if (s != NULL && (n = strlen(s)) > 5 && n < sizeof(buf) &&
-	    strcmp(s + n - 5, "/data") == 0) {
-		memcpy(buf, s, n - 5);
-		buf[n - 5] = '\0';
-		return buf;
-	}
-	return MP_TEST_SRCDIR;
-}
-
-static void
-load_bundled(const char *name, struct mp_model *m)
-{
-	char		path[512];
-	struct mp_error	err;
-
-	snprintf(path, sizeof(path), "%s/data/models/%s.json", srcdir(), name);
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_load(path, m, &err))
-		fail_msg("load %s: %s: %s", path, err.field, err.msg);
-}
-
-/* A small Llama: 4 layers, hidden 256, 4 heads of 64, 2 KV heads. */
-static const char tiny_json[] =
-    "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\","
-    " \"hidden_size\": 256, \"intermediate_size\": 512,"
-    " \"num_hidden_layers\": 4, \"num_attention_heads\": 4,"
-    " \"num_key_value_heads\": 2, \"vocab_size\": 1000,"
-    " \"max_position_embeddings\": 8192, \"rms_norm_eps\": 1e-5,"
-    " \"tie_word_embeddings\": false, \"torch_dtype\": \"bfloat16\"}";
-
-static void
-tiny(struct mp_model *m)
-{
-	struct mp_error err;
-
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_parse(tiny_json, strlen(tiny_json), "tiny.json", m, &err))
-		fail_msg("parse: %s: %s", err.field, err.msg);
-}
-
-static void
-scen(struct mp_scenario *sc, uint64_t seq, uint64_t batch)
-{
-	mp_scenario_init(sc);
-	sc->runtime = MP_RT_LLAMACPP;
-	sc->weights = MP_DT_BF16;
-	sc->seq = seq;
-	sc->batch = batch;
-}
-
-static void
-run(const struct mp_model *m, const struct mp_scenario *sc,
-    struct mp_estimate *est)
-{
-	struct mp_error err;
-
-	mp_error_clear(&err);
-	if (!mp_estimate(m, sc, est, &err))
-		fail_msg("estimate: %s: %s", err.field, err.msg);
-}
 
 /* K and V of the tiny model, f16: 4 layers x 2 x 2 heads x 64 x 2 bytes. */
 #define TINY_KV_PER_CELL	(4ull * 2 * 2 * 64 * 2)
@@ -108,14 +27,14 @@ test_llamacpp_context_padded_to_256(void **state)
 	struct mp_estimate est;
 
 	(void)state;
-	tiny(&m);
-	scen(&sc, 1000, 1);
-	run(&m, &sc, &est);
+	fx_tiny_llama(&m);
+	fx_llamacpp_scenario(&sc, 1000, 1);
+	fx_estimate(&m, &sc, &est);
 	assert_int_equal(est.mem.kv_cache, 1024 * TINY_KV_PER_CELL);
 	/* 3 sequences of 1100: -c 3300 -> 3328 cells, 1109 per sequence
 	 * -> 1280, so n_ctx becomes 3840. */
-	scen(&sc, 1100, 3);
-	run(&m, &sc, &est);
+	fx_llamacpp_scenario(&sc, 1100, 3);
+	fx_estimate(&m, &sc, &est);
 	assert_int_equal(est.mem.kv_cache, 3840 * TINY_KV_PER_CELL);
 	mp_model_fini(&m);
 }
@@ -128,10 +47,10 @@ test_llamacpp_kv_q8_0_is_34_bytes_per_32(void **state)
 	struct mp_estimate est;
 
 	(void)state;
-	tiny(&m);
-	scen(&sc, 4096, 1);
+	fx_tiny_llama(&m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.kv_dtype = MP_DT_Q8_0;
-	run(&m, &sc, &est);
+	fx_estimate(&m, &sc, &est);
 	/* 128 values per row -> 4 blocks of 34 bytes. */
 	assert_int_equal(est.mem.kv_cache, 4096ull * 4 * 2 * 4 * 34);
 	mp_model_fini(&m);
@@ -146,15 +65,15 @@ test_llamacpp_quantized_v_needs_flash_attn(void **state)
 	struct mp_error err;
 
 	(void)state;
-	tiny(&m);
-	scen(&sc, 4096, 1);
+	fx_tiny_llama(&m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.kv_dtype = MP_DT_Q8_0;
 	sc.flash_attn = MP_OFF;
 	mp_error_clear(&err);
 	assert_false(mp_estimate(&m, &sc, &est, &err));
 	assert_int_equal(err.status, MP_EUSAGE);
 	assert_non_null(strstr(err.msg, "flash"));
-	scen(&sc, 4096, 1);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.kv_dtype = MP_DT_F8_E4M3;
 	mp_error_clear(&err);
 	assert_false(mp_estimate(&m, &sc, &est, &err));
@@ -170,9 +89,9 @@ test_llamacpp_output_buffer_per_sequence_in_host(void **state)
 	struct mp_estimate est;
 
 	(void)state;
-	tiny(&m);
-	scen(&sc, 1024, 4);
-	run(&m, &sc, &est);
+	fx_tiny_llama(&m);
+	fx_llamacpp_scenario(&sc, 1024, 4);
+	fx_estimate(&m, &sc, &est);
 	assert_int_equal(est.mem.logits, 1000ull * 4 * 4);
 	mp_model_fini(&m);
 }
@@ -190,20 +109,20 @@ test_llamacpp_compute_grows_with_context_only_without_fa(void **state)
 	struct mp_estimate a, b;
 
 	(void)state;
-	load_bundled("llama-3.1-8b-instruct", &m);
-	scen(&sc, 4096, 1);
-	run(&m, &sc, &a);
-	scen(&sc, 32768, 1);
-	run(&m, &sc, &b);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	fx_estimate(&m, &sc, &a);
+	fx_llamacpp_scenario(&sc, 32768, 1);
+	fx_estimate(&m, &sc, &b);
 	/* Device compute is constant; the host part grows by the f16 mask. */
 	assert_int_equal(b.device_total - a.device_total,
 	    b.mem.kv_cache - a.mem.kv_cache);
-	scen(&sc, 4096, 1);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.flash_attn = MP_OFF;
-	run(&m, &sc, &a);
-	scen(&sc, 32768, 1);
+	fx_estimate(&m, &sc, &a);
+	fx_llamacpp_scenario(&sc, 32768, 1);
 	sc.flash_attn = MP_OFF;
-	run(&m, &sc, &b);
+	fx_estimate(&m, &sc, &b);
 	/* 32 heads x 28672 more cells x 512 tokens x 4 bytes of KQ. */
 	assert_true(b.device_total - a.device_total >
 	    b.mem.kv_cache - a.mem.kv_cache + 32ull * 28672 * 512 * 4);
@@ -218,15 +137,15 @@ test_llamacpp_partial_offload_moves_layers_to_host(void **state)
 	struct mp_estimate all, half, none;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
-	scen(&sc, 8192, 1);
-	run(&m, &sc, &all);
-	scen(&sc, 8192, 1);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 8192, 1);
+	fx_estimate(&m, &sc, &all);
+	fx_llamacpp_scenario(&sc, 8192, 1);
 	sc.gpu_layers = 14;
-	run(&m, &sc, &half);
-	scen(&sc, 8192, 1);
+	fx_estimate(&m, &sc, &half);
+	fx_llamacpp_scenario(&sc, 8192, 1);
 	sc.gpu_layers = 0;
-	run(&m, &sc, &none);
+	fx_estimate(&m, &sc, &none);
 	/* The same bytes, wherever they live. */
 	assert_int_equal(all.mem.weights, half.mem.weights);
 	assert_int_equal(all.mem.kv_cache, half.mem.kv_cache);
@@ -250,12 +169,12 @@ test_llamacpp_two_gpus_pay_two_contexts(void **state)
 	struct mp_estimate one, two;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
-	scen(&sc, 8192, 1);
-	run(&m, &sc, &one);
-	scen(&sc, 8192, 1);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 8192, 1);
+	fx_estimate(&m, &sc, &one);
+	fx_llamacpp_scenario(&sc, 8192, 1);
 	sc.gpus = 2;
-	run(&m, &sc, &two);
+	fx_estimate(&m, &sc, &two);
 	assert_int_equal(two.mem.weights, one.mem.weights);
 	assert_int_equal(two.mem.kv_cache, one.mem.kv_cache);
 	assert_int_equal(two.mem.runtime, 2 * one.mem.runtime);
@@ -273,14 +192,14 @@ test_llamacpp_cpu_repack_copy(void **state)
 	struct mp_estimate on, off;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
-	scen(&sc, 4096, 1);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.weights = MP_DT_NONE;
 	strcpy(sc.ftype, "q4_k_m");
 	sc.gpu_layers = 0;
-	run(&m, &sc, &on);
+	fx_estimate(&m, &sc, &on);
 	sc.mmap = MP_OFF;
-	run(&m, &sc, &off);
+	fx_estimate(&m, &sc, &off);
 	/* Measured: 3,121,348,608 bytes of Q4_K weights repacked. */
 	assert_int_equal(on.host_total - off.host_total, 3121348608ull);
 	mp_model_fini(&m);
@@ -322,7 +241,7 @@ row_scenario(const cJSON *r, struct mp_scenario *sc, bool cpu)
 	uint64_t n_seq = cpu ? 1 : (uint64_t)num(r, "n_seq");
 	const char *w = str(r, "weights");
 
-	scen(sc, (uint64_t)num(r, "n_ctx") / n_seq, n_seq);
+	fx_llamacpp_scenario(sc, (uint64_t)num(r, "n_ctx") / n_seq, n_seq);
 	sc->ubatch = (uint32_t)num(r, "n_ubatch");
 	if (strcmp(w, "bf16") != 0) {
 		sc->weights = MP_DT_NONE;
@@ -348,7 +267,7 @@ judge_file(const char *name, bool cpu)
 	int rows = 0, bad = 0;
 
 	snprintf(path, sizeof(path), "%s/tests/groundtruth/llamacpp/%s",
-	    srcdir(), name);
+	    fx_srcdir(), name);
 	fp = fopen(path, "r");
 	if (fp == NULL)
 		fail_msg("cannot open %s", path);
@@ -361,9 +280,9 @@ judge_file(const char *name, bool cpu)
 
 		if (r == NULL)
 			continue;
-		load_bundled(str(r, "config"), &m);
+		fx_load_bundled(str(r, "config"), &m);
 		row_scenario(r, &sc, cpu);
-		run(&m, &sc, &est);
+		fx_estimate(&m, &sc, &est);
 		rows++;
 		kv = num(r, "host_kv_bytes") + (cpu ? 0 : num(r,
 		    "device_kv_bytes"));

@@ -12,91 +12,9 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "memplan.h"
-
-#ifndef MP_TEST_SRCDIR
-#define MP_TEST_SRCDIR	"."
-#endif
+#include "fixtures.h"
 
 #define MIB	(1024ull * 1024ull)
-
-/*
- * The source root: $MP_TEST_SRCDIR, else the parent of $MEMPLAN_DATADIR
- * (meson sets it to <root>/data), else the compiled-in default.
- */
-static const char *
-srcdir(void)
-{
-	static char buf[512];
-	const char *s = getenv("MP_TEST_SRCDIR");
-	size_t n;
-
-	if (s != NULL)
-		return s;
-	s = getenv("MEMPLAN_DATADIR");
-	if (s != NULL && (n = strlen(s)) > 5 && n < sizeof(buf) &&
-	    strcmp(s + n - 5, "/data") == 0) {
-		memcpy(buf, s, n - 5);
-		buf[n - 5] = '\0';
-		return buf;
-	}
-	return MP_TEST_SRCDIR;
-}
-
-static void
-load_bundled(const char *name, struct mp_model *m)
-{
-	char		path[640];
-	struct mp_error	err;
-
-	snprintf(path, sizeof(path), "%s/data/models/%s.json", srcdir(), name);
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_load(path, m, &err))
-		fail_msg("load %s: %s: %s", path, err.field, err.msg);
-}
-
-/* A small Llama: 4 layers, hidden 256, 4 heads of 64, 2 KV heads. */
-static const char tiny_json[] =
-    "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\","
-    " \"hidden_size\": 256, \"intermediate_size\": 512,"
-    " \"num_hidden_layers\": 4, \"num_attention_heads\": 4,"
-    " \"num_key_value_heads\": 2, \"vocab_size\": 1000,"
-    " \"max_position_embeddings\": 8192, \"rms_norm_eps\": 1e-5,"
-    " \"tie_word_embeddings\": false, \"torch_dtype\": \"bfloat16\"}";
-
-static void
-tiny(struct mp_model *m)
-{
-	struct mp_error err;
-
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_parse(tiny_json, strlen(tiny_json), "tiny.json", m, &err))
-		fail_msg("parse: %s: %s", err.field, err.msg);
-}
-
-static void
-scen(struct mp_scenario *sc, uint64_t seq, uint64_t batch)
-{
-	mp_scenario_init(sc);
-	sc->runtime = MP_RT_LLAMACPP;
-	sc->weights = MP_DT_BF16;
-	sc->seq = seq;
-	sc->batch = batch;
-}
-
-static void
-run(const struct mp_model *m, const struct mp_scenario *sc,
-    struct mp_estimate *est)
-{
-	struct mp_error err;
-
-	mp_error_clear(&err);
-	if (!mp_estimate(m, sc, est, &err))
-		fail_msg("estimate: %s: %s", err.field, err.msg);
-}
-
 
 static void
 run_fail(const struct mp_model *m, const struct mp_scenario *sc,
@@ -156,13 +74,13 @@ test_place_n_cpu_moe_moves_experts(void **state)
 	struct mp_estimate gpu, part, all;
 
 	(void)state;
-	load_bundled("qwen3-30b-a3b", &m);
-	scen(&sc, 4096, 1);
+	fx_load_bundled("qwen3-30b-a3b", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.weights = MP_DT_NONE;
 	strcpy(sc.ftype, "q4_k_m");
-	run(&m, &sc, &gpu);
+	fx_estimate(&m, &sc, &gpu);
 	set(&sc, "n_cpu_moe", "20");
-	run(&m, &sc, &part);
+	fx_estimate(&m, &sc, &part);
 	assert_int_equal(part.mem.weights, gpu.mem.weights);
 	assert_int_equal(part.mem.kv_cache, gpu.mem.kv_cache);
 	assert_int_equal(resident(&part) - resident(&gpu),
@@ -171,7 +89,7 @@ test_place_n_cpu_moe_moves_experts(void **state)
 	    gpu.device_total);
 	/* --cpu-moe is every layer's experts. */
 	set(&sc, "cpu_moe", "true");
-	run(&m, &sc, &all);
+	fx_estimate(&m, &sc, &all);
 	assert_int_equal(resident(&all) - resident(&gpu),
 	    expert_bytes(&m, "q4_k_m", m.layers));
 	assert_int_equal(sc.n_cpu_moe, MP_CPU_MOE_ALL);
@@ -185,8 +103,8 @@ test_place_n_cpu_moe_needs_experts(void **state)
 	struct mp_scenario sc;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
-	scen(&sc, 4096, 1);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	set(&sc, "n_cpu_moe", "4");
 	run_fail(&m, &sc, "--n-cpu-moe");
 	set(&sc, "cpu_moe", "true");
@@ -203,29 +121,29 @@ test_place_tensor_split(void **state)
 	struct mp_estimate eq, ts;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
-	scen(&sc, 4096, 1);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.gpus = 2;
-	run(&m, &sc, &eq);
+	fx_estimate(&m, &sc, &eq);
 	assert_int_equal(eq.n_dev_bytes, 2);
 	set(&sc, "tensor_split", "3,1");
-	run(&m, &sc, &ts);
+	fx_estimate(&m, &sc, &ts);
 	assert_int_equal(ts.n_dev_bytes, 2);
 	assert_int_equal(ts.device_total, eq.device_total);
 	assert_true(ts.dev_bytes[0] > 2 * ts.dev_bytes[1]);
 	assert_true(eq.dev_bytes[0] < eq.dev_bytes[1] + eq.dev_bytes[1] / 4);
 	/* A default split follows each GPU's free memory. */
-	scen(&sc, 4096, 1);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.gpus = 2;
 	sc.n_dev_free = 2;
 	sc.dev_free[0] = 24ull << 30;
 	sc.dev_free[1] = 8ull << 30;
-	run(&m, &sc, &ts);
+	fx_estimate(&m, &sc, &ts);
 	assert_true(ts.dev_bytes[0] > 2 * ts.dev_bytes[1]);
 	/* One proportion per GPU, and a main GPU that exists. */
 	set(&sc, "tensor_split", "1,1,1");
 	run_fail(&m, &sc, "--tensor-split");
-	scen(&sc, 4096, 1);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.gpus = 2;
 	set(&sc, "main_gpu", "2");
 	run_fail(&m, &sc, "--main-gpu");
@@ -241,19 +159,19 @@ test_place_split_modes(void **state)
 	struct mp_estimate one, none, row;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
-	scen(&sc, 4096, 1);
-	run(&m, &sc, &one);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	fx_estimate(&m, &sc, &one);
 	sc.gpus = 2;
 	set(&sc, "split_mode", "none");
 	set(&sc, "main_gpu", "1");
-	run(&m, &sc, &none);
+	fx_estimate(&m, &sc, &none);
 	assert_int_equal(none.device_total, one.device_total);
 	assert_int_equal(none.dev_bytes[0], 0);
 	assert_int_equal(none.dev_bytes[1], one.device_total);
 	set(&sc, "split_mode", "row");
 	set(&sc, "main_gpu", "0");
-	run(&m, &sc, &row);
+	fx_estimate(&m, &sc, &row);
 	assert_true(row.dev_bytes[1] > 0);
 	assert_true(row.dev_bytes[1] < row.dev_bytes[0]);
 	/* Both GPUs pay a context; the weights are the same bytes. */
@@ -273,12 +191,12 @@ test_place_kv_unified(void **state)
 	struct mp_estimate est;
 
 	(void)state;
-	tiny(&m);
-	scen(&sc, 1100, 3);
-	run(&m, &sc, &est);
+	fx_tiny_llama(&m);
+	fx_llamacpp_scenario(&sc, 1100, 3);
+	fx_estimate(&m, &sc, &est);
 	assert_int_equal(est.mem.kv_cache, 3840 * TINY_KV_PER_CELL);
 	set(&sc, "kv_unified", "true");
-	run(&m, &sc, &est);
+	fx_estimate(&m, &sc, &est);
 	/* -c 3300 padded to 3328 cells, shared by the 3 sequences. */
 	assert_int_equal(est.mem.kv_cache, 3328 * TINY_KV_PER_CELL);
 	mp_model_fini(&m);
@@ -295,11 +213,11 @@ test_place_swa_full(void **state)
 	uint32_t il;
 
 	(void)state;
-	load_bundled("gemma-2-9b-it", &m);
-	scen(&sc, 32768, 1);
-	run(&m, &sc, &swa);
+	fx_load_bundled("gemma-2-9b-it", &m);
+	fx_llamacpp_scenario(&sc, 32768, 1);
+	fx_estimate(&m, &sc, &swa);
 	set(&sc, "swa_full", "true");
-	run(&m, &sc, &full);
+	fx_estimate(&m, &sc, &full);
 	for (il = 0; il < m.layers; il++)
 		cell += 2ull * (m.layer[il].kv_k + m.layer[il].kv_v);
 	assert_int_equal(full.mem.kv_cache, 32768 * cell);
@@ -316,18 +234,18 @@ test_place_backends(void **state)
 	struct mp_estimate cpu, metal, cuda;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
-	scen(&sc, 4096, 1);
-	run(&m, &sc, &cuda);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	fx_estimate(&m, &sc, &cuda);
 	sc.backend = MP_BE_CPU;
-	run(&m, &sc, &cpu);
+	fx_estimate(&m, &sc, &cpu);
 	assert_true(cpu.on_host);
 	assert_int_equal(cpu.device_total, 0);
 	assert_int_equal(cpu.n_dev_bytes, 0);
-	scen(&sc, 4096, 1);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.backend = MP_BE_METAL;
 	sc.cpu_isa = MP_ISA_NEON;
-	run(&m, &sc, &metal);
+	fx_estimate(&m, &sc, &metal);
 	assert_false(metal.on_host);
 	/* No CUDA context on Metal. */
 	assert_int_equal(metal.mem.runtime, 0);
@@ -350,13 +268,13 @@ test_place_cpu_fewer_bits_less_memory(void **state)
 	size_t i;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	for (i = 0; order[i] != NULL; i++) {
-		scen(&sc, 4096, 1);
+		fx_llamacpp_scenario(&sc, 4096, 1);
 		sc.weights = MP_DT_NONE;
 		strcpy(sc.ftype, order[i]);
 		sc.backend = MP_BE_CPU;
-		run(&m, &sc, &est);
+		fx_estimate(&m, &sc, &est);
 		assert_true(resident(&est) > prev);
 		prev = resident(&est);
 	}
@@ -372,14 +290,14 @@ test_place_no_x86_repack_on_arm(void **state)
 	struct mp_estimate x86, arm;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
-	scen(&sc, 4096, 1);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.weights = MP_DT_NONE;
 	strcpy(sc.ftype, "q2_k");
 	sc.backend = MP_BE_CPU;
-	run(&m, &sc, &x86);
+	fx_estimate(&m, &sc, &x86);
 	sc.cpu_isa = MP_ISA_NEON;
-	run(&m, &sc, &arm);
+	fx_estimate(&m, &sc, &arm);
 	assert_true(x86.host_reclaimable > 0);
 	assert_true(arm.host_total < x86.host_total);
 	mp_model_fini(&m);
@@ -394,8 +312,8 @@ test_place_command(void **state)
 	struct mp_estimate est;
 
 	(void)state;
-	load_bundled("qwen3-30b-a3b", &m);
-	scen(&sc, 16384, 1);
+	fx_load_bundled("qwen3-30b-a3b", &m);
+	fx_llamacpp_scenario(&sc, 16384, 1);
 	sc.weights = MP_DT_NONE;
 	strcpy(sc.ftype, "q4_k_m");
 	sc.flash_attn = MP_ON;
@@ -403,7 +321,7 @@ test_place_command(void **state)
 	sc.gpus = 2;
 	set(&sc, "n_cpu_moe", "12");
 	set(&sc, "tensor_split", "2.5,1");
-	run(&m, &sc, &est);
+	fx_estimate(&m, &sc, &est);
 	assert_string_equal(est.command, "llama-server -m "
 	    "qwen3-30b-a3b-Q4_K_M.gguf -c 16384 -ngl 99 -fa on -ctk q8_0 "
 	    "-ctv q8_0 --n-cpu-moe 12 -ts 2.5,1");
@@ -462,12 +380,12 @@ test_vllm_one_max_num_seqs(void **state)
 	size_t i, n1024 = 0, n256 = 0;
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	mp_scenario_init(&sc);
 	sc.runtime = MP_RT_VLLM;
 	sc.n_dev_free = 1;
 	sc.dev_free[0] = 79ull << 30;
-	run(&m, &sc, &est);
+	fx_estimate(&m, &sc, &est);
 	mp_error_clear(&err);
 	assert_true(mp_vllm_fill_pool(&m, &est, 79ull << 30, &err));
 	for (i = 0; i < est.n_notes; i++) {
@@ -495,11 +413,11 @@ test_vllm_cannot_start(void **state)
 	char want[96];
 
 	(void)state;
-	load_bundled("qwen2.5-7b-instruct", &m);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	mp_scenario_init(&sc);
 	sc.runtime = MP_RT_VLLM;
 	sc.seq = 200000;
-	run(&m, &sc, &est);
+	fx_estimate(&m, &sc, &est);
 	mp_error_clear(&err);
 	assert_true(mp_vllm_pool(&m, &est.sc, 23ull << 30, &p, &err));
 	assert_int_equal(p.seqs, 0);
@@ -532,17 +450,17 @@ test_draft_per_slot(void **state)
 	char path[400];
 
 	(void)state;
-	load_bundled("llama-3.1-8b-instruct", &m);
-	load_bundled("llama-3.2-1b-instruct", &d);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.2-1b-instruct", &d);
 	snprintf(path, sizeof(path), "%s/data/models/llama-3.2-1b-instruct.json",
-	    srcdir());
-	scen(&sc, 4096, 1);
-	run(&m, &sc, &e0);
+	    fx_srcdir());
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	fx_estimate(&m, &sc, &e0);
 	snprintf(sc.draft, sizeof(sc.draft), "%s", path);
-	run(&m, &sc, &e1);
-	scen(&ds, 4096, 1);
+	fx_estimate(&m, &sc, &e1);
+	fx_llamacpp_scenario(&ds, 4096, 1);
 	ds.kv_dtype = MP_DT_F16;
-	run(&d, &ds, &alone);
+	fx_estimate(&d, &ds, &alone);
 	assert_int_equal(e1.device_total - e0.device_total,
 	    alone.device_total - 596 * MIB);
 	/*
@@ -555,10 +473,10 @@ test_draft_per_slot(void **state)
 		int ns;
 
 		for (ns = 1; ns <= 3; ns++) {
-			scen(&sc, 4096, (uint64_t)ns);
-			run(&m, &sc, &f1);
+			fx_llamacpp_scenario(&sc, 4096, (uint64_t)ns);
+			fx_estimate(&m, &sc, &f1);
 			snprintf(sc.draft, sizeof(sc.draft), "%s", path);
-			run(&m, &sc, &f2);
+			fx_estimate(&m, &sc, &f2);
 			dk[ns] = f2.device_total - f1.device_total;
 		}
 		k = dk[2] - dk[1];
@@ -573,20 +491,20 @@ test_draft_per_slot(void **state)
 		    alone.mem.weights);
 	}
 	/* -ngld 0 keeps the draft's layers off the GPU */
-	scen(&sc, 4096, 1);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	snprintf(sc.draft, sizeof(sc.draft), "%s", path);
 	sc.draft_gpu_layers = 0;
 	sc.draft_gpu_layers_set = true;
-	run(&m, &sc, &e2);
+	fx_estimate(&m, &sc, &e2);
 	assert_true(e2.device_total < e1.device_total);
 	assert_true(e2.host_total - e2.host_reclaimable >
 	    e1.host_total - e1.host_reclaimable);
 	/* a draft option without --draft is a mistake */
-	scen(&sc, 4096, 1);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	sc.draft_ctx = 1024;
 	run_fail(&m, &sc, "--draft-ctx");
 	/* a draft that does not load names the file */
-	scen(&sc, 4096, 1);
+	fx_llamacpp_scenario(&sc, 4096, 1);
 	snprintf(sc.draft, sizeof(sc.draft), "/nonexistent/draft.gguf");
 	{
 		struct mp_estimate x;

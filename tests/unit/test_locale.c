@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "memplan.h"
+#include "fixtures.h"
 
 /*
  * A program embedding libmemplan may call setlocale(LC_ALL, "") under
@@ -138,15 +138,8 @@ static char *
 run(char **argv, int *rc)
 {
 	char	*o = NULL, *e = NULL;
-	size_t	 ol = 0, el = 0;
-	FILE	*fo = open_memstream(&o, &ol), *fe = open_memstream(&e, &el);
-	int	 argc = 0;
 
-	while (argv[argc] != NULL)
-		argc++;
-	*rc = mp_cli_main(argc, argv, fo, fe);
-	fclose(fo);
-	fclose(fe);
+	*rc = fx_cli(argv, &o, &e);
 	if (*rc != MP_EXIT_OK && *rc != MP_EXIT_NOFIT)
 		fprintf(stderr, "# %s %s: exit %d: %s", argv[1], argv[2], *rc,
 		    e);

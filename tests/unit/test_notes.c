@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "fixtures.h"
 
 static void
 test_note_template_renders_in_either_units(void **state)
@@ -70,15 +71,8 @@ static char *
 run(char **argv, int *rc)
 {
 	char	*o = NULL, *e = NULL;
-	size_t	 ol = 0, el = 0;
-	FILE	*fo = open_memstream(&o, &ol), *fe = open_memstream(&e, &el);
-	int	 argc = 0;
 
-	while (argv[argc] != NULL)
-		argc++;
-	*rc = mp_cli_main(argc, argv, fo, fe);
-	fclose(fo);
-	fclose(fe);
+	*rc = fx_cli(argv, &o, &e);
 	if (*rc != 0)
 		fprintf(stderr, "%s", e);
 	free(e);
