@@ -236,7 +236,11 @@ vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
 	if (sc->enforce_eager)
 		add(b, " --enforce-eager");
 	/* vllm.c's methods; MTP's default is the model's MTP layers. */
-	if (sc->speculative != MP_SPEC_NONE) {
+	if (sc->draft[0] != '\0')
+		add(b, " --speculative-config '{\"model\": \"%s\", "
+		    "\"num_speculative_tokens\": %u}'", sc->draft,
+		    sc->spec_tokens);
+	else if (sc->speculative != MP_SPEC_NONE) {
 		add(b, " --speculative-config '{\"method\": \"%s\"",
 		    mp_spec_choice((size_t)sc->speculative - 1));
 		if (sc->spec_tokens != 0)

@@ -821,9 +821,10 @@ struct draft {
 	uint64_t	 weights, kv, compute, logits;
 };
 
-/* The draft model, loaded once per main model (its cache), else tmp. */
-static const struct mp_model *
-draft_model(const struct mp_model *m, const char *spec, struct mp_model *tmp,
+/* The draft model, loaded once per main model (its cache), else tmp
+ * (also vllm.c's --draft). */
+const struct mp_model *
+mp_draft_model(const struct mp_model *m, const char *spec, struct mp_model *tmp,
     struct mp_error *err)
 {
 	struct mp_model *d;
@@ -864,7 +865,7 @@ place_draft(const struct lc *c, struct draft *dr, struct mp_model *tmp,
 	memset(dr, 0, sizeof(*dr));
 	if (sc->draft[0] == '\0')
 		return true;
-	if ((dm = draft_model(c->m, sc->draft, tmp, err)) == NULL)
+	if ((dm = mp_draft_model(c->m, sc->draft, tmp, err)) == NULL)
 		return false;
 	dr->sc = *sc;
 	dr->sc.draft[0] = '\0';

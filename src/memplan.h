@@ -573,6 +573,10 @@ const char *mp_parallel_name(enum mp_parallel);
 /* The i-th accepted name of each set, NULL past the end (option table). */
 const char *mp_mode_choice(size_t i);
 const char *mp_runtime_choice(size_t i);
+/* llamacpp.c: the --draft model, loaded once per main model (its
+ * cache) or into tmp (which the caller then finis). */
+const struct mp_model *mp_draft_model(const struct mp_model *,
+	    const char *spec, struct mp_model *tmp, struct mp_error *);
 /* vllm.c: --speculative's names (ngram, mtp) */
 const char *mp_spec_choice(size_t i);
 bool	mp_spec_parse(const char *, enum mp_spec *);

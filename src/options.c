@@ -623,8 +623,8 @@ static const struct mp_optspec opts[] = {
 	  "the encoder's warm-up image" },
 	{ MP_O_DRAFT, "draft", 0, "draft", SC, TEXT(511),
 	  set_draft, 0, false,
-	  "MODEL", "llama.cpp: a draft model for speculative decoding "
-	  "(llama-server -md)", NULL },
+	  "MODEL", "llama.cpp or vLLM: a draft model for speculative "
+	  "decoding (llama-server -md, vLLM's speculative_config)", NULL },
 	{ MP_O_DRAFT_LAYERS, "draft-gpu-layers", 0, "draft_gpu_layers", SC,
 	  UINT(0, 1u << 20, false, "all"), set_draft_layers, 0, false,
 	  "N", "llama.cpp --draft: the draft's layers on the GPU (-ngld)",

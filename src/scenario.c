@@ -238,12 +238,23 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 		    "--mode convert", sc->ftype);
 	if (sc->gpu_layers >= 0 && (uint64_t)sc->gpu_layers > m->layers)
 		sc->gpu_layers = m->layers;
-	/* llama-server's projector and draft model (llamacpp.c). */
-	if ((sc->mmproj[0] != '\0' || sc->draft[0] != '\0') &&
-	    sc->runtime != MP_RT_LLAMACPP)
-		return mp_error_set(err, MP_EUSAGE, NULL, sc->mmproj[0] !=
-		    '\0' ? "--mmproj" : "--draft", "only used by --runtime "
-		    "llamacpp, not %s", mp_runtime_name(sc->runtime));
+	/* llama-server's projector and draft model (llamacpp.c); vLLM
+	 * takes a draft model too (vllm.c), without -ngld/-cd. */
+	if (sc->mmproj[0] != '\0' && sc->runtime != MP_RT_LLAMACPP)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--mmproj", "only "
+		    "used by --runtime llamacpp, not %s",
+		    mp_runtime_name(sc->runtime));
+	if (sc->draft[0] != '\0' && sc->runtime != MP_RT_LLAMACPP &&
+	    sc->runtime != MP_RT_VLLM)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--draft", "only "
+		    "used by --runtime llamacpp or vllm, not %s",
+		    mp_runtime_name(sc->runtime));
+	if ((sc->draft_gpu_layers_set || sc->draft_ctx != 0) &&
+	    sc->runtime == MP_RT_VLLM)
+		return mp_error_set(err, MP_EUSAGE, NULL,
+		    sc->draft_ctx != 0 ? "--draft-ctx" : "--draft-gpu-layers",
+		    "only used by --runtime llamacpp (vLLM places the draft "
+		    "like the model)");
 	if (sc->image_size != 0 && sc->mmproj[0] == '\0')
 		return mp_error_set(err, MP_EUSAGE, NULL, "--image-size",
 		    "only used with --mmproj (the encoder's picture)");

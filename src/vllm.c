@@ -76,6 +76,9 @@
  * values (4) and the top-p mask (1).
  */
 #define V_SAMPLER_B	14u
+/* With a draft model the rejection sampler's dummy run also draws the
+ * draft's probabilities (random fp32 values and their softmax). */
+#define V_DRAFT_PROBS_B	8u
 /* NCCL communicators and custom all-reduce buffers with TP > 1. */
 #define V_NCCL		(320ull * MIB)
 
@@ -93,6 +96,9 @@ struct vl {
 	/* speculative decoding: tokens proposed per step, MTP layers */
 	uint32_t	 spec_k, spec_layers;
 	uint64_t	 spec_weights;	/* MTP layers, per GPU */
+	/* --draft: the draft model's terms, per GPU */
+	uint64_t	 draft_weights, draft_tok, draft_fwd;
+	uint32_t	 draft_layers;
 	uint64_t	 weights;	/* per GPU */
 	uint64_t	 weights_all;
 	uint64_t	 act_peak;	/* per GPU */
@@ -278,7 +284,8 @@ graph_bytes(struct vl *v)
 	/* The MTP drafter captures its own piecewise graphs in the same
 	 * dummy runs (its layers + 1 pieces). */
 	per_pw = max64(mp_muls((uint64_t)m->layers + 1 + (v->spec_layers ?
-	    v->spec_layers + 1ull : 0), V_GRAPH_PIECE), V_GRAPH_FLOOR);
+	    v->spec_layers + 1ull : 0) + (v->draft_layers ?
+	    v->draft_layers + 1ull : 0), V_GRAPH_PIECE), V_GRAPH_FLOOR);
 	return mp_adds(v->graph_first, mp_adds(
 	    mp_muls(v->n_pw - 1, per_pw),
 	    mp_muls(v->n_full - 1, V_GRAPH_FLOOR)));
@@ -343,7 +350,66 @@ seq_bytes(const struct vl *v, uint64_t seq)
 		sum = mp_adds(sum, mp_muls(mp_muls(mp_muls(div_up(seq,
 		    V_BLOCK), V_BLOCK), layer_token_bytes(v, m->layers - 1)),
 		    v->spec_layers));
+	/* A draft model's layers cache every token too (taken as full
+	 * attention). */
+	sum = mp_adds(sum, mp_muls(mp_muls(div_up(seq, V_BLOCK), V_BLOCK),
+	    v->draft_tok));
 	return div_up(sum, v->pp);	/* this stage's layers */
+}
+
+static bool resolve(struct vl *, const struct mp_model *,
+    const struct mp_scenario *, uint64_t, struct mp_error *);
+
+/*
+ * --draft MODEL under vLLM (--speculative-config '{"model": DRAFT,
+ * "num_speculative_tokens": k}'): the draft runs with the target's
+ * tensor parallelism and cache type, in its checkpoint's own dtype; its
+ * weights join the model's, its attention layers' cache the pool's
+ * blocks, its dummy forward pass follows the model's, and its piecewise
+ * graphs are captured with the model's.  vLLM needs k for a draft model.
+ */
+static bool
+resolve_draft(struct vl *v, const struct mp_model *m,
+    const struct mp_scenario *sc, uint64_t card, struct mp_error *err)
+{
+	struct mp_model tmp;
+	const struct mp_model *dm;
+	struct mp_scenario dsc;
+	struct vl d;
+	bool ok;
+
+	if (sc->speculative != MP_SPEC_NONE)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--speculative",
+		    "vLLM takes one speculative method: --draft MODEL or "
+		    "--speculative, not both");
+	if (sc->spec_tokens == 0)
+		return mp_error_set(err, MP_EUSAGE, NULL,
+		    "--num-speculative-tokens", "--draft under vLLM needs "
+		    "the tokens to propose per step (vLLM requires "
+		    "num_speculative_tokens)");
+	mp_model_init(&tmp);
+	if ((dm = mp_draft_model(m, sc->draft, &tmp, err)) == NULL) {
+		mp_model_fini(&tmp);
+		return false;
+	}
+	dsc = *sc;
+	dsc.draft[0] = '\0';
+	dsc.spec_tokens = 0;
+	dsc.weights = MP_DT_NONE;
+	dsc.ftype[0] = '\0';
+	dsc.weights_as_stored = dsc.weights_shipped = false;
+	dsc.kv_dtype = v->kv;
+	ok = mp_scenario_resolve(&dsc, dm, err) &&
+	    resolve(&d, dm, &dsc, card, err);
+	if (ok) {
+		v->draft_weights = d.weights;
+		v->draft_tok = d.tok_bytes;
+		v->draft_fwd = forward_peak(&d, v->batched);
+		v->draft_layers = dm->layers;
+		v->spec_k = sc->spec_tokens;
+	}
+	mp_model_fini(&tmp);
+	return ok;
 }
 
 static bool
@@ -426,6 +492,8 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	 * loads the model's own MTP layers as the drafter.  vLLM needs
 	 * num_speculative_tokens for n-gram; MTP defaults to its layers.
 	 */
+	if (sc->draft[0] != '\0' && !resolve_draft(v, m, sc, card, err))
+		return false;
 	if (sc->speculative == MP_SPEC_MTP) {
 		if (m->nextn_layers == 0)
 			return mp_error_set(err, MP_EUSAGE, NULL,
@@ -442,9 +510,10 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 			    "needs the tokens to propose per step (vLLM "
 			    "requires num_speculative_tokens)");
 		v->spec_k = sc->spec_tokens;
-	} else if (sc->spec_tokens != 0)
+	} else if (sc->spec_tokens != 0 && sc->draft[0] == '\0')
 		return mp_error_set(err, MP_EUSAGE, NULL,
-		    "--num-speculative-tokens", "only used with --speculative");
+		    "--num-speculative-tokens", "only used with --speculative "
+		    "or --draft");
 
 	for (i = 0; i < m->n_tensors; i++) {
 		b = mp_tensor_bytes(m, &m->tensors[i], sc);
@@ -464,6 +533,9 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		    m->tensors[i].layer == (int32_t)m->layers - 1)
 			v->spec_weights = mp_adds(v->spec_weights, r);
 	}
+	v->weights = mp_adds(v->weights, v->draft_weights);
+	v->weights_all = mp_adds(v->weights_all, mp_muls(v->draft_weights,
+	    v->tp));
 	if (v->spec_layers != 0) {
 		v->spec_weights = mp_muls(mp_adds(v->spec_weights,
 		    mp_muls(mp_adds(mp_muls(2ull * m->hidden, m->hidden),
@@ -490,8 +562,15 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	    mp_adds(forward_peak(v, tokens), mp_muls(mp_muls(tokens,
 	    3ull * m->hidden), mp_dtype_info(v->act)->block_bytes)), mp_adds(
 	    mp_muls(mp_muls(min64(v->max_seqs, tokens), m->vocab),
-	    V_SAMPLER_B), mp_muls(mp_muls(tokens, m->hidden),
+	    V_SAMPLER_B + (v->draft_layers != 0 ? V_DRAFT_PROBS_B : 0)),
+	    mp_muls(mp_muls(tokens, m->hidden),
 	    mp_dtype_info(v->act)->block_bytes)));
+	/* A draft model's dummy run follows the model's (the drafter's
+	 * dummy_run in _dummy_run) beside the target's hidden states. */
+	if (v->draft_layers != 0)
+		v->act_peak = max64(v->act_peak, mp_adds(v->draft_fwd,
+		    mp_muls(mp_muls(tokens, m->hidden),
+		    mp_dtype_info(v->act)->block_bytes)));
 	v->graphs = graph_bytes(v);
 	/* The CUDA context and cuBLAS workspace, as for PyTorch. */
 	v->context = mp_runtime_transformers(sc);
@@ -502,6 +581,7 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		    m->layer[l].kind == MP_LK_MLA)
 			v->tok_bytes = mp_adds(v->tok_bytes,
 			    layer_token_bytes(v, l));
+	v->tok_bytes = mp_adds(v->tok_bytes, v->draft_tok);
 	/* The MTP layers' cache shares the pool's blocks. */
 	if (v->spec_layers != 0)
 		v->tok_bytes = mp_adds(v->tok_bytes, mp_muls(
@@ -627,6 +707,13 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 		    v.spec_layers, v.spec_layers > 1 ? "s" : "", v.spec_k,
 		    v.spec_k > 1 ? "s" : "");
 		mp_note_size(n, "mtp", v.spec_weights);
+	} else if (v.draft_layers != 0) {
+		n = mp_estimate_note(est, "weights", "speculative decoding: "
+		    "draft model %s (%u layers), {draft} per GPU, %u tokens "
+		    "proposed per step; its cache ({tok} per token) shares "
+		    "the pool", sc->draft, v.draft_layers, v.spec_k);
+		mp_note_size(n, "draft", v.draft_weights);
+		mp_note_size(n, "tok", mp_muls(v.draft_tok, v.tp));
 	} else if (v.spec_k != 0)
 		mp_estimate_note(est, "runtime", "speculative decoding: n-gram "
 		    "prompt lookup on the CPU, %u tokens proposed per step; "

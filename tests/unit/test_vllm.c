@@ -609,6 +609,46 @@ test_vllm_speculative(void **state)
 	mp_model_fini(&m);
 }
 
+/*
+ * --draft MODEL under vLLM: Llama-3.2-1B drafting for Llama-3.1-8B.  The
+ * pool's 16-token block grows by the draft's cache (16 layers x K and V
+ * x 8 heads x 64 x bf16 per token), the weights by the draft's bf16
+ * weights (1.24 B parameters); k is required and one method only.
+ */
+static void
+test_vllm_draft_model(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+	struct mp_vllm_pool a, b;
+
+	(void)state;
+	load_bundled("llama-3.1-8b-instruct", &m);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 80 * GIB, &a);
+	scen(&sc, 4096, 1);
+	snprintf(sc.draft, sizeof(sc.draft), "llama-3.2-1b-instruct");
+	sc.spec_tokens = 5;
+	pool(&m, &sc, 80 * GIB, &b);
+	assert_int_equal(b.block_bytes - a.block_bytes,
+	    16ull * 16 * 2 * 8 * 64 * 2);
+	assert_true(b.weights - a.weights > 2400000000ull);
+	assert_true(b.weights - a.weights < 2500000000ull);
+	scen(&sc, 4096, 1);
+	snprintf(sc.draft, sizeof(sc.draft), "llama-3.2-1b-instruct");
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_string_equal(err.field, "--num-speculative-tokens");
+	sc.spec_tokens = 3;
+	sc.speculative = MP_SPEC_NGRAM;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_string_equal(err.field, "--speculative");
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -629,6 +669,7 @@ main(void)
 		cmocka_unit_test(test_vllm_cuda_graphs_and_enforce_eager),
 		cmocka_unit_test(test_vllm_published_logs),
 		cmocka_unit_test(test_vllm_speculative),
+		cmocka_unit_test(test_vllm_draft_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
