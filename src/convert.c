@@ -94,30 +94,36 @@ enum pl {
  * The pipelines, their properties for the planner (mp_convert_pipeline_info)
  * and the one line it says about each.  low_memory: the pipeline holds
  * smaller pieces at a time than the checkpoint and pays for it in time.
+ * output: what it writes (plan recommends one pipeline per output).
  */
+#define OUT_HF	"Hugging Face safetensors"
+#define OUT_L2C	"llama2.c model file"
 static const struct {
 	enum pl				 pl;
 	struct mp_pipeline_info		 info;
 } pipelines[] = {
-	{ PL_HF_FULL, { "hf-full", false, "one pass over the checkpoint" } },
-	{ PL_HF_LOWMEM, { "hf-lowmem", true,
-	  "trades time for memory: smaller pieces at a time" } },
-	{ PL_HF_CAST_SAVE, { "hf-cast-save", false,
+	{ PL_HF_FULL, { "hf-full", false, OUT_HF,
 	  "one pass over the checkpoint" } },
-	{ PL_STREAMING, { "streaming", true,
+	{ PL_HF_LOWMEM, { "hf-lowmem", true, OUT_HF,
 	  "trades time for memory: smaller pieces at a time" } },
-	{ PL_LLAMACPP, { "llamacpp", false, "one pass over the checkpoint" } },
-	{ PL_LLAMACPP_NO_LAZY, { "llamacpp-no-lazy", false,
+	{ PL_HF_CAST_SAVE, { "hf-cast-save", false, OUT_HF,
+	  "one pass over the checkpoint" } },
+	{ PL_STREAMING, { "streaming", true, "raw tensors (streamed)",
+	  "trades time for memory: smaller pieces at a time" } },
+	{ PL_LLAMACPP, { "llamacpp", false, "GGUF",
+	  "one pass over the checkpoint" } },
+	{ PL_LLAMACPP_NO_LAZY, { "llamacpp-no-lazy", false, "GGUF",
 	  "convert_hf_to_gguf.py --no-lazy: every tensor held until "
 	  "written" } },
-	{ PL_OPENVINO, { "openvino", false, "one pass over the checkpoint" } },
-	{ PL_L2C_STANDARD, { "llama2c-standard", false,
+	{ PL_OPENVINO, { "openvino", false, "OpenVINO IR",
 	  "one pass over the checkpoint" } },
-	{ PL_L2C_MEM_EFFICIENT, { "llama2c-mem-efficient", true,
+	{ PL_L2C_STANDARD, { "llama2c-standard", false, OUT_L2C,
+	  "one pass over the checkpoint" } },
+	{ PL_L2C_MEM_EFFICIENT, { "llama2c-mem-efficient", true, OUT_L2C,
 	  "trades time for memory: smaller pieces at a time" } },
-	{ PL_L2C_LOW, { "llama2c-low", true,
+	{ PL_L2C_LOW, { "llama2c-low", true, OUT_L2C,
 	  "trades time for memory: smaller pieces at a time" } },
-	{ PL_L2C_ULTRA_LOW, { "llama2c-ultra-low", true,
+	{ PL_L2C_ULTRA_LOW, { "llama2c-ultra-low", true, OUT_L2C,
 	  "trades time for memory: smaller pieces at a time" } },
 };
 

@@ -1050,6 +1050,8 @@ struct mp_reco {
 	uint64_t	 total;		/* judged bytes (fullest GPU or host) */
 	bool		 fits;
 	enum mp_verdict	 verdict;
+	/* Serve: decode; finetune: training; 0 = not estimated. */
+	double		 tokens_per_s;
 };
 
 struct mp_report {
@@ -1280,6 +1282,7 @@ struct mp_check {
 #define MP_CK_SEQ	MP_GIVEN_SEQ
 #define MP_CK_BATCH	MP_GIVEN_BATCH
 #define MP_CK_RUNTIME	MP_GIVEN_RUNTIME
+#define MP_CK_PIPELINE	MP_GIVEN_PIPELINE
 
 struct mp_plan {
 	char		 path[4096];	/* PATH_MAX */
@@ -1336,8 +1339,15 @@ struct mp_option {
 	bool		 has_speed;
 	struct mp_speed	 speed;
 	uint64_t	 max_seq;
+	/* Finetune options: training tokens per second (mp_train_speed;
+	 * has_speed says whether there is one) and what it assumes. */
+	double		 train_tps;
+	char		 train_basis[160];
 };
 
+/* Recommendations of a plan: one per goal, convert one per output
+ * format (policy.c). */
+#define MP_MAX_RECS	8
 struct mp_rec {
 	enum mp_goal	 goal;
 	size_t		 opt;		/* index into options */
@@ -1351,7 +1361,7 @@ struct mp_planres {
 	const struct mp_hardware *hw;
 	struct mp_option	*opt;
 	size_t			 n_opt, cap_opt;
-	struct mp_rec		 rec[MP_GOALS];
+	struct mp_rec		 rec[MP_MAX_RECS];
 	size_t			 n_rec;
 	struct mp_reason	 none[MP_GOALS];	/* goal with no fit */
 	size_t			 skipped;	/* estimates not available */
@@ -1622,6 +1632,7 @@ const char *mp_convert_pipeline(size_t i);
 struct mp_pipeline_info {
 	const char	*name;
 	bool		 low_memory;	/* smaller pieces at a time, slower */
+	const char	*output;	/* what it writes: "GGUF", ... */
 	const char	*why;		/* one line for plan */
 };
 const struct mp_pipeline_info *mp_convert_pipeline_info(const char *name);
@@ -1753,6 +1764,19 @@ bool	mp_speed_target(const struct mp_hardware *, const struct mp_estimate *,
 	    struct mp_speed_target *);
 
 const char *mp_bound_name(enum mp_bound);
+/*
+ * Training tokens per second of a fine-tuning scenario on the target:
+ * the step's matrix FLOPs (6 per active weight and token for full
+ * fine-tuning, 4 on a frozen base, +2 recomputed with checkpointing,
+ * plus attention) at the backend's achieved matrix rate, QLoRA's
+ * dequantization and CPU offload's transfers and optimizer step; data
+ * parallel over the GPUs.  Derived, not validated against measurements.
+ * False (and basis says why) without an accelerator, tflops or
+ * bandwidth.
+ */
+bool	mp_train_speed(const struct mp_model *, const struct mp_estimate *,
+	    const struct mp_speed_target *, double *tps, char *basis,
+	    size_t basis_len);
 /* "pp512,tg128,pp2048@d4096" (k multiples allowed: pp2k). */
 bool	mp_bench_parse(const char *, struct mp_bench_test *, size_t *n,
 	    char *why, size_t whylen);

@@ -280,6 +280,9 @@ wanted(unsigned set, const struct mp_scenario *base,
 	if ((set & MP_CK_RUNTIME) && sc->mode == MP_MODE_INFER &&
 	    base->runtime != sc->runtime)
 		return false;
+	if ((set & MP_CK_PIPELINE) && sc->mode == MP_MODE_CONVERT &&
+	    strcmp(base->pipeline, sc->pipeline) != 0)
+		return false;
 	if ((set & MP_CK_WEIGHTS) && (base->weights != sc->weights ||
 	    strcmp(base->ftype, sc->ftype) != 0))
 		return false;
@@ -637,60 +640,13 @@ next_shard:
 	return true;
 }
 
-/* Is a better than b for the same goal?  Lexicographic on quality lost. */
-static bool
-better(const struct mp_option *a, const struct mp_option *b)
-{
-	/* Room first: a tight option only when nothing fits with room. */
-	if ((a->verdict == MP_VERDICT_FITS) != (b->verdict == MP_VERDICT_FITS))
-		return a->verdict == MP_VERDICT_FITS;
-	if (a->prec_loss != b->prec_loss)
-		return a->prec_loss < b->prec_loss;
-	if (a->ctx_loss != b->ctx_loss)
-		return a->ctx_loss < b->ctx_loss;
-	if (a->est.sc.seq != b->est.sc.seq)
-		return a->est.sc.seq > b->est.sc.seq;
-	if (a->speed_loss != b->speed_loss)
-		return a->speed_loss < b->speed_loss;
-	if ((a->verdict == MP_VERDICT_FITS) != (b->verdict == MP_VERDICT_FITS))
-		return a->verdict == MP_VERDICT_FITS;
-	return a->j.judged < b->j.judged;
-}
-
-/* ---- serve: tokens per second, the largest context, the policy ---- */
-
 /*
- * An option "many times slower" than the fastest that fits is not
- * taken for precision alone: the recommendation keeps the options at
- * least 1/SERVE_SLOWER as fast as the fastest one, then takes the most
- * precise of them.
+ * Speed of every option the policies weigh (policy.c): decode speed and
+ * the largest context of the serve options, training throughput of the
+ * finetune options.
  */
-#define SERVE_SLOWER	2.0
-/* Weights below this many bits per parameter only when nothing at or
- * above it fits. */
-#define SERVE_MIN_BITS	4.0
-
-static double
-opt_bits(const struct mp_option *o)
-{
-	return 16.0 - (double)o->prec_loss / 100.0;
-}
-
-/* Layers in host memory, or the whole model on the CPU. */
-static bool
-off_device(const struct mp_model *m, const struct mp_option *o)
-{
-	const struct mp_scenario *sc = &o->est.sc;
-
-	if (o->est.on_host)
-		return true;
-	return sc->runtime == MP_RT_LLAMACPP && sc->gpu_layers >= 0 &&
-	    (uint64_t)sc->gpu_layers < m->layers;
-}
-
-/* Speed and the largest context of every serve option. */
 static void
-serve_facts(struct mp_planres *p, const struct mp_model *m,
+option_facts(struct mp_planres *p, const struct mp_model *m,
     const struct mp_hardware *hw)
 {
 	struct search	*s;
@@ -707,6 +663,14 @@ serve_facts(struct mp_planres *p, const struct mp_model *m,
 		struct mp_option	*o = &p->opt[i];
 		struct mp_speed_target	 tg;
 
+		if (o->goal == MP_GOAL_FINETUNE && o->verdict !=
+		    MP_VERDICT_UNSUPPORTED) {
+			mp_speed_target(hw, &o->est, &tg);
+			o->has_speed = mp_train_speed(m, &o->est, &tg,
+			    &o->train_tps, o->train_basis,
+			    sizeof(o->train_basis));
+			continue;
+		}
 		if (o->goal != MP_GOAL_SERVE)
 			continue;
 		mp_error_clear(&e2);
@@ -733,306 +697,6 @@ serve_facts(struct mp_planres *p, const struct mp_model *m,
 
 /* Serve ranking among the options the policy keeps: precision, then
  * context, then speed. */
-static bool
-serve_better(const struct mp_option *a, const struct mp_option *b)
-{
-	if (a->prec_loss != b->prec_loss)
-		return a->prec_loss < b->prec_loss;
-	if (a->ctx_loss != b->ctx_loss)
-		return a->ctx_loss < b->ctx_loss;
-	if (a->has_speed && b->has_speed &&
-	    a->speed.decode_tps != b->speed.decode_tps)
-		return a->speed.decode_tps > b->speed.decode_tps;
-	return better(a, b);
-}
-
-/*
- * Why the policy leaves o out, or NULL when it keeps it.  The filters
- * apply in order and only when some option passes them: fits with the
- * margin (not tight), at the asked context, on the devices (no layers in
- * host memory), at 4 bits or more, within SERVE_SLOWER of the fastest.
- */
-struct serve_bar {
-	bool	 fits, full_ctx, on_dev, bits;
-	double	 fastest;
-};
-
-static const char *
-serve_drop(const struct mp_model *m, const struct serve_bar *bar,
-    const struct mp_option *o)
-{
-	if (o->verdict == MP_VERDICT_NO)
-		return "does not fit";
-	if (bar->fits && o->verdict != MP_VERDICT_FITS)
-		return "tight: less than 10% headroom";
-	if (bar->full_ctx && o->ctx_loss)
-		return "a shorter context than asked";
-	if (bar->on_dev && off_device(m, o))
-		return "layers in host memory: slower";
-	if (bar->bits && opt_bits(o) < SERVE_MIN_BITS)
-		return "below 4 bits";
-	if (bar->fastest > 0 && o->has_speed &&
-	    o->speed.decode_tps * SERVE_SLOWER < bar->fastest)
-		return "more than 2x slower than the fastest";
-	return NULL;
-}
-
-/* How far o got through the policy's filters: a runner-up that fails a
- * later one is closer to being chosen. */
-static int
-serve_level(const struct mp_model *m, const struct serve_bar *bar,
-    const struct mp_option *o)
-{
-	struct serve_bar	 t;
-	int			 lvl;
-
-	memset(&t, 0, sizeof(t));
-	for (lvl = 0; lvl < 6; lvl++) {
-		if (lvl == 1)
-			t.fits = bar->fits;
-		else if (lvl == 2)
-			t.full_ctx = bar->full_ctx;
-		else if (lvl == 3)
-			t.on_dev = bar->on_dev;
-		else if (lvl == 4)
-			t.bits = bar->bits;
-		else if (lvl == 5)
-			t.fastest = bar->fastest;
-		if (serve_drop(m, &t, o) != NULL)
-			return lvl;
-	}
-	return lvl;
-}
-
-static void
-serve_recommend(struct mp_planres *p, const struct mp_option **bestp,
-    const struct mp_option **runnerp, const char **runner_why)
-{
-	const struct mp_model	*m = p->model;
-	struct serve_bar	 bar;
-	const struct mp_option	*o, *best = NULL, *run = NULL;
-	size_t			 i;
-	int			 step;
-
-	memset(&bar, 0, sizeof(bar));
-	/* Tighten the bar one filter at a time while some option passes. */
-	for (step = 0; step < 5; step++) {
-		struct serve_bar try = bar;
-		bool any = false;
-
-		if (step == 0)
-			try.fits = true;
-		else if (step == 1)
-			try.full_ctx = true;
-		else if (step == 2)
-			try.on_dev = true;
-		else if (step == 3)
-			try.bits = true;
-		else {
-			for (i = 0; i < p->n_opt; i++) {
-				o = &p->opt[i];
-				if (o->goal == MP_GOAL_SERVE && o->has_speed &&
-				    serve_drop(m, &bar, o) == NULL &&
-				    o->speed.decode_tps > try.fastest)
-					try.fastest = o->speed.decode_tps;
-			}
-		}
-		for (i = 0; i < p->n_opt && !any; i++) {
-			o = &p->opt[i];
-			any = o->goal == MP_GOAL_SERVE &&
-			    serve_drop(m, &try, o) == NULL;
-		}
-		if (any)
-			bar = try;
-	}
-	for (i = 0; i < p->n_opt; i++) {
-		o = &p->opt[i];
-		if (o->goal == MP_GOAL_SERVE && serve_drop(m, &bar, o) ==
-		    NULL && (best == NULL || serve_better(o, best)))
-			best = o;
-	}
-	/* Runner-up: the next kept option, else the best one left out. */
-	for (i = 0; i < p->n_opt; i++) {
-		o = &p->opt[i];
-		if (o == best || o->goal != MP_GOAL_SERVE ||
-		    serve_drop(m, &bar, o) != NULL)
-			continue;
-		if (run == NULL || serve_better(o, run))
-			run = o;
-	}
-	*runner_why = NULL;
-	if (run == NULL) {
-		int rl = -1;
-
-		for (i = 0; i < p->n_opt; i++) {
-			int l;
-
-			o = &p->opt[i];
-			if (o == best || o->goal != MP_GOAL_SERVE ||
-			    o->verdict == MP_VERDICT_NO)
-				continue;
-			l = serve_level(m, &bar, o);
-			if (run == NULL || l > rl || (l == rl &&
-			    serve_better(o, run))) {
-				run = o;
-				rl = l;
-				*runner_why = serve_drop(m, &bar, o);
-			}
-		}
-	}
-	p->serve_fastest = bar.fastest;
-	*bestp = best;
-	*runnerp = run;
-}
-
-/* The serve recommendation and why, with its runner-up. */
-static void
-serve_why(struct mp_planres *p, const struct mp_option *best,
-    const struct mp_option *run, const char *rwhy)
-{
-	struct mp_rec	*r = &p->rec[p->n_rec++];
-	char		 sp[96] = "", ctx[48] = "", ru[224] = "";
-	char		 n1[32], n2[32];
-
-	r->goal = MP_GOAL_SERVE;
-	r->opt = (size_t)(best - p->opt);
-	if (best->has_speed)
-		put(sp, sizeof(sp), "; %s tokens/s decode%s",
-		    mp_fmt_fixed(best->speed.decode_tps, 0, n1, sizeof(n1)),
-		    best->speed.has_prefill ? "" : " (prompt speed unknown)");
-	if (best->max_seq > 0)
-		put(ctx, sizeof(ctx), ", context up to %llu tokens",
-		    (unsigned long long)best->max_seq);
-	if (run != NULL) {
-		r->has_runner = true;
-		r->runner = (size_t)(run - p->opt);
-		mp_fmt_fixed(opt_bits(run), 1, n1, sizeof(n1));
-		if (run->has_speed)
-			put(ru, sizeof(ru), "; runner-up: %s (%s bits, %s "
-			    "tokens/s%s%s)", run->label, n1, mp_fmt_fixed(
-			    run->speed.decode_tps, 0, n2, sizeof(n2)),
-			    rwhy != NULL ? "; " : "", rwhy != NULL ? rwhy : "");
-		else	/* no speed figure: no empty rate */
-			put(ru, sizeof(ru), "; runner-up: %s (%s bits%s%s)",
-			    run->label, n1, rwhy != NULL ? "; " : "",
-			    rwhy != NULL ? rwhy : "");
-	}
-	mp_reason_set(&r->why, "%s: {judged} of {capacity}%s%s; %s bits "
-	    "per weight, the most precise option kept by the serve policy "
-	    "(fits with margin, on the devices, 4 bits or more, within 2x "
-	    "of the fastest: %s tokens/s, as far as any option "
-	    "passes)%s%s (%s)", mp_verdict_name(best->verdict), sp, ctx,
-	    mp_fmt_fixed(opt_bits(best), 1, n1, sizeof(n1)),
-	    mp_fmt_fixed(p->serve_fastest, 0, n2, sizeof(n2)),
-	    off_device(p->model, best) ? "; layers in host memory: nothing "
-	    "fits on the devices alone" : "", ru, best->why);
-	mp_reason_size(&r->why, "judged", best->j.judged);
-	mp_reason_size(&r->why, "capacity", best->j.capacity);
-}
-
-static void
-recommend(struct mp_planres *p)
-{
-	const struct mp_option	*o, *best, *least;
-	struct mp_rec		*r;
-	size_t			 i;
-	unsigned		 g;
-	int			 any;
-
-	for (g = 0; g < MP_GOALS; g++) {
-		best = least = NULL;
-		any = 0;
-		for (i = 0; i < p->n_opt; i++) {
-			o = &p->opt[i];
-			if (o->goal != g)
-				continue;
-			if (o->verdict == MP_VERDICT_UNSUPPORTED)
-				continue;
-			any = 1;
-			if (least == NULL || o->j.judged < least->j.judged)
-				least = o;
-			if (o->verdict == MP_VERDICT_NO)
-				continue;
-			if (best == NULL || better(o, best))
-				best = o;
-		}
-		if (g == MP_GOAL_SERVE && best != NULL && p->hw != NULL) {
-			const struct mp_option *run;
-			const char *rwhy;
-
-			serve_recommend(p, &best, &run, &rwhy);
-			if (best != NULL) {
-				serve_why(p, best, run, rwhy);
-				continue;
-			}
-		}
-		if (best == NULL) {
-			if (p->none[g].text[0] != '\0')
-				/* Already said why (no accelerator). */
-				continue;
-			else if (!any && p->tried[g] == 0)
-				/* Not asked for (--mode, --runtime). */
-				continue;
-			else if (!any)
-				mp_reason_set(&p->none[g], "no %s mode could "
-				    "be estimated here", mp_goal_name(g));
-			else {
-				const struct mp_option *alt = NULL;
-				char n[32];
-
-				mp_reason_set(&p->none[g], "nothing fits: the "
-				    "smallest, %s, needs {needs} of {capacity}",
-				    least->label);
-				mp_reason_size(&p->none[g], "needs",
-				    least->j.judged);
-				mp_reason_size(&p->none[g], "capacity",
-				    least->j.capacity);
-				/* The least lossy mode a smaller model fits. */
-				for (i = 0; i < p->n_opt; i++)
-					if (p->opt[i].goal == g &&
-					    p->opt[i].alt[0] != '\0' &&
-					    (alt == NULL ||
-					    better(&p->opt[i], alt)))
-						alt = &p->opt[i];
-				if (alt != NULL) {
-					mp_reason_add(&p->none[g], "; a "
-					    "smaller model fits: %s (%sB) "
-					    "with %s, {smaller}", alt->alt,
-					    mp_fmt_fixed((double)
-					    alt->alt_params / 1e9, 1, n,
-					    sizeof(n)), alt->label);
-					mp_reason_size(&p->none[g], "smaller",
-					    alt->alt_judged);
-				}
-			}
-			continue;
-		}
-		r = &p->rec[p->n_rec++];
-		r->goal = g;
-		r->opt = (size_t)(best - p->opt);
-		{
-			static const char *const most[MP_GOALS] = {
-				"the most precise weights that fit",
-				"the most thorough training that fits",
-				"the most precise output that fits",
-			};
-			const char *q = best->prec_loss == 0 ?
-			    "no precision lost" : most[g];
-			const char *ctx = best->ctx_loss ?
-			    ", at a shorter context" : "";
-			mp_reason_set(&r->why, "%s%s; %s: {judged} of "
-			    "{capacity}%s (%s)", q, ctx,
-			    mp_verdict_name(best->verdict),
-			    best->j.swap_needed > 0 ? "; needs {swap} of "
-			    "swap" : "", best->why);
-			mp_reason_size(&r->why, "judged", best->j.judged);
-			mp_reason_size(&r->why, "capacity", best->j.capacity);
-			if (best->j.swap_needed > 0)
-				mp_reason_size(&r->why, "swap",
-				    best->j.swap_needed);
-		}
-	}
-}
 
 struct sib {
 	char		 name[128];
@@ -1197,8 +861,8 @@ mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
 		return false;
 	}
 	alternatives(p);
-	serve_facts(p, m, hw);
-	recommend(p);
+	option_facts(p, m, hw);
+	mp_policy_recommend(p);
 	return true;
 }
 
@@ -1297,6 +961,7 @@ mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
 	struct mp_scenario	 base;
 	enum mp_goal		 g = goal_of(sc);
 	size_t			*idx = NULL, k, i;
+	unsigned		 set = 0;
 	bool			 ok = false;
 
 	*n = 0;
@@ -1310,38 +975,20 @@ mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
 	base.headroom_pct = sc->headroom_pct;
 	base.headroom_set = sc->headroom_set;
 	base.mode = sc->mode;
-	if (!mp_planner_plan(m, hw, &base, 0, &p, err))
+	/* A conversion is answered with the asked pipeline's options. */
+	if (sc->mode == MP_MODE_CONVERT && sc->pipeline[0] != '\0') {
+		put(base.pipeline, sizeof(base.pipeline), "%s", sc->pipeline);
+		set |= MP_CK_PIPELINE;
+	}
+	if (!mp_planner_plan(m, hw, &base, set, &p, err))
 		return false;
 	if ((idx = calloc(p.n_opt ? p.n_opt : 1, sizeof(*idx))) == NULL) {
 		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");
 		goto out;
 	}
-	for (i = k = 0; i < p.n_opt; i++)
-		if (p.opt[i].goal == g &&
-		    (p.opt[i].verdict == MP_VERDICT_FITS ||
-		    p.opt[i].verdict == MP_VERDICT_TIGHT))
-			idx[k++] = i;
-	/* Best first, in the order recommend() chooses by (a handful of
-	 * options: insertion sort, no shared state). */
-	for (i = 1; i < k; i++) {
-		size_t t = idx[i], j2 = i;
-
-		for (; j2 > 0 && better(&p.opt[t], &p.opt[idx[j2 - 1]]); j2--)
-			idx[j2] = idx[j2 - 1];
-		idx[j2] = t;
-	}
-	/* plan's own recommendation for the goal comes first. */
-	for (i = 0; i < p.n_rec; i++)
-		if (p.rec[i].goal == g) {
-			size_t at, r = p.rec[i].opt;
-
-			for (at = 0; at < k && idx[at] != r; at++)
-				continue;
-			if (at < k) {
-				memmove(idx + 1, idx, at * sizeof(*idx));
-				idx[0] = r;
-			}
-		}
+	/* Best first, by the policy plan recommends with: its
+	 * recommendation (of the asked output, for a conversion) first. */
+	k = mp_policy_rank(&p, g, idx);
 	for (i = 0; i < k && *n < max; i++) {
 		const struct mp_option	*o = &p.opt[idx[i]];
 		struct mp_reco		*r = &out[*n];
@@ -1353,6 +1000,9 @@ mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
 		r->total = o->j.judged;
 		r->fits = o->j.fits;
 		r->verdict = o->verdict;
+		if (o->has_speed)
+			r->tokens_per_s = o->goal == MP_GOAL_FINETUNE ?
+			    o->train_tps : o->speed.decode_tps;
 		(*n)++;
 	}
 	ok = true;

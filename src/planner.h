@@ -73,4 +73,15 @@ bool	 mp_fit_set_weights(struct mp_scenario *, const char *);
 /* The longest context worth searching: the rope-scaled length, or 1M. */
 uint64_t mp_fit_max_seq(const struct mp_model *);
 
+/* ---- policy.c: the recommendation policy of each goal ---- */
+
+/* Fills p->rec (and p->none) by the policies of memplan(1). */
+void	 mp_policy_recommend(struct mp_planres *);
+/*
+ * The options of goal g that the policy weighs (they fit, with or
+ * without the margin), best first, into idx (room for p->n_opt);
+ * returns how many.  Estimate's "try:" lines follow this order.
+ */
+size_t	 mp_policy_rank(const struct mp_planres *, enum mp_goal, size_t *);
+
 #endif

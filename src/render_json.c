@@ -32,6 +32,9 @@ report_fields(struct mp_jsonw *w, const struct mp_report *r)
 		mp_jsonw_bool(w, "fits", r->recos[i].fits);
 		mp_jsonw_str(w, "verdict",
 		    mp_verdict_name(r->recos[i].verdict));
+		if (r->recos[i].tokens_per_s > 0)
+			mp_jsonw_f64(w, "tokens_per_s",
+			    r->recos[i].tokens_per_s, 1);
 		mp_jsonw_end(w, '}');
 	}
 	mp_jsonw_end(w, ']');

@@ -153,8 +153,8 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	if (r->hw_name != NULL) {
 		mp_render_judgement(fp, r->hw_name, &r->j, u, true);
 		if (r->n_recos > 0) {
-			fputs("| try | predicted | verdict | why |\n"
-			    "|---|---:|---|---|\n", fp);
+			fputs("| try | predicted | verdict | tokens/s | why |\n"
+			    "|---|---:|---|---:|---|\n", fp);
 			for (i = 0; i < r->n_recos; i++) {
 				fprintf(fp, "| `memplan estimate %s --hardware "
 				    "%s%s%s` | %s | %s | ", r->model->name,
@@ -163,6 +163,13 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 				    mp_fmt_size(r->recos[i].total, u, b,
 				    sizeof(b)),
 				    mp_verdict_name(r->recos[i].verdict));
+				if (r->recos[i].tokens_per_s > 0)
+					fprintf(fp, "%s | ", mp_fmt_fixed(
+					    r->recos[i].tokens_per_s,
+					    r->recos[i].tokens_per_s < 10 ? 1 :
+					    0, b, sizeof(b)));
+				else
+					fputs("- | ", fp);
 				cell(r->recos[i].why, fp);
 				fputs(" |\n", fp);
 			}

@@ -320,8 +320,12 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 			tab_set(t, 7, "%s", mp_verdict_name(o->verdict));
 			tab_set(t, 8, "%s", mp_fmt_ssize(o->j.headroom, u, b,
 			    sizeof(b)));
-			/* Serve rows: decode speed and the largest context. */
-			if (o->has_speed)
+			/* Serve rows: decode speed and the largest context;
+			 * finetune rows: training tokens/s. */
+			if (o->has_speed && o->goal == MP_GOAL_FINETUNE)
+				tab_set(t, 9, "%s", mp_fmt_fixed(o->train_tps,
+				    o->train_tps < 100 ? 1 : 0, b, sizeof(b)));
+			else if (o->has_speed)
 				tab_set(t, 9, "%s", mp_fmt_fixed(
 				    o->speed.decode_tps, 1, b, sizeof(b)));
 			else
@@ -559,6 +563,12 @@ mp_render_plan_json(const struct mp_planres *p,
 				mp_jsonw_u64(&w, "max_seq", op->max_seq);
 			else
 				mp_jsonw_null(&w, "max_seq");
+		}
+		if (op->goal == MP_GOAL_FINETUNE && op->has_speed) {
+			mp_jsonw_obj(&w, "training");
+			mp_jsonw_f64(&w, "tokens_per_s", op->train_tps, 1);
+			mp_jsonw_str(&w, "basis", op->train_basis);
+			mp_jsonw_end(&w, '}');
 		}
 		if (op->j.swap_needed > 0)
 			mp_jsonw_u64(&w, "swap_needed", op->j.swap_needed);

@@ -162,14 +162,23 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	if (r->hw_name != NULL) {
 		fputc('\n', fp);
 		mp_render_judgement(fp, r->hw_name, &r->j, u, false);
-		for (i = 0; i < r->n_recos; i++)
+		for (i = 0; i < r->n_recos; i++) {
+			char tps[48] = "", nb[32];
+
+			/* serve: decode; finetune: training throughput */
+			if (r->recos[i].tokens_per_s > 0)
+				snprintf(tps, sizeof(tps), ", ~%s tokens/s",
+				    mp_fmt_fixed(r->recos[i].tokens_per_s,
+				    r->recos[i].tokens_per_s < 10 ? 1 : 0, nb,
+				    sizeof(nb)));
 			fprintf(fp, "  try: memplan estimate %s --hardware %s%s%s"
-			    "\n       -> %s, %s (%s: %s)\n", r->model->name,
+			    "\n       -> %s, %s%s (%s: %s)\n", r->model->name,
 			    r->hw_name, r->recos[i].mode[0] ? " " : "",
 			    r->recos[i].mode,
 			    mp_verdict_name(r->recos[i].verdict),
 			    mp_fmt_size(r->recos[i].total, u, b, sizeof(b)),
-			    r->recos[i].label, r->recos[i].why);
+			    tps, r->recos[i].label, r->recos[i].why);
+		}
 	}
 	if (r->has_speed)
 		mp_text_speed(&r->speed, r->est->sc.seq, fp);

@@ -821,3 +821,133 @@ mp_bound_name(enum mp_bound b)
 {
 	return b == MP_BOUND_COMPUTE ? "compute" : "memory";
 }
+
+/* ---- training throughput ---- */
+
+/*
+ * Matrix FLOPs of one training token, per active weight: forward 2,
+ * backward 4 (the gradients of the activations, 2, and of the weights,
+ * 2); a frozen base (LoRA, QLoRA) has no weight gradients, 2 + 2.
+ * Gradient checkpointing runs the forward again in the backward pass,
+ * +2.  Attention's QK^T and PV: the forward once, its backward twice
+ * that, +1 forward when recomputed.  (The 6 x params x tokens rule of
+ * Kaplan et al. 2020, "Scaling Laws for Neural Language Models", 2.1,
+ * with the frozen-base and recompute terms it implies.)
+ */
+#define TRAIN_W_FULL	6.0
+#define TRAIN_W_FROZEN	4.0
+#define TRAIN_W_RECOMP	2.0
+#define TRAIN_A		3.0
+#define TRAIN_A_RECOMP	1.0
+/*
+ * bitsandbytes' 4-bit matmul dequantizes the base weight to bf16 before
+ * the bf16 GEMM (bnb.matmul_4bit): 0.5 byte read and 2 written per
+ * weight, then 2 read by the GEMM, in every forward, backward and
+ * recomputed pass.
+ */
+#define QLORA_DEQ_BYTES	4.5
+/*
+ * An optimizer step on the CPU (ZeRO-Offload's CPUAdam, FSDP's CPU
+ * offload): reads the fp32 weight, gradient and two moments and writes
+ * weight and moments back, 28 bytes per trainable weight through host
+ * memory.
+ */
+#define CPU_ADAM_BYTES	28.0
+
+bool
+mp_train_speed(const struct mp_model *m, const struct mp_estimate *est,
+    const struct mp_speed_target *tg, double *tps, char *basis,
+    size_t basis_len)
+{
+	const struct mp_scenario *sc = &est->sc;
+	const struct be_eff *be;
+	double p_act = 0, p_lin = 0, attn = 0, wmul, amul, tok, fl, bw;
+	double t_comp, t_deq = 0, t_link = 0, t_cpu = 0, k_of_n, n, ctx;
+	double pcie;
+	char f1[32], f2[32], f3[32], f4[32];
+	bool frozen = sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA;
+	size_t i;
+	uint32_t l;
+
+	*tps = 0;
+	if (basis_len > 0)
+		basis[0] = '\0';
+	if (tg->count == 0 || tg->flops <= 0 || tg->bandwidth <= 0) {
+		snprintf(basis, basis_len, "the hardware profile gives no %s",
+		    tg->count == 0 ? "accelerator" : tg->flops <= 0 ?
+		    "tflops" : "bandwidth");
+		return false;
+	}
+	be = &be_tab[tg->backend];
+	k_of_n = m->n_experts > 0 && m->experts_per_tok > 0 ?
+	    (double)m->experts_per_tok / m->n_experts : 1.0;
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct mp_tensor *t = &m->tensors[i];
+		double e = (double)mp_tensor_numel(t);
+		bool ex = t->kind == MP_TK_EXP_GATE || t->kind ==
+		    MP_TK_EXP_UP || t->kind == MP_TK_EXP_DOWN ||
+		    t->kind == MP_TK_EXP_GATE_UP;
+
+		if (t->flags & (MP_TF_VISION | MP_TF_BUFFER))
+			continue;
+		/* The embedding is a row lookup; tied, it is the head. */
+		if (t->kind == MP_TK_EMBED && !m->tied)
+			continue;
+		if (!(t->flags & MP_TF_LINEAR) && t->kind != MP_TK_EMBED &&
+		    t->kind != MP_TK_OUTPUT && !ex)
+			continue;
+		p_act += ex ? e * k_of_n : e;
+		if (t->flags & MP_TF_LINEAR)
+			p_lin += e;
+	}
+	/* Causal attention: a token attends to seq / 2 others on
+	 * average, at most a sliding window. */
+	for (l = 0; l < m->layers; l++) {
+		const struct mp_layer *ly = &m->layer[l];
+		double qk = (double)m->heads * (m->head_dim + m->qk_rope_dim);
+		double pv = (double)m->heads * (m->v_head_dim ? m->v_head_dim :
+		    m->head_dim);
+
+		if (ly->kind == MP_LK_MAMBA || ly->kind == MP_LK_MLP)
+			continue;
+		ctx = (double)sc->seq / 2;
+		if (ly->kind == MP_LK_SLIDING && ly->window > 0 &&
+		    ctx > ly->window)
+			ctx = ly->window;
+		attn += 2.0 * (qk + pv) * ctx;
+	}
+	wmul = (frozen ? TRAIN_W_FROZEN : TRAIN_W_FULL) +
+	    (sc->grad_ckpt ? TRAIN_W_RECOMP : 0);
+	amul = TRAIN_A + (sc->grad_ckpt ? TRAIN_A_RECOMP : 0);
+	tok = (double)(sc->batch ? sc->batch : 1) * (double)sc->seq;
+	fl = tg->flops * be->fl;
+	bw = tg->bandwidth * be->bw;
+	t_comp = tok * (wmul * p_act + amul * attn) / fl;
+	if (sc->mode == MP_MODE_QLORA)
+		t_deq = (sc->grad_ckpt ? 3 : 2) * QLORA_DEQ_BYTES * p_lin / bw;
+	n = (double)tg->count * (sc->nodes > 1 ? sc->nodes : 1);
+	if (sc->offload == MP_OFFLOAD_CPU) {
+		/* Each GPU brings its shard of the 16-bit weights in for
+		 * the forward and the backward pass and sends its shard
+		 * of the gradients back; the CPU steps the optimizer over
+		 * every trainable weight in host memory. */
+		double host = tg->host_bandwidth > 0 ? tg->host_bandwidth *
+		    be_tab[MP_BE_CPU].bw : 89.6e9 * be_tab[MP_BE_CPU].bw;
+
+		pcie = tg->pcie > 0 ? tg->pcie : DEFAULT_PCIE;
+		t_link = (2.0 * 2.0 * (double)m->params +
+		    2.0 * (double)est->trainable_params) / n / pcie;
+		t_cpu = CPU_ADAM_BYTES * (double)est->trainable_params / host;
+	}
+	/* Data parallel: every GPU trains its own micro-batch. */
+	*tps = n * tok / (t_comp + t_deq + t_link + t_cpu);
+	snprintf(basis, basis_len, "%s FLOPs per weight and token%s at "
+	    "%s%% of %s TFLOPS x %s GPU%s%s%s", mp_fmt_fixed(wmul, 0, f1,
+	    sizeof(f1)), sc->grad_ckpt ? " (recomputed forward)" : "",
+	    mp_fmt_fixed(be->fl * 100, 0, f2, sizeof(f2)), mp_fmt_fixed(
+	    tg->flops / 1e12, 0, f3, sizeof(f3)), mp_fmt_fixed(n, 0, f4,
+	    sizeof(f4)), n == 1 ? "" : "s", t_deq > 0 ?
+	    "; 4-bit base dequantized every pass" : "", t_cpu > 0 ?
+	    "; optimizer step on the CPU, weights over the host link" : "");
+	return true;
+}

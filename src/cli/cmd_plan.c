@@ -22,6 +22,10 @@ ck_set(unsigned set)
 		ck |= MP_CK_BATCH;
 	if (set & MP_SET_RUNTIME)
 		ck |= MP_CK_RUNTIME;
+	/* --convert-pipeline: a conversion, answered with that pipeline's
+	 * options only (weight compression, not another pipeline). */
+	if (set & MP_GIVEN_PIPELINE)
+		ck |= MP_CK_MODE | MP_CK_PIPELINE;
 	return ck;
 }
 

@@ -151,6 +151,200 @@ test_planner_fit_nothing_fits(void **state)
 	free(r);
 }
 
+/* What a conversion option writes (convert.c's pipeline table). */
+static const char *
+output(const struct mp_option *o)
+{
+	return mp_convert_pipeline_info(o->est.sc.pipeline)->output;
+}
+
+static int
+method(const struct mp_option *o)
+{
+	return o->est.sc.mode == MP_MODE_FULL ? 0 :
+	    o->est.sc.mode == MP_MODE_LORA ? 1 : 2;
+}
+
+/* The plan's recommendation for goal g, or NULL. */
+static const struct mp_option *
+rec_of(const struct mp_planres *p, enum mp_goal g)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_rec; i++)
+		if (p->rec[i].goal == g)
+			return &p->opt[p->rec[i].opt];
+	return NULL;
+}
+
+/*
+ * finetune: fits with margin, then the most thorough method (full >
+ * LoRA on a 16-bit base > QLoRA), then throughput; an option more than
+ * 2x slower than the fastest one that fits is not taken for its method.
+ * Llama 3.1 8B on one H100: LoRA and QLoRA both fit with margin, so bf16
+ * LoRA is recommended, never QLoRA; every option has a training rate.
+ */
+static void
+test_planner_finetune_policy(void **state)
+{
+	struct mp_model		 m;
+	struct mp_hardware	 hw;
+	struct mp_planres	 p;
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	const struct mp_option	*best;
+	double			 fastest = 0;
+	size_t			 i;
+	bool			 lora = false, qlora = false;
+
+	(void)state;
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
+	assert_true(mp_hardware_load("h100-80gb", &hw, &e));
+	mp_scenario_init(&sc);
+	assert_true(mp_planner_plan(&m, &hw, &sc, 0, &p, &e));
+	for (i = 0; i < p.n_opt; i++) {
+		const struct mp_option *o = &p.opt[i];
+
+		if (o->goal != MP_GOAL_FINETUNE)
+			continue;
+		assert_true(o->has_speed && o->train_tps > 0);
+		if (o->verdict != MP_VERDICT_FITS || o->ctx_loss)
+			continue;
+		lora = lora || o->est.sc.mode == MP_MODE_LORA;
+		qlora = qlora || o->est.sc.mode == MP_MODE_QLORA;
+		if (o->train_tps > fastest)
+			fastest = o->train_tps;
+	}
+	assert_true(lora && qlora);
+	best = rec_of(&p, MP_GOAL_FINETUNE);
+	assert_non_null(best);
+	assert_int_not_equal(best->est.sc.mode, MP_MODE_QLORA);
+	assert_int_equal(best->verdict, MP_VERDICT_FITS);
+	/* Nothing kept by the filters is more thorough, or as thorough
+	 * and faster. */
+	for (i = 0; i < p.n_opt; i++) {
+		const struct mp_option *o = &p.opt[i];
+
+		if (o->goal != MP_GOAL_FINETUNE || o->verdict !=
+		    MP_VERDICT_FITS || o->ctx_loss || o->train_tps * 2 <
+		    fastest)
+			continue;
+		assert_true(method(o) >= method(best));
+		if (method(o) == method(best))
+			assert_true(o->train_tps <= best->train_tps);
+	}
+	/* Full fine-tuning reads 6 FLOPs per weight and token, LoRA on a
+	 * frozen base 4: the same recompute, 1.5x the time or less. */
+	for (i = 0; i < p.n_opt; i++)
+		if (strcmp(p.opt[i].label, "full fine-tuning, AdamW, "
+		    "checkpointing") == 0)
+			fastest = p.opt[i].train_tps;
+	for (i = 0; i < p.n_opt; i++)
+		if (strcmp(p.opt[i].label, "LoRA r16, checkpointing") == 0) {
+			assert_true(p.opt[i].train_tps > fastest * 1.2);
+			assert_true(p.opt[i].train_tps < fastest * 1.5);
+		}
+	/* It says why, with its rate, and names the runner-up. */
+	for (i = 0; i < p.n_rec; i++)
+		if (p.rec[i].goal == MP_GOAL_FINETUNE) {
+			assert_non_null(strstr(p.rec[i].why.text, "tokens/s "
+			    "training"));
+			assert_true(p.rec[i].has_runner);
+			assert_non_null(strstr(p.rec[i].why.text, "runner-up: "));
+		}
+	mp_planres_fini(&p);
+	mp_model_fini(&m);
+}
+
+/*
+ * convert: produces what was asked.  --convert-pipeline openvino on a
+ * 16 GB machine: only OpenVINO options (weight compression included),
+ * no recommendation of another pipeline, and the answer says the swap
+ * needed and a bundled machine with enough RAM.  Without a pipeline,
+ * one recommendation per output format that fits.
+ */
+static void
+test_planner_convert_policy(void **state)
+{
+	struct mp_model		 m;
+	struct mp_hardware	 hw;
+	struct mp_planres	 p;
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	size_t			 i, k, n_ov = 0;
+
+	(void)state;
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
+	assert_true(mp_hardware_load("workstation-16gb", &hw, &e));
+	mp_scenario_init(&sc);
+	sc.mode = MP_MODE_CONVERT;
+	snprintf(sc.pipeline, sizeof(sc.pipeline), "openvino");
+	assert_true(mp_planner_plan(&m, &hw, &sc, MP_CK_MODE |
+	    MP_CK_PIPELINE, &p, &e));
+	for (i = 0; i < p.n_opt; i++) {
+		assert_string_equal(p.opt[i].est.sc.pipeline, "openvino");
+		n_ov++;
+	}
+	assert_true(n_ov >= 3);		/* full, int8, int4 */
+	assert_int_equal(p.n_rec, 0);	/* none fits in 14 GiB */
+	assert_non_null(strstr(p.none[MP_GOAL_CONVERT].text, "OpenVINO IR"));
+	assert_non_null(strstr(p.none[MP_GOAL_CONVERT].text, "of swap"));
+	assert_non_null(strstr(p.none[MP_GOAL_CONVERT].text, "workstation-"));
+	mp_planres_fini(&p);
+
+	/* Nothing asked: one recommendation per output written. */
+	mp_scenario_init(&sc);
+	sc.mode = MP_MODE_CONVERT;
+	assert_true(mp_planner_plan(&m, &hw, &sc, MP_CK_MODE, &p, &e));
+	assert_true(p.n_rec >= 2);
+	for (i = 0; i < p.n_rec; i++) {
+		assert_int_equal(p.rec[i].goal, MP_GOAL_CONVERT);
+		for (k = 0; k < i; k++)
+			assert_string_not_equal(output(&p.opt[p.rec[i].opt]),
+			    output(&p.opt[p.rec[k].opt]));
+	}
+	mp_planres_fini(&p);
+	mp_model_fini(&m);
+}
+
+/*
+ * One engine: estimate's first "try:" line is plan's recommendation for
+ * the estimate's goal, with its tokens/s.
+ */
+static void
+test_planner_suggest_follows_plan(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_planres	 p;
+	struct mp_scenario	 sc;
+	struct mp_reco		 r[MP_MAX_RECOS];
+	struct mp_error		 e;
+	const struct mp_option	*best;
+	size_t			 n;
+	enum mp_mode		 modes[] = { MP_MODE_INFER, MP_MODE_LORA };
+	enum mp_goal		 goals[] = { MP_GOAL_SERVE, MP_GOAL_FINETUNE };
+	unsigned		 k;
+
+	for (k = 0; k < 2; k++) {
+		mp_scenario_init(&sc);
+		mp_error_clear(&e);
+		assert_true(mp_planner_plan(&f->m, &f->hw, &sc, 0, &p, &e));
+		best = rec_of(&p, goals[k]);
+		assert_non_null(best);
+		sc.mode = modes[k];
+		assert_true(mp_planner_suggest(&f->m, &f->hw, &sc, r,
+		    MP_MAX_RECOS, &n, &e));
+		assert_true(n >= 1);
+		assert_string_equal(r[0].label, best->label);
+		assert_true(r[0].tokens_per_s > 0);
+		mp_planres_fini(&p);
+	}
+}
+
 static void
 test_planner_plan_recommends_the_best_that_fits(void **state)
 {
@@ -172,14 +366,18 @@ test_planner_plan_recommends_the_best_that_fits(void **state)
 		assert_int_equal(best->goal, p.rec[i].goal);
 		assert_int_not_equal(best->verdict, MP_VERDICT_NO);
 		assert_true(strlen(p.rec[i].why.text) > 10);
-		/* No fitting option of the goal loses less precision
-		 * (serve has its own policy: test_planner_serve_policy). */
+		/* A conversion: no option writing the same output that
+		 * fits with margin loses less precision or peaks lower
+		 * (the other goals: test_planner_*_policy). */
 		for (k = 0; k < p.n_opt; k++)
-			if (p.opt[k].goal == best->goal &&
-			    best->goal != MP_GOAL_SERVE &&
-			    p.opt[k].verdict != MP_VERDICT_NO)
-				assert_true(p.opt[k].prec_loss >=
-				    best->prec_loss);
+			if (best->goal == MP_GOAL_CONVERT &&
+			    p.opt[k].goal == MP_GOAL_CONVERT &&
+			    p.opt[k].verdict == MP_VERDICT_FITS &&
+			    strcmp(output(&p.opt[k]), output(best)) == 0)
+				assert_true(p.opt[k].prec_loss >
+				    best->prec_loss || (p.opt[k].prec_loss ==
+				    best->prec_loss && p.opt[k].j.judged >=
+				    best->j.judged));
 	}
 	assert_true(serve);
 	/* Verdicts agree with headroom: tight is under 10 %. */
@@ -397,6 +595,9 @@ main(void)
 		cmocka_unit_test(test_planner_fit_nothing_fits),
 		cmocka_unit_test(test_planner_plan_recommends_the_best_that_fits),
 		cmocka_unit_test(test_planner_serve_policy),
+		cmocka_unit_test(test_planner_finetune_policy),
+		cmocka_unit_test(test_planner_convert_policy),
+		cmocka_unit_test(test_planner_suggest_follows_plan),
 		cmocka_unit_test(test_planner_plan_restricted_by_mode),
 		cmocka_unit_test(test_planner_plan_smaller_model_alternatives),
 		cmocka_unit_test(test_planner_sweep_ranges),

@@ -1,0 +1,622 @@
+/* policy.c: which option plan recommends for each goal, and why */
+/* SPDX-License-Identifier: MIT */
+/*
+ * One engine for plan's recommendations and estimate's "try:" lines
+ * (memplan(1), RECOMMENDATIONS).  Each goal has a policy: filters that
+ * apply in order, each only as far as some option passes it, then an
+ * order among the options kept.
+ *
+ *   serve     fits with the margin, at the asked context, all layers on
+ *             the devices, 4 bits or more, within 2x of the fastest
+ *             decode; then the most precise, the longest context, the
+ *             fastest.
+ *   finetune  fits with the margin, at the asked context, within 2x of
+ *             the fastest training throughput; then the most thorough
+ *             method (full fine-tuning, LoRA on a 16-bit base, QLoRA),
+ *             the highest throughput, the most precise optimizer state.
+ *   convert   produces what was asked: one recommendation per output
+ *             format (only the asked pipeline's with --convert-pipeline);
+ *             fits with the margin; then the least precision lost, the
+ *             lowest peak memory.  When nothing of a format fits, the
+ *             option needing the least swap, and a bundled machine on
+ *             which it fits.
+ *
+ * Each recommendation names its runner-up: the next option the policy
+ * keeps, else the one left out last, with the filter that left it out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "planner.h"
+
+/*
+ * An option "many times slower" than the fastest that fits is not taken
+ * for precision (serve) or thoroughness (finetune) alone.
+ */
+#define POLICY_SLOWER	2.0
+/* Weights below this many bits per parameter only when nothing at or
+ * above it fits. */
+#define SERVE_MIN_BITS	4.0
+
+enum pf { PF_FITS, PF_CTX, PF_ONDEV, PF_BITS, PF_SLOWER, PF__N };
+
+struct policy {
+	enum pf		 f[PF__N];
+	size_t		 nf;
+	bool		(*order)(const struct mp_option *,
+			    const struct mp_option *);
+};
+
+/* The filters in force: a prefix of the policy's, and the fastest rate
+ * among the options the earlier ones keep. */
+struct bar {
+	size_t		 n;
+	double		 fastest;
+};
+
+/* ---- facts of an option ---- */
+
+static double
+opt_bits(const struct mp_option *o)
+{
+	return 16.0 - (double)o->prec_loss / 100.0;
+}
+
+/* Layers in host memory, or the whole model on the CPU. */
+static bool
+off_device(const struct mp_model *m, const struct mp_option *o)
+{
+	const struct mp_scenario *sc = &o->est.sc;
+
+	if (o->est.on_host)
+		return true;
+	return sc->runtime == MP_RT_LLAMACPP && sc->gpu_layers >= 0 &&
+	    (uint64_t)sc->gpu_layers < m->layers;
+}
+
+/* Tokens per second the policy compares: decode (serve), training
+ * throughput (finetune); 0 = unknown. */
+static double
+rate(const struct mp_option *o)
+{
+	if (!o->has_speed)
+		return 0;
+	return o->goal == MP_GOAL_FINETUNE ? o->train_tps :
+	    o->speed.decode_tps;
+}
+
+/* How thorough a fine-tuning method is: every weight, adapters on a
+ * 16-bit base, adapters on a 4-bit base. */
+static int
+method_rank(const struct mp_option *o)
+{
+	switch (o->est.sc.mode) {
+	case MP_MODE_FULL:
+		return 0;
+	case MP_MODE_LORA:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+/* The output a conversion produces (convert.c's pipeline table). */
+static const char *
+output_of(const struct mp_option *o)
+{
+	const struct mp_pipeline_info *pi;
+
+	if (o->goal != MP_GOAL_CONVERT)
+		return "";
+	pi = mp_convert_pipeline_info(o->est.sc.pipeline);
+	return pi != NULL ? pi->output : "";
+}
+
+/* ---- orders ---- */
+
+/* Room first (a tight option only when nothing fits with room), then
+ * the quality lost: the tie-break of every goal. */
+static bool
+base_better(const struct mp_option *a, const struct mp_option *b)
+{
+	if ((a->verdict == MP_VERDICT_FITS) != (b->verdict == MP_VERDICT_FITS))
+		return a->verdict == MP_VERDICT_FITS;
+	if (a->prec_loss != b->prec_loss)
+		return a->prec_loss < b->prec_loss;
+	if (a->ctx_loss != b->ctx_loss)
+		return a->ctx_loss < b->ctx_loss;
+	if (a->est.sc.seq != b->est.sc.seq)
+		return a->est.sc.seq > b->est.sc.seq;
+	if (a->speed_loss != b->speed_loss)
+		return a->speed_loss < b->speed_loss;
+	return a->j.judged < b->j.judged;
+}
+
+/* serve: precision, context, decode speed. */
+static bool
+serve_order(const struct mp_option *a, const struct mp_option *b)
+{
+	if (a->prec_loss != b->prec_loss)
+		return a->prec_loss < b->prec_loss;
+	if (a->ctx_loss != b->ctx_loss)
+		return a->ctx_loss < b->ctx_loss;
+	if (rate(a) != rate(b))
+		return rate(a) > rate(b);
+	return base_better(a, b);
+}
+
+/* finetune: method, context, throughput, optimizer precision. */
+static bool
+train_order(const struct mp_option *a, const struct mp_option *b)
+{
+	if (method_rank(a) != method_rank(b))
+		return method_rank(a) < method_rank(b);
+	if (a->ctx_loss != b->ctx_loss)
+		return a->ctx_loss < b->ctx_loss;
+	if (rate(a) != rate(b))
+		return rate(a) > rate(b);
+	return base_better(a, b);
+}
+
+/* convert: precision of the output, then peak memory. */
+static bool
+convert_order(const struct mp_option *a, const struct mp_option *b)
+{
+	if ((a->verdict == MP_VERDICT_FITS) != (b->verdict == MP_VERDICT_FITS))
+		return a->verdict == MP_VERDICT_FITS;
+	if (a->prec_loss != b->prec_loss)
+		return a->prec_loss < b->prec_loss;
+	if (a->j.judged != b->j.judged)
+		return a->j.judged < b->j.judged;
+	return base_better(a, b);
+}
+
+static const struct policy policies[MP_GOALS] = {
+	[MP_GOAL_SERVE] = { { PF_FITS, PF_CTX, PF_ONDEV, PF_BITS, PF_SLOWER },
+	    5, serve_order },
+	[MP_GOAL_FINETUNE] = { { PF_FITS, PF_CTX, PF_SLOWER }, 3,
+	    train_order },
+	[MP_GOAL_CONVERT] = { { PF_FITS }, 1, convert_order },
+};
+
+/* ---- the engine ---- */
+
+/* Why filter f leaves o out, or NULL. */
+static const char *
+fails(const struct mp_model *m, enum pf f, const struct bar *bar,
+    const struct mp_option *o)
+{
+	switch (f) {
+	case PF_FITS:
+		return o->verdict != MP_VERDICT_FITS ?
+		    "tight: less than 10% headroom" : NULL;
+	case PF_CTX:
+		return o->ctx_loss ? "a shorter context than asked" : NULL;
+	case PF_ONDEV:
+		return off_device(m, o) ? "layers in host memory: slower" :
+		    NULL;
+	case PF_BITS:
+		return opt_bits(o) < SERVE_MIN_BITS ? "below 4 bits" : NULL;
+	case PF_SLOWER:
+		return bar->fastest > 0 && rate(o) > 0 &&
+		    rate(o) * POLICY_SLOWER < bar->fastest ?
+		    "more than 2x slower than the fastest" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* An option the policy of goal g weighs in group grp at all. */
+static bool
+in_play(const struct mp_option *o, enum mp_goal g, const char *grp)
+{
+	return o->goal == g && o->verdict != MP_VERDICT_NO &&
+	    o->verdict != MP_VERDICT_UNSUPPORTED &&
+	    strcmp(output_of(o), grp) == 0;
+}
+
+/* How many filters of the bar o passes, from the first. */
+static size_t
+level(const struct mp_model *m, const struct policy *po,
+    const struct bar *bar, const struct mp_option *o, const char **why)
+{
+	size_t k;
+
+	*why = NULL;
+	for (k = 0; k < bar->n; k++)
+		if ((*why = fails(m, po->f[k], bar, o)) != NULL)
+			return k;
+	return k;
+}
+
+/* Tightens the bar one filter at a time while some option passes. */
+static void
+set_bar(const struct mp_planres *p, const struct policy *po, enum mp_goal g,
+    const char *grp, struct bar *bar)
+{
+	const char	*w;
+	size_t		 i, k;
+
+	memset(bar, 0, sizeof(*bar));
+	for (k = 0; k < po->nf; k++) {
+		struct bar try = *bar;
+		bool any = false;
+
+		try.n = k + 1;
+		if (po->f[k] == PF_SLOWER)
+			for (i = 0; i < p->n_opt; i++)
+				if (in_play(&p->opt[i], g, grp) &&
+				    level(p->model, po, bar, &p->opt[i], &w) ==
+				    bar->n && rate(&p->opt[i]) > try.fastest)
+					try.fastest = rate(&p->opt[i]);
+		for (i = 0; i < p->n_opt && !any; i++)
+			any = in_play(&p->opt[i], g, grp) && level(p->model,
+			    po, &try, &p->opt[i], &w) == try.n;
+		if (!any)
+			break;
+		*bar = try;
+	}
+}
+
+/* Is a ranked above b: further through the filters, then the order. */
+static bool
+ranks_above(const struct mp_model *m, const struct policy *po,
+    const struct bar *bar, const struct mp_option *a,
+    const struct mp_option *b)
+{
+	const char	*w;
+	size_t		 la = level(m, po, bar, a, &w);
+	size_t		 lb = level(m, po, bar, b, &w);
+
+	if (la != lb)
+		return la > lb;
+	return po->order(a, b);
+}
+
+/* The options of goal g in group grp, best first; returns how many. */
+static size_t
+rank_group(const struct mp_planres *p, enum mp_goal g, const char *grp,
+    struct bar *bar, size_t *idx)
+{
+	const struct policy	*po = &policies[g];
+	size_t			 i, j, k = 0;
+
+	set_bar(p, po, g, grp, bar);
+	for (i = 0; i < p->n_opt; i++) {
+		if (!in_play(&p->opt[i], g, grp))
+			continue;
+		/* insertion sort: a handful of options */
+		for (j = k; j > 0 && ranks_above(p->model, po, bar,
+		    &p->opt[i], &p->opt[idx[j - 1]]); j--)
+			idx[j] = idx[j - 1];
+		idx[j] = i;
+		k++;
+	}
+	return k;
+}
+
+/* The groups of goal g: output formats for convert, one otherwise. */
+static size_t
+groups(const struct mp_planres *p, enum mp_goal g, const char **grp,
+    size_t max)
+{
+	size_t i, k, n = 0;
+
+	if (g != MP_GOAL_CONVERT) {
+		grp[0] = "";
+		return 1;
+	}
+	for (i = 0; i < p->n_opt; i++) {
+		const char *o;
+
+		if (p->opt[i].goal != g ||
+		    p->opt[i].verdict == MP_VERDICT_UNSUPPORTED)
+			continue;
+		o = output_of(&p->opt[i]);
+		for (k = 0; k < n && strcmp(grp[k], o) != 0; k++)
+			continue;
+		if (k == n && n < max)
+			grp[n++] = o;
+	}
+	return n;
+}
+
+size_t
+mp_policy_rank(const struct mp_planres *p, enum mp_goal g, size_t *idx)
+{
+	const char	*grp[MP_MAX_RECS];
+	struct bar	 bar;
+	size_t		 n = 0, k, ng = groups(p, g, grp, MP_MAX_RECS);
+
+	for (k = 0; k < ng; k++)
+		n += rank_group(p, g, grp[k], &bar, idx + n);
+	return n;
+}
+
+/* ---- why ---- */
+
+static const char *const rule_text[MP_GOALS] = {
+	"fits with margin, on the devices, 4 bits or more, within 2x of "
+	"the fastest",
+	"fits with margin, at the asked context, within 2x of the fastest",
+	"fits with margin",
+};
+
+/* The runner-up in words; a conversion's peak is the value
+ * {runner_peak} of the reason it goes into. */
+static void
+runner_text(const struct mp_option *run, const char *rwhy, char *buf,
+    size_t len)
+{
+	char r[48] = "", w[96] = "", n[32];
+
+	if (rate(run) > 0)
+		put(r, sizeof(r), ", %s tokens/s", mp_fmt_fixed(rate(run),
+		    rate(run) < 10 ? 1 : 0, n, sizeof(n)));
+	if (rwhy != NULL)
+		put(w, sizeof(w), "; %s", rwhy);
+	if (run->goal == MP_GOAL_SERVE)
+		put(buf, len, "; runner-up: %s (%s bits%s%s)", run->label,
+		    mp_fmt_fixed(opt_bits(run), 1, n, sizeof(n)), r, w);
+	else if (run->goal == MP_GOAL_CONVERT)
+		put(buf, len, "; runner-up: %s ({runner_peak} peak%s)",
+		    run->label, w);
+	else
+		put(buf, len, "; runner-up: %s (%s%s)", run->label,
+		    r[0] != '\0' ? r + 2 : "throughput unknown", w);
+}
+
+/* The serve recommendation and why (its text predates the engine). */
+static void
+serve_why(struct mp_rec *r, const struct mp_planres *p,
+    const struct mp_option *best, const char *ru, double fastest)
+{
+	char sp[96] = "", ctx[48] = "", n1[32], n2[32];
+
+	if (best->has_speed)
+		put(sp, sizeof(sp), "; %s tokens/s decode%s",
+		    mp_fmt_fixed(best->speed.decode_tps, 0, n1, sizeof(n1)),
+		    best->speed.has_prefill ? "" : " (prompt speed unknown)");
+	if (best->max_seq > 0)
+		put(ctx, sizeof(ctx), ", context up to %llu tokens",
+		    (unsigned long long)best->max_seq);
+	mp_reason_set(&r->why, "%s: {judged} of {capacity}%s%s; %s bits "
+	    "per weight, the most precise option kept by the serve policy "
+	    "(%s: %s tokens/s, as far as any option passes)%s%s (%s)",
+	    mp_verdict_name(best->verdict), sp, ctx, mp_fmt_fixed(
+	    opt_bits(best), 1, n1, sizeof(n1)), rule_text[MP_GOAL_SERVE],
+	    mp_fmt_fixed(fastest, 0, n2, sizeof(n2)), off_device(p->model,
+	    best) ? "; layers in host memory: nothing fits on the devices "
+	    "alone" : "", ru, best->why);
+}
+
+static void
+finetune_why(struct mp_rec *r, const struct mp_option *best,
+    const char *ru, double fastest)
+{
+	static const char *const method[] = {
+		"full fine-tuning (every weight trained)",
+		"LoRA on a 16-bit base", "QLoRA on a 4-bit base",
+	};
+	char sp[96] = "", fa[48] = "", n[32];
+
+	if (rate(best) > 0)
+		put(sp, sizeof(sp), "; about %s tokens/s training (derived "
+		    "from FLOPs)", mp_fmt_fixed(rate(best), rate(best) < 10 ?
+		    1 : 0, n, sizeof(n)));
+	if (fastest > 0)
+		put(fa, sizeof(fa), ": %s tokens/s", mp_fmt_fixed(fastest, 0,
+		    n, sizeof(n)));
+	mp_reason_set(&r->why, "%s: {judged} of {capacity}%s; %s, the most "
+	    "thorough method kept by the finetune policy (%s%s, as far as "
+	    "any option passes; then full > LoRA > QLoRA, then "
+	    "throughput)%s (%s)", mp_verdict_name(best->verdict), sp,
+	    method[method_rank(best)], rule_text[MP_GOAL_FINETUNE], fa, ru,
+	    best->why);
+}
+
+static void
+convert_why(struct mp_rec *r, const struct mp_option *best,
+    const char *ru)
+{
+	mp_reason_set(&r->why, "writes %s; %s: {judged} of {capacity}; %s, "
+	    "then the lowest peak memory of the pipelines that write it, as "
+	    "far as any fits with margin%s (%s)", output_of(best),
+	    mp_verdict_name(best->verdict), best->prec_loss == 0 ?
+	    "no precision lost" : "the least precision lost that fits", ru,
+	    best->why);
+}
+
+/* ---- a machine that fits ---- */
+
+struct machine {
+	const struct mp_planres	*p;
+	const struct mp_option	*o;
+	char			 name[96];
+	uint64_t		 cap;
+	bool			 same_os;
+	size_t			 n_dev;
+	struct mp_estimate	 est;
+	struct mp_hardware	 hw;
+};
+
+static bool
+machine_cb(const char *name, const char *path, void *arg)
+{
+	struct machine		*mc = arg;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+	bool			 same;
+
+	(void)path;
+	mp_error_clear(&e);
+	if (!mp_hardware_load(name, &mc->hw, &e))
+		return true;
+	same = strcmp(mc->hw.os, mc->p->hw->os) == 0;
+	/* The smallest that fits, of the same operating system first,
+	 * with the fewest devices (a conversion runs in host memory). */
+	if (evaluate(mc->p->model, &mc->hw, &mc->o->est.sc, &mc->est, &j,
+	    &e) == 1 && (mc->name[0] == '\0' || (same && !mc->same_os) ||
+	    (same == mc->same_os && (j.capacity < mc->cap ||
+	    (j.capacity == mc->cap && mc->hw.n_dev < mc->n_dev))))) {
+		put(mc->name, sizeof(mc->name), "%s", name);
+		mc->cap = j.capacity;
+		mc->same_os = same;
+		mc->n_dev = mc->hw.n_dev;
+	}
+	return true;
+}
+
+/*
+ * Nothing that writes the asked output fits: the option that needs the
+ * least swap, and the smallest bundled machine it fits on, said where
+ * plan says why a goal has no recommendation.
+ */
+static void
+convert_nofit(struct mp_planres *p, const char *grp)
+{
+	const struct mp_option	*o, *least = NULL;
+	struct machine		*mc;
+	struct mp_error		 e;
+	char			 mach[160] = "";
+	size_t			 i;
+
+	for (i = 0; i < p->n_opt; i++) {
+		o = &p->opt[i];
+		if (o->goal != MP_GOAL_CONVERT || strcmp(output_of(o), grp) ||
+		    o->verdict == MP_VERDICT_UNSUPPORTED ||
+		    o->j.swap_needed == 0)
+			continue;
+		if (least == NULL || o->j.swap_needed < least->j.swap_needed ||
+		    (o->j.swap_needed == least->j.swap_needed &&
+		    o->prec_loss < least->prec_loss))
+			least = o;
+	}
+	if (least == NULL)
+		return;
+	if ((mc = calloc(1, sizeof(*mc))) == NULL)
+		return;
+	mc->p = p;
+	mc->o = least;
+	mp_error_clear(&e);
+	if (mp_catalog_list("hardware", ".yaml", machine_cb, mc, &e) &&
+	    mc->name[0] != '\0')
+		put(mach, sizeof(mach), "; or more RAM: the smallest bundled "
+		    "machine it fits on is %s ({machine} usable)", mc->name);
+	mp_reason_set(&p->none[MP_GOAL_CONVERT], "nothing that writes %s fits "
+	    "in RAM: %s needs {needs} of {capacity}: {swap} of swap%s", grp,
+	    least->label, mach);
+	mp_reason_size(&p->none[MP_GOAL_CONVERT], "needs", least->j.judged);
+	mp_reason_size(&p->none[MP_GOAL_CONVERT], "capacity",
+	    least->j.capacity);
+	mp_reason_size(&p->none[MP_GOAL_CONVERT], "swap",
+	    least->j.swap_needed);
+	if (mach[0] != '\0')
+		mp_reason_size(&p->none[MP_GOAL_CONVERT], "machine", mc->cap);
+	free(mc);
+}
+
+/* ---- recommend ---- */
+
+/* Nothing of goal g fits: the smallest option, and a smaller model. */
+static void
+none_text(struct mp_planres *p, enum mp_goal g)
+{
+	const struct mp_option	*least = NULL, *alt = NULL, *o;
+	char			 n[32];
+	size_t			 i;
+	bool			 any = false;
+
+	if (p->none[g].text[0] != '\0')
+		return;		/* already said why (no accelerator) */
+	for (i = 0; i < p->n_opt; i++) {
+		o = &p->opt[i];
+		if (o->goal != g || o->verdict == MP_VERDICT_UNSUPPORTED)
+			continue;
+		any = true;
+		if (least == NULL || o->j.judged < least->j.judged)
+			least = o;
+		/* The least lossy mode a smaller model fits. */
+		if (o->alt[0] != '\0' && (alt == NULL || base_better(o, alt)))
+			alt = o;
+	}
+	if (!any && p->tried[g] == 0)
+		return;		/* not asked for (--mode, --runtime) */
+	if (!any) {
+		mp_reason_set(&p->none[g], "no %s mode could be estimated "
+		    "here", mp_goal_name(g));
+		return;
+	}
+	mp_reason_set(&p->none[g], "nothing fits: the smallest, %s, needs "
+	    "{needs} of {capacity}", least->label);
+	mp_reason_size(&p->none[g], "needs", least->j.judged);
+	mp_reason_size(&p->none[g], "capacity", least->j.capacity);
+	if (alt != NULL) {
+		mp_reason_add(&p->none[g], "; a smaller model fits: %s (%sB) "
+		    "with %s, {smaller}", alt->alt, mp_fmt_fixed((double)
+		    alt->alt_params / 1e9, 1, n, sizeof(n)), alt->label);
+		mp_reason_size(&p->none[g], "smaller", alt->alt_judged);
+	}
+}
+
+void
+mp_policy_recommend(struct mp_planres *p)
+{
+	const char	*grp[MP_MAX_RECS], *rwhy;
+	struct bar	 bar;
+	size_t		*idx, n, k, ng;
+	unsigned	 g;
+
+	if ((idx = calloc(p->n_opt ? p->n_opt : 1, sizeof(*idx))) == NULL)
+		return;
+	for (g = 0; g < MP_GOALS; g++) {
+		size_t made = 0;
+
+		ng = groups(p, g, grp, MP_MAX_RECS);
+		for (k = 0; k < ng && p->n_rec < MP_MAX_RECS; k++) {
+			const struct policy *po = &policies[g];
+			const struct mp_option *best, *run;
+			struct mp_rec *r;
+			char ru[256] = "";
+
+			/* Nothing of this output fits: said only when it
+			 * is the one asked for (or the only one). */
+			if ((n = rank_group(p, g, grp[k], &bar, idx)) == 0) {
+				if (g == MP_GOAL_CONVERT && ng == 1)
+					convert_nofit(p, grp[k]);
+				continue;
+			}
+			best = &p->opt[idx[0]];
+			run = n > 1 ? &p->opt[idx[1]] : NULL;
+			rwhy = NULL;
+			if (run != NULL)
+				(void)level(p->model, po, &bar, run, &rwhy);
+			r = &p->rec[p->n_rec++];
+			memset(r, 0, sizeof(*r));
+			r->goal = g;
+			r->opt = idx[0];
+			if (run != NULL) {
+				r->has_runner = true;
+				r->runner = idx[1];
+				runner_text(run, rwhy, ru, sizeof(ru));
+			}
+			if (g == MP_GOAL_SERVE) {
+				p->serve_fastest = bar.fastest;
+				serve_why(r, p, best, ru, bar.fastest);
+			} else if (g == MP_GOAL_FINETUNE)
+				finetune_why(r, best, ru, bar.fastest);
+			else
+				convert_why(r, best, ru);
+			mp_reason_size(&r->why, "judged", best->j.judged);
+			mp_reason_size(&r->why, "capacity", best->j.capacity);
+			if (run != NULL && g == MP_GOAL_CONVERT)
+				mp_reason_size(&r->why, "runner_peak",
+				    run->j.judged);
+			made++;
+		}
+		if (made == 0)
+			none_text(p, g);
+	}
+	free(idx);
+}
