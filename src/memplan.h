@@ -962,6 +962,8 @@ uint64_t mp_alloc_reserved(uint64_t allocated, uint64_t largest,
 struct mp_device;
 enum mp_verdict { MP_VERDICT_FITS, MP_VERDICT_TIGHT, MP_VERDICT_NO,
 	MP_VERDICT_UNSUPPORTED };
+/* place.c: "fits", "tight", "no", "unsupported" */
+const char *mp_verdict_name(enum mp_verdict);
 enum mp_judge_where { MP_JUDGE_DEVICE, MP_JUDGE_HOST };
 /* One GPU's share of a placement. */
 struct mp_share {
@@ -1312,8 +1314,8 @@ bool	mp_plan_set_option(struct mp_scenario *, const char *key,
  * on a machine), fit, check and sweep */
 enum mp_goal { MP_GOAL_SERVE, MP_GOAL_FINETUNE, MP_GOAL_CONVERT };
 #define MP_GOALS	3
+/* policy.c: "serve", "finetune", "convert" */
 const char *mp_goal_name(enum mp_goal);
-const char *mp_verdict_name(enum mp_verdict);
 /* Headroom below this share of capacity makes a fit "tight": the
  * default margin (--headroom changes it). */
 #define MP_TIGHT_PERCENT	10

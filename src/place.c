@@ -623,3 +623,19 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 	}
 	return true;
 }
+
+/* The verdict's name in every report (plan, policy, renderers). */
+const char *
+mp_verdict_name(enum mp_verdict v)
+{
+	switch (v) {
+	case MP_VERDICT_FITS:
+		return "fits";
+	case MP_VERDICT_TIGHT:
+		return "tight";
+	case MP_VERDICT_UNSUPPORTED:
+		return "unsupported";
+	default:
+		return "no";
+	}
+}

@@ -8,31 +8,6 @@
 #include "fileio.h"
 #include "planner.h"
 
-static const char *const goal_names[MP_GOALS] = {
-	"serve", "finetune", "convert"
-};
-
-const char *
-mp_goal_name(enum mp_goal g)
-{
-	return (unsigned)g < MP_GOALS ? goal_names[g] : "?";
-}
-
-const char *
-mp_verdict_name(enum mp_verdict v)
-{
-	switch (v) {
-	case MP_VERDICT_FITS:
-		return "fits";
-	case MP_VERDICT_TIGHT:
-		return "tight";
-	case MP_VERDICT_UNSUPPORTED:
-		return "unsupported";
-	default:
-		return "no";
-	}
-}
-
 /* The placement step's verdict (place.c). */
 static enum mp_verdict
 verdict(const struct mp_judgement *j)

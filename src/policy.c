@@ -620,3 +620,14 @@ mp_policy_recommend(struct mp_planres *p)
 	}
 	free(idx);
 }
+
+/* The goal's name in every report (plan rows, recommendations). */
+static const char *const goal_names[MP_GOALS] = {
+	"serve", "finetune", "convert"
+};
+
+const char *
+mp_goal_name(enum mp_goal g)
+{
+	return (unsigned)g < MP_GOALS ? goal_names[g] : "?";
+}
