@@ -276,6 +276,32 @@ multi_gpu(const struct mp_scenario *sc, const struct mp_hardware *hw)
 	return mp_muls(g, n) > 1;
 }
 
+/*
+ * What every llama.cpp serve option shares: inference on llama.cpp, all
+ * layers on the accelerator (fewer tried when it does not fit) or none
+ * on a CPU-only machine, a shorter context tried.  --weights given with
+ * a GGUF source gets the scenario's own refusal, not an empty plan.
+ */
+static bool
+llamacpp_cand(struct cand *c, const struct mp_model *m, unsigned set,
+    bool accel, struct mp_error *err)
+{
+	c->sc.mode = MP_MODE_INFER;
+	c->sc.runtime = MP_RT_LLAMACPP;
+	if (set & MP_CK_WEIGHTS) {
+		struct mp_scenario t = c->sc;
+
+		if (!mp_scenario_resolve(&t, m, err))
+			return false;
+	}
+	if (!accel)
+		c->sc.gpu_layers = 0;
+	c->speed = accel ? 1 : 4;
+	c->offload = accel;
+	c->shorten = true;
+	return true;
+}
+
 static bool
 plan_cands(struct mp_planres *p, const struct mp_model *m,
     const struct mp_hardware *hw, const struct mp_scenario *base,
@@ -340,26 +366,13 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		put(lab, sizeof(lab), "llama.cpp, as stored%s",
 		    accel ? "" : " on the CPU");
 		CAND(MP_GOAL_SERVE, lab, NULL);
-		c.sc.mode = MP_MODE_INFER;
-		c.sc.runtime = MP_RT_LLAMACPP;
 		c.sc.runtime_set = true;
 		if (!(set & MP_CK_WEIGHTS)) {
 			c.sc.weights = MP_DT_NONE;
 			c.sc.ftype[0] = '\0';
 		}
-		/* --weights on it: the scenario's own refusal, not an
-		 * empty plan. */
-		if (set & MP_CK_WEIGHTS) {
-			struct mp_scenario t = c.sc;
-
-			if (!mp_scenario_resolve(&t, m, err))
-				return false;
-		}
-		if (!accel)
-			c.sc.gpu_layers = 0;
-		c.speed = accel ? 1 : 4;
-		c.offload = accel;
-		c.shorten = true;
+		if (!llamacpp_cand(&c, m, set, accel, err))
+			return false;
 		c.why = accel ? "the GGUF file as stored, all layers on the "
 		    "accelerator" : "the GGUF file in RAM, memory-mapped";
 		RUN();
@@ -431,21 +444,8 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 		put(lab, sizeof(lab), "llama.cpp, %s%s", gguf[i],
 		    accel ? "" : " on the CPU");
 		CAND(MP_GOAL_SERVE, lab, gguf[i]);
-		c.sc.mode = MP_MODE_INFER;
-		c.sc.runtime = MP_RT_LLAMACPP;
-		/* --weights on it: the scenario's own refusal, not an
-		 * empty plan. */
-		if (set & MP_CK_WEIGHTS) {
-			struct mp_scenario t = c.sc;
-
-			if (!mp_scenario_resolve(&t, m, err))
-				return false;
-		}
-		if (!accel)
-			c.sc.gpu_layers = 0;
-		c.speed = accel ? 1 : 4;
-		c.offload = accel;
-		c.shorten = true;
+		if (!llamacpp_cand(&c, m, set, accel, err))
+			return false;
 		c.why = accel ? "GGUF weights, all layers on the accelerator" :
 		    "GGUF weights in RAM, memory-mapped from the file";
 		RUN();
