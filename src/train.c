@@ -504,6 +504,7 @@ opt_tensor(enum mp_optim o, const struct mp_tensor *t, uint64_t n,
 	}
 }
 
+/* The memory of one moment of the step, by component. */
 struct phase {
 	uint64_t	 weights, adapters, grads, optim, acts, logits;
 };
@@ -515,54 +516,48 @@ phase_total(const struct phase *p)
 	    mp_adds(p->grads, p->optim)), mp_adds(p->acts, p->logits));
 }
 
-static const char *
-phase_label(int k)
-{
-	static const char *const names[] = {
-		"the start of backward (the fp32 loss and saved activations)",
-		"the recompute of the last checkpointed layer in backward",
-		"the optimizer step",
-	};
-
-	return names[k];
-}
-
-bool
-mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
-    struct mp_estimate *est, struct mp_error *err)
-{
-	struct mp_lora		 lo;
+/*
+ * One training step, summed once by step_states(), step_activations()
+ * and step_shard(); the moments below read it.
+ */
+struct step {
 	struct tctx		 c;
-	struct mp_scenario	 wsc = *sc;
+	struct mp_lora		 lo;
+	struct mp_scenario	 wsc;	/* the weights as held: NF4 for QLoRA */
+	enum mp_parallel	 par;
+	enum mp_dtype		 cd;	/* the compute dtype */
+	uint64_t		 gpus, nodes;
+	/* What lives through the whole step; per GPU after step_shard(). */
+	uint64_t		 W, A, G;	/* weights, adapters, gradients */
 	struct optsum		 os;
-	struct phase		 ph[3];
-	struct mp_tensor	 fake;
-	uint64_t		 W = 0, G = 0, A = 0, trainable = 0, n_mod = 0;
-	uint64_t		 acts_all = 0, acts_max = 0, ck, fin, logits;
-	uint64_t		 wcopy = 0, wcopy_out = 0, deq = 0, ws, lin = 0;
-	uint64_t		 gpus = sc->gpus ? sc->gpus : 1, H = m->hidden;
-	uint64_t		 ddp = 0, gather = 0, per0 = 0;
-	uint64_t		 nodes = sc->nodes ? sc->nodes : 1;
+	uint64_t		 ddp;		/* communication buckets */
+	uint64_t		 gather;	/* unsharded parameters in flight */
 	struct mp_states	 st;
-	uint64_t		 ab[2], bb[2], total;
-	uint64_t		 blk_stack = 0, blk_param = 0, blk[3];
-	enum mp_parallel	 par = sc->parallel;
-	enum mp_dtype		 cd;
-	int			 k, best;
-	struct mp_note		*nt;
-	uint32_t		 l;
-	size_t			 i;
+	uint64_t		 trainable, n_mod;
+	uint64_t		 lin;		/* Linear parameters */
+	/* What backward keeps, and the step's fixed buffers. */
+	uint64_t		 acts_all;	/* saved by every layer */
+	uint64_t		 acts_max;	/* saved by the largest layer */
+	uint64_t		 per0;		/* layer 0's bytes per token */
+	uint64_t		 ck;		/* checkpointed layer inputs */
+	uint64_t		 fin;		/* the final norm (and lm_head) */
+	uint64_t		 logits;	/* the fp32 loss */
+	uint64_t		 wcopy, wcopy_out; /* autocast weight copies */
+	uint64_t		 deq;		/* a dequantized 4-bit Linear */
+	uint64_t		 ws;		/* cuBLAS workspaces */
+	/* Candidates for the largest single request. */
+	uint64_t		 blk_stack;	/* a merged expert stack */
+	uint64_t		 blk_param;	/* the largest trained tensor */
+};
 
-	memset(&lo, 0, sizeof(lo));
-	memset(&c, 0, sizeof(c));
-	memset(&os, 0, sizeof(os));
-	memset(ph, 0, sizeof(ph));
-	c.m = m;
-	c.sc = sc;
-	c.full = sc->mode == MP_MODE_FULL;
-	c.qlora = sc->mode == MP_MODE_QLORA;
-	c.seq = sc->seq ? sc->seq : 1;
-	c.tokens = mp_muls(sc->batch ? sc->batch : 1, c.seq);
+/* The training scenarios this model covers; a run on several GPUs
+ * without --parallel is DDP, as torchrun with Trainer does. */
+static bool
+step_check(const struct mp_model *m, const struct mp_scenario *sc,
+    enum mp_parallel *par, struct mp_error *err)
+{
+	bool	 qlora = sc->mode == MP_MODE_QLORA;
+
 	if (m->layers == 0 || m->hidden == 0 || m->layer == NULL)
 		return mp_error_set(err, MP_EINPUT, m->path, NULL,
 		    "the model has no decoder layers to train");
@@ -574,281 +569,390 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		return mp_error_set(err, MP_EUSAGE, NULL, "--amp",
 		    "mixed precision needs float weights (fp32, fp16, bf16), "
 		    "got %s", mp_dtype_info(sc->weights)->name);
-	if (sc->amp != MP_DT_NONE && c.qlora)
+	if (sc->amp != MP_DT_NONE && qlora)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--amp",
 		    "QLoRA computes in its 4-bit base's compute dtype; drop "
 		    "--amp");
-	if (c.qlora) {
-		/* NF4 base with double quantization (the QLoRA recipe) */
-		wsc.weights = MP_DT_NF4;
-		wsc.double_quant = true;
-	} else if (!mp_dtype_info(sc->weights)->is_float)
+	if (!qlora && !mp_dtype_info(sc->weights)->is_float)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
 		    "--mode %s trains on float weights (fp32, fp16, bf16), got "
 		    "%s; use --mode qlora for a 4-bit base",
 		    mp_mode_name(sc->mode), mp_dtype_info(sc->weights)->name);
-	if (c.full && sc->weights == MP_DT_F16 && sc->amp == MP_DT_NONE &&
-	    sc->optimizer != MP_OPT_SGD)
+	if (sc->mode == MP_MODE_FULL && sc->weights == MP_DT_F16 &&
+	    sc->amp == MP_DT_NONE && sc->optimizer != MP_OPT_SGD)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--optimizer",
 		    "%s on pure fp16 weights overflows; use --weights fp32 "
 		    "--amp fp16 or bf16 weights", mp_optim_name(sc->optimizer));
-	if (mp_muls(gpus, sc->nodes ? sc->nodes : 1) > 1 &&
-	    par == MP_PAR_NONE)
-		par = MP_PAR_DDP;
-	if (mp_parallel_is_zero(par) && sc->optimizer != MP_OPT_ADAMW)
+	*par = sc->parallel;
+	if (mp_muls(sc->gpus ? sc->gpus : 1, sc->nodes ? sc->nodes : 1) > 1 &&
+	    *par == MP_PAR_NONE)
+		*par = MP_PAR_DDP;
+	if (mp_parallel_is_zero(*par) && sc->optimizer != MP_OPT_ADAMW)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--optimizer",
 		    "ZeRO is modelled with DeepSpeed's Adam (fp32 master "
 		    "weights and moments); use --optimizer adamw");
-	if (sc->offload != MP_OFFLOAD_NONE && !mp_parallel_is_zero(par) &&
-	    !mp_parallel_is_fsdp(par))
+	if (sc->offload != MP_OFFLOAD_NONE && !mp_parallel_is_zero(*par) &&
+	    !mp_parallel_is_fsdp(*par))
 		return mp_error_set(err, MP_EUSAGE, NULL, "--offload",
 		    "offload needs --parallel zero1, zero2, zero3 or an fsdp "
 		    "strategy");
-	if (sc->offload == MP_OFFLOAD_NVME && !mp_parallel_is_zero(par))
+	if (sc->offload == MP_OFFLOAD_NVME && !mp_parallel_is_zero(*par))
 		return mp_error_set(err, MP_EUSAGE, NULL, "--offload",
 		    "FSDP offloads to the CPU only; nvme needs ZeRO");
-	/* autocast only casts when the weights are wider than the amp type */
-	c.amp = sc->amp != MP_DT_NONE && sc->weights == MP_DT_F32;
-	cd = mp_compute_dtype(m, &wsc);
-	c.a = mp_dtype_bytes(cd, 1);
-	c.rs = c.amp ? 4 : c.a;
-	if (!c.full) {
-		if (!mp_lora_plan(m, sc->lora_targets, sc->rank ? sc->rank : 16,
-		    &lo, err))
-			return false;
-		c.lo = &lo;
-		trainable = lo.trainable;
-		n_mod = lo.modules;
-	}
+	return true;
+}
 
-	if (!layer_index(&c, err)) {
-		layer_index_free(&c);
-		if (!c.full)
-			mp_lora_fini(&lo);
+/* The dtypes of the step, LoRA's adapter plan and the layer index. */
+static bool
+step_init(struct step *s, const struct mp_model *m,
+    const struct mp_scenario *sc, struct mp_error *err)
+{
+	struct tctx	*c = &s->c;
+
+	memset(s, 0, sizeof(*s));
+	c->m = m;
+	c->sc = sc;
+	c->full = sc->mode == MP_MODE_FULL;
+	c->qlora = sc->mode == MP_MODE_QLORA;
+	c->seq = sc->seq ? sc->seq : 1;
+	c->tokens = mp_muls(sc->batch ? sc->batch : 1, c->seq);
+	s->gpus = sc->gpus ? sc->gpus : 1;
+	s->nodes = sc->nodes ? sc->nodes : 1;
+	s->wsc = *sc;
+	if (!step_check(m, sc, &s->par, err))
 		return false;
+	if (c->qlora) {
+		/* NF4 base with double quantization (the QLoRA recipe) */
+		s->wsc.weights = MP_DT_NF4;
+		s->wsc.double_quant = true;
 	}
-	/* Weights: each tensor in its stored format (NF4 for QLoRA's
-	 * Linear layers), buffers in fp32. */
+	/* autocast only casts when the weights are wider than the amp type */
+	c->amp = sc->amp != MP_DT_NONE && sc->weights == MP_DT_F32;
+	s->cd = mp_compute_dtype(m, &s->wsc);
+	c->a = mp_dtype_bytes(s->cd, 1);
+	c->rs = c->amp ? 4 : c->a;
+	if (!c->full) {
+		if (!mp_lora_plan(m, sc->lora_targets, sc->rank ? sc->rank : 16,
+		    &s->lo, err))
+			return false;
+		c->lo = &s->lo;
+		s->trainable = s->lo.trainable;
+		s->n_mod = s->lo.modules;
+	}
+	return layer_index(c, err);
+}
+
+static void
+step_fini(struct step *s)
+{
+	mp_lora_fini(&s->lo);
+	layer_index_free(&s->c);
+}
+
+/*
+ * What lives through the whole step.  Weights: each tensor in its
+ * stored format (NF4 for QLoRA's Linear layers), buffers in fp32.  Full
+ * fine-tuning adds one gradient per parameter in its dtype and the
+ * optimizer's state (fp32 under autocast's master weights); LoRA adds
+ * the adapters, which peft keeps in fp32 (autocast_adapter_dtype), so
+ * their gradients and optimizer states are fp32 too.
+ */
+static void
+step_states(struct step *s)
+{
+	const struct tctx	*c = &s->c;
+	const struct mp_model	*m = c->m;
+	const struct mp_scenario *sc = c->sc;
+	struct mp_tensor	 fake;
+	uint64_t		 ab[2], bb[2];
+	size_t			 i;
+
 	for (i = 0; i < m->n_tensors; i++) {
 		const struct mp_tensor *t = &m->tensors[i];
 		uint64_t n = mp_tensor_numel(t);
-		uint64_t tb = mp_tensor_bytes(m, t, &wsc);
+		uint64_t tb = mp_tensor_bytes(m, t, &s->wsc);
 
-		W = mp_adds(W, tb);
+		s->W = mp_adds(s->W, tb);
 		if (t->flags & MP_TF_BUFFER)
 			continue;
 		if ((t->flags & MP_TF_LINEAR) || t->kind == MP_TK_OUTPUT)
-			lin = mp_adds(lin, n);
+			s->lin = mp_adds(s->lin, n);
 		if (t->kind >= MP_TK_EXP_GATE && t->kind <= MP_TK_EXP_GATE_UP &&
-		    (c.full || (c.lo != NULL && c.lo->rank[i] != 0)) &&
-		    mp_muls(c.a, n) > blk_stack)
-			blk_stack = mp_muls(c.a, n);	/* merged stack */
-		if (c.full && tb > blk_param)
-			blk_param = tb;		/* its gradient */
-		if (c.full) {
-			trainable = mp_adds(trainable, n);
-			/* one gradient per parameter, in its dtype */
-			G = mp_adds(G, tb);
-			opt_tensor(sc->optimizer, t, n, c.amp ? 4 :
-			    mp_dtype_bytes(sc->weights, 1), &os);
+		    (c->full || adapted(c, i)) && mp_muls(c->a, n) > s->blk_stack)
+			s->blk_stack = mp_muls(c->a, n);	/* merged stack */
+		if (c->full && tb > s->blk_param)
+			s->blk_param = tb;		/* its gradient */
+		if (c->full) {
+			s->trainable = mp_adds(s->trainable, n);
+			s->G = mp_adds(s->G, tb);
+			opt_tensor(sc->optimizer, t, n, c->amp ? 4 :
+			    mp_dtype_bytes(sc->weights, 1), &s->os);
 		}
 	}
-	if (!c.full) {
-		/* peft keeps adapters in fp32 (autocast_adapter_dtype), so
-		 * their gradients and optimizer states are fp32 too */
-		A = mp_muls(4, trainable);
-		G = A;
-		memset(&fake, 0, sizeof(fake));
-		fake.ndim = 2;
-		for (i = 0; i < m->n_tensors; i++) {
-			if (!mp_lora_shapes(m, &lo, i, ab, bb))
-				continue;
-			fake.dims[0] = ab[0];
-			fake.dims[1] = ab[1];
-			opt_tensor(sc->optimizer, &fake, mp_muls(ab[0], ab[1]),
-			    4, &os);
-			fake.dims[0] = bb[0];
-			fake.dims[1] = bb[1];
-			opt_tensor(sc->optimizer, &fake, mp_muls(bb[0], bb[1]),
-			    4, &os);
-		}
+	if (c->full)
+		return;
+	s->A = mp_muls(4, s->trainable);
+	s->G = s->A;
+	memset(&fake, 0, sizeof(fake));
+	fake.ndim = 2;
+	for (i = 0; i < m->n_tensors; i++) {
+		if (!mp_lora_shapes(m, &s->lo, i, ab, bb))
+			continue;
+		fake.dims[0] = ab[0];
+		fake.dims[1] = ab[1];
+		opt_tensor(sc->optimizer, &fake, mp_muls(ab[0], ab[1]), 4,
+		    &s->os);
+		fake.dims[0] = bb[0];
+		fake.dims[1] = bb[1];
+		opt_tensor(sc->optimizer, &fake, mp_muls(bb[0], bb[1]), 4,
+		    &s->os);
 	}
+}
 
-	/* Activations saved for backward, layer by layer. */
+/*
+ * What backward needs from forward: the tensors each layer saves, each
+ * layer's input under checkpointing, the final norm, the fp32 loss,
+ * autocast's weight copies, bitsandbytes' dequantized Linear and the
+ * cuBLAS workspaces.
+ */
+static void
+step_activations(struct step *s)
+{
+	const struct tctx	*c = &s->c;
+	const struct mp_model	*m = c->m;
+	uint64_t		 H = m->hidden;
+	uint32_t		 l;
+
 	for (l = 0; l < m->layers; l++) {
 		uint64_t fx = 0, per, la;
 
-		per = layer_bytes(&c, l, &fx);
-		la = mp_adds(mp_muls(per, c.tokens), fx);
+		per = layer_bytes(c, l, &fx);
+		la = mp_adds(mp_muls(per, c->tokens), fx);
 		if (l == 0)
-			per0 = per;
-		acts_all = mp_adds(acts_all, la);
-		if (la > acts_max)
-			acts_max = la;
+			s->per0 = per;
+		s->acts_all = mp_adds(s->acts_all, la);
+		if (la > s->acts_max)
+			s->acts_max = la;
 	}
 	/* Gradient checkpointing keeps each layer's input hidden state. */
-	ck = mp_muls(mp_muls(m->layers, c.tokens), c.rs * H);
+	s->ck = mp_muls(mp_muls(m->layers, c->tokens), c->rs * H);
 	/* The final norm's fp32 copy, and the normalized value and lm_head
 	 * input when those weights train. */
-	fin = mp_muls(c.tokens, 4 * H + (c.full ? c.rs * H + c.a * H : 0));
+	s->fin = mp_muls(c->tokens, 4 * H + (c->full ? c->rs * H + c->a * H :
+	    0));
 	/*
 	 * The loss: transformers' ForCausalLMLoss upcasts the logits to
 	 * fp32 and cross_entropy saves log_softmax's fp32 output; backward
 	 * allocates nll_loss's fp32 gradient and log_softmax's fp32 input
 	 * gradient while that output lives: 3 x 4 bytes per logit.
 	 */
-	logits = mp_muls(mp_muls(c.tokens, m->vocab), 12);
-	if (c.amp) {
+	s->logits = mp_muls(mp_muls(c->tokens, m->vocab), 12);
+	if (c->amp) {
 		/* autocast caches a compute-dtype copy of every Linear
 		 * weight; the graph keeps them until backward reaches them */
-		wcopy = mp_muls(c.a, lin);
+		s->wcopy = mp_muls(c->a, s->lin);
 		if (m->tied)
-			wcopy = mp_adds(wcopy, mp_muls(c.a,
+			s->wcopy = mp_adds(s->wcopy, mp_muls(c->a,
 			    mp_muls(m->vocab, H)));
-		wcopy_out = mp_muls(c.a, mp_muls(m->vocab, H));
+		s->wcopy_out = mp_muls(c->a, mp_muls(m->vocab, H));
 	}
-	if (c.qlora)
+	if (c->qlora)
 		/* bitsandbytes dequantizes each 4-bit Linear to the compute
 		 * dtype for its matmul, forward and backward */
-		deq = mp_muls(c.a, largest_linear(m));
-	ws = CUBLAS_HANDLES * CUBLAS_WORKSPACE_BYTES;
+		s->deq = mp_muls(c->a, largest_linear(m));
+	s->ws = CUBLAS_HANDLES * CUBLAS_WORKSPACE_BYTES;
+}
 
-	/* Several GPUs: what each one holds (parallel.c). */
-	{
-		struct mp_states_in	 si;
-		uint64_t		 lb, lp;
+/* Several GPUs: what each one holds of the states (parallel.c), sized
+ * by the largest decoder layer for the strategies that gather one. */
+static void
+step_shard(struct step *s)
+{
+	const struct tctx	*c = &s->c;
+	const struct mp_model	*m = c->m;
+	struct mp_states_in	 si;
+	uint64_t		 lb, lp;
+	uint32_t		 l;
+	size_t			 i;
 
-		memset(&si, 0, sizeof(si));
-		si.par = par;
-		si.offload = sc->offload;
-		si.ranks = mp_muls(gpus, nodes);
-		si.per_node = gpus;
-		si.full = c.full;
-		si.compute_bytes = c.a;
-		si.weights = W;
-		si.adapters = A;
-		si.grads = G;
-		si.optim = os.state;
-		si.optim_temp = os.temp;
-		si.trainable = trainable;
-		for (l = 0; l < m->layers; l++) {
-			lb = lp = 0;
-			for (i = c.lstart[l]; i < c.lstart[l + 1]; i++) {
-				const struct mp_tensor *t =
-				    &m->tensors[c.lidx[i]];
+	memset(&si, 0, sizeof(si));
+	si.par = s->par;
+	si.offload = c->sc->offload;
+	si.ranks = mp_muls(s->gpus, s->nodes);
+	si.per_node = s->gpus;
+	si.full = c->full;
+	si.compute_bytes = c->a;
+	si.weights = s->W;
+	si.adapters = s->A;
+	si.grads = s->G;
+	si.optim = s->os.state;
+	si.optim_temp = s->os.temp;
+	si.trainable = s->trainable;
+	for (l = 0; l < m->layers; l++) {
+		lb = lp = 0;
+		for (i = c->lstart[l]; i < c->lstart[l + 1]; i++) {
+			const struct mp_tensor *t = &m->tensors[c->lidx[i]];
 
-				if (t->flags & MP_TF_BUFFER)
-					continue;
-				lb = mp_adds(lb, mp_tensor_bytes(m, t, &wsc));
-				lp = mp_adds(lp, mp_tensor_numel(t));
-			}
-			if (lb > si.layer_bytes) {
-				si.layer_bytes = lb;
-				si.layer_params = lp;
-			}
+			if (t->flags & MP_TF_BUFFER)
+				continue;
+			lb = mp_adds(lb, mp_tensor_bytes(m, t, &s->wsc));
+			lp = mp_adds(lp, mp_tensor_numel(t));
 		}
-		si.layer_grad = c.full ? si.layer_bytes : A / m->layers;
-		mp_parallel_states(&si, &st);
-		W = st.weights;
-		A = st.adapters;
-		G = st.grads;
-		os.state = st.optim;
-		os.temp = st.optim_temp;
-		ddp = st.buffers;
-		gather = st.gathered;
+		if (lb > si.layer_bytes) {
+			si.layer_bytes = lb;
+			si.layer_params = lp;
+		}
 	}
+	si.layer_grad = c->full ? si.layer_bytes : s->A / m->layers;
+	mp_parallel_states(&si, &s->st);
+	s->W = s->st.weights;
+	s->A = s->st.adapters;
+	s->G = s->st.grads;
+	s->os.state = s->st.optim;
+	s->os.temp = s->st.optim_temp;
+	s->ddp = s->st.buffers;
+	s->gather = s->st.gathered;
+}
 
-	/* F: start of backward. */
-	ph[0].weights = W;
-	ph[0].adapters = A;
-	ph[0].optim = os.state;
-	ph[0].grads = ddp;
-	ph[0].acts = mp_adds(mp_adds(sc->grad_ckpt ? mp_adds(ck, wcopy_out) :
-	    mp_adds(acts_all, wcopy), fin), mp_adds(mp_adds(ws, deq), gather));
-	ph[0].logits = logits;
-	/* B: with checkpointing, layer 0 recomputed with the other grads. */
-	if (sc->grad_ckpt) {
-		ph[1].weights = W;
-		ph[1].adapters = A;
-		ph[1].optim = os.state;
-		ph[1].grads = mp_adds(G, ddp);
-		ph[1].acts = mp_adds(mp_adds(mp_adds(ck, acts_max),
-		    wcopy / m->layers), mp_adds(mp_adds(ws, deq), gather));
-	}
-	/* O: the optimizer step. */
-	ph[2].weights = W;
-	ph[2].adapters = A;
-	ph[2].optim = os.state;
-	ph[2].grads = mp_adds(G, ddp);
-	ph[2].acts = mp_adds(os.temp, ws);
-	best = 0;
-	for (k = 1; k < 3; k++)
-		if (phase_total(&ph[k]) > phase_total(&ph[best]))
-			best = k;
+/* Every moment holds the weights, the adapters and the optimizer state. */
+static void
+held(const struct step *s, struct phase *p)
+{
+	p->weights = s->W;
+	p->adapters = s->A;
+	p->optim = s->os.state;
+}
 
-	if (phase_total(&ph[best]) == UINT64_MAX) {
-		mp_lora_fini(&lo);
-		layer_index_free(&c);
-		return mp_error_set(err, MP_ERANGE, NULL, "--seq",
-		    "batch x seq makes the training estimate overflow 64-bit "
-		    "byte counts");
-	}
+/*
+ * F, the start of backward: the fp32 loss and every tensor saved for
+ * backward (with checkpointing, only each layer's input and autocast's
+ * lm_head copy), the final norm, the workspaces, bitsandbytes'
+ * dequantized Linear and the gathered shards.  No gradient exists yet,
+ * only DDP's bucket.
+ */
+static void
+moment_backward(const struct step *s, struct phase *p)
+{
+	held(s, p);
+	p->grads = s->ddp;
+	p->acts = mp_adds(mp_adds(s->c.sc->grad_ckpt ? mp_adds(s->ck,
+	    s->wcopy_out) : mp_adds(s->acts_all, s->wcopy), s->fin),
+	    mp_adds(mp_adds(s->ws, s->deq), s->gather));
+	p->logits = s->logits;
+}
+
+/*
+ * B, with gradient checkpointing only: the last layer recomputed in
+ * backward (layer 0) holds its full saved activations on top of the
+ * checkpointed inputs while nearly every gradient already exists; the
+ * loss is freed by then.
+ */
+static void
+moment_recompute(const struct step *s, struct phase *p)
+{
+	if (!s->c.sc->grad_ckpt)
+		return;
+	held(s, p);
+	p->grads = mp_adds(s->G, s->ddp);
+	p->acts = mp_adds(mp_adds(mp_adds(s->ck, s->acts_max),
+	    s->wcopy / s->c.m->layers), mp_adds(mp_adds(s->ws, s->deq),
+	    s->gather));
+}
+
+/* O, the optimizer step: every gradient, and the step's own temporaries
+ * (foreach AdamW's sqrt(exp_avg_sq), Adafactor's fp32 copies). */
+static void
+moment_step(const struct step *s, struct phase *p)
+{
+	held(s, p);
+	p->grads = mp_adds(s->G, s->ddp);
+	p->acts = mp_adds(s->os.temp, s->ws);
+}
+
+/* The moments, in the order they happen; the peak is the largest. */
+enum { M_BACKWARD, M_RECOMPUTE, M_STEP, M_MOMENTS };
+static const struct moment {
+	void		(*fill)(const struct step *, struct phase *);
+	const char	*label;
+} moments[M_MOMENTS] = {
+	{ moment_backward,
+	  "the start of backward (the fp32 loss and saved activations)" },
+	{ moment_recompute,
+	  "the recompute of the last checkpointed layer in backward" },
+	{ moment_step, "the optimizer step" },
+};
+
+/*
+ * The largest single request of the peak moment, for the allocator's
+ * reserve (alloc.c): the loss's fp32 vocab-sized blocks at the start of
+ * backward; eager attention's score block (batch x heads x seq x seq,
+ * + 1 with sinks); a merged expert stack; the widest saved activation
+ * (gate_up of the routed copies, or the MLP); a full fine-tune's
+ * largest gradient, or LoRA's largest adapter state, at the step.
+ */
+static uint64_t
+largest_request(const struct step *s, int best)
+{
+	const struct tctx	*c = &s->c;
+	const struct mp_model	*m = c->m;
+	uint64_t		 B = c->sc->batch ? c->sc->batch : 1;
+	uint64_t		 H = m->hidden, sc_blk = 0, act_blk, blk[3];
+	uint64_t		 w = m->intermediate > H ? m->intermediate : H;
+	uint64_t		 kx = m->experts_per_tok ? m->experts_per_tok : 1;
+
+	if (mp_muls(kx, 2ULL * m->moe_intermediate) > w)
+		w = mp_muls(kx, 2ULL * m->moe_intermediate);
+	act_blk = mp_muls(mp_muls(c->tokens, w), c->a);
+	if (m->eager_attn)
+		sc_blk = mp_muls(mp_muls(mp_muls(B, m->heads), c->seq),
+		    mp_muls(c->seq + 1, c->a > 4 ? c->a : 4));
+	blk[M_STEP] = s->blk_param;
+	blk[M_RECOMPUTE] = s->blk_stack > act_blk ? s->blk_stack : act_blk;
+	if (sc_blk > blk[M_RECOMPUTE])
+		blk[M_RECOMPUTE] = sc_blk;
+	if (s->blk_param > blk[M_RECOMPUTE])
+		blk[M_RECOMPUTE] = s->blk_param;
+	blk[M_BACKWARD] = mp_muls(mp_muls(c->tokens, m->vocab), 4);
+	if (blk[M_RECOMPUTE] > blk[M_BACKWARD])
+		blk[M_BACKWARD] = blk[M_RECOMPUTE];
+	if (best == M_STEP && blk[M_STEP] == 0)
+		blk[M_STEP] = mp_muls(4, largest_adapter(m, &s->lo));
+	return blk[best];
+}
+
+/* The estimate of the peak moment: per GPU, and on every rank. */
+static void
+step_result(const struct step *s, const struct phase *p, int best,
+    struct mp_estimate *est)
+{
+	const struct mp_scenario *sc = s->c.sc;
+	uint64_t		 total;
+	size_t			 i;
+
 	est->sc = *sc;
 	memset(&est->mem, 0, sizeof(est->mem));
-	est->mem.weights = ph[best].weights;
-	est->mem.adapters = ph[best].adapters;
-	est->mem.gradients = ph[best].grads;
-	est->mem.optimizer = ph[best].optim;
-	est->mem.activations = ph[best].acts;
-	est->mem.logits = ph[best].logits;
+	est->mem.weights = p->weights;
+	est->mem.adapters = p->adapters;
+	est->mem.gradients = p->grads;
+	est->mem.optimizer = p->optim;
+	est->mem.activations = p->acts;
+	est->mem.logits = p->logits;
 	/* cuBLAS workspaces are counted in activations (they sit inside the
 	 * allocator's peak in training), so the runtime is the context. */
 	est->mem.runtime = mp_backend_has_cuda_context(sc->backend) ?
 	    mp_cuda_context(sc) : 0;
-	total = mp_adds(phase_total(&ph[best]), est->mem.runtime);
+	total = mp_adds(phase_total(p), est->mem.runtime);
 	est->mem.total = total;
-	/*
-	 * The largest single request of each moment, for the allocator's
-	 * reserve (alloc.c): the loss's fp32 vocab-sized blocks at the start
-	 * of backward; eager attention's score block (batch x heads x seq x
-	 * seq, + 1 with sinks); a merged expert stack; the widest saved
-	 * activation (gate_up of the routed copies, or the MLP); a full
-	 * fine-tune's largest gradient at the optimizer step.
-	 */
-	{
-		uint64_t B = sc->batch ? sc->batch : 1, sc_blk = 0, act_blk;
-		uint64_t w = m->intermediate > H ? m->intermediate : H;
-		uint64_t kx = m->experts_per_tok ? m->experts_per_tok : 1;
-
-		if (mp_muls(kx, 2ULL * m->moe_intermediate) > w)
-			w = mp_muls(kx, 2ULL * m->moe_intermediate);
-		act_blk = mp_muls(mp_muls(c.tokens, w), c.a);
-		if (m->eager_attn)
-			sc_blk = mp_muls(mp_muls(mp_muls(B, m->heads), c.seq),
-			    mp_muls(c.seq + 1, c.a > 4 ? c.a : 4));
-		blk[2] = blk_param;
-		blk[1] = blk_stack > act_blk ? blk_stack : act_blk;
-		if (sc_blk > blk[1])
-			blk[1] = sc_blk;
-		if (blk_param > blk[1])
-			blk[1] = blk_param;
-		blk[0] = mp_muls(mp_muls(c.tokens, m->vocab), 4);
-		if (blk[1] > blk[0])
-			blk[0] = blk[1];
-		if (best == 2 && blk[2] == 0)
-			/* LoRA's step: the largest adapter state */
-			blk[2] = mp_muls(4, largest_adapter(m, &lo));
-		est->mem.largest_block = blk[best];
-		est->mem.reserved = mp_adds(mp_alloc_reserved(total -
-		    est->mem.runtime, blk[best], sc->expandable_segments),
-		    est->mem.runtime);
-	}
-	est->trainable_params = trainable;
-	est->device_total = mp_muls(total, gpus);
+	est->mem.largest_block = largest_request(s, best);
+	est->mem.reserved = mp_adds(mp_alloc_reserved(total -
+	    est->mem.runtime, est->mem.largest_block,
+	    sc->expandable_segments), est->mem.runtime);
+	est->trainable_params = s->trainable;
+	est->device_total = mp_muls(total, s->gpus);
 	/* offloaded states in each node's host RAM: one share per GPU */
-	est->host_total = mp_muls(st.host, gpus);
+	est->host_total = mp_muls(s->st.host, s->gpus);
 	/* Every rank holds the same: replicas, or equal shards. */
-	for (i = 0; i < gpus && i < MP_MAX_GPUS; i++)
+	for (i = 0; i < s->gpus && i < MP_MAX_GPUS; i++)
 		est->dev_bytes[i] = total;
 	est->n_dev_bytes = (uint32_t)i;
 	if (sc->backend == MP_BE_CPU) {
@@ -856,54 +960,64 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		est->host_total = est->device_total;
 		est->device_total = 0;
 	}
+}
 
-	if (c.qlora)
+/* Notes on what lives through the step: weights, adapters, gradients
+ * and the optimizer's state. */
+static void
+notes_states(const struct step *s, const struct phase *ph, int best,
+    struct mp_estimate *est)
+{
+	const struct tctx	*c = &s->c;
+	const struct mp_scenario *sc = c->sc;
+
+	if (c->qlora)
 		mp_estimate_note(est, "weights", "Linear layers in NF4 (4-bit "
 		    "values + an absmax per 64, double-quantized), the rest in "
 		    "%s; derived from the bitsandbytes format, not measured",
-		    mp_dtype_info(cd)->name);
+		    mp_dtype_info(s->cd)->name);
 	else
 		mp_estimate_note(est, "weights", "%llu parameters in %s%s",
-		    (unsigned long long)m->params,
-		    mp_dtype_info(sc->weights)->name, c.full ? (c.amp ?
+		    (unsigned long long)c->m->params,
+		    mp_dtype_info(sc->weights)->name, c->full ? (c->amp ?
 		    ": fp32 master weights, autocast computes in the amp type" :
 		    ", all trained") : ", frozen");
-	if (!c.full)
+	if (!c->full)
 		mp_estimate_note(est, "adapters", "%llu trainable parameters "
 		    "(r=%u, %s: %llu modules%s) in fp32, as peft keeps them",
-		    (unsigned long long)trainable, sc->rank ? sc->rank : 16,
+		    (unsigned long long)s->trainable, sc->rank ? sc->rank : 16,
 		    sc->lora_targets[0] ? sc->lora_targets : "all-linear",
-		    (unsigned long long)n_mod, lo.conversion ? "; experts and "
-		    "router as transformers 5 parameters, gate_up at rank 2r" :
-		    "");
-	if (mp_parallel_is_zero(par))
+		    (unsigned long long)s->n_mod, s->lo.conversion ? "; experts "
+		    "and router as transformers 5 parameters, gate_up at rank "
+		    "2r" : "");
+	if (mp_parallel_is_zero(s->par))
 		mp_estimate_note(est, "gradients", "DeepSpeed: %s gradients "
 		    "of the bf16 trainable copies%s and the reduce bucket "
-		    "(reduce_bucket_size 5e8)", par == MP_PAR_ZERO1 ? "all" :
+		    "(reduce_bucket_size 5e8)", s->par == MP_PAR_ZERO1 ? "all" :
 		    "this GPU's partition of the", sc->offload !=
 		    MP_OFFLOAD_NONE ? " (reduced into the offloaded fp32 "
 		    "partition)" : "");
 	else if (ph[best].grads != 0)
 		mp_estimate_note(est, "gradients", "one per trainable "
 		    "parameter (%s)%s, from backward until zero_grad",
-		    c.full && !c.amp ? mp_dtype_info(sc->weights)->name :
-		    "fp32", ddp ? " plus DDP's bucket copy" : "");
+		    c->full && !c->amp ? mp_dtype_info(sc->weights)->name :
+		    "fp32", s->ddp ? " plus DDP's bucket copy" : "");
 	else
 		mp_note_size(mp_estimate_note(est, "gradients", "none yet at "
 		    "this moment; they take {grads} from backward to the "
-		    "optimizer step"), "grads", ph[2].grads);
-	if (mp_parallel_is_zero(par))
+		    "optimizer step"), "grads", ph[M_STEP].grads);
+	if (mp_parallel_is_zero(s->par))
 		mp_estimate_note(est, "optimizer", "DeepSpeed: fp32 master "
 		    "weights, exp_avg and exp_avg_sq of this GPU's partition "
 		    "(12 bytes per trainable parameter / %llu GPUs) and its "
 		    "fp32 gradients at the step%s",
-		    (unsigned long long)mp_muls(gpus, nodes), sc->offload ==
-		    MP_OFFLOAD_NONE ? "" : "; offloaded");
+		    (unsigned long long)mp_muls(s->gpus, s->nodes),
+		    sc->offload == MP_OFFLOAD_NONE ? "" : "; offloaded");
 	else switch (sc->optimizer) {
 	case MP_OPT_ADAMW:
 		mp_estimate_note(est, "optimizer", "AdamW exp_avg and "
 		    "exp_avg_sq in the parameter's dtype (%s) and a 4-byte "
-		    "step per tensor", c.full && !c.amp ?
+		    "step per tensor", c->full && !c->amp ?
 		    mp_dtype_info(sc->weights)->name : "fp32");
 		break;
 	case MP_OPT_ADAMW8BIT:
@@ -921,34 +1035,48 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		    "first moment");
 		break;
 	}
+}
+
+/* Notes on the activations and the loss at the peak moment. */
+static void
+notes_activations(const struct step *s, const struct phase *ph, int best,
+    struct mp_estimate *est)
+{
+	const struct tctx	*c = &s->c;
+	const struct mp_model	*m = c->m;
+	const struct mp_scenario *sc = c->sc;
+	struct mp_note		*nt;
+	uint64_t		 fx0 = 0, fxl;
+	uint32_t		 l;
+
 	switch (best) {
-	case 0:
+	case M_BACKWARD:
 		if (sc->grad_ckpt) {
 			nt = mp_estimate_note(est, "activations", "checkpointing "
 			    "keeps each layer's input ({inputs} for %llu "
 			    "layers); the final norm, cuBLAS workspaces "
 			    "({workspaces})%s", (unsigned long long)m->layers,
-			    c.amp ? " and autocast's copy of lm_head" : "");
-			mp_note_size(nt, "inputs", ck);
+			    c->amp ? " and autocast's copy of lm_head" : "");
+			mp_note_size(nt, "inputs", s->ck);
 		} else {
 			nt = mp_estimate_note(est, "activations", "tensors saved "
 			    "for backward: {per_token} per token in layer 0, "
 			    "%llu layers x %llu tokens = {saved}; cuBLAS "
 			    "workspaces {workspaces}",
 			    (unsigned long long)m->layers,
-			    (unsigned long long)c.tokens);
-			mp_note_size(nt, "per_token", per0);
-			mp_note_size(nt, "saved", acts_all);
+			    (unsigned long long)c->tokens);
+			mp_note_size(nt, "per_token", s->per0);
+			mp_note_size(nt, "saved", s->acts_all);
 		}
-		mp_note_size(nt, "workspaces", ws);
+		mp_note_size(nt, "workspaces", s->ws);
 		break;
-	case 1:
+	case M_RECOMPUTE:
 		nt = mp_estimate_note(est, "activations", "layer 0 recomputed in "
 		    "backward ({recomputed}) on top of the checkpointed inputs "
 		    "({inputs}); cuBLAS workspaces {workspaces}");
-		mp_note_size(nt, "recomputed", acts_max);
-		mp_note_size(nt, "inputs", ck);
-		mp_note_size(nt, "workspaces", ws);
+		mp_note_size(nt, "recomputed", s->acts_max);
+		mp_note_size(nt, "inputs", s->ck);
+		mp_note_size(nt, "workspaces", s->ws);
 		break;
 	default:
 		nt = mp_estimate_note(est, "activations", "the optimizer step's "
@@ -956,87 +1084,102 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 		    "({workspaces}); saved activations are freed by then",
 		    sc->optimizer == MP_OPT_ADAMW ? ": foreach AdamW's "
 		    "sqrt(exp_avg_sq) of every tensor" : "");
-		mp_note_size(nt, "temporaries", os.temp);
-		mp_note_size(nt, "workspaces", ws);
+		mp_note_size(nt, "temporaries", s->os.temp);
+		mp_note_size(nt, "workspaces", s->ws);
 		break;
 	}
 	if (ph[best].logits != 0)
 		mp_estimate_note(est, "logits", "the loss upcasts %llu x %llu "
 		    "logits to fp32: log_softmax's output, nll_loss's gradient "
 		    "and log_softmax's input gradient live at once in backward",
-		    (unsigned long long)c.tokens, (unsigned long long)m->vocab);
+		    (unsigned long long)c->tokens, (unsigned long long)m->vocab);
 	else
 		mp_note_size(mp_estimate_note(est, "logits", "freed by this "
 		    "moment; the fp32 loss peaks at {loss} at the start of "
-		    "backward"), "loss", logits);
-	{
-		uint64_t fx0 = 0, fxl;
-
-		for (l = 0; l < m->layers; l++) {
-			(void)layer_bytes(&c, l, &fxl);
-			if (fxl > fx0)
-				fx0 = fxl;
-		}
-		if (fx0 != 0)
-			mp_note_size(mp_estimate_note(est, "activations",
-			    "peft merges W + BA of each expert stack per call; "
-			    "the expert matmuls save the merged {merged} per "
-			    "MoE layer. Varying tokens per expert fragment the "
-			    "allocator: measure before relying on a narrow "
-			    "fit"), "merged", fx0);
+		    "backward"), "loss", s->logits);
+	for (l = 0; l < m->layers; l++) {
+		(void)layer_bytes(c, l, &fxl);
+		if (fxl > fx0)
+			fx0 = fxl;
 	}
-	if (c.amp)
+	if (fx0 != 0)
+		mp_note_size(mp_estimate_note(est, "activations", "peft merges "
+		    "W + BA of each expert stack per call; the expert matmuls "
+		    "save the merged {merged} per MoE layer. Varying tokens per "
+		    "expert fragment the allocator: measure before relying on a "
+		    "narrow fit"), "merged", fx0);
+	if (c->amp)
 		mp_note_size(mp_estimate_note(est, "activations", "autocast "
 		    "keeps %s copies of the Linear weights ({copies}) until "
 		    "backward uses them", mp_dtype_info(sc->amp)->name),
-		    "copies", wcopy);
-	if (c.qlora)
+		    "copies", s->wcopy);
+	if (c->qlora)
 		mp_note_size(mp_estimate_note(est, "activations", "bitsandbytes "
 		    "dequantizes one Linear at a time to %s ({dequantized}); "
 		    "Linear inputs are saved for the 4-bit backward",
-		    mp_dtype_info(cd)->name), "dequantized", deq);
-	if (par != MP_PAR_NONE) {
-		static const char *const what[] = {
-			"", "DDP: a full replica and the reducer's bucket copy",
-			"ZeRO-1: DeepSpeed's fp32 master and Adam state sharded",
-			"ZeRO-2: state and gradients sharded, a 5e8 bucket",
-			"ZeRO-3: weights too; the layer and 5e7 prefetched "
-			"gathered",
-			"FSDP full shard: two layers unsharded at a time",
-			"FSDP shard-grad-op: every layer unsharded in backward",
-			"FSDP hybrid: sharded within a node, replicated across",
-		};
-		mp_estimate_note(est, "total", "per GPU, each of %llu GPUs x "
-		    "%llu node%s (%s%s); --batch is per GPU", (unsigned long long)gpus, (unsigned long long)nodes, nodes > 1 ? "s" : "",
-		    what[par], sc->offload == MP_OFFLOAD_NONE ? "" :
-		    sc->offload == MP_OFFLOAD_CPU ? "; states offloaded to "
-		    "pinned host RAM" : "; states offloaded to NVMe");
-		if (gather != 0)
-			mp_note_size(mp_estimate_note(est, "activations",
-			    "{gathered} of unsharded parameters in flight (in "
-			    "activations)"), "gathered", gather);
-		if (st.host != 0) {
-			nt = mp_estimate_note(est, "total", "host RAM per node: "
-			    "{host} ({per_gpu} per GPU, pinned)%s",
-			    st.disk != 0 ? "; NVMe holds the states, the host "
-			    "DeepSpeed's swap buffers: 4 fp32 of one optimizer "
-			    "sub-group, 5 x 1e8 parameters at stage 3" : "");
-			mp_note_size(nt, "host", est->host_total);
-			mp_note_size(nt, "per_gpu", st.host);
-		}
-		if (st.disk != 0)
-			mp_note_size(mp_estimate_note(est, "total", "NVMe per "
-			    "node: {nvme}"), "nvme", mp_muls(st.disk, gpus));
+		    mp_dtype_info(s->cd)->name), "dequantized", s->deq);
+}
+
+/* Notes on a step spread over several GPUs and its offloaded states. */
+static void
+notes_parallel(const struct step *s, struct mp_estimate *est)
+{
+	static const char *const what[] = {
+		"", "DDP: a full replica and the reducer's bucket copy",
+		"ZeRO-1: DeepSpeed's fp32 master and Adam state sharded",
+		"ZeRO-2: state and gradients sharded, a 5e8 bucket",
+		"ZeRO-3: weights too; the layer and 5e7 prefetched gathered",
+		"FSDP full shard: two layers unsharded at a time",
+		"FSDP shard-grad-op: every layer unsharded in backward",
+		"FSDP hybrid: sharded within a node, replicated across",
+	};
+	const struct mp_scenario *sc = s->c.sc;
+	struct mp_note		*nt;
+
+	if (s->par == MP_PAR_NONE)
+		return;
+	mp_estimate_note(est, "total", "per GPU, each of %llu GPUs x %llu "
+	    "node%s (%s%s); --batch is per GPU", (unsigned long long)s->gpus,
+	    (unsigned long long)s->nodes, s->nodes > 1 ? "s" : "",
+	    what[s->par], sc->offload == MP_OFFLOAD_NONE ? "" :
+	    sc->offload == MP_OFFLOAD_CPU ? "; states offloaded to pinned host "
+	    "RAM" : "; states offloaded to NVMe");
+	if (s->gather != 0)
+		mp_note_size(mp_estimate_note(est, "activations", "{gathered} "
+		    "of unsharded parameters in flight (in activations)"),
+		    "gathered", s->gather);
+	if (s->st.host != 0) {
+		nt = mp_estimate_note(est, "total", "host RAM per node: {host} "
+		    "({per_gpu} per GPU, pinned)%s", s->st.disk != 0 ? "; NVMe "
+		    "holds the states, the host DeepSpeed's swap buffers: 4 "
+		    "fp32 of one optimizer sub-group, 5 x 1e8 parameters at "
+		    "stage 3" : "");
+		mp_note_size(nt, "host", est->host_total);
+		mp_note_size(nt, "per_gpu", s->st.host);
 	}
+	if (s->st.disk != 0)
+		mp_note_size(mp_estimate_note(est, "total", "NVMe per node: "
+		    "{nvme}"), "nvme", mp_muls(s->st.disk, s->gpus));
+}
+
+/* Notes on the moments, the context, the reserve and the versions. */
+static void
+notes_step(const struct step *s, const struct phase *ph, int best,
+    struct mp_estimate *est)
+{
+	const struct tctx	*c = &s->c;
+	const struct mp_scenario *sc = c->sc;
+	struct mp_note		*nt;
+
 	nt = mp_estimate_note(est, "total", "peak at %s; start of backward "
-	    "{backward}%s, optimizer step {step}", phase_label(best),
+	    "{backward}%s, optimizer step {step}", moments[best].label,
 	    sc->grad_ckpt ? ", layer-0 recompute {recompute}" : "");
-	mp_note_size(nt, "backward", mp_adds(phase_total(&ph[0]),
+	mp_note_size(nt, "backward", mp_adds(phase_total(&ph[M_BACKWARD]),
 	    est->mem.runtime));
 	if (sc->grad_ckpt)
-		mp_note_size(nt, "recompute", mp_adds(phase_total(&ph[1]),
-		    est->mem.runtime));
-	mp_note_size(nt, "step", mp_adds(phase_total(&ph[2]),
+		mp_note_size(nt, "recompute", mp_adds(
+		    phase_total(&ph[M_RECOMPUTE]), est->mem.runtime));
+	mp_note_size(nt, "step", mp_adds(phase_total(&ph[M_STEP]),
 	    est->mem.runtime));
 	mp_note_size(mp_estimate_note(est, "runtime", "CUDA context and "
 	    "kernels ({context}: %s), outside the allocator's peak; the "
@@ -1050,19 +1193,52 @@ mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
 	    sc->expandable_segments ? "one page of the expandable segment" :
 	    "one fresh segment", sc->expandable_segments ? "" : "; derived "
 	    "from the caching allocator's rules, not measured");
-	mp_note_size(nt, "extra", est->mem.reserved - total);
+	mp_note_size(nt, "extra", est->mem.reserved - est->mem.total);
 	mp_note_size(nt, "largest", est->mem.largest_block);
 	/* What this model describes, and the loss path of older stacks. */
 	mp_estimate_note(est, "versions", "modelled on PyTorch 2.11, "
 	    "transformers 5.17, peft 0.21%s, as measured on an H100",
-	    c.qlora || sc->optimizer == MP_OPT_ADAMW8BIT ?
+	    c->qlora || sc->optimizer == MP_OPT_ADAMW8BIT ?
 	    ", bitsandbytes (derived from its source)" : "");
 	mp_note_size(mp_estimate_note(est, "versions", "transformers 4.x "
 	    "upcast the logits in forward and shifted an fp32 contiguous "
 	    "copy: up to 8 more bytes per logit (+{upcast} here); derived, "
-	    "not measured"), "upcast", mp_muls(mp_muls(c.tokens, m->vocab),
-	    8));
-	mp_lora_fini(&lo);
-	layer_index_free(&c);
-	return true;
+	    "not measured"), "upcast", mp_muls(mp_muls(c->tokens,
+	    c->m->vocab), 8));
+}
+
+bool
+mp_estimate_train(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_estimate *est, struct mp_error *err)
+{
+	struct step	 st, *s = &st;
+	struct phase	 ph[M_MOMENTS];
+	int		 k, best = M_BACKWARD;
+	bool		 ok = false;
+
+	if (!step_init(s, m, sc, err))
+		goto out;
+	step_states(s);
+	step_activations(s);
+	step_shard(s);
+	memset(ph, 0, sizeof(ph));
+	for (k = 0; k < M_MOMENTS; k++) {
+		moments[k].fill(s, &ph[k]);
+		if (phase_total(&ph[k]) > phase_total(&ph[best]))
+			best = k;
+	}
+	if (phase_total(&ph[best]) == UINT64_MAX) {
+		mp_error_set(err, MP_ERANGE, NULL, "--seq", "batch x seq makes "
+		    "the training estimate overflow 64-bit byte counts");
+		goto out;
+	}
+	step_result(s, &ph[best], best, est);
+	notes_states(s, ph, best, est);
+	notes_activations(s, ph, best, est);
+	notes_parallel(s, est);
+	notes_step(s, ph, best, est);
+	ok = true;
+out:
+	step_fini(s);
+	return ok;
 }
