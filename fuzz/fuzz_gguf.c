@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "fuzz_tmpfile.h"
-#include "memplan.h"
+#include "internal.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

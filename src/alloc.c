@@ -1,6 +1,6 @@
 /* alloc.c: what PyTorch's CUDA caching allocator reserves beyond allocated */
 /* SPDX-License-Identifier: MIT */
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * PyTorch 2.11's CUDA caching allocator (c10/cuda/CUDACachingAllocator.cpp)

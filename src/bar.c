@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * One glyph per component, in mp_component_name() order (weights,

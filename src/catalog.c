@@ -11,7 +11,7 @@
 
 #include "config.h"
 #include "fileio.h"
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * $MEMPLAN_DATADIR wins; then the installed data; then the source tree's

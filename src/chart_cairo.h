@@ -5,7 +5,7 @@
 
 #include <cairo.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 #define MP_CHART_W	800	/* the chart's size, in pixels (SVG: px) */
 #define MP_CHART_H	450

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * A sweep point keeps its headroom (capacity - judged) but not what was

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 struct buf {
 	char	*p;

@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * Python 3.11 + PyTorch 2.11 + transformers 5 + safetensors, imported:

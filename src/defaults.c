@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "memplan.h"
+#include "internal.h"
 
 #define MEMINFO		"/proc/meminfo"
 #define NVSMI		"nvidia-smi"

@@ -2,7 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * Block sizes and bytes per block of the ggml types are facts from

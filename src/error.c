@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 void
 mp_error_clear(struct mp_error *err)

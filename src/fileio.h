@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * Opens path to read: O_NONBLOCK so a FIFO or a device cannot hang the

@@ -2,7 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 static const struct {
 	const char	*name;

@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* The llama_ftype mixtures of include/llama.h that llama-quantize writes. */
 enum qft {

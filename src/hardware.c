@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fileio.h"
-#include "memplan.h"
+#include "internal.h"
 #include "ydoc.h"
 
 static const char *const top_keys[] = {

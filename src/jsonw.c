@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 void
 mp_jsonw_init(struct mp_jsonw *w, FILE *fp, bool pretty)

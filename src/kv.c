@@ -1,6 +1,6 @@
 /* kv.c: the bytes each layer keeps between tokens */
 /* SPDX-License-Identifier: MIT */
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * One layer's cache for `tokens` tokens of one sequence: K and V rows

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "fileio.h"
-#include "memplan.h"
+#include "internal.h"
 #include "remote.h"
 
 /* A config.json is a few KiB; anything this large is not one. */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * peft (0.21) with transformers 5 (5.17), as measured in the ground truth:

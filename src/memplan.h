@@ -8,26 +8,46 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/*
+ * What an embedding program does, top to bottom (examples/estimate.c is
+ * the shortest complete one):
+ *
+ *   load      mp_model_load(MODEL) and mp_hardware_load(PROFILE): a
+ *             config.json, a model folder, a .gguf, a bundled name, the
+ *             Hugging Face cache or a remote id; a YAML machine profile.
+ *   ask       struct mp_scenario from mp_scenario_init(), then fields set
+ *             directly or by name through the option table
+ *             (mp_option_set: "kv-dtype" = "fp8", as a user types it).
+ *   estimate  mp_estimate(): the memory of every component, with notes
+ *             saying why each has its size.
+ *   place     mp_place(): the same on a machine, judged per GPU and for
+ *             the host (struct mp_judgement, one verdict).
+ *   plan      mp_planner_plan(), _fit(), _check(), _sweep(): every mode
+ *             that fits, the largest value that fits, a plan file's
+ *             checks, a memory curve.
+ *   render    mp_report_build() then mp_render_text(), _markdown(),
+ *             _json() (and the plan/fit/check/sweep renderers): the
+ *             renderers only format, in the units the caller picks.
+ *   errors    every function that can fail returns false and fills a
+ *             struct mp_error naming file:line:field; mp_error_print()
+ *             writes the one line memplan(1) prints.
+ *
+ * Sections follow the modules (the .c file that defines them), from the
+ * base upwards.  Everything declared here, and nothing else, is exported
+ * by libmemplan.so; the library's own helpers are in src/internal.h.
+ */
+
 #define MP_VERSION	"0.1.0"
-#define MP_SCHEMA	"memplan/1"
+#define MP_SCHEMA	"memplan/1"	/* the "schema" of every JSON output */
+
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
 
 struct mp_hardware;
-
-/* Memoised per-model results (see struct mp_model.cache). */
-#define MP_CACHE_SLOTS	16
-struct mp_cache_gguf {
-	char			 ftype[16];
-	struct mp_gguf_tensor	*t;
-	size_t			 n;
-};
 struct mp_model;
-struct mp_cache {
-	struct mp_cache_gguf	 gguf[MP_CACHE_SLOTS];
-	size_t			 next;	/* slot replaced next */
-	/* --draft: the draft model last loaded beside this one */
-	struct mp_model		*draft;
-	char			 draft_spec[512];
-};
+struct mp_device;
+struct mp_cache;	/* private: estimators' memoised results */
 
 /*
  * Conventions for every module below.
@@ -41,7 +61,7 @@ struct mp_cache {
  *   threads at the same time.
  */
 
-/* error.c */
+/* error.c: errors as values */
 enum mp_status {
 	MP_OK = 0,
 	MP_EUSAGE,	/* bad command line */
@@ -80,32 +100,18 @@ void	mp_error_print(const struct mp_error *, FILE *);
  * colours, OSC 52) or invalid UTF-8; text, markdown, CSV and JUnit
  * reports and error lines get them replaced by '?'; JSON escapes them.
  */
-/* The valid UTF-8 sequence at s (at most n bytes): its length and code
- * point, or 0 when it is not one. */
-size_t	mp_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
 /* In place: each C0/C1 control, DEL and byte that is not UTF-8 becomes
  * '?' (newlines and tabs kept when lines); returns the new length. */
 size_t	mp_text_clean(char *s, size_t len, bool lines);
 /* The same for a NUL-terminated string, newlines included. */
 void	mp_str_clean(char *s);
 
-/* units.c: checked arithmetic, sizes and bounded integers */
-/* Checked helpers: return false on overflow and leave *r unchanged. */
-bool	mp_mul(uint64_t a, uint64_t b, uint64_t *r);
-bool	mp_add(uint64_t a, uint64_t b, uint64_t *r);
-/* Saturating forms for formulas whose inputs are already range-checked. */
-uint64_t mp_muls(uint64_t a, uint64_t b);
-uint64_t mp_adds(uint64_t a, uint64_t b);
-/* Rounds a non-negative double to bytes, saturating at UINT64_MAX. */
-uint64_t mp_round(double v);
+/* units.c: sizes, units and numbers as memplan prints them */
 /*
  * "24 GiB", "24GB", "24000 MB", "123" (bytes), "1.5 TiB".  GB is 10^9,
  * GiB is 2^30.  Fails with a message saying what was expected.
  */
 bool	mp_parse_size(const char *s, uint64_t *out, char *why, size_t whylen);
-/* Decimal integer within [min, max]; "1k"/"32k" = 1024 multiples when kmul. */
-bool	mp_parse_uint(const char *s, uint64_t min, uint64_t max, bool kmul,
-	    uint64_t *out, char *why, size_t whylen);
 enum mp_units { MP_UNITS_IEC, MP_UNITS_SI };
 /* "iec", "si" (--units), NULL past the end; parse: false when unknown. */
 const char *mp_units_choice(size_t i);
@@ -145,21 +151,10 @@ struct mp_dtype_info {
 };
 
 const struct mp_dtype_info *mp_dtype_info(enum mp_dtype);
-/*
- * ggml's families of a type: float (f32, f16, bf16), the legacy 32-element
- * blocks (q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl: the quantized KV-cache
- * types llama.cpp accepts), MXFP4/FP4, and the k- and i-quants (with
- * every other type).  Kernels differ in cost per byte by family.
- */
-enum mp_ggml_family { MP_GF_FLOAT, MP_GF_LEGACY, MP_GF_KQUANT, MP_GF_MXFP4,
-	MP_GF__COUNT };
-enum mp_ggml_family mp_ggml_family(enum mp_dtype);
 /* Bytes of n elements stored as dt (rows of ne0 for block types). */
 uint64_t mp_dtype_bytes(enum mp_dtype, uint64_t n);
 /* Exact name lookup in lower case; MP_DT_NONE when unknown. */
 enum mp_dtype mp_dtype_parse(const char *);
-/* The i-th float or bitsandbytes spelling --weights accepts ("fp32"). */
-const char *mp_weights_format(size_t i);
 
 /* model.c, model_hf.c: a model as the list of its tensors */
 enum mp_tkind {
@@ -245,7 +240,8 @@ struct mp_vision {
 /*
  * Converter inputs that are neither sizes nor tensors: config.json's
  * switches and layer patterns that llama.cpp's convert_hf_to_gguf.py
- * reads to lay out a GGUF (gguf_quant.c); model_hf.c fills them.
+ * reads to lay out a GGUF.  The loader fills them; the estimators read
+ * them; a caller has no need to.
  */
 struct mp_model_hints {
 	bool		 have;		/* read from a config.json */
@@ -307,8 +303,8 @@ struct mp_model {
 
 	char		 warning[256];	/* an assumption made, or "" */
 	/* Derived data memoised by estimators (GGUF tensor lists); owned by
-	 * the model.  A model is not to be estimated from two threads at
-	 * once. */
+	 * the model, private to the library.  A model is not to be
+	 * estimated from two threads at once. */
 	struct mp_cache	*cache;
 	enum mp_source	 source;
 	uint64_t	 file_bytes;	/* sum of tensor bytes as stored */
@@ -373,45 +369,12 @@ void	mp_remote_settings(const struct mp_remote_opts *);
 /* Parses config.json text already in memory; path names it in errors. */
 bool	mp_model_parse(const char *json, size_t len, const char *path,
 	    struct mp_model *, struct mp_error *);
-/* Appends a tensor; dims are PyTorch order. */
-bool	mp_model_add(struct mp_model *, const char *name, int32_t layer,
-	    enum mp_tkind, unsigned flags, uint8_t ndim, uint64_t d0,
-	    uint64_t d1, uint64_t d2, struct mp_error *);
-uint64_t mp_tensor_numel(const struct mp_tensor *);
-/* The last component of path without extension ext: a model's name. */
-void	mp_path_stem(const char *path, const char *ext, char *out,
-	    size_t len);
-/* Recomputes params/vision_params/buffer_elems from the tensor list. */
-bool	mp_model_count(struct mp_model *, struct mp_error *);
 
-/* catalog.c: bundled data */
+/* catalog.c: bundled data (the models and hardware folders) */
 /* Directory of bundled data: $MEMPLAN_DATADIR or the install path. */
 const char *mp_datadir(void);
-/*
- * The longest data directory: with a bundled name it fits a PATH_MAX
- * buffer.  mp_datadir_check: false with "MEMPLAN_DATADIR: path too long"
- * past it (the catalog then finds nothing rather than a cut path).
- */
-#define MP_DATADIR_MAX	3840
-bool	mp_datadir_check(struct mp_error *);
-/* Resolves a bundled name ("qwen2.5-7b-instruct") under sub ("models"),
- * with extension ext (".json").  Returns false when there is none. */
-bool	mp_catalog_find(const char *sub, const char *name, const char *ext,
-	    char *out, size_t outlen);
-/* Calls fn for each bundled entry name of sub, sorted. */
-/*
- * The bundled name a user's spelling means: the name in other case, or
- * the Hugging Face repository id the config was published in
- * (meta-llama/Llama-3.1-8B-Instruct), case ignored.
- */
-bool	mp_catalog_model_alias(const char *spec, char *name, size_t len);
-/* Each bundled config's name and Hugging Face repository id. */
-bool	mp_catalog_hub_ids(bool (*fn)(const char *name, const char *id,
-	    void *), void *arg);
-/* Offers sg every bundled model's name and Hub id (an id that matches
- * is suggested as its bundled name): the one did-you-mean for models. */
-struct mp_suggest;
-void	mp_catalog_suggest_model(struct mp_suggest *);
+/* Calls fn for each bundled entry of sub ("models", "hardware") with
+ * extension ext, sorted by name; fn returns false to stop. */
 bool	mp_catalog_list(const char *sub, const char *ext,
 	    bool (*fn)(const char *name, const char *path, void *), void *arg,
 	    struct mp_error *);
@@ -440,11 +403,8 @@ const char *mp_backend_name(enum mp_backend);
 bool	mp_backend_parse(const char *, enum mp_backend *);
 const char *mp_isa_name(enum mp_isa);
 bool	mp_isa_parse(const char *, enum mp_isa *);
-/* Whether the runtime on this backend creates a CUDA (or HIP) context:
- * MP_BE_NONE (no machine given) models the measured CUDA one. */
-bool	mp_backend_has_cuda_context(enum mp_backend);
 
-/* speed.c: one llama-bench test, "pp512", "tg128", "pp2048@d4096". */
+/* One llama-bench test, "pp512", "tg128", "pp2048@d4096" (speed.c). */
 #define MP_BENCH_MAX	8
 enum mp_bench_kind { MP_BENCH_PP, MP_BENCH_TG };
 struct mp_bench_test {
@@ -573,33 +533,12 @@ const char *mp_parallel_name(enum mp_parallel);
 /* The i-th accepted name of each set, NULL past the end (option table). */
 const char *mp_mode_choice(size_t i);
 const char *mp_runtime_choice(size_t i);
-/* llamacpp.c: the --draft model, loaded once per main model (its
- * cache) or into tmp (which the caller then finis). */
-const struct mp_model *mp_draft_model(const struct mp_model *,
-	    const char *spec, struct mp_model *tmp, struct mp_error *);
-/* vllm.c: --speculative's names (ngram, mtp) */
+/* --speculative's names (ngram, mtp; vllm.c) */
 const char *mp_spec_choice(size_t i);
 bool	mp_spec_parse(const char *, enum mp_spec *);
 const char *mp_optim_choice(size_t i);
 const char *mp_parallel_choice(size_t i);
 const char *mp_kv_dtype_choice(size_t i);
-/* A type the KV cache can be stored in (by some runtime). */
-bool	mp_kv_dtype_ok(enum mp_dtype);
-
-/* suggest.c: "did you mean" over a closed set of names */
-struct mp_suggest {
-	const char	*want;		/* what was typed */
-	char		 best[128];	/* the closest plausible name so far */
-	size_t		 score;		/* lower is closer; SIZE_MAX: none */
-};
-/* Levenshtein distance, case ignored; SIZE_MAX for names over 64. */
-size_t	mp_edit_distance(const char *a, const char *b);
-void	mp_suggest_init(struct mp_suggest *, const char *want);
-/* Offers one candidate: kept when it is a typo away from want or
- * contains it ("4090" -> "rtx-4090"), and closer than the last. */
-void	mp_suggest_add(struct mp_suggest *, const char *cand);
-/* The best plausible candidate, or NULL. */
-const char *mp_suggest_best(const struct mp_suggest *);
 
 /* options.c: every option of the command line and plan files, once */
 enum mp_opt_id {
@@ -696,8 +635,12 @@ bool	mp_option_finish(struct mp_scenario *, unsigned given);
 enum mp_opt_id mp_option_unused(const struct mp_scenario *, unsigned given,
 	    bool cli, char *why, size_t whylen);
 
-/* estimate.c (the dispatcher), runtime.c (what every runtime uses),
- * transformers.c: one scenario's memory */
+/*
+ * estimate.c: one scenario's memory.  struct mp_estimate is plain data
+ * the caller owns (no _fini): the resolved scenario, each component
+ * (struct mp_memory, runtime.c names them), where it lives (device or
+ * host) and notes that say why each component has its size.
+ */
 struct mp_memory {
 	uint64_t	 weights, kv_cache, activations, logits, gradients,
 			 optimizer, adapters, runtime, total;
@@ -786,20 +729,8 @@ struct mp_estimate {
 	char		 command[384];
 };
 
-/*
- * note.c: adds a note, fmt a printf format whose output is the note's
- * template; returns it for its values (mp_note_size ...), or NULL when the
- * list is full (the note is dropped; the value setters take NULL).
- */
-struct mp_note *mp_estimate_note(struct mp_estimate *, const char *what,
-	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Typed values for the template's {key}; no-ops on NULL or when full. */
-void	mp_note_size(struct mp_note *, const char *key, uint64_t bytes);
-void	mp_note_count(struct mp_note *, const char *key, uint64_t count);
-void	mp_note_percent(struct mp_note *, const char *key, double pct,
-	    unsigned decimals);
-void	mp_note_number(struct mp_note *, const char *key, double x,
-	    unsigned decimals);
+/* note.c: reading the notes of an estimate and the reasons of a plan
+ * (the estimators write them). */
 /* "bytes", "count", "percent", "number": the key JSON gives a value. */
 const char *mp_note_kind_name(enum mp_note_kind);
 /* One value in words, sizes in units u. */
@@ -811,107 +742,17 @@ const char *mp_note_text(const struct mp_note *, enum mp_units u, char *buf,
 /* Any template with its values, in words. */
 const char *mp_template_text(const char *tmpl, const struct mp_note_value *,
 	    size_t n, enum mp_units u, char *buf, size_t len);
-/* A reason: set (printf, clears the values), append, values, words. */
-void	mp_reason_set(struct mp_reason *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	mp_reason_add(struct mp_reason *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	mp_reason_size(struct mp_reason *, const char *key, uint64_t bytes);
-void	mp_reason_ssize(struct mp_reason *, const char *key, int64_t bytes);
+/* A reason in words. */
 const char *mp_reason_text(const struct mp_reason *, enum mp_units u,
 	    char *buf, size_t len);
-/* Dispatches on mode and runtime; fills est.  sc is resolved first. */
+
+/*
+ * One scenario's memory, without a machine: resolves a copy of sc
+ * (mp_scenario_resolve) and dispatches on its mode and runtime to
+ * transformers, training, conversion, llama.cpp or vLLM; fills est.
+ */
 bool	mp_estimate(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
-/* The transformers inference estimate (transformers.c). */
-bool	mp_estimate_infer(const struct mp_model *, const struct mp_scenario *,
-	    struct mp_estimate *, struct mp_error *);
-/* Bytes of weights of every tensor at the scenario's formats (weights.c). */
-bool	mp_weights_bytes(const struct mp_model *, const struct mp_scenario *,
-	    uint64_t *bytes, struct mp_error *);
-/* KV cache bytes for batch x seq tokens in dtype kv (kv.c). */
-uint64_t mp_kv_bytes(const struct mp_model *, uint64_t batch, uint64_t seq,
-	    enum mp_dtype kv);
-/* One layer's cache for tokens of one sequence; cap_window honours
- * sliding windows (runtimes that evict), else every token is kept. */
-uint64_t mp_kv_layer_bytes(const struct mp_model *, uint32_t layer,
-	    uint64_t tokens, enum mp_dtype kv, bool cap_window);
-/* Cache without window caps = batch x (tokens x per_token + fixed);
- * fixed is the Mamba layers' constant state. */
-void	mp_kv_rate(const struct mp_model *, enum mp_dtype kv,
-	    uint64_t *per_token, uint64_t *fixed);
-/* All layers, batch sequences of seq tokens (mp_kv_bytes caps windows). */
-uint64_t mp_kv_total(const struct mp_model *, uint64_t batch, uint64_t seq,
-	    enum mp_dtype kv, bool cap_window);
-/* The format config.json's quantization_config ships, or MP_DT_NONE. */
-enum mp_dtype mp_shipped_dtype(const struct mp_model *);
-/* Bytes of one tensor when the scenario's weight format applies to it
- * (weights.c); the transformers runtime's per-tensor rules. */
-uint64_t mp_tensor_bytes(const struct mp_model *, const struct mp_tensor *,
-	    const struct mp_scenario *);
-/* The float type a scenario computes in (activations, KV cache). */
-enum mp_dtype mp_compute_dtype(const struct mp_model *,
-	    const struct mp_scenario *);
-/* memory.runtime of the transformers runtime: CUDA context + workspaces. */
-uint64_t mp_runtime_transformers(const struct mp_scenario *);
-/* The CUDA context and kernels alone (0.60 GiB measured on an H100);
- * for estimates that count cuBLAS workspaces among their allocations. */
-uint64_t mp_cuda_context(const struct mp_scenario *);
-/* The runtime note of a PyTorch estimate: the context and where from. */
-void	mp_cuda_context_note(struct mp_estimate *, const struct mp_scenario *);
-/* The H100's stack reservation, that the measured contexts include. */
-uint64_t mp_cuda_stack_h100(void);
-/* A per-process GPU overhead measured on the H100, moved to the scenario's
- * GPU: the measurement less the H100's stack reservation plus this GPU's. */
-uint64_t mp_cuda_context_on(uint64_t measured_h100,
-	    const struct mp_scenario *);
-struct mp_device;
-/* The local memory the CUDA driver reserves when a context is created:
- * SMs x resident threads per SM x the default 1 KiB stack; 0 = unknown. */
-uint64_t mp_cuda_stack_reserve(const struct mp_device *);
-
-/* jsonw.c: a small JSON writer (fixed key order, integers exact) */
-struct mp_jsonw {
-	FILE		*fp;
-	unsigned	 depth;
-	bool		 first[32];	/* no comma before the next item */
-	bool		 pretty;
-	enum mp_units	 units;		/* of notes' text (IEC after init) */
-};
-
-void	mp_jsonw_init(struct mp_jsonw *, FILE *, bool pretty);
-void	mp_jsonw_obj(struct mp_jsonw *, const char *key);	/* { */
-void	mp_jsonw_arr(struct mp_jsonw *, const char *key);	/* [ */
-void	mp_jsonw_end(struct mp_jsonw *, char close);		/* } or ] */
-void	mp_jsonw_str(struct mp_jsonw *, const char *key, const char *v);
-void	mp_jsonw_u64(struct mp_jsonw *, const char *key, uint64_t v);
-void	mp_jsonw_i64(struct mp_jsonw *, const char *key, int64_t v);
-void	mp_jsonw_bool(struct mp_jsonw *, const char *key, bool v);
-void	mp_jsonw_null(struct mp_jsonw *, const char *key);
-/* The model, scenario and memory objects every command shares. */
-void	mp_jsonw_model(struct mp_jsonw *, const struct mp_model *);
-void	mp_jsonw_scenario(struct mp_jsonw *, const char *key,
-	    const struct mp_estimate *);
-void	mp_jsonw_memory(struct mp_jsonw *, const struct mp_memory *);
-/*
- * The one JSON body of an estimate, written into the open object:
- * scenario, memory, device_total, host_total, host_reclaimable,
- * kv_per_token, command, kv_pool, file_bytes, convert, notes.  estimate,
- * fit, plan (each option), sweep (each point) and check (each check)
- * embed it.
- */
-void	mp_jsonw_estimate(struct mp_jsonw *, const struct mp_estimate *);
-/* "notes": [{component, text, template, values}...] of an estimate
- * (the end of mp_jsonw_estimate). */
-void	mp_jsonw_notes(struct mp_jsonw *, const struct mp_estimate *);
-/* One note object of that list. */
-void	mp_jsonw_note(struct mp_jsonw *, const struct mp_note *);
-/* key: {name: {"bytes": N} | {"count": N} | {"percent": X} | ...}. */
-void	mp_jsonw_values(struct mp_jsonw *, const char *key,
-	    const struct mp_note_value *, size_t n);
-/* key (in words), key_template, key_values. */
-void	mp_jsonw_reason(struct mp_jsonw *, const char *key,
-	    const struct mp_reason *);
 
 /* formats.c: the output formats, the one list every command reads */
 enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,
@@ -920,46 +761,16 @@ enum mp_format { MP_FMT_TEXT, MP_FMT_MARKDOWN, MP_FMT_JSON, MP_FMT_JUNIT,
 const char *mp_format_name(size_t i);
 bool	mp_format_parse(const char *, enum mp_format *);
 
-/* parallel.c: per-GPU model states of DDP, ZeRO-1/2/3 and FSDP */
-struct mp_states_in {
-	enum mp_parallel par;
-	enum mp_offload	 offload;
-	uint64_t	 ranks;		/* GPUs over all nodes */
-	uint64_t	 per_node;	/* GPUs in one node */
-	bool		 full;		/* every weight trains */
-	uint64_t	 compute_bytes;	/* bytes of a compute-dtype value */
-	uint64_t	 weights, adapters, grads, optim, optim_temp;
-	uint64_t	 trainable;	/* parameters */
-	uint64_t	 layer_bytes;	/* the largest decoder layer, stored */
-	uint64_t	 layer_params;
-	uint64_t	 layer_grad;	/* its trainable parameters' gradients */
-};
-struct mp_states {
-	uint64_t	 weights, adapters, grads, optim, optim_temp;
-	uint64_t	 buffers;	/* communication buckets */
-	uint64_t	 gathered;	/* unsharded parameters in flight */
-	uint64_t	 host;		/* offloaded, pinned host memory */
-	uint64_t	 disk;		/* offloaded to NVMe */
-};
-void	mp_parallel_states(const struct mp_states_in *, struct mp_states *);
-bool	mp_parallel_is_zero(enum mp_parallel);
-bool	mp_parallel_is_fsdp(enum mp_parallel);
-void	mp_parallel_command(enum mp_parallel, enum mp_offload, uint64_t gpus,
-	    uint64_t nodes, char *buf, size_t len);
+/* ZeRO / FSDP offload targets (parallel.c): none, cpu, nvme. */
 const char *mp_offload_name(enum mp_offload);
 bool	mp_offload_parse(const char *, enum mp_offload *);
 const char *mp_offload_choice(size_t i);
 
-/* alloc.c: PyTorch's CUDA caching allocator (block and segment rules) */
-uint64_t mp_alloc_block(uint64_t size);		/* bytes a request takes */
-uint64_t mp_alloc_segment(uint64_t size);	/* segment mapped for it */
-/* Reserved at a peak of allocated bytes whose largest request is largest
- * (one segment stranded; one page with expandable segments). */
-uint64_t mp_alloc_reserved(uint64_t allocated, uint64_t largest,
-	    bool expandable);
-
-/* place.c: the judgement of a scenario on a machine (see below) */
-struct mp_device;
+/*
+ * place.c: the judgement of a scenario on a machine (the functions are
+ * below, after the hardware profile).  An mp_judgement points into the
+ * hardware it was made from and lives no longer than it.
+ */
 enum mp_verdict { MP_VERDICT_FITS, MP_VERDICT_TIGHT, MP_VERDICT_NO,
 	MP_VERDICT_UNSUPPORTED };
 /* place.c: "fits", "tight", "no", "unsupported" */
@@ -1003,24 +814,19 @@ struct mp_judgement {
 	uint64_t		 reserved;	/* judged reserve, 0 if none */
 };
 
-/* report.c: what renderers print */
+/* report.c and the renderers: what is printed, and how */
 struct mp_render_opts {
 	enum mp_units	 units;
 	bool		 bar;		/* draw the stacked bar (tty or --color) */
 	bool		 unicode;	/* ... in Unicode blocks */
 };
 
-/* speed.c: what the speed model gives (functions in the speed module) */
-/* The machine as the speed model sees it (rates in bytes/s, FLOP/s). */
-struct mp_speed_target {
-	enum mp_backend	 backend;
-	double		 bandwidth, flops;	/* one device */
-	double		 pcie;			/* its host link, 0 unknown */
-	uint32_t	 count;			/* devices used; 0 = CPU */
-	bool		 unified;
-	double		 host_bandwidth, host_flops;
-	uint32_t	 host_threads;		/* llama.cpp -t; 0 unknown */
-};
+/*
+ * speed.c: tokens per second of an inference scenario on a machine, from
+ * the bytes each token reads and the FLOPs it computes (tests/speed/
+ * judges it against published llama-bench runs).  mp_report_build fills
+ * it; mp_bench_parse reads --bench.
+ */
 enum mp_bound { MP_BOUND_MEMORY, MP_BOUND_COMPUTE };
 struct mp_speed_bench {
 	char		 test[32];	/* "pp2048 @ d4096" as llama-bench */
@@ -1158,73 +964,14 @@ bool	mp_hardware_load(const char *spec, struct mp_hardware *,
 /* A profile's YAML text already in memory; name names it in errors. */
 bool	mp_hardware_parse(const char *text, size_t len, const char *name,
 	    struct mp_hardware *, struct mp_error *);
-/*
- * Judges an estimate on a machine: the capacity that the scenario's
- * total is compared with (device memory less reserved, times the GPUs
- * used; host RAM for CPU scenarios), whether it fits, and the headroom.
- */
-void	mp_hardware_judge(const struct mp_hardware *, const struct mp_estimate *,
-	    uint64_t *capacity, bool *fits, int64_t *headroom);
 
-/* train.c: LoRA, QLoRA and full fine-tuning */
-bool	mp_estimate_train(const struct mp_model *, const struct mp_scenario *,
-	    struct mp_estimate *, struct mp_error *);
-
-/* convert.c: conversion pipelines */
-bool	mp_estimate_convert(const struct mp_model *, const struct mp_scenario *,
-	    struct mp_estimate *, struct mp_error *);
-
-/* gguf_quant.c: GGUF tensors and llama-quantize's per-tensor types */
-struct mp_gguf_tensor {
-	char		 name[64];	/* "blk.3.attn_v.weight" */
-	int32_t		 layer;		/* -1 outside blk.N */
-	enum mp_dtype	 type;
-	uint64_t	 ne[3];		/* ggml order: ne[0] = row length */
-	uint64_t	 bytes;
-};
-/*
- * The tensors llama.cpp's converter writes for this model, with the type
- * llama-quantize gives each for ftype ("q4_k_m", "q8_0", "bf16", "f16",
- * ...).  *out is malloc'd; the caller frees it.
- */
-bool	mp_gguf_tensors(const struct mp_model *, const char *ftype,
-	    struct mp_gguf_tensor **out, size_t *n, struct mp_error *);
+/* gguf_quant.c: the GGUF types llama-quantize accepts (--weights) */
 /* True when name is a GGUF ftype the module knows ("q4_k_m"). */
 bool	mp_gguf_ftype_known(const char *name);
 /* The i-th GGUF type name llama-quantize accepts, NULL past the end. */
 const char *mp_gguf_ftype_name(size_t i);
-/*
- * Bits per weight of a GGUF type over a model's matrices when no tensor
- * layout is known: the published mix figure (published true) or the
- * default type's blocks; 0 for an unknown name.
- */
-double	mp_gguf_ftype_bpw(const char *name, bool *published);
-
-/* llamacpp.c, vllm.c: runtimes other than transformers */
-bool	mp_estimate_llamacpp(const struct mp_model *, const struct mp_scenario *,
-	    struct mp_estimate *, struct mp_error *);
-bool	mp_estimate_vllm(const struct mp_model *, const struct mp_scenario *,
-	    struct mp_estimate *, struct mp_error *);
-
-/*
- * ---- hardware/plan module ----
- * hardware.c, ydoc.c (private YAML helpers), planfile.c, plan.c,
- * fit.c, check.c, sweep.c, render_plan.c, render_junit.c and
- * src/cli/cmd_{plan,fit,check,sweep,hardware}.c.  Results (mp_plan, mp_planres,
- * mp_check_report, mp_sweep) are caller-owned structs whose heap parts
- * the matching _fini frees; an mp_judgement points into the hardware it
- * was made from and lives no longer than it.
- */
 
 /* place.c: which memory an estimate is judged against */
-/*
- * Judges an estimate on a machine: every GPU's share against its usable
- * memory, the host's resident memory against RAM, the verdict with the
- * scenario's margin.  The estimate's scenario must have been placed on
- * hw (mp_place_scenario) for the GPU count to match.
- */
-void	mp_hardware_judge_ex(const struct mp_hardware *,
-	    const struct mp_estimate *, struct mp_judgement *);
 /*
  * The placement step every command uses.  mp_place_scenario() resolves
  * a scenario on a machine: the GPUs used (all of the profile's by
@@ -1245,29 +992,11 @@ bool	mp_place_scenario(const struct mp_model *, const struct mp_hardware *,
 bool	mp_place(const struct mp_model *, const struct mp_hardware *,
 	    const struct mp_scenario *, struct mp_estimate *,
 	    struct mp_judgement *, struct mp_error *);
-/* Why the machine cannot run sc (a sentence), or NULL when it can. */
-const char *mp_place_gate(const struct mp_model *, const struct mp_hardware *,
-	    const struct mp_scenario *, char *buf, size_t len);
-/* --headroom / plan-file headroom: "2 GiB" or "15%" (0-90 %) into sc. */
-bool	mp_parse_headroom(const char *, struct mp_scenario *, char *why,
-	    size_t whylen);
-/* The margin in bytes the scenario asks on capacity cap. */
-uint64_t mp_place_margin(const struct mp_scenario *, uint64_t cap);
 /* The accelerator models run on (gpu, else igpu, else npu), or NULL. */
 const struct mp_device *mp_hardware_primary(const struct mp_hardware *);
-/*
- * The GPUs of a machine that one model can spread over, in the order the
- * runtimes number them (larger first): out[i] is GPU i's device entry, up
- * to max of them; returns how many there are in all (0 without an
- * accelerator).  A mixed machine (a 4090 and a 3060) lists both.
- */
-size_t	mp_hardware_gpus(const struct mp_hardware *,
-	    const struct mp_device **out, size_t max);
 /* Memory one device offers: total - reserved, at most RAM if unified. */
 uint64_t mp_device_usable(const struct mp_device *,
 	    const struct mp_hardware *);
-/* macOS's default GPU wired-memory limit for a Mac with ram bytes. */
-uint64_t mp_hardware_macos_limit(uint64_t ram);
 
 /* planfile.c: plan files for "memplan check" */
 struct mp_check {
@@ -1310,8 +1039,12 @@ bool	mp_plan_load(const char *path, struct mp_plan *, struct mp_error *);
 bool	mp_plan_set_option(struct mp_scenario *, const char *key,
 	    const char *value, bool *known, char *why, size_t whylen);
 
-/* plan.c, fit.c, check.c, sweep.c (private planner.h): plan (every mode
- * on a machine), fit, check and sweep */
+/*
+ * plan.c, fit.c, check.c, sweep.c: the commands' engines.  Results
+ * (mp_planres, mp_fitres, mp_check_report, mp_sweep) are caller-owned
+ * structs whose heap parts the matching _fini frees (mp_fitres has
+ * none); they point into the model and hardware they were made from.
+ */
 enum mp_goal { MP_GOAL_SERVE, MP_GOAL_FINETUNE, MP_GOAL_CONVERT };
 #define MP_GOALS	3
 /* policy.c: "serve", "finetune", "convert" */
@@ -1391,9 +1124,6 @@ void	mp_planres_fini(struct mp_planres *);
 bool	mp_planner_suggest(const struct mp_model *, const struct mp_hardware *,
 	    const struct mp_scenario *sc, struct mp_reco *out, size_t max,
 	    size_t *n, struct mp_error *);
-/* The options that select sc from the defaults, as a command line. */
-void	mp_scenario_args(const struct mp_model *, const struct mp_scenario *,
-	    char *buf, size_t len);
 
 /* fit: the largest value of one field that fits. */
 enum mp_solve { MP_SOLVE_SEQ, MP_SOLVE_BATCH, MP_SOLVE_LAYERS,
@@ -1510,121 +1240,16 @@ bool	mp_render_sweep_json(const struct mp_sweep *,
 	    const struct mp_render_opts *, FILE *);
 bool	mp_render_sweep_csv(const struct mp_sweep *,
 	    const struct mp_render_opts *, FILE *);
-/* The hardware object of plan and sweep JSON. */
-void	mp_jsonw_hardware(struct mp_jsonw *, const struct mp_hardware *);
-/* A placement's verdict, devices[] and host (jsonw.c); name may be NULL. */
-void	mp_jsonw_judgement(struct mp_jsonw *, const char *key,
-	    const char *name, const struct mp_judgement *);
-/* The verdict of a placement in words and its lines for people (report.c):
- * "fits", "tight", "DOES NOT FIT", "UNSUPPORTED"; markdown emphasises. */
-void	mp_render_judgement(FILE *, const char *hw_name,
-	    const struct mp_judgement *, enum mp_units, bool markdown);
-/* The last component of a path ("plan.yaml"). */
-const char *mp_basename(const char *);
-/* "-1.50 GiB" for a negative difference. */
-const char *mp_fmt_ssize(int64_t, enum mp_units, char *, size_t);
-/* ---- end of the hardware/plan module ---- */
-
-/* ---- runtime module (llamacpp.c, vllm.c, runtime_opts.c) ---- */
-/*
- * Is GGUF tensor `name` of layer `layer` (-1 = none) of a model with
- * n_layer layers kept in host memory by a tensor override of the
- * scenario (--n-cpu-moe, --cpu-moe), whatever its layer's device?  The
- * one rule llamacpp.c places weights by and speed.c reads them by.
- */
-bool	mp_llamacpp_override_host(const struct mp_scenario *,
-	    uint32_t n_layer, const char *name, int32_t layer);
-/* --split-mode's names (the i-th, NULL past the end) and their parser. */
+/* runtime_opts.c: --split-mode's names (the i-th, NULL past the end)
+ * and their parser. */
 const char *mp_split_mode_choice(size_t i);
 bool	mp_split_mode_parse(const char *, enum mp_split_mode *);
-/* --tensor-split "3,1" or "3/1": one proportion per GPU, not all zero. */
-bool	mp_tensor_split_parse(struct mp_scenario *, const char *);
-/* Fills the scenario's usable bytes per GPU (llama.cpp's default split
- * follows free memory) from a profile (NULL: none). */
-void	mp_scenario_machine(struct mp_scenario *, const struct mp_hardware *);
-/*
- * The command line that runs est's resolved scenario for model m (a
- * bundled name, HF id or path as the user gave it) into est->command:
- * llama-server, vllm serve, or the peft/TRL settings of a training run.
- */
-void	mp_command_build(const struct mp_model *, struct mp_estimate *);
-/*
- * vLLM's paged KV pool on a card of `card` bytes per GPU (the estimate
- * itself knows no card): gpu_memory_utilization 0.9 of it, less the
- * weights, the profiled activation peak, non-torch memory and CUDA
- * graphs of one GPU, cut into blocks of 16 tokens.  The defaults follow
- * the card size as vLLM's do (max_num_batched_tokens, max_num_seqs).
- */
-/* The vLLM release whose defaults and memory profiler vllm.c follows;
- * every vLLM estimate names it. */
+/* vllm.c: the vLLM release whose defaults and memory profiler the
+ * estimate follows; every vLLM estimate names it. */
 #define MP_VLLM_VERSION	"0.21"
-struct mp_vllm_pool {
-	uint64_t	 card;		/* bytes per GPU */
-	uint64_t	 budget;	/* gpu_memory_utilization x card */
-	uint64_t	 fixed;		/* weights + peak + non-torch + graphs */
-	uint64_t	 weights, act_peak, graphs, non_torch; /* its terms */
-	uint64_t	 pool;		/* budget - fixed; 0 when it does not fit */
-	uint64_t	 block_bytes;	/* one 16-token block, all layers, per GPU */
-	uint64_t	 blocks, tokens;	/* in the pool */
-	uint64_t	 seqs;		/* concurrent sequences of --seq tokens */
-	uint64_t	 max_num_seqs, max_batched_tokens;
-};
-bool	mp_vllm_pool(const struct mp_model *, const struct mp_scenario *,
-	    uint64_t card, struct mp_vllm_pool *, struct mp_error *);
-/*
- * For a vLLM estimate judged on a card of `card` usable bytes per GPU:
- * sets est->kv_pool (all GPUs) and kv_pool_tokens to the pool vLLM would
- * make there and notes the tokens in flight and concurrent sequences.
- */
-bool	mp_vllm_fill_pool(const struct mp_model *, struct mp_estimate *,
-	    uint64_t card, struct mp_error *);
-/*
- * mmproj.c: llama.cpp's projector GGUF for a multimodal config, as the
- * converter writes it in type (f16, q8_0, bf16, f32), and the compute
- * buffer clip.cpp reserves for the encoder at image pixels a side (0:
- * its warm-up image).  A model without a vision encoder is MP_EUSAGE.
- */
-struct mp_mmproj {
-	uint64_t	 weights;	/* the file's tensor bytes */
-	uint64_t	 compute;	/* the encoder's compute buffer */
-	uint64_t	 patches;	/* positions the encoder attends over */
-	uint64_t	 n_tensors;
-	uint32_t	 side;		/* image side the buffer is sized for */
-};
-bool	mp_mmproj(const struct mp_model *, const char *type, uint32_t image,
-	    bool flash_attn, struct mp_mmproj *, struct mp_error *);
-const char *mp_mmproj_type_choice(size_t i);
-/*
- * ollama.c: --runtime ollama's defaults, applied to what the scenario
- * leaves unset: slots (OLLAMA_NUM_PARALLEL), flash attention and cache
- * type (OLLAMA_FLASH_ATTENTION, OLLAMA_KV_CACHE_TYPE), the context (the
- * model's num_ctx, OLLAMA_CONTEXT_LENGTH or Ollama's VRAM tiers), one
- * unified cache.  A malformed variable is MP_EUSAGE naming it.
- */
-bool	mp_ollama_defaults(struct mp_scenario *, const struct mp_model *,
-	    struct mp_error *);
-/* ---- end of the runtime module ---- */
 
-/* lora.c: peft LoRA targets and trainable parameters (training module) */
-struct mp_lora {
-	uint32_t	*rank;		/* per model tensor: adapter rank, 0 = none */
-	uint64_t	 trainable;	/* parameters peft adds */
-	uint64_t	 tensors;	/* lora_A and lora_B tensors */
-	uint64_t	 modules;	/* modules or parameters adapted */
-	bool		 conversion;	/* transformers 5 MoE target conversion */
-};
-/* Which tensors peft adapts for targets ("all-linear", "attn", "mlp" or
- * module names) at rank; fills lo (free with mp_lora_fini). */
-bool	mp_lora_plan(const struct mp_model *, const char *targets,
-	    uint32_t rank, struct mp_lora *, struct mp_error *);
-void	mp_lora_fini(struct mp_lora *);
-/* Shapes of tensor i's lora_A {a} and lora_B {b}; false when it has none
- * of its own. */
-bool	mp_lora_shapes(const struct mp_model *, const struct mp_lora *,
-	    size_t i, uint64_t a[2], uint64_t b[2]);
-
-/* ---- conversion module (convert.c) ---- */
 /*
+ * convert.c: conversion pipelines.
  * The pipeline names --convert-pipeline accepts, in a fixed order, for
  * planners that try each one and for help text: the i-th name, or NULL
  * past the end.
@@ -1638,13 +1263,11 @@ struct mp_pipeline_info {
 	const char	*why;		/* one line for plan */
 };
 const struct mp_pipeline_info *mp_convert_pipeline_info(const char *name);
-/* ---- end of the conversion module ---- */
 
 /*
- * ---- ecosystem module (bar.c, mermaid.c, defaults.c, render_svg.c,
- *      chart_sweep.c) ----
- * Pictures of a memory estimate and the user's default machine.
- * Every function writes only to the stream it is given.
+ * Pictures of a memory estimate (bar.c, mermaid.c, render_svg.c,
+ * chart_sweep.c) and the user's own machine (defaults.c).  Every
+ * function writes only to the stream it is given.
  */
 /* bar.c: a stacked bar of the components of mm (weights, kv_cache, ...)
  * against a capacity marker (none when capacity is 0), width cells wide
@@ -1680,11 +1303,6 @@ bool	mp_hardware_default(char *path, size_t len);
  * only when the host memory itself cannot be read.
  */
 bool	mp_hardware_detect(FILE *yaml_out, char *notes, size_t notes_len,
-	    struct mp_error *);
-/* The same with the files and command named (for tests): meminfo path,
- * and the command line that prints "name, MiB" per GPU, or NULL. */
-bool	mp_hardware_detect_from(FILE *yaml_out, const char *meminfo,
-	    const char *gpu_cmd, char *notes, size_t notes_len,
 	    struct mp_error *);
 /*
  * render_svg.c: memory totals against x (context length) as an SVG line
@@ -1722,80 +1340,15 @@ bool	mp_render_sweep_svg(const struct mp_sweep *,
 bool	mp_sweep_context(const struct mp_model *, const struct mp_hardware *,
 	    const struct mp_scenario *base, struct mp_sweep *,
 	    struct mp_error *);
-/* ---- end of the ecosystem module ---- */
-
-/* ---- model files module (model_st.c, model_gguf.c) ---- */
-/*
- * After config.json of folder dir was parsed into m: reads
- * model.safetensors.index.json and its shards, or model.safetensors
- * (headers only, never tensor data), sets every tensor's file_dtype and
- * file_bytes as stored, adds what the files hold beyond the config,
- * m->file_bytes and m->source.  A folder without safetensors leaves m
- * as it is.
- */
-bool	mp_model_read_safetensors(const char *dir, struct mp_model *,
-	    struct mp_error *);
-/* A .gguf file: hyperparameters from its metadata, one tensor per
- * tensor info with its ggml type and bytes. */
-bool	mp_model_load_gguf(const char *path, struct mp_model *,
-	    struct mp_error *);
-/* The tensors of a model read from a .gguf file as llama.cpp holds
- * them (ggml order, the file's types and bytes); *out is malloc'd.  For
- * --runtime llamacpp on a GGUF (m->source == MP_SRC_GGUF) in place of
- * mp_gguf_tensors, which derives them from a config. */
-bool	mp_model_gguf_tensors(const struct mp_model *,
-	    struct mp_gguf_tensor **out, size_t *n, struct mp_error *);
-/* "Org/Name" -> the snapshot folder in the HuggingFace hub cache
- * ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub). */
-bool	mp_model_hf_cache(const char *spec, char *out, size_t outlen,
-	    struct mp_error *);
-/* ---- end of the model files module ---- */
-
-/* ---- speed module (speed.c) ---- */
-/*
- * Tokens per second of an inference scenario on a machine, from the
- * bytes each token reads and the FLOPs it computes (see speed.c for the
- * mechanisms and tests/speed/ for the published measurements that judge
- * it).  The llama.cpp backend of a device: from its name and type.
- */
-enum mp_backend mp_device_backend(const struct mp_device *);
-enum mp_backend mp_device_vendor_backend(const struct mp_device *);
-
-/* The target of est on hw: its primary device, the GPUs est uses. */
-bool	mp_speed_target(const struct mp_hardware *, const struct mp_estimate *,
-	    struct mp_speed_target *);
-
+/* speed.c: "memory" or "compute", what bounds a rate; --bench tests. */
 const char *mp_bound_name(enum mp_bound);
-/*
- * Training tokens per second of a fine-tuning scenario on the target:
- * the step's matrix FLOPs (6 per active weight and token for full
- * fine-tuning, 4 on a frozen base, +2 recomputed with checkpointing,
- * plus attention) at the backend's achieved matrix rate, QLoRA's
- * dequantization and CPU offload's transfers and optimizer step; data
- * parallel over the GPUs.  Derived, not validated against measurements.
- * False (and basis says why) without an accelerator, tflops or
- * bandwidth.
- */
-bool	mp_train_speed(const struct mp_model *, const struct mp_estimate *,
-	    const struct mp_speed_target *, double *tps, char *basis,
-	    size_t basis_len);
 /* "pp512,tg128,pp2048@d4096" (k multiples allowed: pp2k). */
 bool	mp_bench_parse(const char *, struct mp_bench_test *, size_t *n,
 	    char *why, size_t whylen);
 void	mp_bench_name(const struct mp_bench_test *, char *, size_t);
-/* Fills sp (always finalised); false only on an error of the model. */
-bool	mp_speed_estimate(const struct mp_model *, const struct mp_estimate *,
-	    const struct mp_speed_target *, const struct mp_bench_test *,
-	    size_t n_bench, struct mp_speed *, struct mp_error *);
-/* Rates as JSON numbers with fixed decimals; the speed object. */
-void	mp_jsonw_f64(struct mp_jsonw *, const char *key, double v,
-	    unsigned places);
-void	mp_jsonw_speed(struct mp_jsonw *, const char *key,
-	    const struct mp_speed *);
-/* The speed block of the text and markdown reports, for a scenario of
- * seq tokens. */
-void	mp_text_speed(const struct mp_speed *, uint64_t seq, FILE *);
-void	mp_markdown_speed(const struct mp_speed *, uint64_t seq, FILE *);
-/* ---- end of the speed module ---- */
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif /* MEMPLAN_H */

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* The y axis counts GiB (2^30) or GB (10^9): the reader's --units. */
 static double

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* The types the converter's --outtype writes a projector in. */
 static const char *const types[] = { "f16", "q8_0", "bf16", "f32", NULL };

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* More tensors than any real checkpoint lists (DeepSeek-V3: ~1,000 here). */
 #define MAX_TENSORS	(1u << 20)

@@ -29,7 +29,7 @@
 #include <strings.h>
 
 #include "fileio.h"
-#include "memplan.h"
+#include "internal.h"
 #include "remote.h"
 
 #define GG_MAGIC	0x46554747u	/* "GGUF" read little-endian */

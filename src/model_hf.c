@@ -10,7 +10,7 @@
 
 #include "fileio.h"
 #include "jsonread.h"
-#include "memplan.h"
+#include "internal.h"
 
 /* Nesting deeper than any config needs is refused before cJSON recurses. */
 #define MAX_DEPTH		64

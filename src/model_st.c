@@ -26,7 +26,7 @@
 
 #include "fileio.h"
 #include "jsonread.h"
-#include "memplan.h"
+#include "internal.h"
 #include "remote.h"
 
 /* A real header is a few MiB at most (DeepSeek-V3: ~2 MiB per shard). */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * A note is written by the computation as a template: printf fills in

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 #define GIB	(1024ull * 1024ull * 1024ull)
 

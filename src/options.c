@@ -33,7 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* Bounds that keep the estimate's products inside 64 bits (scenario.c). */
 #define MAX_BATCH	(1ULL << 20)

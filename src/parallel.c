@@ -2,7 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * Per-GPU model states (weights, adapters, gradients, optimizer state)

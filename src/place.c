@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 static void	put(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));

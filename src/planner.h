@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * snprintf that truncates quietly: labels and reasons are display text,

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "fileio.h"
-#include "memplan.h"
+#include "internal.h"
 
 /* One file's header in memory: its first len bytes (a safetensors
  * shard's 8-byte length and JSON; a GGUF file's header), and the file's

@@ -2,7 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * The estimate report's keys, in the open top-level object; fit writes

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * Attribute and text escaping.  XML 1.0 cannot carry most control

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* Table cells must not break the table: escape pipes, drop newlines. */
 static void

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* The last component of a path: reports do not depend on the cwd. */
 const char *

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "memplan.h"
+#include "internal.h"
 
 #if MP_HAVE_CAIRO
 #include <dlfcn.h>

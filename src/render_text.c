@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* The lines that say what was estimated. */
 static void

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 bool
 mp_report_build(struct mp_report *r, const struct mp_model *m,

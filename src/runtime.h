@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 #define MIB	(1024ull * 1024ull)
 

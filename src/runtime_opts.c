@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* The names of --split-mode, in enum mp_split_mode order. */
 static const char *const split_modes[] = { "layer", "row", "none", NULL };

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* Bounds that keep every product of the estimate inside 64 bits. */
 #define MAX_BATCH	(1ULL << 20)

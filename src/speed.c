@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* Weight type families whose kernels differ in cost per byte: ggml's
  * families (dtype.c), dec[] and pp[] below indexed by them. */

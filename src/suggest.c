@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* Names are short; a longer word is far from every name. */
 #define MAX_NAME	64

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when

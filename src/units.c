@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 bool
 mp_mul(uint64_t a, uint64_t b, uint64_t *r)

@@ -2,7 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 enum mp_dtype
 mp_compute_dtype(const struct mp_model *m, const struct mp_scenario *sc)

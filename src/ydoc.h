@@ -5,7 +5,7 @@
 
 #include <yaml.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * A loaded YAML document and the file it came from.  libyaml stays in

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "internal.h"	/* links libmemplan.a: see internal.h */
 
 /*
  * The options themselves live in the library's table (src/options.c),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "internal.h"	/* links libmemplan.a: see internal.h */
 
 struct list_ctx {
 	FILE		*fp;

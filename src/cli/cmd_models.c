@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "internal.h"	/* links libmemplan.a: see internal.h */
 
 struct list_ctx {
 	FILE		*fp;

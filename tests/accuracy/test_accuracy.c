@@ -18,7 +18,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* H100 80 GB (81559 MiB) less the measured CUDA context. */
 #define OOM_BYTES	(81559ULL * (1ULL << 20) - 648871936ULL)

@@ -72,15 +72,40 @@ else
 	ok "memplan.pc is free of build paths"
 fi
 
-# The library's namespace: every exported symbol is mp_* (STYLE.md).
+# The library's interface: libmemplan.so exports exactly the functions
+# the installed memplan.h declares (src/internal.h's helpers stay
+# hidden), so an internal that leaks and an API function that is missing
+# both fail here.  The declared names come from the preprocessed header
+# (comments gone): every mp_ name followed by "(" is a function.
 if command -v nm >/dev/null 2>&1; then
-	other=$(nm -D --defined-only "$L/libmemplan.so" |
-	    awk '$2 ~ /^[TDRBVW]$/ { print $3 }' | grep -v '^mp_' | head -5)
-	if [ -z "$other" ]; then
-		ok "libmemplan.so exports only mp_* symbols"
+	${CC:-cc} -E -P -x c "$I/memplan.h" |
+	    grep -oE '(^|[^A-Za-z0-9_])mp_[a-z0-9_]+[[:space:]]*\(' |
+	    sed 's/^[^m]*//; s/[[:space:](]//g' | sort -u >"$tmp/declared"
+	nm -D --defined-only "$L/libmemplan.so" |
+	    awk '$2 ~ /^[TDRBVWi]$/ { print $3 }' | sort -u >"$tmp/exported"
+	ndecl=$(wc -l <"$tmp/declared")
+	leaked=$(comm -13 "$tmp/declared" "$tmp/exported")
+	missing=$(comm -23 "$tmp/declared" "$tmp/exported")
+	if [ "$ndecl" -lt 50 ]; then
+		notok "memplan.h declares the API" \
+		    "only $ndecl functions found in $I/memplan.h"
 	else
-		notok "libmemplan.so exports only mp_* symbols" "$other"
+		ok "memplan.h declares $ndecl functions"
 	fi
+	if [ -z "$leaked" ]; then
+		ok "libmemplan.so exports nothing memplan.h does not declare"
+	else
+		notok "libmemplan.so exports nothing memplan.h does not declare" \
+		    "exported but not in memplan.h: $(echo $leaked)"
+	fi
+	if [ -z "$missing" ]; then
+		ok "libmemplan.so exports every function memplan.h declares"
+	else
+		notok "libmemplan.so exports every function memplan.h declares" \
+		    "declared but not exported: $(echo $missing)"
+	fi
+else
+	notok "nm is installed (binutils)" "nm: not found"
 fi
 
 # The installed binary runs on the installed data.

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * The source root, where the ground truth rows and the bundled configs

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "memplan.h"
+#include "internal.h"
 
 #define GIB	(1ULL << 30)
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 static const char *const profiles[] = {
 	"2x-rtx-4090", "workstation-16gb", "m4-16gb", "t4", "rtx-4060-8gb",

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 static char tmpdir[256];
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 #define GiB	(1ULL << 30)
 #define MiB	(1ULL << 20)

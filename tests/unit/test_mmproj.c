@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 static void
 load(const char *name, struct mp_model *m)

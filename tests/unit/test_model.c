@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * Published exact counts (model cards, or sum(p.numel()) measured with

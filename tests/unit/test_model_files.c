@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "memplan.h"
+#include "internal.h"
 
 /* ---- helpers ---- */
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 #define GIB	(1024ull * 1024ull * 1024ull)
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "internal.h"
 
 /* Values that probe each kind: edges, suffixes, aliases and nonsense. */
 static const char *const probes[] = {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /* llama.cpp speed of a bundled model on a bundled machine. */
 static struct mp_speed

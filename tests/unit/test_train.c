@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 /*
  * Measured with peft 0.21 / transformers 5.17 / PyTorch 2.11 on an H100

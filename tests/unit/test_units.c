@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memplan.h"
+#include "internal.h"
 
 static void
 test_units_gb_is_not_gib(void **state)
