@@ -104,7 +104,59 @@ struct cand {
 	bool		 target;	/* quality from the output format */
 };
 
-/* Adds the option for c (and its shorter-context variant). */
+/*
+ * The candidates' speed ranks, which plan compares after precision and
+ * context (policy.c; lower runs faster).  They order how each runtime
+ * decodes, not a measurement: option_facts() adds the tokens per second
+ * of the speed model where it has them.
+ */
+enum speed_rank {
+	SPEED_BATCHED = 0,	/* vLLM: paged KV cache, continuous batching */
+	SPEED_GGML = 1,		/* llama.cpp, every layer on the accelerator */
+	SPEED_EAGER = 2,	/* transformers: PyTorch eager, one sequence */
+	SPEED_DEQUANT = 3,	/* bitsandbytes dequantizes in every matmul */
+	SPEED_CPU = 4,		/* every layer on the host's cores */
+};
+/* What a variant of a candidate adds to its rank. */
+#define SLOWER_MOE_HOST	1	/* the experts' matmuls on the CPU */
+#define SLOWER_PARTIAL	2	/* whole layers on the CPU */
+#define SLOWER_SWAP	2	/* the host pages to swap */
+#define SLOWER_RECOMPUTE 1	/* checkpointing runs forward twice */
+#define SLOWER_SHARDED	1	/* FSDP gathers each layer's shards */
+#define SLOWER_OFFLOAD	3	/* the optimizer step on the CPU, over PCIe */
+#define SLOWER_LOWMEM	1	/* a conversion in smaller pieces */
+
+/*
+ * Precision a fine-tuning recipe gives up, in prec_loss()'s unit
+ * (hundredths of a bit below 16).  Only QLoRA's is a bit count; the
+ * others rank recipes that train in 16 bits: 8-bit optimizer moments
+ * below full AdamW, a low-rank update below both.
+ */
+#define LOSS_FULL	0
+#define LOSS_8BIT_STATE	100
+#define LOSS_LORA	200
+#define LOSS_QLORA	((16 - 4) * 100)	/* the base in 4-bit NF4 */
+
+/* Adds the option the search evaluated last (s->tmp, s->tj) for c. */
+static struct mp_option *
+add_found(struct mp_planres *p, const struct cand *c, const struct search *s,
+    uint32_t speed, struct mp_error *err)
+{
+	struct mp_option *o;
+
+	if ((o = add_option(p, err)) == NULL)
+		return NULL;
+	o->goal = c->goal;
+	o->est = s->tmp;
+	o->j = s->tj;
+	o->verdict = verdict(&o->j);
+	o->prec_loss = c->quality != UINT32_MAX ? c->quality :
+	    prec_loss(s->m, &o->est);
+	o->speed_loss = speed;
+	return o;
+}
+
+/* Adds the option for c (and its variants that fit in less memory). */
 static bool
 try_cand(struct mp_planres *p, const struct mp_model *m,
     const struct mp_hardware *hw, const struct cand *c, struct mp_error *err)
@@ -129,16 +181,10 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 		ok = true;
 		goto out;
 	}
-	if ((o = add_option(p, err)) == NULL)
+	if ((o = add_found(p, c, s, c->speed + (s->tj.swap_needed > 0 ?
+	    SLOWER_SWAP : 0), err)) == NULL)
 		goto out;
-	o->goal = c->goal;
 	put(o->label, sizeof(o->label), "%s", c->label);
-	o->est = s->tmp;
-	o->j = s->tj;
-	o->verdict = verdict(&o->j);
-	o->prec_loss = c->quality != UINT32_MAX ? c->quality :
-	    prec_loss(m, &o->est);
-	o->speed_loss = c->speed + (o->j.swap_needed > 0 ? 2 : 0);
 	put(o->why, sizeof(o->why), "%s", c->why);
 	if (o->verdict == MP_VERDICT_UNSUPPORTED)
 		put(o->why, sizeof(o->why), "unsupported: %s", o->j.reason);
@@ -155,24 +201,18 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 		rc = mp_fit_search_max(s, 0, m->layers, &best, &next, &e2);
 		if (rc == 1 && best < m->layers) {
 			s->sc.n_cpu_moe = m->layers - (uint32_t)best;
-			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1 &&
-			    (o = add_option(p, err)) != NULL) {
-				o->goal = c->goal;
+			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1) {
+				if ((o = add_found(p, c, s, c->speed +
+				    SLOWER_MOE_HOST, err)) == NULL)
+					goto out;
 				put(o->label, sizeof(o->label),
 				    "%s, --n-cpu-moe %u", c->label,
 				    s->sc.n_cpu_moe);
-				o->est = s->tmp;
-				o->j = s->tj;
-				o->verdict = verdict(&o->j);
-				o->prec_loss = c->quality != UINT32_MAX ?
-				    c->quality : prec_loss(m, &o->est);
-				o->speed_loss = c->speed + 1;
 				put(o->why, sizeof(o->why),
 				    "experts of %u of %u layers in host memory "
 				    "(run on the CPU); attention and the cache "
 				    "on the GPU", s->sc.n_cpu_moe, m->layers);
-			} else if (o == NULL)
-				goto out;
+			}
 		}
 		s->sc = c->sc;
 	}
@@ -185,27 +225,21 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 		rc = mp_fit_search_max(s, 0, m->layers, &best, &next, &e2);
 		if (rc == 1 && best >= 1 && best < m->layers) {
 			s->sc.gpu_layers = (int64_t)best;
-			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1 &&
-			    (o = add_option(p, err)) != NULL) {
-				o->goal = c->goal;
+			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1) {
+				if ((o = add_found(p, c, s, c->speed +
+				    SLOWER_PARTIAL, err)) == NULL)
+					goto out;
 				/* -ngl N: the output layer and the last N-1
 				 * repeating layers (llamacpp.c). */
 				put(o->label, sizeof(o->label),
 				    "%s, -ngl %llu (%llu/%u layers + output)",
 				    c->label, (unsigned long long)best,
 				    (unsigned long long)(best - 1), m->layers);
-				o->est = s->tmp;
-				o->j = s->tj;
-				o->verdict = verdict(&o->j);
-				o->prec_loss = c->quality != UINT32_MAX ?
-				    c->quality : prec_loss(m, &o->est);
-				o->speed_loss = c->speed + 2;
 				put(o->why, sizeof(o->why),
 				    "partial offload: the first %llu layers "
 				    "run on the CPU, much slower",
 				    (unsigned long long)(m->layers + 1 - best));
-			} else if (o == NULL)
-				goto out;
+			}
 		}
 		s->sc = c->sc;
 	}
@@ -215,23 +249,16 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 		s->f = F_SEQ;
 		rc = mp_fit_search_max(s, 256, want, &best, &next, &e2);
 		if (rc == 1 && best < want && best >= 256) {
-			s->sc.seq = best;
 			/* Round down to a multiple of 256 tokens. */
 			s->sc.seq = best / 256 * 256;
 			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1) {
-				if ((o = add_option(p, err)) == NULL)
+				if ((o = add_found(p, c, s, c->speed,
+				    err)) == NULL)
 					goto out;
-				o->goal = c->goal;
+				o->ctx_loss = 1;
 				put(o->label, sizeof(o->label),
 				    "%s, seq %llu", c->label,
 				    (unsigned long long)s->sc.seq);
-				o->est = s->tmp;
-				o->j = s->tj;
-				o->verdict = verdict(&o->j);
-				o->prec_loss = c->quality != UINT32_MAX ?
-				    c->quality : prec_loss(m, &o->est);
-				o->ctx_loss = 1;
-				o->speed_loss = c->speed;
 				put(o->why, sizeof(o->why),
 				    "%s; context cut from %llu to %llu tokens",
 				    c->why, (unsigned long long)want,
@@ -276,29 +303,338 @@ multi_gpu(const struct mp_scenario *sc, const struct mp_hardware *hw)
 	return mp_muls(g, n) > 1;
 }
 
+/* Conditions on the model and the machine a candidate needs. */
+enum {
+	W_HF = 1 << 0,		/* a Hugging Face checkpoint */
+	W_GGUF = 1 << 1,	/* a .gguf file: llama.cpp runs it as stored */
+	W_CUDA = 1 << 2,	/* a CUDA or ROCm GPU (vLLM, bitsandbytes) */
+	W_SHIPPED = 1 << 3,	/* a pre-quantized checkpoint */
+	W_OWN = 1 << 4,		/* --weights not given */
+};
+
+/* What every candidate reads: the model, the machine, the user's fixed
+ * options. */
+struct plan_ctx {
+	struct mp_planres	*p;
+	const struct mp_model	*m;
+	const struct mp_hardware *hw;
+	const struct mp_scenario *base;
+	unsigned		 set;	/* MP_CK_*: what the user fixed */
+	unsigned		 have;	/* W_*: what holds here */
+	bool			 accel;	/* a GPU or other accelerator */
+	char			 ship[64]; /* "bf16 (the checkpoint's)" */
+};
+
+static void
+cand_init(struct cand *c, const struct plan_ctx *x, enum mp_goal g,
+    const char *label)
+{
+	memset(c, 0, sizeof(*c));
+	c->goal = g;
+	c->sc = *x->base;
+	c->quality = UINT32_MAX;
+	put(c->label, sizeof(c->label), "%s", label);
+}
+
+/* Gives c its weights (c->wname) and tries it, unless that cannot be or
+ * the user fixed another mode, runtime, pipeline or weights. */
+static bool
+cand_run(const struct plan_ctx *x, struct cand *c, struct mp_error *err)
+{
+	if (c->wname != NULL && !mp_fit_set_weights(&c->sc, c->wname))
+		return true;
+	if (c->target)
+		c->quality = target_loss(&c->sc);
+	if (!wanted(x->set, x->base, &c->sc))
+		return true;
+	return try_cand(x->p, x->m, x->hw, c, err);
+}
+
 /*
- * What every llama.cpp serve option shares: inference on llama.cpp, all
- * layers on the accelerator (fewer tried when it does not fit) or none
- * on a CPU-only machine, a shorter context tried.  --weights given with
- * a GGUF source gets the scenario's own refusal, not an empty plan.
+ * Serving: one row a runtime and weights.  A row without weights serves
+ * the checkpoint's own (as shipped when pre-quantized, as stored for a
+ * .gguf file); the label is "who, words" with the weights' name for
+ * words when the row gives none.
+ */
+static const struct serve_row {
+	const char	*who;
+	enum mp_runtime	 runtime;
+	const char	*weights;
+	const char	*words;
+	unsigned	 when;		/* W_*, all needed */
+	enum speed_rank	 speed;		/* on an accelerator */
+	const char	*why, *why_cpu;
+} serve_rows[] = {
+	{ "llama.cpp", MP_RT_LLAMACPP, NULL, "as stored", W_GGUF, SPEED_GGML,
+	  "the GGUF file as stored, all layers on the accelerator",
+	  "the GGUF file in RAM, memory-mapped" },
+	{ "transformers", MP_RT_TRANSFORMERS, NULL, NULL, W_HF | W_OWN,
+	  SPEED_EAGER, "full precision with PyTorch",
+	  "full precision with PyTorch on the CPU (slow)" },
+	{ "transformers", MP_RT_TRANSFORMERS, "bf16", "bf16 (dequantized)",
+	  W_HF | W_SHIPPED, SPEED_EAGER,
+	  "the checkpoint dequantized to bf16 at load",
+	  "the checkpoint dequantized to bf16 at load" },
+	{ "transformers", MP_RT_TRANSFORMERS, "int8", "int8 (bitsandbytes)",
+	  W_HF | W_CUDA, SPEED_DEQUANT,
+	  "LLM.int8() weights: half the memory, slower matmuls", NULL },
+	{ "transformers", MP_RT_TRANSFORMERS, "nf4", "nf4 (bitsandbytes)",
+	  W_HF | W_CUDA, SPEED_DEQUANT,
+	  "4-bit NF4 weights quantized at load time", NULL },
+	{ "vLLM " MP_VLLM_VERSION, MP_RT_VLLM, NULL, NULL,
+	  W_HF | W_CUDA | W_OWN, SPEED_BATCHED,
+	  "fastest serving: paged KV cache, batched decoding", NULL },
+	{ "vLLM " MP_VLLM_VERSION, MP_RT_VLLM, "awq", "AWQ int4",
+	  W_HF | W_CUDA, SPEED_BATCHED,
+	  "4-bit AWQ checkpoint served by vLLM (needs an AWQ export of the "
+	  "model)", NULL },
+#define GGUF_ROW(w) { "llama.cpp", MP_RT_LLAMACPP, (w), NULL, W_HF,	\
+	  SPEED_GGML, "GGUF weights, all layers on the accelerator",	\
+	  "GGUF weights in RAM, memory-mapped from the file" }
+	GGUF_ROW("q8_0"), GGUF_ROW("q6_k"), GGUF_ROW("q5_k_m"),
+	GGUF_ROW("q4_k_m"), GGUF_ROW("q3_k_m"), GGUF_ROW("q2_k"),
+#undef GGUF_ROW
+};
+
+/*
+ * What every llama.cpp serve option shares: all layers on the
+ * accelerator (fewer tried when it does not fit) or none on a CPU-only
+ * machine, and the runtime chosen, so a .gguf source is not re-defaulted.
+ * --weights given with a GGUF source gets the scenario's own refusal,
+ * not an empty plan.
  */
 static bool
-llamacpp_cand(struct cand *c, const struct mp_model *m, unsigned set,
-    bool accel, struct mp_error *err)
+llamacpp_cand(struct cand *c, const struct plan_ctx *x, struct mp_error *err)
 {
-	c->sc.mode = MP_MODE_INFER;
-	c->sc.runtime = MP_RT_LLAMACPP;
-	if (set & MP_CK_WEIGHTS) {
+	c->sc.runtime_set = true;
+	if (x->set & MP_CK_WEIGHTS) {
 		struct mp_scenario t = c->sc;
 
-		if (!mp_scenario_resolve(&t, m, err))
+		if (!mp_scenario_resolve(&t, x->m, err))
 			return false;
 	}
-	if (!accel)
+	if (!x->accel)
 		c->sc.gpu_layers = 0;
-	c->speed = accel ? 1 : 4;
-	c->offload = accel;
-	c->shorten = true;
+	c->offload = x->accel;
+	return true;
+}
+
+static bool
+serve_cands(const struct plan_ctx *x, struct mp_error *err)
+{
+	const struct serve_row	*r;
+	struct cand		 c;
+	char			 lab[96];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(serve_rows) / sizeof(serve_rows[0]); i++) {
+		r = &serve_rows[i];
+		if ((r->when & x->have) != r->when)
+			continue;
+		/* llama.cpp's label says where the layers run; the offload
+		 * variants add -ngl. */
+		put(lab, sizeof(lab), "%s, %s%s", r->who, r->words != NULL ?
+		    r->words : r->weights != NULL ? r->weights : x->ship,
+		    r->runtime == MP_RT_LLAMACPP && !x->accel ?
+		    " on the CPU" : "");
+		cand_init(&c, x, MP_GOAL_SERVE, lab);
+		c.sc.mode = MP_MODE_INFER;
+		c.sc.runtime = r->runtime;
+		c.wname = r->weights;
+		if (r->weights == NULL && !(x->set & MP_CK_WEIGHTS)) {
+			c.sc.weights = MP_DT_NONE;
+			c.sc.ftype[0] = '\0';
+		}
+		c.speed = x->accel ? r->speed : SPEED_CPU;
+		c.shorten = true;
+		c.why = x->accel || r->why_cpu == NULL ? r->why : r->why_cpu;
+		if (r->runtime == MP_RT_LLAMACPP && !llamacpp_cand(&c, x, err))
+			return false;
+		if (!cand_run(x, &c, err))
+			return false;
+	}
+	return true;
+}
+
+/* Fine-tuning recipes, tried in this order. */
+static const struct finetune_row {
+	enum mp_mode	 mode;
+	enum mp_optim	 opt;
+	bool		 ckpt;
+	uint32_t	 quality, speed;
+	const char	*label, *why;	/* LoRA's label names the rank */
+} finetune_rows[] = {
+	{ MP_MODE_FULL, MP_OPT_ADAMW, false, LOSS_FULL, 0,
+	  "full fine-tuning, AdamW",
+	  "every weight trained, fp32 optimizer moments" },
+	{ MP_MODE_FULL, MP_OPT_ADAMW, true, LOSS_FULL, SLOWER_RECOMPUTE,
+	  "full fine-tuning, AdamW, checkpointing",
+	  "every weight trained; activations recomputed" },
+	{ MP_MODE_FULL, MP_OPT_ADAMW8BIT, true, LOSS_8BIT_STATE,
+	  SLOWER_RECOMPUTE, "full fine-tuning, 8-bit AdamW, checkpointing",
+	  "every weight trained; 8-bit optimizer moments" },
+	{ MP_MODE_LORA, MP_OPT_ADAMW, false, LOSS_LORA, 0, NULL,
+	  "adapters on a frozen 16-bit base" },
+	{ MP_MODE_LORA, MP_OPT_ADAMW, true, LOSS_LORA, SLOWER_RECOMPUTE, NULL,
+	  "adapters on a frozen 16-bit base; activations recomputed" },
+	{ MP_MODE_QLORA, MP_OPT_ADAMW, false, LOSS_QLORA, 0, NULL,
+	  "adapters on a frozen 4-bit NF4 base" },
+	{ MP_MODE_QLORA, MP_OPT_ADAMW, true, LOSS_QLORA, SLOWER_RECOMPUTE,
+	  NULL, "adapters on a frozen 4-bit NF4 base; activations "
+	  "recomputed" },
+};
+
+/*
+ * Several GPUs (or nodes): shard instead of replicating (parallel.c).
+ * FSDP full shard for every recipe (FSDP+QLoRA for a 4-bit base); for
+ * full fine-tuning and LoRA also ZeRO-3 with the optimizer and
+ * parameters offloaded to host RAM (not tried on a bitsandbytes 4-bit
+ * base).
+ */
+static const struct shard_row {
+	enum mp_parallel par;
+	enum mp_offload	 off;
+	bool		 no_qlora;	/* not on a 4-bit base */
+	uint32_t	 speed;
+	const char	*label, *why;
+} shard_rows[] = {
+	{ MP_PAR_FSDP, MP_OFFLOAD_NONE, false, SLOWER_SHARDED, "FSDP",
+	  "FSDP full shard: weights, gradients and optimizer state split "
+	  "over the GPUs, two layers gathered" },
+	{ MP_PAR_FSDP, MP_OFFLOAD_CPU, false, SLOWER_OFFLOAD,
+	  "FSDP, CPU offload",
+	  "FSDP full shard with the shards of weights, gradients and "
+	  "optimizer state in host RAM (slow)" },
+	{ MP_PAR_ZERO3, MP_OFFLOAD_CPU, true, SLOWER_OFFLOAD,
+	  "ZeRO-3, CPU offload",
+	  "DeepSpeed ZeRO-3 with optimizer and parameters in pinned host "
+	  "RAM (slow)" },
+};
+
+/* Fine-tuning, where there is an accelerator to train on. */
+static bool
+finetune_cands(const struct plan_ctx *x, struct mp_error *err)
+{
+	const struct mp_scenario *base = x->base;
+	const struct finetune_row *f;
+	const struct shard_row	*s;
+	struct cand		 c, sh;
+	char			 lab[96];
+	size_t			 i, k;
+
+	if (!x->accel) {
+		if (!(x->set & MP_CK_MODE) || base->mode == MP_MODE_LORA ||
+		    base->mode == MP_MODE_QLORA || base->mode == MP_MODE_FULL)
+			mp_reason_set(&x->p->none[MP_GOAL_FINETUNE], "no "
+			    "accelerator to train on: fine-tuning on the CPU "
+			    "is not planned");
+		return true;
+	}
+	for (i = 0; i < sizeof(finetune_rows) / sizeof(finetune_rows[0]);
+	    i++) {
+		f = &finetune_rows[i];
+		/* --grad-ckpt given: only the recipes with it. */
+		if (!f->ckpt && base->grad_ckpt)
+			continue;
+		if (f->label != NULL)
+			put(lab, sizeof(lab), "%s", f->label);
+		else
+			put(lab, sizeof(lab), "%s r%u%s", f->mode ==
+			    MP_MODE_LORA ? "LoRA" : "QLoRA",
+			    base->rank ? base->rank : 16,
+			    f->ckpt ? ", checkpointing" : "");
+		cand_init(&c, x, MP_GOAL_FINETUNE, lab);
+		c.sc.mode = f->mode;
+		c.sc.runtime = MP_RT_TRANSFORMERS;
+		c.sc.optimizer = f->opt;
+		c.sc.grad_ckpt = f->ckpt || base->grad_ckpt;
+		c.quality = f->quality;
+		c.speed = f->speed;
+		c.shorten = true;
+		c.why = f->why;
+		if (!cand_run(x, &c, err))
+			return false;
+		/* The user chose a strategy, or there is one GPU. */
+		if (!multi_gpu(base, x->hw) || base->parallel != MP_PAR_NONE)
+			continue;
+		for (k = 0; k < sizeof(shard_rows) / sizeof(shard_rows[0]);
+		    k++) {
+			s = &shard_rows[k];
+			if (s->no_qlora && f->mode == MP_MODE_QLORA)
+				continue;
+			/* ZeRO brings DeepSpeed's Adam; an offloaded step
+			 * runs on the CPU, where bitsandbytes' 8-bit AdamW
+			 * (CUDA kernels) does not. */
+			if (f->opt != MP_OPT_ADAMW && (s->par == MP_PAR_ZERO3 ||
+			    s->off != MP_OFFLOAD_NONE))
+				continue;
+			sh = c;
+			put(sh.label, sizeof(sh.label), "%s, %s", lab,
+			    s->label);
+			sh.sc.parallel = s->par;
+			sh.sc.offload = s->off;
+			sh.speed = f->speed + s->speed;
+			sh.why = s->why;
+			if (!cand_run(x, &sh, err))
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Smaller exports than the pipelines' own output: OpenVINO's weight
+ * compression and llama.cpp's quantized GGUF.  Their precision is the
+ * target's.
+ */
+static const struct export_row {
+	const char	*pipe, *weights, *label, *why;
+} export_rows[] = {
+	{ "openvino", "int8", "convert: openvino int8",
+	  "OpenVINO IR with int8-compressed weights" },
+	{ "openvino", "nf4", "convert: openvino int4",
+	  "OpenVINO IR with 4-bit compressed weights" },
+	{ "llamacpp", "q8_0", "convert: llamacpp q8_0",
+	  "convert_hf_to_gguf.py --outtype q8_0" },
+};
+
+/* Conversion pipelines (convert.c's table), in host memory. */
+static bool
+convert_cands(const struct plan_ctx *x, struct mp_error *err)
+{
+	const struct mp_pipeline_info *pi;
+	const char		*pl;
+	struct cand		 c;
+	char			 lab[96];
+	size_t			 i;
+
+	for (i = 0; (pl = mp_convert_pipeline(i)) != NULL; i++) {
+		pi = mp_convert_pipeline_info(pl);
+		put(lab, sizeof(lab), "convert: %s", pl);
+		cand_init(&c, x, MP_GOAL_CONVERT, lab);
+		c.sc.mode = MP_MODE_CONVERT;
+		put(c.sc.pipeline, sizeof(c.sc.pipeline), "%s", pl);
+		if (!(x->set & MP_CK_WEIGHTS))
+			c.sc.weights = MP_DT_NONE;
+		/* The output's precision: the checkpoint's unless --weights. */
+		c.quality = target_loss(&c.sc);
+		c.speed = pi->low_memory ? SLOWER_LOWMEM : 0;
+		c.why = pi->why;
+		if (!cand_run(x, &c, err))
+			return false;
+	}
+	for (i = 0; i < sizeof(export_rows) / sizeof(export_rows[0]); i++) {
+		cand_init(&c, x, MP_GOAL_CONVERT, export_rows[i].label);
+		c.sc.mode = MP_MODE_CONVERT;
+		put(c.sc.pipeline, sizeof(c.sc.pipeline), "%s",
+		    export_rows[i].pipe);
+		c.wname = export_rows[i].weights;
+		c.why = export_rows[i].why;
+		/* cand_run() sets the weights; the loss follows them. */
+		c.target = true;
+		if (!cand_run(x, &c, err))
+			return false;
+	}
 	return true;
 }
 
@@ -308,42 +644,11 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
     unsigned set, struct mp_error *err)
 {
 	const struct mp_device	*d = mp_hardware_primary(hw);
-	struct cand		 c;
-	char			 lab[96];
-	const char		*own, *pl;
-	bool			 cuda, accel;
-	size_t			 i;
-	static const char *const gguf[] = {
-		"q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k", NULL
-	};
-
-	/* The checkpoint's dtype, as the scenario resolves a default. */
-	char			 ship[64];
+	struct plan_ctx		 x;
 	enum mp_dtype		 shipped;
 
-	own = m->torch_dtype != MP_DT_NONE ?
-	    mp_dtype_info(m->torch_dtype)->name :
-	    m->quant_method[0] != '\0' ? "bf16" : "f32";
-	accel = d != NULL && d->backend != MP_BE_CPU;
-	/* vLLM and bitsandbytes need a CUDA or ROCm GPU (place.c gates). */
-	cuda = accel && (d->backend == MP_BE_CUDA || d->backend == MP_BE_ROCM);
-
-#define CAND(g, lab, w) do {						\
-	memset(&c, 0, sizeof(c));					\
-	c.goal = (g);							\
-	c.sc = *base;							\
-	c.quality = UINT32_MAX;						\
-	put(c.label, sizeof(c.label), "%s", (lab));		\
-	c.wname = (w);							\
-} while (0)
-#define RUN() do {							\
-	if ((c.wname == NULL ||						\
-	    mp_fit_set_weights(&c.sc, c.wname)) &&			\
-	    (!c.target || (c.quality = target_loss(&c.sc), true)) &&	\
-	    wanted(set, base, &c.sc) && !try_cand(p, m, hw, &c, err))	\
-		return false;						\
-} while (0)
-
+	x = (struct plan_ctx){ .p = p, .m = m, .hw = hw, .base = base,
+	    .set = set, .accel = d != NULL && d->backend != MP_BE_CPU };
 	/*
 	 * A pre-quantized checkpoint is served as shipped (its
 	 * quantization_config's format, weights.c), and its bf16 rows are
@@ -351,11 +656,21 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	 */
 	shipped = mp_shipped_dtype(m);
 	if (shipped != MP_DT_NONE)
-		put(ship, sizeof(ship), "%s (as shipped)",
+		put(x.ship, sizeof(x.ship), "%s (as shipped)",
 		    mp_dtype_info(shipped)->name);
 	else
-		put(ship, sizeof(ship), "%s (the checkpoint's)", own);
-
+		put(x.ship, sizeof(x.ship), "%s (the checkpoint's)",
+		    m->torch_dtype != MP_DT_NONE ?
+		    mp_dtype_info(m->torch_dtype)->name :
+		    m->quant_method[0] != '\0' ? "bf16" : "f32");
+	x.have = (m->source == MP_SRC_GGUF ? W_GGUF : W_HF) |
+	    (shipped != MP_DT_NONE ? W_SHIPPED : 0) |
+	    (set & MP_CK_WEIGHTS ? 0 : W_OWN);
+	/* vLLM and bitsandbytes need a CUDA or ROCm GPU (place.c gates). */
+	if (x.accel && (d->backend == MP_BE_CUDA || d->backend == MP_BE_ROCM))
+		x.have |= W_CUDA;
+	if (!serve_cands(&x, err))
+		return false;
 	/*
 	 * A .gguf file is served by llama.cpp as it is stored: its types
 	 * were fixed by llama-quantize, and transformers, vLLM,
@@ -363,256 +678,12 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	 * checkpoint, not from it.
 	 */
 	if (m->source == MP_SRC_GGUF) {
-		put(lab, sizeof(lab), "llama.cpp, as stored%s",
-		    accel ? "" : " on the CPU");
-		CAND(MP_GOAL_SERVE, lab, NULL);
-		c.sc.runtime_set = true;
-		if (!(set & MP_CK_WEIGHTS)) {
-			c.sc.weights = MP_DT_NONE;
-			c.sc.ftype[0] = '\0';
-		}
-		if (!llamacpp_cand(&c, m, set, accel, err))
-			return false;
-		c.why = accel ? "the GGUF file as stored, all layers on the "
-		    "accelerator" : "the GGUF file in RAM, memory-mapped";
-		RUN();
 		note_skipped(p, "transformers, vLLM and bitsandbytes serving, "
 		    "re-quantization, fine-tuning and conversion of a GGUF "
 		    "file (llama.cpp runs it as stored)");
 		return true;
 	}
-
-	/* Serving. */
-	put(lab, sizeof(lab), "transformers, %s", ship);
-	CAND(MP_GOAL_SERVE, lab, NULL);
-	c.sc.mode = MP_MODE_INFER;
-	c.sc.runtime = MP_RT_TRANSFORMERS;
-	c.sc.weights = (set & MP_CK_WEIGHTS) ? base->weights : MP_DT_NONE;
-	c.sc.ftype[0] = '\0';
-	c.speed = accel ? 2 : 4;
-	c.shorten = true;
-	c.why = accel ? "full precision with PyTorch" :
-	    "full precision with PyTorch on the CPU (slow)";
-	if (!(set & MP_CK_WEIGHTS))
-		RUN();
-	if (shipped != MP_DT_NONE) {
-		CAND(MP_GOAL_SERVE, "transformers, bf16 (dequantized)", "bf16");
-		c.sc.mode = MP_MODE_INFER;
-		c.sc.runtime = MP_RT_TRANSFORMERS;
-		c.speed = accel ? 2 : 4;
-		c.shorten = true;
-		c.why = "the checkpoint dequantized to bf16 at load";
-		RUN();
-	}
-	if (cuda) {
-		CAND(MP_GOAL_SERVE, "transformers, int8 (bitsandbytes)",
-		    "int8");
-		c.sc.mode = MP_MODE_INFER;
-		c.sc.runtime = MP_RT_TRANSFORMERS;
-		c.speed = 3;
-		c.shorten = true;
-		c.why = "LLM.int8() weights: half the memory, slower matmuls";
-		RUN();
-		CAND(MP_GOAL_SERVE, "transformers, nf4 (bitsandbytes)", "nf4");
-		c.sc.mode = MP_MODE_INFER;
-		c.sc.runtime = MP_RT_TRANSFORMERS;
-		c.speed = 3;
-		c.shorten = true;
-		c.why = "4-bit NF4 weights quantized at load time";
-		RUN();
-		put(lab, sizeof(lab), "vLLM " MP_VLLM_VERSION ", %s", ship);
-		CAND(MP_GOAL_SERVE, lab, NULL);
-		c.sc.mode = MP_MODE_INFER;
-		c.sc.runtime = MP_RT_VLLM;
-		c.sc.weights = (set & MP_CK_WEIGHTS) ? base->weights :
-		    MP_DT_NONE;
-		c.speed = 0;
-		c.shorten = true;
-		c.why = "fastest serving: paged KV cache, batched decoding";
-		if (!(set & MP_CK_WEIGHTS))
-			RUN();
-		CAND(MP_GOAL_SERVE, "vLLM " MP_VLLM_VERSION ", AWQ int4", "awq");
-		c.sc.mode = MP_MODE_INFER;
-		c.sc.runtime = MP_RT_VLLM;
-		c.speed = 0;
-		c.shorten = true;
-		c.why = "4-bit AWQ checkpoint served by vLLM (needs an AWQ "
-		    "export of the model)";
-		RUN();
-	}
-	for (i = 0; gguf[i] != NULL; i++) {
-		put(lab, sizeof(lab), "llama.cpp, %s%s", gguf[i],
-		    accel ? "" : " on the CPU");
-		CAND(MP_GOAL_SERVE, lab, gguf[i]);
-		if (!llamacpp_cand(&c, m, set, accel, err))
-			return false;
-		c.why = accel ? "GGUF weights, all layers on the accelerator" :
-		    "GGUF weights in RAM, memory-mapped from the file";
-		RUN();
-	}
-
-	/* Fine-tuning, where there is an accelerator to train on. */
-	if (!accel && (!(set & MP_CK_MODE) || base->mode == MP_MODE_LORA ||
-	    base->mode == MP_MODE_QLORA || base->mode == MP_MODE_FULL))
-		mp_reason_set(&p->none[MP_GOAL_FINETUNE], "no accelerator to "
-		    "train on: fine-tuning on the CPU is not planned");
-	if (accel) {
-		static const struct {
-			enum mp_mode	 mode;
-			enum mp_optim	 opt;
-			bool		 ckpt;
-			uint32_t	 quality, speed;
-			const char	*label, *why;
-		} ft[] = {
-			{ MP_MODE_FULL, MP_OPT_ADAMW, false, 0, 0,
-			  "full fine-tuning, AdamW",
-			  "every weight trained, fp32 optimizer moments" },
-			{ MP_MODE_FULL, MP_OPT_ADAMW, true, 0, 1,
-			  "full fine-tuning, AdamW, checkpointing",
-			  "every weight trained; activations recomputed" },
-			{ MP_MODE_FULL, MP_OPT_ADAMW8BIT, true, 100, 1,
-			  "full fine-tuning, 8-bit AdamW, checkpointing",
-			  "every weight trained; 8-bit optimizer moments" },
-			{ MP_MODE_LORA, MP_OPT_ADAMW, false, 200, 0,
-			  "LoRA", "adapters on a frozen 16-bit base" },
-			{ MP_MODE_LORA, MP_OPT_ADAMW, true, 200, 1,
-			  "LoRA, checkpointing",
-			  "adapters on a frozen 16-bit base; activations "
-			  "recomputed" },
-			{ MP_MODE_QLORA, MP_OPT_ADAMW, false, 1200, 0,
-			  "QLoRA", "adapters on a frozen 4-bit NF4 base" },
-			{ MP_MODE_QLORA, MP_OPT_ADAMW, true, 1200, 1,
-			  "QLoRA, checkpointing",
-			  "adapters on a frozen 4-bit NF4 base; activations "
-			  "recomputed" },
-		};
-
-		static const struct {
-			enum mp_parallel par;
-			enum mp_offload	 off;
-			bool		 no_qlora;	/* 4-bit base */
-			uint32_t	 speed;
-			const char	*label, *why;
-		} shard[] = {
-			{ MP_PAR_FSDP, MP_OFFLOAD_NONE, false, 1, "FSDP",
-			  "FSDP full shard: weights, gradients and optimizer "
-			  "state split over the GPUs, two layers gathered" },
-			{ MP_PAR_FSDP, MP_OFFLOAD_CPU, false, 3,
-			  "FSDP, CPU offload",
-			  "FSDP full shard with the shards of weights, "
-			  "gradients and optimizer state in host RAM (slow)" },
-			{ MP_PAR_ZERO3, MP_OFFLOAD_CPU, true, 3,
-			  "ZeRO-3, CPU offload",
-			  "DeepSpeed ZeRO-3 with optimizer and parameters in "
-			  "pinned host RAM (slow)" },
-		};
-		char lab2[160];
-		size_t k;
-
-		for (i = 0; i < sizeof(ft) / sizeof(ft[0]); i++) {
-			put(lab, sizeof(lab), "%s r%u%s", ft[i].mode ==
-			    MP_MODE_LORA ? "LoRA" : "QLoRA",
-			    base->rank ? base->rank : 16,
-			    ft[i].ckpt ? ", checkpointing" : "");
-			CAND(MP_GOAL_FINETUNE,
-			    ft[i].mode == MP_MODE_FULL ? ft[i].label : lab,
-			    NULL);
-			c.sc.mode = ft[i].mode;
-			c.sc.runtime = MP_RT_TRANSFORMERS;
-			c.sc.optimizer = ft[i].opt;
-			c.sc.grad_ckpt = ft[i].ckpt || base->grad_ckpt;
-			if (ft[i].ckpt == false && base->grad_ckpt)
-				continue;
-			c.quality = ft[i].quality;
-			c.speed = ft[i].speed;
-			c.shorten = true;
-			c.why = ft[i].why;
-			RUN();
-			if (!multi_gpu(base, hw))
-				continue;
-			/*
-			 * Several GPUs (or nodes): shard instead of
-			 * replicating (parallel.c).  FSDP full shard for
-			 * every mode (FSDP+QLoRA for a 4-bit base); for
-			 * full fine-tuning and LoRA also ZeRO-3 with the
-			 * optimizer and parameters offloaded to host RAM
-			 * (not tried on a bitsandbytes 4-bit base).
-			 */
-			for (k = 0; k < sizeof(shard) / sizeof(shard[0]);
-			    k++) {
-				if (shard[k].no_qlora &&
-				    ft[i].mode == MP_MODE_QLORA)
-					continue;
-				if (base->parallel != MP_PAR_NONE)
-					break;	/* the user chose one */
-				put(lab2, sizeof(lab2), "%s, %s", c.label,
-				    shard[k].label);
-				put(c.label, sizeof(c.label), "%s", lab2);
-				c.sc.parallel = shard[k].par;
-				c.sc.offload = shard[k].off;
-				c.speed = ft[i].speed + shard[k].speed;
-				c.why = shard[k].why;
-				/* ZeRO brings DeepSpeed's Adam; an offloaded
-				 * step runs on the CPU, where bitsandbytes'
-				 * 8-bit AdamW (CUDA kernels) does not */
-				if (ft[i].opt != MP_OPT_ADAMW &&
-				    (shard[k].par == MP_PAR_ZERO3 ||
-				    shard[k].off != MP_OFFLOAD_NONE))
-					goto next_shard;
-				RUN();
-next_shard:
-				put(c.label, sizeof(c.label), "%s",
-				    ft[i].mode == MP_MODE_FULL ? ft[i].label :
-				    lab);
-			}
-		}
-	}
-
-	/* Conversion pipelines (convert.c's list), in host memory. */
-	for (i = 0; (pl = mp_convert_pipeline(i)) != NULL; i++) {
-		put(lab, sizeof(lab), "convert: %s", pl);
-		CAND(MP_GOAL_CONVERT, lab, NULL);
-		c.sc.mode = MP_MODE_CONVERT;
-		put(c.sc.pipeline, sizeof(c.sc.pipeline), "%s", pl);
-		if (!(set & MP_CK_WEIGHTS))
-			c.sc.weights = MP_DT_NONE;
-		/* The output's precision: the checkpoint's unless --weights. */
-		c.quality = target_loss(&c.sc);
-		c.speed = mp_convert_pipeline_info(pl)->low_memory ? 1 : 0;
-		c.why = mp_convert_pipeline_info(pl)->why;
-		RUN();
-	}
-	/*
-	 * Smaller exports: OpenVINO's weight compression and llama.cpp's
-	 * quantized GGUF output.  Their precision is the target's.
-	 */
-	{
-		static const struct {
-			const char	*pipe, *w, *label, *why;
-		} ex[] = {
-			{ "openvino", "int8", "convert: openvino int8",
-			  "OpenVINO IR with int8-compressed weights" },
-			{ "openvino", "nf4", "convert: openvino int4",
-			  "OpenVINO IR with 4-bit compressed weights" },
-			{ "llamacpp", "q8_0", "convert: llamacpp q8_0",
-			  "convert_hf_to_gguf.py --outtype q8_0" },
-		};
-
-		for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
-			CAND(MP_GOAL_CONVERT, ex[i].label, ex[i].w);
-			c.sc.mode = MP_MODE_CONVERT;
-			put(c.sc.pipeline, sizeof(c.sc.pipeline), "%s",
-			    ex[i].pipe);
-			c.quality = 0;
-			c.why = ex[i].why;
-			/* Weights are set in RUN(); the loss follows them. */
-			c.target = true;
-			RUN();
-		}
-	}
-#undef CAND
-#undef RUN
-	return true;
+	return finetune_cands(&x, err) && convert_cands(&x, err);
 }
 
 /*
