@@ -193,7 +193,17 @@ mp_planner_check(const struct mp_plan *pl, struct mp_check_report *rep,
 			if (j.verdict == MP_VERDICT_UNSUPPORTED)
 				mp_reason_set(&r->why, "unsupported on %s: %s",
 				    hw->name, j.reason);
-			else if (!j.fits) {
+			else if (!j.fits && j.disk.judged && !j.disk.fits &&
+			    j.dev[j.fullest].fits && j.host.fits) {
+				/* only the node's NVMe is short */
+				mp_reason_set(&r->why, "does not fit on %s: "
+				    "NVMe needs {nvme} per node of {disk}",
+				    hw->name);
+				mp_reason_size(&r->why, "nvme",
+				    j.disk.predicted);
+				mp_reason_size(&r->why, "disk",
+				    j.disk.capacity);
+			} else if (!j.fits) {
 				mp_reason_set(&r->why, "does not fit on %s: "
 				    "%s{predicted} of {usable} usable%s",
 				    hw->name, j.where == MP_JUDGE_DEVICE &&

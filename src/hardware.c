@@ -15,7 +15,7 @@
 static const char *const top_keys[] = {
 	"name", "description", "os", "ram", "swap", "ram_bandwidth",
 	"cpu_cores", "cpu_tflops", "os_reserve", "cpu_isa", "devices",
-	"nodes", NULL
+	"nodes", "disk", NULL
 };
 static const char *const dev_keys[] = {
 	"name", "type", "memory", "total", "count", "reserved", "bandwidth",
@@ -539,6 +539,10 @@ load_doc(struct mp_ydoc *yp, const char *path, struct mp_hardware *hw,
 			goto out;
 		hw->nodes = (uint32_t)u;
 	}
+	/* disk: NVMe capacity of one node, what ZeRO-Infinity swaps to */
+	if ((v = mp_ydoc_get(&y, root, "disk")) != NULL &&
+	    !size_field(&y, v, "disk", false, &hw->disk, err))
+		goto out;
 	if ((devs = mp_ydoc_get(&y, root, "devices")) != NULL) {
 		/* "devices:" with nothing after it is an empty list. */
 		if (devs->type == YAML_SCALAR_NODE &&

@@ -341,6 +341,19 @@ mp_jsonw_judgement(struct mp_jsonw *w, const char *key, const char *name,
 	if (j->swap_needed > 0)
 		mp_jsonw_u64(w, "swap_needed", j->swap_needed);
 	mp_jsonw_end(w, '}');
+	/* ZeRO-Infinity's NVMe bytes per node; capacity null when the
+	 * profile states no disk (not judged). */
+	if (j->disk.predicted > 0) {
+		mp_jsonw_obj(w, "disk");
+		mp_jsonw_u64(w, "predicted", j->disk.predicted);
+		if (j->disk.judged) {
+			mp_jsonw_u64(w, "capacity", j->disk.capacity);
+			mp_jsonw_i64(w, "headroom", j->disk.headroom);
+			mp_jsonw_bool(w, "fits", j->disk.fits);
+		} else
+			mp_jsonw_null(w, "capacity");
+		mp_jsonw_end(w, '}');
+	}
 	mp_jsonw_end(w, '}');
 }
 

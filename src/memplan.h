@@ -704,6 +704,7 @@ struct mp_estimate {
 	struct mp_memory mem;
 	uint64_t	 device_total;	/* on accelerators, all GPUs */
 	uint64_t	 host_total;	/* in host RAM */
+	uint64_t	 disk_total;	/* on NVMe, per node (ZeRO-Infinity) */
 	uint64_t	 trainable_params;
 	uint64_t	 kv_per_token;	/* bytes of cache per token, all layers */
 	uint64_t	 file_bytes;	/* weights file size when known */
@@ -806,6 +807,15 @@ struct mp_judgement {
 		int64_t		 headroom;
 		bool		 fits;
 	} host;
+	/* NVMe per node (--offload nvme): judged against the profile's
+	 * disk; judged false when the profile does not state one. */
+	struct {
+		uint64_t	 capacity;
+		uint64_t	 predicted;
+		int64_t		 headroom;
+		bool		 judged;
+		bool		 fits;
+	} disk;
 	uint64_t		 margin;	/* headroom a fit keeps */
 	enum mp_verdict		 verdict;
 	char			 reason[200];	/* unsupported: why */
@@ -956,6 +966,7 @@ struct mp_hardware {
 	struct mp_device dev[MP_MAX_DEVICES];	/* per node */
 	size_t		 n_dev;
 	uint32_t	 nodes;		/* identical machines, 1 by default */
+	uint64_t	 disk;		/* NVMe bytes per node, 0 = not stated */
 };
 
 /* A path to a YAML profile or the name of a bundled one. */

@@ -390,6 +390,20 @@ mp_hardware_judge_ex(const struct mp_hardware *hw,
 	j->host.fits = resident <= cap;
 	j->fits = j->host.fits;
 verdict:
+	/*
+	 * ZeRO-Infinity (--offload nvme): each node's NVMe holds its GPUs'
+	 * partitions; judged against the profile's disk when it states one
+	 * (mp_place says when it does not).
+	 */
+	j->disk.predicted = est->disk_total;
+	if (est->disk_total > 0 && hw->disk > 0) {
+		j->disk.judged = true;
+		j->disk.capacity = hw->disk;
+		j->disk.headroom = sat_diff(hw->disk, est->disk_total);
+		j->disk.fits = est->disk_total <= hw->disk;
+		if (!j->disk.fits)
+			j->fits = false;
+	}
 	j->margin = mp_place_margin(&est->sc, j->capacity);
 	if (!j->fits)
 		j->verdict = MP_VERDICT_NO;
@@ -614,8 +628,12 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 		j->judged = est->mem.total;
 		j->fits = true;
 		j->verdict = MP_VERDICT_FITS;
-	} else
+	} else {
 		mp_hardware_judge_ex(hw, est, j);
+		if (est->disk_total > 0 && !j->disk.judged)
+			mp_estimate_note(est, "placement", "disk not in the "
+			    "profile: NVMe bytes not judged");
+	}
 	if (mp_place_gate(m, hw, &est->sc, why, sizeof(why)) != NULL) {
 		j->verdict = MP_VERDICT_UNSUPPORTED;
 		j->fits = false;

@@ -975,7 +975,15 @@ mp_scenario_args(const struct mp_model *m, const struct mp_scenario *sc,
 			ADD(" --optimizer %s", mp_optim_name(sc->optimizer));
 		if (sc->grad_ckpt)
 			ADD(" --grad-ckpt");
+		/* the sharding scheme the row was judged with */
+		if (sc->parallel != MP_PAR_NONE)
+			ADD(" --parallel %s", mp_parallel_name(sc->parallel));
+		if (sc->offload != MP_OFFLOAD_NONE)
+			ADD(" --offload %s", mp_offload_name(sc->offload));
 	}
+	/* set by the user or the profile (0: one machine, not said) */
+	if (sc->nodes != 0)
+		ADD(" --nodes %u", sc->nodes);
 out:
 	/* Without the leading blank. */
 	if (buf[0] == ' ')
@@ -1017,6 +1025,7 @@ mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
 	base.seq = sc->seq;
 	base.rank = sc->rank;
 	base.gpus = sc->gpus;
+	base.nodes = sc->nodes;
 	base.headroom = sc->headroom;
 	base.headroom_pct = sc->headroom_pct;
 	base.headroom_set = sc->headroom_set;

@@ -341,6 +341,8 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 				    sizeof(b)));
 			else if (o->j.host_short)
 				tab_set(t, 11, "host RAM too small");
+			else if (o->j.disk.judged && !o->j.disk.fits)
+				tab_set(t, 11, "NVMe too small");
 			if (o->alt[0] != '\0') {
 				char *c = tab_cell(t, 11);
 				size_t l = strlen(c);
@@ -492,6 +494,11 @@ mp_jsonw_hardware(struct mp_jsonw *w, const struct mp_hardware *hw)
 	mp_jsonw_u64(w, "swap", hw->swap);
 	mp_jsonw_u64(w, "os_reserve", hw->os_reserve);
 	mp_jsonw_str(w, "cpu_isa", mp_isa_name(hw->cpu_isa));
+	mp_jsonw_u64(w, "nodes", hw->nodes ? hw->nodes : 1);
+	if (hw->disk != 0)
+		mp_jsonw_u64(w, "disk", hw->disk);
+	else
+		mp_jsonw_null(w, "disk");
 	mp_jsonw_arr(w, "devices");
 	for (i = 0; i < hw->n_dev; i++) {
 		const struct mp_device *d = &hw->dev[i];

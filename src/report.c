@@ -91,7 +91,13 @@ mp_render_judgement(FILE *fp, const char *hw_name,
 		    mp_fmt_size(j->capacity, u, a, sizeof(a)),
 		    j->where == MP_JUDGE_HOST ? " RAM" : j->gpus > 1 ?
 		    per : "", verdict_words(j->verdict, false));
-	if (j->headroom >= 0)
+	if (j->headroom >= 0 && j->verdict == MP_VERDICT_NO &&
+	    j->where == MP_JUDGE_DEVICE)
+		/* the GPUs fit: the host's RAM or its NVMe decides */
+		fprintf(fp, ": %s short (the GPUs have %s headroom)",
+		    j->host_short ? "host RAM" : "NVMe",
+		    mp_fmt_size((uint64_t)j->headroom, u, a, sizeof(a)));
+	else if (j->headroom >= 0)
 		fprintf(fp, ", %s headroom", mp_fmt_size((uint64_t)j->headroom,
 		    u, a, sizeof(a)));
 	else
@@ -120,6 +126,11 @@ mp_render_judgement(FILE *fp, const char *hw_name,
 		    mp_fmt_size(j->host.predicted, u, a, sizeof(a)),
 		    mp_fmt_size(j->host.capacity, u, b, sizeof(b)),
 		    j->host.fits ? "" : " (DOES NOT FIT)");
+	if (j->disk.judged)
+		fprintf(fp, "%sNVMe: %s per node of %s%s\n", pre,
+		    mp_fmt_size(j->disk.predicted, u, a, sizeof(a)),
+		    mp_fmt_size(j->disk.capacity, u, b, sizeof(b)),
+		    j->disk.fits ? "" : " (DOES NOT FIT)");
 	if (j->host.reclaimable > 0 && !(j->where == MP_JUDGE_HOST &&
 	    j->swap_needed == 0 && j->host.reclaimable == 0))
 		fprintf(fp, "%shost: %s of file pages besides, reclaimable "

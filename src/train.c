@@ -951,6 +951,8 @@ step_result(const struct step *s, const struct phase *p, int best,
 	est->device_total = mp_muls(total, s->gpus);
 	/* offloaded states in each node's host RAM: one share per GPU */
 	est->host_total = mp_muls(s->st.host, s->gpus);
+	/* ZeRO-Infinity: each node's NVMe holds its GPUs' partitions */
+	est->disk_total = mp_muls(s->st.disk, s->gpus);
 	/* Every rank holds the same: replicas, or equal shards. */
 	for (i = 0; i < s->gpus && i < MP_MAX_GPUS; i++)
 		est->dev_bytes[i] = total;
@@ -1159,7 +1161,7 @@ notes_parallel(const struct step *s, struct mp_estimate *est)
 	}
 	if (s->st.disk != 0)
 		mp_note_size(mp_estimate_note(est, "total", "NVMe per node: "
-		    "{nvme}"), "nvme", mp_muls(s->st.disk, s->gpus));
+		    "{nvme}"), "nvme", est->disk_total);
 }
 
 /* Notes on the moments, the context, the reserve and the versions. */

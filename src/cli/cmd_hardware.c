@@ -111,6 +111,11 @@ show(const char *spec, struct mp_args *a, struct mp_cli *cli)
 	    sizeof(b1)), mp_fmt_size(hw.swap, a->units, b2, sizeof(b2)),
 	    mp_fmt_size(hw.os_reserve, a->units, b3, sizeof(b3)),
 	    mp_isa_name(hw.cpu_isa));
+	if (hw.nodes > 1 || hw.disk != 0)
+		fprintf(fp, "  %u node%s%s%s%s\n", hw.nodes, hw.nodes > 1 ?
+		    "s" : "", hw.disk != 0 ? ", NVMe " : "", hw.disk != 0 ?
+		    mp_fmt_size(hw.disk, a->units, b1, sizeof(b1)) : "",
+		    hw.disk != 0 ? " per node" : "");
 	for (i = 0; i < hw.n_dev; i++) {
 		const struct mp_device *d = &hw.dev[i];
 

@@ -375,6 +375,61 @@ test_hardware_nodes(void **state)
 	assert_string_equal(err.field, "nodes");
 }
 
+/*
+ * disk: a node's NVMe, a size (not zero, not a word); the bundled DGX
+ * H100 states its 8 x 3.84 TB data cache.  ZeRO-Infinity's NVMe bytes
+ * are judged against it: over it nothing fits though every GPU and the
+ * host do; without it they are not judged.
+ */
+static void
+test_hardware_disk(void **state)
+{
+	struct mp_hardware	 hw;
+	struct mp_error		 err;
+	struct mp_estimate	 est;
+	struct mp_judgement	 j;
+	static const char	 node[] = "name: box\nram: 64 GiB\n"
+	    "disk: 1 TB\ndevices:\n  - name: G\n    type: gpu\n"
+	    "    memory: 80 GiB\n    count: 2\n";
+
+	(void)state;
+	assert_true(load_text(node, &hw, &err));
+	assert_int_equal(hw.disk, 1000000000000ULL);
+	assert_true(load_text("name: one\nram: 64 GiB\n", &hw, &err));
+	assert_int_equal(hw.disk, 0);
+	assert_false(load_text("name: z\nram: 64 GiB\ndisk: 0\n", &hw,
+	    &err));
+	assert_string_equal(err.field, "disk");
+	assert_false(load_text("name: z\nram: 64 GiB\ndisk: fast\n", &hw,
+	    &err));
+	assert_string_equal(err.field, "disk");
+	mp_error_clear(&err);
+	assert_true(mp_hardware_load("8x-h100-80gb", &hw, &err));
+	assert_int_equal(hw.disk, 8ULL * 3840000000000ULL);
+
+	assert_true(load_text(node, &hw, &err));
+	fake(&est, 20 * GiB, 10 * GiB, false);
+	est.sc.gpus = 2;
+	est.disk_total = 900000000000ULL;
+	mp_hardware_judge_ex(&hw, &est, &j);
+	assert_true(j.disk.judged);
+	assert_true(j.disk.fits);
+	assert_int_equal(j.disk.headroom, 100000000000LL);
+	assert_true(j.fits);
+	est.disk_total = 1100000000000ULL;
+	mp_hardware_judge_ex(&hw, &est, &j);
+	assert_true(j.dev[0].fits && j.dev[1].fits && j.host.fits);
+	assert_false(j.disk.fits);
+	assert_false(j.fits);
+	assert_int_equal(j.verdict, MP_VERDICT_NO);
+	/* no disk in the profile: reported, not judged */
+	hw.disk = 0;
+	mp_hardware_judge_ex(&hw, &est, &j);
+	assert_false(j.disk.judged);
+	assert_int_equal(j.disk.predicted, 1100000000000ULL);
+	assert_true(j.fits);
+}
+
 static void
 test_hardware_judge_multi_gpu(void **state)
 {
@@ -489,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_hardware_judge_device),
 		cmocka_unit_test(test_hardware_judge_multi_gpu),
 		cmocka_unit_test(test_hardware_nodes),
+		cmocka_unit_test(test_hardware_disk),
 		cmocka_unit_test(test_hardware_judge_host_and_unified),
 	};
 
