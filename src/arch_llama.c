@@ -15,7 +15,7 @@ hf_build_llama(struct cfg *c, const struct archdef *a)
 	struct mp_model	*m = c->m;
 	bool		 attn_bias, mlp_bias, lm_bias = false, ln_bias;
 	uint32_t	 l, step = 1;
-	char		 p[64], n[128];
+	char		 p[64];
 
 	if (!hf_tbool(c, "attention_bias", false, &attn_bias) ||
 	    !hf_tbool(c, "mlp_bias", false, &mlp_bias))
@@ -28,20 +28,14 @@ hf_build_llama(struct cfg *c, const struct archdef *a)
 	if (a->moe && !hf_tint(c, "decoder_sparse_step", false, 1, 1,
 	    MAX_LAYERS, &step))
 		return false;
-	if (!hf_add(c, -1, MP_TK_EMBED, 0, 2, m->vocab, m->hidden, 0,
-	    "model.embed_tokens.weight"))
+	if (!hf_embed_tokens(c))
 		return false;
 	for (l = 0; l < m->layers; l++) {
 		bool sparse = a->moe && hf_sparse_layer(c, l, step, 0);
 
 		snprintf(p, sizeof(p), "model.layers.%u", l);
-		snprintf(n, sizeof(n), "%s.input_layernorm", p);
-		if (!hf_norm(c, (int32_t)l, m->hidden, ln_bias, 0, n) ||
-		    !hf_attention(c, a, (int32_t)l, attn_bias || a->qkv_bias,
-		    attn_bias))
-			return false;
-		snprintf(n, sizeof(n), "%s.post_attention_layernorm", p);
-		if (!hf_norm(c, (int32_t)l, m->hidden, ln_bias, 0, n))
+		if (!hf_attn_block(c, a, (int32_t)l, p, ln_bias,
+		    attn_bias || a->qkv_bias, attn_bias))
 			return false;
 		if (sparse) {
 			char mp[100];
@@ -78,12 +72,7 @@ hf_build_llama(struct cfg *c, const struct archdef *a)
 				return false;
 		}
 	}
-	if (!hf_norm(c, -1, m->hidden, ln_bias, 0, "model.norm"))
-		return false;
-	if (!m->tied && !hf_linear(c, -1, MP_TK_OUTPUT, m->vocab, m->hidden,
-	    lm_bias, 0, "lm_head"))
-		return false;
-	return hf_rotary_buffers(c, m->rotary_dim, 1);
+	return hf_decoder_end(c, ln_bias, lm_bias, m->rotary_dim, 1);
 }
 
 /* Gemma 2/3 text: sandwich norms, GeGLU MLP, tied head. */
@@ -98,8 +87,7 @@ hf_build_gemma(struct cfg *c, const struct archdef *a)
 	    "post_feedforward_layernorm" };
 	size_t		 i;
 
-	if (!hf_add(c, -1, MP_TK_EMBED, 0, 2, m->vocab, m->hidden, 0,
-	    "model.embed_tokens.weight"))
+	if (!hf_embed_tokens(c))
 		return false;
 	for (l = 0; l < m->layers; l++) {
 		snprintf(p, sizeof(p), "model.layers.%u", l);
@@ -115,12 +103,7 @@ hf_build_gemma(struct cfg *c, const struct archdef *a)
 		    false, MP_TK_FFN_GATE, MP_TK_FFN_UP, MP_TK_FFN_DOWN))
 			return false;
 	}
-	if (!hf_norm(c, -1, m->hidden, false, 0, "model.norm"))
-		return false;
-	if (!m->tied && !hf_linear(c, -1, MP_TK_OUTPUT, m->vocab, m->hidden,
-	    false, 0, "lm_head"))
-		return false;
 	/* Gemma 3 keeps a local and a global rotary embedding. */
-	return hf_rotary_buffers(c, m->rotary_dim,
+	return hf_decoder_end(c, false, false, m->rotary_dim,
 	    strcmp(a->model_type, "gemma3_text") == 0 ? 2 : 1);
 }

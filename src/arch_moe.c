@@ -24,8 +24,7 @@ hf_build_deepseek(struct cfg *c, const struct archdef *a)
 	    !hf_tint(c, "moe_layer_freq", false, 1, 1, MAX_LAYERS, &step) ||
 	    !hf_tbool(c, "attention_bias", false, &attn_bias))
 		return false;
-	if (!hf_add(c, -1, MP_TK_EMBED, 0, 2, m->vocab, m->hidden, 0,
-	    "model.embed_tokens.weight"))
+	if (!hf_embed_tokens(c))
 		return false;
 	for (l = 0; l < m->layers; l++) {
 		int32_t li = (int32_t)l;
@@ -101,11 +100,7 @@ hf_build_deepseek(struct cfg *c, const struct archdef *a)
 		m->layer[l].kv_k = m->kv_lora_rank + m->qk_rope_dim;
 		m->layer[l].kv_v = 0;
 	}
-	if (!hf_norm(c, -1, m->hidden, false, 0, "model.norm") ||
-	    !hf_linear(c, -1, MP_TK_OUTPUT, m->vocab, m->hidden, false, 0,
-	    "lm_head"))
-		return false;
-	return hf_rotary_buffers(c, m->qk_rope_dim, 1);
+	return hf_decoder_end(c, false, false, m->qk_rope_dim, 1);
 }
 
 /* gpt-oss: sinks, biased router, fused experts with biases. */
@@ -116,19 +111,13 @@ hf_build_gptoss(struct cfg *c, const struct archdef *a)
 	uint32_t	 l;
 	char		 p[64], n[128];
 
-	if (!hf_add(c, -1, MP_TK_EMBED, 0, 2, m->vocab, m->hidden, 0,
-	    "model.embed_tokens.weight"))
+	if (!hf_embed_tokens(c))
 		return false;
 	for (l = 0; l < m->layers; l++) {
 		int32_t li = (int32_t)l;
 
 		snprintf(p, sizeof(p), "model.layers.%u", l);
-		snprintf(n, sizeof(n), "%s.input_layernorm", p);
-		if (!hf_norm(c, li, m->hidden, false, 0, n) ||
-		    !hf_attention(c, a, li, true, true))
-			return false;
-		snprintf(n, sizeof(n), "%s.post_attention_layernorm", p);
-		if (!hf_norm(c, li, m->hidden, false, 0, n))
+		if (!hf_attn_block(c, a, li, p, false, true, true))
 			return false;
 		snprintf(n, sizeof(n), "%s.mlp", p);
 		m->layer[l].moe = true;
@@ -139,11 +128,7 @@ hf_build_gptoss(struct cfg *c, const struct archdef *a)
 		    !hf_experts(c, li, n, m->moe_intermediate, true, true))
 			return false;
 	}
-	if (!hf_norm(c, -1, m->hidden, false, 0, "model.norm") ||
-	    !hf_linear(c, -1, MP_TK_OUTPUT, m->vocab, m->hidden, false, 0,
-	    "lm_head"))
-		return false;
-	return hf_rotary_buffers(c, m->rotary_dim, 1);
+	return hf_decoder_end(c, false, false, m->rotary_dim, 1);
 }
 
 /* Llama 4 text: every interleave-th layer MoE with a shared expert. */
@@ -161,19 +146,13 @@ hf_build_llama4(struct cfg *c, const struct archdef *a)
 	    &mlp_inter) ||
 	    !hf_tbool(c, "attention_bias", false, &attn_bias))
 		return false;
-	if (!hf_add(c, -1, MP_TK_EMBED, 0, 2, m->vocab, m->hidden, 0,
-	    "model.embed_tokens.weight"))
+	if (!hf_embed_tokens(c))
 		return false;
 	for (l = 0; l < m->layers; l++) {
 		int32_t li = (int32_t)l;
 
 		snprintf(p, sizeof(p), "model.layers.%u", l);
-		snprintf(n, sizeof(n), "%s.input_layernorm", p);
-		if (!hf_norm(c, li, m->hidden, false, 0, n) ||
-		    !hf_attention(c, a, li, attn_bias, attn_bias))
-			return false;
-		snprintf(n, sizeof(n), "%s.post_attention_layernorm", p);
-		if (!hf_norm(c, li, m->hidden, false, 0, n))
+		if (!hf_attn_block(c, a, li, p, false, attn_bias, attn_bias))
 			return false;
 		snprintf(n, sizeof(n), "%s.feed_forward", p);
 		if ((l + 1) % step == 0) {
@@ -193,10 +172,5 @@ hf_build_llama4(struct cfg *c, const struct archdef *a)
 		    MP_TK_FFN_GATE, MP_TK_FFN_UP, MP_TK_FFN_DOWN))
 			return false;
 	}
-	if (!hf_norm(c, -1, m->hidden, false, 0, "model.norm"))
-		return false;
-	if (!m->tied && !hf_linear(c, -1, MP_TK_OUTPUT, m->vocab, m->hidden,
-	    false, 0, "lm_head"))
-		return false;
-	return hf_rotary_buffers(c, m->rotary_dim, 1);
+	return hf_decoder_end(c, false, false, m->rotary_dim, 1);
 }

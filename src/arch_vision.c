@@ -29,60 +29,89 @@ vision_dims(struct mp_model *m, enum mp_vision_kind kind, uint64_t h,
 }
 
 /*
+ * The ViT dimensions SigLIP and Llama 4's encoder share (their config
+ * classes' keys; the defaults differ: layers, image side, patch side).
+ */
+struct vit {
+	uint64_t	 h, inter, layers, img, patch, ch;
+};
+
+static bool
+vit_read(struct cfg *c, const cJSON *v, uint64_t layers, uint64_t img,
+    uint64_t patch, struct vit *d)
+{
+	const char *pf = "vision_config.";
+
+	return hf_get_int(c, v, pf, "hidden_size", false, 768, 1, MAX_WIDTH,
+	    &d->h) &&
+	    hf_get_int(c, v, pf, "intermediate_size", false, 3072, 1,
+	    MAX_WIDTH, &d->inter) &&
+	    hf_get_int(c, v, pf, "num_hidden_layers", false, layers, 1,
+	    MAX_LAYERS, &d->layers) &&
+	    hf_get_int(c, v, pf, "image_size", false, img, 1, 1 << 16,
+	    &d->img) &&
+	    hf_get_int(c, v, pf, "patch_size", false, patch, 1, 1 << 12,
+	    &d->patch) &&
+	    hf_get_int(c, v, pf, "num_channels", false, 3, 1, 64, &d->ch);
+}
+
+/*
+ * One encoder layer as both count it, named "<stem>.layers.N.<part>":
+ * the two LayerNorms (weight and bias: 4h, as one entry named norms),
+ * q/k/v/out with biases {4h, h + 1}, and fc1/fc2 with biases.
+ */
+static bool
+vit_layer(struct cfg *c, const char *stem, const char *norms, uint64_t l,
+    const struct vit *d)
+{
+	const unsigned		 V = MP_TF_VISION;
+	unsigned long long	 n = (unsigned long long)l;
+
+	return hf_add(c, -1, MP_TK_VISION, V, 1, 4 * d->h, 0, 0,
+	    "%s.layers.%llu.%s", stem, n, norms) &&
+	    hf_add(c, -1, MP_TK_VISION, V, 2, 4 * d->h, d->h + 1, 0,
+	    "%s.layers.%llu.self_attn", stem, n) &&
+	    hf_add(c, -1, MP_TK_VISION, V, 2, d->inter, d->h + 1, 0,
+	    "%s.layers.%llu.mlp.fc1", stem, n) &&
+	    hf_add(c, -1, MP_TK_VISION, V, 2, d->h, d->inter + 1, 0,
+	    "%s.layers.%llu.mlp.fc2", stem, n);
+}
+
+/*
  * Vision towers are counted so that params matches the whole checkpoint;
  * they are flagged MP_TF_VISION and reported separately.
  */
 bool
 hf_vision_siglip(struct cfg *c, const cJSON *v, uint64_t text_hidden)
 {
-	uint64_t h, inter, layers, img, patch, ch, np, heads;
-	uint64_t l;
-	const unsigned V = MP_TF_VISION;
-	const char *pf = "vision_config.";
+	struct vit	 d;
+	uint64_t	 np, heads;
+	uint64_t	 l;
+	const unsigned	 V = MP_TF_VISION;
 
-	if (!hf_get_int(c, v, pf, "hidden_size", false, 768, 1, MAX_WIDTH,
-	    &h) ||
-	    !hf_get_int(c, v, pf, "intermediate_size", false, 3072, 1,
-	    MAX_WIDTH, &inter) ||
-	    !hf_get_int(c, v, pf, "num_hidden_layers", false, 12, 1, MAX_LAYERS,
-	    &layers) ||
-	    !hf_get_int(c, v, pf, "image_size", false, 224, 1, 1 << 16, &img) ||
-	    !hf_get_int(c, v, pf, "patch_size", false, 16, 1, 1 << 12,
-	    &patch) ||
-	    !hf_get_int(c, v, pf, "num_channels", false, 3, 1, 64, &ch) ||
-	    !hf_get_int(c, v, pf, "num_attention_heads", false, 16, 1,
-	    MAX_HEADS, &heads))
+	if (!vit_read(c, v, 12, 224, 16, &d) ||
+	    !hf_get_int(c, v, "vision_config.", "num_attention_heads", false,
+	    16, 1, MAX_HEADS, &heads))
 		return false;
-	np = (img / patch) * (img / patch);
-	vision_dims(c->m, MP_VIS_SIGLIP, h, inter, layers, heads, ch, img,
-	    patch, np, text_hidden);
-	if (!hf_add(c, -1, MP_TK_VISION, V, 3, h, ch * patch, patch,
+	np = (d.img / d.patch) * (d.img / d.patch);
+	vision_dims(c->m, MP_VIS_SIGLIP, d.h, d.inter, d.layers, heads, d.ch,
+	    d.img, d.patch, np, text_hidden);
+	if (!hf_add(c, -1, MP_TK_VISION, V, 3, d.h, d.ch * d.patch, d.patch,
 	    "vision_tower.patch_embedding.weight") ||
-	    !hf_add(c, -1, MP_TK_VISION, V, 1, h, 0, 0,
+	    !hf_add(c, -1, MP_TK_VISION, V, 1, d.h, 0, 0,
 	    "vision_tower.patch_embedding.bias") ||
-	    !hf_add(c, -1, MP_TK_VISION, V, 2, np, h, 0,
+	    !hf_add(c, -1, MP_TK_VISION, V, 2, np, d.h, 0,
 	    "vision_tower.position_embedding.weight"))
 		return false;
-	for (l = 0; l < layers; l++) {
-		/* 2 LayerNorms, q/k/v/out with biases, fc1/fc2 with biases */
-		if (!hf_add(c, -1, MP_TK_VISION, V, 1, 4 * h, 0, 0,
-		    "vision_tower.layers.%llu.layer_norms",
-		    (unsigned long long)l) ||
-		    !hf_add(c, -1, MP_TK_VISION, V, 2, 4 * h, h + 1, 0,
-		    "vision_tower.layers.%llu.self_attn",
-		    (unsigned long long)l) ||
-		    !hf_add(c, -1, MP_TK_VISION, V, 2, inter, h + 1, 0,
-		    "vision_tower.layers.%llu.mlp.fc1", (unsigned long long)l) ||
-		    !hf_add(c, -1, MP_TK_VISION, V, 2, h, inter + 1, 0,
-		    "vision_tower.layers.%llu.mlp.fc2", (unsigned long long)l))
+	for (l = 0; l < d.layers; l++)
+		if (!vit_layer(c, "vision_tower", "layer_norms", l, &d))
 			return false;
-	}
 	/* Gemma 3's projector: a soft-embedding norm and one matrix. */
-	return hf_add(c, -1, MP_TK_VISION, V, 1, 2 * h, 0, 0,
+	return hf_add(c, -1, MP_TK_VISION, V, 1, 2 * d.h, 0, 0,
 	    "vision_tower.post_layernorm") &&
-	    hf_add(c, -1, MP_TK_VISION, V, 1, h, 0, 0,
+	    hf_add(c, -1, MP_TK_VISION, V, 1, d.h, 0, 0,
 	    "multi_modal_projector.mm_soft_emb_norm.weight") &&
-	    hf_add(c, -1, MP_TK_VISION, V, 2, h, text_hidden, 0,
+	    hf_add(c, -1, MP_TK_VISION, V, 2, d.h, text_hidden, 0,
 	    "multi_modal_projector.mm_input_projection_weight");
 }
 
@@ -174,23 +203,15 @@ hf_vision_qwen3vl(struct cfg *c, const cJSON *v)
 bool
 hf_vision_llama4(struct cfg *c, const cJSON *v)
 {
-	uint64_t h, inter, layers, img, patch, ch, pin, pout, vout, np, l;
-	uint64_t heads;
-	double ratio;
-	const cJSON *r = hf_item(v, "pixel_shuffle_ratio");
-	const unsigned V = MP_TF_VISION;
-	const char *pf = "vision_config.";
+	struct vit	 d;
+	uint64_t	 pin, pout, vout, np, l;
+	uint64_t	 heads;
+	double		 ratio;
+	const cJSON	*r = hf_item(v, "pixel_shuffle_ratio");
+	const unsigned	 V = MP_TF_VISION;
+	const char	*pf = "vision_config.";
 
-	if (!hf_get_int(c, v, pf, "hidden_size", false, 768, 1, MAX_WIDTH,
-	    &h) ||
-	    !hf_get_int(c, v, pf, "intermediate_size", false, 3072, 1,
-	    MAX_WIDTH, &inter) ||
-	    !hf_get_int(c, v, pf, "num_hidden_layers", false, 34, 1, MAX_LAYERS,
-	    &layers) ||
-	    !hf_get_int(c, v, pf, "image_size", false, 448, 1, 1 << 16, &img) ||
-	    !hf_get_int(c, v, pf, "patch_size", false, 14, 1, 1 << 12,
-	    &patch) ||
-	    !hf_get_int(c, v, pf, "num_channels", false, 3, 1, 64, &ch) ||
+	if (!vit_read(c, v, 34, 448, 14, &d) ||
 	    !hf_get_int(c, v, pf, "projector_input_dim", false, 4096, 1,
 	    MAX_WIDTH, &pin) ||
 	    !hf_get_int(c, v, pf, "projector_output_dim", false, 4096, 1,
@@ -201,36 +222,28 @@ hf_vision_llama4(struct cfg *c, const cJSON *v)
 	    MAX_HEADS, &heads))
 		return false;
 	ratio = cJSON_IsNumber(r) && r->valuedouble > 0 ? r->valuedouble : 0.5;
-	np = (img / patch) * (img / patch) + 1;
-	vision_dims(c->m, MP_VIS_LLAMA4, h, inter, layers, heads, ch, img,
-	    patch, np, c->m->hidden);
+	np = (d.img / d.patch) * (d.img / d.patch) + 1;
+	vision_dims(c->m, MP_VIS_LLAMA4, d.h, d.inter, d.layers, heads, d.ch,
+	    d.img, d.patch, np, c->m->hidden);
 	c->m->vision.proj_in = (uint32_t)pin;
 	c->m->vision.proj_out = (uint32_t)pout;
 	c->m->vision.vout = (uint32_t)vout;
-	c->m->vision.shuffled = (uint32_t)((double)h / (ratio * ratio));
-	if (!hf_add(c, -1, MP_TK_VISION, V, 2, h, ch * patch * patch, 0,
-	    "vision_model.patch_embedding.linear.weight") ||
-	    !hf_add(c, -1, MP_TK_VISION, V, 1, h, 0, 0,
+	c->m->vision.shuffled = (uint32_t)((double)d.h / (ratio * ratio));
+	if (!hf_add(c, -1, MP_TK_VISION, V, 2, d.h, d.ch * d.patch * d.patch,
+	    0, "vision_model.patch_embedding.linear.weight") ||
+	    !hf_add(c, -1, MP_TK_VISION, V, 1, d.h, 0, 0,
 	    "vision_model.class_embedding") ||
-	    !hf_add(c, -1, MP_TK_VISION, V, 2, np, h, 0,
+	    !hf_add(c, -1, MP_TK_VISION, V, 2, np, d.h, 0,
 	    "vision_model.positional_embedding_vlm") ||
-	    !hf_add(c, -1, MP_TK_VISION, V, 1, 4 * h, 0, 0,
+	    !hf_add(c, -1, MP_TK_VISION, V, 1, 4 * d.h, 0, 0,
 	    "vision_model.layernorm_pre_post"))
 		return false;
-	for (l = 0; l < layers; l++)
-		if (!hf_add(c, -1, MP_TK_VISION, V, 1, 4 * h, 0, 0,
-		    "vision_model.layers.%llu.norms", (unsigned long long)l) ||
-		    !hf_add(c, -1, MP_TK_VISION, V, 2, 4 * h, h + 1, 0,
-		    "vision_model.layers.%llu.self_attn",
-		    (unsigned long long)l) ||
-		    !hf_add(c, -1, MP_TK_VISION, V, 2, inter, h + 1, 0,
-		    "vision_model.layers.%llu.mlp.fc1", (unsigned long long)l) ||
-		    !hf_add(c, -1, MP_TK_VISION, V, 2, h, inter + 1, 0,
-		    "vision_model.layers.%llu.mlp.fc2", (unsigned long long)l))
+	for (l = 0; l < d.layers; l++)
+		if (!vit_layer(c, "vision_model", "norms", l, &d))
 			return false;
 	/* Adapter MLP on pixel-shuffled features (no biases), projector. */
 	{
-		uint64_t shuffled = (uint64_t)((double)h / (ratio * ratio));
+		uint64_t shuffled = (uint64_t)((double)d.h / (ratio * ratio));
 
 		if (!hf_add(c, -1, MP_TK_VISION, V, 2, pin, shuffled, 0,
 		    "vision_model.vision_adapter.mlp.fc1.weight") ||

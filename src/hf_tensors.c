@@ -200,3 +200,45 @@ hf_sparse_layer(struct cfg *c, uint32_t l, uint32_t step, uint32_t first_dense)
 				return false;
 	return step <= 1 || (l + 1) % step == 0;
 }
+
+/*
+ * The pieces every model.* decoder (LlamaModel and the models written
+ * after it) has: the token embedding, a layer's attention between its
+ * input and post-attention norms, and the final norm, the head (unless
+ * tied: transformers then shares the embedding's tensor) and the rotary
+ * embeddings' buffers.
+ */
+bool
+hf_embed_tokens(struct cfg *c)
+{
+	return hf_add(c, -1, MP_TK_EMBED, 0, 2, c->m->vocab, c->m->hidden, 0,
+	    "model.embed_tokens.weight");
+}
+
+bool
+hf_attn_block(struct cfg *c, const struct archdef *a, int32_t l,
+    const char *p, bool ln_bias, bool bias, bool obias)
+{
+	char n[128];
+
+	snprintf(n, sizeof(n), "%s.input_layernorm", p);
+	if (!hf_norm(c, l, c->m->hidden, ln_bias, 0, n) ||
+	    !hf_attention(c, a, l, bias, obias))
+		return false;
+	snprintf(n, sizeof(n), "%s.post_attention_layernorm", p);
+	return hf_norm(c, l, c->m->hidden, ln_bias, 0, n);
+}
+
+bool
+hf_decoder_end(struct cfg *c, bool ln_bias, bool head_bias,
+    uint32_t rotary_dim, unsigned rotary_modules)
+{
+	struct mp_model *m = c->m;
+
+	if (!hf_norm(c, -1, m->hidden, ln_bias, 0, "model.norm"))
+		return false;
+	if (!m->tied && !hf_linear(c, -1, MP_TK_OUTPUT, m->vocab, m->hidden,
+	    head_bias, 0, "lm_head"))
+		return false;
+	return hf_rotary_buffers(c, rotary_dim, rotary_modules);
+}

@@ -5,8 +5,14 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "fileio.h"
+#include "fixtures.h"
 #include "internal.h"
 
 /*
@@ -240,6 +246,78 @@ test_model_context_limit(void **state)
 	}
 }
 
+/*
+ * A config with tie_word_embeddings true gets no lm_head of its own:
+ * transformers' tie_weights() points it at the embedding, so the weights
+ * count once.  Every family's builder follows it (DeepSeek and gpt-oss
+ * once added the head whatever the config said).  Each bundled config,
+ * cut to 2 layers, is parsed tied and untied: the difference is the head.
+ */
+static void
+test_model_tied_head_counted_once(void **state)
+{
+	static const struct {
+		const char	*name;
+		bool		 head_bias;
+	} fam[] = {
+		{ "llama-3.2-1b-instruct", false }, { "qwen3-30b-a3b", false },
+		{ "deepseek-v2-lite", false }, { "gpt-oss-20b", false },
+		{ "gpt2-large", false }, { "pythia-160m", false },
+		{ "gpt-j-6b", true },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		struct mp_model	 m[2];
+		struct mp_error	 e;
+		char		 path[4096], *text;
+		size_t		 len;
+		cJSON		*root;
+		uint64_t	 head;
+		int		 tied;
+
+		snprintf(path, sizeof(path), "%s/data/models/%s.json",
+		    fx_srcdir(), fam[i].name);
+		if (!mp_file_slurp(path, 1 << 20, "a config.json", &text,
+		    &len, &e))
+			fail_msg("%s: %s", path, e.msg);
+		root = cJSON_Parse(text);
+		assert_non_null(root);
+		free(text);
+		cJSON_DeleteItemFromObject(root, "num_hidden_layers");
+		cJSON_DeleteItemFromObject(root, "n_layer");
+		cJSON_AddNumberToObject(root, cJSON_HasObjectItem(root,
+		    "n_embd") ? "n_layer" : "num_hidden_layers", 2);
+		while (cJSON_GetArraySize(cJSON_GetObjectItem(root,
+		    "layer_types")) > 2)
+			cJSON_DeleteItemFromArray(cJSON_GetObjectItem(root,
+			    "layer_types"), 2);
+		for (tied = 0; tied < 2; tied++) {
+			cJSON_DeleteItemFromObject(root,
+			    "tie_word_embeddings");
+			cJSON_AddBoolToObject(root, "tie_word_embeddings",
+			    tied);
+			text = cJSON_PrintUnformatted(root);
+			if (!parse(text, &m[tied], &e))
+				fail_msg("%s: %s: %s", fam[i].name, e.field,
+				    e.msg);
+			free(text);
+		}
+		head = m[0].vocab * m[0].hidden +
+		    (fam[i].head_bias ? m[0].vocab : 0);
+		if (m[0].params - m[1].params != head)
+			fail_msg("%s: untied %llu - tied %llu, expected the "
+			    "head's %llu", fam[i].name,
+			    (unsigned long long)m[0].params,
+			    (unsigned long long)m[1].params,
+			    (unsigned long long)head);
+		mp_model_fini(&m[0]);
+		mp_model_fini(&m[1]);
+		cJSON_Delete(root);
+	}
+}
+
 int
 main(void)
 {
@@ -252,6 +330,7 @@ main(void)
 		cmocka_unit_test(test_model_unknown_type_warns),
 		cmocka_unit_test(test_model_mla_and_sliding_layers),
 		cmocka_unit_test(test_model_context_limit),
+		cmocka_unit_test(test_model_tied_head_counted_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
