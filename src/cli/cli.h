@@ -149,6 +149,18 @@ bool	mp_cli_mode_options(const struct mp_args *, struct mp_error *);
 
 /* The one MODEL argument of estimate, plan, fit and sweep. */
 bool	mp_cli_one_model(const struct mp_args *, struct mp_error *);
+/*
+ * How every command starts: argv parsed for the option groups it takes
+ * (MP_OPT_*) and at most max_pos operands, --help answered.  Returns -1
+ * to go on, else the exit status (the help printed, or the error).
+ * mp_cli_start_model: the same for a command of one MODEL.
+ */
+int	mp_cli_start(int argc, char **argv, struct mp_cli *, unsigned groups,
+	    size_t max_pos, struct mp_args *);
+int	mp_cli_start_model(int argc, char **argv, struct mp_cli *,
+	    unsigned groups, struct mp_args *);
+/* --format svg refused (a usage error) when built without cairo. */
+bool	mp_cli_svg_check(const struct mp_args *, struct mp_error *);
 
 /* Prints the error once, on one line, and returns MP_EXIT_BAD. */
 int	mp_cli_fail(struct mp_cli *, const struct mp_error *);

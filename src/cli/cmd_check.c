@@ -18,13 +18,9 @@ cmd_check(int argc, char **argv, struct mp_cli *cli)
 
 	mp_error_clear(&e);
 	mp_plan_init(&pl);
-	if (!mp_args_parse(argc, argv, cli->cmd,
-	    MP_OPT_FORMAT | MP_OPT_REMOTE, 1, &a, &e))
-		return mp_cli_fail(cli, &e);
-	if (a.help) {
-		mp_cli_cmd_help(cli->cmd, cli->out);
-		return MP_EXIT_OK;
-	}
+	if ((rc = mp_cli_start(argc, argv, cli, MP_OPT_FORMAT |
+	    MP_OPT_REMOTE, 1, &a)) >= 0)
+		return rc;
 	if (a.npos != 1) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "PLAN",
 		    "expected one plan file (see memplan-plan(5))");

@@ -23,16 +23,11 @@ cmd_fit(int argc, char **argv, struct mp_cli *cli)
 
 	mp_error_clear(&e);
 	mp_model_init(&m);
-	if (!mp_args_parse(argc, argv, cli->cmd, MP_OPT_SCENARIO |
-	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_SOLVE, 1,
-	    &a, &e))
-		return mp_cli_fail(cli, &e);
-	if (a.help) {
-		mp_cli_cmd_help(cli->cmd, cli->out);
-		return MP_EXIT_OK;
-	}
-	if (!mp_cli_one_model(&a, &e))
-		return mp_cli_fail(cli, &e);
+	if ((rc = mp_cli_start_model(argc, argv, cli, MP_OPT_SCENARIO |
+	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_SOLVE,
+	    &a)) >= 0)
+		return rc;
+	rc = MP_EXIT_BAD;
 	if (!mp_cli_default_hardware(&a, cli, "fit", &e))
 		return mp_cli_fail(cli, &e);
 	if (a.solve == NULL || !mp_solve_parse(a.solve, &what)) {

@@ -224,16 +224,13 @@ cmd_hardware(int argc, char **argv, struct mp_cli *cli)
 	struct mp_jsonw	 w;
 	struct list_ctx	 c;
 	struct mp_output out;
+	int		 rc;
 
 	mp_error_clear(&e);
 	memset(&c, 0, sizeof(c));
-	if (!mp_args_parse(argc, argv, cli->cmd,
-	    MP_OPT_FORMAT | MP_OPT_DETECT, 1, &a, &e))
-		return mp_cli_fail(cli, &e);
-	if (a.help) {
-		mp_cli_cmd_help(cli->cmd, cli->out);
-		return MP_EXIT_OK;
-	}
+	if ((rc = mp_cli_start(argc, argv, cli, MP_OPT_FORMAT | MP_OPT_DETECT,
+	    1, &a)) >= 0)
+		return rc;
 	if (a.detect)
 		return detect(&a, cli);
 	if (a.npos == 1)

@@ -55,14 +55,11 @@ cmd_models(int argc, char **argv, struct mp_cli *cli)
 	struct mp_jsonw	 w;
 	struct list_ctx	 c = { NULL, NULL, 0 };
 	struct mp_output out;
+	int		 rc;
 
 	mp_error_clear(&e);
-	if (!mp_args_parse(argc, argv, cli->cmd, MP_OPT_FORMAT, 0, &a, &e))
-		return mp_cli_fail(cli, &e);
-	if (a.help) {
-		mp_cli_cmd_help(cli->cmd, cli->out);
-		return MP_EXIT_OK;
-	}
+	if ((rc = mp_cli_start(argc, argv, cli, MP_OPT_FORMAT, 0, &a)) >= 0)
+		return rc;
 	if (!mp_cli_output_check(&a, &e))
 		return mp_cli_fail(cli, &e);
 	if (!mp_output_open(&out, a.output, cli->out, &e))

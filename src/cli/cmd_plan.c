@@ -47,23 +47,14 @@ cmd_plan(int argc, char **argv, struct mp_cli *cli)
 	mp_error_clear(&e);
 	mp_model_init(&m);
 	memset(&p, 0, sizeof(p));
-	if (!mp_args_parse(argc, argv, cli->cmd, MP_OPT_SCENARIO |
-	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT, 1, &a, &e))
-		return mp_cli_fail(cli, &e);
-	if (a.help) {
-		mp_cli_cmd_help(cli->cmd, cli->out);
-		return MP_EXIT_OK;
-	}
-	if (!mp_cli_one_model(&a, &e))
-		return mp_cli_fail(cli, &e);
+	if ((rc = mp_cli_start_model(argc, argv, cli, MP_OPT_SCENARIO |
+	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT, &a)) >= 0)
+		return rc;
+	rc = MP_EXIT_BAD;
 	if (!mp_cli_default_hardware(&a, cli, "plan", &e))
 		return mp_cli_fail(cli, &e);
-	if (a.format == MP_FMT_SVG && !mp_render_svg_available()) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "svg needs memplan built with cairo (meson setup "
-		    "-Dcairo=enabled)");
+	if (!mp_cli_svg_check(&a, &e))
 		return mp_cli_fail(cli, &e);
-	}
 	if ((hw = malloc(sizeof(*hw))) == NULL) {
 		mp_error_set(&e, MP_ENOMEM, NULL, NULL, "out of memory");
 		return mp_cli_fail(cli, &e);

@@ -16,32 +16,23 @@ cmd_sweep(int argc, char **argv, struct mp_cli *cli)
 	struct mp_render_opts	 ro;
 	struct mp_output	 out;
 	bool			 ok;
+	int			 rc;
 
 	mp_error_clear(&e);
 	mp_model_init(&m);
 	sw.pt = NULL;
 	sw.n = 0;
-	if (!mp_args_parse(argc, argv, cli->cmd, MP_OPT_SCENARIO |
-	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_OVER, 1,
-	    &a, &e))
-		return mp_cli_fail(cli, &e);
-	if (a.help) {
-		mp_cli_cmd_help(cli->cmd, cli->out);
-		return MP_EXIT_OK;
-	}
-	if (!mp_cli_one_model(&a, &e))
-		return mp_cli_fail(cli, &e);
+	if ((rc = mp_cli_start_model(argc, argv, cli, MP_OPT_SCENARIO |
+	    MP_OPT_REMOTE | MP_OPT_HARDWARE | MP_OPT_FORMAT | MP_OPT_OVER,
+	    &a)) >= 0)
+		return rc;
 	if (a.over == NULL) {
 		mp_error_set(&e, MP_EUSAGE, NULL, "--over",
 		    "expected a range, like seq=1k..128k or batch=1,8,32");
 		return mp_cli_fail(cli, &e);
 	}
-	if (a.format == MP_FMT_SVG && !mp_render_svg_available()) {
-		mp_error_set(&e, MP_EUSAGE, NULL, "--format",
-		    "svg needs memplan built with cairo (meson setup "
-		    "-Dcairo=enabled)");
+	if (!mp_cli_svg_check(&a, &e))
 		return mp_cli_fail(cli, &e);
-	}
 	if (!mp_cli_hardware_env(&a, &e) || !mp_cli_mode_options(&a, &e) || !mp_cli_output_check(&a, &e))
 		goto fail;
 	if (!mp_model_load(a.pos[0], &m, &e))

@@ -177,6 +177,46 @@ mp_cli_one_model(const struct mp_args *a, struct mp_error *e)
 	    "bundled name (memplan models)");
 }
 
+int
+mp_cli_start(int argc, char **argv, struct mp_cli *cli, unsigned groups,
+    size_t max_pos, struct mp_args *a)
+{
+	struct mp_error e;
+
+	mp_error_clear(&e);
+	if (!mp_args_parse(argc, argv, cli->cmd, groups, max_pos, a, &e))
+		return mp_cli_fail(cli, &e);
+	if (a->help) {
+		mp_cli_cmd_help(cli->cmd, cli->out);
+		return MP_EXIT_OK;
+	}
+	return -1;
+}
+
+int
+mp_cli_start_model(int argc, char **argv, struct mp_cli *cli,
+    unsigned groups, struct mp_args *a)
+{
+	struct mp_error	 e;
+	int		 rc;
+
+	if ((rc = mp_cli_start(argc, argv, cli, groups, 1, a)) >= 0)
+		return rc;
+	mp_error_clear(&e);
+	if (!mp_cli_one_model(a, &e))
+		return mp_cli_fail(cli, &e);
+	return -1;
+}
+
+bool
+mp_cli_svg_check(const struct mp_args *a, struct mp_error *e)
+{
+	if (a->format != MP_FMT_SVG || mp_render_svg_available())
+		return true;
+	return mp_error_set(e, MP_EUSAGE, NULL, "--format", "svg needs "
+	    "memplan built with cairo (meson setup -Dcairo=enabled)");
+}
+
 bool
 mp_cli_mode_options(const struct mp_args *a, struct mp_error *e)
 {
