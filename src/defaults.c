@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "detect.h"
 #include "fileio.h"
 #include "internal.h"
 
@@ -184,6 +185,10 @@ struct gpu {
 	uint64_t	 mib;
 	uint32_t	 count;
 	char		 cc[8];		/* "8.9", "" when [N/A] */
+	/* The bundled profile of the same card ("" = none) and its
+	 * device, whose speed fields the detected profile takes. */
+	char		 profile[96];
+	struct mp_device spec;
 };
 
 /*
@@ -379,6 +384,100 @@ run_child(const char *cmd, char **out)
 	return st;
 }
 
+/*
+ * The host's speed fields: cpu_cores and cpu_tflops from the cpuinfo
+ * beside meminfo and the cpufreq base clock under the sys folder beside
+ * its folder (/proc/../sys); ram_bandwidth is never readable without
+ * root, and said so.
+ */
+static void
+cpu_facts(const char *meminfo, struct mp_cpu_facts *cpu, uint64_t *gflops,
+    char *notes, size_t notes_len)
+{
+	static const char base[] = "../sys/devices/system/cpu/cpu0/cpufreq/"
+	    "base_frequency";
+	const char	*slash = strrchr(meminfo, '/');
+	char		 ci[1024], bf[1024];
+	int		 dl = slash != NULL ? (int)(slash - meminfo + 1) : 0;
+	int		 n1, n2;
+
+	*gflops = 0;
+	n1 = snprintf(ci, sizeof(ci), "%.*scpuinfo", dl, meminfo);
+	n2 = snprintf(bf, sizeof(bf), "%.*s%s", dl, meminfo, base);
+	note(notes, notes_len, "ram_bandwidth: the memory's speed and "
+	    "channels are only in the DMI tables (dmidecode, root only), so "
+	    "it is left out and speed in host memory is not estimated: set "
+	    "ram_bandwidth to channels x 8 bytes x MT/s (dual-channel "
+	    "DDR5-5600: 89.6 GB/s)");
+	if (n1 < 0 || (size_t)n1 >= sizeof(ci) || n2 < 0 ||
+	    (size_t)n2 >= sizeof(bf) || !mp_detect_cpu(ci, bf, cpu) ||
+	    cpu->cores == 0) {
+		memset(cpu, 0, sizeof(*cpu));
+		note(notes, notes_len, "cpu_cores, cpu_tflops: no cpuinfo "
+		    "beside %s, so the CPU is left out: set cpu_cores to its "
+		    "physical cores", meminfo);
+		return;
+	}
+	if (cpu->hybrid) {
+		note(notes, notes_len, "cpu_cores, cpu_tflops: a hybrid CPU "
+		    "(P- and E-cores): llama.cpp's default threads are the "
+		    "P-cores, which cpuinfo does not tell apart: set cpu_cores "
+		    "to the P-cores and cpu_tflops to P-cores x 32 x base GHz "
+		    "/ 1000 (AVX2)");
+		return;
+	}
+	if (cpu->flop_cycle == 0)
+		note(notes, notes_len, "cpu_tflops: no AVX2 with FMA in "
+		    "cpuinfo's flags (an Arm CPU's NEON pipes are not listed), "
+		    "so FLOP per cycle is not known: set cpu_tflops to cores x "
+		    "FP32 FLOP/cycle x base GHz / 1000");
+	else if (cpu->base_mhz == 0)
+		note(notes, notes_len, "cpu_tflops: no base clock (cpufreq "
+		    "base_frequency or \"@ N GHz\" in the model name), so it "
+		    "is left out: set cpu_tflops to %" PRIu32 " cores x %"
+		    PRIu32 " x base GHz / 1000", cpu->cores, cpu->flop_cycle);
+	*gflops = mp_detect_cpu_gflops(cpu);
+}
+
+/* cpu_cores and cpu_tflops with how they were found, as comments. */
+static void
+write_cpu(FILE *out, const struct mp_cpu_facts *cpu, uint64_t gflops)
+{
+	if (cpu->cores == 0 || cpu->hybrid)
+		return;
+	fprintf(out, "# cpu_cores: physical cores in cpuinfo (SMT siblings "
+	    "once), llama.cpp's default thread count\ncpu_cores: %" PRIu32
+	    "\n", cpu->cores);
+	if (gflops == 0)
+		return;
+	fprintf(out, "# cpu_tflops: %" PRIu32 " cores x %" PRIu32 " FP32 "
+	    "FLOP/cycle (%s) x %" PRIu32 ".%03" PRIu32 " GHz base (%s)\n"
+	    "cpu_tflops: %" PRIu64 ".%03" PRIu64 "\n", cpu->cores,
+	    cpu->flop_cycle, cpu->simd, cpu->base_mhz / 1000,
+	    cpu->base_mhz % 1000, cpu->clock_src, gflops / 1000,
+	    gflops % 1000);
+}
+
+/* A GPU's speed fields, from the bundled profile of the same card. */
+static void
+write_gpu_speed(FILE *out, const struct gpu *g)
+{
+	const struct mp_device *d = &g->spec;
+
+	fprintf(out, "    # bandwidth, tflops, pcie: from the bundled "
+	    "profile %s (the same card and memory); a slower slot lowers "
+	    "pcie\n", g->profile);
+	if (d->bandwidth > 0)
+		fprintf(out, "    bandwidth: %" PRIu64 " MB/s\n",
+		    d->bandwidth / 1000000);
+	if (d->flops > 0)
+		fprintf(out, "    tflops: %" PRIu64 ".%03" PRIu64 "\n",
+		    d->flops / UINT64_C(1000000000000),
+		    d->flops / UINT64_C(1000000000) % 1000);
+	if (d->pcie > 0)
+		fprintf(out, "    pcie: %" PRIu64 " MB/s\n", d->pcie / 1000000);
+}
+
 bool
 mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
     char *notes, size_t notes_len, struct mp_error *err)
@@ -391,6 +490,8 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 	uint64_t	 ram = 0, swap = 0;
 	bool		 has_ram = false, has_swap = false, ok = false;
 	const char	*isa;
+	struct mp_cpu_facts cpu;
+	uint64_t	 cpu_gflops = 0;
 	struct gpu	 gpus[MAX_GPUS], g;
 	size_t		 ngpus = 0, i, bad = 0;
 	int		 st;
@@ -428,6 +529,7 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 	else {
 		for (ln = strtok_r(gout, "\n", &save); ln != NULL;
 		    ln = strtok_r(NULL, "\n", &save)) {
+			memset(&g, 0, sizeof(g));
 			if (!gpu_line(ln, &g)) {
 				if (ln[strspn(ln, " \r")] != '\0')
 					bad++;
@@ -493,8 +595,15 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		    "CPU's instruction set is left out", meminfo);
 	note(notes, notes_len, "os_reserve: what the OS and desktop keep is "
 	    "not detected (0 is assumed): set os_reserve");
-	note(notes, notes_len, "bandwidth is not detected (optional, for "
-	    "speed hints)");
+	cpu_facts(meminfo, &cpu, &cpu_gflops, notes, notes_len);
+	for (i = 0; i < ngpus; i++)
+		if (!mp_detect_gpu_profile(gpus[i].name, gpus[i].mib,
+		    &gpus[i].spec, gpus[i].profile, sizeof(gpus[i].profile)))
+			note(notes, notes_len, "GPUs: no bundled profile has "
+			    "a %s with %" PRIu64 " MiB, so its bandwidth and "
+			    "tflops are left out (no speed estimate): set "
+			    "devices[].bandwidth and tflops from its "
+			    "datasheet", gpus[i].name, gpus[i].mib);
 
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "this-machine");
@@ -521,6 +630,7 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		fprintf(out, "swap: %" PRIu64 " KiB\n", swap);
 	if (isa != NULL)
 		fprintf(out, "cpu_isa: %s\n", isa);
+	write_cpu(out, &cpu, cpu_gflops);
 	if (ngpus == 0)
 		fputs("devices: []\n", out);
 	else
@@ -534,6 +644,8 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		if (gpus[i].cc[0] != '\0')
 			fprintf(out, "    compute_capability: \"%s\"\n",
 			    gpus[i].cc);
+		if (gpus[i].profile[0] != '\0')
+			write_gpu_speed(out, &gpus[i]);
 	}
 	if (fclose(pf) != 0) {
 		pf = NULL;

@@ -191,7 +191,7 @@ detect(const struct mp_args *a, struct mp_cli *cli)
 {
 	struct mp_output	 out;
 	struct mp_error		 e;
-	char			 notes[1024], *s, *save = NULL;
+	char			 notes[4096], *s, *save = NULL;
 
 	mp_error_clear(&e);
 	if (a->npos > 0) {

@@ -309,6 +309,152 @@ test_detect_nvidia_smi_out_of_range(void **state)
 	assert_true(t1.tv_sec - t0.tv_sec < 30);
 }
 
+/* A fake /proc beside a fake /sys under tmpdir: meminfo, cpuinfo, and
+ * cpufreq's base clock when base_khz is given. */
+static bool
+detect_proc(const char *cpuinfo, const char *base_khz, const char *gpu_cmd,
+    struct mp_hardware *hw, char *yaml_text, size_t ylen, char *notes,
+    size_t nlen)
+{
+	char		 p[1024], yaml[512];
+	struct mp_error	 err;
+	FILE		*fp;
+	size_t		 n;
+	bool		 ok;
+
+	snprintf(p, sizeof(p), "rm -rf '%s/proc' '%s/sys'", tmpdir, tmpdir);
+	assert_int_equal(system(p), 0);
+	mkdirs(tmpdir, "/proc");
+	snprintf(p, sizeof(p), "%s/proc/meminfo", tmpdir);
+	put(p, meminfo);
+	snprintf(p, sizeof(p), "%s/proc/cpuinfo", tmpdir);
+	if (cpuinfo != NULL)
+		put(p, cpuinfo);
+	if (base_khz != NULL) {
+		mkdirs(tmpdir, "/sys");
+		mkdirs(tmpdir, "/sys/devices");
+		mkdirs(tmpdir, "/sys/devices/system");
+		mkdirs(tmpdir, "/sys/devices/system/cpu");
+		mkdirs(tmpdir, "/sys/devices/system/cpu/cpu0");
+		mkdirs(tmpdir, "/sys/devices/system/cpu/cpu0/cpufreq");
+		snprintf(p, sizeof(p), "%s/sys/devices/system/cpu/cpu0/"
+		    "cpufreq/base_frequency", tmpdir);
+		put(p, base_khz);
+	}
+	snprintf(p, sizeof(p), "%s/proc/meminfo", tmpdir);
+	snprintf(yaml, sizeof(yaml), "%s/detected.yaml", tmpdir);
+	fp = fopen(yaml, "w+");
+	assert_non_null(fp);
+	mp_error_clear(&err);
+	ok = mp_hardware_detect_from(fp, p, gpu_cmd, notes, nlen, &err);
+	rewind(fp);
+	n = fread(yaml_text, 1, ylen - 1, fp);
+	yaml_text[n] = '\0';
+	assert_int_equal(fclose(fp), 0);
+	if (!ok)
+		return false;
+	memset(hw, 0, sizeof(*hw));
+	if (!mp_hardware_load(yaml, hw, &err))
+		fail_msg("%s", err.msg);
+	return true;
+}
+
+/* Two sockets of two cores with two threads each: 4 physical cores. */
+#define CPUINFO_X86 \
+    "processor\t: 0\nphysical id\t: 0\ncore id\t\t: 0\n" \
+    "model name\t: %s\nflags\t\t: fpu sse2 avx fma avx2 %s\n\n" \
+    "processor\t: 1\nphysical id\t: 0\ncore id\t\t: 1\n\n" \
+    "processor\t: 2\nphysical id\t: 1\ncore id\t\t: 0\n\n" \
+    "processor\t: 3\nphysical id\t: 1\ncore id\t\t: 1\n\n" \
+    "processor\t: 4\nphysical id\t: 0\ncore id\t\t: 0\n\n" \
+    "processor\t: 5\nphysical id\t: 0\ncore id\t\t: 1\n\n" \
+    "processor\t: 6\nphysical id\t: 1\ncore id\t\t: 0\n\n" \
+    "processor\t: 7\nphysical id\t: 1\ncore id\t\t: 1\n"
+
+/*
+ * Issue 16: the speed fields --detect can derive.  cpu_cores counts
+ * physical cores (SMT siblings once); cpu_tflops is cores x 32 x the
+ * base clock from cpufreq or the model name; a GPU takes bandwidth,
+ * tflops and pcie from the bundled profile of the same card and memory,
+ * and a card no profile has is said; ram_bandwidth is always said.
+ */
+static void
+test_detect_speed_fields(void **state)
+{
+	char			 ci[2048], text[8192], notes[4096];
+	struct mp_hardware	 hw;
+
+	(void)state;
+	snprintf(ci, sizeof(ci), CPUINFO_X86, "AMD Ryzen 7 5700X", "");
+	assert_true(detect_proc(ci, "3400000\n",
+	    "printf 'Tesla T4, 15360, 7.5\\nNVIDIA GeForce RTX 4090, 24564, "
+	    "8.9\\nNVIDIA GeForce RTX 3060, 8192, 8.6\\n'", &hw, text,
+	    sizeof(text), notes, sizeof(notes)));
+	assert_int_equal(hw.cpu_cores, 4);
+	/* 4 cores x 32 FLOP/cycle x 3.4 GHz = 0.435 TFLOPS (3 decimals). */
+	assert_int_equal(hw.cpu_flops, 435000000000ULL);
+	assert_non_null(strstr(text, "3.400 GHz base (cpufreq base_frequency)"));
+	assert_int_equal(hw.ram_bandwidth, 0);
+	assert_non_null(strstr(notes, "ram_bandwidth: "));
+	assert_int_equal(hw.n_dev, 3);
+	/* "Tesla T4" is the bundled t4's "NVIDIA T4". */
+	assert_int_equal(hw.dev[0].bandwidth, 320000000000ULL);
+	assert_int_equal(hw.dev[0].flops, 65000000000000ULL);
+	assert_int_equal(hw.dev[0].pcie, 15750000000ULL);
+	assert_non_null(strstr(text, "from the bundled profile t4 "));
+	/* The one-card profile is named, not 2x-rtx-4090. */
+	assert_int_equal(hw.dev[1].bandwidth, 1008000000000ULL);
+	assert_int_equal(hw.dev[1].flops, 330300000000000ULL);
+	assert_non_null(strstr(text, "from the bundled profile rtx-4090 "));
+	/* The 8 GB RTX 3060 (128-bit bus) is not the bundled 12 GB one. */
+	assert_int_equal(hw.dev[2].bandwidth, 0);
+	assert_int_equal(hw.dev[2].flops, 0);
+	assert_non_null(strstr(notes, "no bundled profile has a NVIDIA "
+	    "GeForce RTX 3060 with 8192 MiB"));
+
+	/* The clock in an Intel model name, when cpufreq has none. */
+	snprintf(ci, sizeof(ci), CPUINFO_X86,
+	    "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz", "avx512f");
+	assert_true(detect_proc(ci, NULL, NULL, &hw, text, sizeof(text),
+	    notes, sizeof(notes)));
+	assert_int_equal(hw.cpu_cores, 4);
+	assert_int_equal(hw.cpu_flops, 320000000000ULL);
+	assert_non_null(strstr(text, "(the model name)"));
+
+	/* No clock anywhere: cores, and what to put for the FLOPS. */
+	snprintf(ci, sizeof(ci), CPUINFO_X86, "Intel(R) Xeon(R) Processor",
+	    "");
+	assert_true(detect_proc(ci, NULL, NULL, &hw, text, sizeof(text),
+	    notes, sizeof(notes)));
+	assert_int_equal(hw.cpu_cores, 4);
+	assert_int_equal(hw.cpu_flops, 0);
+	assert_non_null(strstr(notes, "4 cores x 32 x base GHz"));
+
+	/* A hybrid CPU: llama.cpp uses its P-cores, cpuinfo cannot tell. */
+	snprintf(ci, sizeof(ci), CPUINFO_X86,
+	    "13th Gen Intel(R) Core(TM) i7-13700H", "hybrid_cpu");
+	assert_true(detect_proc(ci, "2400000\n", NULL, &hw, text,
+	    sizeof(text), notes, sizeof(notes)));
+	assert_int_equal(hw.cpu_cores, 0);
+	assert_int_equal(hw.cpu_flops, 0);
+	assert_non_null(strstr(notes, "hybrid"));
+
+	/* Arm: no core ids (no SMT), NEON pipes not listed. */
+	assert_true(detect_proc("processor\t: 0\nFeatures\t: fp asimd\n\n"
+	    "processor\t: 1\nFeatures\t: fp asimd\n\nprocessor\t: 2\n\n"
+	    "processor\t: 3\n", "2000000\n", NULL, &hw, text, sizeof(text),
+	    notes, sizeof(notes)));
+	assert_int_equal(hw.cpu_cores, 4);
+	assert_int_equal(hw.cpu_flops, 0);
+	assert_non_null(strstr(notes, "FLOP per cycle is not known"));
+
+	/* No cpuinfo: both left out and said. */
+	assert_true(detect_proc(NULL, NULL, NULL, &hw, text, sizeof(text),
+	    notes, sizeof(notes)));
+	assert_int_equal(hw.cpu_cores, 0);
+	assert_non_null(strstr(notes, "set cpu_cores"));
+}
+
 static void
 test_detect_bad_meminfo_is_an_error(void **state)
 {
@@ -368,6 +514,8 @@ main(void)
 		    test_detect_nvidia_smi_out_of_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detect_compute_capability, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detect_speed_fields,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detect_bad_meminfo_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect_this_machine,
