@@ -865,6 +865,9 @@ struct mp_reco {
 	char		 mode[200];
 	char		 label[96];	/* plan's label */
 	char		 why[200];
+	/* The bundled profile it runs on, "" = the report's hardware (a
+	 * conversion that fits nowhere here: a machine it fits on). */
+	char		 hardware[96];
 	uint64_t	 total;		/* judged bytes (fullest GPU or host) */
 	bool		 fits;
 	enum mp_verdict	 verdict;

@@ -1006,6 +1006,58 @@ goal_of(const struct mp_scenario *sc)
 	}
 }
 
+/*
+ * The asked conversion pipeline fits in none of its forms: what the
+ * convert policy says instead (mp_policy_convert_fallback): the form
+ * that needs the least swap when it needs less than the asked one, and
+ * the smallest bundled machine it fits on.
+ */
+static void
+convert_fallback(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *sc, const struct mp_planres *p,
+    struct mp_reco *out, size_t max, size_t *n)
+{
+	const struct mp_option	*o;
+	struct mp_estimate	*est;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+	struct mp_reco		*r;
+	char			 mach[96];
+	uint64_t		 judged, asked = UINT64_MAX;
+	size_t			 li;
+
+	if (!mp_policy_convert_fallback(p, &li, mach, sizeof(mach), &judged))
+		return;
+	o = &p->opt[li];
+	if ((est = malloc(sizeof(*est))) != NULL) {
+		if (evaluate(m, hw, sc, est, &j, &e) >= 0)
+			asked = j.judged;
+		free(est);
+	}
+	if (o->j.judged < asked && *n < max) {
+		r = &out[(*n)++];
+		memset(r, 0, sizeof(*r));
+		mp_scenario_args(m, &o->est.sc, r->mode, sizeof(r->mode));
+		put(r->label, sizeof(r->label), "%s", o->label);
+		put(r->why, sizeof(r->why), "the least memory of the pipeline's "
+		    "options; still needs swap here");
+		r->total = o->j.judged;
+		r->verdict = o->verdict;
+	}
+	if (mach[0] != '\0' && *n < max) {
+		r = &out[(*n)++];
+		memset(r, 0, sizeof(*r));
+		mp_scenario_args(m, &o->est.sc, r->mode, sizeof(r->mode));
+		put(r->label, sizeof(r->label), "%s", o->label);
+		put(r->why, sizeof(r->why), "nothing of the pipeline fits in "
+		    "this RAM: the smallest bundled machine it fits on");
+		put(r->hardware, sizeof(r->hardware), "%s", mach);
+		r->total = judged;
+		r->fits = true;
+		r->verdict = MP_VERDICT_FITS;
+	}
+}
+
 bool
 mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
     const struct mp_scenario *sc, struct mp_reco *out, size_t max,
@@ -1044,6 +1096,8 @@ mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
 	/* Best first, by the policy plan recommends with: its
 	 * recommendation (of the asked output, for a conversion) first. */
 	k = mp_policy_rank(&p, g, idx);
+	if (k == 0 && (set & MP_CK_PIPELINE))
+		convert_fallback(m, hw, sc, &p, out, max, n);
 	for (i = 0; i < k && *n < max; i++) {
 		const struct mp_option	*o = &p.opt[idx[i]];
 		struct mp_reco		*r = &out[*n];

@@ -83,5 +83,14 @@ void	 mp_policy_recommend(struct mp_planres *);
  * returns how many.  Estimate's "try:" lines follow this order.
  */
 size_t	 mp_policy_rank(const struct mp_planres *, enum mp_goal, size_t *);
+/*
+ * A conversion none of whose options (one output format) fits: the one
+ * that needs the least swap, its index into *least, and the smallest
+ * bundled machine it fits on into machine ("" when none) with its peak
+ * there in *judged: what plan says instead of a recommendation.  False
+ * when no option needs swap.
+ */
+bool	 mp_policy_convert_fallback(const struct mp_planres *, size_t *least,
+	    char *machine, size_t len, uint64_t *judged);
 
 #endif

@@ -434,7 +434,7 @@ struct machine {
 	const struct mp_planres	*p;
 	const struct mp_option	*o;
 	char			 name[96];
-	uint64_t		 cap;
+	uint64_t		 cap, judged;
 	bool			 same_os;
 	size_t			 n_dev;
 	struct mp_estimate	 est;
@@ -462,6 +462,7 @@ machine_cb(const char *name, const char *path, void *arg)
 	    (j.capacity == mc->cap && mc->hw.n_dev < mc->n_dev))))) {
 		put(mc->name, sizeof(mc->name), "%s", name);
 		mc->cap = j.capacity;
+		mc->judged = j.judged;
 		mc->same_os = same;
 		mc->n_dev = mc->hw.n_dev;
 	}
@@ -469,17 +470,16 @@ machine_cb(const char *name, const char *path, void *arg)
 }
 
 /*
- * Nothing that writes the asked output fits: the option that needs the
- * least swap, and the smallest bundled machine it fits on, said where
- * plan says why a goal has no recommendation.
+ * Nothing that writes output grp fits: the option that needs the least
+ * swap (then loses the least precision), and the smallest bundled
+ * machine it fits on (mc->name "" when none).  NULL when no option of
+ * grp needs swap.
  */
-static void
-convert_nofit(struct mp_planres *p, const char *grp)
+static const struct mp_option *
+nofit_pick(const struct mp_planres *p, const char *grp, struct machine *mc)
 {
 	const struct mp_option	*o, *least = NULL;
-	struct machine		*mc;
 	struct mp_error		 e;
-	char			 mach[160] = "";
 	size_t			 i;
 
 	for (i = 0; i < p->n_opt; i++) {
@@ -494,14 +494,33 @@ convert_nofit(struct mp_planres *p, const char *grp)
 			least = o;
 	}
 	if (least == NULL)
-		return;
-	if ((mc = calloc(1, sizeof(*mc))) == NULL)
-		return;
+		return NULL;
 	mc->p = p;
 	mc->o = least;
 	mp_error_clear(&e);
-	if (mp_catalog_list("hardware", ".yaml", machine_cb, mc, &e) &&
-	    mc->name[0] != '\0')
+	if (!mp_catalog_list("hardware", ".yaml", machine_cb, mc, &e))
+		mc->name[0] = '\0';
+	return least;
+}
+
+/*
+ * Says where plan says why a goal has no recommendation what
+ * nofit_pick found.
+ */
+static void
+convert_nofit(struct mp_planres *p, const char *grp)
+{
+	const struct mp_option	*least;
+	struct machine		*mc;
+	char			 mach[160] = "";
+
+	if ((mc = calloc(1, sizeof(*mc))) == NULL)
+		return;
+	if ((least = nofit_pick(p, grp, mc)) == NULL) {
+		free(mc);
+		return;
+	}
+	if (mc->name[0] != '\0')
 		put(mach, sizeof(mach), "; or more RAM: the smallest bundled "
 		    "machine it fits on is %s ({machine} usable)", mc->name);
 	mp_reason_set(&p->none[MP_GOAL_CONVERT], "nothing that writes %s fits "
@@ -515,6 +534,28 @@ convert_nofit(struct mp_planres *p, const char *grp)
 	if (mach[0] != '\0')
 		mp_reason_size(&p->none[MP_GOAL_CONVERT], "machine", mc->cap);
 	free(mc);
+}
+
+bool
+mp_policy_convert_fallback(const struct mp_planres *p, size_t *least,
+    char *machine, size_t len, uint64_t *judged)
+{
+	const char		*grp[MP_MAX_RECS];
+	const struct mp_option	*o;
+	struct machine		*mc;
+
+	if (groups(p, MP_GOAL_CONVERT, grp, MP_MAX_RECS) != 1 ||
+	    (mc = calloc(1, sizeof(*mc))) == NULL)
+		return false;
+	if ((o = nofit_pick(p, grp[0], mc)) == NULL) {
+		free(mc);
+		return false;
+	}
+	*least = (size_t)(o - p->opt);
+	put(machine, len, "%s", mc->name);
+	*judged = mc->judged;
+	free(mc);
+	return true;
 }
 
 /* ---- recommend ---- */

@@ -28,6 +28,8 @@ report_fields(struct mp_jsonw *w, const struct mp_report *r)
 		mp_jsonw_str(w, "mode", r->recos[i].mode);
 		mp_jsonw_str(w, "label", r->recos[i].label);
 		mp_jsonw_str(w, "why", r->recos[i].why);
+		if (r->recos[i].hardware[0] != '\0')
+			mp_jsonw_str(w, "hardware", r->recos[i].hardware);
 		mp_jsonw_u64(w, "total", r->recos[i].total);
 		mp_jsonw_bool(w, "fits", r->recos[i].fits);
 		mp_jsonw_str(w, "verdict",

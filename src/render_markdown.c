@@ -158,7 +158,9 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 			for (i = 0; i < r->n_recos; i++) {
 				fprintf(fp, "| `memplan estimate %s --hardware "
 				    "%s%s%s` | %s | %s | ", r->model->name,
-				    r->hw_name, r->recos[i].mode[0] ? " " : "",
+				    r->recos[i].hardware[0] ?
+				    r->recos[i].hardware : r->hw_name,
+				    r->recos[i].mode[0] ? " " : "",
 				    r->recos[i].mode,
 				    mp_fmt_size(r->recos[i].total, u, b,
 				    sizeof(b)),

@@ -173,6 +173,7 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 				    sizeof(nb)));
 			fprintf(fp, "  try: memplan estimate %s --hardware %s%s%s"
 			    "\n       -> %s, %s%s (%s: %s)\n", r->model->name,
+			    r->recos[i].hardware[0] ? r->recos[i].hardware :
 			    r->hw_name, r->recos[i].mode[0] ? " " : "",
 			    r->recos[i].mode,
 			    mp_verdict_name(r->recos[i].verdict),

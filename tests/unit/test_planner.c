@@ -296,6 +296,32 @@ test_planner_convert_policy(void **state)
 	assert_non_null(strstr(p.none[MP_GOAL_CONVERT].text, "workstation-"));
 	mp_planres_fini(&p);
 
+	/* estimate's try lines say the same: the asked pipeline on the
+	 * smallest bundled machine it fits on, which fits there. */
+	{
+		struct mp_reco		 r[MP_MAX_RECOS];
+		struct mp_hardware	 big;
+		struct mp_estimate	 est;
+		struct mp_judgement	 j;
+		size_t			 n;
+
+		assert_true(mp_planner_suggest(&m, &hw, &sc, r, MP_MAX_RECOS,
+		    &n, &e));
+		assert_true(n >= 1);
+		for (i = 0; i < n && r[i].hardware[0] == '\0'; i++)
+			assert_false(r[i].fits);
+		assert_true(i < n);
+		assert_true(r[i].fits);
+		assert_non_null(strstr(r[i].hardware, "workstation-"));
+		assert_non_null(strstr(r[i].mode, "--convert-pipeline "
+		    "openvino"));
+		assert_true(mp_hardware_load(r[i].hardware, &big, &e));
+		assert_true(big.ram > hw.ram);
+		assert_true(mp_place(&m, &big, &sc, &est, &j, &e));
+		assert_int_equal(j.verdict, MP_VERDICT_FITS);
+		assert_int_equal(j.judged, r[i].total);
+	}
+
 	/* Nothing asked: one recommendation per output written. */
 	mp_scenario_init(&sc);
 	sc.mode = MP_MODE_CONVERT;
