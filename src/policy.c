@@ -16,8 +16,9 @@
  *             the highest throughput, the most precise optimizer state.
  *   convert   produces what was asked: one recommendation per output
  *             format (only the asked pipeline's with --convert-pipeline);
- *             fits with the margin; then the least precision lost, the
- *             lowest peak memory.  When nothing of a format fits, the
+ *             fits with the margin; then the least precision lost, one
+ *             pass over the checkpoint before a low-memory pipeline
+ *             (slower), the lowest peak memory.  When nothing of a format fits, the
  *             option needing the least swap, and a bundled machine on
  *             which it fits.
  *
@@ -159,7 +160,19 @@ train_order(const struct mp_option *a, const struct mp_option *b)
 	return base_better(a, b);
 }
 
-/* convert: precision of the output, then peak memory. */
+/* A pipeline that holds smaller pieces at a time and pays in time. */
+static bool
+low_memory(const struct mp_option *o)
+{
+	const struct mp_pipeline_info *pi;
+
+	pi = mp_convert_pipeline_info(o->est.sc.pipeline);
+	return pi != NULL && pi->low_memory;
+}
+
+/* convert: precision of the output, then one pass over the checkpoint
+ * (a low-memory pipeline trades time for memory: taken only when no
+ * one-pass one fits with the margin), then peak memory. */
 static bool
 convert_order(const struct mp_option *a, const struct mp_option *b)
 {
@@ -167,6 +180,8 @@ convert_order(const struct mp_option *a, const struct mp_option *b)
 		return a->verdict == MP_VERDICT_FITS;
 	if (a->prec_loss != b->prec_loss)
 		return a->prec_loss < b->prec_loss;
+	if (low_memory(a) != low_memory(b))
+		return !low_memory(a);
 	if (a->j.judged != b->j.judged)
 		return a->j.judged < b->j.judged;
 	return base_better(a, b);
@@ -417,15 +432,25 @@ finetune_why(struct mp_rec *r, const struct mp_option *best,
 }
 
 static void
-convert_why(struct mp_rec *r, const struct mp_option *best,
-    const char *ru)
+convert_why(struct mp_rec *r, const struct mp_planres *p,
+    const struct mp_option *best, const char *ru)
 {
+	bool	 one_pass = false;
+	size_t	 i;
+
+	for (i = 0; i < p->n_opt; i++)
+		one_pass = one_pass || (p->opt[i].goal == MP_GOAL_CONVERT &&
+		    strcmp(output_of(&p->opt[i]), output_of(best)) == 0 &&
+		    !low_memory(&p->opt[i]));
 	mp_reason_set(&r->why, "writes %s; %s: {judged} of {capacity}; %s, "
-	    "then the lowest peak memory of the pipelines that write it, as "
-	    "far as any fits with margin%s (%s)", output_of(best),
+	    "then %s, as far as any fits with margin%s (%s)", output_of(best),
 	    mp_verdict_name(best->verdict), best->prec_loss == 0 ?
-	    "no precision lost" : "the least precision lost that fits", ru,
-	    best->why);
+	    "no precision lost" : "the least precision lost that fits",
+	    !low_memory(best) ? "one pass over the checkpoint, the lowest "
+	    "peak memory of those" : one_pass ? "a low-memory pipeline: no "
+	    "one-pass one fits" : "the lowest peak memory (every pipeline "
+	    "that writes it trades time for memory)",
+	    ru, best->why);
 }
 
 /* ---- a machine that fits ---- */
@@ -648,7 +673,7 @@ mp_policy_recommend(struct mp_planres *p)
 			} else if (g == MP_GOAL_FINETUNE)
 				finetune_why(r, best, ru, bar.fastest);
 			else
-				convert_why(r, best, ru);
+				convert_why(r, p, best, ru);
 			mp_reason_size(&r->why, "judged", best->j.judged);
 			mp_reason_size(&r->why, "capacity", best->j.capacity);
 			if (run != NULL && g == MP_GOAL_CONVERT)

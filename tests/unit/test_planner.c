@@ -337,6 +337,91 @@ test_planner_convert_policy(void **state)
 	mp_model_fini(&m);
 }
 
+static bool
+low_mem(const struct mp_option *o)
+{
+	const struct mp_pipeline_info *pi;
+
+	pi = mp_convert_pipeline_info(o->est.sc.pipeline);
+	return pi != NULL && pi->low_memory;
+}
+
+/* The recommended option that writes out, or NULL. */
+static const struct mp_option *
+rec_writing(const struct mp_planres *p, const char *out)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_rec; i++)
+		if (p->rec[i].goal == MP_GOAL_CONVERT &&
+		    strcmp(output(&p->opt[p->rec[i].opt]), out) == 0)
+			return &p->opt[p->rec[i].opt];
+	return NULL;
+}
+
+/*
+ * The convert policy takes one pass over the checkpoint (hf-cast-save)
+ * where RAM holds it with the margin, though a low-memory pipeline
+ * (hf-lowmem) peaks lower; the low-memory one only where the one-pass
+ * one does not fit with the margin.
+ */
+static void
+test_planner_convert_one_pass_first(void **state)
+{
+	static const char small[] = "name: small\nram: 6 GiB\n"
+	    "os_reserve: 1 GiB\ndevices: []\n";
+	struct mp_model		 m;
+	struct mp_hardware	 hw;
+	struct mp_planres	 p;
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+	const struct mp_option	*r, *lowmem = NULL;
+	const struct mp_pipeline_info *pi;
+	size_t			 i;
+
+	(void)state;
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
+	assert_true(mp_hardware_load("workstation-64gb", &hw, &e));
+	mp_scenario_init(&sc);
+	sc.mode = MP_MODE_CONVERT;
+	assert_true(mp_planner_plan(&m, &hw, &sc, MP_CK_MODE, &p, &e));
+	r = rec_writing(&p, "Hugging Face safetensors");
+	assert_non_null(r);
+	pi = mp_convert_pipeline_info(r->est.sc.pipeline);
+	assert_non_null(pi);
+	assert_false(pi->low_memory);
+	for (i = 0; i < p.n_opt; i++)
+		if (strcmp(p.opt[i].est.sc.pipeline, "hf-lowmem") == 0)
+			lowmem = &p.opt[i];
+	/* Not for its peak: the low-memory one needs less. */
+	assert_non_null(lowmem);
+	assert_int_equal(lowmem->verdict, MP_VERDICT_FITS);
+	assert_true(lowmem->j.judged < r->j.judged);
+	for (i = 0; i < p.n_rec && &p.opt[p.rec[i].opt] != r; i++)
+		continue;
+	assert_non_null(strstr(p.rec[i].why.text, "one pass over the "
+	    "checkpoint"));
+	mp_planres_fini(&p);
+
+	/* 5 GiB usable: hf-cast-save's shard copy does not fit. */
+	assert_true(mp_hardware_parse(small, sizeof(small) - 1, "small.yaml",
+	    &hw, &e));
+	mp_scenario_init(&sc);
+	sc.mode = MP_MODE_CONVERT;
+	assert_true(mp_planner_plan(&m, &hw, &sc, MP_CK_MODE, &p, &e));
+	r = rec_writing(&p, "Hugging Face safetensors");
+	assert_non_null(r);
+	assert_string_equal(r->est.sc.pipeline, "hf-lowmem");
+	for (i = 0; i < p.n_opt; i++)
+		if (strcmp(p.opt[i].est.sc.pipeline, "hf-cast-save") == 0)
+			assert_int_not_equal(p.opt[i].verdict,
+			    MP_VERDICT_FITS);
+	mp_planres_fini(&p);
+	mp_model_fini(&m);
+}
+
 /*
  * One engine: estimate's first "try:" line is plan's recommendation for
  * the estimate's goal, with its tokens/s.
@@ -393,17 +478,24 @@ test_planner_plan_recommends_the_best_that_fits(void **state)
 		assert_int_not_equal(best->verdict, MP_VERDICT_NO);
 		assert_true(strlen(p.rec[i].why.text) > 10);
 		/* A conversion: no option writing the same output that
-		 * fits with margin loses less precision or peaks lower
-		 * (the other goals: test_planner_*_policy). */
+		 * fits with margin loses less precision, takes one pass
+		 * where the best is a low-memory pipeline, or peaks lower
+		 * in the same kind of pipeline (the other goals:
+		 * test_planner_*_policy). */
 		for (k = 0; k < p.n_opt; k++)
 			if (best->goal == MP_GOAL_CONVERT &&
 			    p.opt[k].goal == MP_GOAL_CONVERT &&
 			    p.opt[k].verdict == MP_VERDICT_FITS &&
-			    strcmp(output(&p.opt[k]), output(best)) == 0)
+			    strcmp(output(&p.opt[k]), output(best)) == 0) {
+				bool lk = low_mem(&p.opt[k]),
+				    lb = low_mem(best);
+
 				assert_true(p.opt[k].prec_loss >
 				    best->prec_loss || (p.opt[k].prec_loss ==
-				    best->prec_loss && p.opt[k].j.judged >=
-				    best->j.judged));
+				    best->prec_loss && ((lk && !lb) ||
+				    (lk == lb && p.opt[k].j.judged >=
+				    best->j.judged))));
+			}
 	}
 	assert_true(serve);
 	/* Verdicts agree with headroom: tight is under 10 %. */
@@ -623,6 +715,7 @@ main(void)
 		cmocka_unit_test(test_planner_serve_policy),
 		cmocka_unit_test(test_planner_finetune_policy),
 		cmocka_unit_test(test_planner_convert_policy),
+		cmocka_unit_test(test_planner_convert_one_pass_first),
 		cmocka_unit_test(test_planner_suggest_follows_plan),
 		cmocka_unit_test(test_planner_plan_restricted_by_mode),
 		cmocka_unit_test(test_planner_plan_smaller_model_alternatives),
