@@ -63,34 +63,6 @@ prec_loss(const struct mp_model *m, const struct mp_estimate *e)
 	return (uint32_t)mp_round((16.0 - bits) * 100.0);
 }
 
-/*
- * Precision a conversion's output gives up: its format's bits per
- * element ("q4_k_m" is a q4_k mix), against 16.
- */
-static uint32_t
-target_loss(const struct mp_scenario *sc)
-{
-	const struct mp_dtype_info	*di;
-	enum mp_dtype			 dt = sc->weights;
-	char				 base[16];
-	size_t				 n;
-	double				 bits;
-
-	if (dt == MP_DT_NONE && sc->ftype[0] != '\0') {
-		put(base, sizeof(base), "%s", sc->ftype);
-		if ((dt = mp_dtype_parse(base)) == MP_DT_NONE &&
-		    (n = strlen(base)) > 2 && base[n - 2] == '_') {
-			base[n - 2] = '\0';
-			dt = mp_dtype_parse(base);
-		}
-	}
-	if (dt == MP_DT_NONE || (di = mp_dtype_info(dt)) == NULL ||
-	    di->block == 0)
-		return 0;
-	bits = (double)di->block_bytes * 8.0 / (double)di->block;
-	return bits >= 16.0 ? 0 : (uint32_t)mp_round((16.0 - bits) * 100.0);
-}
-
 struct cand {
 	enum mp_goal	 goal;
 	char		 label[96];
@@ -344,7 +316,7 @@ cand_run(const struct plan_ctx *x, struct cand *c, struct mp_error *err)
 	if (c->wname != NULL && !mp_fit_set_weights(&c->sc, c->wname))
 		return true;
 	if (c->target)
-		c->quality = target_loss(&c->sc);
+		c->quality = mp_policy_type_loss(&c->sc);
 	if (!wanted(x->set, x->base, &c->sc))
 		return true;
 	return try_cand(x->p, x->m, x->hw, c, err);
@@ -617,7 +589,7 @@ convert_cands(const struct plan_ctx *x, struct mp_error *err)
 		if (!(x->set & MP_CK_WEIGHTS))
 			c.sc.weights = MP_DT_NONE;
 		/* The output's precision: the checkpoint's unless --weights. */
-		c.quality = target_loss(&c.sc);
+		c.quality = mp_policy_type_loss(&c.sc);
 		c.speed = pi->low_memory ? SLOWER_LOWMEM : 0;
 		c.why = pi->why;
 		if (!cand_run(x, &c, err))

@@ -75,6 +75,9 @@ uint64_t mp_fit_max_seq(const struct mp_model *);
 
 /* ---- policy.c: the recommendation policy of each goal ---- */
 
+/* Precision a weight format gives up, (16 - its type's bits per
+ * element) x 100 ("q4_k_m": Q4_K's 4.5 bits), 0 for a float type. */
+uint32_t mp_policy_type_loss(const struct mp_scenario *);
 /* Fills p->rec (and p->none) by the policies of memplan(1). */
 void	 mp_policy_recommend(struct mp_planres *);
 /*

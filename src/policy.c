@@ -7,9 +7,12 @@
  * order among the options kept.
  *
  *   serve     fits with the margin, at the asked context, all layers on
- *             the devices, 4 bits or more, within 2x of the fastest
- *             decode; then the most precise, the longest context, the
- *             fastest.
+ *             the devices, 4 bits or more (of the weight type), fast
+ *             enough (10 tokens/s), within 3x of the fastest decode;
+ *             then the most precise (whole bits of the weight type),
+ *             the longest context, the checkpoint's own format over a
+ *             requantization, the fastest.  When no option is fast
+ *             enough, speed comes before precision: the fastest.
  *   finetune  fits with the margin, at the asked context, within 2x of
  *             the fastest training throughput; then the most thorough
  *             method (full fine-tuning, LoRA on a 16-bit base, QLoRA),
@@ -22,6 +25,9 @@
  *             option needing the least swap, and a bundled machine on
  *             which it fits.
  *
+ * A filter no option passes is skipped (on a CPU-only machine nothing
+ * runs on a device; the later filters still apply).
+ *
  * Each recommendation names its runner-up: the next option the policy
  * keeps, else the one left out last, with the filter that left it out.
  */
@@ -32,28 +38,46 @@
 #include "planner.h"
 
 /*
- * An option "many times slower" than the fastest that fits is not taken
- * for precision (serve) or thoroughness (finetune) alone.
+ * An option "many times slower than the best fitting one is not
+ * recommended for precision alone" (the serve policy's words): 3x or
+ * more.  So vLLM bf16 on an RTX 4090 (53 tokens/s for an 8B) is kept
+ * beside llama.cpp q4_k_m (140), and llama.cpp with a third of a 70B's
+ * layers in host memory is not.  A training run twice as slow is not
+ * taken for a more thorough method alone.
  */
-#define POLICY_SLOWER	2.0
+#define SERVE_SLOWER	3.0
+#define TRAIN_SLOWER	2.0
 /* Weights below this many bits per parameter only when nothing at or
  * above it fits. */
 #define SERVE_MIN_BITS	4.0
+/*
+ * Decode fast enough that a reply streams faster than it is read, with
+ * room to skim: twice the average adult's silent reading rate, 238
+ * words/min (Brysbaert 2019, J. Memory and Language 109, a meta-analysis
+ * of 190 studies), at 0.75 English words per token (OpenAI's tokenizer
+ * rule of thumb): 2 x 238 / 0.75 / 60 = 10.6, rounded to 10.  A policy
+ * threshold, like the 10 % margin: below it, speed before precision.
+ */
+#define SERVE_FAST_TPS	10.0
 
-enum pf { PF_FITS, PF_CTX, PF_ONDEV, PF_BITS, PF_SLOWER, PF__N };
+enum pf { PF_FITS, PF_CTX, PF_ONDEV, PF_BITS, PF_FAST, PF_SLOWER, PF__N };
 
 struct policy {
 	enum pf		 f[PF__N];
 	size_t		 nf;
-	bool		(*order)(const struct mp_option *,
-			    const struct mp_option *);
+	bool		(*order)(const struct mp_model *,
+			    const struct mp_option *, const struct mp_option *);
 };
 
-/* The filters in force: a prefix of the policy's, and the fastest rate
- * among the options the earlier ones keep. */
+/* The filters in force (the policy's, less those no option passes),
+ * the fastest rate among the options the earlier ones keep, and whether
+ * speed orders before precision (PF_FAST skipped: nothing is fast
+ * enough). */
 struct bar {
+	enum pf		 f[PF__N];
 	size_t		 n;
 	double		 fastest;
+	bool		 speed_first;
 };
 
 /* ---- facts of an option ---- */
@@ -114,6 +138,65 @@ output_of(const struct mp_option *o)
 	return pi != NULL ? pi->output : "";
 }
 
+/*
+ * Precision a weight format gives up: its type's bits per element
+ * ("q4_k_m" is a q4_k mix), against 16; 0 for a type without blocks.
+ */
+uint32_t
+mp_policy_type_loss(const struct mp_scenario *sc)
+{
+	const struct mp_dtype_info	*di;
+	enum mp_dtype			 dt = sc->weights;
+	char				 base[16];
+	size_t				 n;
+	double				 bits;
+
+	if (dt == MP_DT_NONE && sc->ftype[0] != '\0') {
+		put(base, sizeof(base), "%s", sc->ftype);
+		if ((dt = mp_dtype_parse(base)) == MP_DT_NONE &&
+		    (n = strlen(base)) > 2 && base[n - 2] == '_') {
+			base[n - 2] = '\0';
+			dt = mp_dtype_parse(base);
+		}
+	}
+	if (dt == MP_DT_NONE || (di = mp_dtype_info(dt)) == NULL ||
+	    di->block == 0)
+		return 0;
+	bits = (double)di->block_bytes * 8.0 / (double)di->block;
+	return bits >= 16.0 ? 0 : (uint32_t)mp_round((16.0 - bits) * 100.0);
+}
+
+/*
+ * Bits per weight of the option's weight type as its format names it
+ * (q3_k_m: Q3_K's 3.44), which the 4-bit floor is about; a file's
+ * average is higher (6-bit output and embedding tensors).  The file's
+ * average where the type has no blocks.
+ */
+static double
+type_bits(const struct mp_option *o)
+{
+	uint32_t	 l = mp_policy_type_loss(&o->est.sc);
+	double		 t = 16.0 - (double)l / 100.0;
+
+	/* Never above the file's: an MXFP4 checkpoint requantized to
+	 * q8_0 keeps its 4-bit experts. */
+	return l > 0 && t < opt_bits(o) ? t : opt_bits(o);
+}
+
+/* Served in the checkpoint's own format: nothing requantized. */
+static bool
+as_shipped(const struct mp_model *m, const struct mp_option *o)
+{
+	enum mp_dtype	 own = mp_shipped_dtype(m);
+	enum mp_dtype	 w = o->est.sc.weights;
+
+	if (own == MP_DT_NONE)
+		own = m->torch_dtype;
+	if (o->est.sc.ftype[0] != '\0')
+		return false;	/* a GGUF file type: llama-quantize's */
+	return w == MP_DT_NONE || w == own;
+}
+
 /* ---- orders ---- */
 
 /* Room first (a tight option only when nothing fits with room), then
@@ -134,14 +217,30 @@ base_better(const struct mp_option *a, const struct mp_option *b)
 	return a->j.judged < b->j.judged;
 }
 
-/* serve: precision, context, decode speed. */
-static bool
-serve_order(const struct mp_option *a, const struct mp_option *b)
+/*
+ * Precision as people choose it: the whole bits of the weight type (16:
+ * bf16; 8: q8_0, FP8, bitsandbytes int8; 6: q6_k; 5: q5_k_m; 4: q4_k_m,
+ * AWQ, GPTQ, NF4, MXFP4).  Within a class, a faster runtime is taken
+ * over a fraction of a bit (q8_0's 8.5 over int8's 8).
+ */
+static int
+prec_class(const struct mp_option *o)
 {
-	if (a->prec_loss != b->prec_loss)
-		return a->prec_loss < b->prec_loss;
+	return (int)(type_bits(o) + 1e-6);
+}
+
+/* serve: precision class, context, as shipped, decode speed. */
+static bool
+serve_order(const struct mp_model *m, const struct mp_option *a,
+    const struct mp_option *b)
+{
+	if (prec_class(a) != prec_class(b))
+		return prec_class(a) > prec_class(b);
 	if (a->ctx_loss != b->ctx_loss)
 		return a->ctx_loss < b->ctx_loss;
+	/* A requantization loses more than its bits say. */
+	if (as_shipped(m, a) != as_shipped(m, b))
+		return as_shipped(m, a);
 	if (rate(a) != rate(b))
 		return rate(a) > rate(b);
 	return base_better(a, b);
@@ -149,8 +248,10 @@ serve_order(const struct mp_option *a, const struct mp_option *b)
 
 /* finetune: method, context, throughput, optimizer precision. */
 static bool
-train_order(const struct mp_option *a, const struct mp_option *b)
+train_order(const struct mp_model *m, const struct mp_option *a,
+    const struct mp_option *b)
 {
+	(void)m;
 	if (method_rank(a) != method_rank(b))
 		return method_rank(a) < method_rank(b);
 	if (a->ctx_loss != b->ctx_loss)
@@ -174,8 +275,10 @@ low_memory(const struct mp_option *o)
  * (a low-memory pipeline trades time for memory: taken only when no
  * one-pass one fits with the margin), then peak memory. */
 static bool
-convert_order(const struct mp_option *a, const struct mp_option *b)
+convert_order(const struct mp_model *m, const struct mp_option *a,
+    const struct mp_option *b)
 {
+	(void)m;
 	if ((a->verdict == MP_VERDICT_FITS) != (b->verdict == MP_VERDICT_FITS))
 		return a->verdict == MP_VERDICT_FITS;
 	if (a->prec_loss != b->prec_loss)
@@ -188,8 +291,8 @@ convert_order(const struct mp_option *a, const struct mp_option *b)
 }
 
 static const struct policy policies[MP_GOALS] = {
-	[MP_GOAL_SERVE] = { { PF_FITS, PF_CTX, PF_ONDEV, PF_BITS, PF_SLOWER },
-	    5, serve_order },
+	[MP_GOAL_SERVE] = { { PF_FITS, PF_CTX, PF_ONDEV, PF_BITS, PF_FAST,
+	    PF_SLOWER }, 6, serve_order },
 	[MP_GOAL_FINETUNE] = { { PF_FITS, PF_CTX, PF_SLOWER }, 3,
 	    train_order },
 	[MP_GOAL_CONVERT] = { { PF_FITS }, 1, convert_order },
@@ -212,10 +315,16 @@ fails(const struct mp_model *m, enum pf f, const struct bar *bar,
 		return off_device(m, o) ? "layers in host memory: slower" :
 		    NULL;
 	case PF_BITS:
-		return opt_bits(o) < SERVE_MIN_BITS ? "below 4 bits" : NULL;
+		return type_bits(o) < SERVE_MIN_BITS ? "below 4 bits" : NULL;
+	case PF_FAST:
+		return rate(o) < SERVE_FAST_TPS ? "under 10 tokens/s" : NULL;
 	case PF_SLOWER:
+		if (o->goal == MP_GOAL_SERVE)
+			return bar->fastest > 0 && rate(o) > 0 &&
+			    rate(o) * SERVE_SLOWER < bar->fastest ?
+			    "more than 3x slower than the fastest" : NULL;
 		return bar->fastest > 0 && rate(o) > 0 &&
-		    rate(o) * POLICY_SLOWER < bar->fastest ?
+		    rate(o) * TRAIN_SLOWER < bar->fastest ?
 		    "more than 2x slower than the fastest" : NULL;
 	default:
 		return NULL;
@@ -233,19 +342,19 @@ in_play(const struct mp_option *o, enum mp_goal g, const char *grp)
 
 /* How many filters of the bar o passes, from the first. */
 static size_t
-level(const struct mp_model *m, const struct policy *po,
-    const struct bar *bar, const struct mp_option *o, const char **why)
+level(const struct mp_model *m, const struct bar *bar,
+    const struct mp_option *o, const char **why)
 {
 	size_t k;
 
 	*why = NULL;
 	for (k = 0; k < bar->n; k++)
-		if ((*why = fails(m, po->f[k], bar, o)) != NULL)
+		if ((*why = fails(m, bar->f[k], bar, o)) != NULL)
 			return k;
 	return k;
 }
 
-/* Tightens the bar one filter at a time while some option passes. */
+/* Tightens the bar one filter at a time, each that some option passes. */
 static void
 set_bar(const struct mp_planres *p, const struct policy *po, enum mp_goal g,
     const char *grp, struct bar *bar)
@@ -258,19 +367,20 @@ set_bar(const struct mp_planres *p, const struct policy *po, enum mp_goal g,
 		struct bar try = *bar;
 		bool any = false;
 
-		try.n = k + 1;
+		try.f[try.n++] = po->f[k];
 		if (po->f[k] == PF_SLOWER)
 			for (i = 0; i < p->n_opt; i++)
 				if (in_play(&p->opt[i], g, grp) &&
-				    level(p->model, po, bar, &p->opt[i], &w) ==
+				    level(p->model, bar, &p->opt[i], &w) ==
 				    bar->n && rate(&p->opt[i]) > try.fastest)
 					try.fastest = rate(&p->opt[i]);
 		for (i = 0; i < p->n_opt && !any; i++)
 			any = in_play(&p->opt[i], g, grp) && level(p->model,
-			    po, &try, &p->opt[i], &w) == try.n;
-		if (!any)
-			break;
-		*bar = try;
+			    &try, &p->opt[i], &w) == try.n;
+		if (any)
+			*bar = try;
+		else if (po->f[k] == PF_FAST)
+			bar->speed_first = true;
 	}
 }
 
@@ -281,12 +391,16 @@ ranks_above(const struct mp_model *m, const struct policy *po,
     const struct mp_option *b)
 {
 	const char	*w;
-	size_t		 la = level(m, po, bar, a, &w);
-	size_t		 lb = level(m, po, bar, b, &w);
+	size_t		 la = level(m, bar, a, &w);
+	size_t		 lb = level(m, bar, b, &w);
 
 	if (la != lb)
 		return la > lb;
-	return po->order(a, b);
+	/* Nothing is fast enough, or both fall short of it: the faster. */
+	if ((bar->speed_first || (la < bar->n && bar->f[la] == PF_FAST)) &&
+	    rate(a) != rate(b))
+		return rate(a) > rate(b);
+	return po->order(m, a, b);
 }
 
 /* The options of goal g in group grp, best first; returns how many. */
@@ -352,8 +466,8 @@ mp_policy_rank(const struct mp_planres *p, enum mp_goal g, size_t *idx)
 /* ---- why ---- */
 
 static const char *const rule_text[MP_GOALS] = {
-	"fits with margin, on the devices, 4 bits or more, within 2x of "
-	"the fastest",
+	"fits with margin, on the devices, 4 bits or more, 10 tokens/s or "
+	"more, within 3x of the fastest",
 	"fits with margin, at the asked context, within 2x of the fastest",
 	"fits with margin",
 };
@@ -385,8 +499,9 @@ runner_text(const struct mp_option *run, const char *rwhy, char *buf,
 /* The serve recommendation and why (its text predates the engine). */
 static void
 serve_why(struct mp_rec *r, const struct mp_planres *p,
-    const struct mp_option *best, const char *ru, double fastest)
+    const struct mp_option *best, const char *ru, const struct bar *bar)
 {
+	double fastest = bar->fastest;
 	char sp[96] = "", ctx[48] = "", n1[32], n2[32];
 
 	if (best->has_speed)
@@ -397,11 +512,14 @@ serve_why(struct mp_rec *r, const struct mp_planres *p,
 		put(ctx, sizeof(ctx), ", context up to %llu tokens",
 		    (unsigned long long)best->max_seq);
 	mp_reason_set(&r->why, "%s: {judged} of {capacity}%s%s; %s bits "
-	    "per weight, the most precise option kept by the serve policy "
-	    "(%s: %s tokens/s, as far as any option passes)%s%s (%s)",
+	    "per weight, the %s option kept by the serve policy (%s: %s "
+	    "tokens/s, as far as any option passes%s)%s%s (%s)",
 	    mp_verdict_name(best->verdict), sp, ctx, mp_fmt_fixed(
-	    opt_bits(best), 1, n1, sizeof(n1)), rule_text[MP_GOAL_SERVE],
-	    mp_fmt_fixed(fastest, 0, n2, sizeof(n2)), off_device(p->model,
+	    opt_bits(best), 1, n1, sizeof(n1)), bar->speed_first ?
+	    "fastest" : "most precise", rule_text[MP_GOAL_SERVE],
+	    mp_fmt_fixed(fastest, 0, n2, sizeof(n2)), bar->speed_first ?
+	    "; none reaches 10 tokens/s: speed before precision" : "",
+	    off_device(p->model,
 	    best) ? "; layers in host memory: nothing fits on the devices "
 	    "alone" : "", ru, best->why);
 }
@@ -641,7 +759,6 @@ mp_policy_recommend(struct mp_planres *p)
 
 		ng = groups(p, g, grp, MP_MAX_RECS);
 		for (k = 0; k < ng && p->n_rec < MP_MAX_RECS; k++) {
-			const struct policy *po = &policies[g];
 			const struct mp_option *best, *run;
 			struct mp_rec *r;
 			char ru[256] = "";
@@ -657,7 +774,7 @@ mp_policy_recommend(struct mp_planres *p)
 			run = n > 1 ? &p->opt[idx[1]] : NULL;
 			rwhy = NULL;
 			if (run != NULL)
-				(void)level(p->model, po, &bar, run, &rwhy);
+				(void)level(p->model, &bar, run, &rwhy);
 			r = &p->rec[p->n_rec++];
 			memset(r, 0, sizeof(*r));
 			r->goal = g;
@@ -669,7 +786,7 @@ mp_policy_recommend(struct mp_planres *p)
 			}
 			if (g == MP_GOAL_SERVE) {
 				p->serve_fastest = bar.fastest;
-				serve_why(r, p, best, ru, bar.fastest);
+				serve_why(r, p, best, ru, &bar);
 			} else if (g == MP_GOAL_FINETUNE)
 				finetune_why(r, best, ru, bar.fastest);
 			else

@@ -570,6 +570,92 @@ test_planner_serve_policy(void **state)
 	mp_model_fini(&m);
 }
 
+/* The serve recommendation of a bundled model on a bundled machine. */
+static const struct mp_option *
+serve_rec(const char *model, const char *hwname, struct mp_model *m,
+    struct mp_hardware *hw, struct mp_planres *p)
+{
+	struct mp_scenario	 sc;
+	struct mp_error		 e;
+
+	mp_error_clear(&e);
+	mp_model_init(m);
+	assert_true(mp_model_load(model, m, &e));
+	assert_true(mp_hardware_load(hwname, hw, &e));
+	mp_scenario_init(&sc);
+	assert_true(mp_planner_plan(m, hw, &sc, 0, p, &e));
+	return rec_of(p, MP_GOAL_SERVE);
+}
+
+/* The option with this label, or NULL. */
+static const struct mp_option *
+labelled(const struct mp_planres *p, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_opt; i++)
+		if (strcmp(p->opt[i].label, label) == 0)
+			return &p->opt[i];
+	return NULL;
+}
+
+/*
+ * Speed before precision until decode is fast enough (10 tokens/s):
+ * an 8B on a CPU-only desktop gets q4_k_m, not q8_0 (which fits, ~1.7x
+ * slower); where q8_0 is fast enough (an M4's GPU) it is kept for its
+ * precision.  An 8B with room for bf16 on GPUs gets vLLM bf16, a third
+ * as fast as the fastest 4-bit option or more; a q3_k_m whose file
+ * averages 4 bits is still below 4.
+ */
+static void
+test_planner_serve_speed_before_precision(void **state)
+{
+	static const char *const cpu[] = { "workstation-16gb",
+	    "workstation-32gb" };
+	struct mp_model		 m;
+	struct mp_hardware	 hw;
+	struct mp_planres	 p;
+	const struct mp_option	*best, *q8, *q3;
+	unsigned		 k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		best = serve_rec("llama-3.1-8b-instruct", cpu[k], &m, &hw, &p);
+		assert_non_null(best);
+		assert_string_equal(best->label, "llama.cpp, q4_k_m on the CPU");
+		q8 = labelled(&p, "llama.cpp, q8_0 on the CPU");
+		assert_non_null(q8);
+		assert_int_equal(q8->verdict, MP_VERDICT_FITS);
+		assert_true(q8->speed.decode_tps * 1.5 <
+		    best->speed.decode_tps);
+		assert_true(q8->speed.decode_tps < 10.0);
+		/* q3_k_m is faster, and averages 4 bits in the file, but
+		 * its type is 3-bit: not taken. */
+		q3 = labelled(&p, "llama.cpp, q3_k_m on the CPU");
+		assert_non_null(q3);
+		assert_int_equal(q3->verdict, MP_VERDICT_FITS);
+		assert_true(q3->speed.decode_tps > best->speed.decode_tps);
+		assert_true(16.0 - (double)q3->prec_loss / 100.0 >= 4.0);
+		mp_planres_fini(&p);
+		mp_model_fini(&m);
+	}
+
+	/* Fast enough on a GPU: the most precise that fits. */
+	best = serve_rec("llama-3.1-8b-instruct", "m4-16gb", &m, &hw, &p);
+	assert_non_null(best);
+	assert_string_equal(best->label, "llama.cpp, q8_0");
+	assert_true(best->speed.decode_tps >= 10.0);
+	mp_planres_fini(&p);
+	mp_model_fini(&m);
+
+	best = serve_rec("llama-3.1-8b-instruct", "2x-rtx-4090", &m, &hw, &p);
+	assert_non_null(best);
+	assert_non_null(strstr(best->label, "vLLM"));
+	assert_non_null(strstr(best->label, "bf16 (the checkpoint's)"));
+	mp_planres_fini(&p);
+	mp_model_fini(&m);
+}
+
 static void
 test_planner_plan_restricted_by_mode(void **state)
 {
@@ -713,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_planner_fit_nothing_fits),
 		cmocka_unit_test(test_planner_plan_recommends_the_best_that_fits),
 		cmocka_unit_test(test_planner_serve_policy),
+		cmocka_unit_test(test_planner_serve_speed_before_precision),
 		cmocka_unit_test(test_planner_finetune_policy),
 		cmocka_unit_test(test_planner_convert_policy),
 		cmocka_unit_test(test_planner_convert_one_pass_first),
