@@ -215,10 +215,12 @@ vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
 {
 	const struct mp_scenario *sc = &est->sc;
 	const char *q = NULL;
+	char util[16];
 
+	mp_vllm_util_text(sc->gpu_util, util, sizeof(util));
 	add(b, "vllm serve %s --max-model-len %" PRIu64
-	    " --gpu-memory-utilization 0.90", model_ref(m),
-	    sc->seq != 0 ? sc->seq : 4096);
+	    " --gpu-memory-utilization %s", model_ref(m),
+	    sc->seq != 0 ? sc->seq : 4096, util);
 	if (m->fetch_kind == MP_FETCH_HUB && m->fetch_rev[0] != '\0')
 		add(b, " --revision %s", m->fetch_rev);
 	if (sc->gpus > 1)

@@ -293,7 +293,7 @@ void	mp_command_build(const struct mp_model *, struct mp_estimate *);
 /* vllm.c */
 /*
  * vLLM's paged KV pool on a card of `card` bytes per GPU (the estimate
- * itself knows no card): gpu_memory_utilization 0.9 of it, less the
+ * itself knows no card): --gpu-memory-utilization (0.9) of it, less the
  * weights, the profiled activation peak, non-torch memory and CUDA
  * graphs of one GPU, cut into blocks of 16 tokens.  The defaults follow
  * the card size as vLLM's do (max_num_batched_tokens, max_num_seqs).
@@ -303,12 +303,19 @@ struct mp_vllm_pool {
 	uint64_t	 budget;	/* gpu_memory_utilization x card */
 	uint64_t	 fixed;		/* weights + peak + non-torch + graphs */
 	uint64_t	 weights, act_peak, graphs, non_torch; /* its terms */
+	uint64_t	 nccl_graphs;	/* NCCL plans inside graphs */
+	uint32_t	 util_ppm;	/* gpu_memory_utilization */
 	uint64_t	 pool;		/* budget - fixed; 0 when it does not fit */
 	uint64_t	 block_bytes;	/* one 16-token block, all layers, per GPU */
 	uint64_t	 blocks, tokens;	/* in the pool */
 	uint64_t	 seqs;		/* concurrent sequences of --seq tokens */
 	uint64_t	 max_num_seqs, max_batched_tokens;
 };
+/* --gpu-memory-utilization: a fraction in (0, 1] ("0.95") into
+ * millionths; mp_vllm_util_text writes it back ("0.95"). */
+bool	mp_vllm_parse_util(const char *, uint32_t *ppm, char *why,
+	    size_t whylen);
+void	mp_vllm_util_text(uint32_t ppm, char *buf, size_t len);
 bool	mp_vllm_pool(const struct mp_model *, const struct mp_scenario *,
 	    uint64_t card, struct mp_vllm_pool *, struct mp_error *);
 /*

@@ -471,6 +471,15 @@ set_eager(struct mp_scenario *sc, const char *v, uint64_t u)
 }
 
 static bool
+set_gpu_util(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	char why[8];
+
+	(void)u;
+	return mp_vllm_parse_util(v, &sc->gpu_util, why, sizeof(why));
+}
+
+static bool
 set_max_batched(struct mp_scenario *sc, const char *v, uint64_t u)
 {
 	(void)v;
@@ -659,6 +668,10 @@ static const struct mp_optspec opts[] = {
 	  "num_speculative_tokens", SC, UINT(1, 16, false, NULL),
 	  set_spec_tokens, 0, false,
 	  "K", "vLLM: tokens proposed per step", "mtp: the MTP layers" },
+	{ MP_O_GPU_UTIL, "gpu-memory-utilization", 0,
+	  "gpu_memory_utilization", SC, TEXT(16), set_gpu_util, 0, false,
+	  "F", "vLLM: the share of each card vLLM may use, in (0, 1]",
+	  "0.9" },
 	/* The machine: a CLI option and a plan-file key (a path there). */
 	{ MP_O_HARDWARE, "hardware", 0, "hardware", MP_OPT_HARDWARE,
 	  TEXT(1023), NULL, 0, false,
@@ -876,6 +889,12 @@ mp_option_set(const struct mp_optspec *o, const char *v,
 			if (!mp_parse_headroom(v, &tmp, why, whylen))
 				return false;
 		}
+		if (o->id == MP_O_GPU_UTIL) {	/* a fraction in (0, 1] */
+			uint32_t ppm;
+
+			if (!mp_vllm_parse_util(v, &ppm, why, whylen))
+				return false;
+		}
 		if (o->id == MP_O_BENCH) {	/* say what is wrong in it */
 			struct mp_bench_test	 b[MP_BENCH_MAX];
 			size_t			 n;
@@ -955,7 +974,8 @@ mp_option_unused(const struct mp_scenario *sc, unsigned given, bool cli,
 	/* vLLM's engine arguments mean nothing to another runtime. */
 	if ((sc->enforce_eager || sc->max_batched_tokens != 0 ||
 	    sc->max_num_seqs != 0 || sc->speculative != MP_SPEC_NONE ||
-	    sc->spec_tokens != 0) && sc->runtime != MP_RT_VLLM) {
+	    sc->spec_tokens != 0 || sc->gpu_util != 0) &&
+	    sc->runtime != MP_RT_VLLM) {
 		snprintf(why, whylen, "only used by %svllm, not %s%s",
 		    cli ? "--runtime " : "runtime ", cli ? "--runtime " :
 		    "runtime ", mp_runtime_name(sc->runtime));
@@ -963,7 +983,7 @@ mp_option_unused(const struct mp_scenario *sc, unsigned given, bool cli,
 		    sc->max_batched_tokens != 0 ? MP_O_MAX_BATCHED :
 		    sc->max_num_seqs != 0 ? MP_O_MAX_SEQS :
 		    sc->speculative != MP_SPEC_NONE ? MP_O_SPECULATIVE :
-		    MP_O_SPEC_TOKENS;
+		    sc->spec_tokens != 0 ? MP_O_SPEC_TOKENS : MP_O_GPU_UTIL;
 	}
 	if (sc->lora_targets[0] != '\0' && sc->mode != MP_MODE_LORA &&
 	    sc->mode != MP_MODE_QLORA) {

@@ -38,12 +38,14 @@
  * and compared with published start-up logs (tests/vllm).
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "runtime.h"
 
 #define GIB		(1024ull * MIB)
-#define V_UTIL_PCT	90u	/* gpu_memory_utilization 0.9 */
+#define V_UTIL_PPM	900000u	/* gpu_memory_utilization 0.9 */
+#define V_PPM		1000000u
 #define V_BLOCK		16u	/* tokens per KV block */
 #define V_BIG_CARD	(70ull * GIB)
 /* max_cudagraph_capture_size's ceiling (config/compilation.py). */
@@ -79,8 +81,46 @@
 /* With a draft model the rejection sampler's dummy run also draws the
  * draft's probabilities (random fp32 values and their softmax). */
 #define V_DRAFT_PROBS_B	8u
-/* NCCL communicators and custom all-reduce buffers with TP > 1. */
-#define V_NCCL		(320ull * MIB)
+/*
+ * What tensor parallelism adds on each GPU, outside PyTorch's allocator.
+ * vLLM's custom all-reduce (custom_all_reduce.py, CustomAllreduce:
+ * world sizes 2, 4, 6 and 8 inside one node) allocates three IPC-shared
+ * buffers of max_size = 8 MiB: the synchronisation metadata plus an
+ * equal scratch (uncached), the registered input buffer, and rank_data,
+ * the 8 MiB table of peers' graph-buffer addresses that
+ * register_graph_buffers fills after each capture.
+ */
+#define V_CA_MAX	(8ull * MIB)
+#define V_CA_BUFS	(3ull * V_CA_MAX)
+/*
+ * The group's NCCL communicator (pynccl.py, PyNcclCommunicator): each
+ * ring channel keeps one connection's buffers for the three protocols:
+ * SIMPLE = NCCL_BUFFSIZE (4 MiB default), LL128 = 120 elements x 640
+ * threads x 8 steps x 8 B (4.6875 MiB), LL = 8 lines x 512 threads x 8
+ * steps x 16 B (512 KiB): 9.1875 MiB, the "9.19 MiB per proxy
+ * connection" observed in
+ * https://github.com/tonyd2wild/DeepSeek-V4.1-Flash-vLLM-DGX-Spark/issues/8.
+ * NCCL prints "16 coll channels ... 16 p2p channels per peer" for
+ * NVLink-connected GPUs (https://github.com/vllm-project/vllm/pull/10978);
+ * 16 channels are assumed (PCIe machines use fewer).  NVLink SHARP's
+ * buffers (NVLS, NVSwitch systems, more than 2 GPUs: "nvlsPerRankSize
+ * 301989888", https://github.com/vllm-project/vllm/issues/9699) are
+ * not counted: the profile does not say whether the GPUs sit on an
+ * NVSwitch.
+ */
+#define V_NCCL_CONN	(4ull * MIB + 4915200ull + 512ull * 1024ull)
+#define V_NCCL_CHANNELS	16u
+/*
+ * An all-reduce that NCCL (not the custom all-reduce) runs inside a
+ * captured graph leaves a persistent plan: its work buffer, cudaMalloc'd
+ * for the graph's lifetime (enqueue.cc, workBufPersistent, freed in
+ * reclaimPlan).  Derived: vLLM's custom all-reduce PR
+ * (https://github.com/vllm-project/vllm/pull/2192) measured 494 to 1006
+ * MB less memory once its 35 captured batch sizes stopped calling NCCL
+ * for 2 all-reduces per layer (Llama 7B to 70B, TP 2 and 4): 184 to 243
+ * KiB per captured all-reduce; 219 KiB is their mean.
+ */
+#define V_NCCL_PLAN	(219ull * 1024ull)
 
 struct vl {
 	const struct mp_model *m;
@@ -103,6 +143,9 @@ struct vl {
 	uint64_t	 weights_all;
 	uint64_t	 act_peak;	/* per GPU */
 	uint64_t	 non_torch, graphs, context;
+	bool		 custom_ar;	/* vLLM's custom all-reduce runs */
+	uint64_t	 nccl_graph;	/* graphs' NCCL plans (in graphs) */
+	uint32_t	 util_ppm;	/* gpu_memory_utilization, millionths */
 	uint64_t	 tok_bytes;	/* cache per token of full layers, per GPU */
 };
 
@@ -128,6 +171,59 @@ mp_spec_parse(const char *v, enum mp_spec *out)
 			return true;
 		}
 	return false;
+}
+
+/*
+ * --gpu-memory-utilization: vLLM's float in (0, 1] (config/cache.py
+ * checks 0 < x <= 1), read here as decimal digits so that the locale's
+ * decimal point does not matter: "0.9", ".95", "1", "1.0"; at most six
+ * decimals.
+ */
+bool
+mp_vllm_parse_util(const char *v, uint32_t *ppm, char *why, size_t whylen)
+{
+	const char *p = v;
+	uint64_t ip = 0, frac = 0, scale = V_PPM;
+	int nd = 0, nf = 0;
+
+	for (; *p >= '0' && *p <= '9' && nd < 8; p++, nd++)
+		ip = ip * 10 + (uint64_t)(*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, nf++) {
+			if (nf == 6) {
+				snprintf(why, whylen, "at most 6 decimals, got "
+				    "\"%.40s\"", v);
+				return false;
+			}
+			scale /= 10;
+			frac += (uint64_t)(*p - '0') * scale;
+		}
+	if (*p != '\0' || nd + nf == 0) {
+		snprintf(why, whylen, "expected a fraction of the card such as "
+		    "0.9, got \"%.40s\"", v);
+		return false;
+	}
+	if (ip * V_PPM + frac == 0 || ip * V_PPM + frac > V_PPM) {
+		snprintf(why, whylen, "expected a fraction in (0, 1] (vLLM "
+		    "refuses others), got \"%.40s\"", v);
+		return false;
+	}
+	*ppm = (uint32_t)(ip * V_PPM + frac);
+	return true;
+}
+
+void
+mp_vllm_util_text(uint32_t ppm, char *buf, size_t len)
+{
+	int n;
+
+	if (ppm == 0)
+		ppm = V_UTIL_PPM;
+	n = snprintf(buf, len, "%u.%06u", ppm / V_PPM, ppm % V_PPM);
+	/* two decimals at least, as vLLM's documentation writes them
+	 * (0.90, 0.95), more only when given (0.9764) */
+	while (n > 4 && n < (int)len && buf[n - 1] == '0')
+		buf[--n] = '\0';
 }
 
 static uint64_t
@@ -242,6 +338,35 @@ capture_sizes(uint64_t max, uint64_t *largest)
 	return n;
 }
 
+/* The capture size before `s` in capture_sizes' list (0 before 1). */
+static uint64_t
+capture_prev(uint64_t s)
+{
+	return s <= 1 ? 0 : s <= 8 ? s / 2 : s <= 256 ? s - 8 : s - 16;
+}
+
+/*
+ * The NCCL plans one captured forward pass of `tokens` tokens keeps:
+ * with TP, each decoder layer all-reduces twice (after the attention
+ * output and after the MLP or MoE; the row-parallel layers'
+ * reduce_results) a tokens x hidden tensor.  The custom all-reduce
+ * takes messages under its max_size (should_custom_ar); NCCL takes the
+ * rest, or all of them where the custom all-reduce does not run.
+ */
+static uint64_t
+nccl_plans(const struct vl *v, uint64_t tokens)
+{
+	uint64_t msg;
+
+	if (v->tp < 2 || tokens == 0)
+		return 0;
+	msg = mp_muls(mp_muls(tokens, v->m->hidden),
+	    mp_dtype_info(v->act)->block_bytes);
+	if (v->custom_ar && msg < V_CA_MAX)
+		return 0;
+	return mp_muls(2ull * div_up(v->m->layers, v->pp), V_NCCL_PLAN);
+}
+
 /*
  * What the CUDA-graph memory profiler charges (profile_cudagraph_memory):
  * for each mode it captures the largest size, then one more, and counts
@@ -258,7 +383,7 @@ static uint64_t
 graph_bytes(struct vl *v)
 {
 	const struct mp_model *m = v->m;
-	uint64_t scratch, per_pw, first_full;
+	uint64_t scratch, per_pw, per_full, first_full;
 
 	/* A decode step of each sequence is 1 + k tokens with speculative
 	 * decoding (config/vllm.py, decode_query_len). */
@@ -277,18 +402,28 @@ graph_bytes(struct vl *v)
 	scratch = m->kv_lora_rank != 0 ? 0 : mp_muls(mp_muls(mp_muls(
 	    V_FA_SPLITS, v->full_top), mp_muls(m->heads / v->tp,
 	    m->head_dim)), 4);
-	first_full = mp_adds(mp_muls(forward_peak(v, v->full_top), 2),
-	    scratch);
-	v->graph_first = max64(mp_muls(forward_peak(v, v->pw_top), 2),
-	    first_full);
+	first_full = mp_adds(mp_adds(mp_muls(forward_peak(v, v->full_top), 2),
+	    scratch), nccl_plans(v, v->full_top));
+	v->graph_first = max64(mp_adds(mp_muls(forward_peak(v, v->pw_top), 2),
+	    nccl_plans(v, v->pw_top)), first_full);
 	/* The MTP drafter captures its own piecewise graphs in the same
-	 * dummy runs (its layers + 1 pieces). */
-	per_pw = max64(mp_muls((uint64_t)m->layers + 1 + (v->spec_layers ?
-	    v->spec_layers + 1ull : 0) + (v->draft_layers ?
-	    v->draft_layers + 1ull : 0), V_GRAPH_PIECE), V_GRAPH_FLOOR);
+	 * dummy runs (its layers + 1 pieces).  The profiler's second
+	 * capture (the next size down) stands for every later graph, NCCL
+	 * plans included. */
+	per_pw = max64(mp_adds(mp_muls((uint64_t)m->layers + 1 +
+	    (v->spec_layers ? v->spec_layers + 1ull : 0) + (v->draft_layers ?
+	    v->draft_layers + 1ull : 0), V_GRAPH_PIECE),
+	    nccl_plans(v, capture_prev(v->pw_top))), V_GRAPH_FLOOR);
+	per_full = max64(nccl_plans(v, capture_prev(v->full_top)),
+	    V_GRAPH_FLOOR);
+	v->nccl_graph = mp_adds(mp_muls(v->n_pw - 1, nccl_plans(v,
+	    capture_prev(v->pw_top))), mp_muls(v->n_full - 1, nccl_plans(v,
+	    capture_prev(v->full_top))));
+	v->nccl_graph = mp_adds(v->nccl_graph, max64(nccl_plans(v,
+	    v->pw_top), nccl_plans(v, v->full_top)));
 	return mp_adds(v->graph_first, mp_adds(
 	    mp_muls(v->n_pw - 1, per_pw),
-	    mp_muls(v->n_full - 1, V_GRAPH_FLOOR)));
+	    mp_muls(v->n_full - 1, per_full)));
 }
 
 /* Cache bytes of one token in layer l on one GPU, and whether it grows. */
@@ -450,6 +585,10 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		    "vLLM needs %u attention heads and %u KV heads to split "
 		    "evenly over %u GPUs", m->heads, m->kv_heads, v->tp);
 	v->kvh_rank = m->kv_heads >= v->tp ? m->kv_heads / v->tp : 1;
+	/* CustomAllreduce._SUPPORTED_WORLD_SIZES; the GPUs are taken to be
+	 * NVLink-connected (with more than two PCIe-only GPUs vLLM falls
+	 * back to NCCL: not distinguished). */
+	v->custom_ar = v->tp == 2 || v->tp == 4 || v->tp == 6 || v->tp == 8;
 	v->act = mp_compute_dtype(m, sc);
 	if (v->act == MP_DT_NONE || !mp_dtype_info(v->act)->is_float)
 		v->act = MP_DT_BF16;
@@ -486,6 +625,7 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		    "max_num_batched_tokens (%" PRIu64 ") >= max_num_seqs (%"
 		    PRIu64 ")", v->batched, v->max_seqs);
 	v->eager = sc->enforce_eager;
+	v->util_ppm = sc->gpu_util != 0 ? sc->gpu_util : V_UTIL_PPM;
 	/*
 	 * --speculative-config without a draft model: n-gram prompt lookup
 	 * proposes on the CPU; MTP (DeepSeek's num_nextn_predict_layers)
@@ -574,7 +714,13 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	v->graphs = graph_bytes(v);
 	/* The CUDA context and cuBLAS workspace, as for PyTorch. */
 	v->context = mp_runtime_transformers(sc);
-	v->non_torch = v->tp > 1 || v->pp > 1 ? V_NCCL : 0;
+	/* Each parallel group's NCCL communicator (TP inside the node, PP
+	 * across nodes: taken as one ring's worth), and the custom
+	 * all-reduce's buffers. */
+	v->non_torch = mp_muls(mp_muls(V_NCCL_CHANNELS, V_NCCL_CONN),
+	    (v->tp > 1 ? 1u : 0u) + (v->pp > 1 ? 1u : 0u));
+	if (v->custom_ar)
+		v->non_torch = mp_adds(v->non_torch, V_CA_BUFS);
 
 	for (l = 0; l < m->layers; l++)
 		if (m->layer[l].kind == MP_LK_FULL ||
@@ -612,10 +758,13 @@ mp_vllm_pool(const struct mp_model *m, const struct mp_scenario *sc,
 	p->card = card;
 	p->max_num_seqs = v.max_seqs;
 	p->max_batched_tokens = v.batched;
-	p->budget = mp_muls(card, V_UTIL_PCT) / 100;
+	/* requested_memory = total x gpu_memory_utilization (gpu_worker.py) */
+	p->util_ppm = v.util_ppm;
+	p->budget = mp_muls(card, v.util_ppm) / V_PPM;
 	p->weights = v.weights;
 	p->act_peak = v.act_peak;
 	p->graphs = v.graphs;
+	p->nccl_graphs = v.nccl_graph;
 	p->non_torch = v.non_torch;
 	p->fixed = fixed_bytes(&v);
 	p->pool = p->budget > p->fixed ? p->budget - p->fixed : 0;
@@ -643,6 +792,7 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	uint64_t seq, batch, kv_rank, budget_need, need, per_gpu;
 	uint32_t l;
 	struct mp_note *n;
+	char util[16];
 
 	if (!resolve(&v, m, sc, 0, err))
 		return false;
@@ -657,7 +807,7 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	 */
 	kv_rank = mp_muls(seq_bytes(&v, seq), batch);
 	budget_need = mp_adds(fixed_bytes(&v), kv_rank);
-	per_gpu = max64(div_up(mp_muls(budget_need, 100), V_UTIL_PCT),
+	per_gpu = max64(div_up(mp_muls(budget_need, V_PPM), v.util_ppm),
 	    mp_adds(budget_need, v.context));
 	need = mp_muls(per_gpu, v.tp);
 
@@ -681,11 +831,12 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	if (est->sc.kv_dtype == MP_DT_NONE)
 		est->sc.kv_dtype = v.kv;
 
+	mp_vllm_util_text(v.util_ppm, util, sizeof(util));
 	mp_estimate_note(est, "runtime", "vLLM " MP_VLLM_VERSION " (V1 "
-	    "engine, vllm serve defaults): gpu_memory_utilization 0.9, "
+	    "engine, vllm serve defaults): gpu_memory_utilization %s, "
 	    "block_size 16, max_num_batched_tokens %" PRIu64 ", max_num_seqs %"
-	    PRIu64 "%s", v.batched, v.max_seqs, v.eager ? ", --enforce-eager" :
-	    "");
+	    PRIu64 "%s", util, v.batched, v.max_seqs, v.eager ?
+	    ", --enforce-eager" : "");
 	mp_note_size(mp_estimate_note(est, "weights", "{per_gpu} per GPU "
 	    "over %u GPU%s (tensor parallel; %u KV head%s each)", v.tp,
 	    v.tp > 1 ? "s" : "", v.kvh_rank, v.kvh_rank > 1 ? "s" : ""),
@@ -730,17 +881,34 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 		    v.full_top);
 		mp_note_size(n, "graphs", v.graphs);
 		mp_note_size(n, "pool", v.graph_first);
+		if (v.nccl_graph != 0)
+			mp_note_size(mp_estimate_note(est, "runtime", "of "
+			    "which {nccl} are NCCL's persistent plans: all-"
+			    "reduces of %s run by NCCL inside the graphs "
+			    "(derived)", v.custom_ar ? "8 MiB or more" :
+			    "every size (vLLM's custom all-reduce takes 2, 4, "
+			    "6 or 8 GPUs)"), "nccl", v.nccl_graph);
 	}
 	n = mp_estimate_note(est, "runtime", "per GPU: non-torch {non_torch}, "
 	    "CUDA context {context} (derived, not measured)");
 	mp_note_size(n, "non_torch", v.non_torch);
 	mp_note_size(n, "context", v.context);
+	if (v.tp > 1 || v.pp > 1)
+		mp_note_size(mp_estimate_note(est, "runtime", "non-torch: "
+		    "NCCL buffers of %u ring channels x {conn} per "
+		    "communicator (%s)%s (derived; NVLink SHARP buffers of "
+		    "NVSwitch machines not counted)", V_NCCL_CHANNELS,
+		    v.tp > 1 && v.pp > 1 ? "tensor and pipeline groups" :
+		    v.tp > 1 ? "tensor-parallel group" : "pipeline group",
+		    v.custom_ar ? " and the custom all-reduce's 3 x 8 MiB" :
+		    ""), "conn", V_NCCL_CONN);
 	n = mp_estimate_note(est, "kv_cache", "paged pool for %" PRIu64 " x %"
 	    PRIu64 " tokens in blocks of 16: {pool} per GPU; vLLM takes "
 	    "{utilization} %% of the card, so it needs {card} per GPU", batch,
 	    seq);
 	mp_note_size(n, "pool", kv_rank);
-	mp_note_percent(n, "utilization", V_UTIL_PCT, 0);
+	mp_note_percent(n, "utilization", v.util_ppm / 10000.0,
+	    v.util_ppm % 10000 != 0 ? 2 : 0);
 	mp_note_size(n, "card", per_gpu);
 	return true;
 }

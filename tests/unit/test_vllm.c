@@ -134,9 +134,10 @@ test_vllm_pipeline_across_nodes(void **state)
 	assert_int_equal(two.block_bytes, one.block_bytes / 2);
 	/* half of the 8 layers' bf16 weights (q, o 1024 x 1024; k, v 256 x
 	 * 1024; gate, up, down 4096 x 1024; two norms of 1024) leave each
-	 * GPU, and the NCCL buffers of a pipeline arrive (320 MiB) */
+	 * GPU, and the pipeline group's NCCL communicator arrives: 16
+	 * channels of SIMPLE 4 MiB + LL128 4915200 B + LL 512 KiB */
 	assert_int_equal(two.fixed, one.fixed - 8ull * 15206400 * 2 / 2 +
-	    320ull * 1024 * 1024);
+	    16ull * (4194304 + 4915200 + 524288));
 	sc.nodes = 9;
 	mp_error_clear(&err);
 	assert_false(mp_estimate(&m, &sc, &est, &err));
@@ -519,6 +520,8 @@ test_vllm_published_logs(void **state)
 		sc.gpus = (uint32_t)gpus;
 		sc.max_num_seqs = (uint64_t)seqs;
 		sc.max_batched_tokens = (uint64_t)batched;
+		if (util > 0)
+			sc.gpu_util = (uint32_t)(util * 1e6 + 0.5);
 		/* Without a card in the log, an 80 GiB one: the terms
 		 * compared below do not depend on it once both defaults
 		 * are given. */
@@ -531,14 +534,16 @@ test_vllm_published_logs(void **state)
 			near(id, "CUDA graph estimate", p.graphs / g, graphs,
 			    0.35);
 		if (kv > 0 && card > 0 && util > 0) {
-			/* Before 0.21 the graphs were not charged; the
-			 * log's own non-torch figure stands for ours. */
-			kvp = util * card - (p.weights + p.act_peak) / g -
-			    (nt > 0 ? nt : p.non_torch / g);
+			/* memplan's pool on the row's card at the row's
+			 * gpu_memory_utilization; the log's own non-torch
+			 * figure stands for memplan's, and before 0.21 the
+			 * graphs were not charged. */
+			kvp = (p.pool + p.non_torch) / g - (nt > 0 ? nt :
+			    p.non_torch / g);
 			if (sscanf(version, "%d.%d", &major, &minor) != 2)
 				fail_msg("%s: version %s", id, version);
-			if (major > 0 || minor >= 21)
-				kvp -= p.graphs / g;
+			if (major == 0 && minor < 21)
+				kvp += p.graphs / g;
 			near(id, "KV pool", kvp, kv, 0.03);
 		}
 		mp_model_fini(&m);
@@ -546,6 +551,130 @@ test_vllm_published_logs(void **state)
 	}
 	fclose(fp);
 	assert_true(rows >= 4);
+}
+
+/* heads of 128 over hidden = 128 x heads, as many KV heads, 8 layers. */
+static void
+model_heads(struct mp_model *m, unsigned heads, unsigned hidden_mult)
+{
+	char json[1024];
+	struct mp_error err;
+
+	snprintf(json, sizeof(json),
+	    "{\"architectures\": [\"LlamaForCausalLM\"],"
+	    " \"model_type\": \"llama\", \"hidden_size\": %u,"
+	    " \"intermediate_size\": 4096, \"num_hidden_layers\": 8,"
+	    " \"num_attention_heads\": %u, \"num_key_value_heads\": %u,"
+	    " \"head_dim\": 128, \"vocab_size\": 32000,"
+	    " \"max_position_embeddings\": 32768,"
+	    " \"rms_norm_eps\": 1e-5, \"tie_word_embeddings\": false,"
+	    " \"torch_dtype\": \"bfloat16\"}", 128 * hidden_mult, heads,
+	    heads);
+	mp_model_init(m);
+	mp_error_clear(&err);
+	if (!mp_model_parse(json, strlen(json), "v.json", m, &err))
+		fail_msg("parse: %s: %s", err.field, err.msg);
+}
+
+/*
+ * What tensor parallelism adds per GPU.  Outside PyTorch: the TP group's
+ * NCCL communicator (16 ring channels of SIMPLE 4 MiB + LL128 4915200 B
+ * + LL 512 KiB) and, for 2, 4, 6 or 8 GPUs, the custom all-reduce's three
+ * 8 MiB buffers.  Inside the graphs: an all-reduce NCCL runs keeps a
+ * persistent plan (219 KiB), two per layer and captured size.  At TP 3
+ * the custom all-reduce does not run, so every graph holds NCCL plans:
+ * the first capture of each mode once (the larger) and each later graph
+ * once.  At TP 4 the custom all-reduce takes messages under 8 MiB: only
+ * a 512-token capture of hidden 8192 in bf16 (exactly 8 MiB) goes to
+ * NCCL, and the next size down (496) does not.
+ */
+static void
+test_vllm_tensor_parallel_communication(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool p;
+	const uint64_t comm = 16ull * (4194304 + 4915200 + 524288);
+	const uint64_t plans = 2ull * 8 * 219 * 1024;
+
+	(void)state;
+	model_heads(&m, 12, 12);
+	scen(&sc, 4096, 1);
+	sc.max_num_seqs = 8;
+	pool(&m, &sc, 80 * GIB, &p);
+	assert_int_equal(p.non_torch, 0);
+	assert_int_equal(p.nccl_graphs, 0);
+	sc.gpus = 3;
+	pool(&m, &sc, 80 * GIB, &p);
+	assert_int_equal(p.non_torch, comm);
+	/* piecewise 1, 2, 4, 8, 16; full 1, 2, 4, 8 */
+	assert_int_equal(p.nccl_graphs, (4 + 3 + 1) * plans);
+	sc.gpus = 2;
+	pool(&m, &sc, 80 * GIB, &p);
+	assert_int_equal(p.non_torch, comm + 3ull * 8 * 1024 * 1024);
+	assert_int_equal(p.nccl_graphs, 0);
+	sc.enforce_eager = true;
+	pool(&m, &sc, 80 * GIB, &p);
+	assert_int_equal(p.graphs, 0);
+	assert_int_equal(p.nccl_graphs, 0);
+	mp_model_fini(&m);
+
+	model_heads(&m, 64, 64);	/* hidden 8192 */
+	scen(&sc, 4096, 1);
+	sc.gpus = 4;
+	sc.max_num_seqs = 256;		/* captures to 512 tokens */
+	pool(&m, &sc, 80 * GIB, &p);
+	assert_int_equal(p.nccl_graphs, plans);
+	sc.max_num_seqs = 248;		/* to 496: all custom all-reduce */
+	pool(&m, &sc, 80 * GIB, &p);
+	assert_int_equal(p.nccl_graphs, 0);
+	mp_model_fini(&m);
+}
+
+/*
+ * --gpu-memory-utilization: the budget is that share of the card (vLLM's
+ * requested_memory), the pool what the fixed terms leave of it; the
+ * value is a decimal fraction in (0, 1], read without the locale.
+ */
+static void
+test_vllm_gpu_memory_utilization(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool a, b;
+	uint32_t ppm;
+	char why[128], txt[16];
+	static const char *const bad[] = { "0", "0.0", "1.01", "2", "-0.5",
+	    "abc", "", ".", "0.9x", "0.1234567", "90%" };
+	size_t i;
+
+	(void)state;
+	assert_true(mp_vllm_parse_util("0.9", &ppm, why, sizeof(why)));
+	assert_int_equal(ppm, 900000);
+	assert_true(mp_vllm_parse_util(".95", &ppm, why, sizeof(why)));
+	assert_int_equal(ppm, 950000);
+	assert_true(mp_vllm_parse_util("1", &ppm, why, sizeof(why)));
+	assert_int_equal(ppm, 1000000);
+	assert_true(mp_vllm_parse_util("0.9764", &ppm, why, sizeof(why)));
+	assert_int_equal(ppm, 976400);
+	mp_vllm_util_text(ppm, txt, sizeof(txt));
+	assert_string_equal(txt, "0.9764");
+	mp_vllm_util_text(0, txt, sizeof(txt));
+	assert_string_equal(txt, "0.90");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (mp_vllm_parse_util(bad[i], &ppm, why, sizeof(why)))
+			fail_msg("\"%s\" accepted", bad[i]);
+
+	model(&m, 2);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 80 * GIB, &a);
+	sc.gpu_util = 950000;
+	pool(&m, &sc, 80 * GIB, &b);
+	assert_int_equal(a.budget, 80 * GIB * 9 / 10);
+	assert_int_equal(b.budget, 80 * GIB * 95 / 100);
+	assert_int_equal(b.fixed, a.fixed);
+	assert_int_equal(b.pool - a.pool, 4 * GIB);
+	mp_model_fini(&m);
 }
 
 /*
@@ -668,6 +797,8 @@ main(void)
 		cmocka_unit_test(test_vllm_profile_run_peak),
 		cmocka_unit_test(test_vllm_cuda_graphs_and_enforce_eager),
 		cmocka_unit_test(test_vllm_published_logs),
+		cmocka_unit_test(test_vllm_tensor_parallel_communication),
+		cmocka_unit_test(test_vllm_gpu_memory_utilization),
 		cmocka_unit_test(test_vllm_speculative),
 		cmocka_unit_test(test_vllm_draft_model),
 	};
