@@ -311,11 +311,25 @@ struct mp_vllm_pool {
 	uint64_t	 seqs;		/* concurrent sequences of --seq tokens */
 	uint64_t	 max_num_seqs, max_batched_tokens;
 };
-/* --gpu-memory-utilization: a fraction in (0, 1] ("0.95") into
- * millionths; mp_vllm_util_text writes it back ("0.95"). */
-bool	mp_vllm_parse_util(const char *, uint32_t *ppm, char *why,
+/* --gpu-memory-utilization, --acceptance-rate: a decimal fraction in
+ * (0, 1] ("0.95") into millionths; mp_vllm_util_text writes it back
+ * ("0.95", at least two decimals). */
+bool	mp_vllm_parse_fraction(const char *, uint32_t *ppm, char *why,
 	    size_t whylen);
 void	mp_vllm_util_text(uint32_t ppm, char *buf, size_t len);
+/* What speculative decoding adds to a vLLM decode step (speed.c). */
+struct mp_vllm_spec {
+	uint32_t	 k;		/* tokens proposed per step; 0 = none */
+	enum mp_spec	 method;	/* NONE with a draft model */
+	uint32_t	 mtp_layers;	/* MTP: drafter layers */
+	uint64_t	 eh_bytes;	/* MTP: eh_proj and norms, all GPUs */
+	uint64_t	 draft_bytes;	/* draft model's weights, all GPUs */
+	uint32_t	 draft_layers;
+	uint32_t	 accept_ppm;	/* per-token acceptance, millionths */
+	bool		 accept_given;	/* --acceptance-rate, not assumed */
+};
+bool	mp_vllm_spec(const struct mp_model *, const struct mp_scenario *,
+	    struct mp_vllm_spec *, struct mp_error *);
 bool	mp_vllm_pool(const struct mp_model *, const struct mp_scenario *,
 	    uint64_t card, struct mp_vllm_pool *, struct mp_error *);
 /*

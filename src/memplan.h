@@ -502,6 +502,8 @@ struct mp_scenario {
 	uint64_t	 max_num_seqs;	/* --max-num-seqs */
 	/* --gpu-memory-utilization in millionths; 0 = vLLM's 0.9 */
 	uint32_t	 gpu_util;
+	/* --acceptance-rate of proposed tokens, millionths; 0 = assumed */
+	uint32_t	 spec_accept;
 	/* --mmproj TYPE: the projector GGUF beside the model ("" none);
 	 * --image-size: the picture's side (0 = clip.cpp's warm-up) */
 	char		 mmproj[8];
@@ -552,7 +554,7 @@ enum mp_opt_id {
 	MP_O_MAIN_GPU, MP_O_KV_UNIFIED, MP_O_SWA_FULL, MP_O_PARALLEL_SLOTS,
 	MP_O_NODES, MP_O_OFFLOAD,
 	MP_O_ENFORCE_EAGER, MP_O_MAX_BATCHED, MP_O_MAX_SEQS,	/* vLLM */
-	MP_O_SPECULATIVE, MP_O_SPEC_TOKENS, MP_O_GPU_UTIL,
+	MP_O_SPECULATIVE, MP_O_SPEC_TOKENS, MP_O_GPU_UTIL, MP_O_ACCEPT,
 	MP_O_MMPROJ, MP_O_IMAGE_SIZE,	/* llama.cpp projector (mmproj.c) */
 	MP_O_DRAFT, MP_O_DRAFT_LAYERS, MP_O_DRAFT_CTX,	/* llama.cpp -md */
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,

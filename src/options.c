@@ -476,7 +476,16 @@ set_gpu_util(struct mp_scenario *sc, const char *v, uint64_t u)
 	char why[8];
 
 	(void)u;
-	return mp_vllm_parse_util(v, &sc->gpu_util, why, sizeof(why));
+	return mp_vllm_parse_fraction(v, &sc->gpu_util, why, sizeof(why));
+}
+
+static bool
+set_accept(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	char why[8];
+
+	(void)u;
+	return mp_vllm_parse_fraction(v, &sc->spec_accept, why, sizeof(why));
 }
 
 static bool
@@ -672,6 +681,10 @@ static const struct mp_optspec opts[] = {
 	  "gpu_memory_utilization", SC, TEXT(16), set_gpu_util, 0, false,
 	  "F", "vLLM: the share of each card vLLM may use, in (0, 1]",
 	  "0.9" },
+	{ MP_O_ACCEPT, "acceptance-rate", 0, "acceptance_rate", SC,
+	  TEXT(16), set_accept, 0, false,
+	  "F", "vLLM speculative decoding: the share of proposed tokens "
+	  "accepted, for its speed", "0.85 for mtp, else 0.6 (assumed)" },
 	/* The machine: a CLI option and a plan-file key (a path there). */
 	{ MP_O_HARDWARE, "hardware", 0, "hardware", MP_OPT_HARDWARE,
 	  TEXT(1023), NULL, 0, false,
@@ -889,10 +902,10 @@ mp_option_set(const struct mp_optspec *o, const char *v,
 			if (!mp_parse_headroom(v, &tmp, why, whylen))
 				return false;
 		}
-		if (o->id == MP_O_GPU_UTIL) {	/* a fraction in (0, 1] */
+		if (o->id == MP_O_GPU_UTIL || o->id == MP_O_ACCEPT) {
 			uint32_t ppm;
 
-			if (!mp_vllm_parse_util(v, &ppm, why, whylen))
+			if (!mp_vllm_parse_fraction(v, &ppm, why, whylen))
 				return false;
 		}
 		if (o->id == MP_O_BENCH) {	/* say what is wrong in it */
@@ -974,7 +987,8 @@ mp_option_unused(const struct mp_scenario *sc, unsigned given, bool cli,
 	/* vLLM's engine arguments mean nothing to another runtime. */
 	if ((sc->enforce_eager || sc->max_batched_tokens != 0 ||
 	    sc->max_num_seqs != 0 || sc->speculative != MP_SPEC_NONE ||
-	    sc->spec_tokens != 0 || sc->gpu_util != 0) &&
+	    sc->spec_tokens != 0 || sc->gpu_util != 0 ||
+	    sc->spec_accept != 0) &&
 	    sc->runtime != MP_RT_VLLM) {
 		snprintf(why, whylen, "only used by %svllm, not %s%s",
 		    cli ? "--runtime " : "runtime ", cli ? "--runtime " :
@@ -983,7 +997,8 @@ mp_option_unused(const struct mp_scenario *sc, unsigned given, bool cli,
 		    sc->max_batched_tokens != 0 ? MP_O_MAX_BATCHED :
 		    sc->max_num_seqs != 0 ? MP_O_MAX_SEQS :
 		    sc->speculative != MP_SPEC_NONE ? MP_O_SPECULATIVE :
-		    sc->spec_tokens != 0 ? MP_O_SPEC_TOKENS : MP_O_GPU_UTIL;
+		    sc->spec_tokens != 0 ? MP_O_SPEC_TOKENS :
+		    sc->gpu_util != 0 ? MP_O_GPU_UTIL : MP_O_ACCEPT;
 	}
 	if (sc->lora_targets[0] != '\0' && sc->mode != MP_MODE_LORA &&
 	    sc->mode != MP_MODE_QLORA) {

@@ -686,6 +686,64 @@ tg_rate(const struct run *r, double n, double depth)
 	return t > 0 ? 1.0 / t : 0;
 }
 
+/*
+ * vLLM speculative decoding (vllm.c resolves the method): each step the
+ * drafter proposes k tokens one after the other, and the target verifies
+ * them in one pass of 1 + k tokens per sequence, which reads the same
+ * weights and cache as one token (memory-bound decode: the extra rows
+ * cost FLOPs only).  With a per-token acceptance a, a step yields
+ * (1 - a^(k+1)) / (1 - a) tokens (Leviathan et al. 2023, "Fast Inference
+ * from Transformers via Speculative Decoding", the expected tokens of
+ * rejection sampling; vLLM's rejection sampler keeps the accepted prefix
+ * and one more).  A proposal costs: n-gram lookup, CPU time taken as
+ * none; an MTP layer, a pass of the model's last decoder layer plus
+ * eh_proj and the shared output head; a draft model, its weights.  The
+ * drafter's cache reads are left out.  Derived, not measured.
+ */
+static bool
+spec_decode(const struct run *r, const struct mp_model *m,
+    const struct mp_scenario *sc, struct mp_speed *sp, struct mp_error *err)
+{
+	const struct traffic *tr = r->tr;
+	struct mp_vllm_spec vs;
+	double bw = r->tg->bandwidth * r->be->bw, par, a, k, tokens, t_draft;
+	double t_step;
+	const struct layer_cost *c;
+	char as[16], ts[16], xs[16];
+	size_t n;
+
+	if (sc->runtime != MP_RT_VLLM || r->tg->count == 0)
+		return true;
+	if (!mp_vllm_spec(m, sc, &vs, err))
+		return false;
+	if (vs.k == 0 || sp->decode_tps <= 0)
+		return true;
+	par = r->devs > 1 ? r->devs : 1;
+	k = vs.k;
+	a = vs.accept_ppm / 1e6;
+	tokens = a >= 1 ? k + 1 : (1 - pow(a, k + 1)) / (1 - a);
+	if (vs.mtp_layers != 0) {
+		c = &tr->l[tr->n_layer - 1];
+		t_draft = vs.mtp_layers * ((c->dense_e + c->exp_e *
+		    tr->k_of_n) / (bw * par) + r->layer_s) +
+		    ((double)vs.eh_bytes + tr->out_e) / (bw * par);
+	} else if (vs.draft_layers != 0)
+		t_draft = (double)vs.draft_bytes / (bw * par) +
+		    vs.draft_layers * r->layer_s;
+	else
+		t_draft = 0;
+	t_step = 1.0 / sp->decode_tps + k * t_draft;
+	n = strlen(sp->basis);
+	snprintf(sp->basis + n, sizeof(sp->basis) - n, "; speculative "
+	    "decoding: %u proposed, acceptance %s%s: %s tokens per step, x%s",
+	    vs.k, mp_fmt_fixed(a, 2, as, sizeof(as)), vs.accept_given ? "" :
+	    " assumed", mp_fmt_fixed(tokens, 2, ts, sizeof(ts)),
+	    mp_fmt_fixed(tokens / (t_step * sp->decode_tps), 2, xs,
+	    sizeof(xs)));
+	sp->decode_tps = tokens / t_step;
+	return true;
+}
+
 bool
 mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
     const struct mp_speed_target *tg, const struct mp_bench_test *bench,
@@ -812,6 +870,12 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 	    r.gpu_start > 0 || !r.out_dev ? ", layers in host memory at "
 	    "the host's bandwidth" : "", over, r.host_bw_assumed ?
 	    " (89.6 GB/s assumed: the profile has no ram_bandwidth)" : "");
+	if (!spec_decode(&r, m, sc, sp, err)) {
+		free(tr.l);
+		return false;
+	}
+	if (sp->has_prefill)
+		sp->ttft_s = seq / sp->prefill_tps + 1.0 / sp->decode_tps;
 	free(tr.l);
 	return true;
 }

@@ -174,13 +174,13 @@ mp_spec_parse(const char *v, enum mp_spec *out)
 }
 
 /*
- * --gpu-memory-utilization: vLLM's float in (0, 1] (config/cache.py
- * checks 0 < x <= 1), read here as decimal digits so that the locale's
- * decimal point does not matter: "0.9", ".95", "1", "1.0"; at most six
- * decimals.
+ * --gpu-memory-utilization (vLLM's float in (0, 1]: config/cache.py
+ * checks 0 < x <= 1) and --acceptance-rate, read as decimal digits so
+ * that the locale's decimal point does not matter: "0.9", ".95", "1",
+ * "1.0"; at most six decimals.
  */
 bool
-mp_vllm_parse_util(const char *v, uint32_t *ppm, char *why, size_t whylen)
+mp_vllm_parse_fraction(const char *v, uint32_t *ppm, char *why, size_t whylen)
 {
 	const char *p = v;
 	uint64_t ip = 0, frac = 0, scale = V_PPM;
@@ -199,13 +199,13 @@ mp_vllm_parse_util(const char *v, uint32_t *ppm, char *why, size_t whylen)
 			frac += (uint64_t)(*p - '0') * scale;
 		}
 	if (*p != '\0' || nd + nf == 0) {
-		snprintf(why, whylen, "expected a fraction of the card such as "
+		snprintf(why, whylen, "expected a decimal fraction such as "
 		    "0.9, got \"%.40s\"", v);
 		return false;
 	}
 	if (ip * V_PPM + frac == 0 || ip * V_PPM + frac > V_PPM) {
-		snprintf(why, whylen, "expected a fraction in (0, 1] (vLLM "
-		    "refuses others), got \"%.40s\"", v);
+		snprintf(why, whylen, "expected a fraction in (0, 1], got "
+		    "\"%.40s\"", v);
 		return false;
 	}
 	*ppm = (uint32_t)(ip * V_PPM + frac);
@@ -321,28 +321,35 @@ forward_peak(const struct vl *v, uint64_t tokens)
 /*
  * vLLM 0.21's default capture sizes up to `max`: 1, 2, 4, then 8 to 248
  * in steps of 8, then 256 on in steps of 16 (config/compilation.py).
- * Returns how many there are and sets the largest.
+ * With speculative decoding a decode step is q = 1 + k tokens per
+ * sequence, and adjust_cudagraph_sizes_for_spec_decode rounds every size
+ * up to a multiple of q, drops those that pass `max` and the duplicates
+ * (q alone when none is left).  Returns how many there are and sets the
+ * largest and the one before it (the profiler's second capture).
  */
 static uint32_t
-capture_sizes(uint64_t max, uint64_t *largest)
+capture_sizes(uint64_t max, uint64_t q, uint64_t *largest, uint64_t *second)
 {
-	uint64_t s;
+	uint64_t s, r;
 	uint32_t n = 0;
 
-	*largest = 0;
+	*largest = *second = 0;
+	if (q == 0)
+		q = 1;
 	for (s = 1; s <= max; s = s < 4 ? 2 * s : s < 8 ? 8 : s < 256 ?
 	    s + 8 : s + 16) {
+		r = div_up(s, q) * q;
+		if (r > max || r == *largest)
+			continue;
 		n++;
-		*largest = s;
+		*second = *largest;
+		*largest = r;
+	}
+	if (n == 0 && q <= max) {
+		n = 1;
+		*largest = q;
 	}
 	return n;
-}
-
-/* The capture size before `s` in capture_sizes' list (0 before 1). */
-static uint64_t
-capture_prev(uint64_t s)
-{
-	return s <= 1 ? 0 : s <= 8 ? s / 2 : s <= 256 ? s - 8 : s - 16;
 }
 
 /*
@@ -383,16 +390,16 @@ static uint64_t
 graph_bytes(struct vl *v)
 {
 	const struct mp_model *m = v->m;
-	uint64_t scratch, per_pw, per_full, first_full;
+	uint64_t scratch, per_pw, per_full, first_full, pw_second, full_second;
 
 	/* A decode step of each sequence is 1 + k tokens with speculative
 	 * decoding (config/vllm.py, decode_query_len). */
 	uint64_t q = 1ull + v->spec_k;
 
 	v->n_pw = capture_sizes(min64(min64(2ull * v->max_seqs * q,
-	    V_CAPTURE_CAP), v->batched), &v->pw_top);
-	v->n_full = capture_sizes(min64(v->max_seqs * q, v->pw_top),
-	    &v->full_top);
+	    V_CAPTURE_CAP), v->batched), q, &v->pw_top, &pw_second);
+	v->n_full = capture_sizes(min64(v->max_seqs * q, v->pw_top), q,
+	    &v->full_top, &full_second);
 	if (v->eager) {
 		v->n_pw = v->n_full = 0;
 		return 0;
@@ -413,12 +420,12 @@ graph_bytes(struct vl *v)
 	per_pw = max64(mp_adds(mp_muls((uint64_t)m->layers + 1 +
 	    (v->spec_layers ? v->spec_layers + 1ull : 0) + (v->draft_layers ?
 	    v->draft_layers + 1ull : 0), V_GRAPH_PIECE),
-	    nccl_plans(v, capture_prev(v->pw_top))), V_GRAPH_FLOOR);
-	per_full = max64(nccl_plans(v, capture_prev(v->full_top)),
+	    nccl_plans(v, pw_second)), V_GRAPH_FLOOR);
+	per_full = max64(nccl_plans(v, full_second),
 	    V_GRAPH_FLOOR);
 	v->nccl_graph = mp_adds(mp_muls(v->n_pw - 1, nccl_plans(v,
-	    capture_prev(v->pw_top))), mp_muls(v->n_full - 1, nccl_plans(v,
-	    capture_prev(v->full_top))));
+	    pw_second)), mp_muls(v->n_full - 1, nccl_plans(v,
+	    full_second)));
 	v->nccl_graph = mp_adds(v->nccl_graph, max64(nccl_plans(v,
 	    v->pw_top), nccl_plans(v, v->full_top)));
 	return mp_adds(v->graph_first, mp_adds(
@@ -530,6 +537,7 @@ resolve_draft(struct vl *v, const struct mp_model *m,
 	dsc = *sc;
 	dsc.draft[0] = '\0';
 	dsc.spec_tokens = 0;
+	dsc.spec_accept = 0;
 	dsc.weights = MP_DT_NONE;
 	dsc.ftype[0] = '\0';
 	dsc.weights_as_stored = dsc.weights_shipped = false;
@@ -654,6 +662,9 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		return mp_error_set(err, MP_EUSAGE, NULL,
 		    "--num-speculative-tokens", "only used with --speculative "
 		    "or --draft");
+	if (sc->spec_accept != 0 && v->spec_k == 0)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--acceptance-rate",
+		    "only used with --speculative or --draft");
 
 	for (i = 0; i < m->n_tensors; i++) {
 		b = mp_tensor_bytes(m, &m->tensors[i], sc);
@@ -733,6 +744,40 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		v->tok_bytes = mp_adds(v->tok_bytes, mp_muls(
 		    layer_token_bytes(v, m->layers - 1), v->spec_layers));
 	v->tok_bytes = div_up(v->tok_bytes, v->pp);
+	return true;
+}
+
+/*
+ * Per-token acceptance assumed when --acceptance-rate is not given.  MTP:
+ * DeepSeek-V3's report (section 5.4.3) measures 85 to 90 % acceptance of
+ * its MTP module's token; the low end.  A draft model and n-gram lookup
+ * depend on the pair and on the text: 0.6, an assumption with no
+ * measurement behind it, said in the report.
+ */
+#define V_ACCEPT_MTP	850000u
+#define V_ACCEPT_OTHER	600000u
+
+bool
+mp_vllm_spec(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_vllm_spec *out, struct mp_error *err)
+{
+	struct vl v;
+
+	memset(out, 0, sizeof(*out));
+	if (!resolve(&v, m, sc, 0, err))
+		return false;
+	out->k = v.spec_k;
+	out->method = sc->speculative;
+	out->mtp_layers = v.spec_layers;
+	if (v.spec_layers != 0)
+		out->eh_bytes = mp_muls(mp_adds(mp_muls(2ull * m->hidden,
+		    m->hidden), 3ull * m->hidden),
+		    mp_dtype_info(v.act)->block_bytes);
+	out->draft_bytes = mp_muls(v.draft_weights, v.tp);
+	out->draft_layers = v.draft_layers;
+	out->accept_given = sc->spec_accept != 0;
+	out->accept_ppm = sc->spec_accept != 0 ? sc->spec_accept :
+	    v.spec_layers != 0 ? V_ACCEPT_MTP : V_ACCEPT_OTHER;
 	return true;
 }
 

@@ -1,5 +1,6 @@
 /* test_vllm.c: vLLM's budget, paged KV pool and tensor parallelism */
 /* SPDX-License-Identifier: MIT */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -649,20 +650,20 @@ test_vllm_gpu_memory_utilization(void **state)
 	size_t i;
 
 	(void)state;
-	assert_true(mp_vllm_parse_util("0.9", &ppm, why, sizeof(why)));
+	assert_true(mp_vllm_parse_fraction("0.9", &ppm, why, sizeof(why)));
 	assert_int_equal(ppm, 900000);
-	assert_true(mp_vllm_parse_util(".95", &ppm, why, sizeof(why)));
+	assert_true(mp_vllm_parse_fraction(".95", &ppm, why, sizeof(why)));
 	assert_int_equal(ppm, 950000);
-	assert_true(mp_vllm_parse_util("1", &ppm, why, sizeof(why)));
+	assert_true(mp_vllm_parse_fraction("1", &ppm, why, sizeof(why)));
 	assert_int_equal(ppm, 1000000);
-	assert_true(mp_vllm_parse_util("0.9764", &ppm, why, sizeof(why)));
+	assert_true(mp_vllm_parse_fraction("0.9764", &ppm, why, sizeof(why)));
 	assert_int_equal(ppm, 976400);
 	mp_vllm_util_text(ppm, txt, sizeof(txt));
 	assert_string_equal(txt, "0.9764");
 	mp_vllm_util_text(0, txt, sizeof(txt));
 	assert_string_equal(txt, "0.90");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (mp_vllm_parse_util(bad[i], &ppm, why, sizeof(why)))
+		if (mp_vllm_parse_fraction(bad[i], &ppm, why, sizeof(why)))
 			fail_msg("\"%s\" accepted", bad[i]);
 
 	model(&m, 2);
@@ -677,10 +678,96 @@ test_vllm_gpu_memory_utilization(void **state)
 	mp_model_fini(&m);
 }
 
+/* Decode tokens/s of sc on one H100-like GPU (CUDA, 3.35 TB/s). */
+static double
+decode_rate(const struct mp_model *m, struct mp_scenario *sc, char *basis,
+    size_t len)
+{
+	struct mp_estimate est;
+	struct mp_speed_target tg;
+	struct mp_speed sp;
+	struct mp_error err;
+
+	memset(&tg, 0, sizeof(tg));
+	tg.backend = MP_BE_CUDA;
+	tg.bandwidth = 3.35e12;
+	tg.flops = 989e12;
+	tg.count = 1;
+	mp_error_clear(&err);
+	if (!mp_estimate(m, sc, &est, &err))
+		fail_msg("estimate: %s: %s", err.field, err.msg);
+	if (!mp_speed_estimate(m, &est, &tg, NULL, 0, &sp, &err))
+		fail_msg("speed: %s: %s", err.field, err.msg);
+	if (basis != NULL)
+		snprintf(basis, len, "%s", sp.basis);
+	return sp.decode_tps;
+}
+
+/*
+ * Speculative decoding's speed: a step yields (1 - a^(k+1)) / (1 - a)
+ * tokens and costs one target pass plus k proposals.  n-gram proposals
+ * cost no GPU time, so the rate is the plain one times the tokens per
+ * step: 5 at a = 1 with k = 4, 1.5 at a = 0.5 with k = 1.  A draft
+ * model's proposals read its weights, so the gain is below the tokens
+ * per step; without --acceptance-rate the report says it assumed 0.6.
+ * With n-gram and k = 4 the capture sizes are multiples of 5: 5, then
+ * 8..248 rounded up (10 ... 250), then 256..496 (260 ... 500): 48 sizes.
+ */
+static void
+test_vllm_speculative_speed(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+	double base, r;
+	char basis[256];
+
+	(void)state;
+	load_bundled("llama-3.1-8b-instruct", &m);
+	scen(&sc, 4096, 1);
+	base = decode_rate(&m, &sc, NULL, 0);
+	scen(&sc, 4096, 1);
+	sc.speculative = MP_SPEC_NGRAM;
+	sc.spec_tokens = 4;
+	sc.spec_accept = 1000000;
+	r = decode_rate(&m, &sc, NULL, 0);
+	assert_true(fabs(r / base - 5.0) < 1e-9);
+	sc.spec_tokens = 1;
+	sc.spec_accept = 500000;
+	r = decode_rate(&m, &sc, basis, sizeof(basis));
+	assert_true(fabs(r / base - 1.5) < 1e-9);
+	assert_non_null(strstr(basis, "acceptance 0.50: 1.50 tokens per "
+	    "step"));
+	scen(&sc, 4096, 1);
+	snprintf(sc.draft, sizeof(sc.draft), "llama-3.2-1b-instruct");
+	sc.spec_tokens = 4;
+	r = decode_rate(&m, &sc, basis, sizeof(basis));
+	/* 0.6 assumed: 1 + .6 + .36 + .216 + .1296 = 2.3056 per step */
+	assert_non_null(strstr(basis, "acceptance 0.60 assumed: 2.31"));
+	assert_true(r > base && r < base * 2.3056);
+	/* the rate without a method to speed up is refused */
+	scen(&sc, 4096, 1);
+	sc.spec_accept = 700000;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &est, &err));
+	assert_string_equal(err.field, "--acceptance-rate");
+	scen(&sc, 4096, 1);
+	sc.speculative = MP_SPEC_NGRAM;
+	sc.spec_tokens = 4;
+	sc.max_num_seqs = 256;
+	mp_error_clear(&err);
+	assert_true(mp_estimate(&m, &sc, &est, &err));
+	assert_true(has_note(&est, "48 piecewise sizes to 500 tokens, "
+	    "48 full to 500"));
+	mp_model_fini(&m);
+}
+
 /*
  * Speculative decoding without a draft model.  n-gram: k proposed tokens
  * make each sequence's decode step 1 + k tokens, so 256 sequences reach
- * the 512-token full graph (51 sizes instead of 35).  MTP: DeepSeek-V3's
+ * the largest full graph (48 sizes, multiples of 5 up to 500, instead of
+ * 35 up to 256).  MTP: DeepSeek-V3's
  * MTP layer joins the pool's blocks (one more 576-value latent per
  * token, bf16) and the weights (a decoder layer plus the 2 x 7168 ->
  * 7168 eh_proj).  Refused: mtp without MTP layers, ngram without k, k
@@ -703,8 +790,9 @@ test_vllm_speculative(void **state)
 	sc.max_num_seqs = 256;
 	mp_error_clear(&err);
 	assert_true(mp_estimate(&m, &sc, &est, &err));
-	assert_true(has_note(&est, "51 piecewise sizes to 512 tokens, "
-	    "51 full to 512"));
+	/* 1 + k = 5 tokens a step: sizes rounded up to multiples of 5 */
+	assert_true(has_note(&est, "48 piecewise sizes to 500 tokens, "
+	    "48 full to 500"));
 	assert_true(has_note(&est, "n-gram prompt lookup"));
 	scen(&sc, 4096, 1);
 	sc.speculative = MP_SPEC_NGRAM;
@@ -800,6 +888,7 @@ main(void)
 		cmocka_unit_test(test_vllm_tensor_parallel_communication),
 		cmocka_unit_test(test_vllm_gpu_memory_utilization),
 		cmocka_unit_test(test_vllm_speculative),
+		cmocka_unit_test(test_vllm_speculative_speed),
 		cmocka_unit_test(test_vllm_draft_model),
 	};
 
