@@ -528,6 +528,9 @@ bool	mp_scenario_resolve(struct mp_scenario *, const struct mp_model *,
 	    struct mp_error *);
 const char *mp_mode_name(enum mp_mode);
 const char *mp_runtime_name(enum mp_runtime);
+/* The runtime as reports name it: "ollama 0.15.5 (llama.cpp)" under
+ * --runtime ollama, else mp_runtime_name. */
+const char *mp_scenario_runtime(const struct mp_scenario *);
 const char *mp_optim_name(enum mp_optim);
 bool	mp_mode_parse(const char *, enum mp_mode *);
 bool	mp_runtime_parse(const char *, enum mp_runtime *);
@@ -1265,6 +1268,10 @@ bool	mp_split_mode_parse(const char *, enum mp_split_mode *);
 /* vllm.c: the vLLM release whose defaults and memory profiler the
  * estimate follows; every vLLM estimate names it. */
 #define MP_VLLM_VERSION	"0.21"
+/* ollama.c: the Ollama release whose defaults --runtime ollama follows:
+ * v0.15.5 brought the context tiers by VRAM (its release notes;
+ * docs/context-length.mdx at commit 01562a7f describes the same). */
+#define MP_OLLAMA_VERSION	"0.15.5"
 
 /*
  * convert.c: conversion pipelines.

@@ -404,8 +404,11 @@ serve_cands(const struct plan_ctx *x, struct mp_error *err)
 		if ((r->when & x->have) != r->when)
 			continue;
 		/* llama.cpp's label says where the layers run; the offload
-		 * variants add -ngl. */
-		put(lab, sizeof(lab), "%s, %s%s", r->who, r->words != NULL ?
+		 * variants add -ngl.  Under --runtime ollama the llama.cpp
+		 * rows are Ollama's (its defaults and command, ollama.c). */
+		put(lab, sizeof(lab), "%s, %s%s", r->runtime ==
+		    MP_RT_LLAMACPP && x->base->ollama ? "Ollama "
+		    MP_OLLAMA_VERSION : r->who, r->words != NULL ?
 		    r->words : r->weights != NULL ? r->weights : x->ship,
 		    r->runtime == MP_RT_LLAMACPP && !x->accel ?
 		    " on the CPU" : "");

@@ -91,7 +91,7 @@ mp_render_check_junit(const struct mp_check_report *c,
 		xml_put(mp_scenario_weights_name(&r->est->sc), fp);
 		fprintf(fp, ", batch %" PRIu64 ", seq %" PRIu64 ", runtime %s\n",
 		    r->est->sc.batch, r->est->sc.seq,
-		    mp_runtime_name(r->est->sc.runtime));
+		    mp_scenario_runtime(&r->est->sc));
 		fputs("</failure>\n    </testcase>\n", fp);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", fp);

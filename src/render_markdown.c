@@ -78,7 +78,7 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	    sc->ftype[0] ? sc->ftype : sc->weights_as_stored ?
 	    "as-stored" : mp_dtype_info(sc->weights)->name,
 	    sc->batch, sc->seq, mp_dtype_info(sc->kv_dtype)->name,
-	    mp_runtime_name(sc->runtime));
+	    mp_scenario_runtime(sc));
 	if (est->trainable_params > 0)
 		fprintf(fp, "- **Trainable parameters**: %s\n",
 		    mp_fmt_count(est->trainable_params, b, sizeof(b)));

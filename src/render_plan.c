@@ -971,7 +971,7 @@ sweep_head(const struct mp_sweep *s, enum mp_units u, bool md, FILE *fp)
 	    ", runtime %s%s%s; over %s\n", md ? "## memplan sweep: " : "",
 	    s->model->name, mp_mode_name(sc->mode),
 	    mp_scenario_weights_name(sc), sc->batch, sc->seq,
-	    mp_runtime_name(sc->runtime), s->hw ? "; on " : "",
+	    mp_scenario_runtime(sc), s->hw ? "; on " : "",
 	    s->hw ? s->hw->name : "", s->over);
 	fprintf(fp, "%ssizes in %s\n\n", md ? "\n" : "", units_line(u));
 }

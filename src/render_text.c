@@ -24,7 +24,7 @@ mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
 	    sc->weights_as_stored ? "as-stored" :
 	    mp_dtype_info(sc->weights)->name,
 	    sc->weights_shipped ? " (as shipped)" : "", sc->batch, sc->seq,
-	    mp_dtype_info(sc->kv_dtype)->name, mp_runtime_name(sc->runtime));
+	    mp_dtype_info(sc->kv_dtype)->name, mp_scenario_runtime(sc));
 	if (r->est->trainable_params > 0)
 		fprintf(fp, ", %s trainable", mp_fmt_count(r->est->trainable_params,
 		    p, sizeof(p)));

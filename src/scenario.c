@@ -98,6 +98,14 @@ bool mp_offload_parse(const char *s, enum mp_offload *o) { LOOKUP(offs, s, o); }
 const char *mp_offload_name(enum mp_offload v) { NAME(offs, v); }
 const char *mp_mode_name(enum mp_mode v) { NAME(modes, v); }
 const char *mp_runtime_name(enum mp_runtime v) { NAME(runtimes, v); }
+
+const char *
+mp_scenario_runtime(const struct mp_scenario *sc)
+{
+	if (sc->ollama && sc->runtime == MP_RT_LLAMACPP)
+		return "ollama " MP_OLLAMA_VERSION " (llama.cpp)";
+	return mp_runtime_name(sc->runtime);
+}
 const char *mp_optim_name(enum mp_optim v) { NAME(optims, v); }
 
 void
