@@ -12,6 +12,13 @@ main(int argc, char **argv)
 	int	rc, e;
 	bool	ok;
 
+	/* One buffer large enough for --help and a report, so that a write
+	 * error surfaces in the fflush below with its own errno (ENOSPC,
+	 * EPIPE) rather than in a flush inside fprintf, whose errno is gone
+	 * by the time ferror is looked at. */
+	static char outbuf[1 << 16];
+
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	rc = mp_cli_main(argc, argv, stdout, stderr);
 	/* Whatever reached stdout (--help, --version, a listing) counts
 	 * only when it was written: a full disk is exit 2, not 0. */
