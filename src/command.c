@@ -342,13 +342,11 @@ training(const struct mp_model *m, const struct mp_estimate *est,
 	if (sc->expandable_segments)
 		add(b, "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True ");
 	if (sc->gpus > 1 || sc->nodes > 1) {
-		char	 l[256];
+		char	 l[384];
 
 		/* the launcher with its DeepSpeed stage / FSDP strategy,
 		 * offload and machines (parallel.c) */
-		mp_parallel_command(sc->parallel == MP_PAR_NONE ? MP_PAR_DDP :
-		    sc->parallel, sc->offload, sc->gpus ? sc->gpus : 1,
-		    sc->nodes ? sc->nodes : 1, l, sizeof(l));
+		mp_parallel_command(sc, l, sizeof(l));
 		add(b, "%s train.py; ", l);
 	}
 	add(b, "model \"%s\"", model_ref(m));

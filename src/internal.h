@@ -398,19 +398,26 @@ struct mp_states_in {
 	uint64_t	 layer_bytes;	/* the largest decoder layer, stored */
 	uint64_t	 layer_params;
 	uint64_t	 layer_grad;	/* its trainable parameters' gradients */
+	/* FSDP: what is gathered, in the dtype FSDP gathers it (its
+	 * MixedPrecision param_dtype, else as stored) */
+	uint64_t	 root_bytes;	/* outside the decoder layers */
+	uint64_t	 all_bytes;	/* every parameter (0: weights) */
+	uint32_t	 fsdp_version;	/* 0 or 1: FSDP1; 2: fully_shard */
 };
 struct mp_states {
 	uint64_t	 weights, adapters, grads, optim, optim_temp;
 	uint64_t	 buffers;	/* communication buckets */
 	uint64_t	 gathered;	/* unsharded parameters in flight */
+	uint64_t	 root;		/* of gathered, FSDP's root unit */
 	uint64_t	 host;		/* offloaded, pinned host memory */
 	uint64_t	 disk;		/* offloaded to NVMe */
 };
 void	mp_parallel_states(const struct mp_states_in *, struct mp_states *);
 bool	mp_parallel_is_zero(enum mp_parallel);
 bool	mp_parallel_is_fsdp(enum mp_parallel);
-void	mp_parallel_command(enum mp_parallel, enum mp_offload, uint64_t gpus,
-	    uint64_t nodes, char *buf, size_t len);
+/* The launcher that runs the scenario's scheme on its GPUs and nodes
+ * (DDP when several GPUs have no --parallel). */
+void	mp_parallel_command(const struct mp_scenario *, char *buf, size_t len);
 
 /* alloc.c: PyTorch's CUDA caching allocator (block and segment rules) */
 uint64_t mp_alloc_block(uint64_t size);		/* bytes a request takes */

@@ -269,6 +269,8 @@ mp_jsonw_scenario(struct mp_jsonw *w, const char *key,
 		mp_jsonw_str(w, "parallel", mp_parallel_name(sc->parallel));
 	if (sc->offload != MP_OFFLOAD_NONE)
 		mp_jsonw_str(w, "offload", mp_offload_name(sc->offload));
+	if (mp_parallel_is_fsdp(sc->parallel))
+		mp_jsonw_u64(w, "fsdp_version", sc->fsdp_version == 2 ? 2 : 1);
 	if (sc->runtime == MP_RT_LLAMACPP)
 		mp_jsonw_i64(w, "gpu_layers", sc->gpu_layers);
 	if (sc->mode == MP_MODE_CONVERT)

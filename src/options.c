@@ -454,6 +454,14 @@ set_offload(struct mp_scenario *sc, const char *v, uint64_t u)
 }
 
 static bool
+set_fsdp_version(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->fsdp_version = (uint32_t)u;
+	return true;
+}
+
+static bool
 set_expseg(struct mp_scenario *sc, const char *v, uint64_t u)
 {
 	(void)v;
@@ -657,6 +665,10 @@ static const struct mp_optspec opts[] = {
 	{ MP_O_OFFLOAD, "offload", 0, "offload", SC, ENUM(mp_offload_choice),
 	  set_offload, 0, false,
 	  "O", "ZeRO/FSDP: states to host RAM (cpu) or disk (nvme)", "none" },
+	{ MP_O_FSDP_VERSION, "fsdp-version", 0, "fsdp_version", SC,
+	  UINT(1, 2, false, NULL), set_fsdp_version, 0, false,
+	  "V", "FSDP: 1 (FullyShardedDataParallel, flat parameters) or 2 "
+	  "(fully_shard, per-parameter shards)", "1, accelerate's default" },
 	{ MP_O_ENFORCE_EAGER, "enforce-eager", 0, "enforce_eager", SC, FLAG,
 	  set_eager, 0, false,
 	  NULL, "vLLM: no CUDA graphs (and no graph memory)", NULL },

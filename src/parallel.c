@@ -33,17 +33,42 @@
  * the parameter partition too ("ZeRO-Infinity" with nvme: to disk, with
  * pinned swap buffers of buffer_count 5 x buffer_size 1e8 elements).
  *
- * FSDP (PyTorch 2.11 torch/distributed/fsdp, transformer auto-wrap per
- * decoder layer, parameters in their own dtype, use_orig_params for
- * peft): FULL_SHARD keeps 1/N of every flat parameter and unshards one
- * layer for its forward and backward, prefetching the next
- * (backward_prefetch=BACKWARD_PRE): two layers gathered.  SHARD_GRAD_OP
- * does not reshard after forward, so at the start of backward every layer
- * is unsharded.  HYBRID_SHARD shards within a node and replicates across
- * nodes.  CPUOffload(offload_params=True) keeps the sharded parameters,
- * gradients and optimizer state in host memory; the device holds the
- * gathered layers.  FSDP + QLoRA shards the NF4 base as stored
- * (bnb_4bit_quant_storage in the compute dtype makes it flattenable).
+ * FSDP, as accelerate 1.14.0 launches it (transformer auto-wrap per
+ * decoder layer; peft's policy wraps the adapters as units of their own,
+ * so frozen weights get no gradient), in either implementation
+ * (--fsdp-version; accelerate's default is 1).  Read from pytorch/pytorch
+ * torch/distributed/fsdp (stored commits 01caf79e, 010ae4a8, 0257dd1c):
+ *   FSDP1 (FullyShardedDataParallel, _flat_param.py, _runtime_utils.py,
+ *     _limiter_utils.py): each unit's parameters are one flat parameter,
+ *     all-gathered straight into its padded unsharded buffer.
+ *     limit_all_gathers (default True) makes the CPU wait on the
+ *     _FreeEventQueue once _max_num_inflight_all_gathers = 2 unsharded
+ *     buffers await their free, so two layers are unsharded at a time
+ *     (the one computed and the next, with or without backward
+ *     prefetch).  The flat gradient is reduce-scattered as it is: one
+ *     unsharded layer gradient.
+ *   FSDP2 (fully_shard, _fsdp_collectives.py, _fsdp_param_group.py):
+ *     parameters are DTensors sharded on dim 0; a unit is all-gathered
+ *     into one flat output and copied out into per-parameter tensors
+ *     (freed after copy-out, and the previous unit's is held until the
+ *     next copy-out), one unit prefetched in backward: two layers again.
+ *     foreach_reduce copies the unsharded gradients into a reduce-scatter
+ *     input before it frees them: two layer gradients.
+ *   Both keep the root unit (what is outside the decoder layers: the
+ *   embeddings, the final norm, the head) unsharded from forward to the
+ *   end of backward: FSDP1's _post_forward_reshard never frees the
+ *   root's flat parameter, FSDP2 sets the root's reshard_after_forward
+ *   to False.
+ * FULL_SHARD keeps 1/N of every unit; SHARD_GRAD_OP (FSDP2:
+ * reshard_after_forward=False) does not reshard after forward, so at the
+ * start of backward every layer is unsharded.  HYBRID_SHARD shards within
+ * a node and replicates across nodes.  CPUOffload(offload_params=True)
+ * keeps the sharded parameters, gradients and optimizer state in host
+ * memory; the device holds the gathered layers.  FSDP + QLoRA shards the
+ * NF4 base as stored (bnb_4bit_quant_storage in the compute dtype makes
+ * it flattenable).  Mixed precision (train.c): accelerate's
+ * MixedPrecision(param_dtype = reduce_dtype = the amp type) gathers the
+ * units in that type while the trainable shards are upcast to fp32.
  */
 #define DS_REDUCE_BUCKET	500000000ULL
 #define DS_PREFETCH		50000000ULL
@@ -178,13 +203,17 @@ mp_parallel_states(const struct mp_states_in *in, struct mp_states *out)
 		out->grads = div_up(in->grads, n);
 		out->optim = div_up(in->optim, n);
 		out->optim_temp = div_up(in->optim_temp, n);
-		/* the layer computed and the one prefetched, unsharded, and
-		 * the unsharded gradient of the layer reduce-scattered */
-		out->gathered = mp_adds(mp_muls(2, in->layer_bytes),
-		    in->layer_grad);
+		/* the layer computed and the next, unsharded; the layer's
+		 * unsharded gradient (FSDP2: and its reduce-scatter input);
+		 * the root unit, unsharded through forward and backward */
+		out->gathered = mp_adds(mp_adds(mp_muls(2, in->layer_bytes),
+		    mp_muls(in->fsdp_version == 2 ? 2 : 1, in->layer_grad)),
+		    in->root_bytes);
+		out->root = in->root_bytes;
 		if (in->par == MP_PAR_FSDP_SGO)
 			/* every layer stays unsharded until backward */
-			out->gathered = mp_adds(in->weights, in->adapters);
+			out->gathered = mp_adds(in->all_bytes != 0 ?
+			    in->all_bytes : in->weights, in->adapters);
 		if (off) {
 			out->host = mp_adds(mp_adds(out->weights, out->adapters),
 			    mp_adds(mp_adds(out->grads, out->optim),
@@ -196,14 +225,26 @@ mp_parallel_states(const struct mp_states_in *in, struct mp_states *out)
 	}
 }
 
-/* The launcher configuration that runs a scheme, for notes and plans. */
+/*
+ * The launcher configuration that runs a scheme, for notes and plans:
+ * accelerate 1.14.0's launch flags (commands/launch.py).  FSDP2 names no
+ * sharding strategy: --fsdp_reshard_after_forward false is SHARD_GRAD_OP,
+ * and hybrid sharding is a 2-D mesh of its parallelism config (replicas
+ * across the nodes, shards within one).
+ */
 void
-mp_parallel_command(enum mp_parallel par, enum mp_offload off,
-    uint64_t gpus, uint64_t nodes, char *buf, size_t len)
+mp_parallel_command(const struct mp_scenario *sc, char *buf, size_t len)
 {
-	const char *o = off == MP_OFFLOAD_CPU ? "cpu" :
+	enum mp_parallel par = sc->parallel;
+	enum mp_offload	 off = sc->offload;
+	uint64_t	 gpus = sc->gpus ? sc->gpus : 1;
+	uint64_t	 nodes = sc->nodes ? sc->nodes : 1;
+	const char	*o = off == MP_OFFLOAD_CPU ? "cpu" :
 	    off == MP_OFFLOAD_NVME ? "nvme" : "none";
+	int		 n;
 
+	if (par == MP_PAR_NONE && gpus * nodes > 1)
+		par = MP_PAR_DDP;
 	switch (par) {
 	case MP_PAR_ZERO1:
 	case MP_PAR_ZERO2:
@@ -220,14 +261,36 @@ mp_parallel_command(enum mp_parallel par, enum mp_offload off,
 	case MP_PAR_FSDP:
 	case MP_PAR_FSDP_SGO:
 	case MP_PAR_FSDP_HYBRID:
-		snprintf(buf, len, "accelerate launch --num_processes %llu "
-		    "--num_machines %llu --use_fsdp --fsdp_sharding_strategy "
-		    "%s --fsdp_auto_wrap_policy TRANSFORMER_BASED_WRAP "
-		    "--fsdp_offload_params %s",
+		n = snprintf(buf, len, "accelerate launch --num_processes %llu "
+		    "--num_machines %llu --use_fsdp ",
 		    (unsigned long long)(gpus * nodes),
-		    (unsigned long long)nodes, par == MP_PAR_FSDP ?
-		    "FULL_SHARD" : par == MP_PAR_FSDP_SGO ? "SHARD_GRAD_OP" :
-		    "HYBRID_SHARD", off == MP_OFFLOAD_CPU ? "true" : "false");
+		    (unsigned long long)nodes);
+		if (n < 0 || (size_t)n >= len)
+			break;
+		if (sc->fsdp_version == 2) {
+			char	 mesh[128] = "";
+
+			if (par == MP_PAR_FSDP_HYBRID)
+				snprintf(mesh, sizeof(mesh), " "
+				    "--use_parallelism_config "
+				    "--parallelism_config_dp_replicate_size %llu "
+				    "--parallelism_config_dp_shard_size %llu",
+				    (unsigned long long)nodes,
+				    (unsigned long long)gpus);
+			snprintf(buf + n, len - (size_t)n, "--fsdp_version 2 "
+			    "--fsdp_reshard_after_forward %s%s "
+			    "--fsdp_auto_wrap_policy TRANSFORMER_BASED_WRAP "
+			    "--fsdp_offload_params %s", par == MP_PAR_FSDP_SGO ?
+			    "false" : "true", mesh, off == MP_OFFLOAD_CPU ?
+			    "true" : "false");
+		} else
+			snprintf(buf + n, len - (size_t)n,
+			    "--fsdp_sharding_strategy %s "
+			    "--fsdp_auto_wrap_policy TRANSFORMER_BASED_WRAP "
+			    "--fsdp_offload_params %s", par == MP_PAR_FSDP ?
+			    "FULL_SHARD" : par == MP_PAR_FSDP_SGO ?
+			    "SHARD_GRAD_OP" : "HYBRID_SHARD", off ==
+			    MP_OFFLOAD_CPU ? "true" : "false");
 		break;
 	case MP_PAR_DDP:
 		snprintf(buf, len, "accelerate launch --num_processes %llu "

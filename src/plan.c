@@ -955,6 +955,8 @@ mp_scenario_args(const struct mp_model *m, const struct mp_scenario *sc,
 			ADD(" --parallel %s", mp_parallel_name(sc->parallel));
 		if (sc->offload != MP_OFFLOAD_NONE)
 			ADD(" --offload %s", mp_offload_name(sc->offload));
+		if (sc->fsdp_version != 0)
+			ADD(" --fsdp-version %u", sc->fsdp_version);
 	}
 	/* set by the user or the profile (0: one machine, not said) */
 	if (sc->nodes != 0)

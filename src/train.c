@@ -527,6 +527,8 @@ struct step {
 	enum mp_parallel	 par;
 	enum mp_dtype		 cd;	/* the compute dtype */
 	uint64_t		 gpus, nodes;
+	/* FSDP with --amp: accelerate's FSDP mixed precision (step_init) */
+	bool			 fsdp_mp;
 	/* What lives through the whole step; per GPU after step_shard(). */
 	uint64_t		 W, A, G;	/* weights, adapters, gradients */
 	struct optsum		 os;
@@ -596,6 +598,9 @@ step_check(const struct mp_model *m, const struct mp_scenario *sc,
 		return mp_error_set(err, MP_EUSAGE, NULL, "--offload",
 		    "offload needs --parallel zero1, zero2, zero3 or an fsdp "
 		    "strategy");
+	if (sc->fsdp_version != 0 && !mp_parallel_is_fsdp(*par))
+		return mp_error_set(err, MP_EUSAGE, NULL, "--fsdp-version",
+		    "needs --parallel fsdp, fsdp-shard-grad-op or fsdp-hybrid");
 	if (sc->offload == MP_OFFLOAD_NVME && !mp_parallel_is_zero(*par))
 		return mp_error_set(err, MP_EUSAGE, NULL, "--offload",
 		    "FSDP offloads to the CPU only; nvme needs ZeRO");
@@ -628,6 +633,23 @@ step_init(struct step *s, const struct mp_model *m,
 	}
 	/* autocast only casts when the weights are wider than the amp type */
 	c->amp = sc->amp != MP_DT_NONE && sc->weights == MP_DT_F32;
+	/*
+	 * FSDP with --amp is accelerate 1.14.0's FSDP mixed precision
+	 * (FullyShardedDataParallelPlugin.set_mixed_precision:
+	 * param_dtype = reduce_dtype = the amp type): the units are
+	 * gathered and computed in that type, so autocast has no weight to
+	 * cast and the residual stream is in it too.  Trainable weights
+	 * stored narrower are upcast to fp32 shards first (Accelerator.
+	 * prepare_model for FSDP1, fsdp2_prepare_model for FSDP2: "follow
+	 * DeepSpeed's strategy to hold the parameters in full precision"):
+	 * fp32 master shards, their gradients and optimizer state in fp32.
+	 */
+	s->fsdp_mp = sc->amp != MP_DT_NONE && mp_parallel_is_fsdp(s->par);
+	if (s->fsdp_mp) {
+		c->amp = false;
+		if (c->full)
+			s->wsc.weights = MP_DT_F32;
+	}
 	s->cd = mp_compute_dtype(m, &s->wsc);
 	c->a = mp_dtype_bytes(s->cd, 1);
 	c->rs = c->amp ? 4 : c->a;
@@ -685,7 +707,7 @@ step_states(struct step *s)
 		if (c->full) {
 			s->trainable = mp_adds(s->trainable, n);
 			s->G = mp_adds(s->G, tb);
-			opt_tensor(sc->optimizer, t, n, c->amp ? 4 :
+			opt_tensor(sc->optimizer, t, n, c->amp || s->fsdp_mp ? 4 :
 			    mp_dtype_bytes(sc->weights, 1), &s->os);
 		}
 	}
@@ -771,10 +793,14 @@ step_shard(struct step *s)
 	const struct tctx	*c = &s->c;
 	const struct mp_model	*m = c->m;
 	struct mp_states_in	 si;
-	uint64_t		 lb, lp;
+	struct mp_scenario	 gsc = s->wsc;
+	uint64_t		 lb, lp, layers = 0;
 	uint32_t		 l;
 	size_t			 i;
 
+	/* FSDP gathers in its MixedPrecision param_dtype when it has one */
+	if (s->fsdp_mp)
+		gsc.weights = c->sc->amp;
 	memset(&si, 0, sizeof(si));
 	si.par = s->par;
 	si.offload = c->sc->offload;
@@ -795,14 +821,22 @@ step_shard(struct step *s)
 
 			if (t->flags & MP_TF_BUFFER)
 				continue;
-			lb = mp_adds(lb, mp_tensor_bytes(m, t, &s->wsc));
+			lb = mp_adds(lb, mp_tensor_bytes(m, t, &gsc));
 			lp = mp_adds(lp, mp_tensor_numel(t));
 		}
+		layers = mp_adds(layers, lb);
 		if (lb > si.layer_bytes) {
 			si.layer_bytes = lb;
 			si.layer_params = lp;
 		}
 	}
+	for (i = 0; i < m->n_tensors; i++)
+		if (!(m->tensors[i].flags & MP_TF_BUFFER))
+			si.all_bytes = mp_adds(si.all_bytes,
+			    mp_tensor_bytes(m, &m->tensors[i], &gsc));
+	/* FSDP's root unit: the embeddings, final norm and head */
+	si.root_bytes = si.all_bytes > layers ? si.all_bytes - layers : 0;
+	si.fsdp_version = c->sc->fsdp_version;
 	si.layer_grad = c->full ? si.layer_bytes : s->A / m->layers;
 	mp_parallel_states(&si, &s->st);
 	s->W = s->st.weights;
@@ -983,7 +1017,10 @@ notes_states(const struct step *s, const struct phase *ph, int best,
 		    (unsigned long long)c->m->params,
 		    mp_dtype_info(sc->weights)->name, c->full ? (c->amp ?
 		    ": fp32 master weights, autocast computes in the amp type" :
-		    ", all trained") : ", frozen");
+		    s->fsdp_mp ? ": fp32 master shards (accelerate upcasts "
+		    "them for FSDP mixed precision), gathered in the amp type" :
+		    ", all trained") : s->fsdp_mp ? ", frozen, gathered in the "
+		    "amp type (FSDP mixed precision)" : ", frozen");
 	if (!c->full)
 		mp_estimate_note(est, "adapters", "%llu trainable parameters "
 		    "(r=%u, %s: %llu modules%s) in fp32, as peft keeps them",
@@ -1002,7 +1039,8 @@ notes_states(const struct step *s, const struct phase *ph, int best,
 	else if (ph[best].grads != 0)
 		mp_estimate_note(est, "gradients", "one per trainable "
 		    "parameter (%s)%s, from backward until zero_grad",
-		    c->full && !c->amp ? mp_dtype_info(sc->weights)->name :
+		    c->full && !c->amp && !s->fsdp_mp ?
+		    mp_dtype_info(sc->weights)->name :
 		    "fp32", s->ddp ? " plus DDP's bucket copy" : "");
 	else
 		mp_note_size(mp_estimate_note(est, "gradients", "none yet at "
@@ -1019,7 +1057,7 @@ notes_states(const struct step *s, const struct phase *ph, int best,
 	case MP_OPT_ADAMW:
 		mp_estimate_note(est, "optimizer", "AdamW exp_avg and "
 		    "exp_avg_sq in the parameter's dtype (%s) and a 4-byte "
-		    "step per tensor", c->full && !c->amp ?
+		    "step per tensor", c->full && !c->amp && !s->fsdp_mp ?
 		    mp_dtype_info(sc->weights)->name : "fp32");
 		break;
 	case MP_OPT_ADAMW8BIT:
@@ -1131,7 +1169,7 @@ notes_parallel(const struct step *s, struct mp_estimate *est)
 		"ZeRO-1: DeepSpeed's fp32 master and Adam state sharded",
 		"ZeRO-2: state and gradients sharded, a 5e8 bucket",
 		"ZeRO-3: weights too; the layer and 5e7 prefetched gathered",
-		"FSDP full shard: two layers unsharded at a time",
+		"FSDP full shard: two layers and the root unit unsharded",
 		"FSDP shard-grad-op: every layer unsharded in backward",
 		"FSDP hybrid: sharded within a node, replicated across",
 	};
@@ -1141,12 +1179,24 @@ notes_parallel(const struct step *s, struct mp_estimate *est)
 	if (s->par == MP_PAR_NONE)
 		return;
 	mp_estimate_note(est, "total", "per GPU, each of %llu GPUs x %llu "
-	    "node%s (%s%s); --batch is per GPU", (unsigned long long)s->gpus,
+	    "node%s (%s%s%s%s); --batch is per GPU", (unsigned long long)s->gpus,
 	    (unsigned long long)s->nodes, s->nodes > 1 ? "s" : "",
-	    what[s->par], sc->offload == MP_OFFLOAD_NONE ? "" :
+	    what[s->par], !mp_parallel_is_fsdp(s->par) ? "" :
+	    sc->fsdp_version == 2 ? "; FSDP2" : "; FSDP1",
+	    s->fsdp_mp ? (sc->amp == MP_DT_F16 ? "; fp16 MixedPrecision" :
+	    "; bf16 MixedPrecision") : "",
+	    sc->offload == MP_OFFLOAD_NONE ? "" :
 	    sc->offload == MP_OFFLOAD_CPU ? "; states offloaded to pinned host "
 	    "RAM" : "; states offloaded to NVMe");
-	if (s->gather != 0)
+	if (s->gather != 0 && s->st.root != 0 && s->par != MP_PAR_FSDP_SGO) {
+		nt = mp_estimate_note(est, "activations", "{gathered} "
+		    "unsharded in flight: two layers, %s and the root unit "
+		    "(embeddings, norm, head: {root}) through forward and "
+		    "backward", sc->fsdp_version == 2 ? "their gradients "
+		    "twice (reduce-scatter input)" : "a flat gradient");
+		mp_note_size(nt, "gathered", s->gather);
+		mp_note_size(nt, "root", s->st.root);
+	} else if (s->gather != 0)
 		mp_note_size(mp_estimate_note(est, "activations", "{gathered} "
 		    "of unsharded parameters in flight (in activations)"),
 		    "gathered", s->gather);

@@ -462,6 +462,145 @@ test_parallel_shards_model_states(void **state)
 }
 
 /*
+ * FSDP1 and FSDP2 (parallel.c, from PyTorch's fsdp sources): both keep
+ * two layers unsharded and the root unit (what is outside the decoder
+ * layers) from forward to the end of backward; FSDP1 reduce-scatters the
+ * layer's flat gradient as it is, FSDP2 copies the layer's gradients into
+ * a reduce-scatter input first (two gradients).  SHARD_GRAD_OP keeps
+ * every parameter unsharded.
+ */
+static void
+test_fsdp_versions(void **state)
+{
+	struct mp_states_in	 in;
+	struct mp_states	 st;
+	uint64_t		 L = 400000000ULL, G = 30000000ULL;
+	uint64_t		 R = 1000000000ULL;
+	char			 cmd[512];
+	struct mp_scenario	 sc;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.par = MP_PAR_FSDP;
+	in.ranks = in.per_node = 4;
+	in.weights = 16 * L + R;
+	in.all_bytes = 16 * L + R;
+	in.adapters = 16 * G;
+	in.layer_bytes = L;
+	in.layer_grad = G;
+	in.root_bytes = R;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.gathered, 2 * L + G + R);
+	assert_int_equal(st.root, R);
+	assert_int_equal(st.weights, (16 * L + R) / 4);
+	in.fsdp_version = 2;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.gathered, 2 * L + 2 * G + R);
+	in.par = MP_PAR_FSDP_SGO;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.gathered, 16 * L + R + 16 * G);
+
+	/* accelerate's launch flags of each implementation */
+	mp_scenario_init(&sc);
+	sc.gpus = 8;
+	sc.nodes = 2;
+	sc.parallel = MP_PAR_FSDP_HYBRID;
+	mp_parallel_command(&sc, cmd, sizeof(cmd));
+	assert_non_null(strstr(cmd, "--num_processes 16 --num_machines 2 "
+	    "--use_fsdp --fsdp_sharding_strategy HYBRID_SHARD"));
+	sc.fsdp_version = 2;
+	mp_parallel_command(&sc, cmd, sizeof(cmd));
+	assert_non_null(strstr(cmd, "--fsdp_version 2 "
+	    "--fsdp_reshard_after_forward true --use_parallelism_config "
+	    "--parallelism_config_dp_replicate_size 2 "
+	    "--parallelism_config_dp_shard_size 8"));
+	assert_null(strstr(cmd, "sharding_strategy"));
+	sc.parallel = MP_PAR_FSDP_SGO;
+	mp_parallel_command(&sc, cmd, sizeof(cmd));
+	assert_non_null(strstr(cmd, "--fsdp_reshard_after_forward false "
+	    "--fsdp_auto_wrap_policy"));
+}
+
+/*
+ * The estimate: the root unit is the bytes of the tensors outside the
+ * layers; FSDP with --amp is accelerate's FSDP mixed precision: the bf16
+ * checkpoint's trainable weights become fp32 shards (4 bytes per
+ * parameter over the GPUs, gradients and AdamW moments in fp32 too),
+ * layers are gathered in bf16 and autocast keeps no weight copies;
+ * --fsdp-version without FSDP is a usage error.
+ */
+static void
+test_fsdp_estimate(void **state)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	struct mp_error		 e;
+	uint64_t		 P, root = 0, g1, g2;
+	size_t			 i;
+
+	(void)state;
+	assert_non_null(est);
+	load("llama-3.2-1b-instruct", &m);
+	for (i = 0; i < m.n_tensors; i++)
+		if (m.tensors[i].layer < 0 &&
+		    !(m.tensors[i].flags & MP_TF_BUFFER))
+			root += 2 * mp_tensor_numel(&m.tensors[i]);
+	lora_scenario(&sc, &m, MP_MODE_FULL, 1, 1024, true);
+	sc.gpus = 4;
+	sc.parallel = MP_PAR_FSDP;
+	run(&m, &sc, est);
+	P = est->trainable_params;
+	/* a quarter of the bf16 weights and of the fp32 rotary buffers */
+	assert_in_range(est->mem.weights - (2 * P + 3) / 4, 0, 256);
+	g1 = est->mem.activations;
+	sc.fsdp_version = 2;
+	run(&m, &sc, est);
+	g2 = est->mem.activations;
+	/* one more layer gradient in bf16: the reduce-scatter input */
+	assert_true(g2 > g1);
+	assert_true(g2 - g1 < 2 * P / m.layers);
+	{
+		bool seen = false;
+
+		for (i = 0; i < est->n_notes; i++)
+			if (strstr(est->notes[i].text, "root unit") != NULL) {
+				size_t k;
+
+				for (k = 0; k < est->notes[i].n_values; k++)
+					if (strcmp(est->notes[i].values[k].key,
+					    "root") == 0) {
+						assert_int_equal(est->notes[i].
+						    values[k].u, root);
+						seen = true;
+					}
+			}
+		assert_true(seen);
+	}
+	/* accelerate's FSDP mixed precision */
+	sc.fsdp_version = 0;
+	sc.amp = MP_DT_BF16;
+	run(&m, &sc, est);
+	assert_in_range(est->mem.weights - (4 * P + 3) / 4, 0, 256);
+	for (i = 0; i < est->n_notes; i++)
+		assert_null(strstr(est->notes[i].text, "autocast keeps"));
+	/* the same step without FSDP is autocast over fp32 masters */
+	sc.parallel = MP_PAR_DDP;
+	sc.weights = MP_DT_F32;
+	run(&m, &sc, est);
+	assert_in_range(est->mem.weights - 4 * P, 0, 1024);
+	sc.parallel = MP_PAR_ZERO3;
+	sc.weights = MP_DT_BF16;
+	sc.amp = MP_DT_NONE;
+	sc.fsdp_version = 2;
+	memset(est, 0, sizeof(*est));
+	assert_false(mp_estimate_train(&m, &sc, est, &e));
+	assert_string_equal(e.field, "--fsdp-version");
+	free(est);
+	mp_model_fini(&m);
+}
+
+/*
  * DeepSpeed's own estimators of model states (deepspeed 0.16,
  * runtime/zero/stage_1_and_2.py estimate_zero2_model_states_mem_needs and
  * stage3.py estimate_zero3_model_states_mem_needs; the formulas, not
@@ -554,6 +693,8 @@ main(void)
 		cmocka_unit_test(test_eager_sinks_and_frozen_experts),
 		cmocka_unit_test(test_allocator_reserve),
 		cmocka_unit_test(test_deepspeed_estimators),
+		cmocka_unit_test(test_fsdp_versions),
+		cmocka_unit_test(test_fsdp_estimate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
