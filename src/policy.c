@@ -396,9 +396,11 @@ ranks_above(const struct mp_model *m, const struct policy *po,
 
 	if (la != lb)
 		return la > lb;
-	/* Nothing is fast enough, or both fall short of it: the faster. */
-	if ((bar->speed_first || (la < bar->n && bar->f[la] == PF_FAST)) &&
-	    rate(a) != rate(b))
+	/* Among the options kept when nothing is fast enough, or two that
+	 * both fall short of it: the faster.  Options left out by another
+	 * filter keep the policy's order (q3_k_m before q2_k). */
+	if (((bar->speed_first && la == bar->n) ||
+	    (la < bar->n && bar->f[la] == PF_FAST)) && rate(a) != rate(b))
 		return rate(a) > rate(b);
 	return po->order(m, a, b);
 }
@@ -506,7 +508,8 @@ serve_why(struct mp_rec *r, const struct mp_planres *p,
 
 	if (best->has_speed)
 		put(sp, sizeof(sp), "; %s tokens/s decode%s",
-		    mp_fmt_fixed(best->speed.decode_tps, 0, n1, sizeof(n1)),
+		    mp_fmt_fixed(best->speed.decode_tps,
+		    best->speed.decode_tps < 10 ? 1 : 0, n1, sizeof(n1)),
 		    best->speed.has_prefill ? "" : " (prompt speed unknown)");
 	if (best->max_seq > 0)
 		put(ctx, sizeof(ctx), ", context up to %llu tokens",
@@ -517,7 +520,8 @@ serve_why(struct mp_rec *r, const struct mp_planres *p,
 	    mp_verdict_name(best->verdict), sp, ctx, mp_fmt_fixed(
 	    opt_bits(best), 1, n1, sizeof(n1)), bar->speed_first ?
 	    "fastest" : "most precise", rule_text[MP_GOAL_SERVE],
-	    mp_fmt_fixed(fastest, 0, n2, sizeof(n2)), bar->speed_first ?
+	    mp_fmt_fixed(fastest, fastest < 10 ? 1 : 0, n2, sizeof(n2)),
+	    bar->speed_first ?
 	    "; none reaches 10 tokens/s: speed before precision" : "",
 	    off_device(p->model,
 	    best) ? "; layers in host memory: nothing fits on the devices "

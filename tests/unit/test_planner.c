@@ -648,6 +648,33 @@ test_planner_serve_speed_before_precision(void **state)
 	mp_planres_fini(&p);
 	mp_model_fini(&m);
 
+	/* estimate's try lines on an 8 GB desktop: q4_k_m first; below
+	 * 4 bits, the more precise q3_k_m before the faster q2_k. */
+	{
+		struct mp_reco		 r[MP_MAX_RECOS];
+		struct mp_scenario	 sc;
+		struct mp_error		 e;
+		size_t			 n, i3 = 99, i2 = 99, i;
+
+		mp_error_clear(&e);
+		mp_model_init(&m);
+		assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
+		assert_true(mp_hardware_load("workstation-8gb", &hw, &e));
+		mp_scenario_init(&sc);
+		assert_true(mp_planner_suggest(&m, &hw, &sc, r, MP_MAX_RECOS,
+		    &n, &e));
+		assert_true(n >= 3);
+		assert_string_equal(r[0].label, "llama.cpp, q4_k_m on the CPU");
+		for (i = 0; i < n; i++) {
+			if (strcmp(r[i].label, "llama.cpp, q3_k_m on the CPU") == 0)
+				i3 = i;
+			if (strcmp(r[i].label, "llama.cpp, q2_k on the CPU") == 0)
+				i2 = i;
+		}
+		assert_true(i3 < i2 && i2 < 99);
+		mp_model_fini(&m);
+	}
+
 	best = serve_rec("llama-3.1-8b-instruct", "2x-rtx-4090", &m, &hw, &p);
 	assert_non_null(best);
 	assert_non_null(strstr(best->label, "vLLM"));
