@@ -191,10 +191,10 @@ fbytes(uint64_t n, double per)
 
 /* A note carrying one size as {key}: the renderer picks the units. */
 static void
-note1(struct mp_estimate *est, const char *what, const char *tmpl,
-    const char *key, uint64_t v)
+note1(struct mp_estimate *est, const char *what, const char *id,
+    const char *tmpl, const char *key, uint64_t v)
 {
-	mp_note_size(mp_estimate_note(est, what, "%s", tmpl), key, v);
+	mp_note_size(mp_estimate_note(est, what, id, "%s", tmpl), key, v);
 }
 
 /* ... and two. */
@@ -415,7 +415,9 @@ gguf_size(struct cv *c, const char *ftype, enum mp_dtype from,
 		double bpw = mp_gguf_ftype_bpw(ftype, &published);
 
 		c->gguf_noted = true;
-		mp_note_number(mp_estimate_note(c->est, "gguf", "no GGUF "
+		mp_note_number(mp_estimate_note(c->est, "gguf",
+		    "convert.gguf_flat_bits",
+		    "no GGUF "
 		    "tensor layout for %s: GGUF sizes at flat bits per matrix "
 		    "weight (%s {bpw}, %s)", c->m->arch[0] ? c->m->arch :
 		    "this model", ftype, published ? "llama.cpp's published "
@@ -466,7 +468,8 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 		moment(c, mp_adds(PY_ANON, fp32), mp_adds(PY_FILE,
 		    c->src_bytes));
 		step_end(c, 0);
-		note1(c->est, "load", "from_pretrained() without torch_dtype: "
+		note1(c->est, "load", "convert.load_fp32",
+		    "from_pretrained() without torch_dtype: "
 		    "transformers < 5 builds float32 ({fp32} anonymous); "
 		    "transformers >= 5 keeps the checkpoint dtype (see "
 		    "hf-lowmem)", "fp32", fp32);
@@ -484,7 +487,9 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 		copy = serializer_copy(out, out_max);
 		moment(c, mp_adds(mp_adds(PY_ANON, out), copy), PY_FILE);
 		step_end(c, out);
-		mp_note_size(mp_estimate_note(c->est, "save", "%s"
+		mp_note_size(mp_estimate_note(c->est, "save",
+		    "convert.save_copy",
+		    "%s"
 		    "save_pretrained(): safetensors < 0.8 copies each shard "
 		    "(max_shard_size 5GB) into bytes before writing: +{copy}",
 		    dst != MP_DT_F32 ? "model.to(dtype), one parameter at a "
@@ -503,7 +508,8 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 			return false;
 		if (dst == c->src_dt) {
 			moment(c, PY_ANON, touched);
-			mp_estimate_note(c->est, "load", "from_pretrained("
+			mp_estimate_note(c->est, "load", "convert.load_mapped",
+			    "from_pretrained("
 			    "dtype=%s) maps the safetensors: parameters are "
 			    "file-backed views, resident only as pages are "
 			    "touched", c->target);
@@ -511,6 +517,7 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 			moment(c, mp_adds(PY_ANON, out), mp_adds(PY_FILE,
 			    c->src_bytes));
 			note2(mp_estimate_note(c->est, "load",
+			    "convert.load_cast",
 			    "from_pretrained(dtype=%s) casts every tensor as "
 			    "it loads it: {cast} anonymous next to the mapped "
 			    "{source} source", c->target), "cast", out,
@@ -529,7 +536,8 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 		else
 			moment(c, mp_adds(PY_ANON, out), PY_FILE);
 		step_end(c, out);
-		mp_estimate_note(c->est, "save", "save_pretrained() with "
+		mp_estimate_note(c->est, "save", "convert.save_direct",
+		    "save_pretrained() with "
 		    "safetensors >= 0.8 writes from the tensors' memory, no "
 		    "copy; output through the page cache");
 		break;
@@ -545,7 +553,8 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 			return false;
 		moment(c, PY_ANON, touched);
 		step_end(c, 0);
-		mp_estimate_note(c->est, "load", "from_pretrained() in the "
+		mp_estimate_note(c->est, "load", "convert.load_native",
+		    "from_pretrained() in the "
 		    "checkpoint dtype maps the safetensors (file-backed "
 		    "views)");
 		if (dst != c->src_dt) {
@@ -554,7 +563,9 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 			moment(c, mp_adds(PY_ANON, out), mp_adds(PY_FILE,
 			    c->src_bytes));
 			step_end(c, 0);
-			note2(mp_estimate_note(c->est, "convert", "model.to("
+			note2(mp_estimate_note(c->est, "convert",
+			    "convert.cast_copy",
+			    "model.to("
 			    "%s): a {copy} anonymous copy while the {source} "
 			    "source is still mapped", c->target), "copy", out,
 			    "source", c->src_bytes);
@@ -569,7 +580,8 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 			moment(c, mp_adds(PY_ANON, copy), mp_adds(PY_FILE,
 			    c->src_bytes));
 		step_end(c, out);
-		note1(c->est, "save", "save_pretrained(): safetensors < 0.8 "
+		note1(c->est, "save", "convert.save_copy",
+		    "save_pretrained(): safetensors < 0.8 "
 		    "copies each shard (5GB) into bytes: +{copy}; from 0.8 it "
 		    "writes without a copy", "copy", copy);
 		break;
@@ -641,16 +653,20 @@ pl_streaming(struct cv *c, struct mp_error *err)
 		moment(c, mp_adds(PY_ANON, w), mp_adds(PY_FILE, mapped));
 	}
 	step_end(c, out);
-	mp_note_size(mp_estimate_note(c->est, c->st->name, "one tensor at a "
+	mp_note_size(mp_estimate_note(c->est, c->st->name,
+	    "convert.stream_peak",
+	    "one tensor at a "
 	    "time from the mapped file; the peak is the largest tensor's "
 	    "temporaries: {peak} for %s%s", big ? big->t->name : "?",
 	    quant ? " (float32 copy + 2 float32 temporaries)" : ""), "peak",
 	    worst);
-	note1(c->est, "file", "source pages of the open shard (up to "
+	note1(c->est, "file", "convert.shard_pages",
+	    "source pages of the open shard (up to "
 	    "{shard}) stay mapped and count as file-backed until it is "
 	    "closed; the kernel can reclaim them", "shard", c->max_shard);
 	if (quant)
-		note1(c->est, "chunked", "quantizing rows in chunks instead of "
+		note1(c->est, "chunked", "convert.chunked",
+		    "quantizing rows in chunks instead of "
 		    "whole tensors would bound this to the int8 output of one "
 		    "tensor ({int8})", "int8", c->max_n);
 	return true;
@@ -744,12 +760,14 @@ pl_llamacpp(struct cv *c, bool lazy, struct mp_error *err)
 	}
 	step_end(c, conv.bytes);
 	if (lazy)
-		mp_note_size(mp_estimate_note(c->est, "convert", "lazy "
+		mp_note_size(mp_estimate_note(c->est, "convert", "convert.lazy",
+		    "lazy "
 		    "(default): each tensor is materialised while writing; "
 		    "peak = largest tensor's float32 cast + %s grouped output: "
 		    "{peak}", otn), "peak", worst);
 	else
-		note2(mp_estimate_note(c->est, "convert", "--no-lazy keeps "
+		note2(mp_estimate_note(c->est, "convert", "convert.no_lazy",
+		    "--no-lazy keeps "
 		    "every converted tensor ({kept}) until the file is "
 		    "written; --use-temp-file spills them to a temporary file "
 		    "instead (peak as lazy, +{disk} temporary disk)"), "kept",
@@ -776,7 +794,8 @@ pl_llamacpp(struct cv *c, bool lazy, struct mp_error *err)
 	moment(c, mp_adds(QUANT_ANON, w), QUANT_FILE);
 	moment(c, mp_adds(QUANT_ANON, w), mp_adds(QUANT_FILE, conv.bytes));
 	step_end(c, q.bytes);
-	note2(mp_estimate_note(c->est, "quantize", "llama-quantize maps the "
+	note2(mp_estimate_note(c->est, "quantize", "convert.quantize",
+	    "llama-quantize maps the "
 	    "%s GGUF ({gguf}, file-backed) and holds a float32 buffer and a "
 	    "work buffer of the largest tensor: {buffers}", otn), "gguf",
 	    conv.bytes, "buffers", w);
@@ -870,7 +889,8 @@ pl_openvino(struct cv *c, struct mp_error *err)
 	moment(c, mp_adds(base_a, c->src_bytes), mp_adds(base_f,
 	    c->src_bytes));
 	step_end(c, 0);
-	note1(c->est, "load", "optimum-intel from_pretrained() in the "
+	note1(c->est, "load", "convert.ov_load",
+	    "optimum-intel from_pretrained() in the "
 	    "checkpoint dtype (transformers < 5: copied out of the mapped "
 	    "files, {copy} anonymous)", "copy", c->src_bytes);
 	/*
@@ -885,7 +905,8 @@ pl_openvino(struct cv *c, struct mp_error *err)
 		return false;
 	moment(c, mp_adds(mp_adds(base_a, c->src_bytes), ir), base_f);
 	step_end(c, ir);
-	note1(c->est, "export", "trace + convert_model + save_model: "
+	note1(c->est, "export", "convert.ov_export",
+	    "trace + convert_model + save_model: "
 	    "OpenVINO constants ({constants}) next to the PyTorch weights, "
 	    "~2x the model (not measured: optimum-intel #1708)", "constants",
 	    ir);
@@ -907,12 +928,14 @@ pl_openvino(struct cv *c, struct mp_error *err)
 	moment(c, mp_adds(mp_adds(base_a, cw), tmp), mp_adds(base_f, ir));
 	step_end(c, cw);
 	inmem = mp_adds(mp_adds(mp_adds(base_a, ir), cw), tmp);
-	note2(mp_estimate_note(c->est, "compress", "nncf %s on the IR read "
+	note2(mp_estimate_note(c->est, "compress", "convert.ov_compress",
+	    "nncf %s on the IR read "
 	    "back from disk (mapped): {compressed} compressed + "
 	    "{temporaries} of float32 temporaries", mode == OV_INT8 ?
 	    "int8_asym" : "int4 (embeddings int8)"), "compressed", cw,
 	    "temporaries", tmp);
-	note1(c->est, "in-memory", "compressing before saving (optimum-intel "
+	note1(c->est, "in-memory", "convert.ov_in_memory",
+	    "compressing before saving (optimum-intel "
 	    "< 1.19, or the Python API) keeps the constants too: {anon} "
 	    "anonymous", "anon", inmem);
 	c->est->conv.disk_out = cw;
@@ -1007,7 +1030,8 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 			    mapped));
 		}
 		step_end(c, out);
-		nt = mp_estimate_note(c->est, "export", "safetensors read "
+		nt = mp_estimate_note(c->est, "export", "convert.l2c_read",
+		    "safetensors read "
 		    "one tensor at a time; the peak is the largest tensor's "
 		    "quantize_q80 and struct.pack(*d) temporaries ({per} "
 		    "bytes per element, measured): {peak}");
@@ -1035,16 +1059,20 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 		 * model before the HF tensors are assigned into it.
 		 */
 		moment(c, mp_adds(mp_adds(PY_ANON, fp32), l2c), PY_FILE);
-		note2(mp_estimate_note(c->est, "load", "from_pretrained() in "
+		note2(mp_estimate_note(c->est, "load", "convert.l2c_load",
+		    "from_pretrained() in "
 		    "float32 ({fp32}) + llama2.c's Transformer(config), a "
 		    "second randomly initialised float32 model ({second})"),
 		    "fp32", fp32, "second", l2c);
 	} else {
-		note1(c->est, "load", "from_pretrained(low_cpu_mem_usage=True) "
+		note1(c->est, "load", "convert.l2c_load_fp32",
+		    "from_pretrained(low_cpu_mem_usage=True) "
 		    "without torch_dtype: float32 in transformers < 5 ({fp32}), "
 		    "no second model", "fp32", fp32);
 		if (pl == PL_L2C_LOW)
-			mp_estimate_note(c->est, "low", "--low-memory only sets "
+			mp_estimate_note(c->est, "low",
+			    "convert.l2c_low_memory",
+			    "--low-memory only sets "
 			    "CUDA allocator limits and deterministic kernels: "
 			    "no effect on host memory on a CPU");
 	}
@@ -1060,7 +1088,8 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 	w = l2c_work(c->max_n, false, v1);
 	moment(c, mp_adds(mp_adds(PY_ANON, fp32), w), PY_FILE);
 	step_end(c, out);
-	nt = mp_estimate_note(c->est, "export", "%s: %s: each weight "
+	nt = mp_estimate_note(c->est, "export", "convert.l2c_export",
+	    "%s: %s: each weight "
 	    "quantized (quantize_q80) and written with struct.pack(*d), "
 	    "{per} bytes per element of the largest weight: {peak}", v1 ?
 	    "version 1 (f32)" : "version 2 (Q8_0, groups of 64)",
@@ -1149,6 +1178,7 @@ mp_estimate_convert(const struct mp_model *m, const struct mp_scenario *sc,
 {
 	struct cv c;
 	struct mp_convert *cv = &est->conv;
+	struct mp_note *n;
 	char list[256];
 	size_t p;
 	bool ok = false;
@@ -1228,21 +1258,26 @@ mp_estimate_convert(const struct mp_model *m, const struct mp_scenario *sc,
 	est->mem.weights = c.src_bytes;
 	est->mem.total = c.rss;
 	est->file_bytes = c.src_bytes;
-	mp_note_size(mp_estimate_note(est, "weights", "the %s%s%s checkpoint, "
-	    "%zu tensors in {source}", mp_dtype_info(c.src_dt)->name,
-	    m->quant_method[0] ? " + " : "", m->quant_method, c.nft),
-	    "source", c.src_bytes);
+	n = mp_estimate_note(est, "weights", "convert.source", "the %s%s%s "
+	    "checkpoint, {tensors} tensors in {source}",
+	    mp_dtype_info(c.src_dt)->name, m->quant_method[0] ? " + " : "",
+	    m->quant_method);
+	mp_note_count(n, "tensors", c.nft);
+	mp_note_size(n, "source", c.src_bytes);
 	if (m->quant_method[0] != '\0')
-		mp_estimate_note(est, "prequant", "pre-quantized (%s): the "
+		mp_estimate_note(est, "prequant", "convert.prequant",
+		    "pre-quantized (%s): the "
 		    "per-tensor work is priced as for its dequantized float "
 		    "tensors, an upper bound", m->quant_method);
-	note2(mp_estimate_note(est, "baseline", "every Python step includes "
+	note2(mp_estimate_note(est, "baseline", "convert.baseline",
+	    "every Python step includes "
 	    "the interpreter + torch import: {anon} anonymous + {file} "
 	    "file-backed (measured)"), "anon", pipelines[p].pl ==
 	    PL_LLAMACPP || pipelines[p].pl == PL_LLAMACPP_NO_LAZY ? CONV_ANON :
 	    PY_ANON, "file", pipelines[p].pl == PL_LLAMACPP ||
 	    pipelines[p].pl == PL_LLAMACPP_NO_LAZY ? CONV_FILE : PY_FILE);
-	note2(mp_estimate_note(est, "peak", "peak anonymous {anon} must fit in "
+	note2(mp_estimate_note(est, "peak", "convert.peak",
+	    "peak anonymous {anon} must fit in "
 	    "RAM + swap; file-backed {file} is reclaimable page cache"),
 	    "anon", cv->peak_anon, "file", cv->peak_file);
 out:

@@ -21,21 +21,22 @@ context_note(const struct mp_model *m, struct mp_estimate *est)
 
 	if (lim == 0 || est->sc.seq <= lim)
 		return;
-	if (scaled)
-		n = mp_estimate_note(est, "context", "--seq %llu is {ratio}x "
-		    "the %llu tokens this model handles with its rope scaling "
-		    "(%s x%s of %llu); the model was not trained past them",
-		    (unsigned long long)est->sc.seq,
-		    (unsigned long long)lim, m->rope_type,
-		    mp_fmt_g(m->rope_factor, 6, f, sizeof(f)),
-		    (unsigned long long)(m->rope_orig ? m->rope_orig :
-		    m->max_pos));
-	else
-		n = mp_estimate_note(est, "context", "--seq %llu is {ratio}x "
-		    "this model's max_position_embeddings (%llu%s); the model "
-		    "was not trained past it", (unsigned long long)est->sc.seq,
-		    (unsigned long long)lim, m->rope_type[0] ?
+	if (scaled) {
+		n = mp_estimate_note(est, "context", "estimate.past_rope",
+		    "--seq {seq} is {ratio}x the {limit} tokens this model "
+		    "handles with its rope scaling (%s x%s of {original}); the "
+		    "model was not trained past them", m->rope_type,
+		    mp_fmt_g(m->rope_factor, 6, f, sizeof(f)));
+		mp_note_count(n, "original", m->rope_orig ? m->rope_orig :
+		    m->max_pos);
+	} else
+		n = mp_estimate_note(est, "context", "estimate.past_max",
+		    "--seq {seq} is {ratio}x this model's "
+		    "max_position_embeddings ({limit}%s); the model was not "
+		    "trained past it", m->rope_type[0] ?
 		    ", rope scaling included" : "");
+	mp_note_count(n, "seq", est->sc.seq);
+	mp_note_count(n, "limit", lim);
 	mp_note_number(n, "ratio", (double)est->sc.seq / (double)lim, 1);
 }
 
@@ -50,10 +51,12 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 	if (!mp_scenario_resolve(&est->sc, m, err))
 		return false;
 	if (m->warning[0] != '\0')
-		mp_estimate_note(est, "model", "%s", m->warning);
+		mp_estimate_note(est, "model", "estimate.model_warning", "%s",
+		    m->warning);
 	if (sc_in->seq == 0 && m->ctx_default > 0)
-		mp_estimate_note(est, "seq", "%llu tokens: %s (--seq to change)",
-		    (unsigned long long)m->ctx_default, m->ctx_from);
+		mp_note_count(mp_estimate_note(est, "seq", "estimate.seq_default",
+		    "{tokens} tokens: %s (--seq to change)", m->ctx_from),
+		    "tokens", m->ctx_default);
 	context_note(m, est);
 	switch (est->sc.mode) {
 	case MP_MODE_LORA:
@@ -81,10 +84,11 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 	/* Serving across machines is modelled for vLLM only (vllm.c). */
 	if (ok && est->sc.nodes > 1 && est->sc.mode == MP_MODE_INFER &&
 	    est->sc.runtime != MP_RT_VLLM)
-		mp_estimate_note(est, "total", "one node: %s does not split a "
-		    "model across machines here (--nodes %u is not used; "
-		    "llama.cpp's RPC split is not modelled)",
-		    mp_runtime_name(est->sc.runtime), est->sc.nodes);
+		mp_note_count(mp_estimate_note(est, "total", "estimate.one_node",
+		    "one node: %s does not split a model across machines here "
+		    "(--nodes {nodes} is not used; llama.cpp's RPC split is not "
+		    "modelled)", mp_runtime_name(est->sc.runtime)), "nodes",
+		    est->sc.nodes);
 	/*
 	 * Every term saturates instead of wrapping; a saturated figure means
 	 * the inputs were beyond what 64-bit bytes can hold: say so rather

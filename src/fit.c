@@ -174,9 +174,8 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 	 * error, not "nothing fits". */
 	{
 		struct mp_scenario	 t = *base;
-		char			 note[8];
 
-		if (!mp_place_scenario(m, hw, &t, note, sizeof(note), err))
+		if (!mp_place_scenario(m, hw, &t, NULL, err))
 			goto out;
 	}
 	if (what == MP_SOLVE_WEIGHTS) {

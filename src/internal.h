@@ -169,12 +169,21 @@ void	mp_scenario_machine(struct mp_scenario *, const struct mp_hardware *);
  * note.c: writing notes and reasons (reading them is in memplan.h).
  */
 /*
- * note.c: adds a note, fmt a printf format whose output is the note's
- * template; returns it for its values (mp_note_size ...), or NULL when the
- * list is full (the note is dropped; the value setters take NULL).
+ * note.c: adds a note on component what, of kind id ("module.name"), fmt
+ * a printf format whose output is the note's template: words only, every
+ * number a {key} with a typed value.  Returns it for its values
+ * (mp_note_size ...), or NULL when the list is full (the note is dropped;
+ * the value setters take NULL).
  */
 struct mp_note *mp_estimate_note(struct mp_estimate *, const char *what,
-	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+	    const char *id, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+/* The same for a note outside an estimate (the placement step's), and
+ * a copy of one into an estimate. */
+void	mp_note_set(struct mp_note *, const char *what, const char *id,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct mp_note *mp_estimate_note_add(struct mp_estimate *,
+	    const struct mp_note *);
 /* Typed values for the template's {key}; no-ops on NULL or when full. */
 void	mp_note_size(struct mp_note *, const char *key, uint64_t bytes);
 void	mp_note_count(struct mp_note *, const char *key, uint64_t count);

@@ -417,6 +417,7 @@ mp_jsonw_note(struct mp_jsonw *w, const struct mp_note *n)
 	char	 nt[MP_NOTE_TEXT];
 
 	mp_jsonw_obj(w, NULL);
+	mp_jsonw_str(w, "id", n->id);
 	mp_jsonw_str(w, "component", n->what);
 	mp_jsonw_str(w, "text", mp_note_text(n, w->units, nt, sizeof(nt)));
 	mp_jsonw_str(w, "template", n->text);

@@ -943,9 +943,14 @@ gpu_word(enum mp_backend be)
 	}
 }
 
-/* "layers 19-31 and the output" for the slots [from, to] of device d. */
+/*
+ * The layers of device d in a note's words, "layers {first}-{last} and
+ * the output layer" (a template), with the two numbers as the note's
+ * values first and last.
+ */
 static void
-dev_layers(const struct lc *c, uint32_t d, char *buf, size_t len)
+dev_layers(const struct lc *c, uint32_t d, char *buf, size_t len,
+    uint32_t span[2])
 {
 	uint32_t il, lo = UINT32_MAX, hi = 0, n = 0;
 	bool out = layer_dev(c, c->n_layer) == d;
@@ -957,14 +962,23 @@ dev_layers(const struct lc *c, uint32_t d, char *buf, size_t len)
 			hi = il;
 			n++;
 		}
+	span[0] = lo;
+	span[1] = hi;
 	if (n == 0)
 		snprintf(buf, len, "%s", out ? "the output layer" : "no layer");
 	else if (n == 1)
-		snprintf(buf, len, "layer %u%s", lo, out ?
+		snprintf(buf, len, "layer {first}%s", out ?
 		    " and the output layer" : "");
 	else
-		snprintf(buf, len, "layers %u-%u%s", lo, hi, out ?
+		snprintf(buf, len, "layers {first}-{last}%s", out ?
 		    " and the output layer" : "");
+}
+
+static void
+layer_values(struct mp_note *n, const uint32_t span[2])
+{
+	mp_note_count(n, "first", span[0]);
+	mp_note_count(n, "last", span[1]);
 }
 
 /* An environment variable's value for a note, "unset" when absent. */
@@ -1015,6 +1029,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	uint32_t d, used = 0, fullest = 0;
 	struct mp_note *n;
 	char b2[64], lay[64];
+	uint32_t span[2];
 
 	rt = gpu_runtime(c.be, sc);
 
@@ -1128,116 +1143,153 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	if (est->sc.kv_dtype == MP_DT_NONE)
 		est->sc.kv_dtype = c.kv;
 
-	mp_estimate_note(est, "context", "-c %" PRIu64 " -np %" PRIu64
-	    ": %" PRIu64 " cells per sequence (padded to 256%s), n_batch %"
-	    PRIu64 ", n_ubatch %" PRIu64 ", flash attention %s",
-	    c.n_ctx, c.n_seq, c.n_ctx_seq, sc->kv_unified ? ", one unified "
-	    "stream" : "", c.n_batch, c.n_ubatch, c.fa ? "on" : "off");
+	n = mp_estimate_note(est, "context", "llamacpp.context", "-c {ctx} "
+	    "-np {seqs}: {per_seq} cells per sequence (padded to 256%s), "
+	    "n_batch {batch}, n_ubatch {ubatch}, flash attention %s",
+	    sc->kv_unified ? ", one unified stream" : "", c.fa ? "on" : "off");
+	mp_note_count(n, "ctx", c.n_ctx);
+	mp_note_count(n, "seqs", c.n_seq);
+	mp_note_count(n, "per_seq", c.n_ctx_seq);
+	mp_note_count(n, "batch", c.n_batch);
+	mp_note_count(n, "ubatch", c.n_ubatch);
 	if (used == 0)
-		mp_estimate_note(est, "weights", "CPU only%s: every tensor in "
+		mp_estimate_note(est, "weights", "llamacpp.cpu_only", "CPU "
+		    "only%s: every tensor in "
 		    "host memory, %s", c.cpu_run ? " (no GPU on this machine)" :
 		    "", c.mmap ? "as file pages mapped by mmap" :
 		    "read into anonymous memory (--mmap off)");
 	else {
 		dev_layers(&c, c.gpus > 1 && sc->split_mode == MP_SPLIT_LAYER ?
-		    0 : c.main, lay, sizeof(lay));
+		    0 : c.main, lay, sizeof(lay), span);
 		if (c.gpu_start == 0)
 			snprintf(b2, sizeof(b2), "the token embedding");
 		else
-			snprintf(b2, sizeof(b2), "layers 0-%u and the token "
-			    "embedding", c.gpu_start - 1);
-		mp_note_size(mp_estimate_note(est, "weights", "-ngl %u: %u of "
-		    "%u layers and the output layer on %s%s%s%s; %s in host "
-		    "memory ({host})", c.act, c.n_layer - c.layers_on[HOST],
-		    c.n_layer, c.gpus > 1 ? "the GPUs" : "the GPU",
-		    c.gpus > 1 ? "" : " (", c.gpus > 1 ? "" : lay,
-		    c.gpus > 1 ? "" : ")", b2), "host", c.model[HOST]);
+			snprintf(b2, sizeof(b2), "layers 0-{host_last} and the "
+			    "token embedding");
+		n = mp_estimate_note(est, "weights", "llamacpp.ngl", "-ngl "
+		    "{ngl}: {on_gpu} of {layers} layers and the output layer "
+		    "on %s%s%s%s; %s in host memory ({host})", c.gpus > 1 ?
+		    "the GPUs" : "the GPU", c.gpus > 1 ? "" : " (",
+		    c.gpus > 1 ? "" : lay, c.gpus > 1 ? "" : ")", b2);
+		mp_note_count(n, "ngl", c.act);
+		mp_note_count(n, "on_gpu", c.n_layer - c.layers_on[HOST]);
+		mp_note_count(n, "layers", c.n_layer);
+		mp_note_size(n, "host", c.model[HOST]);
+		if (c.gpus == 1)
+			layer_values(n, span);
+		if (c.gpu_start != 0)
+			mp_note_count(n, "host_last", c.gpu_start - 1);
 	}
-	if (c.moe_host != 0)
-		mp_note_size(mp_estimate_note(est, "weights", "--n-cpu-moe %u: "
-		    "expert tensors of layers 0-%u ({experts}) kept in host "
-		    "memory; their layers' other tensors and cache on the GPU",
-		    c.n_cpu_moe, c.n_cpu_moe - 1), "experts", c.moe_host);
+	if (c.moe_host != 0) {
+		n = mp_estimate_note(est, "weights", "llamacpp.n_cpu_moe",
+		    "--n-cpu-moe {n}: expert tensors of layers 0-{last} "
+		    "({experts}) kept in host memory; their layers' other "
+		    "tensors and cache on the GPU");
+		mp_note_count(n, "n", c.n_cpu_moe);
+		mp_note_count(n, "last", c.n_cpu_moe - 1);
+		mp_note_size(n, "experts", c.moe_host);
+	}
 	if (c.dup != 0)
-		mp_note_size(mp_estimate_note(est, "weights", "tied embedding "
+		mp_note_size(mp_estimate_note(est, "weights",
+		    "llamacpp.tied_output", "tied embedding "
 		    "loaded again for the offloaded output layer: {copy} more "
 		    "on the GPU%s", sc->gpu_layers_set ? "" : " (counted in "
 		    "memory.weights once --gpu-layers places the layers)"),
 		    "copy", c.dup);
 	if (c.repack[HOST] != 0)
-		mp_note_size(mp_estimate_note(est, "weights", "{repacked} "
+		mp_note_size(mp_estimate_note(est, "weights",
+		    "llamacpp.repack", "{repacked} "
 		    "repacked for %s (a second copy)%s",
 		    sc->cpu_isa == MP_ISA_NEON ? "NEON" :
 		    sc->cpu_isa == MP_ISA_AVX2 ? "AVX2" : "AVX-512", c.mmap ?
 		    "; the originals' file pages are reclaimable, not resident"
 		    : ""), "repacked", c.repack[HOST]);
 	if (main_reclaim != 0 && used > 0) {
-		n = mp_estimate_note(est, "weights", "mmap maps the whole file "
+		n = mp_estimate_note(est, "weights", "llamacpp.mmap",
+		    "mmap maps the whole file "
 		    "({file}) at load; {reclaimable} of it (offloaded%s "
 		    "tensors) are reclaimable file pages, not resident",
 		    c.repack[HOST] != 0 ? " and repacked" : "");
 		mp_note_size(n, "file", c.tensor_bytes);
 		mp_note_size(n, "reclaimable", main_reclaim);
 	}
-	if (sc->ollama)
-		mp_estimate_note(est, "context", "ollama: num_ctx %" PRIu64
-		    " (%s), %" PRIu64 " slot%s sharing one cache; "
-		    "OLLAMA_NUM_PARALLEL=%.8s OLLAMA_FLASH_ATTENTION=%.8s "
-		    "OLLAMA_KV_CACHE_TYPE=%.8s (this environment)", sc->seq,
+	if (sc->ollama) {
+		n = mp_estimate_note(est, "context", "llamacpp.ollama",
+		    "ollama: num_ctx {ctx} (%s), {slots} slot%s sharing one "
+		    "cache; OLLAMA_NUM_PARALLEL=%.8s "
+		    "OLLAMA_FLASH_ATTENTION=%.8s OLLAMA_KV_CACHE_TYPE=%.8s "
+		    "(this environment)",
 		    sc->ollama_ctx[0] != '\0' ? sc->ollama_ctx : "--seq",
-		    c.n_seq, c.n_seq == 1 ? "" : "s",
+		    c.n_seq == 1 ? "" : "s",
 		    env_or(getenv("OLLAMA_NUM_PARALLEL")),
 		    env_or(getenv("OLLAMA_FLASH_ATTENTION")),
 		    env_or(getenv("OLLAMA_KV_CACHE_TYPE")));
+		mp_note_count(n, "ctx", sc->seq);
+		mp_note_count(n, "slots", c.n_seq);
+	}
 	if (c.mtp_skipped != 0) {
-		n = mp_estimate_note(est, "weights", "%u MTP layer%s (nextn_"
-		    "predict_layers) in the file: {skipped} of tensors llama.cpp "
-		    "does not load (TENSOR_SKIP) and no cache for them",
-		    m->nextn_layers, m->nextn_layers == 1 ? "" : "s");
+		n = mp_estimate_note(est, "weights", "llamacpp.mtp_skipped",
+		    "{layers} MTP layer%s (nextn_predict_layers) in the file: "
+		    "{skipped} of tensors llama.cpp does not load (TENSOR_SKIP) "
+		    "and no cache for them", m->nextn_layers == 1 ? "" : "s");
+		mp_note_count(n, "layers", m->nextn_layers);
 		mp_note_size(n, "skipped", c.mtp_skipped);
 	} else if (m->nextn_layers != 0 && m->source != MP_SRC_GGUF &&
 	    strncmp(m->model_type, "deepseek", 8) == 0)
-		mp_estimate_note(est, "weights", "%u MTP layer%s (num_nextn_"
-		    "predict_layers): llama.cpp's converter does not write "
-		    "DeepSeek's (skip_mtp), so they are neither in the GGUF nor "
-		    "loaded", m->nextn_layers, m->nextn_layers == 1 ? "" : "s");
+		mp_note_count(mp_estimate_note(est, "weights",
+		    "llamacpp.mtp_not_converted", "{layers} MTP layer%s "
+		    "(num_nextn_predict_layers): llama.cpp's converter does not "
+		    "write DeepSeek's (skip_mtp), so they are neither in the "
+		    "GGUF nor loaded", m->nextn_layers == 1 ? "" : "s"),
+		    "layers", m->nextn_layers);
 	if (dr->slots != 0) {
-		n = mp_estimate_note(est, "weights", "--draft %s: -ngld %u "
-		    "(%u of %u layers on %s), {weights} of weights; %" PRIu64
-		    " slot context%s of %" PRIu64 " cells, {each} each (f16 "
-		    "cache and compute); derived from llama-server",
-		    dr->c.m->name, dr->c.act, dr->c.n_layer -
-		    dr->c.layers_on[HOST], dr->c.n_layer, dr->c.gpus > 1 ?
-		    "the GPUs" : "the GPU", dr->slots, dr->slots == 1 ? "" :
-		    "s", dr->c.n_ctx);
+		n = mp_estimate_note(est, "weights", "llamacpp.draft",
+		    "--draft %s: -ngld {ngl} ({on_gpu} of {layers} layers on "
+		    "%s), {weights} of weights; {slots} slot context%s of "
+		    "{cells} cells, {each} each (f16 cache and compute); "
+		    "derived from llama-server", dr->c.m->name,
+		    dr->c.gpus > 1 ? "the GPUs" : "the GPU",
+		    dr->slots == 1 ? "" : "s");
+		mp_note_count(n, "ngl", dr->c.act);
+		mp_note_count(n, "on_gpu", dr->c.n_layer -
+		    dr->c.layers_on[HOST]);
+		mp_note_count(n, "layers", dr->c.n_layer);
+		mp_note_count(n, "slots", dr->slots);
+		mp_note_count(n, "cells", dr->c.n_ctx);
 		mp_note_size(n, "weights", dr->weights);
 		mp_note_size(n, "each", (dr->kv + dr->compute) / dr->slots);
 	}
 	if (c.proj.n_tensors != 0) {
-		n = mp_estimate_note(est, "weights", "--mmproj %s: projector "
-		    "GGUF {file} (%" PRIu64 " tensors) on %s, encoder buffer "
-		    "{encoder} for a %upx picture (%" PRIu64 " patches, FA "
-		    "%s); derived from clip.cpp", sc->mmproj,
-		    c.proj.n_tensors, c.proj_dev == HOST ? "the CPU" : "GPU 0",
-		    c.proj.side, c.proj.patches, c.fa ? "on" : "off");
+		n = mp_estimate_note(est, "weights", "llamacpp.mmproj",
+		    "--mmproj %s: projector GGUF {file} ({tensors} tensors) on "
+		    "%s, encoder buffer {encoder} for a {side}px picture "
+		    "({patches} patches, FA %s); derived from clip.cpp",
+		    sc->mmproj, c.proj_dev == HOST ? "the CPU" : "GPU 0",
+		    c.fa ? "on" : "off");
+		mp_note_count(n, "tensors", c.proj.n_tensors);
+		mp_note_count(n, "side", c.proj.side);
+		mp_note_count(n, "patches", c.proj.patches);
 		mp_note_size(n, "file", c.proj.weights);
 		mp_note_size(n, "encoder", c.proj.compute);
 	}
-	n = mp_estimate_note(est, "kv_cache", "%s cache, %" PRIu64 " cells%s"
-	    "%s: {gpus} on GPUs, {host} in host memory",
-	    mp_dtype_info(c.kv)->name, c.n_ctx, sc->kv_unified ? ", unified" :
-	    "", sc->swa_full ? ", full-size SWA" : "");
+	n = mp_estimate_note(est, "kv_cache", "llamacpp.kv", "%s cache, "
+	    "{cells} cells%s%s: {gpus} on GPUs, {host} in host memory",
+	    mp_dtype_info(c.kv)->name, sc->kv_unified ? ", unified" : "",
+	    sc->swa_full ? ", full-size SWA" : "");
+	mp_note_count(n, "cells", c.n_ctx);
 	mp_note_size(n, "gpus", kv_all - c.kvb[HOST]);
 	mp_note_size(n, "host", c.kvb[HOST]);
 	if (used == 0) {
-		n = mp_estimate_note(est, "activations", "compute buffer: "
+		n = mp_estimate_note(est, "activations", "llamacpp.compute_cpu",
+		    "compute buffer: "
 		    "{reserved} reserved for a ubatch of logits, {written} of "
 		    "it written (a layer's live tensors; logits only for "
 		    "tokens that want them)");
 		mp_note_size(n, "reserved", compute_all);
 		mp_note_size(n, "written", touched);
 	} else {
-		n = mp_estimate_note(est, "activations", "scheduler compute "
+		n = mp_estimate_note(est, "activations", "llamacpp.compute",
+		    "scheduler compute "
 		    "buffers: {gpus} on GPUs, {host} in host memory (a ubatch "
 		    "of logits, or a layer's live tensors)%s",
 		    c.be == MP_BE_METAL || c.be == MP_BE_VULKAN ||
@@ -1246,10 +1298,12 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		mp_note_size(n, "gpus", compute_all - c.compute[HOST]);
 		mp_note_size(n, "host", c.compute[HOST]);
 	}
-	mp_estimate_note(est, "logits", "output buffer in host memory: "
-	    "n_vocab x 4 bytes x %" PRIu64 " sequences", c.n_seq);
+	mp_note_count(mp_estimate_note(est, "logits", "llamacpp.output",
+	    "output buffer in host memory: n_vocab x 4 bytes x {seqs} "
+	    "sequences"), "seqs", c.n_seq);
 	if (used > 0 && rt != 0 && sc->cuda_stack != 0) {
-		struct mp_note *rn = mp_estimate_note(est, "runtime", "CUDA "
+		struct mp_note *rn = mp_estimate_note(est, "runtime",
+		    "llamacpp.cuda_stack", "CUDA "
 		    "context, BLAS and the memory pool: {per_gpu} per GPU "
 		    "({measured} measured on an H100, with this GPU's {stack} "
 		    "stack reservation for the H100's {h100_stack})");
@@ -1259,33 +1313,39 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		mp_note_size(rn, "stack", sc->cuda_stack);
 		mp_note_size(rn, "h100_stack", mp_cuda_stack_h100());
 	} else if (used > 0 && rt != 0)
-		mp_note_size(mp_estimate_note(est, "runtime", "%s context, "
+		mp_note_size(mp_estimate_note(est, "runtime",
+		    "llamacpp.cuda", "%s context, "
 		    "BLAS and the memory pool: {per_gpu} per GPU (measured "
 		    "with CUDA on an H100%s)", c.be == MP_BE_ROCM ? "HIP" :
 		    "CUDA", c.be == MP_BE_ROCM ? "; derived for ROCm" : ""),
 		    "per_gpu", LC_CUDA_RUNTIME);
 	else if (used > 0)
-		mp_estimate_note(est, "runtime", "%s: no CUDA context; the "
+		mp_estimate_note(est, "runtime", "llamacpp.no_cuda", "%s: no "
+		    "CUDA context; the "
 		    "driver's own overhead is not measured and not counted",
 		    gpu_word(c.be));
 	else
-		mp_note_size(mp_estimate_note(est, "runtime", "CPU only: "
+		mp_note_size(mp_estimate_note(est, "runtime",
+		    "llamacpp.cpu_baseline", "CPU only: "
 		    "process baseline {baseline} (measured)%s; the total is the "
 		    "resident set", c.repack[HOST] != 0 && c.mmap ? " and the "
 		    "repacked copy" : ""), "baseline", LC_HOST_BASE);
 	if (c.gpus > 1 && used > 0) {
-		dev_layers(&c, fullest, lay, sizeof(lay));
-		mp_note_size(mp_estimate_note(est, "gpus", "%s split over %u "
-		    "GPUs (-sm %s%s%s); the fullest, GPU %u, holds {fullest} "
-		    "with %s",
+		dev_layers(&c, fullest, lay, sizeof(lay), span);
+		n = mp_estimate_note(est, "gpus", "llamacpp.split", "%s split "
+		    "over {gpus} GPUs (-sm %s%s%s); the fullest, GPU {index}, "
+		    "holds {fullest} with %s",
 		    sc->split_mode == MP_SPLIT_ROW ? "matrix rows" : "layers",
-		    c.gpus, sc->split_mode == MP_SPLIT_LAYER ? "layer" :
+		    sc->split_mode == MP_SPLIT_LAYER ? "layer" :
 		    sc->split_mode == MP_SPLIT_ROW ? "row" : "none",
 		    sc->n_tensor_split != 0 ? ", -ts as given" :
 		    sc->n_dev_free >= c.gpus ? ", split by free memory" : "",
 		    c.act == c.n_layer + 1 && sc->split_mode == MP_SPLIT_LAYER &&
-		    c.n_cpu_moe == 0 ? ", pipeline parallel" : "", fullest,
-		    lay), "fullest", dev_max);
+		    c.n_cpu_moe == 0 ? ", pipeline parallel" : "", lay);
+		mp_note_count(n, "gpus", c.gpus);
+		mp_note_count(n, "index", fullest);
+		mp_note_size(n, "fullest", dev_max);
+		layer_values(n, span);
 	}
 	return true;
 }

@@ -665,7 +665,7 @@ struct mp_memory {
  */
 enum mp_note_kind { MP_NV_SIZE, MP_NV_COUNT, MP_NV_PERCENT, MP_NV_NUMBER,
 	MP_NV_SSIZE };
-#define MP_NOTE_VALUES	6
+#define MP_NOTE_VALUES	8
 struct mp_note_value {
 	char		 key[14];	/* the template's {key} */
 	uint8_t		 kind;		/* enum mp_note_kind */
@@ -678,13 +678,16 @@ struct mp_note_value {
 };
 struct mp_note {
 	char		 what[24];	/* component: "kv_cache" */
+	/* The kind of note, the same in every version and scenario
+	 * ("kv.per_token"), for programs that pick notes out of JSON. */
+	char		 id[32];
 	/* Why it is that size: a template, "{key}" = values[] named key. */
-	char		 text[200];
+	char		 text[256];
 	struct mp_note_value values[MP_NOTE_VALUES];
 	size_t		 n_values;
 };
 /* The longest note mp_note_text() writes, with its values in words. */
-#define MP_NOTE_TEXT	320
+#define MP_NOTE_TEXT	384
 /* A longer template with values: plan's and check's reasons. */
 struct mp_reason {
 	char		 text[512];
@@ -999,12 +1002,11 @@ const char *mp_gguf_ftype_name(size_t i);
  * a scenario on a machine: the GPUs used (all of the profile's by
  * default; more than it has is an error), the backend and CPU ISA, and
  * llama.cpp on the CPU where there is no accelerator.  Fails (MP_EUSAGE)
- * on a scenario the machine cannot express.  note gets one sentence on a
- * default it chose, or "".
+ * on a scenario the machine cannot express.  note (may be NULL) gets
+ * a note on a default it chose, or one with an empty text.
  */
 bool	mp_place_scenario(const struct mp_model *, const struct mp_hardware *,
-	    struct mp_scenario *, char *note, size_t notelen,
-	    struct mp_error *);
+	    struct mp_scenario *, struct mp_note *note, struct mp_error *);
 /*
  * Scenario + machine -> estimate and judgement: mp_place_scenario,
  * mp_estimate, vLLM's pool on the card, the platform gates (verdict

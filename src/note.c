@@ -13,9 +13,19 @@
  * each value in the units the reader asked for (--units), and JSON
  * carries the values themselves (mp_jsonw_notes).
  */
+static void
+note_vset(struct mp_note *n, const char *what, const char *id,
+    const char *fmt, va_list ap)
+{
+	memset(n, 0, sizeof(*n));
+	snprintf(n->what, sizeof(n->what), "%s", what);
+	snprintf(n->id, sizeof(n->id), "%s", id);
+	vsnprintf(n->text, sizeof(n->text), fmt, ap);
+}
+
 struct mp_note *
-mp_estimate_note(struct mp_estimate *est, const char *what, const char *fmt,
-    ...)
+mp_estimate_note(struct mp_estimate *est, const char *what, const char *id,
+    const char *fmt, ...)
 {
 	va_list		 ap;
 	struct mp_note	*n;
@@ -23,12 +33,32 @@ mp_estimate_note(struct mp_estimate *est, const char *what, const char *fmt,
 	if (est->n_notes >= MP_MAX_NOTES)
 		return NULL;
 	n = &est->notes[est->n_notes++];
-	memset(n, 0, sizeof(*n));
-	snprintf(n->what, sizeof(n->what), "%s", what);
 	va_start(ap, fmt);
-	vsnprintf(n->text, sizeof(n->text), fmt, ap);
+	note_vset(n, what, id, fmt, ap);
 	va_end(ap);
 	return n;
+}
+
+void
+mp_note_set(struct mp_note *n, const char *what, const char *id,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (n == NULL)
+		return;
+	va_start(ap, fmt);
+	note_vset(n, what, id, fmt, ap);
+	va_end(ap);
+}
+
+struct mp_note *
+mp_estimate_note_add(struct mp_estimate *est, const struct mp_note *from)
+{
+	if (est->n_notes >= MP_MAX_NOTES)
+		return NULL;
+	est->notes[est->n_notes] = *from;
+	return &est->notes[est->n_notes++];
 }
 
 /* The next free value of a list, or NULL when it is full. */

@@ -118,13 +118,15 @@ torch_backend(enum mp_backend b)
 
 bool
 mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
-    struct mp_scenario *sc, char *note, size_t notelen, struct mp_error *err)
+    struct mp_scenario *sc, struct mp_note *note, struct mp_error *err)
 {
 	const struct mp_device	*d;
+	struct mp_note		 none;
 	uint32_t		 n, tp;
 
-	if (notelen > 0)
-		note[0] = '\0';
+	if (note == NULL)
+		note = &none;
+	memset(note, 0, sizeof(*note));
 	if (hw == NULL)
 		return true;
 	d = mp_hardware_primary(hw);
@@ -173,12 +175,14 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 			 * fp32 master weights under fp16 autocast. */
 			sc->weights = MP_DT_F32;
 			sc->amp = MP_DT_F16;
-			put(note, notelen, "%s has no bf16: full fine-tuning "
-			    "in fp32 with fp16 autocast", no_bf16_name(hw));
+			mp_note_set(note, "placement", "placement.no_bf16",
+			    "%s has no bf16: full fine-tuning in fp32 with "
+			    "fp16 autocast", no_bf16_name(hw));
 		} else {
 			sc->weights = MP_DT_F16;
-			put(note, notelen, "%s has no bf16: the bf16 "
-			    "checkpoint runs in fp16", no_bf16_name(hw));
+			mp_note_set(note, "placement", "placement.no_bf16",
+			    "%s has no bf16: the bf16 checkpoint runs in fp16",
+			    no_bf16_name(hw));
 		}
 	}
 	/* llama.cpp without an accelerator keeps every layer on the CPU. */
@@ -192,17 +196,26 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 		for (tp = n; tp > 1 && !tp_divides(m, tp); tp--)
 			continue;
 		sc->gpus = tp;
-		if (tp < n && note[0] == '\0')
-			put(note, notelen, "tensor parallel over %u of the %u "
-			    "GPUs: %u attention heads and %u KV heads do not "
-			    "split over %u", tp, n, m->heads, m->kv_heads, n);
+		if (tp < n && note->text[0] == '\0') {
+			mp_note_set(note, "placement", "placement.tp_divides",
+			    "tensor parallel over {tp} of the {gpus} GPUs: "
+			    "{heads} attention heads and {kv_heads} KV heads do "
+			    "not split over {gpus}");
+			mp_note_count(note, "tp", tp);
+			mp_note_count(note, "gpus", n);
+			mp_note_count(note, "heads", m->heads);
+			mp_note_count(note, "kv_heads", m->kv_heads);
+		}
 		return true;
 	}
 	sc->gpus = n;
-	if (is_training(sc) && sc->parallel == MP_PAR_NONE && note[0] == '\0')
-		put(note, notelen, "all %u GPUs of %s as data-parallel "
-		    "replicas (DDP); --parallel zero3 or fsdp shards instead",
-		    n, hw->name);
+	if (is_training(sc) && sc->parallel == MP_PAR_NONE &&
+	    note->text[0] == '\0') {
+		mp_note_set(note, "placement", "placement.ddp", "all {gpus} "
+		    "GPUs of %s as data-parallel replicas (DDP); --parallel "
+		    "zero3 or fsdp shards instead", hw->name);
+		mp_note_count(note, "gpus", n);
+	}
 	return true;
 }
 
@@ -559,7 +572,8 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 {
 	struct mp_scenario	 sc = *sc_in;
 	const struct mp_device	*d;
-	char			 note[200], why[200];
+	struct mp_note		 note;
+	char			 why[200];
 	uint64_t		 per, i, g;
 
 	memset(j, 0, sizeof(*j));
@@ -571,12 +585,12 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 		    "%s has no %s KV cache (llama.cpp has): use fp16, bf16 or "
 		    "fp8", mp_runtime_name(sc.runtime),
 		    mp_dtype_info(sc.kv_dtype)->name);
-	if (!mp_place_scenario(m, hw, &sc, note, sizeof(note), err))
+	if (!mp_place_scenario(m, hw, &sc, &note, err))
 		return false;
 	if (!mp_estimate(m, &sc, est, err))
 		return false;
-	if (note[0] != '\0')
-		mp_estimate_note(est, "placement", "%s", note);
+	if (note.text[0] != '\0')
+		mp_estimate_note_add(est, &note);
 	d = hw != NULL ? mp_hardware_primary(hw) : NULL;
 	/*
 	 * vLLM sizes its KV pool from the card it runs on; over tensor
@@ -620,9 +634,10 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 		}
 		est->n_dev_bytes = (uint32_t)(g < MP_MAX_GPUS ? g :
 		    MP_MAX_GPUS);
-		mp_estimate_note(est, "placement", "device_map=\"auto\" "
-		    "balances the layers over %llu GPUs; each holds a CUDA "
-		    "context", (unsigned long long)g);
+		mp_note_count(mp_estimate_note(est, "placement",
+		    "placement.device_map", "device_map=\"auto\" balances "
+		    "the layers over {gpus} GPUs; each holds a CUDA context"),
+		    "gpus", g);
 	}
 	if (hw == NULL) {
 		j->judged = est->mem.total;
@@ -631,7 +646,8 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 	} else {
 		mp_hardware_judge_ex(hw, est, j);
 		if (est->disk_total > 0 && !j->disk.judged)
-			mp_estimate_note(est, "placement", "disk not in the "
+			mp_estimate_note(est, "placement",
+			    "placement.disk_unjudged", "disk not in the "
 			    "profile: NVMe bytes not judged");
 	}
 	if (mp_place_gate(m, hw, &est->sc, why, sizeof(why)) != NULL) {

@@ -865,7 +865,6 @@ mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
     struct mp_error *err)
 {
 	struct mp_scenario	 b = *base, t = *base;
-	char			 note[8];
 
 	memset(p, 0, sizeof(*p));
 	p->model = m;
@@ -875,7 +874,7 @@ mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
 	 * default); a --gpus above the machine is an error here as in
 	 * every command.
 	 */
-	if (!mp_place_scenario(m, hw, &t, note, sizeof(note), err))
+	if (!mp_place_scenario(m, hw, &t, NULL, err))
 		return false;
 	if (!plan_cands(p, m, hw, &b, set, err)) {
 		mp_planres_fini(p);

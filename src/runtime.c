@@ -76,12 +76,14 @@ mp_cuda_context_note(struct mp_estimate *est, const struct mp_scenario *sc)
 	struct mp_note	*n;
 
 	if (sc == NULL || sc->cuda_stack == 0) {
-		mp_note_size(mp_estimate_note(est, "runtime", "CUDA context "
+		mp_note_size(mp_estimate_note(est, "runtime", "runtime.cuda",
+		    "CUDA context "
 		    "{context} (measured, H100, PyTorch 2.11) + cuBLAS "
 		    "workspace"), "context", CUDA_CONTEXT_BYTES);
 		return;
 	}
-	n = mp_estimate_note(est, "runtime", "CUDA context {context} "
+	n = mp_estimate_note(est, "runtime", "runtime.cuda_stack",
+	    "CUDA context {context} "
 	    "({measured} measured on an H100, with this GPU's {stack} stack "
 	    "reservation for the H100's {h100_stack}) + cuBLAS workspace");
 	mp_note_size(n, "context", mp_cuda_context(sc));

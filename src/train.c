@@ -1006,71 +1006,84 @@ notes_states(const struct step *s, const struct phase *ph, int best,
 {
 	const struct tctx	*c = &s->c;
 	const struct mp_scenario *sc = c->sc;
+	struct mp_note		*nt;
 
 	if (c->qlora)
-		mp_estimate_note(est, "weights", "Linear layers in NF4 (4-bit "
+		mp_estimate_note(est, "weights", "train.weights_nf4", "Linear "
+		    "layers in NF4 (4-bit "
 		    "values + an absmax per 64, double-quantized), the rest in "
 		    "%s; derived from the bitsandbytes format, not measured",
 		    mp_dtype_info(s->cd)->name);
 	else
-		mp_estimate_note(est, "weights", "%llu parameters in %s%s",
-		    (unsigned long long)c->m->params,
+		mp_note_count(mp_estimate_note(est, "weights", "train.weights",
+		    "{params} parameters in %s%s",
 		    mp_dtype_info(sc->weights)->name, c->full ? (c->amp ?
 		    ": fp32 master weights, autocast computes in the amp type" :
 		    s->fsdp_mp ? ": fp32 master shards (accelerate upcasts "
 		    "them for FSDP mixed precision), gathered in the amp type" :
 		    ", all trained") : s->fsdp_mp ? ", frozen, gathered in the "
-		    "amp type (FSDP mixed precision)" : ", frozen");
-	if (!c->full)
-		mp_estimate_note(est, "adapters", "%llu trainable parameters "
-		    "(r=%u, %s: %llu modules%s) in fp32, as peft keeps them",
-		    (unsigned long long)s->trainable, sc->rank ? sc->rank : 16,
+		    "amp type (FSDP mixed precision)" : ", frozen"), "params",
+		    c->m->params);
+	if (!c->full) {
+		nt = mp_estimate_note(est, "adapters", "train.adapters",
+		    "{trainable} trainable parameters (r={rank}, %s: {modules} "
+		    "modules%s) in fp32, as peft keeps them",
 		    sc->lora_targets[0] ? sc->lora_targets : "all-linear",
-		    (unsigned long long)s->n_mod, s->lo.conversion ? "; experts "
-		    "and router as transformers 5 parameters, gate_up at rank "
-		    "2r" : "");
+		    s->lo.conversion ? "; experts and router as transformers 5 "
+		    "parameters, gate_up at rank 2r" : "");
+		mp_note_count(nt, "trainable", s->trainable);
+		mp_note_count(nt, "rank", sc->rank ? sc->rank : 16);
+		mp_note_count(nt, "modules", s->n_mod);
+	}
 	if (mp_parallel_is_zero(s->par))
-		mp_estimate_note(est, "gradients", "DeepSpeed: %s gradients "
+		mp_estimate_note(est, "gradients", "train.grads_zero",
+		    "DeepSpeed: %s gradients "
 		    "of the bf16 trainable copies%s and the reduce bucket "
 		    "(reduce_bucket_size 5e8)", s->par == MP_PAR_ZERO1 ? "all" :
 		    "this GPU's partition of the", sc->offload !=
 		    MP_OFFLOAD_NONE ? " (reduced into the offloaded fp32 "
 		    "partition)" : "");
 	else if (ph[best].grads != 0)
-		mp_estimate_note(est, "gradients", "one per trainable "
+		mp_estimate_note(est, "gradients", "train.grads", "one per "
+		    "trainable "
 		    "parameter (%s)%s, from backward until zero_grad",
 		    c->full && !c->amp && !s->fsdp_mp ?
 		    mp_dtype_info(sc->weights)->name :
 		    "fp32", s->ddp ? " plus DDP's bucket copy" : "");
 	else
-		mp_note_size(mp_estimate_note(est, "gradients", "none yet at "
+		mp_note_size(mp_estimate_note(est, "gradients",
+		    "train.grads_later", "none yet at "
 		    "this moment; they take {grads} from backward to the "
 		    "optimizer step"), "grads", ph[M_STEP].grads);
 	if (mp_parallel_is_zero(s->par))
-		mp_estimate_note(est, "optimizer", "DeepSpeed: fp32 master "
-		    "weights, exp_avg and exp_avg_sq of this GPU's partition "
-		    "(12 bytes per trainable parameter / %llu GPUs) and its "
-		    "fp32 gradients at the step%s",
-		    (unsigned long long)mp_muls(s->gpus, s->nodes),
-		    sc->offload == MP_OFFLOAD_NONE ? "" : "; offloaded");
+		mp_note_count(mp_estimate_note(est, "optimizer",
+		    "train.optim_zero", "DeepSpeed: fp32 master weights, "
+		    "exp_avg and exp_avg_sq of this GPU's partition (12 bytes "
+		    "per trainable parameter / {ranks} GPUs) and its fp32 "
+		    "gradients at the step%s", sc->offload == MP_OFFLOAD_NONE ?
+		    "" : "; offloaded"), "ranks", mp_muls(s->gpus, s->nodes));
 	else switch (sc->optimizer) {
 	case MP_OPT_ADAMW:
-		mp_estimate_note(est, "optimizer", "AdamW exp_avg and "
+		mp_estimate_note(est, "optimizer", "train.optim_adamw", "AdamW "
+		    "exp_avg and "
 		    "exp_avg_sq in the parameter's dtype (%s) and a 4-byte "
 		    "step per tensor", c->full && !c->amp && !s->fsdp_mp ?
 		    mp_dtype_info(sc->weights)->name : "fp32");
 		break;
 	case MP_OPT_ADAMW8BIT:
-		mp_estimate_note(est, "optimizer", "bitsandbytes 8-bit AdamW: "
+		mp_estimate_note(est, "optimizer", "train.optim_adamw8bit",
+		    "bitsandbytes 8-bit AdamW: "
 		    "two uint8 states with an fp32 absmax per 256 values (fp32 "
 		    "states for tensors under 4096 values)");
 		break;
 	case MP_OPT_SGD:
-		mp_estimate_note(est, "optimizer", "none: SGD without momentum "
+		mp_estimate_note(est, "optimizer", "train.optim_sgd", "none: "
+		    "SGD without momentum "
 		    "keeps no state");
 		break;
 	case MP_OPT_ADAFACTOR:
-		mp_estimate_note(est, "optimizer", "Adafactor: factored fp32 "
+		mp_estimate_note(est, "optimizer", "train.optim_adafactor",
+		    "Adafactor: factored fp32 "
 		    "second moment (a row and a column vector per matrix), no "
 		    "first moment");
 		break;
@@ -1092,26 +1105,29 @@ notes_activations(const struct step *s, const struct phase *ph, int best,
 	switch (best) {
 	case M_BACKWARD:
 		if (sc->grad_ckpt) {
-			nt = mp_estimate_note(est, "activations", "checkpointing "
-			    "keeps each layer's input ({inputs} for %llu "
-			    "layers); the final norm, cuBLAS workspaces "
-			    "({workspaces})%s", (unsigned long long)m->layers,
+			nt = mp_estimate_note(est, "activations",
+			    "train.acts_ckpt", "checkpointing keeps each "
+			    "layer's input ({inputs} for {layers} layers); the "
+			    "final norm, cuBLAS workspaces ({workspaces})%s",
 			    c->amp ? " and autocast's copy of lm_head" : "");
 			mp_note_size(nt, "inputs", s->ck);
+			mp_note_count(nt, "layers", m->layers);
 		} else {
-			nt = mp_estimate_note(est, "activations", "tensors saved "
-			    "for backward: {per_token} per token in layer 0, "
-			    "%llu layers x %llu tokens = {saved}; cuBLAS "
-			    "workspaces {workspaces}",
-			    (unsigned long long)m->layers,
-			    (unsigned long long)c->tokens);
+			nt = mp_estimate_note(est, "activations",
+			    "train.acts_saved", "tensors saved for backward: "
+			    "{per_token} per token in layer 0, {layers} layers "
+			    "x {tokens} tokens = {saved}; cuBLAS workspaces "
+			    "{workspaces}");
 			mp_note_size(nt, "per_token", s->per0);
+			mp_note_count(nt, "layers", m->layers);
+			mp_note_count(nt, "tokens", c->tokens);
 			mp_note_size(nt, "saved", s->acts_all);
 		}
 		mp_note_size(nt, "workspaces", s->ws);
 		break;
 	case M_RECOMPUTE:
-		nt = mp_estimate_note(est, "activations", "layer 0 recomputed in "
+		nt = mp_estimate_note(est, "activations", "train.acts_recompute",
+		    "layer 0 recomputed in "
 		    "backward ({recomputed}) on top of the checkpointed inputs "
 		    "({inputs}); cuBLAS workspaces {workspaces}");
 		mp_note_size(nt, "recomputed", s->acts_max);
@@ -1119,7 +1135,8 @@ notes_activations(const struct step *s, const struct phase *ph, int best,
 		mp_note_size(nt, "workspaces", s->ws);
 		break;
 	default:
-		nt = mp_estimate_note(est, "activations", "the optimizer step's "
+		nt = mp_estimate_note(est, "activations", "train.acts_step",
+		    "the optimizer step's "
 		    "temporaries ({temporaries}%s) and cuBLAS workspaces "
 		    "({workspaces}); saved activations are freed by then",
 		    sc->optimizer == MP_OPT_ADAMW ? ": foreach AdamW's "
@@ -1128,13 +1145,16 @@ notes_activations(const struct step *s, const struct phase *ph, int best,
 		mp_note_size(nt, "workspaces", s->ws);
 		break;
 	}
-	if (ph[best].logits != 0)
-		mp_estimate_note(est, "logits", "the loss upcasts %llu x %llu "
-		    "logits to fp32: log_softmax's output, nll_loss's gradient "
-		    "and log_softmax's input gradient live at once in backward",
-		    (unsigned long long)c->tokens, (unsigned long long)m->vocab);
-	else
-		mp_note_size(mp_estimate_note(est, "logits", "freed by this "
+	if (ph[best].logits != 0) {
+		nt = mp_estimate_note(est, "logits", "train.loss", "the loss "
+		    "upcasts {tokens} x {vocab} logits to fp32: log_softmax's "
+		    "output, nll_loss's gradient and log_softmax's input "
+		    "gradient live at once in backward");
+		mp_note_count(nt, "tokens", c->tokens);
+		mp_note_count(nt, "vocab", m->vocab);
+	} else
+		mp_note_size(mp_estimate_note(est, "logits", "train.loss_freed",
+		    "freed by this "
 		    "moment; the fp32 loss peaks at {loss} at the start of "
 		    "backward"), "loss", s->logits);
 	for (l = 0; l < m->layers; l++) {
@@ -1143,18 +1163,21 @@ notes_activations(const struct step *s, const struct phase *ph, int best,
 			fx0 = fxl;
 	}
 	if (fx0 != 0)
-		mp_note_size(mp_estimate_note(est, "activations", "peft merges "
+		mp_note_size(mp_estimate_note(est, "activations",
+		    "train.merged_experts", "peft merges "
 		    "W + BA of each expert stack per call; the expert matmuls "
 		    "save the merged {merged} per MoE layer. Varying tokens per "
 		    "expert fragment the allocator: measure before relying on a "
 		    "narrow fit"), "merged", fx0);
 	if (c->amp)
-		mp_note_size(mp_estimate_note(est, "activations", "autocast "
+		mp_note_size(mp_estimate_note(est, "activations",
+		    "train.autocast_copies", "autocast "
 		    "keeps %s copies of the Linear weights ({copies}) until "
 		    "backward uses them", mp_dtype_info(sc->amp)->name),
 		    "copies", s->wcopy);
 	if (c->qlora)
-		mp_note_size(mp_estimate_note(est, "activations", "bitsandbytes "
+		mp_note_size(mp_estimate_note(est, "activations",
+		    "train.dequantized", "bitsandbytes "
 		    "dequantizes one Linear at a time to %s ({dequantized}); "
 		    "Linear inputs are saved for the 4-bit backward",
 		    mp_dtype_info(s->cd)->name), "dequantized", s->deq);
@@ -1178,30 +1201,35 @@ notes_parallel(const struct step *s, struct mp_estimate *est)
 
 	if (s->par == MP_PAR_NONE)
 		return;
-	mp_estimate_note(est, "total", "per GPU, each of %llu GPUs x %llu "
-	    "node%s (%s%s%s%s); --batch is per GPU", (unsigned long long)s->gpus,
-	    (unsigned long long)s->nodes, s->nodes > 1 ? "s" : "",
-	    what[s->par], !mp_parallel_is_fsdp(s->par) ? "" :
+	nt = mp_estimate_note(est, "total", "train.parallel", "per GPU, each "
+	    "of {gpus} GPUs x {nodes} node%s (%s%s%s%s); --batch is per GPU",
+	    s->nodes > 1 ? "s" : "", what[s->par],
+	    !mp_parallel_is_fsdp(s->par) ? "" :
 	    sc->fsdp_version == 2 ? "; FSDP2" : "; FSDP1",
 	    s->fsdp_mp ? (sc->amp == MP_DT_F16 ? "; fp16 MixedPrecision" :
 	    "; bf16 MixedPrecision") : "",
 	    sc->offload == MP_OFFLOAD_NONE ? "" :
 	    sc->offload == MP_OFFLOAD_CPU ? "; states offloaded to pinned host "
 	    "RAM" : "; states offloaded to NVMe");
+	mp_note_count(nt, "gpus", s->gpus);
+	mp_note_count(nt, "nodes", s->nodes);
 	if (s->gather != 0 && s->st.root != 0 && s->par != MP_PAR_FSDP_SGO) {
-		nt = mp_estimate_note(est, "activations", "{gathered} "
-		    "unsharded in flight: two layers, %s and the root unit "
-		    "(embeddings, norm, head: {root}) through forward and "
-		    "backward", sc->fsdp_version == 2 ? "their gradients "
-		    "twice (reduce-scatter input)" : "a flat gradient");
+		nt = mp_estimate_note(est, "activations", "train.gathered_fsdp",
+		    "{gathered} unsharded in flight: two layers, %s and the "
+		    "root unit (embeddings, norm, head: {root}) through "
+		    "forward and backward", sc->fsdp_version == 2 ? "their "
+		    "gradients twice (reduce-scatter input)" : "a flat "
+		    "gradient");
 		mp_note_size(nt, "gathered", s->gather);
 		mp_note_size(nt, "root", s->st.root);
 	} else if (s->gather != 0)
-		mp_note_size(mp_estimate_note(est, "activations", "{gathered} "
+		mp_note_size(mp_estimate_note(est, "activations",
+		    "train.gathered", "{gathered} "
 		    "of unsharded parameters in flight (in activations)"),
 		    "gathered", s->gather);
 	if (s->st.host != 0) {
-		nt = mp_estimate_note(est, "total", "host RAM per node: {host} "
+		nt = mp_estimate_note(est, "total", "train.host", "host RAM per "
+		    "node: {host} "
 		    "({per_gpu} per GPU, pinned)%s", s->st.disk != 0 ? "; NVMe "
 		    "holds the states, the host DeepSpeed's swap buffers: 4 "
 		    "fp32 of one optimizer sub-group, 5 x 1e8 parameters at "
@@ -1210,8 +1238,8 @@ notes_parallel(const struct step *s, struct mp_estimate *est)
 		mp_note_size(nt, "per_gpu", s->st.host);
 	}
 	if (s->st.disk != 0)
-		mp_note_size(mp_estimate_note(est, "total", "NVMe per node: "
-		    "{nvme}"), "nvme", est->disk_total);
+		mp_note_size(mp_estimate_note(est, "total", "train.nvme", "NVMe "
+		    "per node: {nvme}"), "nvme", est->disk_total);
 }
 
 /* Notes on the moments, the context, the reserve and the versions. */
@@ -1223,7 +1251,8 @@ notes_step(const struct step *s, const struct phase *ph, int best,
 	const struct mp_scenario *sc = c->sc;
 	struct mp_note		*nt;
 
-	nt = mp_estimate_note(est, "total", "peak at %s; start of backward "
+	nt = mp_estimate_note(est, "total", "train.peak", "peak at %s; "
+	    "start of backward "
 	    "{backward}%s, optimizer step {step}", moments[best].label,
 	    sc->grad_ckpt ? ", layer-0 recompute {recompute}" : "");
 	mp_note_size(nt, "backward", mp_adds(phase_total(&ph[M_BACKWARD]),
@@ -1233,14 +1262,16 @@ notes_step(const struct step *s, const struct phase *ph, int best,
 		    phase_total(&ph[M_RECOMPUTE]), est->mem.runtime));
 	mp_note_size(nt, "step", mp_adds(phase_total(&ph[M_STEP]),
 	    est->mem.runtime));
-	mp_note_size(mp_estimate_note(est, "runtime", "CUDA context and "
+	mp_note_size(mp_estimate_note(est, "runtime", "train.cuda",
+	    "CUDA context and "
 	    "kernels ({context}: %s), outside the allocator's peak; the "
 	    "cuBLAS workspaces are counted in activations", sc->cuda_stack ?
 	    "measured on an H100, with this GPU's stack reservation for the "
 	    "H100's" : "measured on an H100"), "context", mp_cuda_context(sc));
 	/* With expandable segments the reserve is one page of the segment
 	 * (alloc.c), else a fresh segment for the largest request. */
-	nt = mp_estimate_note(est, "reserved", "allocated peak + {extra}: %s "
+	nt = mp_estimate_note(est, "reserved", "train.reserved", "allocated "
+	    "peak + {extra}: %s "
 	    "for the peak's largest request ({largest})%s",
 	    sc->expandable_segments ? "one page of the expandable segment" :
 	    "one fresh segment", sc->expandable_segments ? "" : "; derived "
@@ -1248,11 +1279,13 @@ notes_step(const struct step *s, const struct phase *ph, int best,
 	mp_note_size(nt, "extra", est->mem.reserved - est->mem.total);
 	mp_note_size(nt, "largest", est->mem.largest_block);
 	/* What this model describes, and the loss path of older stacks. */
-	mp_estimate_note(est, "versions", "modelled on PyTorch 2.11, "
+	mp_estimate_note(est, "versions", "train.versions", "modelled on "
+	    "PyTorch 2.11, "
 	    "transformers 5.17, peft 0.21%s, as measured on an H100",
 	    c->qlora || sc->optimizer == MP_OPT_ADAMW8BIT ?
 	    ", bitsandbytes (derived from its source)" : "");
-	mp_note_size(mp_estimate_note(est, "versions", "transformers 4.x "
+	mp_note_size(mp_estimate_note(est, "versions", "train.loss_4x",
+	    "transformers 4.x "
 	    "upcast the logits in forward and shifted an fp32 contiguous "
 	    "copy: up to 8 more bytes per logit (+{upcast} here); derived, "
 	    "not measured"), "upcast", mp_muls(mp_muls(c->tokens,

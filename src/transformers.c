@@ -120,20 +120,20 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 
 		ffn = mp_adds(ffn, mask);
 		if (attn > ffn) {
-			mp_estimate_note(est, "activations",
-			    "attention of one layer over %llu tokens: q, k, v "
-			    "and their rotated copies%s",
-			    (unsigned long long)T, m->eager_attn ?
-			    ", plus the eager score matrix" : "");
+			mp_note_count(mp_estimate_note(est, "activations",
+			    "transformers.attention", "attention of one layer "
+			    "over {tokens} tokens: q, k, v and their rotated "
+			    "copies%s", m->eager_attn ? ", plus the eager score "
+			    "matrix" : ""), "tokens", T);
 			return attn;
 		}
-		mp_estimate_note(est, "activations",
-		    "one layer at a time over %llu prompt tokens: 4 hidden-"
-		    "sized tensors (embeddings, layer input, residual, normed "
-		    "input) + the %s%s", (unsigned long long)T,
-		    moe > mlp ? "routed experts' copies of each token" :
+		mp_note_count(mp_estimate_note(est, "activations",
+		    "transformers.layer", "one layer at a time over {tokens} "
+		    "prompt tokens: 4 hidden-sized tensors (embeddings, layer "
+		    "input, residual, normed input) + the %s%s", moe > mlp ?
+		    "routed experts' copies of each token" :
 		    "MLP's intermediate tensors",
-		    mask ? " + the sliding-window mask" : "");
+		    mask ? " + the sliding-window mask" : ""), "tokens", T);
 		return ffn;
 	}
 }
@@ -146,6 +146,7 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	uint64_t	 B = sc->batch, S = sc->seq, kv_prompt, kv_next;
 	uint64_t	 per_tok, kv_fixed;
 	uint64_t	 act, rope, logits, prefill, decode, transient;
+	struct mp_note	*n;
 
 	if (!mp_weights_bytes(m, sc, &est->mem.weights, err))
 		return false;
@@ -235,41 +236,48 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 		est->host_total = est->mem.total;
 	}
 	est->file_bytes = m->file_bytes;
-	if (sc->weights_as_stored)
-		mp_note_size(mp_estimate_note(est, "weights", "%llu parameters "
-		    "as the model's files store them ({file} of tensors read "
-		    "from their headers)", (unsigned long long)m->params),
-		    "file", m->file_bytes);
-	else
-		mp_estimate_note(est, "weights", "%llu parameters in %s%s",
-		    (unsigned long long)m->params,
+	if (sc->weights_as_stored) {
+		n = mp_estimate_note(est, "weights", "transformers.as_stored",
+		    "{params} parameters as the model's files store them "
+		    "({file} of tensors read from their headers)");
+		mp_note_count(n, "params", m->params);
+		mp_note_size(n, "file", m->file_bytes);
+	} else
+		mp_note_count(mp_estimate_note(est, "weights",
+		    "transformers.weights", "{params} parameters in %s%s",
 		    mp_dtype_info(sc->weights)->name,
 		    mp_dtype_info(sc->weights)->is_float ? "" :
 		    " (quantized Linear layers; embeddings, head and norms in "
-		    "the compute dtype)");
+		    "the compute dtype)"), "params", m->params);
 	if (sc->weights_shipped)
-		mp_estimate_note(est, "model", "as shipped: the checkpoint's "
+		mp_estimate_note(est, "model", "transformers.as_shipped", "as "
+		    "shipped: the checkpoint's "
 		    "quantization_config (%s)%s; --weights bf16 prices it "
 		    "dequantized", m->quant_method,
 		    sc->weights == MP_DT_MXFP4 ? ", experts in MXFP4, "
 		    "attention, router, embeddings and head in bf16" : "");
 	if (m->quant_method[0] != '\0' && !sc->weights_as_stored &&
 	    mp_dtype_info(sc->weights)->is_float)
-		mp_estimate_note(est, "model", "the checkpoint is pre-quantized "
+		mp_estimate_note(est, "model", "transformers.dequantized",
+		    "the checkpoint is pre-quantized "
 		    "(%s); estimated dequantized to %s (pass --weights to price "
 		    "another format)", m->quant_method,
 		    mp_dtype_info(sc->weights)->name);
-	mp_note_size(mp_estimate_note(est, "kv_cache", "{per_token} per "
-	    "token, %llu x %llu tokens in %s", (unsigned long long)B,
-	    (unsigned long long)S, mp_dtype_info(sc->kv_dtype)->name),
-	    "per_token", est->kv_per_token);
-	mp_estimate_note(est, "logits", "last position only "
-	    "(logits_to_keep=1): %llu x %llu vocab", (unsigned long long)B,
-	    (unsigned long long)m->vocab);
+	n = mp_estimate_note(est, "kv_cache", "transformers.kv", "{per_token} "
+	    "per token, {batch} x {seq} tokens in %s",
+	    mp_dtype_info(sc->kv_dtype)->name);
+	mp_note_size(n, "per_token", est->kv_per_token);
+	mp_note_count(n, "batch", B);
+	mp_note_count(n, "seq", S);
+	n = mp_estimate_note(est, "logits", "transformers.logits", "last position "
+	    "only (logits_to_keep=1): {batch} x {vocab} vocab");
+	mp_note_count(n, "batch", B);
+	mp_note_count(n, "vocab", m->vocab);
 	if (mp_backend_has_cuda_context(sc->backend))
 		mp_cuda_context_note(est, sc);
 	else
-		mp_estimate_note(est, "runtime", "no CUDA context on %s%s; "
+		mp_estimate_note(est, "runtime", "transformers.no_cuda",
+		    "no CUDA context on %s%s; "
 		    "the runtime's own overhead is not modelled",
 		    mp_backend_name(sc->backend), sc->backend == MP_BE_METAL ?
 		    " (PyTorch MPS)" : "");

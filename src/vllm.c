@@ -877,80 +877,111 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 		est->sc.kv_dtype = v.kv;
 
 	mp_vllm_util_text(v.util_ppm, util, sizeof(util));
-	mp_estimate_note(est, "runtime", "vLLM " MP_VLLM_VERSION " (V1 "
-	    "engine, vllm serve defaults): gpu_memory_utilization %s, "
-	    "block_size 16, max_num_batched_tokens %" PRIu64 ", max_num_seqs %"
-	    PRIu64 "%s", util, v.batched, v.max_seqs, v.eager ?
-	    ", --enforce-eager" : "");
-	mp_note_size(mp_estimate_note(est, "weights", "{per_gpu} per GPU "
-	    "over %u GPU%s (tensor parallel; %u KV head%s each)", v.tp,
-	    v.tp > 1 ? "s" : "", v.kvh_rank, v.kvh_rank > 1 ? "s" : ""),
-	    "per_gpu", v.weights);
-	if (v.pp > 1)
-		mp_estimate_note(est, "total", "per node of %u: tensor parallel "
-		    "%u inside each node, pipeline parallel %u across them "
-		    "(vllm serve --tensor-parallel-size %u "
-		    "--pipeline-parallel-size %u); each GPU holds 1/%u of the "
-		    "layers and their cache", v.pp, v.tp, v.pp, v.tp, v.pp,
-		    v.pp);
-	mp_note_size(mp_estimate_note(est, "activations", "profiled peak per "
-	    "GPU at %" PRIu64 " batched tokens or %" PRIu64 " sampled rows: "
-	    "{peak}", v.batched, v.max_seqs), "peak", v.act_peak);
+	n = mp_estimate_note(est, "runtime", "vllm.defaults", "vLLM "
+	    MP_VLLM_VERSION " (V1 engine, vllm serve defaults): "
+	    "gpu_memory_utilization %s, block_size 16, "
+	    "max_num_batched_tokens {batched}, max_num_seqs {max_seqs}%s",
+	    util, v.eager ? ", --enforce-eager" : "");
+	mp_note_count(n, "batched", v.batched);
+	mp_note_count(n, "max_seqs", v.max_seqs);
+	n = mp_estimate_note(est, "weights", "vllm.weights", "{per_gpu} per "
+	    "GPU over {tp} GPU%s (tensor parallel; {kv_heads} KV head%s each)",
+	    v.tp > 1 ? "s" : "", v.kvh_rank > 1 ? "s" : "");
+	mp_note_size(n, "per_gpu", v.weights);
+	mp_note_count(n, "tp", v.tp);
+	mp_note_count(n, "kv_heads", v.kvh_rank);
+	if (v.pp > 1) {
+		n = mp_estimate_note(est, "total", "vllm.pipeline", "per node "
+		    "of {pp}: tensor parallel {tp} inside each node, pipeline "
+		    "parallel {pp} across them (vllm serve "
+		    "--tensor-parallel-size {tp} --pipeline-parallel-size "
+		    "{pp}); each GPU holds 1/{pp} of the layers and their "
+		    "cache");
+		mp_note_count(n, "pp", v.pp);
+		mp_note_count(n, "tp", v.tp);
+	}
+	n = mp_estimate_note(est, "activations", "vllm.profile", "profiled "
+	    "peak per GPU at {batched} batched tokens or {rows} sampled rows: "
+	    "{peak}");
+	mp_note_count(n, "batched", v.batched);
+	mp_note_count(n, "rows", v.max_seqs);
+	mp_note_size(n, "peak", v.act_peak);
 	if (v.spec_layers != 0) {
-		n = mp_estimate_note(est, "weights", "speculative decoding: "
-		    "%u MTP layer%s as the drafter, {mtp} per GPU, %u token%s "
-		    "proposed per step; their cache shares the pool",
-		    v.spec_layers, v.spec_layers > 1 ? "s" : "", v.spec_k,
+		n = mp_estimate_note(est, "weights", "vllm.spec_mtp",
+		    "speculative decoding: {layers} MTP layer%s as the drafter, "
+		    "{mtp} per GPU, {k} token%s proposed per step; their cache "
+		    "shares the pool", v.spec_layers > 1 ? "s" : "",
 		    v.spec_k > 1 ? "s" : "");
+		mp_note_count(n, "layers", v.spec_layers);
 		mp_note_size(n, "mtp", v.spec_weights);
+		mp_note_count(n, "k", v.spec_k);
 	} else if (v.draft_layers != 0) {
-		n = mp_estimate_note(est, "weights", "speculative decoding: "
-		    "draft model %s (%u layers), {draft} per GPU, %u tokens "
-		    "proposed per step; its cache ({tok} per token) shares "
-		    "the pool", sc->draft, v.draft_layers, v.spec_k);
+		n = mp_estimate_note(est, "weights", "vllm.spec_draft",
+		    "speculative decoding: draft model %s ({layers} layers), "
+		    "{draft} per GPU, {k} tokens proposed per step; its cache "
+		    "({tok} per token) shares the pool", sc->draft);
+		mp_note_count(n, "layers", v.draft_layers);
 		mp_note_size(n, "draft", v.draft_weights);
+		mp_note_count(n, "k", v.spec_k);
 		mp_note_size(n, "tok", mp_muls(v.draft_tok, v.tp));
-	} else if (v.spec_k != 0)
-		mp_estimate_note(est, "runtime", "speculative decoding: n-gram "
-		    "prompt lookup on the CPU, %u tokens proposed per step; "
-		    "decode graphs of %u tokens per sequence", v.spec_k,
-		    v.spec_k + 1);
+	} else if (v.spec_k != 0) {
+		n = mp_estimate_note(est, "runtime", "vllm.spec_ngram",
+		    "speculative decoding: n-gram prompt lookup on the CPU, "
+		    "{k} tokens proposed per step; decode graphs of {graph} "
+		    "tokens per sequence");
+		mp_note_count(n, "k", v.spec_k);
+		mp_note_count(n, "graph", v.spec_k + 1);
+	}
 	if (v.eager)
-		mp_estimate_note(est, "runtime", "--enforce-eager: no CUDA "
-		    "graphs are captured and none are charged to the budget");
+		mp_estimate_note(est, "runtime", "vllm.eager", "--enforce-eager: "
+		    "no CUDA graphs are captured and none are charged to the "
+		    "budget");
 	else {
-		n = mp_estimate_note(est, "runtime", "CUDA graphs per GPU: "
-		    "{graphs} (pool {pool}; %u piecewise sizes to %" PRIu64
-		    " tokens, %u full to %" PRIu64 "; derived; "
-		    "--enforce-eager drops them)", v.n_pw, v.pw_top, v.n_full,
-		    v.full_top);
+		n = mp_estimate_note(est, "runtime", "vllm.cuda_graphs",
+		    "CUDA graphs per GPU: {graphs} (pool {pool}; {n_pw} "
+		    "piecewise sizes to {pw_top} tokens, {n_full} full to "
+		    "{full_top}; derived; --enforce-eager drops them)");
 		mp_note_size(n, "graphs", v.graphs);
 		mp_note_size(n, "pool", v.graph_first);
-		if (v.nccl_graph != 0)
-			mp_note_size(mp_estimate_note(est, "runtime", "of "
-			    "which {nccl} are NCCL's persistent plans: all-"
-			    "reduces of %s run by NCCL inside the graphs "
-			    "(derived)", v.custom_ar ? "8 MiB or more" :
-			    "every size (vLLM's custom all-reduce takes 2, 4, "
-			    "6 or 8 GPUs)"), "nccl", v.nccl_graph);
+		mp_note_count(n, "n_pw", v.n_pw);
+		mp_note_count(n, "pw_top", v.pw_top);
+		mp_note_count(n, "n_full", v.n_full);
+		mp_note_count(n, "full_top", v.full_top);
+		if (v.nccl_graph != 0) {
+			struct mp_note *g = mp_estimate_note(est, "runtime",
+			    "vllm.nccl_graph", "of which {nccl} are NCCL's "
+			    "persistent plans: all-reduces of %s run by NCCL "
+			    "inside the graphs (derived)", v.custom_ar ?
+			    "{ca_max} or more" : "every size (vLLM's custom "
+			    "all-reduce takes 2, 4, 6 or 8 GPUs)");
+
+			mp_note_size(g, "nccl", v.nccl_graph);
+			mp_note_size(g, "ca_max", V_CA_MAX);
+		}
 	}
-	n = mp_estimate_note(est, "runtime", "per GPU: non-torch {non_torch}, "
-	    "CUDA context {context} (derived, not measured)");
+	n = mp_estimate_note(est, "runtime", "vllm.non_torch", "per GPU: "
+	    "non-torch {non_torch}, CUDA context {context} (derived, not "
+	    "measured)");
 	mp_note_size(n, "non_torch", v.non_torch);
 	mp_note_size(n, "context", v.context);
-	if (v.tp > 1 || v.pp > 1)
-		mp_note_size(mp_estimate_note(est, "runtime", "non-torch: "
-		    "NCCL buffers of %u ring channels x {conn} per "
-		    "communicator (%s)%s (derived; NVLink SHARP buffers of "
-		    "NVSwitch machines not counted)", V_NCCL_CHANNELS,
+	if (v.tp > 1 || v.pp > 1) {
+		n = mp_estimate_note(est, "runtime", "vllm.nccl_buffers",
+		    "non-torch: NCCL buffers of {channels} ring channels x "
+		    "{conn} per communicator (%s)%s (derived; NVLink SHARP "
+		    "buffers of NVSwitch machines not counted)",
 		    v.tp > 1 && v.pp > 1 ? "tensor and pipeline groups" :
 		    v.tp > 1 ? "tensor-parallel group" : "pipeline group",
-		    v.custom_ar ? " and the custom all-reduce's 3 x 8 MiB" :
-		    ""), "conn", V_NCCL_CONN);
-	n = mp_estimate_note(est, "kv_cache", "paged pool for %" PRIu64 " x %"
-	    PRIu64 " tokens in blocks of 16: {pool} per GPU; vLLM takes "
-	    "{utilization} %% of the card, so it needs {card} per GPU", batch,
-	    seq);
+		    v.custom_ar ? " and the custom all-reduce's 3 x {ca_max}" :
+		    "");
+		mp_note_count(n, "channels", V_NCCL_CHANNELS);
+		mp_note_size(n, "ca_max", V_CA_MAX);
+		mp_note_size(n, "conn", V_NCCL_CONN);
+	}
+	n = mp_estimate_note(est, "kv_cache", "vllm.pool_need", "paged pool "
+	    "for {batch} x {seq} tokens in blocks of 16: {pool} per GPU; vLLM "
+	    "takes {utilization} %% of the card, so it needs {card} per GPU");
+	mp_note_count(n, "batch", batch);
+	mp_note_count(n, "seq", seq);
 	mp_note_size(n, "pool", kv_rank);
 	mp_note_percent(n, "utilization", v.util_ppm / 10000.0,
 	    v.util_ppm % 10000 != 0 ? 2 : 0);
@@ -970,10 +1001,12 @@ mp_vllm_fill_pool(const struct mp_model *m, struct mp_estimate *est,
 		return false;
 	est->kv_pool = mp_muls(p.pool, tp);
 	est->kv_pool_tokens = p.tokens;
-	n = mp_estimate_note(est, "kv_cache", "on {card} per GPU: a pool of "
-	    "{pool}, {blocks} blocks = {tokens} tokens in flight, {seqs} "
-	    "concurrent sequences of %" PRIu64 " tokens (max_num_seqs %"
-	    PRIu64 ")", est->sc.seq, p.max_num_seqs);
+	n = mp_estimate_note(est, "kv_cache", "vllm.pool", "on {card} per "
+	    "GPU: a pool of {pool}, {blocks} blocks = {tokens} tokens in "
+	    "flight, {seqs} concurrent sequences of {seq} tokens "
+	    "(max_num_seqs {max_seqs})");
+	mp_note_count(n, "seq", est->sc.seq);
+	mp_note_count(n, "max_seqs", p.max_num_seqs);
 	mp_note_size(n, "card", card);
 	mp_note_size(n, "pool", p.pool);
 	mp_note_count(n, "blocks", p.blocks);
@@ -987,21 +1020,27 @@ mp_vllm_fill_pool(const struct mp_model *m, struct mp_estimate *est,
 	 * maximum.
 	 */
 	if (p.pool == 0)
-		mp_estimate_note(est, "kv_cache", "vLLM will not start: the "
-		    "weights, the profiled peak and CUDA graphs take the whole "
-		    "gpu_memory_utilization budget; no KV pool is left");
-	else if (p.seqs == 0 && p.block_bytes != 0)
-		mp_note_size(mp_estimate_note(est, "kv_cache", "vLLM will not "
-		    "start with --max-model-len %" PRIu64 ": one sequence needs "
-		    "more than the pool of {pool}; the pool holds at most %"
-		    PRIu64 " tokens (pass --max-model-len %" PRIu64 " or less)",
-		    est->sc.seq, p.tokens, p.tokens), "pool", p.pool);
+		mp_estimate_note(est, "kv_cache", "vllm.no_pool", "vLLM will "
+		    "not start: the weights, the profiled peak and CUDA graphs "
+		    "take the whole gpu_memory_utilization budget; no KV pool "
+		    "is left");
+	else if (p.seqs == 0 && p.block_bytes != 0) {
+		n = mp_estimate_note(est, "kv_cache", "vllm.seq_too_long",
+		    "vLLM will not start with --max-model-len {seq}: one "
+		    "sequence needs more than the pool of {pool}; the pool "
+		    "holds at most {tokens} tokens (pass --max-model-len "
+		    "{tokens} or less)");
+		mp_note_count(n, "seq", est->sc.seq);
+		mp_note_size(n, "pool", p.pool);
+		mp_note_count(n, "tokens", p.tokens);
+	}
 	if (p.pool != 0 && m->max_pos != 0 && est->sc.seq < m->max_pos)
-		mp_estimate_note(est, "context", "vllm serve without "
-		    "--max-model-len takes the model's maximum, %" PRIu64
-		    " tokens: %s", m->max_pos, p.block_bytes == 0 ||
-		    p.tokens >= m->max_pos ? "the pool holds one such sequence" :
-		    "one such sequence does not fit the pool, vLLM would not "
-		    "start");
+		mp_note_count(mp_estimate_note(est, "context",
+		    "vllm.max_model_len", "vllm serve without --max-model-len "
+		    "takes the model's maximum, {max_pos} tokens: %s",
+		    p.block_bytes == 0 || p.tokens >= m->max_pos ? "the pool "
+		    "holds one such sequence" : "one such sequence does not "
+		    "fit the pool, vLLM would not start"), "max_pos",
+		    m->max_pos);
 	return true;
 }

@@ -378,6 +378,7 @@ test_vllm_one_max_num_seqs(void **state)
 	struct mp_estimate est;
 	struct mp_error err;
 	size_t i, n1024 = 0, n256 = 0;
+	char nt[MP_NOTE_TEXT];
 
 	(void)state;
 	fx_load_bundled("qwen2.5-7b-instruct", &m);
@@ -389,9 +390,10 @@ test_vllm_one_max_num_seqs(void **state)
 	mp_error_clear(&err);
 	assert_true(mp_vllm_fill_pool(&m, &est, 79ull << 30, &err));
 	for (i = 0; i < est.n_notes; i++) {
-		if (strstr(est.notes[i].text, "max_num_seqs 1024") != NULL)
+		mp_note_text(&est.notes[i], MP_UNITS_IEC, nt, sizeof(nt));
+		if (strstr(nt, "max_num_seqs 1024") != NULL)
 			n1024++;
-		if (strstr(est.notes[i].text, "max_num_seqs 256") != NULL)
+		if (strstr(nt, "max_num_seqs 256") != NULL)
 			n256++;
 	}
 	assert_int_equal(n256, 0);
@@ -410,7 +412,7 @@ test_vllm_cannot_start(void **state)
 	struct mp_error err;
 	struct mp_vllm_pool p;
 	size_t i, n = 0;
-	char want[96];
+	char want[96], nt[MP_NOTE_TEXT];
 
 	(void)state;
 	fx_load_bundled("qwen2.5-7b-instruct", &m);
@@ -425,10 +427,12 @@ test_vllm_cannot_start(void **state)
 	assert_true(mp_vllm_fill_pool(&m, &est, 23ull << 30, &err));
 	snprintf(want, sizeof(want), "--max-model-len %llu or less",
 	    (unsigned long long)p.tokens);
-	for (i = 0; i < est.n_notes; i++)
-		if (strstr(est.notes[i].text, "will not start") != NULL &&
-		    strstr(est.notes[i].text, want) != NULL)
+	for (i = 0; i < est.n_notes; i++) {
+		mp_note_text(&est.notes[i], MP_UNITS_IEC, nt, sizeof(nt));
+		if (strstr(nt, "will not start") != NULL &&
+		    strstr(nt, want) != NULL)
 			n++;
+	}
 	assert_int_equal(n, 1);
 	mp_model_fini(&m);
 }

@@ -24,8 +24,9 @@ test_note_template_renders_in_either_units(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	n = mp_estimate_note(est, "kv_cache", "{per_token} per token, %d x "
-	    "{seq} tokens, {util} %% of {card}; {kept} {literal}", 2);
+	n = mp_estimate_note(est, "kv_cache", "test.kv", "{per_token} per "
+	    "token, %d x {seq} tokens, {util} %% of {card}; {kept} {literal}",
+	    2);
 	assert_non_null(n);
 	mp_note_size(n, "per_token", 131072);
 	mp_note_count(n, "seq", 4096);
@@ -53,8 +54,9 @@ test_note_list_full_gives_null_and_setters_take_it(void **state)
 	(void)state;
 	assert_non_null(est);
 	for (i = 0; i < MP_MAX_NOTES; i++)
-		assert_non_null(mp_estimate_note(est, "x", "note %zu", i));
-	n = mp_estimate_note(est, "x", "one too many");
+		assert_non_null(mp_estimate_note(est, "x", "test.x", "note %zu",
+		    i));
+	n = mp_estimate_note(est, "x", "test.x", "one too many");
 	assert_null(n);
 	mp_note_size(n, "k", 1);
 	mp_note_count(n, "k", 1);
@@ -298,6 +300,116 @@ test_json_notes_carry_typed_values(void **state)
 	free(out);
 }
 
+/* Does s hold the decimal number v as a word of its own? */
+static bool
+has_number(const char *s, const char *v)
+{
+	const char	*p = s;
+	size_t		 n = strlen(v);
+
+	while ((p = strstr(p, v)) != NULL) {
+		if ((p == s || strchr("0123456789.", p[-1]) == NULL) &&
+		    strchr("0123456789.", p[n]) == NULL)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/*
+ * Notes name their kind (a stable id) and carry every count as a typed
+ * value: with odd counts asked for (seq 3001, batch 3), no template
+ * holds a count as digits, while the note of each kind carries the count
+ * the scenario gives it (tokens = 3 x 3001 = 9003; llama.cpp pads each
+ * sequence's cells to 3072, 9216 in all) and its text says it.
+ */
+static void
+test_notes_carry_counts_and_ids(void **state)
+{
+	static const struct {
+		char		*args[10];
+		const char	*id, *key;
+		double		 count;
+	} cases[] = {
+		{ { "--hardware", "rtx-4090" }, "transformers.kv", "seq", 3001 },
+		{ { "--hardware", "rtx-4090" }, "transformers.kv", "batch", 3 },
+		{ { "--runtime", "llamacpp", "--weights", "q8_0", "--hardware",
+		    "rtx-4090" }, "llamacpp.context", "per_seq", 3072 },
+		{ { "--runtime", "llamacpp", "--weights", "q8_0", "--hardware",
+		    "rtx-4090" }, "llamacpp.kv", "cells", 9216 },
+		{ { "--runtime", "vllm", "--hardware", "h100-80gb" },
+		  "vllm.pool", "seq", 3001 },
+		{ { "--mode", "lora", "--hardware", "rtx-4090" },
+		  "train.acts_saved", "tokens", 9003 },
+		{ { "--mode", "full", "--grad-ckpt", "--gpus", "2", "--parallel",
+		    "zero3", "--hardware", "2x-rtx-4090" }, "train.parallel",
+		  "gpus", 2 },
+	};
+	static const char *const counts[] = { "3001", "9003", "3072", "9216" };
+	size_t		 i, k;
+	int		 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char		*argv[24], *out;
+		cJSON		*doc, *it, *v;
+		size_t		 n = 0, found = 0;
+
+		argv[n++] = "memplan";
+		argv[n++] = "estimate";
+		argv[n++] = "qwen2.5-0.5b";
+		argv[n++] = "--seq";
+		argv[n++] = "3001";
+		argv[n++] = "--batch";
+		argv[n++] = "3";
+		for (k = 0; k < 10 && cases[i].args[k] != NULL; k++)
+			argv[n++] = cases[i].args[k];
+		argv[n++] = "--format";
+		argv[n++] = "json";
+		argv[n] = NULL;
+		out = run(argv, &rc);
+		assert_non_null(out);
+		doc = cJSON_Parse(out);
+		assert_non_null(doc);
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "notes")) {
+			const char *id = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(it, "id"));
+			const char *t = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(it, "template"));
+			const char *x = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(it, "text"));
+			char	    num[24];
+
+			assert_non_null(id);
+			assert_non_null(t);
+			assert_non_null(x);
+			/* "module.name": lower case, a dot */
+			assert_true(strspn(id, "abcdefghijklmnopqrstuvwxyz"
+			    "0123456789_.") == strlen(id));
+			assert_non_null(strchr(id, '.'));
+			for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+				if (has_number(t, counts[k]))
+					fail_msg("%s: a count in the template: "
+					    "%s", id, t);
+			if (strcmp(id, cases[i].id) != 0)
+				continue;
+			v = cJSON_GetObjectItem(cJSON_GetObjectItem(it,
+			    "values"), cases[i].key);
+			assert_non_null(v);
+			assert_true(cJSON_GetNumberValue(cJSON_GetObjectItem(v,
+			    "count")) == cases[i].count);
+			snprintf(num, sizeof(num), "%.0f", cases[i].count);
+			assert_true(has_number(x, num));
+			found++;
+		}
+		if (found != 1)
+			fail_msg("case %zu: %zu notes %s", i, found,
+			    cases[i].id);
+		cJSON_Delete(doc);
+		free(out);
+	}
+}
+
 int
 main(void)
 {
@@ -307,6 +419,7 @@ main(void)
 		    test_note_list_full_gives_null_and_setters_take_it),
 		cmocka_unit_test(test_units_si_prints_no_iec_unit),
 		cmocka_unit_test(test_json_notes_carry_typed_values),
+		cmocka_unit_test(test_notes_carry_counts_and_ids),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -329,13 +329,16 @@ test_vllm_fill_pool_reports_the_card(void **state)
 }
 
 
+/* A note of est says text, in words (its values in IEC units). */
 static bool
 has_note(const struct mp_estimate *est, const char *text)
 {
-	size_t i;
+	char	 buf[MP_NOTE_TEXT];
+	size_t	 i;
 
 	for (i = 0; i < est->n_notes; i++)
-		if (strstr(est->notes[i].text, text) != NULL)
+		if (strstr(mp_note_text(&est->notes[i], MP_UNITS_IEC, buf,
+		    sizeof(buf)), text) != NULL)
 			return true;
 	return false;
 }
