@@ -55,7 +55,7 @@ main(int argc, char **argv)
 	mp_model_init(&m);
 	mp_error_clear(&err);
 	if (!mp_model_parse(buf, (size_t)len, argv[1], &m, &err)) {
-		mp_error_print(&err, stderr);
+		mp_error_print(&err, MP_UNITS_IEC, stderr);
 		return 1;
 	}
 	t0 = now();
@@ -64,7 +64,7 @@ main(int argc, char **argv)
 			mp_scenario_init(&sc);
 			sc.seq = 1024 + (n & 1023);
 			if (!mp_estimate(&m, &sc, &est, &err)) {
-				mp_error_print(&err, stderr);
+				mp_error_print(&err, MP_UNITS_IEC, stderr);
 				return 1;
 			}
 			sink += est.mem.total;
@@ -94,7 +94,7 @@ main(int argc, char **argv)
 		struct mp_speed		 sp;
 
 		if (!mp_hardware_load("rtx-4090", &hw, &err)) {
-			mp_error_print(&err, stderr);
+			mp_error_print(&err, MP_UNITS_IEC, stderr);
 			return 1;
 		}
 		mp_scenario_init(&sc);

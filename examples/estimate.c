@@ -25,7 +25,8 @@ main(int argc, char *argv[])
 	mp_scenario_init(&sc);
 	if (!mp_model_load(argv[1], &m, &err) ||
 	    !mp_estimate(&m, &sc, &est, &err)) {
-		mp_error_print(&err, stderr);	/* the caller prints, not the library */
+		/* The caller prints, not the library; sizes in GiB. */
+		mp_error_print(&err, MP_UNITS_IEC, stderr);
 		goto out;
 	}
 	printf("%s: KV cache %s per 1k tokens (%" PRIu64 " bytes, %s)\n",

@@ -94,10 +94,14 @@ cached_hw(struct cache *c, const struct mp_plan *pl, const struct mp_check *ck,
 	if (!mp_hardware_load(ck->hardware, &t->hw, &e2)) {
 		put(field, sizeof(field), "checks[%zu].hardware", idx);
 		*err = e2;
-		if (e2.line == 0)
-			return mp_error_setl(err, e2.status, pl->path,
+		if (e2.line == 0) {
+			(void)mp_error_setl(err, e2.status, pl->path,
 			    ck->line, ck->col, field, "%s: %s", ck->hardware,
 			    e2.msg);
+			/* The message's sizes ({0}, {1}) go with it. */
+			memcpy(err->sizes, e2.sizes, sizeof(err->sizes));
+			err->n_sizes = e2.n_sizes;
+		}
 		return false;
 	}
 	c->nh++;

@@ -94,8 +94,40 @@ put_clean(const char *s, FILE *fp)
 }
 
 void
-mp_error_print(const struct mp_error *err, FILE *fp)
+mp_error_size(struct mp_error *err, uint64_t bytes)
 {
+	if (err == NULL || err->n_sizes >= sizeof(err->sizes) /
+	    sizeof(err->sizes[0]))
+		return;
+	err->sizes[err->n_sizes++] = bytes;
+}
+
+/* The same formatter as notes (note.c): {0} and {1} are sizes. */
+const char *
+mp_error_text(const struct mp_error *err, enum mp_units u, char *buf,
+    size_t len)
+{
+	struct mp_note_value	 v[2];
+	uint32_t		 i;
+
+	if (err->n_sizes == 0) {
+		snprintf(buf, len, "%s", err->msg);
+		return buf;
+	}
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < err->n_sizes && i < 2; i++) {
+		snprintf(v[i].key, sizeof(v[i].key), "%u", (unsigned)i);
+		v[i].kind = MP_NV_SIZE;
+		v[i].u = err->sizes[i];
+	}
+	return mp_template_text(err->msg, v, i, u, buf, len);
+}
+
+void
+mp_error_print(const struct mp_error *err, enum mp_units u, FILE *fp)
+{
+	char	 msg[sizeof(err->msg) + 64];
+
 	fputs("memplan: ", fp);
 	if (err->file[0] != '\0') {
 		put_clean(err->file, fp);
@@ -110,6 +142,7 @@ mp_error_print(const struct mp_error *err, FILE *fp)
 		put_clean(err->field, fp);
 		fputs(": ", fp);
 	}
-	put_clean(err->msg[0] != '\0' ? err->msg : "unknown error", fp);
+	put_clean(err->msg[0] != '\0' ? mp_error_text(err, u, msg,
+	    sizeof(msg)) : "unknown error", fp);
 	fputc('\n', fp);
 }

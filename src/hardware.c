@@ -278,15 +278,14 @@ load_device(struct mp_ydoc *y, yaml_node_t *n, size_t idx, bool macos,
 		if (!mp_ydoc_size(y, res, field, true, &d->reserved, err))
 			return false;
 		if (d->reserved >= d->total) {
-			char	 a[32], b[32];
-
-			return mp_ydoc_err(y, res, field, err,
-			    "reserved (%s) is not below %s (%s): "
-			    "nothing would be usable",
-			    mp_fmt_size(d->reserved, MP_UNITS_IEC, a,
-			    sizeof(a)), d->total != d->memory ? "total" :
-			    "memory", mp_fmt_size(d->total, MP_UNITS_IEC,
-			    b, sizeof(b)));
+			/* The sizes are values: the error line prints them
+			 * in --units. */
+			(void)mp_ydoc_err(y, res, field, err, "reserved ({0}) "
+			    "is not below %s ({1}): nothing would be usable",
+			    d->total != d->memory ? "total" : "memory");
+			mp_error_size(err, d->reserved);
+			mp_error_size(err, d->total);
+			return false;
 		}
 	}
 	snprintf(field, sizeof(field), "%s.bandwidth", pre);

@@ -61,6 +61,10 @@ struct mp_cache;	/* private: estimators' memoised results */
  *   threads at the same time.
  */
 
+/* units.c's unit systems, which error lines print sizes in too: IEC
+ * (GiB = 2^30 bytes, the default) or SI (GB = 10^9). */
+enum mp_units { MP_UNITS_IEC, MP_UNITS_SI };
+
 /* error.c: errors as values */
 enum mp_status {
 	MP_OK = 0,
@@ -79,7 +83,12 @@ struct mp_error {
 	char		 file[4096];
 	uint32_t	 line, col;	/* 1-based; 0 = unknown */
 	char		 field[96];	/* "text_config.num_key_value_heads" */
-	char		 msg[640];	/* what was expected (a list of choices) */
+	/* What was expected (a list of choices).  Sizes in it are written
+	 * {0}, {1}: sizes[0], sizes[1], which mp_error_text() and
+	 * mp_error_print() put in words in the reader's units. */
+	char		 msg[640];
+	uint64_t	 sizes[2];
+	uint32_t	 n_sizes;
 };
 
 void	mp_error_clear(struct mp_error *);
@@ -91,8 +100,13 @@ bool	mp_error_set(struct mp_error *, enum mp_status, const char *file,
 bool	mp_error_setl(struct mp_error *, enum mp_status, const char *file,
 	    uint32_t line, uint32_t col, const char *field, const char *fmt, ...)
 	    __attribute__((format(printf, 7, 8)));
-/* "memplan: file:line:col: field: msg" on one line. */
-void	mp_error_print(const struct mp_error *, FILE *);
+/* Adds a size to err's message, its next {N} (N = 0, 1). */
+void	mp_error_size(struct mp_error *, uint64_t bytes);
+/* The message in words, its sizes in units u; returns buf. */
+const char *mp_error_text(const struct mp_error *, enum mp_units u,
+	    char *buf, size_t len);
+/* "memplan: file:line:col: field: msg" on one line, sizes in units u. */
+void	mp_error_print(const struct mp_error *, enum mp_units u, FILE *);
 
 /*
  * text.c: strings from files are shown only once made safe.  A name from
@@ -112,7 +126,6 @@ void	mp_str_clean(char *s);
  * GiB is 2^30.  Fails with a message saying what was expected.
  */
 bool	mp_parse_size(const char *s, uint64_t *out, char *why, size_t whylen);
-enum mp_units { MP_UNITS_IEC, MP_UNITS_SI };
 /* "iec", "si" (--units), NULL past the end; parse: false when unknown. */
 const char *mp_units_choice(size_t i);
 bool	mp_units_parse(const char *, enum mp_units *);
@@ -1341,10 +1354,11 @@ bool	mp_hardware_detect(FILE *yaml_out, char *notes, size_t notes_len,
  */
 bool	mp_render_svg_available(void);
 bool	mp_render_svg_curve(FILE *, const char *title, const uint64_t *x,
-	    const uint64_t *totals, size_t n, uint64_t capacity);
+	    const uint64_t *totals, size_t n, uint64_t capacity,
+	    enum mp_units);
 /* The same with the x axis named by a sweep field ("seq", "batch",
- * "rank") or a caption of its own, sizes in the units given (the curve
- * above: GiB). */
+ * "rank") or a caption of its own (the curve above: "seq").  Sizes in
+ * the units given, both. */
 bool	mp_render_svg_chart(FILE *, const char *title, const char *x_label,
 	    const uint64_t *x, const uint64_t *totals, size_t n,
 	    uint64_t capacity, enum mp_units);

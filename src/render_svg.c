@@ -365,10 +365,10 @@ write_fp(void *closure, const unsigned char *data, unsigned int len)
 
 bool
 mp_render_svg_curve(FILE *fp, const char *title, const uint64_t *x,
-    const uint64_t *totals, size_t n, uint64_t capacity)
+    const uint64_t *totals, size_t n, uint64_t capacity, enum mp_units u)
 {
 	return mp_render_svg_chart(fp, title, "seq", x, totals, n, capacity,
-	    MP_UNITS_IEC);
+	    u);
 }
 
 bool
@@ -426,10 +426,10 @@ mp_render_svg_chart(FILE *fp, const char *title, const char *x_label,
 
 bool
 mp_render_svg_curve(FILE *fp, const char *title, const uint64_t *x,
-    const uint64_t *totals, size_t n, uint64_t capacity)
+    const uint64_t *totals, size_t n, uint64_t capacity, enum mp_units u)
 {
 	return mp_render_svg_chart(fp, title, "seq", x, totals, n, capacity,
-	    MP_UNITS_IEC);
+	    u);
 }
 
 #endif /* MP_HAVE_CAIRO */

@@ -436,7 +436,7 @@ main(int argc, char *argv[])
 	mp_error_clear(&err);
 	if (!mp_catalog_list("models", ".json", add_name, &models, &err) ||
 	    !mp_catalog_list("hardware", ".yaml", add_name, &hardware, &err)) {
-		mp_error_print(&err, stderr);
+		mp_error_print(&err, MP_UNITS_IEC, stderr);
 		goto out;
 	}
 	if (strcmp(argv[1], "bash") == 0)

@@ -87,7 +87,7 @@ usage(FILE *fp)
 int
 mp_cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
-	struct mp_cli	 cli = { out, err, NULL };
+	struct mp_cli	 cli = { out, err, NULL, MP_UNITS_IEC };
 	struct mp_error	 e;
 	size_t		 i;
 

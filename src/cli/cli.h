@@ -96,6 +96,7 @@ struct mp_cli {
 	FILE			*out;
 	FILE			*err;
 	const struct mp_cmd	*cmd;	/* the command run (cli.c sets it) */
+	enum mp_units		 units;	/* of error lines: --units once parsed */
 };
 
 struct mp_cmd {

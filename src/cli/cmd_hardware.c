@@ -47,7 +47,7 @@ one(const char *name, const char *path, void *arg)
 	if (!mp_hardware_load(path, &hw, &e)) {
 		/* A broken bundled file is a bug: name it, list the rest. */
 		c->bad++;
-		mp_error_print(&e, c->err);
+		mp_error_print(&e, c->units, c->err);
 		return true;
 	}
 	d = mp_hardware_primary(&hw);

@@ -186,6 +186,8 @@ mp_cli_start(int argc, char **argv, struct mp_cli *cli, unsigned groups,
 	mp_error_clear(&e);
 	if (!mp_args_parse(argc, argv, cli->cmd, groups, max_pos, a, &e))
 		return mp_cli_fail(cli, &e);
+	/* Error lines from here on print sizes in --units. */
+	cli->units = a->units;
 	if (a->help) {
 		mp_cli_cmd_help(cli->cmd, cli->out);
 		return MP_EXIT_OK;
@@ -281,7 +283,7 @@ mp_output_finish(struct mp_output *out, bool rendered, struct mp_error *e)
 int
 mp_cli_fail(struct mp_cli *cli, const struct mp_error *err)
 {
-	mp_error_print(err, cli->err);
+	mp_error_print(err, cli->units, cli->err);
 	return MP_EXIT_BAD;
 }
 

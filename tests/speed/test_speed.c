@@ -67,7 +67,7 @@ get_model(const char *name)
 	mp_model_init(&models[n_models]);
 	mp_error_clear(&err);
 	if (!mp_model_load(name, &models[n_models], &err)) {
-		mp_error_print(&err, stdout);
+		mp_error_print(&err, MP_UNITS_IEC, stdout);
 		return NULL;
 	}
 	snprintf(model_names[n_models], sizeof(model_names[0]), "%s", name);
@@ -185,7 +185,7 @@ estimate_row(char **f, bool verbose, double *pred, double *meas)
 	mp_error_clear(&err);
 	if (!mp_estimate(m, &sc, &est, &err)) {
 		printf("# row %s: ", f[0]);
-		mp_error_print(&err, stdout);
+		mp_error_print(&err, MP_UNITS_IEC, stdout);
 		return false;
 	}
 	memset(&tg, 0, sizeof(tg));
@@ -210,7 +210,7 @@ estimate_row(char **f, bool verbose, double *pred, double *meas)
 	b.depth = depth;
 	if (!mp_speed_estimate(m, &est, &tg, &b, 1, &sp, &err)) {
 		printf("# row %s: ", f[0]);
-		mp_error_print(&err, stdout);
+		mp_error_print(&err, MP_UNITS_IEC, stdout);
 		return false;
 	}
 	if (!sp.available || sp.n_bench != 1 ||

@@ -229,9 +229,9 @@ test_svg_available_matches_the_build(void **state)
 	assert_int_equal(mp_render_svg_available(), MP_HAVE_CAIRO);
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
-	assert_false(mp_render_svg_curve(fp, "t", x, t, 0, 0));
+	assert_false(mp_render_svg_curve(fp, "t", x, t, 0, 0, MP_UNITS_IEC));
 	if (!MP_HAVE_CAIRO)
-		assert_false(mp_render_svg_curve(fp, "t", x, t, 1, 0));
+		assert_false(mp_render_svg_curve(fp, "t", x, t, 1, 0, MP_UNITS_IEC));
 	fclose(fp);
 	assert_int_equal(len, 0);
 	free(buf);

@@ -40,7 +40,8 @@ test_svg_is_an_svg_document(void **state)
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
 	assert_true(mp_render_svg_available());
-	assert_true(mp_render_svg_curve(fp, TITLE, xs, ts, NPTS, CAP));
+	assert_true(mp_render_svg_curve(fp, TITLE, xs, ts, NPTS, CAP,
+	    MP_UNITS_IEC));
 	fclose(fp);
 	assert_true(strncmp(buf, "<?xml", 5) == 0);
 	assert_non_null(strstr(buf, "<svg"));
@@ -60,10 +61,51 @@ test_svg_is_an_svg_document(void **state)
 
 	buf = NULL;
 	fp = open_memstream(&buf, &len);
-	assert_false(mp_render_svg_curve(fp, TITLE, xs, ts, 0, CAP));
+	assert_false(mp_render_svg_curve(fp, TITLE, xs, ts, 0, CAP,
+	    MP_UNITS_IEC));
 	fclose(fp);
 	assert_int_equal(len, 0);
 	free(buf);
+}
+
+/*
+ * The curve's y axis is in the units asked for: its top is a round number
+ * of GiB in IEC and of GB in SI, so the two drawings differ.
+ */
+static void
+test_svg_curve_takes_the_units(void **state)
+{
+	char			*a = NULL, *b = NULL;
+	size_t			 la = 0, lb = 0;
+	FILE			*fp;
+	cairo_surface_t		*s;
+	cairo_t			*cr;
+	struct mp_chart_geom	 gi, gs;
+
+	(void)state;
+	fp = open_memstream(&a, &la);
+	assert_true(mp_render_svg_curve(fp, TITLE, xs, ts, NPTS, CAP,
+	    MP_UNITS_IEC));
+	fclose(fp);
+	fp = open_memstream(&b, &lb);
+	assert_true(mp_render_svg_curve(fp, TITLE, xs, ts, NPTS, CAP,
+	    MP_UNITS_SI));
+	fclose(fp);
+	assert_true(la != lb || memcmp(a, b, la) != 0);
+	free(a);
+	free(b);
+	s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, MP_CHART_W,
+	    MP_CHART_H);
+	cr = cairo_create(s);
+	assert_true(mp_chart_cairo(cr, MP_CHART_W, MP_CHART_H, TITLE, "seq",
+	    xs, ts, NPTS, CAP, MP_UNITS_IEC, &gi));
+	assert_true(mp_chart_cairo(cr, MP_CHART_W, MP_CHART_H, TITLE, "seq",
+	    xs, ts, NPTS, CAP, MP_UNITS_SI, &gs));
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+	assert_true((uint64_t)gi.ymax % (1ULL << 30) == 0);
+	assert_true((uint64_t)gs.ymax % 1000000000ULL == 0);
+	assert_true(gi.ymax != gs.ymax);
 }
 
 /* The pixel at (x, y) of an ARGB32 image as r, g, b. */
@@ -155,6 +197,7 @@ int
 main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_svg_curve_takes_the_units),
 		cmocka_unit_test(test_svg_is_an_svg_document),
 		cmocka_unit_test(test_png_rendering_size_and_pixels),
 	};
