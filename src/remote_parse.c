@@ -216,25 +216,37 @@ safe_path(const char *s)
 	return true;
 }
 
-bool
-mp_hf_tree_page(const char *json, size_t len, const char *src,
-    struct mp_rfiles *f, struct mp_error *err)
+/*
+ * A response body as JSON: no NUL inside, cJSON's parse.  NULL with the
+ * error "malformed JSON; expected <expected>" otherwise.  The caller
+ * deletes the tree.
+ */
+static cJSON *
+parse_body(const char *json, size_t len, const char *src,
+    const char *expected, struct mp_error *err)
 {
-	cJSON		*root;
-	const cJSON	*e;
-	size_t		 i = 0;
-	bool		 ok = false;
+	cJSON	*root;
 
 	if (len == 0 || memchr(json, '\0', len) != NULL ||
-	    (root = cJSON_ParseWithLength(json, len)) == NULL)
-		return mp_error_set(err, MP_EINPUT, src, NULL,
-		    "malformed JSON; expected the Hub's file listing (an "
-		    "array)");
-	if (!cJSON_IsArray(root)) {
-		mp_error_set(err, MP_EINPUT, src, NULL,
-		    "expected an array of files");
-		goto out;
+	    (root = cJSON_ParseWithLength(json, len)) == NULL) {
+		mp_error_set(err, MP_EINPUT, src, NULL, "malformed JSON; "
+		    "expected %s", expected);
+		return NULL;
 	}
+	return root;
+}
+
+/* Adds the files of one page of the Hub's tree listing to f. */
+static bool
+tree_files(const cJSON *root, const char *src, struct mp_rfiles *f,
+    struct mp_error *err)
+{
+	const cJSON	*e;
+	size_t		 i = 0;
+
+	if (!cJSON_IsArray(root))
+		return mp_error_set(err, MP_EINPUT, src, NULL,
+		    "expected an array of files");
 	cJSON_ArrayForEach(e, root) {
 		const cJSON	*ty = cJSON_GetObjectItemCaseSensitive(e, "type");
 		const cJSON	*pa = cJSON_GetObjectItemCaseSensitive(e, "path");
@@ -245,85 +257,89 @@ mp_hf_tree_page(const char *json, size_t len, const char *src,
 
 		snprintf(field, sizeof(field), "[%zu]", i++);
 		if (!cJSON_IsObject(e) || !cJSON_IsString(ty) ||
-		    !cJSON_IsString(pa)) {
-			mp_error_set(err, MP_EINPUT, src, field,
+		    !cJSON_IsString(pa))
+			return mp_error_set(err, MP_EINPUT, src, field,
 			    "expected an object with type and path");
-			goto out;
-		}
 		if (strcmp(ty->valuestring, "file") != 0)
 			continue;	/* directories: recursive listing */
-		if (!safe_path(pa->valuestring)) {
-			mp_error_set(err, MP_EINPUT, src, field,
+		if (!safe_path(pa->valuestring))
+			return mp_error_set(err, MP_EINPUT, src, field,
 			    "path \"%.60s\" is not a relative path in the "
 			    "repository", pa->valuestring);
-			goto out;
-		}
 		/* An LFS file's size is its object's; "size" is the same. */
 		if (cJSON_IsObject(lfs) &&
 		    json_size(cJSON_GetObjectItemCaseSensitive(lfs, "size"),
 		    &size))
 			;
-		else if (!json_size(sz, &size)) {
-			mp_error_set(err, MP_EINPUT, src, field,
+		else if (!json_size(sz, &size))
+			return mp_error_set(err, MP_EINPUT, src, field,
 			    "size: expected a whole number of bytes");
-			goto out;
-		}
-		if (f->n >= MAX_FILES) {
-			mp_error_set(err, MP_EINPUT, src, NULL,
+		if (f->n >= MAX_FILES)
+			return mp_error_set(err, MP_EINPUT, src, NULL,
 			    "more than %u files", MAX_FILES);
-			goto out;
-		}
 		if (f->n == f->cap) {
 			size_t cap = f->cap ? f->cap * 2 : 64;
 			struct mp_rfile *nv = realloc(f->v, cap * sizeof(*nv));
 
-			if (nv == NULL) {
-				mp_error_set(err, MP_ENOMEM, src, NULL,
+			if (nv == NULL)
+				return mp_error_set(err, MP_ENOMEM, src, NULL,
 				    "out of memory");
-				goto out;
-			}
 			f->v = nv;
 			f->cap = cap;
 		}
-		if ((f->v[f->n].path = strdup(pa->valuestring)) == NULL) {
-			mp_error_set(err, MP_ENOMEM, src, NULL,
+		if ((f->v[f->n].path = strdup(pa->valuestring)) == NULL)
+			return mp_error_set(err, MP_ENOMEM, src, NULL,
 			    "out of memory");
-			goto out;
-		}
 		f->v[f->n++].size = size;
 	}
-	ok = true;
-out:
+	return true;
+}
+
+bool
+mp_hf_tree_page(const char *json, size_t len, const char *src,
+    struct mp_rfiles *f, struct mp_error *err)
+{
+	cJSON	*root;
+	bool	 ok;
+
+	if ((root = parse_body(json, len, src, "the Hub's file listing (an "
+	    "array)", err)) == NULL)
+		return false;
+	ok = tree_files(root, src, f, err);
 	cJSON_Delete(root);
 	return ok;
+}
+
+/* The commit of a Hub model info: 40 hexadecimal digits. */
+static bool
+revision_sha(const cJSON *root, const char *src, char sha[41],
+    struct mp_error *err)
+{
+	const cJSON	*s = cJSON_GetObjectItemCaseSensitive(root, "sha");
+	size_t		 i;
+
+	if (!cJSON_IsString(s) || strlen(s->valuestring) != 40)
+		return mp_error_set(err, MP_EINPUT, src, "sha",
+		    "expected the commit: 40 hexadecimal digits");
+	for (i = 0; i < 40; i++)
+		if (!isxdigit((unsigned char)s->valuestring[i]))
+			return mp_error_set(err, MP_EINPUT, src, "sha",
+			    "expected the commit: 40 hexadecimal digits");
+	memcpy(sha, s->valuestring, 41);
+	return true;
 }
 
 bool
 mp_hf_revision_sha(const char *json, size_t len, const char *src,
     char sha[41], struct mp_error *err)
 {
-	cJSON		*root;
-	const cJSON	*s;
-	size_t		 i;
-	bool		 ok = false;
+	cJSON	*root;
+	bool	 ok;
 
-	if (len == 0 || memchr(json, '\0', len) != NULL ||
-	    (root = cJSON_ParseWithLength(json, len)) == NULL)
-		return mp_error_set(err, MP_EINPUT, src, NULL,
-		    "malformed JSON; expected the Hub's model info");
-	s = cJSON_GetObjectItemCaseSensitive(root, "sha");
-	if (!cJSON_IsString(s) || strlen(s->valuestring) != 40)
-		goto bad;
-	for (i = 0; i < 40; i++)
-		if (!isxdigit((unsigned char)s->valuestring[i]))
-			goto bad;
-	memcpy(sha, s->valuestring, 41);
-	ok = true;
-	goto out;
-bad:
-	mp_error_set(err, MP_EINPUT, src, "sha",
-	    "expected the commit: 40 hexadecimal digits");
-out:
+	if ((root = parse_body(json, len, src, "the Hub's model info",
+	    err)) == NULL)
+		return false;
+	ok = revision_sha(root, src, sha, err);
 	cJSON_Delete(root);
 	return ok;
 }
@@ -458,28 +474,18 @@ digest_ok(const char *d)
 	return true;
 }
 
-bool
-mp_ollama_manifest(const char *json, size_t len, const char *src,
-    char model[80], uint64_t *model_size, char params[80],
-    struct mp_error *err)
+/* The model and params layers of an image manifest. */
+static bool
+manifest_layers(const cJSON *root, const char *src, char model[80],
+    uint64_t *model_size, char params[80], struct mp_error *err)
 {
-	cJSON		*root;
 	const cJSON	*layers, *l;
 	size_t		 i = 0;
-	bool		 ok = false;
 
-	model[0] = params[0] = '\0';
-	*model_size = 0;
-	if (len == 0 || memchr(json, '\0', len) != NULL ||
-	    (root = cJSON_ParseWithLength(json, len)) == NULL)
-		return mp_error_set(err, MP_EINPUT, src, NULL,
-		    "malformed JSON; expected an image manifest");
 	layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
-	if (!cJSON_IsArray(layers)) {
-		mp_error_set(err, MP_EINPUT, src, "layers",
+	if (!cJSON_IsArray(layers))
+		return mp_error_set(err, MP_EINPUT, src, "layers",
 		    "missing; expected an array of layers");
-		goto out;
-	}
 	cJSON_ArrayForEach(l, layers) {
 		const cJSON	*mt = cJSON_GetObjectItemCaseSensitive(l,
 				    "mediaType");
@@ -501,25 +507,36 @@ mp_ollama_manifest(const char *json, size_t len, const char *src,
 		if (!is_model && !is_params)
 			continue;
 		if (!cJSON_IsString(dg) || !digest_ok(dg->valuestring) ||
-		    !json_size(sz, &size)) {
-			mp_error_set(err, MP_EINPUT, src, field,
+		    !json_size(sz, &size))
+			return mp_error_set(err, MP_EINPUT, src, field,
 			    "expected a digest \"sha256:<64 hex digits>\" and "
 			    "a size");
-			goto out;
-		}
 		if (is_model && model[0] == '\0') {
 			memcpy(model, dg->valuestring, 72);
 			*model_size = size;
 		} else if (is_params && params[0] == '\0')
 			memcpy(params, dg->valuestring, 72);
 	}
-	if (model[0] == '\0') {
-		mp_error_set(err, MP_EINPUT, src, "layers",
+	if (model[0] == '\0')
+		return mp_error_set(err, MP_EINPUT, src, "layers",
 		    "no layer of type application/vnd.ollama.image.model");
-		goto out;
-	}
-	ok = true;
-out:
+	return true;
+}
+
+bool
+mp_ollama_manifest(const char *json, size_t len, const char *src,
+    char model[80], uint64_t *model_size, char params[80],
+    struct mp_error *err)
+{
+	cJSON	*root;
+	bool	 ok;
+
+	model[0] = params[0] = '\0';
+	*model_size = 0;
+	if ((root = parse_body(json, len, src, "an image manifest",
+	    err)) == NULL)
+		return false;
+	ok = manifest_layers(root, src, model, model_size, params, err);
 	cJSON_Delete(root);
 	return ok;
 }
@@ -533,10 +550,9 @@ mp_ollama_params(const char *json, size_t len, const char *src,
 	bool		 ok = true;
 
 	*num_ctx = 0;
-	if (len == 0 || memchr(json, '\0', len) != NULL ||
-	    (root = cJSON_ParseWithLength(json, len)) == NULL)
-		return mp_error_set(err, MP_EINPUT, src, NULL,
-		    "malformed JSON; expected Ollama's parameters object");
+	if ((root = parse_body(json, len, src, "Ollama's parameters object",
+	    err)) == NULL)
+		return false;
 	c = cJSON_GetObjectItemCaseSensitive(root, "num_ctx");
 	if (!cJSON_IsObject(root))
 		ok = mp_error_set(err, MP_EINPUT, src, NULL,
