@@ -218,6 +218,10 @@ bool	mp_remote_gguf(struct mp_remote *, const char *url, const char *key,
 bool	mp_remote_small(struct mp_remote *, const char *url, const char *key,
 	    const char *what, size_t cap, const char *accept,
 	    unsigned char **buf, size_t *len, struct mp_error *);
+/* A server's base URL: the environment variable env when it is set and
+ * not empty, else dflt; without a trailing '/'. */
+void	mp_remote_endpoint(const char *env, const char *dflt, char *out,
+	    size_t len);
 /* "offline: ... is not in memplan's cache" */
 bool	mp_remote_offline_error(const char *spec, const char *what,
 	    struct mp_error *);

@@ -105,6 +105,18 @@ mp_remote_progress(struct mp_remote *r, const char *what)
 	}
 }
 
+void
+mp_remote_endpoint(const char *env, const char *dflt, char *out, size_t len)
+{
+	const char	*e = getenv(env);
+	size_t		 n;
+
+	mp_fmt(out, len, "%s", e != NULL && *e != '\0' ? e : dflt);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+}
+
 bool
 mp_remote_offline_error(const char *spec, const char *what,
     struct mp_error *err)
@@ -497,17 +509,11 @@ struct hub {
 	struct mp_rfiles files;
 };
 
+/* The Hub, or the mirror HF_ENDPOINT names (huggingface_hub's variable). */
 static void
 endpoint(char *out, size_t len)
 {
-	const char	*e = getenv("HF_ENDPOINT");
-	size_t		 n;
-
-	mp_fmt(out, len, "%s", e != NULL && *e != '\0' ? e :
-	    "https://huggingface.co");
-	n = strlen(out);
-	while (n > 0 && out[n - 1] == '/')
-		out[--n] = '\0';
+	mp_remote_endpoint("HF_ENDPOINT", "https://huggingface.co", out, len);
 }
 
 static bool

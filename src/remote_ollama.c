@@ -181,19 +181,6 @@ fail:
 	return false;
 }
 
-static void
-registry(char *out, size_t len)
-{
-	const char	*e = getenv("MEMPLAN_OLLAMA_REGISTRY");
-	size_t		 n;
-
-	mp_fmt(out, len, "%s", e != NULL && *e != '\0' ? e :
-	    "https://registry.ollama.ai");
-	n = strlen(out);
-	while (n > 0 && out[n - 1] == '/')
-		out[--n] = '\0';
-}
-
 bool
 mp_ollama_load(const char *spec, struct mp_model *m, struct mp_error *err)
 {
@@ -213,7 +200,8 @@ mp_ollama_load(const char *spec, struct mp_model *m, struct mp_error *err)
 		return false;
 	if (found)
 		return true;
-	registry(reg, sizeof(reg));
+	mp_remote_endpoint("MEMPLAN_OLLAMA_REGISTRY",
+	    "https://registry.ollama.ai", reg, sizeof(reg));
 	mp_rcache_name(reg, rk, sizeof(rk));
 	if (strcmp(reg, "https://registry.ollama.ai") == 0)
 		mp_fmt(rk, sizeof(rk), "ollama");
