@@ -42,6 +42,14 @@ size_t	mp_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
 /* The last component of a path ("plan.yaml"). */
 const char *mp_basename(const char *);
 
+/* render_markdown.c: what the text and markdown reports share */
+/* A markdown table cell: a pipe escaped, a newline a blank. */
+void	mp_md_cell(const char *, FILE *);
+/* A conversion's steps (peak anonymous, file-backed, disk written) as
+ * a fixed-width text table or a markdown one. */
+void	mp_render_convert_steps(const struct mp_convert *, enum mp_units,
+	    bool md, FILE *);
+
 /* suggest.c: "did you mean" over a closed set of names */
 struct mp_suggest {
 	const char	*want;		/* what was typed */

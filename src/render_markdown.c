@@ -7,8 +7,8 @@
 #include "internal.h"
 
 /* Table cells must not break the table: escape pipes, drop newlines. */
-static void
-cell(const char *s, FILE *fp)
+void
+mp_md_cell(const char *s, FILE *fp)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '|')
@@ -18,6 +18,35 @@ cell(const char *s, FILE *fp)
 		else
 			fputc(*s, fp);
 	}
+}
+
+void
+mp_render_convert_steps(const struct mp_convert *cv, enum mp_units u,
+    bool md, FILE *fp)
+{
+	char	 b[3][32];
+	size_t	 i;
+
+	if (md)
+		fprintf(fp, "Conversion pipeline `%s`:\n\n| step | anonymous "
+		    "| file-backed | disk write |\n|---|---:|---:|---:|\n",
+		    cv->pipeline);
+	else
+		fprintf(fp, "\n  %-10s %12s %12s %12s\n", "step", "anon",
+		    "file-backed", "disk write");
+	for (i = 0; i < cv->n_steps && i < MP_MAX_STEPS; i++) {
+		mp_fmt_size(cv->steps[i].peak_anon, u, b[0], sizeof(b[0]));
+		mp_fmt_size(cv->steps[i].peak_file, u, b[1], sizeof(b[1]));
+		mp_fmt_size(cv->steps[i].disk_write, u, b[2], sizeof(b[2]));
+		if (md)
+			fprintf(fp, "| %s | %s | %s | %s |\n",
+			    cv->steps[i].name, b[0], b[1], b[2]);
+		else
+			fprintf(fp, "  %-10s %12s %12s %12s\n",
+			    cv->steps[i].name, b[0], b[1], b[2]);
+	}
+	if (md)
+		fputc('\n', fp);
 }
 
 /* Tokens per second as a table (speed.c). */
@@ -94,13 +123,14 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 			continue;
 		fprintf(fp, "| %s | %s | ", mp_component_name(i),
 		    mp_fmt_size(v, u, b, sizeof(b)));
-		cell(note ? mp_note_text(note, u, nt, sizeof(nt)) : "", fp);
+		mp_md_cell(note ? mp_note_text(note, u, nt, sizeof(nt)) : "",
+		    fp);
 		for (k = 0; k < est->n_notes; k++)
 			if (&est->notes[k] != note &&
 			    strcmp(est->notes[k].what,
 			    mp_component_name(i)) == 0) {
 				fputs("; ", fp);
-				cell(mp_note_text(&est->notes[k], u, nt,
+				mp_md_cell(mp_note_text(&est->notes[k], u, nt,
 				    sizeof(nt)), fp);
 			}
 		fputs(" |\n", fp);
@@ -120,32 +150,14 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 		    mp_fmt_size(est->host_reclaimable, u, b, sizeof(b)));
 	if (est->command[0] != '\0')
 		fprintf(fp, "Command:\n\n```\n%s\n```\n\n", est->command);
-	if (est->has_convert) {
-		const struct mp_convert *cv = &est->conv;
-
-		fprintf(fp, "Conversion pipeline `%s`:\n\n", cv->pipeline);
-		fputs("| step | anonymous | file-backed | disk write |\n"
-		    "|---|---:|---:|---:|\n", fp);
-		for (i = 0; i < cv->n_steps && i < MP_MAX_STEPS; i++) {
-			char b3[32];
-
-			fprintf(fp, "| %s | %s | %s | %s |\n",
-			    cv->steps[i].name,
-			    mp_fmt_size(cv->steps[i].peak_anon, u, b,
-			    sizeof(b)),
-			    mp_fmt_size(cv->steps[i].peak_file, u, b2,
-			    sizeof(b2)),
-			    mp_fmt_size(cv->steps[i].disk_write, u, b3,
-			    sizeof(b3)));
-		}
-		fputc('\n', fp);
-	}
+	if (est->has_convert)
+		mp_render_convert_steps(&est->conv, u, true, fp);
 	for (i = 0; i < est->n_notes; i++) {
 		const char *w = est->notes[i].what;
 
 		if (!mp_component_known(w)) {
 			fprintf(fp, "> **%s**: ", w);
-			cell(mp_note_text(&est->notes[i], u, nt, sizeof(nt)),
+			mp_md_cell(mp_note_text(&est->notes[i], u, nt, sizeof(nt)),
 			    fp);
 			fputs("\n\n", fp);
 		}
@@ -172,7 +184,7 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 					    0, b, sizeof(b)));
 				else
 					fputs("- | ", fp);
-				cell(r->recos[i].why, fp);
+				mp_md_cell(r->recos[i].why, fp);
 				fputs(" |\n", fp);
 			}
 			fputc('\n', fp);

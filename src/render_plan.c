@@ -159,19 +159,6 @@ tab_print_text(const struct tab *t, FILE *fp)
 	}
 }
 
-/* Markdown cells: a pipe would end the cell. */
-static void
-md_cell(const char *s, FILE *fp)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '|')
-			fputs("\\|", fp);
-		else if (*s == '\n')
-			fputc(' ', fp);
-		else
-			fputc(*s, fp);
-	}
-}
 
 static void
 tab_print_md(const struct tab *t, FILE *fp)
@@ -181,7 +168,7 @@ tab_print_md(const struct tab *t, FILE *fp)
 	fputc('|', fp);
 	for (c = 0; c < t->ncol; c++) {
 		fputc(' ', fp);
-		md_cell(t->head[c], fp);
+		mp_md_cell(t->head[c], fp);
 		fputs(" |", fp);
 	}
 	fputs("\n|", fp);
@@ -192,7 +179,7 @@ tab_print_md(const struct tab *t, FILE *fp)
 		fputc('|', fp);
 		for (c = 0; c < t->ncol; c++) {
 			fputc(' ', fp);
-			md_cell(t->cell[r][c], fp);
+			mp_md_cell(t->cell[r][c], fp);
 			fputs(" |", fp);
 		}
 		fputc('\n', fp);
@@ -204,6 +191,21 @@ tab_fini(struct tab *t)
 {
 	free(t->cell);
 	t->cell = NULL;
+}
+
+/* Prints the table as text or markdown and frees it; false when a row
+ * could not be stored. */
+static bool
+tab_emit(struct tab *t, bool md, FILE *fp)
+{
+	bool	 ok = !t->oom;
+
+	if (md)
+		tab_print_md(t, fp);
+	else
+		tab_print_text(t, fp);
+	tab_fini(t);
+	return ok;
 }
 
 static const char *
@@ -446,40 +448,33 @@ plan_recs(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 		    "implemented yet): %s\n", p->skipped_what);
 }
 
-bool
-mp_render_plan_text(const struct mp_planres *p,
-    const struct mp_render_opts *o, FILE *fp)
+static bool
+render_plan(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 {
 	struct tab	 t;
 	bool		 ok;
 
-	plan_head(p, o->units, false, fp);
-	plan_table(p, o->units, &t);
-	ok = !t.oom;
-	tab_print_text(&t, fp);
-	tab_fini(&t);
-	plan_limit_note(p, o->units, false, fp);
-	plan_commands(p, false, fp);
-	plan_recs(p, o->units, false, fp);
+	plan_head(p, u, md, fp);
+	plan_table(p, u, &t);
+	ok = tab_emit(&t, md, fp);
+	plan_limit_note(p, u, md, fp);
+	plan_commands(p, md, fp);
+	plan_recs(p, u, md, fp);
 	return ok && !ferror(fp);
+}
+
+bool
+mp_render_plan_text(const struct mp_planres *p,
+    const struct mp_render_opts *o, FILE *fp)
+{
+	return render_plan(p, o->units, false, fp);
 }
 
 bool
 mp_render_plan_markdown(const struct mp_planres *p,
     const struct mp_render_opts *o, FILE *fp)
 {
-	struct tab	 t;
-	bool		 ok;
-
-	plan_head(p, o->units, true, fp);
-	plan_table(p, o->units, &t);
-	ok = !t.oom;
-	tab_print_md(&t, fp);
-	tab_fini(&t);
-	plan_limit_note(p, o->units, true, fp);
-	plan_commands(p, true, fp);
-	plan_recs(p, o->units, true, fp);
-	return ok && !ferror(fp);
+	return render_plan(p, o->units, true, fp);
 }
 
 void
@@ -705,24 +700,28 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		    "above");
 }
 
+static bool
+render_fit(const struct mp_report *r, const struct mp_fitres *f,
+    const struct mp_render_opts *o, bool md, FILE *fp)
+{
+	if (!(md ? mp_render_markdown(r, o, fp) : mp_render_text(r, o, fp)))
+		return false;
+	fit_lines(f, r->hw_name ? r->hw_name : "-", o->units, md, fp);
+	return !ferror(fp);
+}
+
 bool
 mp_render_fit_text(const struct mp_report *r, const struct mp_fitres *f,
     const struct mp_render_opts *o, FILE *fp)
 {
-	if (!mp_render_text(r, o, fp))
-		return false;
-	fit_lines(f, r->hw_name ? r->hw_name : "-", o->units, false, fp);
-	return !ferror(fp);
+	return render_fit(r, f, o, false, fp);
 }
 
 bool
 mp_render_fit_markdown(const struct mp_report *r, const struct mp_fitres *f,
     const struct mp_render_opts *o, FILE *fp)
 {
-	if (!mp_render_markdown(r, o, fp))
-		return false;
-	fit_lines(f, r->hw_name ? r->hw_name : "-", o->units, true, fp);
-	return !ferror(fp);
+	return render_fit(r, f, o, true, fp);
 }
 
 /* ---- the context-limit note (estimate.c) that estimate prints ---- */
@@ -816,9 +815,7 @@ mp_render_check_text(const struct mp_check_report *c,
 	bool		 ok;
 
 	check_table(c, o->units, false, &t);
-	ok = !t.oom;
-	tab_print_text(&t, fp);
-	tab_fini(&t);
+	ok = tab_emit(&t, false, fp);
 	check_limit_notes(c, o->units, false, fp);
 	fprintf(fp, "\n%zu check%s: %zu passed, %zu failed (sizes in %s)\n",
 	    c->n, c->n == 1 ? "" : "s", c->passed, c->failed,
@@ -840,9 +837,7 @@ mp_render_check_markdown(const struct mp_check_report *c,
 	    mp_basename(c->plan->path),
 	    c->passed, c->failed, units_line(o->units));
 	check_table(c, o->units, true, &t);
-	ok = !t.oom;
-	tab_print_md(&t, fp);
-	tab_fini(&t);
+	ok = tab_emit(&t, true, fp);
 	check_limit_notes(c, o->units, true, fp);
 	return ok && !ferror(fp);
 }
@@ -988,36 +983,31 @@ sweep_context(const struct mp_sweep *s, bool md, FILE *fp)
 	    "its max_position_embeddings");
 }
 
-bool
-mp_render_sweep_text(const struct mp_sweep *s, const struct mp_render_opts *o,
-    FILE *fp)
+static bool
+render_sweep(const struct mp_sweep *s, enum mp_units u, bool md, FILE *fp)
 {
 	struct tab	 t;
 	bool		 ok;
 
-	sweep_head(s, o->units, false, fp);
-	sweep_table(s, o->units, &t);
-	ok = !t.oom;
-	tab_print_text(&t, fp);
-	tab_fini(&t);
-	sweep_context(s, false, fp);
+	sweep_head(s, u, md, fp);
+	sweep_table(s, u, &t);
+	ok = tab_emit(&t, md, fp);
+	sweep_context(s, md, fp);
 	return ok && !ferror(fp);
+}
+
+bool
+mp_render_sweep_text(const struct mp_sweep *s, const struct mp_render_opts *o,
+    FILE *fp)
+{
+	return render_sweep(s, o->units, false, fp);
 }
 
 bool
 mp_render_sweep_markdown(const struct mp_sweep *s,
     const struct mp_render_opts *o, FILE *fp)
 {
-	struct tab	 t;
-	bool		 ok;
-
-	sweep_head(s, o->units, true, fp);
-	sweep_table(s, o->units, &t);
-	ok = !t.oom;
-	tab_print_md(&t, fp);
-	tab_fini(&t);
-	sweep_context(s, true, fp);
-	return ok && !ferror(fp);
+	return render_sweep(s, o->units, true, fp);
 }
 
 bool

@@ -134,24 +134,8 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 		mp_bar_text(fp, &est->mem, r->hw_name != NULL ? r->capacity :
 		    0, 50, o->unicode, u);
 	}
-	if (est->has_convert) {
-		const struct mp_convert *cv = &est->conv;
-
-		fprintf(fp, "\n  %-10s %12s %12s %12s\n", "step", "anon",
-		    "file-backed", "disk write");
-		for (i = 0; i < cv->n_steps && i < MP_MAX_STEPS; i++) {
-			char b3[32];
-
-			fprintf(fp, "  %-10s %12s %12s %12s\n",
-			    cv->steps[i].name,
-			    mp_fmt_size(cv->steps[i].peak_anon, u, b,
-			    sizeof(b)),
-			    mp_fmt_size(cv->steps[i].peak_file, u, b2,
-			    sizeof(b2)),
-			    mp_fmt_size(cv->steps[i].disk_write, u, b3,
-			    sizeof(b3)));
-		}
-	}
+	if (est->has_convert)
+		mp_render_convert_steps(&est->conv, u, false, fp);
 	for (i = 0; i < est->n_notes; i++) {
 		const char *w = est->notes[i].what;
 
