@@ -10,22 +10,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
-
-static void
-load(const char *name, struct mp_model *m)
-{
-	char		path[640];
-	const char	*d = getenv("MEMPLAN_DATADIR");
-	struct mp_error	err;
-
-	snprintf(path, sizeof(path), "%s/models/%s.json", d != NULL ? d :
-	    "data", name);
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_load(path, m, &err))
-		fail_msg("load %s: %s: %s", path, err.field, err.msg);
-}
+#include "fixtures.h"
 
 static struct mp_mmproj
 proj(const struct mp_model *m, const char *type, uint32_t image, bool fa)
@@ -55,7 +40,7 @@ test_gemma3_published_sizes(void **state)
 	struct mp_mmproj f16, f32;
 
 	(void)state;
-	load("gemma-3-4b-it", &m);
+	fx_load_bundled("gemma-3-4b-it", &m);
 	f16 = proj(&m, "f16", 0, true);
 	f32 = proj(&m, "f32", 0, true);
 	assert_in_range(f16.weights, 850500000ull, 851500000ull);
@@ -76,7 +61,7 @@ test_types_order(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
-		load(models[i], &m);
+		fx_load_bundled(models[i], &m);
 		q8 = proj(&m, "q8_0", 0, true);
 		f16 = proj(&m, "f16", 0, true);
 		bf16 = proj(&m, "bf16", 0, true);
@@ -105,7 +90,7 @@ test_image_size(void **state)
 	struct mp_mmproj a, b, c, d;
 
 	(void)state;
-	load("qwen3-vl-8b-instruct", &q);
+	fx_load_bundled("qwen3-vl-8b-instruct", &q);
 	a = proj(&q, "f16", 0, true);
 	b = proj(&q, "f16", 1000, true);
 	c = proj(&q, "f16", 2048, true);
@@ -120,7 +105,7 @@ test_image_size(void **state)
 	/* 16384 patches x 16 heads of f32 scores: 16 GiB alone */
 	assert_true(proj(&q, "f16", 2048, false).compute >
 	    16384ull * 16384ull * 16ull * 4ull);
-	load("gemma-3-4b-it", &g);
+	fx_load_bundled("gemma-3-4b-it", &g);
 	assert_int_equal(proj(&g, "f16", 3000, true).compute,
 	    proj(&g, "f16", 0, true).compute);
 	assert_int_equal(proj(&g, "f16", 0, true).patches, 64 * 64);
@@ -139,13 +124,13 @@ test_refusals(void **state)
 	struct mp_error err;
 
 	(void)state;
-	load("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	mp_error_clear(&err);
 	assert_false(mp_mmproj(&m, "f16", 0, true, &p, &err));
 	assert_int_equal(err.status, MP_EUSAGE);
 	assert_string_equal(err.field, "--mmproj");
 	mp_model_fini(&m);
-	load("gemma-3-4b-it", &m);
+	fx_load_bundled("gemma-3-4b-it", &m);
 	mp_error_clear(&err);
 	assert_false(mp_mmproj(&m, "q4_k_m", 0, true, &p, &err));
 	assert_int_equal(err.status, MP_EUSAGE);
@@ -163,7 +148,7 @@ test_estimate_adds_projector(void **state)
 	struct mp_mmproj p;
 
 	(void)state;
-	load("gemma-3-4b-it", &m);
+	fx_load_bundled("gemma-3-4b-it", &m);
 	mp_scenario_init(&sc);
 	sc.runtime = MP_RT_LLAMACPP;
 	sc.runtime_set = true;

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "fixtures.h"
 
 #define GIB	(1024ull * 1024ull * 1024ull)
 
@@ -25,21 +25,6 @@ clear_env(void)
 
 	for (i = 0; vars[i] != NULL; i++)
 		unsetenv(vars[i]);
-}
-
-static void
-load(const char *name, struct mp_model *m)
-{
-	char		path[640];
-	const char	*d = getenv("MEMPLAN_DATADIR");
-	struct mp_error	err;
-
-	snprintf(path, sizeof(path), "%s/models/%s.json", d != NULL ? d :
-	    "data", name);
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_load(path, m, &err))
-		fail_msg("load %s: %s: %s", path, err.field, err.msg);
 }
 
 static void
@@ -75,7 +60,7 @@ test_defaults(void **state)
 
 	(void)state;
 	clear_env();
-	load("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	sc = resolved(&m, 0);
 	assert_int_equal(sc.seq, 4096);
 	assert_int_equal(sc.batch, 1);
@@ -100,7 +85,7 @@ test_environment(void **state)
 
 	(void)state;
 	clear_env();
-	load("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	setenv("OLLAMA_NUM_PARALLEL", "3", 1);
 	setenv("OLLAMA_CONTEXT_LENGTH", "8192", 1);
 	setenv("OLLAMA_KV_CACHE_TYPE", "q8_0", 1);
@@ -145,7 +130,7 @@ test_bad_environment(void **state)
 	size_t i;
 
 	(void)state;
-	load("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		clear_env();
 		setenv(bad[i][0], bad[i][1], 1);
@@ -174,7 +159,7 @@ test_unified_cache(void **state)
 
 	(void)state;
 	clear_env();
-	load("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	setenv("OLLAMA_NUM_PARALLEL", "2", 1);
 	ollama(&a);
 	mp_scenario_init(&b);

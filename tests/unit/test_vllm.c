@@ -11,32 +11,9 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "fixtures.h"
 
 #define GIB	(1024ull * 1024ull * 1024ull)
-
-#ifndef MP_TEST_SRCDIR
-#define MP_TEST_SRCDIR	"."
-#endif
-
-static void
-load_bundled(const char *name, struct mp_model *m)
-{
-	char		path[512];
-	const char	*data = getenv("MEMPLAN_DATADIR");
-	struct mp_error	err;
-
-	/* meson points MEMPLAN_DATADIR at <root>/data */
-	if (data != NULL)
-		snprintf(path, sizeof(path), "%s/models/%s.json", data, name);
-	else
-		snprintf(path, sizeof(path), "%s/data/models/%s.json",
-		    MP_TEST_SRCDIR, name);
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_load(path, m, &err))
-		fail_msg("load %s: %s: %s", path, err.field, err.msg);
-}
 
 /* 8 layers, hidden 1024, 8 heads of 128, kv_heads set per test. */
 static void
@@ -224,6 +201,21 @@ test_vllm_rejects_gguf_cache_types(void **state)
 	mp_model_fini(&m);
 }
 
+/* The pools of a 4k sequence on one GPU and tensor parallel over four,
+ * on cards of card bytes. */
+static void
+one_and_four(const struct mp_model *m, uint64_t card,
+    struct mp_vllm_pool *one, struct mp_vllm_pool *four)
+{
+	struct mp_scenario sc;
+
+	scen(&sc, 4096, 1);
+	pool(m, &sc, card, one);
+	scen(&sc, 4096, 1);
+	sc.gpus = 4;
+	pool(m, &sc, card, four);
+}
+
 /*
  * Tensor parallel over 4 GPUs: weights and KV heads divide by 4; with
  * 2 KV heads each GPU still keeps one, so the cache only halves.
@@ -232,35 +224,22 @@ static void
 test_vllm_tp_divides_weights_and_replicates_kv_heads(void **state)
 {
 	struct mp_model m;
-	struct mp_scenario sc;
 	struct mp_vllm_pool one, four;
 
 	(void)state;
 	model(&m, 2);
-	scen(&sc, 4096, 1);
-	pool(&m, &sc, 24 * GIB, &one);
-	scen(&sc, 4096, 1);
-	sc.gpus = 4;
-	pool(&m, &sc, 24 * GIB, &four);
+	one_and_four(&m, 24 * GIB, &one, &four);
 	assert_int_equal(four.block_bytes * 2, one.block_bytes);
 	mp_model_fini(&m);
 
 	model(&m, 8);
-	scen(&sc, 4096, 1);
-	pool(&m, &sc, 24 * GIB, &one);
-	scen(&sc, 4096, 1);
-	sc.gpus = 4;
-	pool(&m, &sc, 24 * GIB, &four);
+	one_and_four(&m, 24 * GIB, &one, &four);
 	assert_int_equal(four.block_bytes * 4, one.block_bytes);
 	mp_model_fini(&m);
 
 	/* Llama-3.1-8B's 16 GB of bf16 weights: 4 GB on each of four. */
-	load_bundled("llama-3.1-8b-instruct", &m);
-	scen(&sc, 4096, 1);
-	pool(&m, &sc, 80 * GIB, &one);
-	scen(&sc, 4096, 1);
-	sc.gpus = 4;
-	pool(&m, &sc, 80 * GIB, &four);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
+	one_and_four(&m, 80 * GIB, &one, &four);
 	assert_true(one.fixed - four.fixed > 10 * GIB);
 	assert_true(one.fixed - four.fixed < 12 * GIB);
 	mp_model_fini(&m);
@@ -492,8 +471,11 @@ test_vllm_published_logs(void **state)
 	int rows = 0, major, minor;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/vllm/startup-logs.tsv",
-	    dir != NULL ? dir : MP_TEST_SRCDIR "/tests");
+	if (dir != NULL)
+		snprintf(path, sizeof(path), "%s/vllm/startup-logs.tsv", dir);
+	else
+		snprintf(path, sizeof(path), "%s/tests/vllm/startup-logs.tsv",
+		    fx_srcdir());
 	if ((fp = fopen(path, "r")) == NULL)
 		fail_msg("%s: cannot open", path);
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -519,7 +501,7 @@ test_vllm_published_logs(void **state)
 		nt = field(&cur);
 		graphs = field(&cur);
 		kv = field(&cur);
-		load_bundled(name, &m);
+		fx_load_bundled(name, &m);
 		scen(&sc, 4096, 1);
 		sc.gpus = (uint32_t)gpus;
 		sc.max_num_seqs = (uint64_t)seqs;
@@ -813,7 +795,7 @@ test_vllm_speculative(void **state)
 	assert_string_equal(err.field, "--speculative");
 	mp_model_fini(&m);
 
-	load_bundled("deepseek-v3", &m);
+	fx_load_bundled("deepseek-v3", &m);
 	scen(&sc, 8192, 1);
 	sc.gpus = 8;
 	sc.kv_dtype = MP_DT_BF16;
@@ -845,7 +827,7 @@ test_vllm_draft_model(void **state)
 	struct mp_vllm_pool a, b;
 
 	(void)state;
-	load_bundled("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	scen(&sc, 4096, 1);
 	pool(&m, &sc, 80 * GIB, &a);
 	scen(&sc, 4096, 1);
