@@ -709,7 +709,7 @@ test_vllm_speculative_speed(void **state)
 	char basis[256];
 
 	(void)state;
-	load_bundled("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	scen(&sc, 4096, 1);
 	base = decode_rate(&m, &sc, NULL, 0);
 	scen(&sc, 4096, 1);
