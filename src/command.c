@@ -342,12 +342,14 @@ training(const struct mp_model *m, const struct mp_estimate *est,
 	if (sc->expandable_segments)
 		add(b, "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True ");
 	if (sc->gpus > 1 || sc->nodes > 1) {
-		char	 l[384];
+		char	 l[512];
 
 		/* the launcher with its DeepSpeed stage / FSDP strategy,
 		 * offload and machines (parallel.c) */
 		mp_parallel_command(sc, l, sizeof(l));
 		add(b, "%s train.py; ", l);
+		if (mp_parallel_config(sc, l, sizeof(l)))
+			add(b, "ds_config.json %s; ", l);
 	}
 	add(b, "model \"%s\"", model_ref(m));
 	if (sc->mode == MP_MODE_QLORA)

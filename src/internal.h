@@ -420,6 +420,9 @@ struct mp_states_in {
 	uint64_t	 root_bytes;	/* outside the decoder layers */
 	uint64_t	 all_bytes;	/* every parameter (0: weights) */
 	uint32_t	 fsdp_version;	/* 0 or 1: FSDP1; 2: fully_shard */
+	/* ZeRO: the "auto" bucket sizes of HF's config (from hidden) */
+	bool		 ds_hf_auto;
+	uint64_t	 hidden;
 };
 struct mp_states {
 	uint64_t	 weights, adapters, grads, optim, optim_temp;
@@ -435,6 +438,9 @@ bool	mp_parallel_is_fsdp(enum mp_parallel);
 /* The launcher that runs the scenario's scheme on its GPUs and nodes
  * (DDP when several GPUs have no --parallel). */
 void	mp_parallel_command(const struct mp_scenario *, char *buf, size_t len);
+bool	mp_parallel_config(const struct mp_scenario *, char *buf, size_t len);
+/* --ds-config's i-th name (defaults, hf-auto), NULL past the end. */
+const char *mp_ds_config_choice(size_t i);
 
 /* alloc.c: PyTorch's CUDA caching allocator (block and segment rules) */
 uint64_t mp_alloc_block(uint64_t size);		/* bytes a request takes */

@@ -271,6 +271,9 @@ mp_jsonw_scenario(struct mp_jsonw *w, const char *key,
 		mp_jsonw_str(w, "offload", mp_offload_name(sc->offload));
 	if (mp_parallel_is_fsdp(sc->parallel))
 		mp_jsonw_u64(w, "fsdp_version", sc->fsdp_version == 2 ? 2 : 1);
+	if (mp_parallel_is_zero(sc->parallel))
+		mp_jsonw_str(w, "ds_config", sc->ds_hf_auto ? "hf-auto" :
+		    "defaults");
 	if (sc->runtime == MP_RT_LLAMACPP)
 		mp_jsonw_i64(w, "gpu_layers", sc->gpu_layers);
 	if (sc->mode == MP_MODE_CONVERT)

@@ -454,6 +454,7 @@ struct mp_scenario {
 	enum mp_offload	 offload;	/* ZeRO / FSDP offload */
 	enum mp_parallel parallel;
 	uint32_t	 fsdp_version;	/* 0 = 1 (FSDP1), or 2 (fully_shard) */
+	bool		 ds_hf_auto;	/* ZeRO buckets: HF's "auto" values */
 	/* quantization */
 	uint32_t	 group_size;	/* 0 = 128 */
 	bool		 double_quant;
@@ -569,7 +570,7 @@ enum mp_opt_id {
 	MP_O_PIPELINE, MP_O_GROUP, MP_O_DQ, MP_O_EXPSEG, MP_O_BENCH,
 	MP_O_N_CPU_MOE, MP_O_CPU_MOE, MP_O_TENSOR_SPLIT, MP_O_SPLIT_MODE,
 	MP_O_MAIN_GPU, MP_O_KV_UNIFIED, MP_O_SWA_FULL, MP_O_PARALLEL_SLOTS,
-	MP_O_NODES, MP_O_OFFLOAD, MP_O_FSDP_VERSION,
+	MP_O_NODES, MP_O_OFFLOAD, MP_O_FSDP_VERSION, MP_O_DS_CONFIG,
 	MP_O_ENFORCE_EAGER, MP_O_MAX_BATCHED, MP_O_MAX_SEQS,	/* vLLM */
 	MP_O_SPECULATIVE, MP_O_SPEC_TOKENS, MP_O_GPU_UTIL, MP_O_ACCEPT,
 	MP_O_MMPROJ, MP_O_IMAGE_SIZE,	/* llama.cpp projector (mmproj.c) */
@@ -751,7 +752,7 @@ struct mp_estimate {
 	 * of repacked tensors): reported, not judged as resident. */
 	uint64_t	 host_reclaimable;
 	/* The command line that runs this scenario ("" for none). */
-	char		 command[640];
+	char		 command[768];
 };
 
 /* note.c: reading the notes of an estimate and the reasons of a plan

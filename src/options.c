@@ -462,6 +462,14 @@ set_fsdp_version(struct mp_scenario *sc, const char *v, uint64_t u)
 }
 
 static bool
+set_ds_config(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)u;
+	sc->ds_hf_auto = strcmp(v, "hf-auto") == 0;
+	return true;
+}
+
+static bool
 set_expseg(struct mp_scenario *sc, const char *v, uint64_t u)
 {
 	(void)v;
@@ -669,6 +677,11 @@ static const struct mp_optspec opts[] = {
 	  UINT(1, 2, false, NULL), set_fsdp_version, 0, false,
 	  "V", "FSDP: 1 (FullyShardedDataParallel, flat parameters) or 2 "
 	  "(fully_shard, per-parameter shards)", "1, accelerate's default" },
+	{ MP_O_DS_CONFIG, "ds-config", 0, "ds_config", SC,
+	  ENUM(mp_ds_config_choice), set_ds_config, 0, false,
+	  "C", "ZeRO buckets: DeepSpeed's defaults, or HF's \"auto\" values "
+	  "from the hidden size (a ds_config.json as in transformers' docs)",
+	  "defaults" },
 	{ MP_O_ENFORCE_EAGER, "enforce-eager", 0, "enforce_eager", SC, FLAG,
 	  set_eager, 0, false,
 	  NULL, "vLLM: no CUDA graphs (and no graph memory)", NULL },

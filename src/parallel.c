@@ -70,6 +70,29 @@
  * MixedPrecision(param_dtype = reduce_dtype = the amp type) gathers the
  * units in that type while the trainable shards are upcast to fp32.
  */
+/*
+ * --ds-config hf-auto: a config file whose bucket keys say "auto", as the
+ * ZeRO examples of transformers' DeepSpeed documentation do; the Trainer
+ * (transformers integrations/deepspeed.py trainer_config_finalize, stored
+ * commit 02348331) and accelerate (Accelerator._prepare_deepspeed, 1.14.0)
+ * fill them from the model's hidden size H: reduce_bucket_size = H^2,
+ * stage3_prefetch_bucket_size = 0.9 H^2 and
+ * stage3_param_persistence_threshold = 10 H.  The default, defaults, is
+ * what memplan's own command runs: accelerate launch --use_deepspeed
+ * without a config file writes none of these keys, so DeepSpeed's
+ * defaults below apply.  (The persistence threshold keeps parameters
+ * under it unsharded, norms and biases: not modelled, as with the
+ * default 1e5.)
+ */
+static const char *const ds_configs[] = { "defaults", "hf-auto" };
+
+const char *
+mp_ds_config_choice(size_t i)
+{
+	return i < sizeof(ds_configs) / sizeof(ds_configs[0]) ?
+	    ds_configs[i] : NULL;
+}
+
 #define DS_REDUCE_BUCKET	500000000ULL
 #define DS_PREFETCH		50000000ULL
 #define DS_MAX_LIVE		1000000000ULL
@@ -141,15 +164,18 @@ mp_parallel_states(const struct mp_states_in *in, struct mp_states *out)
 		out->grads = mp_muls(cb, P);
 		out->optim = div_up(mp_muls(12, P), n);
 		out->optim_temp = div_up(mp_muls(4, P), n);
-		out->buffers = mp_muls(cb, min64(DS_REDUCE_BUCKET, P));
+		out->buffers = mp_muls(cb, min64(in->ds_hf_auto ?
+		    mp_muls(in->hidden, in->hidden) : DS_REDUCE_BUCKET, P));
 		if (in->par != MP_PAR_ZERO1)
 			out->grads = div_up(out->grads, n);
 		if (in->par == MP_PAR_ZERO3) {
 			/* a module is fetched whole even past the cap: a
 			 * layer above max_live is gathered alone */
+			uint64_t pre = in->ds_hf_auto ? mp_muls(in->hidden,
+			    in->hidden) * 9 / 10 : DS_PREFETCH;
 			uint64_t live = in->layer_params > DS_MAX_LIVE ?
 			    in->layer_params : min64(DS_MAX_LIVE, mp_adds(
-			    in->layer_params, DS_PREFETCH));
+			    in->layer_params, pre));
 
 			out->weights = div_up(in->full ? mp_muls(cb, P) :
 			    frozen, n);
@@ -249,6 +275,16 @@ mp_parallel_command(const struct mp_scenario *sc, char *buf, size_t len)
 	case MP_PAR_ZERO1:
 	case MP_PAR_ZERO2:
 	case MP_PAR_ZERO3:
+		if (sc->ds_hf_auto) {
+			/* the stage and offload are in the file
+			 * (mp_parallel_config) */
+			snprintf(buf, len, "accelerate launch --num_processes "
+			    "%llu --num_machines %llu --use_deepspeed "
+			    "--deepspeed_config_file ds_config.json",
+			    (unsigned long long)(gpus * nodes),
+			    (unsigned long long)nodes);
+			break;
+		}
 		snprintf(buf, len, "accelerate launch --num_processes %llu "
 		    "--num_machines %llu --use_deepspeed --zero_stage %d "
 		    "--offload_optimizer_device %s%s%s",
@@ -302,4 +338,30 @@ mp_parallel_command(const struct mp_scenario *sc, char *buf, size_t len)
 		snprintf(buf, len, "python train.py");
 		break;
 	}
+}
+
+/* HF's ZeRO config file with "auto" buckets (--ds-config hf-auto); false
+ * and "" when the scenario's launcher needs none. */
+bool
+mp_parallel_config(const struct mp_scenario *sc, char *buf, size_t len)
+{
+	enum mp_parallel par = sc->parallel;
+	const char	*o = sc->offload == MP_OFFLOAD_CPU ? "cpu" :
+	    sc->offload == MP_OFFLOAD_NVME ? "nvme" : "none";
+	bool		 z3 = par == MP_PAR_ZERO3;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (!sc->ds_hf_auto || !mp_parallel_is_zero(par))
+		return false;
+	snprintf(buf, len, "{\"zero_optimization\": {\"stage\": %d, "
+	    "\"offload_optimizer\": {\"device\": \"%s\"}%s%s%s, "
+	    "\"reduce_bucket_size\": \"auto\"%s}, "
+	    "\"train_micro_batch_size_per_gpu\": \"auto\", "
+	    "\"bf16\": {\"enabled\": \"auto\"}}", par == MP_PAR_ZERO1 ? 1 :
+	    par == MP_PAR_ZERO2 ? 2 : 3, o, z3 ? ", \"offload_param\": "
+	    "{\"device\": \"" : "", z3 ? o : "", z3 ? "\"}" : "", z3 ?
+	    ", \"stage3_prefetch_bucket_size\": \"auto\", "
+	    "\"stage3_param_persistence_threshold\": \"auto\"" : "");
+	return true;
 }

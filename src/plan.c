@@ -956,6 +956,8 @@ mp_scenario_args(const struct mp_model *m, const struct mp_scenario *sc,
 			ADD(" --offload %s", mp_offload_name(sc->offload));
 		if (sc->fsdp_version != 0)
 			ADD(" --fsdp-version %u", sc->fsdp_version);
+		if (sc->ds_hf_auto)
+			ADD(" --ds-config hf-auto");
 	}
 	/* set by the user or the profile (0: one machine, not said) */
 	if (sc->nodes != 0)

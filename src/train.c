@@ -598,6 +598,9 @@ step_check(const struct mp_model *m, const struct mp_scenario *sc,
 		return mp_error_set(err, MP_EUSAGE, NULL, "--offload",
 		    "offload needs --parallel zero1, zero2, zero3 or an fsdp "
 		    "strategy");
+	if (sc->ds_hf_auto && !mp_parallel_is_zero(*par))
+		return mp_error_set(err, MP_EUSAGE, NULL, "--ds-config",
+		    "needs --parallel zero1, zero2 or zero3");
 	if (sc->fsdp_version != 0 && !mp_parallel_is_fsdp(*par))
 		return mp_error_set(err, MP_EUSAGE, NULL, "--fsdp-version",
 		    "needs --parallel fsdp, fsdp-shard-grad-op or fsdp-hybrid");
@@ -837,6 +840,8 @@ step_shard(struct step *s)
 	/* FSDP's root unit: the embeddings, final norm and head */
 	si.root_bytes = si.all_bytes > layers ? si.all_bytes - layers : 0;
 	si.fsdp_version = c->sc->fsdp_version;
+	si.ds_hf_auto = c->sc->ds_hf_auto;
+	si.hidden = m->hidden;
 	si.layer_grad = c->full ? si.layer_bytes : s->A / m->layers;
 	mp_parallel_states(&si, &s->st);
 	s->W = s->st.weights;
@@ -1039,10 +1044,11 @@ notes_states(const struct step *s, const struct phase *ph, int best,
 		mp_estimate_note(est, "gradients", "train.grads_zero",
 		    "DeepSpeed: %s gradients "
 		    "of the bf16 trainable copies%s and the reduce bucket "
-		    "(reduce_bucket_size 5e8)", s->par == MP_PAR_ZERO1 ? "all" :
+		    "(reduce_bucket_size %s)", s->par == MP_PAR_ZERO1 ? "all" :
 		    "this GPU's partition of the", sc->offload !=
 		    MP_OFFLOAD_NONE ? " (reduced into the offloaded fp32 "
-		    "partition)" : "");
+		    "partition)" : "", sc->ds_hf_auto ? "hidden^2, HF's auto" :
+		    "5e8");
 	else if (ph[best].grads != 0)
 		mp_estimate_note(est, "gradients", "train.grads", "one per "
 		    "trainable "
@@ -1191,7 +1197,7 @@ notes_parallel(const struct step *s, struct mp_estimate *est)
 		"", "DDP: a full replica and the reducer's bucket copy",
 		"ZeRO-1: DeepSpeed's fp32 master and Adam state sharded",
 		"ZeRO-2: state and gradients sharded, a 5e8 bucket",
-		"ZeRO-3: weights too; the layer and 5e7 prefetched gathered",
+		"ZeRO-3: weights too; the layer and the prefetch bucket gathered",
 		"FSDP full shard: two layers and the root unit unsharded",
 		"FSDP shard-grad-op: every layer unsharded in backward",
 		"FSDP hybrid: sharded within a node, replicated across",

@@ -519,6 +519,34 @@ test_fsdp_versions(void **state)
 	mp_parallel_command(&sc, cmd, sizeof(cmd));
 	assert_non_null(strstr(cmd, "--fsdp_reshard_after_forward false "
 	    "--fsdp_auto_wrap_policy"));
+	/* HF's "auto" ZeRO buckets: the config file names them */
+	sc.parallel = MP_PAR_ZERO3;
+	sc.ds_hf_auto = true;
+	mp_parallel_command(&sc, cmd, sizeof(cmd));
+	assert_non_null(strstr(cmd, "--deepspeed_config_file ds_config.json"));
+	assert_true(mp_parallel_config(&sc, cmd, sizeof(cmd)));
+	assert_non_null(strstr(cmd, "\"stage\": 3"));
+	assert_non_null(strstr(cmd, "\"stage3_prefetch_bucket_size\": "
+	    "\"auto\""));
+
+	/* ZeRO buckets: DeepSpeed's 5e8 / 5e7, or hidden^2 / 0.9 hidden^2 */
+	memset(&in, 0, sizeof(in));
+	in.par = MP_PAR_ZERO3;
+	in.ranks = in.per_node = 8;
+	in.full = true;
+	in.compute_bytes = 2;
+	in.trainable = 8000000000ULL;
+	in.layer_params = 200000000ULL;
+	in.layer_bytes = 400000000ULL;
+	in.hidden = 4096;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.buffers, 2 * 500000000ULL);
+	assert_int_equal(st.gathered, 2 * (200000000ULL + 50000000ULL));
+	in.ds_hf_auto = true;
+	mp_parallel_states(&in, &st);
+	assert_int_equal(st.buffers, 2ULL * 4096 * 4096);
+	assert_int_equal(st.gathered, 2 * (200000000ULL +
+	    4096ULL * 4096 * 9 / 10));
 }
 
 /*
