@@ -206,6 +206,9 @@ void	mp_reason_add(struct mp_reason *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	mp_reason_size(struct mp_reason *, const char *key, uint64_t bytes);
 void	mp_reason_ssize(struct mp_reason *, const char *key, int64_t bytes);
+void	mp_reason_count(struct mp_reason *, const char *key, uint64_t count);
+void	mp_reason_number(struct mp_reason *, const char *key, double x,
+	    unsigned decimals);
 
 /* the runtimes and what they share (runtime.c, weights.c, kv.c) */
 /* The transformers inference estimate (transformers.c). */

@@ -704,12 +704,12 @@ struct mp_note {
 #define MP_NOTE_TEXT	384
 /* A longer template with values: plan's and check's reasons. */
 struct mp_reason {
-	char		 text[512];
+	char		 text[768];
 	struct mp_note_value values[MP_NOTE_VALUES];
 	size_t		 n_values;
 };
 /* ... in words (mp_reason_text): */
-#define MP_REASON_TEXT	640
+#define MP_REASON_TEXT	896
 
 #define MP_MAX_STEPS	8
 struct mp_convert_step {

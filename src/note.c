@@ -174,6 +174,19 @@ mp_reason_ssize(struct mp_reason *r, const char *key, int64_t bytes)
 		v->i = bytes;
 }
 
+void
+mp_reason_count(struct mp_reason *r, const char *key, uint64_t count)
+{
+	add_u64(r->values, &r->n_values, key, MP_NV_COUNT, count);
+}
+
+void
+mp_reason_number(struct mp_reason *r, const char *key, double x,
+    unsigned decimals)
+{
+	add_double(r->values, &r->n_values, key, MP_NV_NUMBER, x, decimals);
+}
+
 const char *
 mp_note_kind_name(enum mp_note_kind k)
 {

@@ -474,22 +474,21 @@ static const char *const rule_text[MP_GOALS] = {
 	"fits with margin",
 };
 
-/* The runner-up in words; a conversion's peak is the value
- * {runner_peak} of the reason it goes into. */
+/* The runner-up in words; its numbers are values of the reason it goes
+ * into (runner_values): {runner_bits}, {runner_rate}, {runner_peak}. */
 static void
 runner_text(const struct mp_option *run, const char *rwhy, char *buf,
     size_t len)
 {
-	char r[48] = "", w[96] = "", n[32];
+	char r[48] = "", w[96] = "";
 
 	if (rate(run) > 0)
-		put(r, sizeof(r), ", %s tokens/s", mp_fmt_fixed(rate(run),
-		    rate(run) < 10 ? 1 : 0, n, sizeof(n)));
+		put(r, sizeof(r), ", {runner_rate} tokens/s");
 	if (rwhy != NULL)
 		put(w, sizeof(w), "; %s", rwhy);
 	if (run->goal == MP_GOAL_SERVE)
-		put(buf, len, "; runner-up: %s (%s bits%s%s)", run->label,
-		    mp_fmt_fixed(opt_bits(run), 1, n, sizeof(n)), r, w);
+		put(buf, len, "; runner-up: %s ({runner_bits} bits%s%s)",
+		    run->label, r, w);
 	else if (run->goal == MP_GOAL_CONVERT)
 		put(buf, len, "; runner-up: %s ({runner_peak} peak%s)",
 		    run->label, w);
@@ -498,34 +497,50 @@ runner_text(const struct mp_option *run, const char *rwhy, char *buf,
 		    r[0] != '\0' ? r + 2 : "throughput unknown", w);
 }
 
+static void
+runner_values(struct mp_reason *why, const struct mp_option *run)
+{
+	if (run->goal == MP_GOAL_CONVERT)
+		mp_reason_size(why, "runner_peak", run->j.judged);
+	if (run->goal == MP_GOAL_SERVE)
+		mp_reason_number(why, "runner_bits", opt_bits(run), 1);
+	if (rate(run) > 0)
+		mp_reason_number(why, "runner_rate", rate(run), rate(run) < 10 ?
+		    1 : 0);
+}
+
 /* The serve recommendation and why (its text predates the engine). */
 static void
 serve_why(struct mp_rec *r, const struct mp_planres *p,
     const struct mp_option *best, const char *ru, const struct bar *bar)
 {
 	double fastest = bar->fastest;
-	char sp[96] = "", ctx[48] = "", n1[32], n2[32];
+	char sp[96] = "", ctx[48] = "";
 
+	/* Rates, bits and the context are the reason's values; a rate
+	 * under 10 tokens/s keeps one decimal. */
 	if (best->has_speed)
-		put(sp, sizeof(sp), "; %s tokens/s decode%s",
-		    mp_fmt_fixed(best->speed.decode_tps,
-		    best->speed.decode_tps < 10 ? 1 : 0, n1, sizeof(n1)),
+		put(sp, sizeof(sp), "; {decode} tokens/s decode%s",
 		    best->speed.has_prefill ? "" : " (prompt speed unknown)");
 	if (best->max_seq > 0)
-		put(ctx, sizeof(ctx), ", context up to %llu tokens",
-		    (unsigned long long)best->max_seq);
-	mp_reason_set(&r->why, "%s: {judged} of {capacity}%s%s; %s bits "
-	    "per weight, the %s option kept by the serve policy (%s: %s "
-	    "tokens/s, as far as any option passes%s)%s%s (%s)",
-	    mp_verdict_name(best->verdict), sp, ctx, mp_fmt_fixed(
-	    opt_bits(best), 1, n1, sizeof(n1)), bar->speed_first ?
+		put(ctx, sizeof(ctx), ", context up to {max_seq} tokens");
+	mp_reason_set(&r->why, "%s: {judged} of {capacity}%s%s; {bits} bits "
+	    "per weight, the %s option kept by the serve policy (%s: "
+	    "{fastest} tokens/s, as far as any option passes%s)%s%s (%s)",
+	    mp_verdict_name(best->verdict), sp, ctx, bar->speed_first ?
 	    "fastest" : "most precise", rule_text[MP_GOAL_SERVE],
-	    mp_fmt_fixed(fastest, fastest < 10 ? 1 : 0, n2, sizeof(n2)),
 	    bar->speed_first ?
 	    "; none reaches 10 tokens/s: speed before precision" : "",
 	    off_device(p->model,
 	    best) ? "; layers in host memory: nothing fits on the devices "
 	    "alone" : "", ru, best->why);
+	if (best->has_speed)
+		mp_reason_number(&r->why, "decode", best->speed.decode_tps,
+		    best->speed.decode_tps < 10 ? 1 : 0);
+	if (best->max_seq > 0)
+		mp_reason_count(&r->why, "max_seq", best->max_seq);
+	mp_reason_number(&r->why, "bits", opt_bits(best), 1);
+	mp_reason_number(&r->why, "fastest", fastest, fastest < 10 ? 1 : 0);
 }
 
 static void
@@ -536,21 +551,25 @@ finetune_why(struct mp_rec *r, const struct mp_option *best,
 		"full fine-tuning (every weight trained)",
 		"LoRA on a 16-bit base", "QLoRA on a 4-bit base",
 	};
-	char sp[96] = "", fa[48] = "", n[32];
+	char sp[96] = "", fa[48] = "";
 
+	/* The rates are the reason's values. */
 	if (rate(best) > 0)
-		put(sp, sizeof(sp), "; about %s tokens/s training (derived "
-		    "from FLOPs)", mp_fmt_fixed(rate(best), rate(best) < 10 ?
-		    1 : 0, n, sizeof(n)));
+		put(sp, sizeof(sp), "; about {rate} tokens/s training "
+		    "(derived from FLOPs)");
 	if (fastest > 0)
-		put(fa, sizeof(fa), ": %s tokens/s", mp_fmt_fixed(fastest, 0,
-		    n, sizeof(n)));
+		put(fa, sizeof(fa), ": {fastest} tokens/s");
 	mp_reason_set(&r->why, "%s: {judged} of {capacity}%s; %s, the most "
 	    "thorough method kept by the finetune policy (%s%s, as far as "
 	    "any option passes; then full > LoRA > QLoRA, then "
 	    "throughput)%s (%s)", mp_verdict_name(best->verdict), sp,
 	    method[method_rank(best)], rule_text[MP_GOAL_FINETUNE], fa, ru,
 	    best->why);
+	if (rate(best) > 0)
+		mp_reason_number(&r->why, "rate", rate(best), rate(best) < 10 ?
+		    1 : 0);
+	if (fastest > 0)
+		mp_reason_number(&r->why, "fastest", fastest, 0);
 }
 
 static void
@@ -797,9 +816,8 @@ mp_policy_recommend(struct mp_planres *p)
 				convert_why(r, p, best, ru);
 			mp_reason_size(&r->why, "judged", best->j.judged);
 			mp_reason_size(&r->why, "capacity", best->j.capacity);
-			if (run != NULL && g == MP_GOAL_CONVERT)
-				mp_reason_size(&r->why, "runner_peak",
-				    run->j.judged);
+			if (run != NULL)
+				runner_values(&r->why, run);
 			made++;
 		}
 		if (made == 0)
