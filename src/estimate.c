@@ -79,6 +79,8 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 	}
 	if (ok && est->mem.total == 0)
 		est->mem.total = mp_memory_sum(&est->mem);
+	if (ok && est->sc.mode == MP_MODE_INFER)
+		ok = mp_ollama_reserve(est, err);
 	if (ok)
 		mp_command_build(m, est);
 	/* Serving across machines is modelled for vLLM only (vllm.c). */

@@ -386,6 +386,9 @@ const char *mp_mmproj_type_choice(size_t i);
  */
 bool	mp_ollama_defaults(struct mp_scenario *, const struct mp_model *,
 	    struct mp_error *);
+/* What Ollama keeps free on each GPU it uses (457 MiB minimum plus
+ * OLLAMA_GPU_OVERHEAD), added to a --runtime ollama estimate. */
+bool	mp_ollama_reserve(struct mp_estimate *, struct mp_error *);
 
 /* lora.c: peft LoRA targets and trainable parameters (training module) */
 struct mp_lora {

@@ -138,3 +138,62 @@ mp_ollama_defaults(struct mp_scenario *sc, const struct mp_model *m,
 	sc->kv_unified = true;
 	return true;
 }
+
+/*
+ * Ollama places layers against each GPU's free memory less the GPU
+ * library's minimum (discover/gpu.go: cudaMinimumMemory and
+ * rocmMinimumMemory, 457 MiB) and OLLAMA_GPU_OVERHEAD (envconfig: bytes
+ * per GPU, default 0); a server log prints them as "free=10.5 GiB
+ * minimum=457.0 MiB overhead=0 B available=10.1 GiB"
+ * (https://github.com/ollama/ollama/issues/12305).  That memory never
+ * holds the model: counted here on every GPU the model uses.
+ */
+#define OLLAMA_MIN_MEMORY	(457ull * 1024ull * 1024ull)
+
+bool
+mp_ollama_reserve(struct mp_estimate *est, struct mp_error *err)
+{
+	const char *s = getenv("OLLAMA_GPU_OVERHEAD");
+	uint64_t over = 0, per, add = 0;
+	uint32_t i, gpus;
+	struct mp_note *n;
+	char *end;
+
+	if (!est->sc.ollama || est->sc.runtime != MP_RT_LLAMACPP ||
+	    est->device_total == 0)
+		return true;
+	/* Metal, Vulkan and the CPU have other minimums (not modelled). */
+	if (est->sc.backend != MP_BE_NONE && est->sc.backend != MP_BE_CUDA &&
+	    est->sc.backend != MP_BE_ROCM)
+		return true;
+	if (s != NULL && s[0] != '\0') {
+		errno = 0;
+		over = strtoull(s, &end, 10);
+		if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+		    over > (1ull << 50))
+			return mp_error_set(err, MP_EUSAGE, NULL,
+			    "OLLAMA_GPU_OVERHEAD", "expected bytes per GPU "
+			    "as a whole number, got \"%.40s\"", s);
+	}
+	per = OLLAMA_MIN_MEMORY + over;
+	for (i = 0; i < est->n_dev_bytes; i++)
+		if (est->dev_bytes[i] != 0) {
+			est->dev_bytes[i] += per;
+			add += per;
+		}
+	if (est->n_dev_bytes == 0) {
+		gpus = est->sc.gpus == 0 ? 1 : est->sc.gpus;
+		add = per * gpus;
+	}
+	est->device_total += add;
+	est->mem.runtime += add;
+	if (est->mem.total != 0)
+		est->mem.total += add;
+	n = mp_estimate_note(est, "runtime", "ollama.reserve", "ollama keeps "
+	    "{per} of each GPU it uses free (its minimum {min} + "
+	    "OLLAMA_GPU_OVERHEAD {over}): counted as used");
+	mp_note_size(n, "per", per);
+	mp_note_size(n, "min", OLLAMA_MIN_MEMORY);
+	mp_note_size(n, "over", over);
+	return true;
+}

@@ -16,7 +16,7 @@
 
 static const char *const vars[] = { "OLLAMA_NUM_PARALLEL",
     "OLLAMA_FLASH_ATTENTION", "OLLAMA_KV_CACHE_TYPE",
-    "OLLAMA_CONTEXT_LENGTH", NULL };
+    "OLLAMA_CONTEXT_LENGTH", "OLLAMA_GPU_OVERHEAD", NULL };
 
 static void
 clear_env(void)
@@ -147,7 +147,7 @@ test_bad_environment(void **state)
 /*
  * One cache for all slots: two slots of num_ctx 4096 hold the cache of
  * one 8192-cell stream, the same bytes as llama-server -c 8192
- * --kv-unified.
+ * --kv-unified; the device total adds what Ollama keeps free.
  */
 static void
 test_unified_cache(void **state)
@@ -172,9 +172,22 @@ test_unified_cache(void **state)
 	assert_true(mp_estimate(&m, &a, &ea, &err));
 	assert_true(mp_estimate(&m, &b, &eb, &err));
 	assert_int_equal(ea.mem.kv_cache, eb.mem.kv_cache);
+	/* Ollama keeps its 457 MiB minimum free on the GPU, then
+	 * OLLAMA_GPU_OVERHEAD more; a malformed value is refused. */
+	assert_int_equal(ea.device_total, eb.device_total + (457ull << 20));
 	assert_non_null(strstr(ea.command, "OLLAMA_NUM_PARALLEL=2 ollama "
 	    "serve"));
 	assert_non_null(strstr(ea.command, "PARAMETER num_ctx 4096"));
+	setenv("OLLAMA_GPU_OVERHEAD", "1073741824", 1);
+	ollama(&a);
+	assert_true(mp_estimate(&m, &a, &ea, &err));
+	assert_int_equal(ea.device_total, eb.device_total + (457ull << 20) +
+	    GIB);
+	setenv("OLLAMA_GPU_OVERHEAD", "1G", 1);
+	ollama(&a);
+	assert_false(mp_estimate(&m, &a, &ea, &err));
+	assert_string_equal(err.field, "OLLAMA_GPU_OVERHEAD");
+	unsetenv("OLLAMA_GPU_OVERHEAD");
 	clear_env();
 	mp_model_fini(&m);
 }
