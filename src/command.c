@@ -39,6 +39,19 @@ add(struct buf *b, const char *fmt, ...)
 	b->n = (size_t)r >= b->len - b->n ? b->len : b->n + (size_t)r;
 }
 
+/* pre and then s in single quotes for a POSIX shell ('\'' for '). */
+static void
+add_quoted(struct buf *b, const char *pre, const char *s)
+{
+	add(b, "%s'", pre);
+	for (; *s != '\0'; s++)
+		if (*s == '\'')
+			add(b, "'\\''");
+		else
+			add(b, "%c", *s);
+	add(b, "'");
+}
+
 /* The model as the runtime is told to load it: a Hub id as it is (the
  * runtime downloads it), a GGUF file by its path. */
 static const char *
@@ -155,6 +168,9 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 		add(b, " -ub %u", sc->ubatch);
 	if (sc->mmap == MP_OFF)
 		add(b, " --no-mmap");
+	/* -ot before --n-cpu-moe: llama.cpp tries them in that order */
+	if (sc->override_tensor[0] != '\0')
+		add_quoted(b, " -ot ", sc->override_tensor);
 	if (sc->n_cpu_moe == MP_CPU_MOE_ALL)
 		add(b, " --cpu-moe");
 	else if (sc->n_cpu_moe != 0)

@@ -292,15 +292,14 @@ bool	mp_gguf_tensors(const struct mp_model *, const char *ftype,
  */
 double	mp_gguf_ftype_bpw(const char *name, bool *published);
 
-/* llamacpp.c */
+/* override.c */
 /*
- * Is GGUF tensor `name` of layer `layer` (-1 = none) of a model with
- * n_layer layers kept in host memory by a tensor override of the
- * scenario (--n-cpu-moe, --cpu-moe), whatever its layer's device?  The
- * one rule llamacpp.c places weights by and speed.c reads them by.
+ * --override-tensor PATTERN=BUFFER,...: whether the text is a list of
+ * patterns memplan reads and buffer names; why says what is wrong.  The
+ * machine's GPUs are checked when a scenario is estimated (the rules
+ * themselves, struct mp_overrides, are in runtime.h).
  */
-bool	mp_llamacpp_override_host(const struct mp_scenario *,
-	    uint32_t n_layer, const char *name, int32_t layer);
+bool	mp_override_check(const char *text, char *why, size_t whylen);
 
 /* command.c */
 /*

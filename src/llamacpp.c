@@ -53,6 +53,8 @@ struct lc {
 	uint32_t	 act;		/* layers (output counted) on GPUs */
 	uint32_t	 main;		/* -mg: the GPU of split modes none/row */
 	uint32_t	 n_cpu_moe;	/* layers whose experts stay on the CPU */
+	struct mp_overrides ot;		/* -ot, then --n-cpu-moe (override.c) */
+	bool		 gpu_any;	/* some weight is on a GPU */
 	enum mp_backend	 be;
 	float		 split[MP_MAX_DEVICES];	/* cumulative, last = 1 */
 	uint64_t	 n_ctx, n_seq, n_ctx_seq, n_ubatch, n_batch;
@@ -66,6 +68,9 @@ struct lc {
 	uint64_t	 repack[NDEV];	/* CPU re-laid-out copies (host only) */
 	uint64_t	 dup;		/* tied output copied to the GPU */
 	uint64_t	 moe_host;	/* expert tensors kept on the CPU */
+	uint64_t	 ot_host;	/* -ot: tensors of GPU layers kept there */
+	uint64_t	 ot_gpu;	/* -ot: tensors put on another device */
+	bool		 ot_on[NDEV];	/* -ot put some tensor there */
 	uint64_t	 kvb[NDEV];
 	uint64_t	 compute[NDEV];
 	uint64_t	 cpu_weight_max; /* largest matmul weight left on the host */
@@ -190,39 +195,6 @@ repacked(const struct lc *c, const struct mp_gguf_tensor *t)
 		return false;
 	}
 	return !is_input_tensor(t->name) && t->ne[1] % 8 == 0;
-}
-
-/*
- * Expert tensors as llama.cpp's --n-cpu-moe / --cpu-moe match them
- * (common/arg.cpp: "\\.ffn_(up|down|gate|gate_up)_(ch|)exps"), weights and
- * biases alike.
- */
-static bool
-is_expert_tensor(const char *name)
-{
-	static const char *const pat[] = {
-		".ffn_up_exps", ".ffn_down_exps", ".ffn_gate_exps",
-		".ffn_gate_up_exps", ".ffn_up_chexps", ".ffn_down_chexps",
-		".ffn_gate_chexps", NULL
-	};
-	size_t i;
-
-	for (i = 0; pat[i] != NULL; i++)
-		if (strstr(name, pat[i]) != NULL)
-			return true;
-	return false;
-}
-
-bool
-mp_llamacpp_override_host(const struct mp_scenario *sc, uint32_t n_layer,
-    const char *name, int32_t layer)
-{
-	uint32_t n = sc->n_cpu_moe > n_layer ? n_layer : sc->n_cpu_moe;
-
-	/* --n-cpu-moe N: the experts of layers 0..N-1 (common/arg.cpp
-	 * adds one buffer override per layer "blk\.i\.ffn_..._exps"). */
-	return n != 0 && layer >= 0 && (uint32_t)layer < n &&
-	    is_expert_tensor(name);
 }
 
 /* A 2-D matrix multiplied in a layer: what split mode row cuts by rows. */
@@ -413,6 +385,45 @@ add_dev(struct lc *c, uint32_t d, const struct mp_gguf_tensor *t)
 	}
 }
 
+/* Whether some -ot rule sends tensors to a GPU. */
+static bool
+ot_to_gpu(const struct lc *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ot.n; i++)
+		if (c->ot.r[i].dev != MP_OT_HOST)
+			return true;
+	return false;
+}
+
+/*
+ * The device of tensor t whose layer lives on home, after the buffer
+ * overrides (override.c): the first rule that matches its name wins.
+ * Counts what the overrides moved, for the notes and the scheduler.
+ */
+static uint32_t
+place_override(struct lc *c, const struct mp_gguf_tensor *t, uint32_t home)
+{
+	size_t rule;
+	int32_t o = mp_overrides_dev(&c->ot, t->name, t->layer, &rule);
+	uint32_t d;
+
+	if (o == MP_OT_NONE)
+		return home;
+	d = o == MP_OT_HOST ? HOST : (uint32_t)o;
+	if (d == home)
+		return d;
+	c->ot_on[d] = true;
+	if (d != HOST)
+		c->ot_gpu = mp_adds(c->ot_gpu, t->bytes);
+	else if (c->ot.r[rule].experts)
+		c->moe_host = mp_adds(c->moe_host, t->bytes);
+	else
+		c->ot_host = mp_adds(c->ot_host, t->bytes);
+	return d;
+}
+
 static bool
 place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 {
@@ -420,8 +431,9 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 	const char *ftype;
 	uint64_t embd = 0;
 	size_t i, n = 0;
+	int32_t o;
 	bool has_output = false, repack_ok;
-	uint32_t d, il;
+	uint32_t d, il, home;
 
 	ftype = ftype_of(c->m, sc);
 	if (!mp_gguf_ftype_known(ftype))
@@ -435,7 +447,7 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 	 * in the CPU list; Metal has none, and a run without a GPU has no
 	 * GPU at all.
 	 */
-	repack_ok = c->act == 0 || c->be == MP_BE_METAL;
+	repack_ok = (c->act == 0 && !ot_to_gpu(c)) || c->be == MP_BE_METAL;
 	for (i = 0; i < n; i++) {
 		c->tensor_bytes = mp_adds(c->tensor_bytes, t[i].bytes);
 		/* MTP layers in the file: created with TENSOR_SKIP, never
@@ -446,17 +458,11 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 		}
 		il = t[i].layer < 0 || (uint32_t)t[i].layer > c->n_layer ?
 		    c->n_layer : (uint32_t)t[i].layer;
-		if (is_input_tensor(t[i].name)) {
-			d = HOST;
-			if (strcmp(t[i].name, "token_embd.weight") == 0)
-				embd = t[i].bytes;
-		} else if (mp_llamacpp_override_host(sc, c->n_layer,
-		    t[i].name, t[i].layer)) {
-			d = HOST;
-			if (layer_dev(c, il) != HOST)
-				c->moe_host = mp_adds(c->moe_host, t[i].bytes);
-		} else
-			d = layer_dev(c, il);
+		if (strcmp(t[i].name, "token_embd.weight") == 0)
+			embd = t[i].bytes;
+		/* the input layer stays on the CPU; overrides come first */
+		home = is_input_tensor(t[i].name) ? HOST : layer_dev(c, il);
+		d = place_override(c, &t[i], home);
 		if (strcmp(t[i].name, "output.weight") == 0) {
 			has_output = true;
 			c->out_weight = t[i].bytes;
@@ -470,13 +476,24 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 	}
 	free(t);
 	if (!has_output) {
+		/* the output layer's copy carries token_embd's name, so an
+		 * override of that name moves it too */
 		c->out_weight = embd;
 		d = layer_dev(c, c->n_layer);
+		o = mp_overrides_dev(&c->ot, "token_embd.weight", -1, NULL);
+		if (o != MP_OT_NONE) {
+			d = o == MP_OT_HOST ? HOST : (uint32_t)o;
+			c->ot_on[d] = true;
+		}
 		if (d != HOST) {
 			c->dup = embd;
 			c->model[d] = mp_adds(c->model[d], embd);
 		}
 	}
+	c->gpu_any = c->act > 0;
+	for (d = 0; d < c->gpus; d++)
+		if (c->ot_on[d])
+			c->gpu_any = true;
 	return true;
 }
 
@@ -697,13 +714,15 @@ place_compute(struct lc *c)
 	lp = layer_peak(c);
 	out = layer_dev(c, c->n_layer);
 	for (d = 0; d < c->gpus; d++) {
-		if (c->layers_on[d] > 0)
+		/* a GPU holding only tensors that -ot put there runs
+		 * their operations: a layer's live tensors (derived) */
+		if (c->layers_on[d] > 0 || c->ot_on[d])
 			c->compute[d] = lp;
 		if (out == d)
 			c->compute[d] = max64(c->compute[d],
 			    output_peak(c, false));
 	}
-	if (c->act == 0) {
+	if (!c->gpu_any) {
 		/* CPU only: one buffer holds everything. */
 		c->compute[HOST] = max64(lp, output_peak(c, true));
 		return;
@@ -723,7 +742,7 @@ place_compute(struct lc *c)
 	/*
 	 * Several GPUs holding every layer and the output turn on pipeline
 	 * parallelism (llama_context: n_devices > 1, n_gpu_layers > n_layer,
-	 * split mode layer, no tensor overrides such as --n-cpu-moe): the
+	 * split mode layer, no tensor overrides, -ot or --n-cpu-moe): the
 	 * scheduler then keeps GGML_SCHED_MAX_COPIES (4) copies of the graph
 	 * inputs and of every split's inputs as leaves that live through the
 	 * whole graph (ggml-backend.cpp, "add input copies as leafs").  Per
@@ -731,7 +750,7 @@ place_compute(struct lc *c)
 	 * of one; on the host four masks.  Derived, not measured.
 	 */
 	if (c->gpus > 1 && c->act == c->n_layer + 1 &&
-	    c->sc->split_mode == MP_SPLIT_LAYER && c->n_cpu_moe == 0) {
+	    c->sc->split_mode == MP_SPLIT_LAYER && c->ot.n == 0) {
 		for (d = 0; d < c->gpus; d++)
 			if (c->layers_on[d] > 0)
 				c->compute[d] = mp_adds(c->compute[d],
@@ -742,14 +761,15 @@ place_compute(struct lc *c)
 	}
 	/*
 	 * Weights left in host memory (the first layers of a partial
-	 * offload, experts kept there by --n-cpu-moe): for a batch of 32
+	 * offload, tensors kept there by -ot or --n-cpu-moe): for a batch of 32
 	 * tokens or more the scheduler runs their matrix products on the
 	 * GPU (op_offload), copying the weight into that GPU's compute
 	 * buffer first.  We add the largest such weight beside a layer's
 	 * live tensors.  The output layer is never among them: -ngl
 	 * offloads it first.  Derived from ggml-backend.cpp, not measured.
 	 */
-	if (c->n_ubatch >= 32 && (c->layers_on[HOST] > 0 || c->moe_host > 0)) {
+	if (c->n_ubatch >= 32 && (c->layers_on[HOST] > 0 || c->moe_host > 0 ||
+	    c->ot_host > 0)) {
 		d = c->sc->split_mode == MP_SPLIT_LAYER ? 0 : c->main;
 		c->compute[d] = max64(c->compute[d],
 		    mp_adds(lp, c->cpu_weight_max));
@@ -874,6 +894,7 @@ place_draft(const struct lc *c, struct draft *dr, struct mp_model *tmp,
 	dr->sc.gpu_layers = sc->draft_gpu_layers;
 	dr->sc.gpu_layers_set = true;
 	dr->sc.n_cpu_moe = 0;
+	dr->sc.override_tensor[0] = '\0';
 	dr->sc.kv_unified = false;
 	dr->sc.batch = 1;
 	dr->sc.seq = sc->draft_ctx != 0 ? sc->draft_ctx : c->n_ctx_seq;
@@ -893,7 +914,7 @@ place_draft(const struct lc *c, struct draft *dr, struct mp_model *tmp,
 		dr->dev[g] = mp_adds(d->model[g], mp_muls(k, dr->slots));
 	}
 	dr->logits = mp_muls(mp_muls(dm->vocab, 4), dr->slots);
-	dr->dev[HOST] = mp_adds(mp_adds(host_weights(d, d->act > 0,
+	dr->dev[HOST] = mp_adds(mp_adds(host_weights(d, d->gpu_any,
 	    &dr->reclaim), mp_muls(mp_adds(d->kvb[HOST], d->compute[HOST]),
 	    dr->slots)), dr->logits);
 	dr->weights = d->tensor_bytes;
@@ -1005,7 +1026,9 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 		return mp_error_set(err, MP_ENOMEM, NULL, NULL,
 		    "out of memory");
 	mp_model_init(&tmp);
-	ok = resolve(&c, m, sc, err) && place_weights(&c, sc, err);
+	ok = resolve(&c, m, sc, err) && mp_overrides_build(&c.ot, sc,
+	    c.n_layer, c.gpus, err) &&
+	    place_weights(&c, sc, err);
 	if (ok) {
 		place_kv(&c);
 		place_compute(&c);
@@ -1013,6 +1036,7 @@ mp_estimate_llamacpp(const struct mp_model *m, const struct mp_scenario *sc,
 	}
 	if (ok)
 		ok = report(&c, dr, m, sc, est);
+	mp_overrides_free(&c.ot);
 	mp_model_fini(&tmp);
 	free(dr);
 	return ok;
@@ -1051,7 +1075,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 			used++;
 			per = mp_adds(per, rt);
 		}
-		if (d < MP_MAX_GPUS && c.act > 0)
+		if (d < MP_MAX_GPUS && c.gpu_any)
 			est->dev_bytes[est->n_dev_bytes++] = per;
 		if (per > dev_max) {
 			dev_max = per;
@@ -1087,7 +1111,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	 */
 	host = host_weights(&c, used > 0, &reclaim);
 	host = mp_adds(host, c.kvb[HOST]);
-	touched = c.act == 0 ? mp_adds(layer_peak(&c),
+	touched = !c.gpu_any ? mp_adds(layer_peak(&c),
 	    mp_muls(mp_muls(m->vocab, 4), c.n_seq)) : c.compute[HOST];
 	if (touched > c.compute[HOST])
 		touched = c.compute[HOST];
@@ -1161,7 +1185,9 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	else {
 		dev_layers(&c, c.gpus > 1 && sc->split_mode == MP_SPLIT_LAYER ?
 		    0 : c.main, lay, sizeof(lay), span);
-		if (c.gpu_start == 0)
+		if (c.act == 0)
+			snprintf(b2, sizeof(b2), "every layer");
+		else if (c.gpu_start == 0)
 			snprintf(b2, sizeof(b2), "the token embedding");
 		else
 			snprintf(b2, sizeof(b2), "layers 0-{host_last} and the "
@@ -1188,6 +1214,19 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		mp_note_count(n, "n", c.n_cpu_moe);
 		mp_note_count(n, "last", c.n_cpu_moe - 1);
 		mp_note_size(n, "experts", c.moe_host);
+	}
+	if (sc->override_tensor[0] != '\0') {
+		n = mp_estimate_note(est, "weights", "llamacpp.override_tensor",
+		    "-ot (as in the command): %s%s%s", c.ot_host != 0 ?
+		    "{host} of GPU layers' tensors kept in host memory" : "",
+		    c.ot_host != 0 && c.ot_gpu != 0 ? ", " : "",
+		    c.ot_gpu != 0 ? "{moved} on a GPU other than their "
+		    "layer's device" : c.ot_host == 0 ? "no tensor moved "
+		    "from its layer's device" : "");
+		if (c.ot_host != 0)
+			mp_note_size(n, "host", c.ot_host);
+		if (c.ot_gpu != 0)
+			mp_note_size(n, "moved", c.ot_gpu);
 	}
 	if (c.dup != 0)
 		mp_note_size(mp_estimate_note(est, "weights",
@@ -1341,7 +1380,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		    sc->n_tensor_split != 0 ? ", -ts as given" :
 		    sc->n_dev_free >= c.gpus ? ", split by free memory" : "",
 		    c.act == c.n_layer + 1 && sc->split_mode == MP_SPLIT_LAYER &&
-		    c.n_cpu_moe == 0 ? ", pipeline parallel" : "", lay);
+		    c.ot.n == 0 ? ", pipeline parallel" : "", lay);
 		mp_note_count(n, "gpus", c.gpus);
 		mp_note_count(n, "index", fullest);
 		mp_note_size(n, "fullest", dev_max);

@@ -506,6 +506,8 @@ struct mp_scenario {
 	uint32_t	 n_tensor_split; /* 0 = llama.cpp's default split */
 	enum mp_split_mode split_mode;
 	uint32_t	 main_gpu;	/* -mg */
+	/* -ot PATTERN=BUFFER,... as given ("" none; override.c) */
+	char		 override_tensor[1024];
 	bool		 kv_unified;	/* --kv-unified: one cache stream */
 	bool		 swa_full;	/* --swa-full: full-size SWA cache */
 	/* vLLM speculative decoding without a draft model (vllm.c) */
@@ -571,6 +573,7 @@ enum mp_opt_id {
 	MP_O_N_CPU_MOE, MP_O_CPU_MOE, MP_O_TENSOR_SPLIT, MP_O_SPLIT_MODE,
 	MP_O_MAIN_GPU, MP_O_KV_UNIFIED, MP_O_SWA_FULL, MP_O_PARALLEL_SLOTS,
 	MP_O_NODES, MP_O_OFFLOAD, MP_O_FSDP_VERSION, MP_O_DS_CONFIG,
+	MP_O_OVERRIDE_TENSOR,	/* llama.cpp -ot (override.c) */
 	MP_O_ENFORCE_EAGER, MP_O_MAX_BATCHED, MP_O_MAX_SEQS,	/* vLLM */
 	MP_O_SPECULATIVE, MP_O_SPEC_TOKENS, MP_O_GPU_UTIL, MP_O_ACCEPT,
 	MP_O_MMPROJ, MP_O_IMAGE_SIZE,	/* llama.cpp projector (mmproj.c) */
@@ -752,7 +755,11 @@ struct mp_estimate {
 	 * of repacked tensors): reported, not judged as resident. */
 	uint64_t	 host_reclaimable;
 	/* The command line that runs this scenario ("" for none). */
+<<<<<<< HEAD
 	char		 command[768];
+=======
+	char		 command[1536];
+>>>>>>> a7324ce (llama.cpp -ot: --override-tensor PATTERN=BUFFER,... (option table: CLI and plan-file key override_tensor) places a GGUF tensor whose name matches in CPU or a GPU's buffer (CUDAi/ROCmi/Vulkani/SYCLi/MTLi), first match wins, as llama-model-loader's create_tensor; --n-cpu-moe/--cpu-moe are rules of the same list (src/override.c), so llamacpp.c and speed.c read one mechanism; POSIX ERE plus ECMAScript's \d \w \s, (?:) and lazy quantifiers, the rest refused with a line (exit 2); any override turns pipeline parallelism off; command lines quote -ot before --n-cpu-moe; est.command 384 -> 1536 bytes (golden repro-plan-2x4090 regenerated: its training commands were cut mid-word))
 };
 
 /* note.c: reading the notes of an estimate and the reasons of a plan
@@ -887,7 +894,7 @@ struct mp_speed {
 struct mp_reco {
 	/* The options of a command line that runs it:
 	 * "--runtime llamacpp --weights q4_k_m --gpu-layers 40" */
-	char		 mode[200];
+	char		 mode[1400];
 	char		 label[96];	/* plan's label */
 	char		 why[200];
 	/* The bundled profile it runs on, "" = the report's hardware (a

@@ -302,6 +302,19 @@ set_tensor_split(struct mp_scenario *sc, const char *v, uint64_t u)
 }
 
 static bool
+set_override_tensor(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	char why[8];
+
+	(void)u;
+	if (strlen(v) >= sizeof(sc->override_tensor) ||
+	    !mp_override_check(v, why, sizeof(why)))
+		return false;
+	snprintf(sc->override_tensor, sizeof(sc->override_tensor), "%s", v);
+	return true;
+}
+
+static bool
 set_split_mode(struct mp_scenario *sc, const char *v, uint64_t u)
 {
 	(void)u;
@@ -637,6 +650,10 @@ static const struct mp_optspec opts[] = {
 	{ MP_O_MAIN_GPU, "main-gpu", 0, "main_gpu", SC,
 	  UINT(0, MP_MAX_GPUS - 1, false, NULL), set_main_gpu, 0, false,
 	  "I", "llama.cpp: the GPU of split modes none and row", "0" },
+	{ MP_O_OVERRIDE_TENSOR, "override-tensor", 0, "override_tensor", SC,
+	  TEXT(1023), set_override_tensor, 0, false,
+	  "P=B,...", "llama.cpp -ot: tensors whose name matches regex P "
+	  "go to buffer B (CPU, CUDA0, ...)", NULL },
 	{ MP_O_KV_UNIFIED, "kv-unified", 0, "kv_unified", SC, FLAG,
 	  set_kv_unified, 0, false,
 	  NULL, "llama.cpp: one KV cache shared by all sequences", NULL },
@@ -933,6 +950,9 @@ mp_option_set(const struct mp_optspec *o, const char *v,
 			if (!mp_vllm_parse_fraction(v, &ppm, why, whylen))
 				return false;
 		}
+		if (o->id == MP_O_OVERRIDE_TENSOR &&	/* say what is wrong */
+		    !mp_override_check(v, why, whylen))
+			return false;
 		if (o->id == MP_O_BENCH) {	/* say what is wrong in it */
 			struct mp_bench_test	 b[MP_BENCH_MAX];
 			size_t			 n;

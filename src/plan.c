@@ -927,7 +927,15 @@ mp_scenario_args(const struct mp_model *m, const struct mp_scenario *sc,
 	/* llama.cpp placement the user chose stays on the line (issue 13) */
 	if (sc->runtime == MP_RT_LLAMACPP && sc->mode == MP_MODE_INFER) {
 		uint32_t i;
+		const char *q;
 
+		/* single-quoted for the shell, ' as '\'' */
+		if (sc->override_tensor[0] != '\0') {
+			ADD(" --override-tensor '");
+			for (q = sc->override_tensor; *q != '\0'; q++)
+				ADD(*q == '\'' ? "'\\''" : "%c", *q);
+			ADD("'");
+		}
 		if (sc->n_cpu_moe == MP_CPU_MOE_ALL)
 			ADD(" --cpu-moe");
 		else if (sc->n_cpu_moe != 0)

@@ -252,6 +252,10 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 		return mp_error_set(err, MP_EUSAGE, NULL, "--mmproj", "only "
 		    "used by --runtime llamacpp, not %s",
 		    mp_runtime_name(sc->runtime));
+	if (sc->override_tensor[0] != '\0' && sc->runtime != MP_RT_LLAMACPP)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--override-tensor",
+		    "only used by --runtime llamacpp, not %s",
+		    mp_runtime_name(sc->runtime));
 	if (sc->draft[0] != '\0' && sc->runtime != MP_RT_LLAMACPP &&
 	    sc->runtime != MP_RT_VLLM)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--draft", "only "

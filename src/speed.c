@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime.h"
 
 /* Weight type families whose kernels differ in cost per byte: ggml's
  * families (dtype.c), dec[] and pp[] below indexed by them. */
@@ -304,6 +304,7 @@ traffic_gguf(struct traffic *tr, const struct mp_model *m,
     const struct mp_scenario *sc, struct mp_error *err)
 {
 	struct mp_gguf_tensor	*t = NULL;
+	struct mp_overrides	 ot;
 	size_t			 i, n = 0;
 	const char		*ftype = sc->ftype;
 	bool			 has_output = false;
@@ -314,8 +315,15 @@ traffic_gguf(struct traffic *tr, const struct mp_model *m,
 		ftype = mp_dtype_info(sc->weights != MP_DT_NONE ?
 		    sc->weights : (m->torch_dtype != MP_DT_NONE ?
 		    m->torch_dtype : MP_DT_BF16))->name;
-	if (!mp_gguf_tensors(m, ftype, &t, &n, err))
+	if (!mp_overrides_build(&ot, sc, m->layers, sc->gpus == 0 ? 1 :
+	    sc->gpus, err)) {
+		mp_overrides_free(&ot);
 		return false;
+	}
+	if (!mp_gguf_tensors(m, ftype, &t, &n, err)) {
+		mp_overrides_free(&ot);
+		return false;
+	}
 	for (i = 0; i < n; i++) {
 		double p = (double)t[i].ne[0] * (double)(t[i].ne[1] ?
 		    t[i].ne[1] : 1) * (double)(t[i].ne[2] ? t[i].ne[2] : 1);
@@ -330,10 +338,11 @@ traffic_gguf(struct traffic *tr, const struct mp_model *m,
 			has_output = true;
 		add_cost(tr, t[i].layer, is_expert_name(t[i].name),
 		    strcmp(t[i].name, "output.weight") == 0,
-		    mp_llamacpp_override_host(sc, m->layers, t[i].name,
-		    t[i].layer), (double)t[i].bytes, p, t[i].type);
+		    mp_overrides_dev(&ot, t[i].name, t[i].layer, NULL) ==
+		    MP_OT_HOST, (double)t[i].bytes, p, t[i].type);
 	}
 	free(t);
+	mp_overrides_free(&ot);
 	/* Tied: the output head multiplies by the embedding matrix. */
 	if (!has_output)
 		add_cost(tr, -1, false, true, false, embd_b, embd_p, embd_t);

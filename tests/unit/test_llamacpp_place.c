@@ -112,6 +112,110 @@ test_place_n_cpu_moe_needs_experts(void **state)
 	mp_model_fini(&m);
 }
 
+/* Bytes of the tensors whose name starts with prefix. */
+static uint64_t
+prefix_bytes(const struct mp_model *m, const char *ftype, const char *prefix)
+{
+	struct mp_gguf_tensor *t = NULL;
+	struct mp_error err;
+	uint64_t sum = 0;
+	size_t i, cnt = 0;
+
+	mp_error_clear(&err);
+	if (!mp_gguf_tensors(m, ftype, &t, &cnt, &err))
+		fail_msg("tensors: %s", err.msg);
+	for (i = 0; i < cnt; i++)
+		if (strncmp(t[i].name, prefix, strlen(prefix)) == 0)
+			sum += t[i].bytes;
+	free(t);
+	return sum;
+}
+
+static void
+same_placement(const struct mp_estimate *a, const struct mp_estimate *b)
+{
+	uint32_t d;
+
+	assert_int_equal(a->device_total, b->device_total);
+	assert_int_equal(a->host_total, b->host_total);
+	assert_int_equal(a->host_reclaimable, b->host_reclaimable);
+	assert_int_equal(a->mem.total, b->mem.total);
+	assert_int_equal(a->n_dev_bytes, b->n_dev_bytes);
+	for (d = 0; d < a->n_dev_bytes; d++)
+		assert_int_equal(a->dev_bytes[d], b->dev_bytes[d]);
+}
+
+/*
+ * -ot PATTERN=BUFFER: --n-cpu-moe is the same mechanism, so the regex
+ * that names the same tensors places them the same, in POSIX and in
+ * ECMAScript spelling; the first matching rule wins; a rule to another
+ * GPU moves exactly the matched tensors' bytes there.
+ */
+static void
+test_place_override_tensor(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate moe, ot, base, moved;
+	uint64_t b40;
+
+	(void)state;
+	fx_load_bundled("qwen3-30b-a3b", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q4_k_m");
+	set(&sc, "n_cpu_moe", "20");
+	fx_estimate(&m, &sc, &moe);
+	sc.n_cpu_moe = 0;
+	set(&sc, "override_tensor",
+	    "blk\\.([0-9]|1[0-9])\\.ffn_(up|down|gate)_exps=CPU");
+	fx_estimate(&m, &sc, &ot);
+	same_placement(&moe, &ot);
+	set(&sc, "override_tensor",
+	    "blk\\.(\\d|1\\d)\\.ffn_(?:up|down|gate)_ex.*?s=CPU");
+	fx_estimate(&m, &sc, &ot);
+	same_placement(&moe, &ot);
+	/* --cpu-moe is "exps=CPU" */
+	sc.n_cpu_moe = MP_CPU_MOE_ALL;
+	sc.override_tensor[0] = '\0';
+	fx_estimate(&m, &sc, &moe);
+	sc.n_cpu_moe = 0;
+	set(&sc, "override_tensor", "exps=CPU");
+	fx_estimate(&m, &sc, &ot);
+	same_placement(&moe, &ot);
+	/* the first rule that matches decides: the experts stay put */
+	sc.override_tensor[0] = '\0';
+	fx_estimate(&m, &sc, &base);
+	set(&sc, "override_tensor", "exps=CUDA0,exps=CPU");
+	fx_estimate(&m, &sc, &ot);
+	same_placement(&base, &ot);
+	/* two GPUs (both without pipeline parallelism: any override
+	 * turns it off): blk.47 goes from GPU 1 to GPU 0, bytes exactly */
+	sc.gpus = 2;
+	sc.override_tensor[0] = '\0';
+	set(&sc, "n_cpu_moe", "1");
+	fx_estimate(&m, &sc, &base);
+	set(&sc, "override_tensor", "^blk\\.47\\.=CUDA0");
+	fx_estimate(&m, &sc, &moved);
+	b40 = prefix_bytes(&m, "q4_k_m", "blk.47.");
+	assert_true(b40 > 0);
+	assert_int_equal(moved.dev_bytes[0], base.dev_bytes[0] + b40);
+	assert_int_equal(moved.dev_bytes[1], base.dev_bytes[1] - b40);
+	assert_int_equal(moved.host_total, base.host_total);
+	/* the command keeps -ot, quoted, before --n-cpu-moe */
+	assert_non_null(strstr(moved.command,
+	    " -ot '^blk\\.47\\.=CUDA0' --n-cpu-moe 1"));
+	/* a GPU past --gpus, and another backend's buffer */
+	set(&sc, "override_tensor", "exps=CUDA2");
+	run_fail(&m, &sc, "--override-tensor");
+	set(&sc, "override_tensor", "exps=MTL0");
+	run_fail(&m, &sc, "--override-tensor");
+	sc.backend = MP_BE_CPU;
+	set(&sc, "override_tensor", "exps=CUDA0");
+	run_fail(&m, &sc, "--override-tensor");
+	mp_model_fini(&m);
+}
+
 /* -ts 3,1 puts three quarters of the layers on GPU 0. */
 static void
 test_place_tensor_split(void **state)
@@ -341,6 +445,24 @@ test_place_option_values(void **state)
 		{ "n_cpu_moe", "-1" }, { "cpu_moe", "maybe" },
 		{ "kv_unified", "2" }, { "parallel_slots", "0" },
 		{ "parallel_slots", "257" },
+		/* -ot: not PATTERN=BUFFER, unknown buffers, patterns
+		 * outside the accepted subset, invalid patterns */
+		{ "override_tensor", "exps" }, { "override_tensor", "" },
+		{ "override_tensor", "a=CPU,,b=CPU" },
+		{ "override_tensor", "exps=cpu" },
+		{ "override_tensor", "exps=GPU0" },
+		{ "override_tensor", "exps=CUDA" },
+		{ "override_tensor", "exps=CUDA100" },
+		{ "override_tensor", "\\bexps=CPU" },
+		{ "override_tensor", "(a)\\1=CPU" },
+		{ "override_tensor", "(?!x)y=CPU" },
+		{ "override_tensor", "a\\n=CPU" },
+		{ "override_tensor", "[]a]=CPU" },
+		{ "override_tensor", "[\\-a]=CPU" },
+		{ "override_tensor", "a(b=CPU" },
+		{ "override_tensor", "a{2=CPU" },
+		{ "override_tensor", "[a=CPU" },
+		{ "override_tensor", "a\\=CPU" },
 	};
 	struct mp_scenario sc;
 	char why[200];
@@ -358,6 +480,7 @@ test_place_option_values(void **state)
 		/* A refused value leaves the scenario as it was. */
 		assert_int_equal(sc.n_tensor_split, 0);
 		assert_int_equal(sc.n_cpu_moe, 0);
+		assert_string_equal(sc.override_tensor, "");
 	}
 	assert_null(mp_option_file("nope"));
 	mp_scenario_init(&sc);
@@ -527,6 +650,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_place_n_cpu_moe_moves_experts),
 		cmocka_unit_test(test_place_n_cpu_moe_needs_experts),
+		cmocka_unit_test(test_place_override_tensor),
 		cmocka_unit_test(test_place_tensor_split),
 		cmocka_unit_test(test_place_split_modes),
 		cmocka_unit_test(test_place_kv_unified),
