@@ -59,7 +59,24 @@ model_ref(const struct mp_model *m)
 {
 	if (m->fetch_kind == MP_FETCH_HUB && m->source != MP_SRC_GGUF)
 		return m->fetch;
-	return m->source == MP_SRC_GGUF ? m->path : m->name;
+	if (m->source == MP_SRC_GGUF)
+		return m->path;
+	/* a bundled config: the repository it was published in */
+	return m->hub_id[0] != '\0' ? m->hub_id : m->name;
+}
+
+/*
+ * The stem of the GGUF files made from a config (NAME-Q4_K_M.gguf,
+ * mmproj-NAME-F16.gguf): a bundled model's repository name
+ * (Qwen3-30B-A3B, what convert_hf_to_gguf.py is pointed at after a
+ * download of ORG/NAME), else the model's own name.
+ */
+static const char *
+gguf_stem(const struct mp_model *m)
+{
+	const char *s = strrchr(m->hub_id, '/');
+
+	return s != NULL ? s + 1 : m->name;
 }
 
 static void
@@ -104,7 +121,7 @@ ollama(const struct mp_model *m, const struct mp_estimate *est,
 		add(b, "%s", m->path);
 	else {
 		upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
-		add(b, "./%s-%s.gguf", m->name, ft);
+		add(b, "./%s-%s.gguf", gguf_stem(m), ft);
 	}
 	add(b, "\\nPARAMETER num_ctx %" PRIu64 "\\n' > Modelfile && "
 	    "ollama create %s-ctx%" PRIu64 " -f Modelfile && ollama run "
@@ -148,7 +165,7 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 		add(b, "llama-server -m %s", m->path);
 	else {
 		upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
-		add(b, "llama-server -m %s-%s.gguf", m->name, ft);
+		add(b, "llama-server -m %s-%s.gguf", gguf_stem(m), ft);
 	}
 	add(b, " -c %" PRIu64, seq * np);
 	if (np > 1)
@@ -222,7 +239,7 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 	/* The converter's default name: mmproj-NAME-F16.gguf. */
 	if (sc->mmproj[0] != '\0') {
 		upper(sc->mmproj, ft, sizeof(ft));
-		add(b, " --mmproj mmproj-%s-%s.gguf", m->name, ft);
+		add(b, " --mmproj mmproj-%s-%s.gguf", gguf_stem(m), ft);
 	}
 }
 

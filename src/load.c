@@ -147,6 +147,7 @@ struct where {
 	char	*dir;		/* the folder of weight files, or NULL */
 	bool	 hub;		/* found in the HuggingFace cache */
 	bool	 remote;	/* none of those: read over HTTP */
+	bool	 bundled;	/* a bundled config (data/models) */
 	struct mp_error hfmiss;	/* why the HuggingFace cache had none */
 };
 
@@ -212,9 +213,11 @@ locate(const char *spec, struct where *w, struct mp_error *err)
 		return false;
 	if (mp_catalog_find("models", spec, ".json", buf, sizeof(buf)) ||
 	    (mp_catalog_model_alias(spec, alias, sizeof(alias)) &&
-	    mp_catalog_find("models", alias, ".json", buf, sizeof(buf))))
+	    mp_catalog_find("models", alias, ".json", buf, sizeof(buf)))) {
+		w->bundled = true;
 		return (w->path = mp_path_join(buf, "", false)) != NULL ||
 		    nomem(spec, err);
+	}
 	/* A URL, ollama:NAME, Org/Name@REV, Org/Name:QUANT: over HTTP
 	 * (remote_*.c). */
 	if (strncmp(spec, "https://", 8) == 0 ||
@@ -248,6 +251,18 @@ locate(const char *spec, struct where *w, struct mp_error *err)
 		    "cached snapshot of %s has no config.json", spec);
 	w->hub = true;
 	return true;
+}
+
+static bool
+hub_id_cb(const char *name, const char *id, void *arg)
+{
+	struct mp_model *m = arg;
+
+	if (strcmp(name, m->name) != 0)
+		return true;
+	if (strlen(id) < sizeof(m->hub_id))
+		memcpy(m->hub_id, id, strlen(id) + 1);
+	return false;
 }
 
 bool
@@ -315,6 +330,9 @@ mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 			    sizeof(m->name));
 		}
 	}
+	/* A bundled config: the repository command lines name. */
+	if (ok && w.bundled)
+		mp_catalog_hub_ids(hub_id_cb, m);
 	/* A folder's weight files: priced as they are stored. */
 	if (ok && w.dir != NULL &&
 	    !mp_model_read_safetensors(w.dir, m, err)) {

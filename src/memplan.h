@@ -340,6 +340,9 @@ struct mp_model {
 	}		 fetch_kind;
 	char		 fetch[2048];
 	char		 fetch_rev[256];
+	/* A bundled config: the Hugging Face repository it was published
+	 * in (models/hub-ids.tsv), which command lines name; "" else. */
+	char		 hub_id[160];
 	struct mp_model_hints hints;	/* for the GGUF layout */
 };
 
