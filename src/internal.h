@@ -172,6 +172,11 @@ bool	mp_tensor_split_parse(struct mp_scenario *, const char *);
 /* Fills the scenario's usable bytes per GPU (llama.cpp's default split
  * follows free memory) from a profile (NULL: none). */
 void	mp_scenario_machine(struct mp_scenario *, const struct mp_hardware *);
+/* The llama.cpp placement of src (-ts, -sm, -mg, --n-cpu-moe, -ot) onto
+ * dst; _clear resets it to llama.cpp's defaults. */
+void	mp_scenario_placement_copy(struct mp_scenario *dst,
+	    const struct mp_scenario *src);
+void	mp_scenario_placement_clear(struct mp_scenario *);
 
 /*
  * note.c: writing notes and reasons (reading them is in memplan.h).

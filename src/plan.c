@@ -319,6 +319,9 @@ cand_run(const struct plan_ctx *x, struct cand *c, struct mp_error *err)
 		c->quality = mp_policy_type_loss(&c->sc);
 	if (!wanted(x->set, x->base, &c->sc))
 		return true;
+	/* the asked llama.cpp placement is llama.cpp's alone */
+	if (c->sc.runtime != MP_RT_LLAMACPP)
+		mp_scenario_placement_clear(&c->sc);
 	return try_cand(x->p, x->m, x->hw, c, err);
 }
 
@@ -940,6 +943,11 @@ mp_scenario_args(const struct mp_model *m, const struct mp_scenario *sc,
 			ADD(" --cpu-moe");
 		else if (sc->n_cpu_moe != 0)
 			ADD(" --n-cpu-moe %u", sc->n_cpu_moe);
+		if (sc->split_mode != MP_SPLIT_LAYER)
+			ADD(" --split-mode %s",
+			    mp_split_mode_choice(sc->split_mode));
+		if (sc->main_gpu != 0)
+			ADD(" --main-gpu %u", sc->main_gpu);
 		for (i = 0; i < sc->n_tensor_split; i++) {
 			/* hundredths, without the locale's decimal point */
 			unsigned long long c = (unsigned long long)
@@ -1068,6 +1076,8 @@ mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
 	base.headroom_pct = sc->headroom_pct;
 	base.headroom_set = sc->headroom_set;
 	base.mode = sc->mode;
+	/* ... and the llama.cpp placement they chose (llama.cpp rows). */
+	mp_scenario_placement_copy(&base, sc);
 	/* A conversion is answered with the asked pipeline's options. */
 	if (sc->mode == MP_MODE_CONVERT && sc->pipeline[0] != '\0') {
 		put(base.pipeline, sizeof(base.pipeline), "%s", sc->pipeline);

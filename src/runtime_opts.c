@@ -112,3 +112,31 @@ mp_scenario_machine(struct mp_scenario *sc, const struct mp_hardware *hw)
 		sc->vram_total = mp_adds(sc->vram_total, g[i]->memory);
 	}
 }
+
+/*
+ * The llama.cpp placement a user chose (-ts, -sm, -mg, --n-cpu-moe,
+ * -ot): what plan rows and estimate's try lines keep from the asked
+ * scenario, and what other runtimes' rows drop.
+ */
+void
+mp_scenario_placement_copy(struct mp_scenario *dst,
+    const struct mp_scenario *src)
+{
+	memcpy(dst->tensor_split, src->tensor_split,
+	    sizeof(dst->tensor_split));
+	dst->n_tensor_split = src->n_tensor_split;
+	dst->split_mode = src->split_mode;
+	dst->main_gpu = src->main_gpu;
+	dst->n_cpu_moe = src->n_cpu_moe;
+	memcpy(dst->override_tensor, src->override_tensor,
+	    sizeof(dst->override_tensor));
+}
+
+void
+mp_scenario_placement_clear(struct mp_scenario *sc)
+{
+	struct mp_scenario d;
+
+	mp_scenario_init(&d);
+	mp_scenario_placement_copy(sc, &d);
+}
