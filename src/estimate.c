@@ -44,6 +44,7 @@ bool
 mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
     struct mp_estimate *est, struct mp_error *err)
 {
+	char fit[256] = "";
 	bool ok;
 
 	memset(est, 0, sizeof(*est));
@@ -69,6 +70,12 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 		break;
 	case MP_MODE_INFER:
 	default:
+		/* --fit: llama.cpp picks the placement first */
+		fit[0] = '\0';
+		if (est->sc.runtime == MP_RT_LLAMACPP && est->sc.fit &&
+		    !mp_llamacpp_fit(m, &est->sc, sc_in->seq != 0, fit,
+		    sizeof(fit), err))
+			return false;
 		if (est->sc.runtime == MP_RT_LLAMACPP)
 			ok = mp_estimate_llamacpp(m, &est->sc, est, err);
 		else if (est->sc.runtime == MP_RT_VLLM)
@@ -77,6 +84,9 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 			ok = mp_estimate_infer(m, &est->sc, est, err);
 		break;
 	}
+	if (ok && fit[0] != '\0')
+		mp_estimate_note(est, "weights", "--fit (llama.cpp's "
+		    "llama_params_fit, derived): %s", fit);
 	if (ok && est->mem.total == 0)
 		est->mem.total = mp_memory_sum(&est->mem);
 	if (ok && est->sc.mode == MP_MODE_INFER)

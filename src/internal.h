@@ -297,6 +297,24 @@ bool	mp_gguf_tensors(const struct mp_model *, const char *ftype,
  */
 double	mp_gguf_ftype_bpw(const char *name, bool *published);
 
+/* llamacpp.c: llama.cpp's own buffers on each GPU (llamacpp_fit.c) */
+struct mp_llamacpp_use {
+	uint64_t	 total[MP_MAX_GPUS];	/* weights + cache + compute */
+	uint64_t	 model[MP_MAX_GPUS];	/* weights */
+	uint32_t	 n;			/* GPUs */
+	uint64_t	 runtime;		/* CUDA context per GPU */
+};
+bool	mp_llamacpp_device_use(const struct mp_model *,
+	    const struct mp_scenario *, struct mp_llamacpp_use *,
+	    struct mp_error *);
+/*
+ * llamacpp_fit.c: llama.cpp's --fit (llama_params_fit) on sc's GPUs:
+ * sets the context (when ctx_set is false), -ngl, -ts and the expert
+ * overrides it would choose, and says what it did in note.
+ */
+bool	mp_llamacpp_fit(const struct mp_model *, struct mp_scenario *,
+	    bool ctx_set, char *note, size_t len, struct mp_error *);
+
 /* override.c */
 /*
  * --override-tensor PATTERN=BUFFER,...: whether the text is a list of

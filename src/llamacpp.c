@@ -1009,6 +1009,42 @@ env_or(const char *v)
 	return v != NULL && v[0] != '\0' ? v : "unset";
 }
 
+/*
+ * What llama.cpp's own buffers take on each GPU for sc (weights, cache,
+ * compute; no projector, no draft), the weights alone, and what a GPU
+ * costs besides (the CUDA context): the memory breakdown
+ * llama_params_fit probes (llamacpp_fit.c).
+ */
+bool
+mp_llamacpp_device_use(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_llamacpp_use *u, struct mp_error *err)
+{
+	struct lc *c;
+	uint32_t d;
+	bool ok;
+
+	memset(u, 0, sizeof(*u));
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return mp_error_set(err, MP_ENOMEM, NULL, NULL,
+		    "out of memory");
+	ok = resolve(c, m, sc, err) && mp_overrides_build(&c->ot, sc,
+	    c->n_layer, c->gpus, err) && place_weights(c, sc, err);
+	if (ok) {
+		place_kv(c);
+		place_compute(c);
+		for (d = 0; d < c->gpus && d < MP_MAX_GPUS; d++) {
+			u->model[d] = c->model[d];
+			u->total[d] = mp_adds(mp_adds(c->model[d], c->kvb[d]),
+			    c->compute[d]);
+		}
+		u->n = c->gpus;
+		u->runtime = gpu_runtime(c->be, sc);
+	}
+	mp_overrides_free(&c->ot);
+	free(c);
+	return ok;
+}
+
 static bool report(struct lc *, const struct draft *,
     const struct mp_model *, const struct mp_scenario *,
     struct mp_estimate *);

@@ -509,6 +509,12 @@ struct mp_scenario {
 	uint32_t	 n_tensor_split; /* 0 = llama.cpp's default split */
 	enum mp_split_mode split_mode;
 	uint32_t	 main_gpu;	/* -mg */
+	/* --fit: what llama.cpp's llama_params_fit picks (-c, -ngl, -ts,
+	 * expert overrides; llamacpp_fit.c); --fit-target: MiB it leaves
+	 * free per GPU (0 = unset: 1024) */
+	bool		 fit;
+	uint32_t	 fit_target_mib;
+	bool		 fit_target_set;
 	/* -ot PATTERN=BUFFER,... as given ("" none; override.c) */
 	char		 override_tensor[1024];
 	bool		 kv_unified;	/* --kv-unified: one cache stream */
@@ -576,7 +582,7 @@ enum mp_opt_id {
 	MP_O_N_CPU_MOE, MP_O_CPU_MOE, MP_O_TENSOR_SPLIT, MP_O_SPLIT_MODE,
 	MP_O_MAIN_GPU, MP_O_KV_UNIFIED, MP_O_SWA_FULL, MP_O_PARALLEL_SLOTS,
 	MP_O_NODES, MP_O_OFFLOAD, MP_O_FSDP_VERSION, MP_O_DS_CONFIG,
-	MP_O_OVERRIDE_TENSOR,	/* llama.cpp -ot (override.c) */
+	MP_O_OVERRIDE_TENSOR, MP_O_FIT, MP_O_FIT_TARGET, /* llama.cpp -ot, --fit */
 	MP_O_ENFORCE_EAGER, MP_O_MAX_BATCHED, MP_O_MAX_SEQS,	/* vLLM */
 	MP_O_SPECULATIVE, MP_O_SPEC_TOKENS, MP_O_GPU_UTIL, MP_O_ACCEPT,
 	MP_O_MMPROJ, MP_O_IMAGE_SIZE,	/* llama.cpp projector (mmproj.c) */

@@ -315,6 +315,23 @@ set_override_tensor(struct mp_scenario *sc, const char *v, uint64_t u)
 }
 
 static bool
+set_fit(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->fit = u != 0;
+	return true;
+}
+
+static bool
+set_fit_target(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)v;
+	sc->fit_target_mib = (uint32_t)u;
+	sc->fit_target_set = true;
+	return true;
+}
+
+static bool
 set_split_mode(struct mp_scenario *sc, const char *v, uint64_t u)
 {
 	(void)u;
@@ -654,6 +671,13 @@ static const struct mp_optspec opts[] = {
 	  TEXT(1023), set_override_tensor, 0, false,
 	  "P=B,...", "llama.cpp -ot: tensors whose name matches regex P "
 	  "go to buffer B (CPU, CUDA0, ...)", NULL },
+	{ MP_O_FIT, "fit", 0, "fit", SC, FLAG, set_fit, 0, false,
+	  NULL, "llama.cpp --fit on (-ngl auto): the context, -ngl, -ts and "
+	  "expert overrides llama_params_fit picks for --hardware", NULL },
+	{ MP_O_FIT_TARGET, "fit-target", 0, "fit_target", SC,
+	  UINT(0, 1u << 20, false, NULL), set_fit_target, 0, false,
+	  "MIB", "llama.cpp --fit-target: MiB --fit leaves free per GPU",
+	  "1024" },
 	{ MP_O_KV_UNIFIED, "kv-unified", 0, "kv_unified", SC, FLAG,
 	  set_kv_unified, 0, false,
 	  NULL, "llama.cpp: one KV cache shared by all sequences", NULL },

@@ -252,6 +252,13 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 		return mp_error_set(err, MP_EUSAGE, NULL, "--mmproj", "only "
 		    "used by --runtime llamacpp, not %s",
 		    mp_runtime_name(sc->runtime));
+	if ((sc->fit || sc->fit_target_set) && sc->runtime != MP_RT_LLAMACPP)
+		return mp_error_set(err, MP_EUSAGE, NULL, sc->fit ? "--fit" :
+		    "--fit-target", "only used by --runtime llamacpp, not %s",
+		    mp_runtime_name(sc->runtime));
+	if (sc->fit_target_set && !sc->fit)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--fit-target",
+		    "only used with --fit");
 	if (sc->override_tensor[0] != '\0' && sc->runtime != MP_RT_LLAMACPP)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--override-tensor",
 		    "only used by --runtime llamacpp, not %s",

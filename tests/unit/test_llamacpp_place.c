@@ -216,6 +216,107 @@ test_place_override_tensor(void **state)
 	mp_model_fini(&m);
 }
 
+/* llama.cpp's own buffers on GPU 0 for sc (llamacpp.c). */
+static uint64_t
+gpu0_use(const struct mp_model *m, const struct mp_scenario *sc,
+    uint64_t *rt)
+{
+	struct mp_llamacpp_use u;
+	struct mp_scenario t = *sc;
+	struct mp_error err;
+
+	mp_error_clear(&err);
+	t.fit = false;
+	if (!mp_scenario_resolve(&t, m, &err) ||
+	    !mp_llamacpp_device_use(m, &t, &u, &err))
+		fail_msg("device use: %s", err.msg);
+	*rt = u.runtime;
+	return u.total[0];
+}
+
+/*
+ * --fit: what llama_params_fit picks on one GPU of free memory F with
+ * the 1024 MiB target: the most -ngl (dense) or full layers (MoE) whose
+ * buffers leave the target free, one more would not.
+ */
+static void
+test_fit_one_gpu(void **state)
+{
+	const uint64_t free = 8ull << 30, margin = 1024 * MIB;
+	struct mp_model m;
+	struct mp_scenario sc, t;
+	struct mp_estimate est;
+	uint64_t rt, used;
+	char *p;
+	long first;
+
+	(void)state;
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q8_0");
+	sc.backend = MP_BE_CUDA;
+	sc.dev_free[0] = free;
+	sc.n_dev_free = 1;
+	set(&sc, "fit", "true");
+	fx_estimate(&m, &sc, &est);
+	assert_true(est.sc.gpu_layers > 0 &&
+	    (uint64_t)est.sc.gpu_layers < m.layers);
+	used = gpu0_use(&m, &est.sc, &rt);
+	assert_true(used + rt + margin <= free);
+	t = est.sc;
+	t.gpu_layers++;
+	assert_true(gpu0_use(&m, &t, &rt) + rt + margin > free);
+	assert_non_null(strstr(est.command, " -ngl "));
+	/* a target of 0 MiB leaves room for more layers */
+	set(&sc, "fit_target", "0");
+	fx_estimate(&m, &sc, &est);
+	assert_true(est.sc.gpu_layers >= t.gpu_layers);
+	mp_model_fini(&m);
+
+	/* MoE: every layer on the GPU, the experts of the last ones on
+	 * the CPU; one more full layer would not fit */
+	fx_load_bundled("qwen3-30b-a3b", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q4_k_m");
+	sc.backend = MP_BE_CUDA;
+	sc.dev_free[0] = free;
+	sc.n_dev_free = 1;
+	set(&sc, "fit", "true");
+	fx_estimate(&m, &sc, &est);
+	assert_int_equal(est.sc.gpu_layers, -1);
+	p = strstr(est.sc.override_tensor, "blk\\.(");
+	assert_non_null(p);
+	first = strtol(p + 6, NULL, 10);
+	assert_true(first > 0 && first < (long)m.layers);
+	assert_non_null(strstr(est.sc.override_tensor, "|47)"));
+	used = gpu0_use(&m, &est.sc, &rt);
+	assert_true(used + rt + margin <= free);
+	t = est.sc;
+	snprintf(t.override_tensor, sizeof(t.override_tensor),
+	    "blk\\.(%ld", first + 1);
+	for (long il = first + 2; il < (long)m.layers; il++)
+		snprintf(t.override_tensor + strlen(t.override_tensor),
+		    sizeof(t.override_tensor) - strlen(t.override_tensor),
+		    "|%ld", il);
+	strcat(t.override_tensor, ")\\.ffn_(up|down|gate_up|gate)_(ch|)"
+	    "exps=CPU");
+	assert_true(gpu0_use(&m, &t, &rt) + rt + margin > free);
+	/* what the user set stays: -ngl given, nothing fitted */
+	sc.gpu_layers = 10;
+	sc.gpu_layers_set = true;
+	fx_estimate(&m, &sc, &est);
+	assert_int_equal(est.sc.gpu_layers, 10);
+	assert_string_equal(est.sc.override_tensor, "");
+	/* no machine: nothing to fit to */
+	sc.gpu_layers = -1;
+	sc.gpu_layers_set = false;
+	sc.n_dev_free = 0;
+	run_fail(&m, &sc, "--fit");
+	mp_model_fini(&m);
+}
+
 /* -ts 3,1 puts three quarters of the layers on GPU 0. */
 static void
 test_place_tensor_split(void **state)
@@ -651,6 +752,7 @@ main(void)
 		cmocka_unit_test(test_place_n_cpu_moe_moves_experts),
 		cmocka_unit_test(test_place_n_cpu_moe_needs_experts),
 		cmocka_unit_test(test_place_override_tensor),
+		cmocka_unit_test(test_fit_one_gpu),
 		cmocka_unit_test(test_place_tensor_split),
 		cmocka_unit_test(test_place_split_modes),
 		cmocka_unit_test(test_place_kv_unified),
