@@ -85,8 +85,8 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 		break;
 	}
 	if (ok && fit[0] != '\0')
-		mp_estimate_note(est, "weights", "--fit (llama.cpp's "
-		    "llama_params_fit, derived): %s", fit);
+		mp_estimate_note(est, "weights", "llamacpp.fit", "--fit "
+		    "(llama.cpp's llama_params_fit, derived): %s", fit);
 	if (ok && est->mem.total == 0)
 		est->mem.total = mp_memory_sum(&est->mem);
 	if (ok && est->sc.mode == MP_MODE_INFER)
