@@ -764,11 +764,7 @@ struct mp_estimate {
 	 * of repacked tensors): reported, not judged as resident. */
 	uint64_t	 host_reclaimable;
 	/* The command line that runs this scenario ("" for none). */
-<<<<<<< HEAD
-	char		 command[768];
-=======
 	char		 command[1536];
->>>>>>> a7324ce (llama.cpp -ot: --override-tensor PATTERN=BUFFER,... (option table: CLI and plan-file key override_tensor) places a GGUF tensor whose name matches in CPU or a GPU's buffer (CUDAi/ROCmi/Vulkani/SYCLi/MTLi), first match wins, as llama-model-loader's create_tensor; --n-cpu-moe/--cpu-moe are rules of the same list (src/override.c), so llamacpp.c and speed.c read one mechanism; POSIX ERE plus ECMAScript's \d \w \s, (?:) and lazy quantifiers, the rest refused with a line (exit 2); any override turns pipeline parallelism off; command lines quote -ot before --n-cpu-moe; est.command 384 -> 1536 bytes (golden repro-plan-2x4090 regenerated: its training commands were cut mid-word))
 };
 
 /* note.c: reading the notes of an estimate and the reasons of a plan
