@@ -303,6 +303,11 @@ vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
 	default:
 		break;
 	}
+	/* A pre-quantized checkpoint names its method in its config. */
+	if (sc->weights_shipped && (strcmp(m->quant_method,
+	    "compressed-tensors") == 0 || strcmp(m->quant_method,
+	    "bitsandbytes") == 0))
+		q = m->quant_method;
 	if (q != NULL && !sc->weights_as_stored)
 		add(b, " --quantization %s", q);
 	if (sc->kv_dtype == MP_DT_F8_E4M3)
@@ -332,7 +337,11 @@ transformers(const struct mp_model *m, const struct mp_estimate *est,
 	    "\"auto\"", model_ref(m));
 	if (m->fetch_kind == MP_FETCH_HUB && m->fetch_rev[0] != '\0')
 		add(b, ", revision=\"%s\"", m->fetch_rev);
-	if (sc->weights == MP_DT_NF4 || sc->weights == MP_DT_FP4)
+	/* A pre-quantized checkpoint loads with its own config. */
+	if (sc->weights_shipped)
+		add(b, ", torch_dtype=%s", torch_dtype(mp_compute_dtype(m,
+		    sc)));
+	else if (sc->weights == MP_DT_NF4 || sc->weights == MP_DT_FP4)
 		add(b, ", quantization_config=BitsAndBytesConfig("
 		    "load_in_4bit=True, bnb_4bit_quant_type=\"%s\"%s)",
 		    sc->weights == MP_DT_NF4 ? "nf4" : "fp4", sc->double_quant ?

@@ -238,6 +238,14 @@ uint64_t mp_kv_total(const struct mp_model *, uint64_t batch, uint64_t seq,
 	    enum mp_dtype kv, bool cap_window);
 /* The format config.json's quantization_config ships, or MP_DT_NONE. */
 enum mp_dtype mp_shipped_dtype(const struct mp_model *);
+/*
+ * Reads config.json's quantization_config (NULL: none) into m->shipq and
+ * m->quant_method and marks the tensors it leaves alone (MP_TF_KEEP);
+ * after the tensors are built.  Exit-2 errors name the field.
+ */
+struct cJSON;
+bool	mp_quantcfg_read(const struct cJSON *, struct mp_model *,
+	    const char *path, struct mp_error *);
 /* Bytes of one tensor when the scenario's weight format applies to it
  * (weights.c); the transformers runtime's per-tensor rules. */
 uint64_t mp_tensor_bytes(const struct mp_model *, const struct mp_tensor *,

@@ -191,6 +191,9 @@ enum mp_tkind {
 #define MP_TF_VISION	0x04u	/* vision tower or projector */
 #define MP_TF_F32	0x08u	/* kept in float32 whatever the model dtype */
 #define MP_TF_EXPERTS	0x10u	/* fused expert tensor: dims[0] is experts */
+/* left in the compute dtype by the checkpoint's quantization_config
+ * (ignore, llm_int8_skip_modules, modules_to_not_convert; quantcfg.c) */
+#define MP_TF_KEEP	0x20u
 
 struct mp_tensor {
 	char		 name[72];	/* HF parameter name */
@@ -272,6 +275,35 @@ struct mp_model_hints {
 	bool		 mlp_only[1024];/* Qwen-MoE mlp_only_layers */
 };
 
+/*
+ * The weight format a pre-quantized checkpoint ships (quantcfg.c reads
+ * config.json's quantization_config; weights.c prices it).
+ */
+enum mp_shipq_layout {
+	MP_SQ_DTYPE = 0,	/* priced as its dtype (bnb, GPTQ, AWQ, FP8, MXFP4) */
+	MP_SQ_PACKED,		/* compressed-tensors pack-quantized: int32 words */
+	MP_SQ_BYTE,		/* naive-/int-/float-quantized: a byte a value */
+	MP_SQ_NVFP4		/* nvfp4-pack-quantized: two values a byte */
+};
+enum mp_shipq_strategy {
+	MP_SQ_TENSOR = 0, MP_SQ_CHANNEL, MP_SQ_GROUP, MP_SQ_BLOCK
+};
+struct mp_shipq {
+	enum mp_dtype	 dt;		/* the format; NONE: not priced */
+	uint8_t		 layout;	/* enum mp_shipq_layout */
+	uint8_t		 strategy;	/* enum mp_shipq_strategy */
+	uint8_t		 bits;		/* bits a weight (GPTQ/AWQ, compressed-tensors) */
+	bool		 is_float;	/* compressed-tensors "type": "float" */
+	bool		 symmetric;	/* no zero points */
+	bool		 double_quant;	/* bitsandbytes nested absmax */
+	bool		 g_idx;		/* actorder "group": an index a column */
+	uint32_t	 group_size;	/* 0: per output channel */
+	uint32_t	 block[2];	/* block strategy: rows x columns */
+	char		 scheme[64];	/* "compressed-tensors pack-quantized int4 group 128" */
+	char		 label[32];	/* short, for plan rows: "int4 compressed-tensors" */
+	char		 why[96];	/* why it is not priced, or "" */
+};
+
 struct mp_model {
 	char		 name[128];	/* file stem or bundled name */
 	char		 path[4096];	/* where it was read from (PATH_MAX) */
@@ -323,6 +355,7 @@ struct mp_model {
 	uint64_t	 file_bytes;	/* sum of tensor bytes as stored */
 	/* Pre-quantized checkpoint (quantization_config) */
 	char		 quant_method[24];
+	struct mp_shipq	 shipq;		/* its scheme, as quantcfg.c reads it */
 	/* The context its runtime defaults to when the source says (an
 	 * Ollama model's params layer: num_ctx), else 0; and who says. */
 	uint64_t	 ctx_default;

@@ -455,6 +455,8 @@ build(struct cfg *c)
 			return hf_bad_field(c, "", d->string, "expected "
 			    "\"bfloat16\", \"float16\" or \"float32\"");
 	}
+	/* The name now (defaults read it); the scheme once the tensors
+	 * exist (quantcfg.c). */
 	if (qc != NULL) {
 		const char *qm = hf_get_str(qc, "quant_method");
 
@@ -537,6 +539,8 @@ build(struct cfg *c)
 		if (!ok)
 			return false;
 	}
+	if (!mp_quantcfg_read(qc, m, c->path, c->err))
+		return false;
 	return mp_model_count(m, c->err);
 }
 

@@ -168,7 +168,8 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 	 */
 	if (n > 0 && !all_bf16(hw) && sc->weights == MP_DT_NONE &&
 	    sc->runtime != MP_RT_LLAMACPP && m->torch_dtype == MP_DT_BF16 &&
-	    m->quant_method[0] == '\0') {
+	    !(sc->mode == MP_MODE_INFER && mp_shipped_dtype(m) !=
+	    MP_DT_NONE)) {
 		if (sc->mode == MP_MODE_FULL && sc->amp == MP_DT_NONE &&
 		    sc->optimizer != MP_OPT_SGD) {
 			/* AdamW on pure fp16 overflows: the recipe there is
@@ -441,10 +442,14 @@ mp_hardware_judge(const struct mp_hardware *hw, const struct mp_estimate *est,
 
 /* bitsandbytes formats: LLM.int8(), NF4 and FP4 weights, 8-bit AdamW. */
 static bool
-uses_bnb(const struct mp_scenario *sc)
+uses_bnb(const struct mp_model *m, const struct mp_scenario *sc)
 {
 	bool w = sc->weights == MP_DT_INT8 || sc->weights == MP_DT_NF4 ||
 	    sc->weights == MP_DT_FP4;
+
+	/* A compressed-tensors int8 / nvfp4 checkpoint is no bitsandbytes. */
+	if (sc->weights_shipped && strcmp(m->quant_method, "bitsandbytes") != 0)
+		w = false;
 
 	if (sc->mode == MP_MODE_CONVERT)
 		return false;
@@ -471,14 +476,18 @@ device_gate(const struct mp_device *d, const struct mp_scenario *sc,
 
 	/*
 	 * FP8 weights in vLLM: FP8 tensor cores (8.9+), or weight-only
-	 * FP8 through the Marlin kernels from 8.0 (vLLM's quantization
-	 * docs, "FP8 W8A8").
+	 * W8A16 through FP8 Marlin from compute capability 7.5 (vLLM docs,
+	 * features/quantization/fp8: "FP8 models will run on compute
+	 * capability >= 7.5 (Turing) as weight-only W8A16, utilizing FP8
+	 * Marlin"; marlin_utils_fp8.py is_fp8_marlin_supported():
+	 * has_device_capability(75)).  Earlier releases (v0.5-v0.6 docs,
+	 * PR 5975) needed 8.0.
 	 */
 	if (sc->runtime == MP_RT_VLLM && sc->weights == MP_DT_F8_E4M3 &&
-	    !d->fp8 && !(be == MP_BE_CUDA && d->cc >= 80)) {
+	    !d->fp8 && !(be == MP_BE_CUDA && d->cc >= 75)) {
 		put(buf, len, "vLLM runs FP8 weights from compute capability "
-		    "8.0 (weight-only) or on FP8 tensor cores; %s has "
-		    "neither", d->name);
+		    "7.5 (weight-only, FP8 Marlin) or on FP8 tensor cores; %s "
+		    "has neither", d->name);
 		return buf;
 	}
 	/*
@@ -518,12 +527,11 @@ mp_place_gate(const struct mp_model *m, const struct mp_hardware *hw,
 	enum mp_backend		 be = sc->backend;
 	bool			 gpu;
 
-	(void)m;
 	if (hw == NULL || sc->mode == MP_MODE_CONVERT)
 		return NULL;
 	d = mp_hardware_primary(hw);
 	gpu = be == MP_BE_CUDA || be == MP_BE_ROCM;
-	if (uses_bnb(sc) && !gpu) {
+	if (uses_bnb(m, sc) && !gpu) {
 		put(buf, len, "bitsandbytes (%s) needs a CUDA or ROCm GPU; "
 		    "%s runs %s", sc->mode == MP_MODE_QLORA ? "QLoRA's NF4 "
 		    "base" : sc->optimizer == MP_OPT_ADAMW8BIT &&
@@ -639,6 +647,15 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 		    "the layers over {gpus} GPUs; each holds a CUDA context"),
 		    "gpus", g);
 	}
+	/* FP8 weights without FP8 tensor cores: vLLM's weight-only path. */
+	if (d != NULL && est->sc.runtime == MP_RT_VLLM &&
+	    est->sc.weights == MP_DT_F8_E4M3 && !d->fp8 &&
+	    d->backend == MP_BE_CUDA && d->cc >= 75)
+		mp_estimate_note(est, "placement", "place.fp8_marlin",
+		    "%s has no FP8 tensor "
+		    "cores: vLLM runs the FP8 weights weight-only (W8A16, FP8 "
+		    "Marlin), activations in %s", d->name,
+		    d->bf16 ? "bf16" : "fp16");
 	if (hw == NULL) {
 		j->judged = est->mem.total;
 		j->fits = true;

@@ -282,6 +282,9 @@ enum {
 	W_CUDA = 1 << 2,	/* a CUDA or ROCm GPU (vLLM, bitsandbytes) */
 	W_SHIPPED = 1 << 3,	/* a pre-quantized checkpoint */
 	W_OWN = 1 << 4,		/* --weights not given */
+	W_BF16 = 1 << 5,	/* no GPU, or every GPU has bf16 */
+	W_NOBF16 = 1 << 6,	/* a CUDA GPU without bf16 (T4, V100) */
+	W_MXFP4 = 1 << 7,	/* the checkpoint ships MXFP4 (gpt-oss) */
 };
 
 /* What every candidate reads: the model, the machine, the user's fixed
@@ -347,9 +350,12 @@ static const struct serve_row {
 	  SPEED_EAGER, "full precision with PyTorch",
 	  "full precision with PyTorch on the CPU (slow)" },
 	{ "transformers", MP_RT_TRANSFORMERS, "bf16", "bf16 (dequantized)",
-	  W_HF | W_SHIPPED, SPEED_EAGER,
+	  W_HF | W_SHIPPED | W_BF16, SPEED_EAGER,
 	  "the checkpoint dequantized to bf16 at load",
 	  "the checkpoint dequantized to bf16 at load" },
+	{ "transformers", MP_RT_TRANSFORMERS, "fp16", "fp16 (dequantized)",
+	  W_HF | W_SHIPPED | W_NOBF16, SPEED_EAGER,
+	  "the checkpoint dequantized to fp16 at load (no bf16 here)", NULL },
 	{ "transformers", MP_RT_TRANSFORMERS, "int8", "int8 (bitsandbytes)",
 	  W_HF | W_CUDA, SPEED_DEQUANT,
 	  "LLM.int8() weights: half the memory, slower matmuls", NULL },
@@ -366,6 +372,12 @@ static const struct serve_row {
 #define GGUF_ROW(w) { "llama.cpp", MP_RT_LLAMACPP, (w), NULL, W_HF,	\
 	  SPEED_GGML, "GGUF weights, all layers on the accelerator",	\
 	  "GGUF weights in RAM, memory-mapped from the file" }
+	/* An MXFP4 checkpoint converts to llama.cpp's MXFP4_MOE: the
+	 * experts keep their MXFP4 blocks (gguf_quant.c). */
+	{ "llama.cpp", MP_RT_LLAMACPP, "mxfp4_moe", NULL, W_HF | W_MXFP4,
+	  SPEED_GGML, "the MXFP4 experts kept as shipped (GGUF MXFP4_MOE), "
+	  "all layers on the accelerator", "the MXFP4 experts kept as "
+	  "shipped (GGUF MXFP4_MOE), in RAM" },
 	GGUF_ROW("q8_0"), GGUF_ROW("q6_k"), GGUF_ROW("q5_k_m"),
 	GGUF_ROW("q4_k_m"), GGUF_ROW("q3_k_m"), GGUF_ROW("q2_k"),
 #undef GGUF_ROW
@@ -635,7 +647,7 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	shipped = mp_shipped_dtype(m);
 	if (shipped != MP_DT_NONE)
 		put(x.ship, sizeof(x.ship), "%s (as shipped)",
-		    mp_dtype_info(shipped)->name);
+		    m->shipq.label);
 	else
 		put(x.ship, sizeof(x.ship), "%s (the checkpoint's)",
 		    m->torch_dtype != MP_DT_NONE ?
@@ -647,6 +659,10 @@ plan_cands(struct mp_planres *p, const struct mp_model *m,
 	/* vLLM and bitsandbytes need a CUDA or ROCm GPU (place.c gates). */
 	if (x.accel && (d->backend == MP_BE_CUDA || d->backend == MP_BE_ROCM))
 		x.have |= W_CUDA;
+	x.have |= x.accel && d->backend == MP_BE_CUDA && !d->bf16 ? W_NOBF16 :
+	    W_BF16;
+	if (shipped == MP_DT_MXFP4)
+		x.have |= W_MXFP4;
 	if (!serve_cands(&x, err))
 		return false;
 	/*

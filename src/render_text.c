@@ -12,18 +12,26 @@ mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
 {
 	const struct mp_model		*m = r->model;
 	const struct mp_scenario	*sc = &r->est->sc;
-	char				 p[40];
+	char				 p[40], ship[96];
 
 	fprintf(fp, "%s (%s): %s parameters, %u layers, hidden %u, "
 	    "%u/%u heads x %u\n", m->name, m->arch[0] ? m->arch :
 	    m->model_type, mp_fmt_count(m->params, p, sizeof(p)), m->layers,
 	    m->hidden, m->heads, m->kv_heads, m->head_dim);
+	/* "as shipped", and the scheme where the format's name alone does
+	 * not say it (bitsandbytes, compressed-tensors). */
+	ship[0] = '\0';
+	if (sc->weights_shipped)
+		snprintf(ship, sizeof(ship), " (as shipped%s%s)",
+		    m->shipq.layout != MP_SQ_DTYPE || strcmp(m->quant_method,
+		    "bitsandbytes") == 0 ? ": " : "", m->shipq.layout !=
+		    MP_SQ_DTYPE || strcmp(m->quant_method, "bitsandbytes") ==
+		    0 ? m->shipq.scheme : "");
 	fprintf(fp, "%s, %s weights%s, batch %" PRIu64 " x seq %" PRIu64
 	    ", KV cache %s, runtime %s",
 	    mp_mode_name(sc->mode), sc->ftype[0] ? sc->ftype :
 	    sc->weights_as_stored ? "as-stored" :
-	    mp_dtype_info(sc->weights)->name,
-	    sc->weights_shipped ? " (as shipped)" : "", sc->batch, sc->seq,
+	    mp_dtype_info(sc->weights)->name, ship, sc->batch, sc->seq,
 	    mp_dtype_info(sc->kv_dtype)->name, mp_scenario_runtime(sc));
 	if (r->est->trainable_params > 0)
 		fprintf(fp, ", %s trainable", mp_fmt_count(r->est->trainable_params,

@@ -38,8 +38,10 @@ mp_report_build(struct mp_report *r, const struct mp_model *m,
 		 * than print the rate of a machine with more memory. */
 		if (!r->fits) {
 			r->speed.available = false;
-			snprintf(r->speed.why, sizeof(r->speed.why), "it does "
-			    "not fit on %s", hw->name);
+			snprintf(r->speed.why, sizeof(r->speed.why), "%s %s",
+			    r->j.verdict == MP_VERDICT_UNSUPPORTED ?
+			    "it cannot run on" : "it does not fit on",
+			    hw->name);
 		}
 	}
 	return true;

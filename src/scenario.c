@@ -200,8 +200,17 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 	if (sc->weights == MP_DT_NONE && sc->ftype[0] == '\0' &&
 	    !sc->weights_as_stored && sc->mode == MP_MODE_INFER &&
 	    sc->runtime != MP_RT_LLAMACPP &&
-	    (sc->weights = mp_shipped_dtype(m)) != MP_DT_NONE)
+	    (sc->weights = mp_shipped_dtype(m)) != MP_DT_NONE) {
 		sc->weights_shipped = true;
+		/* The checkpoint's own layout: nested absmax, GPTQ/AWQ
+		 * groups (0: one a row). */
+		sc->double_quant = m->shipq.double_quant;
+		if (sc->group_size == 0 && (sc->weights == MP_DT_INT4_GPTQ ||
+		    sc->weights == MP_DT_INT4_AWQ) &&
+		    m->shipq.layout == MP_SQ_DTYPE)
+			sc->group_size = m->shipq.group_size != 0 ?
+			    m->shipq.group_size : UINT32_MAX;
+	}
 	if (sc->weights == MP_DT_NONE && sc->ftype[0] == '\0') {
 		/*
 		 * No --weights: the checkpoint's dtype.  Configs without one

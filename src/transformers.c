@@ -253,16 +253,35 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 		mp_estimate_note(est, "model", "transformers.as_shipped", "as "
 		    "shipped: the checkpoint's "
 		    "quantization_config (%s)%s; --weights bf16 prices it "
-		    "dequantized", m->quant_method,
+		    "dequantized", m->shipq.scheme[0] != '\0' ?
+		    m->shipq.scheme : m->quant_method,
 		    sc->weights == MP_DT_MXFP4 ? ", experts in MXFP4, "
 		    "attention, router, embeddings and head in bf16" : "");
+	if (sc->weights_shipped && sc->weights != MP_DT_MXFP4) {
+		size_t	 i, kept = 0;
+		const char *first = NULL;
+
+		for (i = 0; i < m->n_tensors; i++)
+			if ((m->tensors[i].flags & (MP_TF_KEEP | MP_TF_LINEAR))
+			    == (MP_TF_KEEP | MP_TF_LINEAR)) {
+				if (kept++ == 0)
+					first = m->tensors[i].name;
+			}
+		if (kept > 0)
+			mp_estimate_note(est, "model", "transformers.kept",
+			    "%zu Linear weight%s "
+			    "(%s%s) left in %s by the checkpoint's skip/ignore "
+			    "list", kept, kept > 1 ? "s" : "", first, kept > 1 ? ", ..." : "",
+			    mp_dtype_info(mp_compute_dtype(m, sc))->name);
+	}
 	if (m->quant_method[0] != '\0' && !sc->weights_as_stored &&
 	    mp_dtype_info(sc->weights)->is_float)
 		mp_estimate_note(est, "model", "transformers.dequantized",
 		    "the checkpoint is pre-quantized "
-		    "(%s); estimated dequantized to %s (pass --weights to price "
-		    "another format)", m->quant_method,
-		    mp_dtype_info(sc->weights)->name);
+		    "(%s); estimated dequantized to %s%s%s (pass --weights to "
+		    "price another format)", m->quant_method,
+		    mp_dtype_info(sc->weights)->name, m->shipq.why[0] ? ": " :
+		    "", m->shipq.why);
 	n = mp_estimate_note(est, "kv_cache", "transformers.kv", "{per_token} "
 	    "per token, {batch} x {seq} tokens in %s",
 	    mp_dtype_info(sc->kv_dtype)->name);

@@ -23,31 +23,19 @@ mp_compute_dtype(const struct mp_model *m, const struct mp_scenario *sc)
  * llm_int8_skip_modules / modules_to_not_convert).
  */
 /*
- * The format a pre-quantized checkpoint ships in, from config.json's
- * quantization_config.quant_method: MP_DT_NONE when there is none or
- * memplan has no pricing for it (compressed-tensors schemes vary).
+ * The format a pre-quantized checkpoint ships in, as quantcfg.c read its
+ * quantization_config: MP_DT_NONE when there is none or memplan has no
+ * pricing for it (m->shipq.why says which).
  */
 enum mp_dtype
 mp_shipped_dtype(const struct mp_model *m)
 {
-	static const struct {
-		const char	*method;
-		enum mp_dtype	 dt;
-	} q[] = {
-		{ "mxfp4", MP_DT_MXFP4 }, { "fp8", MP_DT_F8_E4M3 },
-		{ "fbgemm_fp8", MP_DT_F8_E4M3 }, { "gptq", MP_DT_INT4_GPTQ },
-		{ "awq", MP_DT_INT4_AWQ },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++)
-		if (strcmp(m->quant_method, q[i].method) == 0)
-			return q[i].dt;
-	return MP_DT_NONE;
+	return m->shipq.dt;
 }
 
 static bool
-quantizable(const struct mp_tensor *t, const struct mp_scenario *sc)
+quantizable(const struct mp_model *m, const struct mp_tensor *t,
+    const struct mp_scenario *sc)
 {
 	enum mp_dtype w = sc->weights;
 
@@ -60,6 +48,18 @@ quantizable(const struct mp_tensor *t, const struct mp_scenario *sc)
 		return (t->flags & MP_TF_EXPERTS) != 0;
 	if (t->flags & (MP_TF_BUFFER | MP_TF_VISION))
 		return false;
+	/* What the checkpoint's ignore / skip list leaves alone. */
+	if (sc->weights_shipped && (t->flags & MP_TF_KEEP))
+		return false;
+	/*
+	 * compressed-tensors targets every nn.Linear ("targets":
+	 * ["Linear"]), the output head and routers included, unless its
+	 * ignore list names them (published checkpoints ignore lm_head).
+	 */
+	if (sc->weights_shipped && m->shipq.layout != MP_SQ_DTYPE &&
+	    (t->kind == MP_TK_OUTPUT || t->kind == MP_TK_ROUTER ||
+	    t->kind == MP_TK_SHEXP_ROUTER))
+		return (t->flags & MP_TF_LINEAR) != 0;
 	if (t->kind == MP_TK_OUTPUT || t->kind == MP_TK_EMBED ||
 	    t->kind == MP_TK_ROUTER || t->kind == MP_TK_SHEXP_ROUTER)
 		return false;
@@ -88,6 +88,78 @@ rows_cols(const struct mp_tensor *t, uint64_t *rows, uint64_t *cols)
 	}
 }
 
+/* ceil(a / b) for b > 0. */
+static uint64_t
+cdiv(uint64_t a, uint64_t b)
+{
+	return a / b + (a % b != 0);
+}
+
+/*
+ * A Linear weight of a compressed-tensors checkpoint, as its compressor
+ * writes it (compressed_tensors/compressors/quantized_compressors):
+ *   pack-quantized: weight_packed, int32 words of 32/num_bits values
+ *     along each row; weight_shape, the original shape as an int64 pair;
+ *     asymmetric group/channel zero points packed the same way along the
+ *     output dimension (pack_quantized.py compression_param_info);
+ *   naive-, int- and float-quantized: weight in the closest torch type,
+ *     int8 or float8_e4m3fn, a byte a value (naive_quantized.py);
+ *   nvfp4-pack-quantized: two e2m1 values a byte, one float8_e4m3 scale
+ *     a group of 16 and one fp32 global scale (nvfp4_quantized.py).
+ * weight_scale holds one value a tensor, row, group or block by the
+ * strategy, in the weights' 16-bit dtype (llm-compressor's observers
+ * compute it from the bf16/fp16 weight); actorder "group" adds
+ * weight_g_idx, an int32 a column.
+ */
+static uint64_t
+ct_bytes(const struct mp_shipq *q, const struct mp_tensor *t, uint64_t rows,
+    uint64_t cols)
+{
+	uint64_t	 n, scales, b = 0, per = 32u / (q->bits ? q->bits : 8);
+	uint64_t	 experts = t->ndim == 3 ? t->dims[0] : 1;
+
+	switch (q->strategy) {
+	case MP_SQ_CHANNEL:
+		scales = rows;
+		break;
+	case MP_SQ_GROUP:
+		scales = mp_muls(rows, cdiv(cols, q->group_size ?
+		    q->group_size : cols));
+		break;
+	case MP_SQ_BLOCK:
+		scales = mp_muls(mp_muls(experts, cdiv(rows / experts,
+		    q->block[0])), cdiv(cols, q->block[1]));
+		break;
+	default:
+		scales = experts;
+		break;
+	}
+	n = mp_muls(rows, cols);
+	switch (q->layout) {
+	case MP_SQ_PACKED:
+		b = mp_adds(mp_muls(mp_muls(rows, cdiv(cols, per)), 4),
+		    mp_muls(experts, 16));
+		if (!q->symmetric && (q->strategy == MP_SQ_GROUP ||
+		    q->strategy == MP_SQ_CHANNEL))
+			b = mp_adds(b, mp_muls(mp_muls(cdiv(rows, per),
+			    scales / (rows ? rows : 1)), 4));
+		b = mp_adds(b, mp_muls(scales, 2));
+		break;
+	case MP_SQ_NVFP4:
+		/* fp8 group scales, one fp32 global scale */
+		return mp_adds(mp_adds((n + 1) / 2, scales), mp_muls(experts,
+		    4));
+	default:
+		b = mp_adds(n, mp_muls(scales, 2));
+		if (!q->symmetric)
+			b = mp_adds(b, scales);	/* int8 zero points */
+		break;
+	}
+	if (q->g_idx)
+		b = mp_adds(b, mp_muls(mp_muls(experts, cols), 4));
+	return b;
+}
+
 uint64_t
 mp_tensor_bytes(const struct mp_model *m, const struct mp_tensor *t,
     const struct mp_scenario *sc)
@@ -101,11 +173,13 @@ mp_tensor_bytes(const struct mp_model *m, const struct mp_tensor *t,
 	/* Rotary inv_freq and similar buffers are always float32. */
 	if (t->flags & MP_TF_F32)
 		return mp_muls(n, 4);
-	if (!quantizable(t, sc) ||
+	if (!quantizable(m, t, sc) ||
 	    mp_dtype_info(sc->weights)->is_float)
 		return mp_dtype_bytes(mp_dtype_info(sc->weights)->is_float ?
 		    sc->weights : cd, n);
 	rows_cols(t, &rows, &cols);
+	if (sc->weights_shipped && m->shipq.layout != MP_SQ_DTYPE)
+		return ct_bytes(&m->shipq, t, rows, cols);
 	switch (sc->weights) {
 	case MP_DT_INT8:
 		/* LLM.int8: one int8 per weight + one fp32 scale per row. */
