@@ -104,6 +104,38 @@ static const struct be_eff be_tab[MP_BE__COUNT] = {
  * hidden state (llama.cpp ggml_backend_tensor_copy), microseconds. */
 #define HOP_US		60.0
 
+/*
+ * vLLM's tensor parallelism: every decoder layer ends its attention and
+ * its MLP (or fused MoE, the shared experts added first) with a
+ * RowParallelLinear whose partial sums are all-reduced over the GPUs,
+ * two all-reduces of the hidden state per layer and token.  At batch 1
+ * the message is a few KiB (hidden x 2 bytes) and the time is latency.
+ * vLLM's custom all-reduce (one-shot kernel over NVLink peers' IPC
+ * buffers, world sizes 2, 4, 6 and 8) on H100 at 32 KiB: 8.7, 9.2 and
+ * 11.8 us at TP 2, 4 and 8 (the "vllm" table of
+ * https://github.com/sgl-project/sglang/pull/2904, timed without CUDA
+ * graphs, so a little launch time is in it); TP 6 is taken as TP 8.
+ * Other sizes go to NCCL: its small-message all-reduce within a node is
+ * assumed as slow as the custom kernel at TP 8 (no measurement at these
+ * sizes taken).  As in vllm.c, the GPUs are taken to be NVLink peers
+ * (PCIe cards without P2P, e.g. GeForce, use NCCL: not distinguished).
+ */
+#define AR_US_TP2	8.7
+#define AR_US_TP4	9.2
+#define AR_US_TP8	11.8
+/*
+ * Pipeline parallelism across nodes (vllm.c: one stage per node): a
+ * token's hidden state and residual cross each stage boundary once,
+ * an NCCL send/recv over the network.  Its latency: 19 to 20 us for 8
+ * to 128 bytes between two nodes over HDR InfiniBand
+ * (https://github.com/NVIDIA/nccl-tests/issues/150, all_reduce_perf of
+ * one GPU per node, whose small messages are one exchange).  Its
+ * bandwidth: one 400 Gb/s NIC per GPU, as DGX H100's ConnectX-7
+ * (assumed: profiles state no network).
+ */
+#define PP_HOP_US	20.0
+#define PP_NET_BW	50e9
+
 const char *
 mp_backend_name(enum mp_backend b)
 {
@@ -432,7 +464,43 @@ struct run {
 	double			 host_bw;
 	bool			 host_bw_assumed;
 	double			 layer_s;	/* fixed time per layer */
+	double			 ar_s;		/* vLLM TP: one all-reduce */
+	uint32_t		 pp_hops;	/* vLLM PP: stage boundaries */
+	double			 pp_tok_b;	/* bytes a token sends over one */
 };
+
+/* One all-reduce of vLLM's tensor parallelism at batch 1, seconds. */
+static double
+tp_allreduce_s(uint32_t tp)
+{
+	if (tp <= 1)
+		return 0;
+	if (tp == 2)
+		return AR_US_TP2 * 1e-6;
+	if (tp == 4)
+		return AR_US_TP4 * 1e-6;
+	return AR_US_TP8 * 1e-6;	/* 6, 8; NCCL otherwise (assumed) */
+}
+
+/*
+ * GPUs the KV cache of layer l is split over under vLLM's tensor
+ * parallelism: MLA's latent cache is whole on every GPU, and with fewer
+ * KV heads than GPUs each GPU keeps one head (vllm.c's kvh_rank).
+ */
+static double
+kv_par(const struct run *r, uint32_t l, double par)
+{
+	const struct mp_model *m = r->m;
+
+	if (par <= 1)
+		return 1;
+	if (m->layer[l].kind == MP_LK_MLA)
+		return 1;
+	if (m->layer[l].kind != MP_LK_MAMBA && m->kv_heads != 0 &&
+	    m->kv_heads < par)
+		return m->kv_heads;
+	return par;
+}
 
 /*
  * vLLM and transformers: the same bytes and FLOPs per token (their own
@@ -529,6 +597,13 @@ host_rate(const struct run *r)
 	return th < bw ? th : bw;
 }
 
+/* u tokens' hidden states through vLLM's pipeline stages, seconds. */
+static double
+pp_time(const struct run *r, double u)
+{
+	return r->pp_hops * (PP_HOP_US * 1e-6 + u * r->pp_tok_b / PP_NET_BW);
+}
+
 /* One token of decode at depth d, seconds. */
 static double
 decode_time(const struct run *r, double d)
@@ -550,9 +625,9 @@ decode_time(const struct run *r, double d)
 			/* vLLM splits every layer over the GPUs (tensor
 			 * parallel); llama.cpp and transformers run the
 			 * layers of one device after the other's. */
-			t += (c->dense_e + c->exp_e * tr->k_of_n + kv) /
-			    (bw * par);
-			t += lay;
+			t += (c->dense_e + c->exp_e * tr->k_of_n) /
+			    (bw * par) + kv / (bw * kv_par(r, l, par));
+			t += lay + 2 * r->ar_s;
 			/* Tensors an override keeps in host memory (the
 			 * routed experts under --n-cpu-moe) run on the CPU
 			 * at the host's rate; the hidden state crosses to
@@ -567,7 +642,7 @@ decode_time(const struct run *r, double d)
 		}
 	}
 	t += r->out_dev ? tr->out_e / (bw * par) : tr->out_b / hbw;
-	t += r->hops * HOP_US * 1e-6;
+	t += r->hops * HOP_US * 1e-6 + pp_time(r, 1);
 	return t;
 }
 
@@ -610,17 +685,20 @@ ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
 			double hm = hb / hbw;
 
 			tc = (fl_l - fl_h) / (fl * par);
-			tm = (c->dense_e + c->exp_e * touched + kv) /
-			    (bw * par);
-			t += r->layer_s + (hc > hm ? hc : hm) +
+			tm = (c->dense_e + c->exp_e * touched) /
+			    (bw * par) + kv / (bw * kv_par(r, l, par));
+			t += r->layer_s + 2 * r->ar_s + (hc > hm ? hc : hm) +
 			    2 * HOP_US * 1e-6;
 		} else if (dev) {
 			/* With 32 tokens or more the overridden tensors are
 			 * copied to the device for the batch (op offload). */
 			tc = fl_l / (fl * par);
-			tm = (c->dense_e + c->exp_e * touched + kv) /
-			    (bw * par) + hb / pcie;
-			t += r->layer_s;
+			tm = (c->dense_e + c->exp_e * touched) /
+			    (bw * par) + kv / (bw * kv_par(r, l, par)) +
+			    hb / pcie;
+			/* the all-reduces' latency; their bytes (u x
+			 * hidden) not counted */
+			t += r->layer_s + 2 * r->ar_s;
 		} else if (r->tg->count > 0 && u >= 32) {
 			/* op offload: the weights cross the host link */
 			tc = fl_l / fl;
@@ -635,7 +713,7 @@ ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
 		tm_sum += tm;
 	}
 	t += r->out_dev ? tr->out_e / (bw * par) : tr->out_b / hbw;
-	t += r->hops * HOP_US * 1e-6;
+	t += r->hops * HOP_US * 1e-6 + pp_time(r, u);
 	*compute_bound = tc_sum > tm_sum;
 	return t;
 }
@@ -813,6 +891,14 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 	r.hops = 0;
 	if (tg->count > 1 && sc->runtime != MP_RT_VLLM)
 		r.hops = tg->count - 1;
+	if (tg->count > 1 && sc->runtime == MP_RT_VLLM)
+		r.ar_s = tp_allreduce_s(tg->count);
+	if (sc->nodes > 1 && sc->runtime == MP_RT_VLLM && tg->count > 0) {
+		/* The hidden state and the residual (vLLM's
+		 * IntermediateTensors), 16-bit. */
+		r.pp_hops = sc->nodes - 1;
+		r.pp_tok_b = 2.0 * (double)m->hidden * 2;
+	}
 	/* Device layers with tensors overridden to host memory. */
 	for (l = r.gpu_start; tg->count > 0 && l < m->layers; l++)
 		if (tr.l[l].hdense_b + tr.l[l].hexp_b > 0)

@@ -199,6 +199,81 @@ test_missing_tflops_said(void **state)
 	assert_true(sp.bench[0].tokens_per_s == 0);
 }
 
+/* vLLM's seconds per decoded token at depth seq on gpus x nodes. */
+static double
+vllm_token_s(const char *model, uint32_t gpus, uint32_t nodes, uint64_t seq)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	 est;
+	struct mp_hardware	 hw;
+	struct mp_speed_target	 tg;
+	struct mp_speed		 sp;
+	struct mp_error		 e;
+
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load(model, &m, &e));
+	assert_true(mp_hardware_load("8x-h100-80gb", &hw, &e));
+	mp_scenario_init(&sc);
+	sc.runtime = MP_RT_VLLM;
+	sc.gpus = gpus;
+	sc.nodes = nodes;
+	sc.seq = seq;
+	assert_true(mp_estimate(&m, &sc, &est, &e));
+	assert_true(mp_speed_target(&hw, &est, &tg));
+	assert_true(mp_speed_estimate(&m, &est, &tg, NULL, 0, &sp, &e));
+	mp_model_fini(&m);
+	assert_true(sp.available && sp.decode_tps > 0);
+	return 1.0 / sp.decode_tps;
+}
+
+/*
+ * vLLM tensor parallel: the weights' bytes split over the GPUs and the
+ * fixed time per layer does not, so without communication the time per
+ * token would be affine in 1 / TP and t(2) = (t(1) + 2 t(4)) / 3.  Each
+ * layer's two all-reduces (none at TP 1, 8.7 us at TP 2, 9.2 us at TP 4)
+ * lift t(2) above that line by 2 x 32 layers x (8.7 - 2/3 x 9.2) us =
+ * 164 us on Llama 3.1 8B.
+ */
+static void
+test_vllm_tp_allreduces(void **state)
+{
+	double t1, t2, t4, gap;
+
+	(void)state;
+	t1 = vllm_token_s("meta-llama-3.1-8b", 1, 1, 4096);
+	t2 = vllm_token_s("meta-llama-3.1-8b", 2, 1, 4096);
+	t4 = vllm_token_s("meta-llama-3.1-8b", 4, 1, 4096);
+	gap = t2 - (t1 + 2 * t4) / 3;
+	assert_true(gap > 150e-6 && gap < 180e-6);
+	/* TP 8 never reaches an eighth of TP 1's time. */
+	assert_true(vllm_token_s("meta-llama-3.1-8b", 8, 1, 4096) > t1 / 8 +
+	    2 * 32 * 11e-6);
+}
+
+/*
+ * vLLM across two nodes (tensor parallel inside, pipeline parallel
+ * across): a token crosses the stage boundary once, 20 us of network
+ * latency plus its hidden state and residual (2 x 7168 x 2 bytes) at
+ * 50 GB/s.  MLA's latent cache is whole on every GPU: a deeper context
+ * costs TP 8 what it costs TP 1.
+ */
+static void
+test_vllm_pp_hop_and_mla_cache(void **state)
+{
+	double one, two, d1, d8;
+
+	(void)state;
+	one = vllm_token_s("deepseek-v3", 8, 1, 4096);
+	two = vllm_token_s("deepseek-v3", 8, 2, 4096);
+	assert_true(two - one > 20.5e-6 && two - one < 21.5e-6);
+	d1 = vllm_token_s("deepseek-v3", 1, 1, 32768) -
+	    vllm_token_s("deepseek-v3", 1, 1, 4096);
+	d8 = vllm_token_s("deepseek-v3", 8, 1, 32768) - one;
+	assert_true(d1 > 0 && d8 > 0.99 * d1 && d8 < 1.01 * d1);
+}
+
 int
 main(void)
 {
@@ -209,6 +284,8 @@ main(void)
 		cmocka_unit_test(test_prefill_and_offload),
 		cmocka_unit_test(test_missing_tflops_said),
 		cmocka_unit_test(test_n_cpu_moe_reads_experts_from_host),
+		cmocka_unit_test(test_vllm_tp_allreduces),
+		cmocka_unit_test(test_vllm_pp_hop_and_mla_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
