@@ -43,6 +43,9 @@
 #if defined(__GNUC__)
 #pragma GCC visibility push(default)
 #endif
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 struct mp_hardware;
 struct mp_model;
@@ -1435,6 +1438,9 @@ bool	mp_bench_parse(const char *, struct mp_bench_test *, size_t *n,
 	    char *why, size_t whylen);
 void	mp_bench_name(const struct mp_bench_test *, char *, size_t);
 
+#ifdef __cplusplus
+}
+#endif
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif
