@@ -426,7 +426,7 @@ convert(const struct mp_model *m, const struct mp_estimate *est,
 
 	if (strncmp(sc->pipeline, "llamacpp", 8) != 0)
 		return;
-	add(b, "python convert_hf_to_gguf.py %s --outtype %s%s", m->name,
+	add(b, "python convert_hf_to_gguf.py %s --outtype %s%s", gguf_stem(m),
 	    sc->ftype[0] != '\0' && (strcmp(sc->ftype, "q8_0") == 0 ||
 	    strcmp(sc->ftype, "f16") == 0 || strcmp(sc->ftype, "bf16") == 0) ?
 	    sc->ftype : "bf16", strcmp(sc->pipeline, "llamacpp-no-lazy") == 0 ?
