@@ -37,6 +37,9 @@ const char *mp_fmt_ssize(int64_t, enum mp_units, char *, size_t);
 /* The valid UTF-8 sequence at s (at most n bytes): its length and code
  * point, or 0 when it is not one. */
 size_t	mp_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+/* Whether s is one of the words of a NULL-ended list (a spelling of
+ * true or false, as each reader's grammar has them). */
+bool	mp_word_in(const char *s, const char *const *words);
 
 /* render_plan.c */
 /* The last component of a path ("plan.yaml"). */

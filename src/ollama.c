@@ -57,20 +57,13 @@ env_bool(const char *name, enum mp_tristate *t, struct mp_error *err)
 	static const char *const no[] = { "0", "f", "F", "FALSE", "false",
 	    "False", NULL };
 	const char *s = getenv(name);
-	size_t i;
 
 	if (s == NULL || s[0] == '\0')
 		return true;
-	for (i = 0; yes[i] != NULL; i++)
-		if (strcmp(s, yes[i]) == 0) {
-			*t = MP_ON;
-			return true;
-		}
-	for (i = 0; no[i] != NULL; i++)
-		if (strcmp(s, no[i]) == 0) {
-			*t = MP_OFF;
-			return true;
-		}
+	if (mp_word_in(s, yes) || mp_word_in(s, no)) {
+		*t = mp_word_in(s, yes) ? MP_ON : MP_OFF;
+		return true;
+	}
 	return mp_error_set(err, MP_EUSAGE, NULL, name,
 	    "expected a boolean (1, true, 0, false), got \"%.40s\"", s);
 }

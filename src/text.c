@@ -94,3 +94,14 @@ mp_str_clean(char *s)
 
 	s[mp_text_clean(s, n, false)] = '\0';
 }
+
+bool
+mp_word_in(const char *s, const char *const *words)
+{
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(s, words[i]) == 0)
+			return true;
+	return false;
+}

@@ -420,20 +420,13 @@ mp_ydoc_bool(struct mp_ydoc *y, yaml_node_t *n, const char *field,
 	static const char *const yes[] = { "true", "yes", "on", NULL };
 	static const char *const no[] = { "false", "no", "off", NULL };
 	const char	*s;
-	size_t		 i;
 
 	if (!scalar(y, n, field, &s, err))
 		return false;
-	for (i = 0; yes[i] != NULL; i++)
-		if (strcmp(s, yes[i]) == 0) {
-			*out = true;
-			return true;
-		}
-	for (i = 0; no[i] != NULL; i++)
-		if (strcmp(s, no[i]) == 0) {
-			*out = false;
-			return true;
-		}
+	if (mp_word_in(s, yes) || mp_word_in(s, no)) {
+		*out = mp_word_in(s, yes);
+		return true;
+	}
 	return mp_ydoc_err(y, n, field, err,
 	    "expected true or false, got \"%.40s\"", s);
 }
