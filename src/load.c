@@ -253,6 +253,9 @@ locate(const char *spec, struct where *w, struct mp_error *err)
 	return true;
 }
 
+#define OFFLINE_MISS	"offline (--offline or HF_HUB_OFFLINE=1) and in " \
+	"neither memplan's cache nor the HuggingFace cache"
+
 static bool
 hub_id_cb(const char *name, const char *id, void *arg)
 {
@@ -293,13 +296,24 @@ mp_model_load(const char *spec, struct mp_model *m, struct mp_error *err)
 		ok = strncmp(spec, "ollama:", 7) == 0 ?
 		    mp_ollama_load(spec, m, err) :
 		    mp_remote_load(spec, m, err);
-		/* Offline: say where both caches were looked in. */
+		/* Offline: say where both caches were looked in, or which
+		 * bundled model a typo of its Hub id meant: that needs no
+		 * network (models/hub-ids.tsv). */
 		if (!ok && w.hfmiss.status != MP_OK && mp_remote_is_offline() &&
-		    err->status == MP_EINPUT && strstr(err->msg, "offline"))
-			mp_error_set(err, MP_EINPUT, spec, NULL, "offline "
-			    "(--offline or HF_HUB_OFFLINE=1) and in neither "
-			    "memplan's cache nor the HuggingFace cache "
-			    "(%.150s)", w.hfmiss.msg);
+		    err->status == MP_EINPUT && strstr(err->msg, "offline")) {
+			struct mp_suggest	 sg;
+			const char		*best;
+
+			mp_suggest_init(&sg, spec);
+			mp_catalog_suggest_model(&sg);
+			if ((best = mp_suggest_best(&sg)) != NULL)
+				mp_error_set(err, MP_EINPUT, spec, NULL,
+				    "%s; did you mean the bundled \"%s\"? (see "
+				    "'memplan models')", OFFLINE_MISS, best);
+			else
+				mp_error_set(err, MP_EINPUT, spec, NULL,
+				    "%s (%.150s)", OFFLINE_MISS, w.hfmiss.msg);
+		}
 		goto out;
 	}
 	/* The model keeps its path (errors, re-reading): one that cannot
