@@ -464,7 +464,7 @@ write_gpu_speed(FILE *out, const struct gpu *g)
 {
 	const struct mp_device *d = &g->spec;
 
-	fprintf(out, "    # bandwidth, tflops, pcie: from the bundled "
+	fprintf(out, "    # bandwidth, tflops(_fp32_acc), pcie: from the bundled "
 	    "profile %s (the same card and memory); a slower slot lowers "
 	    "pcie\n", g->profile);
 	if (d->bandwidth > 0)
@@ -474,6 +474,10 @@ write_gpu_speed(FILE *out, const struct gpu *g)
 		fprintf(out, "    tflops: %" PRIu64 ".%03" PRIu64 "\n",
 		    d->flops / UINT64_C(1000000000000),
 		    d->flops / UINT64_C(1000000000) % 1000);
+	if (d->flops_acc32 > 0)
+		fprintf(out, "    tflops_fp32_acc: %" PRIu64 ".%03" PRIu64 "\n",
+		    d->flops_acc32 / UINT64_C(1000000000000),
+		    d->flops_acc32 / UINT64_C(1000000000) % 1000);
 	if (d->pcie > 0)
 		fprintf(out, "    pcie: %" PRIu64 " MB/s\n", d->pcie / 1000000);
 }

@@ -19,7 +19,7 @@ static const char *const top_keys[] = {
 };
 static const char *const dev_keys[] = {
 	"name", "type", "memory", "total", "count", "reserved", "bandwidth",
-	"unified", "wired_limit", "tflops", "pcie", "backend",
+	"unified", "wired_limit", "tflops", "tflops_fp32_acc", "pcie", "backend",
 	"compute_capability", "multiprocessors", "bf16", "fp8",
 	"int8_tensor_cores", "flash_attention", NULL
 };
@@ -300,6 +300,16 @@ load_device(struct mp_ydoc *y, yaml_node_t *n, size_t idx, bool macos,
 	if ((v = mp_ydoc_get(y, n, "tflops")) != NULL &&
 	    !tflops_field(y, v, field, &d->flops, err))
 		return false;
+	snprintf(field, sizeof(field), "%s.tflops_fp32_acc", pre);
+	if ((v = mp_ydoc_get(y, n, "tflops_fp32_acc")) != NULL) {
+		if (!tflops_field(y, v, field, &d->flops_acc32, err))
+			return false;
+		/* FP32 accumulation is never faster than FP16's. */
+		if (d->flops == 0 || d->flops_acc32 > d->flops)
+			return mp_ydoc_err(y, v, field, err, "expected at "
+			    "most tflops (the FP16-accumulate rate, which "
+			    "must be given too)");
+	}
 	snprintf(field, sizeof(field), "%s.unified", pre);
 	if ((v = mp_ydoc_get(y, n, "unified")) != NULL) {
 		if (!mp_ydoc_bool(y, v, field, &d->unified, err))
@@ -726,6 +736,8 @@ mp_speed_target(const struct mp_hardware *hw, const struct mp_estimate *est,
 	t->backend = mp_device_backend(d);
 	t->bandwidth = (double)d->bandwidth;
 	t->flops = (double)d->flops;
+	t->flops_acc32 = (double)(d->flops_acc32 != 0 ? d->flops_acc32 :
+	    d->flops);
 	t->pcie = (double)d->pcie;
 	t->unified = d->unified;
 	n = est->sc.gpus == 0 ? 1 : est->sc.gpus;

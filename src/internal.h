@@ -536,6 +536,10 @@ bool	mp_hardware_detect_from(FILE *yaml_out, const char *meminfo,
 struct mp_speed_target {
 	enum mp_backend	 backend;
 	double		 bandwidth, flops;	/* one device */
+	/* Its matrix rate with FP32 accumulation (PyTorch's fp16/bf16
+	 * matmuls: transformers, vLLM, training); flops when the
+	 * profile does not halve it. */
+	double		 flops_acc32;
 	double		 pcie;			/* its host link, 0 unknown */
 	uint32_t	 count;			/* devices used; 0 = CPU */
 	bool		 unified;

@@ -1012,6 +1012,9 @@ struct mp_device {
 	uint64_t	 reserved;	/* of total, kept by driver/display */
 	uint64_t	 bandwidth;	/* bytes/s, 0 = unknown */
 	uint64_t	 flops;		/* dense FP16 matrix FLOP/s, 0 = unknown */
+	/* The same with FP32 accumulation (PyTorch's fp16/bf16 matmuls);
+	 * GeForce cards run it at half rate.  0 = flops. */
+	uint64_t	 flops_acc32;
 	uint64_t	 pcie;		/* host link bytes/s one way, 0 = unknown */
 	uint32_t	 count;
 	bool		 unified;	/* shares host RAM */

@@ -604,6 +604,26 @@ pp_time(const struct run *r, double u)
 	return r->pp_hops * (PP_HOP_US * 1e-6 + u * r->pp_tok_b / PP_NET_BW);
 }
 
+/*
+ * The matrix rate a runtime's GEMMs reach on the device.  llama.cpp's
+ * CUDA paths accumulate at the full rate: cuBLAS GEMMs of f16 weights
+ * (and of quantized ones dequantized to f16) in CUBLAS_COMPUTE_16F on
+ * NVIDIA (ggml-cuda.cu, ggml_cuda_op_mul_mat_cublas), MMQ's int8
+ * tensor-core products in int32 (mmq.cuh); its bf16-weight GEMMs
+ * (CUBLAS_COMPUTE_32F) are not told apart.  PyTorch's fp16 and bf16
+ * matmuls (transformers, vLLM, training) accumulate in FP32, which
+ * GeForce Ampere and Ada run at half the FP16-accumulate rate: the
+ * profile's tflops_fp32_acc (Ada whitepaper appendix: RTX 4090 165.2
+ * against 330.3 dense TFLOPS).  Datacenter cards state one rate.
+ */
+static double
+matrix_flops(const struct mp_speed_target *tg, enum mp_runtime rt)
+{
+	if (rt == MP_RT_LLAMACPP || tg->flops_acc32 <= 0)
+		return tg->flops;
+	return tg->flops_acc32;
+}
+
 /* One token of decode at depth d, seconds. */
 static double
 decode_time(const struct run *r, double d)
@@ -657,7 +677,7 @@ ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
 {
 	const struct traffic *tr = r->tr;
 	double bw = r->tg->bandwidth * r->be->bw;
-	double fl = r->tg->flops * r->be->fl;
+	double fl = matrix_flops(r->tg, r->rt) * r->be->fl;
 	double hbw = host_rate(r);
 	double hfl = r->tg->host_flops * CPU_FLOPS_EFF;
 	double pcie = r->tg->pcie > 0 ? r->tg->pcie : DEFAULT_PCIE;
@@ -1079,7 +1099,7 @@ mp_train_speed(const struct mp_model *m, const struct mp_estimate *est,
 	    (sc->grad_ckpt ? TRAIN_W_RECOMP : 0);
 	amul = TRAIN_A + (sc->grad_ckpt ? TRAIN_A_RECOMP : 0);
 	tok = (double)(sc->batch ? sc->batch : 1) * (double)sc->seq;
-	fl = tg->flops * be->fl;
+	fl = matrix_flops(tg, MP_RT_TRANSFORMERS) * be->fl;
 	bw = tg->bandwidth * be->bw;
 	t_comp = tok * (wmul * p_act + amul * attn) / fl;
 	if (sc->mode == MP_MODE_QLORA)
@@ -1101,11 +1121,12 @@ mp_train_speed(const struct mp_model *m, const struct mp_estimate *est,
 	/* Data parallel: every GPU trains its own micro-batch. */
 	*tps = n * tok / (t_comp + t_deq + t_link + t_cpu);
 	snprintf(basis, basis_len, "%s FLOPs per weight and token%s at "
-	    "%s%% of %s TFLOPS x %s GPU%s%s%s", mp_fmt_fixed(wmul, 0, f1,
+	    "%s%% of %s TFLOPS%s x %s GPU%s%s%s", mp_fmt_fixed(wmul, 0, f1,
 	    sizeof(f1)), sc->grad_ckpt ? " (recomputed forward)" : "",
 	    mp_fmt_fixed(be->fl * 100, 0, f2, sizeof(f2)), mp_fmt_fixed(
-	    tg->flops / 1e12, 0, f3, sizeof(f3)), mp_fmt_fixed(n, 0, f4,
-	    sizeof(f4)), n == 1 ? "" : "s", t_deq > 0 ?
+	    fl / be->fl / 1e12, 0, f3, sizeof(f3)), fl / be->fl < tg->flops ?
+	    " (FP32 accumulate)" : "", mp_fmt_fixed(n, 0, f4, sizeof(f4)),
+	    n == 1 ? "" : "s", t_deq > 0 ?
 	    "; 4-bit base dequantized every pass" : "", t_cpu > 0 ?
 	    "; optimizer step on the CPU, weights over the host link" : "");
 	return true;

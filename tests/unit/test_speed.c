@@ -274,6 +274,91 @@ test_vllm_pp_hop_and_mla_cache(void **state)
 	assert_true(d1 > 0 && d8 > 0.99 * d1 && d8 < 1.01 * d1);
 }
 
+/* Prompt tokens/s of llama-3.1-8b-instruct on an RTX 4090 under rt, with
+ * the profile's FP32-accumulate rate (halve) or as if it had none. */
+static double
+prompt_tps(enum mp_runtime rt, bool halve)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	 est;
+	struct mp_hardware	 hw;
+	struct mp_speed_target	 tg;
+	struct mp_speed		 sp;
+	struct mp_error		 e;
+
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
+	assert_true(mp_hardware_load("rtx-4090", &hw, &e));
+	mp_scenario_init(&sc);
+	sc.runtime = rt;
+	if (rt == MP_RT_LLAMACPP)
+		snprintf(sc.ftype, sizeof(sc.ftype), "f16");
+	assert_true(mp_estimate(&m, &sc, &est, &e));
+	assert_true(mp_speed_target(&hw, &est, &tg));
+	if (!halve)
+		tg.flops_acc32 = tg.flops;
+	assert_true(mp_speed_estimate(&m, &est, &tg, NULL, 0, &sp, &e));
+	mp_model_fini(&m);
+	assert_true(sp.has_prefill && sp.prefill_bound == MP_BOUND_COMPUTE);
+	return sp.prefill_tps;
+}
+
+/*
+ * The RTX 4090 profile states 330.3 TFLOPS with FP16 accumulate and
+ * 165.2 with FP32 accumulate (Ada whitepaper).  PyTorch accumulates in
+ * FP32: vLLM's compute-bound prompt and LoRA training run at half the
+ * rate; llama.cpp's f16 cuBLAS GEMMs accumulate in FP16 and keep it.
+ */
+static void
+test_fp32_accumulate_rate(void **state)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	 est;
+	struct mp_hardware	 hw;
+	struct mp_speed_target	 tg;
+	struct mp_error		 e;
+	double			 half, full, r;
+	char			 basis[256];
+
+	(void)state;
+	r = prompt_tps(MP_RT_VLLM, true) / prompt_tps(MP_RT_VLLM, false);
+	assert_true(r > 0.5 && r < 0.6);
+	assert_true(prompt_tps(MP_RT_LLAMACPP, true) ==
+	    prompt_tps(MP_RT_LLAMACPP, false));
+
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
+	assert_true(mp_hardware_load("rtx-4090", &hw, &e));
+	mp_scenario_init(&sc);
+	sc.mode = MP_MODE_LORA;
+	sc.weights = MP_DT_BF16;
+	sc.batch = 1;
+	sc.seq = 256;
+	assert_true(mp_scenario_resolve(&sc, &m, &e));
+	memset(&est, 0, sizeof(est));
+	assert_true(mp_estimate_train(&m, &sc, &est, &e));
+	assert_true(mp_speed_target(&hw, &est, &tg));
+	assert_true(tg.flops_acc32 > 165.1e12 && tg.flops_acc32 < 165.3e12);
+	assert_true(mp_train_speed(&m, &est, &tg, &half, basis,
+	    sizeof(basis)));
+	assert_non_null(strstr(basis, "165 TFLOPS (FP32 accumulate)"));
+	tg.flops_acc32 = tg.flops;
+	assert_true(mp_train_speed(&m, &est, &tg, &full, basis,
+	    sizeof(basis)));
+	assert_null(strstr(basis, "FP32 accumulate"));
+	/* compute is the whole step of LoRA without offload */
+	assert_true(half / full > 0.499 && half / full < 0.501);
+	/* a datacenter card states one rate */
+	assert_true(mp_hardware_load("h100-80gb", &hw, &e));
+	assert_true(mp_speed_target(&hw, &est, &tg));
+	assert_true(tg.flops_acc32 == tg.flops);
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -286,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_n_cpu_moe_reads_experts_from_host),
 		cmocka_unit_test(test_vllm_tp_allreduces),
 		cmocka_unit_test(test_vllm_pp_hop_and_mla_cache),
+		cmocka_unit_test(test_fp32_accumulate_rate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
