@@ -52,6 +52,15 @@ void	mp_md_cell(const char *, FILE *);
  * a fixed-width text table or a markdown one. */
 void	mp_render_convert_steps(const struct mp_convert *, enum mp_units,
 	    bool md, FILE *);
+/* runtime.c: the notes of an estimate in the order they were written,
+ * from index *k on: the next one on the component what (NULL: on no
+ * component), *k moved past it; NULL when there is none. */
+const struct mp_note *mp_note_next(const struct mp_estimate *,
+	    const char *what, size_t *k);
+/* The speed block (speed.c) of a scenario of seq tokens: text lines or
+ * a markdown table. */
+void	mp_render_speed(const struct mp_speed *, uint64_t seq, bool md,
+	    FILE *);
 
 /* suggest.c: "did you mean" over a closed set of names */
 struct mp_suggest {
@@ -638,9 +647,5 @@ void	mp_jsonw_f64(struct mp_jsonw *, const char *key, double v,
 	    unsigned places);
 void	mp_jsonw_speed(struct mp_jsonw *, const char *key,
 	    const struct mp_speed *);
-/* The speed block of the text and markdown reports, for a scenario of
- * seq tokens. */
-void	mp_text_speed(const struct mp_speed *, uint64_t seq, FILE *);
-void	mp_markdown_speed(const struct mp_speed *, uint64_t seq, FILE *);
 
 #endif /* MEMPLAN_INTERNAL_H */

@@ -49,40 +49,63 @@ mp_render_convert_steps(const struct mp_convert *cv, enum mp_units u,
 		fputc('\n', fp);
 }
 
-/* Tokens per second as a table (speed.c). */
+/*
+ * Tokens per second, as estimated (speed.c): lines under the text report,
+ * a table under the markdown one; the same rows in the same order.
+ */
 void
-mp_markdown_speed(const struct mp_speed *sp, uint64_t seq, FILE *fp)
+mp_render_speed(const struct mp_speed *sp, uint64_t seq, bool md, FILE *fp)
 {
-	size_t i;
-	char a[32], b[32];
+	size_t	 i;
+	char	 tps[32], ttft[32];
 
 	if (!sp->available) {
-		fprintf(fp, "**Speed**: not estimated: %s.\n\n", sp->why);
+		fprintf(fp, md ? "**Speed**: not estimated: %s.\n\n" :
+		    "\nspeed: not estimated: %s\n", sp->why);
 		return;
 	}
-	fprintf(fp, "**Speed**, estimated (%s):\n\n"
-	    "| test | tokens/s | bound |\n|---|---:|---|\n", sp->basis);
-	if (sp->has_prefill)
+	fprintf(fp, md ? "**Speed**, estimated (%s):\n\n| test | tokens/s | "
+	    "bound |\n|---|---:|---|\n" : "\nspeed, estimated (%s):\n",
+	    sp->basis);
+	mp_fmt_fixed(sp->prefill_tps, 1, tps, sizeof(tps));
+	mp_fmt_fixed(sp->ttft_s, 3, ttft, sizeof(ttft));
+	if (sp->has_prefill && md)
 		fprintf(fp, "| prompt of %" PRIu64 " tokens (first token after "
-		    "%s s) | %s | %s |\n", seq, mp_fmt_fixed(sp->ttft_s, 3,
-		    a, sizeof(a)), mp_fmt_fixed(sp->prefill_tps, 1, b,
-		    sizeof(b)), mp_bound_name(sp->prefill_bound));
-	fprintf(fp, "| decode at %" PRIu64 " tokens of context | %s | %s |\n",
-	    seq, mp_fmt_fixed(sp->decode_tps, 1, a, sizeof(a)),
-	    mp_bound_name(sp->decode_bound));
+		    "%s s) | %s | %s |\n", seq, ttft, tps,
+		    mp_bound_name(sp->prefill_bound));
+	else if (sp->has_prefill)
+		fprintf(fp, "  prompt  %10s tokens/s over %" PRIu64 " tokens "
+		    "(%s-bound); first token after %s s\n", tps, seq,
+		    mp_bound_name(sp->prefill_bound), ttft);
+	else if (!md)
+		fprintf(fp, "  prompt  not estimated: %s\n", sp->prefill_why);
+	mp_fmt_fixed(sp->decode_tps, 1, tps, sizeof(tps));
+	if (md)
+		fprintf(fp, "| decode at %" PRIu64 " tokens of context | %s | "
+		    "%s |\n", seq, tps, mp_bound_name(sp->decode_bound));
+	else
+		fprintf(fp, "  decode  %10s tokens/s at %" PRIu64 " tokens of "
+		    "context (%s-bound)\n", tps, seq,
+		    mp_bound_name(sp->decode_bound));
 	for (i = 0; i < sp->n_bench; i++) {
-		if (sp->bench[i].tokens_per_s > 0)
-			fprintf(fp, "| `%s` | %s | %s |\n", sp->bench[i].test,
-			    mp_fmt_fixed(sp->bench[i].tokens_per_s, 2, a,
-			    sizeof(a)),
-			    mp_bound_name(sp->bench[i].bound));
+		const char *test = sp->bench[i].test;
+
+		mp_fmt_fixed(sp->bench[i].tokens_per_s, 2, tps, sizeof(tps));
+		if (sp->bench[i].tokens_per_s <= 0 && md)
+			fprintf(fp, "| `%s` | - | |\n", test);
+		else if (sp->bench[i].tokens_per_s <= 0)
+			fprintf(fp, "  %-14s %10s      (%s)\n", test, "-",
+			    sp->prefill_why);
 		else
-			fprintf(fp, "| `%s` | - | |\n", sp->bench[i].test);
+			fprintf(fp, md ? "| `%s` | %s | %s |\n" :
+			    "  %-14s %10s t/s  (llama-bench test, %s-bound)\n",
+			    test, tps, mp_bound_name(sp->bench[i].bound));
 	}
-	if (!sp->has_prefill)
+	if (md && !sp->has_prefill)
 		fprintf(fp, "\nPrompt speed not estimated: %s.\n",
 		    sp->prefill_why);
-	fputc('\n', fp);
+	if (md)
+		fputc('\n', fp);
 }
 
 bool
@@ -92,6 +115,7 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	const struct mp_estimate	*est = r->est;
 	const struct mp_model		*m = r->model;
 	const struct mp_scenario	*sc = &est->sc;
+	const struct mp_note		*note;
 	enum mp_units			 u = o->units;
 	char				 b[32], b2[32], nt[MP_NOTE_TEXT];
 	size_t				 i, k;
@@ -115,24 +139,21 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	    "GB = 10^9 bytes" : "GiB = 2^30 bytes");
 	fputs("| component | size | why |\n|---|---:|---|\n", fp);
 	for (i = 0; i < MP_N_COMPONENTS; i++) {
-		uint64_t		 v = mp_component_value(&est->mem, i);
-		const struct mp_note	*note = mp_component_note(est,
-		    mp_component_name(i));
+		const char	*name = mp_component_name(i);
+		uint64_t	 v = mp_component_value(&est->mem, i);
 
-		if (v == 0 && note == NULL)
+		k = 0;
+		if ((note = mp_note_next(est, name, &k)) == NULL && v == 0)
 			continue;
-		fprintf(fp, "| %s | %s | ", mp_component_name(i),
-		    mp_fmt_size(v, u, b, sizeof(b)));
-		mp_md_cell(note ? mp_note_text(note, u, nt, sizeof(nt)) : "",
-		    fp);
-		for (k = 0; k < est->n_notes; k++)
-			if (&est->notes[k] != note &&
-			    strcmp(est->notes[k].what,
-			    mp_component_name(i)) == 0) {
-				fputs("; ", fp);
-				mp_md_cell(mp_note_text(&est->notes[k], u, nt,
-				    sizeof(nt)), fp);
-			}
+		fprintf(fp, "| %s | %s | ", name, mp_fmt_size(v, u, b,
+		    sizeof(b)));
+		if (note != NULL)
+			mp_md_cell(mp_note_text(note, u, nt, sizeof(nt)), fp);
+		/* Further notes on the same component, in the same cell. */
+		while ((note = mp_note_next(est, name, &k)) != NULL) {
+			fputs("; ", fp);
+			mp_md_cell(mp_note_text(note, u, nt, sizeof(nt)), fp);
+		}
 		fputs(" |\n", fp);
 	}
 	fprintf(fp, "| **total** | **%s** | %s |\n\n",
@@ -152,15 +173,10 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 		fprintf(fp, "Command:\n\n```\n%s\n```\n\n", est->command);
 	if (est->has_convert)
 		mp_render_convert_steps(&est->conv, u, true, fp);
-	for (i = 0; i < est->n_notes; i++) {
-		const char *w = est->notes[i].what;
-
-		if (!mp_component_known(w)) {
-			fprintf(fp, "> **%s**: ", w);
-			mp_md_cell(mp_note_text(&est->notes[i], u, nt, sizeof(nt)),
-			    fp);
-			fputs("\n\n", fp);
-		}
+	for (k = 0; (note = mp_note_next(est, NULL, &k)) != NULL; ) {
+		fprintf(fp, "> **%s**: ", note->what);
+		mp_md_cell(mp_note_text(note, u, nt, sizeof(nt)), fp);
+		fputs("\n\n", fp);
 	}
 	if (r->hw_name != NULL) {
 		mp_render_judgement(fp, r->hw_name, &r->j, u, true);
@@ -191,6 +207,6 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 		}
 	}
 	if (r->has_speed)
-		mp_markdown_speed(&r->speed, est->sc.seq, fp);
+		mp_render_speed(&r->speed, est->sc.seq, true, fp);
 	return !ferror(fp);
 }

@@ -40,48 +40,13 @@ mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
 	    "GB = 10^9 bytes (--units si)" : "GiB = 2^30 bytes (--units iec)");
 }
 
-/* Tokens per second, as estimated (speed.c). */
-void
-mp_text_speed(const struct mp_speed *sp, uint64_t seq, FILE *fp)
-{
-	size_t i;
-	char a[32], b[32];
-
-	if (!sp->available) {
-		fprintf(fp, "\nspeed: not estimated: %s\n", sp->why);
-		return;
-	}
-	fprintf(fp, "\nspeed, estimated (%s):\n", sp->basis);
-	if (sp->has_prefill)
-		fprintf(fp, "  prompt  %10s tokens/s over %" PRIu64 " tokens "
-		    "(%s-bound); first token after %s s\n", mp_fmt_fixed(
-		    sp->prefill_tps, 1, a, sizeof(a)), seq,
-		    mp_bound_name(sp->prefill_bound), mp_fmt_fixed(sp->ttft_s,
-		    3, b, sizeof(b)));
-	else
-		fprintf(fp, "  prompt  not estimated: %s\n", sp->prefill_why);
-	fprintf(fp, "  decode  %10s tokens/s at %" PRIu64 " tokens of context "
-	    "(%s-bound)\n", mp_fmt_fixed(sp->decode_tps, 1, a, sizeof(a)), seq,
-	    mp_bound_name(sp->decode_bound));
-	for (i = 0; i < sp->n_bench; i++) {
-		if (sp->bench[i].tokens_per_s > 0)
-			fprintf(fp, "  %-14s %10s t/s  (llama-bench test, "
-			    "%s-bound)\n", sp->bench[i].test,
-			    mp_fmt_fixed(sp->bench[i].tokens_per_s, 2, a,
-			    sizeof(a)),
-			    mp_bound_name(sp->bench[i].bound));
-		else
-			fprintf(fp, "  %-14s %10s      (%s)\n",
-			    sp->bench[i].test, "-", sp->prefill_why);
-	}
-}
-
 bool
 mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
     FILE *fp)
 {
 	const struct mp_estimate	*est = r->est;
 	enum mp_units			 u = o->units;
+	const struct mp_note		*note;
 	char				 b[32], b2[32], nt[MP_NOTE_TEXT];
 	size_t				 i, k;
 
@@ -89,23 +54,19 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	fputc('\n', fp);
 	fprintf(fp, "  %-12s %12s  %s\n", "component", "size", "why");
 	for (i = 0; i < MP_N_COMPONENTS; i++) {
+		const char		*name = mp_component_name(i);
 		uint64_t		 v = mp_component_value(&est->mem, i);
-		const struct mp_note	*note = mp_component_note(est,
-		    mp_component_name(i));
 
-		if (v == 0 && note == NULL)
+		k = 0;
+		if ((note = mp_note_next(est, name, &k)) == NULL && v == 0)
 			continue;
-		fprintf(fp, "  %-12s %12s  %s\n", mp_component_name(i),
+		fprintf(fp, "  %-12s %12s  %s\n", name,
 		    mp_fmt_size(v, u, b, sizeof(b)), note ? mp_note_text(note,
 		    u, nt, sizeof(nt)) : "");
 		/* Further notes on the same component, aligned under it. */
-		for (k = 0; k < est->n_notes; k++)
-			if (&est->notes[k] != note &&
-			    strcmp(est->notes[k].what,
-			    mp_component_name(i)) == 0)
-				fprintf(fp, "  %-12s %12s  %s\n", "", "",
-				    mp_note_text(&est->notes[k], u, nt,
-				    sizeof(nt)));
+		while ((note = mp_note_next(est, name, &k)) != NULL)
+			fprintf(fp, "  %-12s %12s  %s\n", "", "",
+			    mp_note_text(note, u, nt, sizeof(nt)));
 	}
 	fprintf(fp, "  %-12s %12s  %s\n", "total",
 	    mp_fmt_size(est->mem.total, u, b, sizeof(b)),
@@ -144,13 +105,9 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	}
 	if (est->has_convert)
 		mp_render_convert_steps(&est->conv, u, false, fp);
-	for (i = 0; i < est->n_notes; i++) {
-		const char *w = est->notes[i].what;
-
-		if (!mp_component_known(w))
-			fprintf(fp, "  note: %s: %s\n", w,
-			    mp_note_text(&est->notes[i], u, nt, sizeof(nt)));
-	}
+	for (k = 0; (note = mp_note_next(est, NULL, &k)) != NULL; )
+		fprintf(fp, "  note: %s: %s\n", note->what,
+		    mp_note_text(note, u, nt, sizeof(nt)));
 	if (r->hw_name != NULL) {
 		fputc('\n', fp);
 		mp_render_judgement(fp, r->hw_name, &r->j, u, false);
@@ -174,6 +131,6 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 		}
 	}
 	if (r->has_speed)
-		mp_text_speed(&r->speed, r->est->sc.seq, fp);
+		mp_render_speed(&r->speed, r->est->sc.seq, false, fp);
 	return !ferror(fp);
 }

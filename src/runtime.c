@@ -144,11 +144,18 @@ mp_component_value(const struct mp_memory *mm, size_t i)
 const struct mp_note *
 mp_component_note(const struct mp_estimate *est, const char *name)
 {
-	size_t i;
+	size_t k = 0;
 
-	for (i = 0; i < est->n_notes; i++)
-		if (strcmp(est->notes[i].what, name) == 0)
-			return &est->notes[i];
+	return mp_note_next(est, name, &k);
+}
+
+const struct mp_note *
+mp_note_next(const struct mp_estimate *est, const char *what, size_t *k)
+{
+	for (; *k < est->n_notes; (*k)++)
+		if (what != NULL ? strcmp(est->notes[*k].what, what) == 0 :
+		    !mp_component_known(est->notes[*k].what))
+			return &est->notes[(*k)++];
 	return NULL;
 }
 
