@@ -599,6 +599,10 @@ struct mp_jsonw {
 };
 
 void	mp_jsonw_init(struct mp_jsonw *, FILE *, bool pretty);
+/* A memplan JSON document on fp: pretty, notes in units u, the root
+ * object open with its "schema" written; close it with mp_jsonw_end(w,
+ * '}'). */
+void	mp_jsonw_doc(struct mp_jsonw *, FILE *, enum mp_units u);
 void	mp_jsonw_obj(struct mp_jsonw *, const char *key);	/* { */
 void	mp_jsonw_arr(struct mp_jsonw *, const char *key);	/* [ */
 void	mp_jsonw_end(struct mp_jsonw *, char close);		/* } or ] */

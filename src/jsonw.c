@@ -16,6 +16,15 @@ mp_jsonw_init(struct mp_jsonw *w, FILE *fp, bool pretty)
 	w->units = MP_UNITS_IEC;
 }
 
+void
+mp_jsonw_doc(struct mp_jsonw *w, FILE *fp, enum mp_units u)
+{
+	mp_jsonw_init(w, fp, true);
+	w->units = u;
+	mp_jsonw_obj(w, NULL);
+	mp_jsonw_str(w, "schema", MP_SCHEMA);
+}
+
 /*
  * A JSON string (RFC 8259) that is always valid UTF-8: a byte that is not
  * part of a UTF-8 sequence becomes U+FFFD, as a decoder replacing errors

@@ -13,7 +13,6 @@ report_fields(struct mp_jsonw *w, const struct mp_report *r)
 {
 	size_t i;
 
-	mp_jsonw_str(w, "schema", MP_SCHEMA);
 	mp_jsonw_model(w, r->model);
 	mp_jsonw_estimate(w, r->est);
 	if (r->hw_name != NULL)
@@ -48,9 +47,7 @@ mp_render_json(const struct mp_report *r, const struct mp_render_opts *o,
 {
 	struct mp_jsonw w;
 
-	mp_jsonw_init(&w, fp, true);
-	w.units = o != NULL ? o->units : MP_UNITS_IEC;
-	mp_jsonw_obj(&w, NULL);
+	mp_jsonw_doc(&w, fp, o != NULL ? o->units : MP_UNITS_IEC);
 	report_fields(&w, r);
 	mp_jsonw_end(&w, '}');
 	return !ferror(fp);
@@ -63,9 +60,7 @@ mp_render_fit_json(const struct mp_report *r, const struct mp_fitres *f,
 {
 	struct mp_jsonw w;
 
-	mp_jsonw_init(&w, fp, true);
-	w.units = o != NULL ? o->units : MP_UNITS_IEC;
-	mp_jsonw_obj(&w, NULL);
+	mp_jsonw_doc(&w, fp, o != NULL ? o->units : MP_UNITS_IEC);
 	report_fields(&w, r);
 	mp_jsonw_obj(&w, "solve");
 	mp_jsonw_str(&w, "field", mp_solve_name(f->field));

@@ -536,10 +536,7 @@ mp_render_plan_json(const struct mp_planres *p,
 	struct mp_jsonw	 w;
 	size_t		 i;
 
-	mp_jsonw_init(&w, fp, true);
-	w.units = o != NULL ? o->units : MP_UNITS_IEC;
-	mp_jsonw_obj(&w, NULL);
-	mp_jsonw_str(&w, "schema", MP_SCHEMA);
+	mp_jsonw_doc(&w, fp, o != NULL ? o->units : MP_UNITS_IEC);
 	mp_jsonw_model(&w, p->model);
 	mp_jsonw_hardware(&w, p->hw);
 	mp_jsonw_arr(&w, "options");
@@ -849,10 +846,7 @@ mp_render_check_json(const struct mp_check_report *c,
 	struct mp_jsonw		 w;
 	size_t			 i;
 
-	mp_jsonw_init(&w, fp, true);
-	w.units = o != NULL ? o->units : MP_UNITS_IEC;
-	mp_jsonw_obj(&w, NULL);
-	mp_jsonw_str(&w, "schema", MP_SCHEMA);
+	mp_jsonw_doc(&w, fp, o != NULL ? o->units : MP_UNITS_IEC);
 	mp_jsonw_arr(&w, "checks");
 	for (i = 0; i < c->n; i++) {
 		const struct mp_check_result *r = &c->res[i];
@@ -1017,10 +1011,7 @@ mp_render_sweep_json(const struct mp_sweep *s, const struct mp_render_opts *o,
 	struct mp_jsonw	 w;
 	size_t		 i;
 
-	mp_jsonw_init(&w, fp, true);
-	w.units = o != NULL ? o->units : MP_UNITS_IEC;
-	mp_jsonw_obj(&w, NULL);
-	mp_jsonw_str(&w, "schema", MP_SCHEMA);
+	mp_jsonw_doc(&w, fp, o != NULL ? o->units : MP_UNITS_IEC);
 	mp_jsonw_model(&w, s->model);
 	if (s->hw != NULL)
 		mp_jsonw_hardware(&w, s->hw);

@@ -166,6 +166,32 @@ bool	mp_cli_svg_check(const struct mp_args *, struct mp_error *);
 /* Prints the error once, on one line, and returns MP_EXIT_BAD. */
 int	mp_cli_fail(struct mp_cli *, const struct mp_error *);
 
+/*
+ * A listing of a catalog folder (memplan models, memplan hardware): with
+ * --format json the document {"schema", key: [one object an entry]},
+ * else head() and a line (or a markdown row) an entry; one() writes each
+ * entry.  Written whole or not at all: an unreadable folder leaves no
+ * output, not even the header.  Returns the exit status.
+ */
+struct mp_jsonw;
+struct mp_listing {
+	const char	*folder;	/* the catalog folder ("models") */
+	const char	*ext;		/* its entries' file ending */
+	const char	*key;		/* the JSON document's array */
+	void		(*head)(const struct mp_listing *);
+	bool		(*one)(const char *name, const char *path,
+			    void *listing);
+	/* Set by mp_cli_list for head() and one(): */
+	FILE		*fp;		/* the output */
+	struct mp_jsonw	*w;		/* the JSON array, NULL for text */
+	enum mp_units	 units;
+	bool		 md;		/* --format markdown */
+	FILE		*err;		/* where unreadable entries are named */
+	unsigned	 bad;		/* entries one() could not read */
+};
+int	mp_cli_list(struct mp_cli *, const struct mp_args *,
+	    struct mp_listing *);
+
 /* The command table (for completion and man-page checks). */
 const struct mp_cmd *mp_cli_commands(size_t *n);
 /*

@@ -10,15 +10,6 @@
 #include "cli.h"
 #include "internal.h"	/* links libmemplan.a: see internal.h */
 
-struct list_ctx {
-	FILE		*fp;
-	struct mp_jsonw	*w;		/* JSON, else a table */
-	enum mp_units	 units;
-	bool		 md;
-	unsigned	 bad;
-	FILE		*err;		/* where unreadable profiles are named */
-};
-
 /* "NVIDIA GeForce RTX 4090 x2" or "-" for a RAM-only machine. */
 static void
 accel(const struct mp_hardware *hw, char *buf, size_t len)
@@ -36,7 +27,7 @@ accel(const struct mp_hardware *hw, char *buf, size_t len)
 static bool
 one(const char *name, const char *path, void *arg)
 {
-	struct list_ctx		*c = arg;
+	struct mp_listing	*c = arg;
 	struct mp_hardware	 hw;
 	struct mp_error		 e;
 	const struct mp_device	*d;
@@ -99,9 +90,7 @@ show(const char *spec, struct mp_args *a, struct mp_cli *cli)
 		return mp_cli_fail(cli, &e);
 	fp = out.fp;
 	if (a->format == MP_FMT_JSON) {
-		mp_jsonw_init(&w, fp, true);
-		mp_jsonw_obj(&w, NULL);
-		mp_jsonw_str(&w, "schema", MP_SCHEMA);
+		mp_jsonw_doc(&w, fp, a->units);
 		mp_jsonw_hardware(&w, &hw);
 		mp_jsonw_end(&w, '}');
 		goto done;
@@ -216,18 +205,25 @@ detect(const struct mp_args *a, struct mp_cli *cli)
 	return MP_EXIT_OK;
 }
 
+static void
+head(const struct mp_listing *c)
+{
+	if (c->md)
+		fputs("| name | accelerator | usable | RAM | description |\n"
+		    "| --- | --- | ---: | ---: | --- |\n", c->fp);
+	else
+		fprintf(c->fp, "%-22s %-34s %11s %11s  %s\n", "name",
+		    "accelerator", "usable", "ram", "description");
+}
+
 int
 cmd_hardware(int argc, char **argv, struct mp_cli *cli)
 {
-	struct mp_args	 a;
-	struct mp_error	 e;
-	struct mp_jsonw	 w;
-	struct list_ctx	 c;
-	struct mp_output out;
-	int		 rc;
+	struct mp_args		 a;
+	struct mp_listing	 l = { .folder = "hardware", .ext = ".yaml",
+	    .key = "hardware", .head = head, .one = one };
+	int			 rc;
 
-	mp_error_clear(&e);
-	memset(&c, 0, sizeof(c));
 	if ((rc = mp_cli_start(argc, argv, cli, MP_OPT_FORMAT | MP_OPT_DETECT,
 	    1, &a)) >= 0)
 		return rc;
@@ -235,37 +231,9 @@ cmd_hardware(int argc, char **argv, struct mp_cli *cli)
 		return detect(&a, cli);
 	if (a.npos == 1)
 		return show(a.pos[0], &a, cli);
-	if (!mp_cli_output_check(&a, &e) ||
-	    !mp_output_open(&out, a.output, cli->out, &e))
-		return mp_cli_fail(cli, &e);
-	c.fp = out.fp;
-	c.units = a.units;
-	c.err = cli->err;
-	c.md = a.format == MP_FMT_MARKDOWN;
-	if (a.format == MP_FMT_JSON) {
-		mp_jsonw_init(&w, out.fp, true);
-		mp_jsonw_obj(&w, NULL);
-		mp_jsonw_str(&w, "schema", MP_SCHEMA);
-		mp_jsonw_arr(&w, "hardware");
-		c.w = &w;
-	} else if (c.md)
-		fputs("| name | accelerator | usable | RAM | description |\n"
-		    "| --- | --- | ---: | ---: | --- |\n", out.fp);
-	else
-		fprintf(out.fp, "%-22s %-34s %11s %11s  %s\n", "name",
-		    "accelerator", "usable", "ram", "description");
-	if (!mp_catalog_list("hardware", ".yaml", one, &c, &e)) {
-		/* Nothing is written: not even the header. */
-		mp_output_abort(&out);
-		return mp_cli_fail(cli, &e);
-	}
-	if (c.w != NULL) {
-		mp_jsonw_end(&w, ']');
-		mp_jsonw_end(&w, '}');
-	}
-	if (!mp_output_finish(&out, !ferror(out.fp), &e))
-		return mp_cli_fail(cli, &e);
 	/* The listing shows every readable profile; each unreadable one
 	 * was named on stderr, and the exit status says so. */
-	return c.bad > 0 ? MP_EXIT_BAD : MP_EXIT_OK;
+	if ((rc = mp_cli_list(cli, &a, &l)) == MP_EXIT_OK && l.bad > 0)
+		return MP_EXIT_BAD;
+	return rc;
 }

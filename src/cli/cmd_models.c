@@ -6,16 +6,10 @@
 #include "cli.h"
 #include "internal.h"	/* links libmemplan.a: see internal.h */
 
-struct list_ctx {
-	FILE		*fp;
-	struct mp_jsonw	*w;		/* NULL for text */
-	unsigned	 bad;
-};
-
 static bool
 one(const char *name, const char *path, void *arg)
 {
-	struct list_ctx	*c = arg;
+	struct mp_listing *c = arg;
 	struct mp_model	 m;
 	struct mp_error	 e;
 	char		 num[32];
@@ -47,42 +41,22 @@ one(const char *name, const char *path, void *arg)
 	return true;
 }
 
+static void
+head(const struct mp_listing *c)
+{
+	fprintf(c->fp, "%-34s %-36s %10s\n", "name", "architecture",
+	    "params");
+}
+
 int
 cmd_models(int argc, char **argv, struct mp_cli *cli)
 {
-	struct mp_args	 a;
-	struct mp_error	 e;
-	struct mp_jsonw	 w;
-	struct list_ctx	 c = { NULL, NULL, 0 };
-	struct mp_output out;
-	int		 rc;
+	struct mp_args		 a;
+	struct mp_listing	 l = { .folder = "models", .ext = ".json",
+	    .key = "models", .head = head, .one = one };
+	int			 rc;
 
-	mp_error_clear(&e);
 	if ((rc = mp_cli_start(argc, argv, cli, MP_OPT_FORMAT, 0, &a)) >= 0)
 		return rc;
-	if (!mp_cli_output_check(&a, &e))
-		return mp_cli_fail(cli, &e);
-	if (!mp_output_open(&out, a.output, cli->out, &e))
-		return mp_cli_fail(cli, &e);
-	c.fp = out.fp;
-	if (a.format == MP_FMT_JSON) {
-		mp_jsonw_init(&w, out.fp, true);
-		mp_jsonw_obj(&w, NULL);
-		mp_jsonw_str(&w, "schema", MP_SCHEMA);
-		mp_jsonw_arr(&w, "models");
-		c.w = &w;
-	} else
-		fprintf(out.fp, "%-34s %-36s %10s\n", "name", "architecture",
-		    "params");
-	if (!mp_catalog_list("models", ".json", one, &c, &e)) {
-		mp_output_abort(&out);
-		return mp_cli_fail(cli, &e);
-	}
-	if (c.w != NULL) {
-		mp_jsonw_end(&w, ']');
-		mp_jsonw_end(&w, '}');
-	}
-	if (!mp_output_finish(&out, !ferror(out.fp), &e))
-		return mp_cli_fail(cli, &e);
-	return MP_EXIT_OK;
+	return mp_cli_list(cli, &a, &l);
 }

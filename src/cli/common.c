@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "internal.h"	/* mp_cli_list: the JSON writer; see internal.h */
 
 /* Appends words to a help line, wrapping at 79 columns under col 28. */
 static void
@@ -292,4 +293,44 @@ mp_cli_cmd_help(const struct mp_cmd *cmd, FILE *fp)
 {
 	fprintf(fp, "usage: memplan %s\n%s.\n\n", cmd->usage, cmd->summary);
 	mp_cli_options_help(fp);
+}
+
+int
+mp_cli_list(struct mp_cli *cli, const struct mp_args *a,
+    struct mp_listing *l)
+{
+	struct mp_error		 e;
+	struct mp_output	 out;
+	struct mp_jsonw		 w;
+	bool			 ok;
+
+	mp_error_clear(&e);
+	if (!mp_cli_output_check(a, &e) ||
+	    !mp_output_open(&out, a->output, cli->out, &e))
+		return mp_cli_fail(cli, &e);
+	l->fp = out.fp;
+	l->w = NULL;
+	l->units = a->units;
+	l->md = a->format == MP_FMT_MARKDOWN;
+	l->err = cli->err;
+	l->bad = 0;
+	if (a->format == MP_FMT_JSON) {
+		mp_jsonw_doc(&w, out.fp, a->units);
+		mp_jsonw_arr(&w, l->key);
+		l->w = &w;
+	} else
+		l->head(l);
+	ok = mp_catalog_list(l->folder, l->ext, l->one, l, &e);
+	if (ok && l->w != NULL) {
+		mp_jsonw_end(&w, ']');
+		mp_jsonw_end(&w, '}');
+	}
+	l->w = NULL;
+	if (!ok) {
+		mp_output_abort(&out);
+		return mp_cli_fail(cli, &e);
+	}
+	if (!mp_output_finish(&out, !ferror(out.fp), &e))
+		return mp_cli_fail(cli, &e);
+	return MP_EXIT_OK;
 }
