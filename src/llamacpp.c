@@ -60,6 +60,7 @@ struct lc {
 	uint64_t	 n_ctx, n_seq, n_ctx_seq, n_ubatch, n_batch;
 	uint64_t	 streams;	/* KV streams: n_seq, or 1 unified */
 	bool		 fa;
+	bool		 fa_auto_off;	/* auto, turned off: no backend kernel */
 	bool		 mmap;
 	bool		 cpu_run;	/* no accelerator in the run */
 	enum mp_dtype	 kv;
@@ -242,6 +243,55 @@ split_points(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 	return true;
 }
 
+/*
+ * The head sizes of the attention: K (= Q) and V per head.  DeepSeek's
+ * MLA attends over its compressed cache, kv_lora_rank + qk_rope_dim wide
+ * for K and kv_lora_rank for V, with one KV head.
+ */
+static bool
+is_mla(const struct mp_model *m)
+{
+	return m->kv_lora_rank != 0 && m->layer != NULL &&
+	    m->layer[0].kind == MP_LK_MLA;
+}
+
+static uint32_t
+head_k(const struct mp_model *m)
+{
+	return is_mla(m) ? m->kv_lora_rank + m->qk_rope_dim : m->head_dim;
+}
+
+static uint32_t
+head_v(const struct mp_model *m)
+{
+	if (is_mla(m))
+		return m->kv_lora_rank;
+	return m->v_head_dim != 0 ? m->v_head_dim : m->head_dim;
+}
+
+/*
+ * ggml-metal's supports_op for GGML_OP_FLASH_ATTN_EXT: the head sizes
+ * its kernels are instantiated for (ggml-metal-device.m, the 2026
+ * version read, not at the modelled commit exactly), with K and V of one
+ * type (memplan gives both the same -ctk/-ctv) on a GPU with simdgroup
+ * matrix multiply (every Apple silicon GPU).
+ */
+static const uint32_t metal_fa_heads[] = {
+	32, 40, 48, 64, 72, 80, 96, 112, 128, 192, 256, 320, 512, 576
+};
+
+static bool
+metal_fa_head(uint32_t dk)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(metal_fa_heads) / sizeof(metal_fa_heads[0]);
+	    i++)
+		if (metal_fa_heads[i] == dk)
+			return true;
+	return false;
+}
+
 static bool
 resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
     struct mp_error *err)
@@ -325,8 +375,21 @@ resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
 	if (c->n_ubatch > c->n_batch)
 		c->n_ubatch = c->n_batch;
 
-	/* Flash attention "auto" resolves to enabled on CUDA and the CPU. */
+	/*
+	 * Flash attention "auto": llama_context reserves a graph and keeps
+	 * FA when every layer's FLASH_ATTN_EXT node lands on the device of
+	 * that layer's cache, i.e. when the backend supports the op there.
+	 * CUDA and the CPU do for every head size memplan meets (the
+	 * measured rows resolved it on); ggml-metal only for the head
+	 * sizes of metal_fa_heads, so elsewhere a Metal run falls back to
+	 * the unfused attention and its KQ scores (derived from source).
+	 */
 	c->fa = sc->flash_attn != MP_OFF;
+	if (sc->flash_attn == MP_AUTO && c->be == MP_BE_METAL && c->act > 0 &&
+	    !metal_fa_head(head_k(m))) {
+		c->fa = false;
+		c->fa_auto_off = true;
+	}
 	c->mmap = sc->mmap != MP_OFF;
 
 	/* The cache type: -ctk/-ctv, f16 unless asked. */
@@ -337,6 +400,12 @@ resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
 		break;
 	case MP_GF_LEGACY:
 		/* llama_context refuses a quantized V cache without FA. */
+		if (c->fa_auto_off)
+			return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",
+			    "a %s cache needs flash attention, and llama.cpp's "
+			    "Metal backend has none for head size %u (auto "
+			    "turns it off); use --kv-dtype f16",
+			    mp_dtype_info(c->kv)->name, head_k(m));
 		if (!c->fa)
 			return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",
 			    "a %s cache needs --flash-attn on or auto in "
@@ -669,6 +738,52 @@ mask_cells(const struct lc *c)
  *   with the f32 mask, K and V of the ubatch and four hidden states
  *   (Llama-3.1-8B at 8k: 564.01 MiB measured, 564 MiB here).
  */
+/*
+ * ggml-metal's FLASH_ATTN_EXT asks its buffer type for more than its
+ * output (ggml_backend_metal_buffer_type_get_alloc_size): scratch the
+ * kernel writes beside the result, reserved for the largest kernel
+ * whatever the batch (ggml-metal-ops.cpp, extra_pad/extra_blk/
+ * extra_tmp, 2026 version):
+ * - pad: NCPSG (64) cells of K, V and the mask, for a cache whose length
+ *   is not a multiple of 64 (always reserved), each cell counted at its
+ *   full stride once per KV head;
+ * - blk: one byte per 64-cell x 8-query block of the mask;
+ * - tmp: the partial results of 32 workgroups, (dv + 2) floats for each
+ *   of min(n_tokens, 32) queries per head.
+ * Per stream, as the FA node sees its tensors.  Derived, not measured.
+ */
+#define METAL_FA_NCPSG	64
+#define METAL_FA_NQPSG	8
+#define METAL_FA_NWG	32
+
+static uint64_t
+metal_fa_scratch(const struct lc *c)
+{
+	const struct mp_model *m = c->m;
+	uint64_t st = c->streams, q = c->n_ubatch / st, kcell, vcell, heads;
+	uint64_t kvpad, blk, tmp, n_kv = kq_cells(c);
+
+	if (q == 0)
+		q = 1;
+	if (is_mla(m)) {
+		/* K and V are views of the one latent row per cell */
+		kcell = vcell = row_bytes(c, head_k(m));
+		heads = 1;
+	} else {
+		kcell = row_bytes(c, (uint64_t)m->kv_heads * head_k(m));
+		vcell = row_bytes(c, (uint64_t)m->kv_heads * head_v(m));
+		heads = m->kv_heads;
+	}
+	kvpad = mp_muls(METAL_FA_NCPSG, mp_muls(st, mp_adds(mp_muls(mp_adds(
+	    kcell, vcell), heads), mp_muls(q, 2))));
+	blk = pad(mp_muls(mp_muls((n_kv + METAL_FA_NCPSG - 1) /
+	    METAL_FA_NCPSG, (q + METAL_FA_NQPSG - 1) / METAL_FA_NQPSG), st),
+	    32);
+	tmp = mp_muls(mp_muls(mp_muls(4, q < 32 ? q : 32), mp_muls(m->heads,
+	    st)), mp_muls(METAL_FA_NWG, (uint64_t)head_v(m) + 2));
+	return mp_adds(mp_adds(kvpad, blk), tmp);
+}
+
 static uint64_t
 layer_peak(const struct lc *c)
 {
@@ -686,6 +801,14 @@ layer_peak(const struct lc *c)
 	 */
 	if (m->n_experts != 0)
 		mlp = mp_adds(mlp, mp_muls(h, m->experts_per_tok));
+	if (c->fa && c->be == MP_BE_METAL) {
+		/* the FA node on Metal: the masks, the residual, Q and the
+		 * output beside the kernel's scratch */
+		attn = mp_adds(mp_adds(mask, h), mp_adds(metal_fa_scratch(c),
+		    mp_muls(mp_muls(mp_muls(ub, m->heads), (uint64_t)head_k(m) +
+		    head_v(m)), 4)));
+		return max64(attn, mlp);
+	}
 	if (c->fa)
 		return mlp;
 	kq = mp_muls(mp_muls(mp_muls(kq_cells(c), ub), m->heads), 4);
@@ -736,6 +859,17 @@ place_compute(struct lc *c)
 	 */
 	mask = mp_muls(mp_muls(mask_cells(c), c->n_ubatch), c->fa ? 2 : 4);
 	host = mp_adds(mask, mp_muls(h, 2));
+	/*
+	 * Metal: llama-graph creates the KQ masks in f32 and, with flash
+	 * attention, casts them to f16 on the GPU, so the host buffer
+	 * holds the f32 masks and one hidden state, the embedding lookup
+	 * the GPU reads.  That is the CPU compute buffer of four of the
+	 * five published Metal logs that print it (tests/metal), to the
+	 * printed 0.01 MiB, with and without FA; derived, not measured.
+	 */
+	if (c->be == MP_BE_METAL)
+		host = mp_adds(mp_muls(mp_muls(mask_cells(c), c->n_ubatch), 4),
+		    h);
 	if (c->layers_on[HOST] > 0)
 		host = max64(host, lp);
 	c->compute[HOST] = host;
@@ -1206,7 +1340,11 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	n = mp_estimate_note(est, "context", "llamacpp.context", "-c {ctx} "
 	    "-np {seqs}: {per_seq} cells per sequence (padded to 256%s), "
 	    "n_batch {batch}, n_ubatch {ubatch}, flash attention %s",
-	    sc->kv_unified ? ", one unified stream" : "", c.fa ? "on" : "off");
+	    sc->kv_unified ? ", one unified stream" : "", c.fa ? "on" :
+	    c.fa_auto_off ? "off (auto: Metal has no kernel for head size "
+	    "{head})" : "off");
+	if (c.fa_auto_off)
+		mp_note_count(n, "head", head_k(m));
 	mp_note_count(n, "ctx", c.n_ctx);
 	mp_note_count(n, "seqs", c.n_seq);
 	mp_note_count(n, "per_seq", c.n_ctx_seq);
@@ -1367,11 +1505,16 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		    "scheduler compute "
 		    "buffers: {gpus} on GPUs, {host} in host memory (a ubatch "
 		    "of logits, or a layer's live tensors)%s",
-		    c.be == MP_BE_METAL || c.be == MP_BE_VULKAN ||
-		    c.be == MP_BE_SYCL || c.be == MP_BE_ROCM ? "; sizes as "
-		    "measured with CUDA, derived for this backend" : "");
+		    c.be == MP_BE_METAL ? "; Metal: the CUDA-measured graph "
+		    "with ggml-metal's FA scratch ({scratch}), derived" :
+		    c.be == MP_BE_VULKAN || c.be == MP_BE_SYCL ||
+		    c.be == MP_BE_ROCM ? "; sizes as measured with CUDA, "
+		    "derived for this backend" : "");
 		mp_note_size(n, "gpus", compute_all - c.compute[HOST]);
 		mp_note_size(n, "host", c.compute[HOST]);
+		if (c.be == MP_BE_METAL)
+			mp_note_size(n, "scratch", c.fa ?
+			    metal_fa_scratch(&c) : 0);
 	}
 	mp_note_count(mp_estimate_note(est, "logits", "llamacpp.output",
 	    "output buffer in host memory: n_vocab x 4 bytes x {seqs} "
@@ -1394,6 +1537,17 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		    "with CUDA on an H100%s)", c.be == MP_BE_ROCM ? "HIP" :
 		    "CUDA", c.be == MP_BE_ROCM ? "; derived for ROCm" : ""),
 		    "per_gpu", LC_CUDA_RUNTIME);
+	else if (used > 0 && c.be == MP_BE_METAL)
+		/*
+		 * ggml-metal's buffers are the whole of it: its residency
+		 * sets keep those buffers wired (no memory of their own),
+		 * and macOS lets the GPU wire at most the device's
+		 * recommendedMaxWorkingSetSize, the profile's usable memory.
+		 */
+		mp_estimate_note(est, "runtime", "llamacpp.no_cuda", "Metal: no "
+		    "CUDA context; residency sets only keep the buffers above "
+		    "wired, within recommendedMaxWorkingSetSize (the "
+		    "profile's usable memory); driver overhead not counted");
 	else if (used > 0)
 		mp_estimate_note(est, "runtime", "llamacpp.no_cuda", "%s: no "
 		    "CUDA context; the "

@@ -368,12 +368,187 @@ test_llamacpp_cpu_rows_within_tolerance(void **state)
 	assert_int_equal(judge_file("cpu-measurements.jsonl", true), 0);
 }
 
+/* The next tab-separated field of a published-logs.tsv row. */
+static char *
+tsv_field(char **cur)
+{
+	char *f = *cur, *e;
+
+	if (f == NULL)
+		fail_msg("published-logs.tsv: a row has too few fields");
+	e = f + strcspn(f, "\t\n");
+	*cur = *e == '\t' ? e + 1 : NULL;
+	*e = '\0';
+	return f;
+}
+
+/* A note's size value, or fail. */
+static uint64_t
+note_size(const struct mp_estimate *est, const char *id, const char *key)
+{
+	size_t i, j;
+
+	for (i = 0; i < est->n_notes; i++) {
+		if (strcmp(est->notes[i].id, id) != 0)
+			continue;
+		for (j = 0; j < est->notes[i].n_values; j++)
+			if (strcmp(est->notes[i].values[j].key, key) == 0)
+				return est->notes[i].values[j].u;
+	}
+	fail_msg("no note %s with {%s}", id, key);
+	return 0;
+}
+
+static int
+metal_near(const char *id, const char *what, double memplan, const char *log,
+    double tol)
+{
+	double pub = strtod(log, NULL), dev;
+
+	if (strcmp(log, "-") == 0)
+		return 0;
+	dev = (memplan - pub) / pub;
+	print_message("# %s %s: memplan %.2f MiB, log %.2f MiB (%+.1f %%)\n",
+	    id, what, memplan, pub, dev * 100);
+	return dev > tol || dev < -tol;
+}
+
+/*
+ * memplan's Metal buffers against published Metal logs (tests/metal):
+ * the KV cache within 1 %, the GPU's compute buffer and the host's
+ * (CPU) compute buffer within 5 %, each row at the log's context,
+ * ubatch and flash attention; memplan resolves "auto" on Metal itself
+ * and must land where the log did.
+ */
+static void
+test_llamacpp_metal_published_logs(void **state)
+{
+	char path[512], line[1024], *cur, id[48], config[64], w[16], fa[8];
+	char kv[16], dev[16], host[16];
+	const char *dir = getenv("MP_TESTS_DIR");
+	FILE *fp;
+	int rows = 0, bad = 0;
+
+	(void)state;
+	if (dir != NULL)
+		snprintf(path, sizeof(path), "%s/metal/published-logs.tsv", dir);
+	else
+		snprintf(path, sizeof(path), "%s/tests/metal/published-logs.tsv",
+		    fx_srcdir());
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("%s: cannot open", path);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		struct mp_model m;
+		struct mp_scenario sc;
+		struct mp_estimate est;
+		uint64_t n_ctx, n_seq, unified, ub;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		cur = line;
+		snprintf(id, sizeof(id), "%s", tsv_field(&cur));
+		(void)tsv_field(&cur);
+		snprintf(config, sizeof(config), "%s", tsv_field(&cur));
+		snprintf(w, sizeof(w), "%s", tsv_field(&cur));
+		n_ctx = strtoull(tsv_field(&cur), NULL, 10);
+		n_seq = strtoull(tsv_field(&cur), NULL, 10);
+		unified = strtoull(tsv_field(&cur), NULL, 10);
+		ub = strtoull(tsv_field(&cur), NULL, 10);
+		snprintf(fa, sizeof(fa), "%s", tsv_field(&cur));
+		snprintf(kv, sizeof(kv), "%s", tsv_field(&cur));
+		snprintf(dev, sizeof(dev), "%s", tsv_field(&cur));
+		snprintf(host, sizeof(host), "%s", tsv_field(&cur));
+		fx_load_bundled(config, &m);
+		fx_llamacpp_scenario(&sc, n_ctx / n_seq, n_seq);
+		sc.backend = MP_BE_METAL;
+		sc.gpu_layers = -1;
+		sc.gpu_layers_set = true;
+		sc.ubatch = (uint32_t)ub;
+		sc.kv_unified = unified != 0;
+		sc.weights = MP_DT_NONE;
+		if (strcmp(w, "-") != 0)
+			snprintf(sc.ftype, sizeof(sc.ftype), "%s", w);
+		/* builds before -fa auto ran without it: the log's "off" */
+		sc.flash_attn = strcmp(fa, "off") == 0 ? MP_OFF : MP_AUTO;
+		fx_estimate(&m, &sc, &est);
+		if (strcmp(fa, "on") == 0 && strstr(est.notes[0].text,
+		    "flash attention on") == NULL)
+			fail_msg("%s: auto did not resolve to on: %s", id,
+			    est.notes[0].text);
+		bad += metal_near(id, "KV cache", est.mem.kv_cache / (double)MIB,
+		    kv, 0.01);
+		bad += metal_near(id, "GPU compute", note_size(&est,
+		    "llamacpp.compute", "gpus") / (double)MIB, dev, 0.05);
+		bad += metal_near(id, "CPU compute", note_size(&est,
+		    "llamacpp.compute", "host") / (double)MIB, host, 0.05);
+		mp_model_fini(&m);
+		rows++;
+	}
+	fclose(fp);
+	assert_int_equal(bad, 0);
+	assert_true(rows >= 6);
+}
+
+/*
+ * Flash attention "auto" on Metal follows ggml-metal's supports_op: on
+ * for head sizes it has kernels for (128), off for others (160), where
+ * the KQ scores then grow with the context and a quantized V cache is
+ * refused; CUDA keeps FA on for the same model.  With FA the Metal
+ * compute buffer also holds the FA kernel's scratch.
+ */
+static void
+test_llamacpp_metal_fa_auto_follows_kernels(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate a, b;
+	struct mp_error err;
+	char buf[MP_NOTE_TEXT];
+
+	(void)state;
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.backend = MP_BE_METAL;
+	fx_estimate(&m, &sc, &a);
+	assert_non_null(strstr(a.notes[0].text, "flash attention on"));
+	/* 32 heads x 32 queries x 32 workgroups x (128 + 2) floats, and
+	 * 64 cells of K and V (8 heads x 2048 bytes) plus mask rows */
+	assert_true(note_size(&a, "llamacpp.compute", "scratch") >=
+	    4ull * 32 * 32 * 32 * 130 + 64ull * 2 * 8 * 2048);
+	m.head_dim = 160;
+	m.v_head_dim = 160;
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.backend = MP_BE_METAL;
+	fx_estimate(&m, &sc, &a);
+	assert_non_null(strstr(mp_note_text(&a.notes[0], MP_UNITS_IEC, buf,
+	    sizeof(buf)), "off (auto: Metal has no kernel for head size 160)"));
+	fx_llamacpp_scenario(&sc, 32768, 1);
+	sc.backend = MP_BE_METAL;
+	fx_estimate(&m, &sc, &b);
+	assert_true(b.device_total - a.device_total >
+	    b.mem.kv_cache - a.mem.kv_cache + 32ull * 28672 * 512 * 4);
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.backend = MP_BE_CUDA;
+	fx_estimate(&m, &sc, &a);
+	assert_non_null(strstr(a.notes[0].text, "flash attention on"));
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.backend = MP_BE_METAL;
+	sc.kv_dtype = MP_DT_Q8_0;
+	mp_error_clear(&err);
+	assert_false(mp_estimate(&m, &sc, &a, &err));
+	assert_string_equal(err.field, "--kv-dtype");
+	assert_non_null(strstr(err.msg, "head size 160"));
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_llamacpp_context_padded_to_256),
 		cmocka_unit_test(test_llamacpp_kv_q8_0_is_34_bytes_per_32),
+		cmocka_unit_test(test_llamacpp_metal_published_logs),
+		cmocka_unit_test(test_llamacpp_metal_fa_auto_follows_kernels),
 		cmocka_unit_test(test_llamacpp_quantized_v_needs_flash_attn),
 		cmocka_unit_test(test_llamacpp_output_buffer_per_sequence_in_host),
 		cmocka_unit_test(
