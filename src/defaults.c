@@ -464,8 +464,8 @@ write_gpu_speed(FILE *out, const struct gpu *g)
 {
 	const struct mp_device *d = &g->spec;
 
-	fprintf(out, "    # bandwidth, tflops(_fp32_acc), pcie: from the bundled "
-	    "profile %s (the same card and memory); a slower slot lowers "
+	fprintf(out, "    # bandwidth, tflops(_fp32_acc), pcie: from the "
+	    "bundled profile %s (the same card and memory); a slower slot lowers "
 	    "pcie\n", g->profile);
 	if (d->bandwidth > 0)
 		fprintf(out, "    bandwidth: %" PRIu64 " MB/s\n",

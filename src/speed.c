@@ -135,6 +135,21 @@ static const struct be_eff be_tab[MP_BE__COUNT] = {
  */
 #define PP_HOP_US	20.0
 #define PP_NET_BW	50e9
+/*
+ * vLLM's fused MoE at a decode step: a layer's routed experts run as one
+ * chain of kernels (fused_experts: moe_align_block_size, the
+ * activations' quantization, the two grouped GEMMs, the activation and
+ * the sum over the k experts), whose time at small batches is a fixed
+ * part plus the distinct experts' bytes.  vLLM's benchmark_moe tables
+ * on an H100 (https://github.com/vllm-project/vllm/pull/24700: Qwen3-
+ * 30B-A3B fp8 at TP 1, both columns, and Mixtral-8x7B bf16 at TP 2, at
+ * batch 1, 2, 4 and 8, with 128(1 - (1 - k/n)^M) distinct experts read)
+ * are linear in those bytes: intercepts 27.2, 30.1 and 32.5 us, slopes
+ * 2.4 to 3.1 TB/s (72 to 93 % of 3.35 TB/s, around the 87.5 % the
+ * bytes already get).  30 us per MoE layer and step, their mean; not
+ * measured on other GPUs (assumed the same).
+ */
+#define VLLM_MOE_CHAIN_US	30.0
 
 const char *
 mp_backend_name(enum mp_backend b)
@@ -482,6 +497,16 @@ tp_allreduce_s(uint32_t tp)
 	return AR_US_TP8 * 1e-6;	/* 6, 8; NCCL otherwise (assumed) */
 }
 
+/* Fixed time of one layer in a step: launches and synchronisation,
+ * and vLLM's fused-MoE chain where the layer has routed experts. */
+static double
+layer_fixed(const struct run *r, const struct layer_cost *c)
+{
+	if (r->rt == MP_RT_VLLM && c->exp_b > 0)
+		return r->layer_s + VLLM_MOE_CHAIN_US * 1e-6;
+	return r->layer_s;
+}
+
 /*
  * GPUs the KV cache of layer l is split over under vLLM's tensor
  * parallelism: MLA's latent cache is whole on every GPU, and with fewer
@@ -632,7 +657,7 @@ decode_time(const struct run *r, double d)
 	double bw = r->tg->bandwidth * r->be->bw;
 	double hbw = host_rate(r);
 	double par = r->rt == MP_RT_VLLM && r->devs > 1 ? r->devs : 1;
-	double t = 0, lay = r->layer_s;
+	double t = 0;
 	uint32_t l;
 
 	for (l = 0; l < tr->n_layer; l++) {
@@ -647,7 +672,7 @@ decode_time(const struct run *r, double d)
 			 * layers of one device after the other's. */
 			t += (c->dense_e + c->exp_e * tr->k_of_n) /
 			    (bw * par) + kv / (bw * kv_par(r, l, par));
-			t += lay + 2 * r->ar_s;
+			t += layer_fixed(r, c) + 2 * r->ar_s;
 			/* Tensors an override keeps in host memory (the
 			 * routed experts under --n-cpu-moe) run on the CPU
 			 * at the host's rate; the hidden state crosses to
@@ -707,8 +732,8 @@ ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
 			tc = (fl_l - fl_h) / (fl * par);
 			tm = (c->dense_e + c->exp_e * touched) /
 			    (bw * par) + kv / (bw * kv_par(r, l, par));
-			t += r->layer_s + 2 * r->ar_s + (hc > hm ? hc : hm) +
-			    2 * HOP_US * 1e-6;
+			t += layer_fixed(r, c) + 2 * r->ar_s +
+			    (hc > hm ? hc : hm) + 2 * HOP_US * 1e-6;
 		} else if (dev) {
 			/* With 32 tokens or more the overridden tensors are
 			 * copied to the device for the batch (op offload). */
@@ -718,7 +743,7 @@ ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
 			    hb / pcie;
 			/* the all-reduces' latency; their bytes (u x
 			 * hidden) not counted */
-			t += r->layer_s + 2 * r->ar_s;
+			t += layer_fixed(r, c) + 2 * r->ar_s;
 		} else if (r->tg->count > 0 && u >= 32) {
 			/* op offload: the weights cross the host link */
 			tc = fl_l / fl;
@@ -832,7 +857,7 @@ spec_decode(const struct run *r, const struct mp_model *m,
 	if (vs.mtp_layers != 0) {
 		c = &tr->l[tr->n_layer - 1];
 		t_draft = vs.mtp_layers * ((c->dense_e + c->exp_e *
-		    tr->k_of_n) / (bw * par) + r->layer_s) +
+		    tr->k_of_n) / (bw * par) + layer_fixed(r, c)) +
 		    ((double)vs.eh_bytes + tr->out_e) / (bw * par);
 	} else if (vs.draft_layers != 0)
 		t_draft = (double)vs.draft_bytes / (bw * par) +

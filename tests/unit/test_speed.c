@@ -274,6 +274,29 @@ test_vllm_pp_hop_and_mla_cache(void **state)
 	assert_true(d1 > 0 && d8 > 0.99 * d1 && d8 < 1.01 * d1);
 }
 
+/*
+ * vLLM's fused-MoE chain: t(TP) = bytes / TP + fixed + all-reduces, so
+ * 2 t(2) - t(1) - 2 x (2 x layers x 8.7 us) leaves the fixed time per
+ * step.  Per layer it is the same on a dense model and on a MoE one
+ * but for the 30 us of the routed experts' kernel chain (vLLM PR 24700's
+ * benchmark_moe intercepts).
+ */
+static void
+test_vllm_moe_chain(void **state)
+{
+	double fd, fm;
+
+	(void)state;
+	fd = (2 * vllm_token_s("meta-llama-3.1-8b", 2, 1, 4096) -
+	    vllm_token_s("meta-llama-3.1-8b", 1, 1, 4096) -
+	    2 * 2 * 32 * 8.7e-6) / 32;
+	fm = (2 * vllm_token_s("qwen3-30b-a3b", 2, 1, 4096) -
+	    vllm_token_s("qwen3-30b-a3b", 1, 1, 4096) -
+	    2 * 2 * 48 * 8.7e-6) / 48;
+	assert_true(fd > 30e-6 && fd < 50e-6);
+	assert_true(fm - fd > 29e-6 && fm - fd < 31e-6);
+}
+
 /* Prompt tokens/s of llama-3.1-8b-instruct on an RTX 4090 under rt, with
  * the profile's FP32-accumulate rate (halve) or as if it had none. */
 static double
@@ -372,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_vllm_tp_allreduces),
 		cmocka_unit_test(test_vllm_pp_hop_and_mla_cache),
 		cmocka_unit_test(test_fp32_accumulate_rate),
+		cmocka_unit_test(test_vllm_moe_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
