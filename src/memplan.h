@@ -1158,6 +1158,8 @@ struct mp_option {
 	 * same architecture on which this mode fits, or "". */
 	char		 alt[128];
 	uint64_t	 alt_params, alt_judged;
+	uint32_t	 alt_rank;	/* the sibling's place in plan's order
+					 * of smaller models: 0 is the best */
 	/* Serve options: tokens per second on the machine (speed.c) and
 	 * the largest context that fits (fit's solver; 0 = none). */
 	bool		 has_speed;
@@ -1192,6 +1194,22 @@ struct mp_planres {
 	char			 skipped_what[256];
 	size_t			 tried[MP_GOALS];	/* candidates per goal */
 	double			 serve_fastest;	/* decode tokens/s, policy */
+	/*
+	 * A smaller bundled model of the family, for a goal of which
+	 * nothing fits or (serve) only a compromise does: layers in host
+	 * memory, fewer than 4 bits.  name "" when none; the option is
+	 * what plan recommends for that model on this machine.
+	 */
+	struct mp_smaller {
+		char		 name[128];
+		uint64_t	 params;
+		char		 label[96];
+		char		 command[1536];
+		uint64_t	 judged, capacity;
+		double		 tps;		/* decode or training; 0 unknown */
+		bool		 beside;	/* beside a recommendation */
+		struct mp_reason why;		/* beside: the line's text */
+	} smaller[MP_GOALS];
 
 };
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fileio.h"
 #include "planner.h"
@@ -741,6 +742,8 @@ option_facts(struct mp_planres *p, const struct mp_model *m,
 struct sib {
 	char		 name[128];
 	uint64_t	 params;
+	unsigned	 family;	/* kin(): higher is closer */
+	size_t		 dist;		/* edit distance of the names */
 };
 
 struct sibs {
@@ -778,6 +781,64 @@ mentions(const char *path, const char *type, const char *arch)
 	return hit;
 }
 
+/* The publisher of the model's Hugging Face repository ("meta-llama"),
+ * "" when it has none. */
+static void
+publisher(const struct mp_model *m, char *out, size_t len)
+{
+	const char	*id = m->hub_id[0] != '\0' ? m->hub_id :
+	    m->fetch_kind == MP_FETCH_HUB ? m->fetch : "";
+	const char	*s = strchr(id, '/');
+
+	put(out, len, "%.*s", s != NULL ? (int)(s - id) : 0, id);
+}
+
+/*
+ * Tuned to follow instructions: a word of its name or repository is one
+ * of those publishers mark such checkpoints with (Llama-3.1-8B-Instruct,
+ * gemma-2-9b-it, Llama-2-7b-chat-hf).
+ */
+static bool
+instruction_tuned(const struct mp_model *m)
+{
+	static const char *const words[] = { "instruct", "it", "chat" };
+	const char	*names[2] = { m->name, m->hub_id };
+	char		 w[32];
+	size_t		 i, k, n;
+	const char	*s;
+
+	for (i = 0; i < 2; i++)
+		for (s = names[i]; *s != '\0'; s += n + (s[n] != '\0')) {
+			n = strcspn(s, "-_./");
+			if (n == 0 || n >= sizeof(w))
+				continue;
+			memcpy(w, s, n);
+			w[n] = '\0';
+			for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+				if (strcasecmp(w, words[k]) == 0)
+					return true;
+		}
+	return false;
+}
+
+/*
+ * How close a smaller model is to the one asked for, ordered: the same
+ * tokenizer (its vocabulary: one generation, Llama 3 not Llama 2), the
+ * same publisher, and tuned the same way when the asked model follows
+ * instructions (an instruct model is not replaced by a base model).
+ */
+static unsigned
+kin(const struct mp_model *asked, const struct mp_model *m)
+{
+	char	 a[96], b[96];
+
+	publisher(asked, a, sizeof(a));
+	publisher(m, b, sizeof(b));
+	return (asked->vocab != 0 && m->vocab == asked->vocab ? 4u : 0u) |
+	    (a[0] != '\0' && strcasecmp(a, b) == 0 ? 2u : 0u) |
+	    (!instruction_tuned(asked) || instruction_tuned(m) ? 1u : 0u);
+}
+
 /* Bundled models of the same architecture with fewer parameters. */
 static bool
 sib_cb(const char *name, const char *path, void *arg)
@@ -791,7 +852,8 @@ sib_cb(const char *name, const char *path, void *arg)
 		return true;
 	mp_model_init(&m);
 	mp_error_clear(&e);
-	if (mp_model_load(path, &m, &e) &&
+	/* By name: a bundled config, with its repository id. */
+	if (mp_model_load(name, &m, &e) &&
 	    strcmp(m.model_type, s->m->model_type) == 0 &&
 	    m.params < s->m->params && m.params > 0) {
 		if (s->n == s->cap) {
@@ -805,6 +867,8 @@ sib_cb(const char *name, const char *path, void *arg)
 		}
 		put(s->v[s->n].name, sizeof(s->v[0].name), "%s", name);
 		s->v[s->n].params = m.params;
+		s->v[s->n].family = kin(s->m, &m);
+		s->v[s->n].dist = mp_edit_distance(name, s->m->name);
 		s->n++;
 	}
 	mp_model_fini(&m);
@@ -816,15 +880,22 @@ sib_cmp(const void *a, const void *b)
 {
 	const struct sib *x = a, *y = b;
 
-	/* Largest first: the alternative that gives up the least. */
-	return x->params < y->params ? 1 : x->params > y->params ? -1 :
-	    strcmp(x->name, y->name);
+	/* The closest kin, then the largest (the alternative that gives
+	 * up the least), then the nearest name (Llama-3.1-8B-Instruct
+	 * for Llama-3.1-70B-Instruct, before Meta-Llama-3-8B-Instruct). */
+	if (x->family != y->family)
+		return x->family < y->family ? 1 : -1;
+	if (x->params != y->params)
+		return x->params < y->params ? 1 : -1;
+	if (x->dist != y->dist)
+		return x->dist > y->dist ? 1 : -1;
+	return strcmp(x->name, y->name);
 }
 
 /*
- * For every mode that does not fit, the largest smaller bundled model of
- * the same architecture on which it does: "a 14B alternative".  The
- * siblings are loaded once.
+ * For every mode that does not fit, the first smaller bundled model of
+ * the same architecture, in sib_cmp's order, on which it does: "an 8B
+ * alternative".  The siblings are loaded once.
  */
 static void
 alternatives(struct mp_planres *p)
@@ -867,6 +938,7 @@ alternatives(struct mp_planres *p)
 			put(o->alt, sizeof(o->alt), "%s", s.v[k].name);
 			o->alt_params = s.v[k].params;
 			o->alt_judged = j.judged;
+			o->alt_rank = (uint32_t)k;
 			break;
 		}
 	}
@@ -878,10 +950,81 @@ out:
 	free(s.v);
 }
 
-bool
-mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
+static bool plan_at(const struct mp_model *, const struct mp_hardware *,
+    const struct mp_scenario *, unsigned, struct mp_planres *,
+    struct mp_error *, unsigned);
+
+/*
+ * The smaller model to name for goal g (mp_planres.smaller): where
+ * nothing of g fits, or (serve) what the policy recommends runs layers
+ * in host memory or below 4 bits, the closest smaller model on which a
+ * mode that does not fit here fits, with what plan recommends for it on
+ * this machine: the same engine, one level down.  Beside a compromise
+ * it is named only when its own recommendation is none.
+ */
+static void
+smaller_models(struct mp_planres *p, const struct mp_scenario *base,
+    unsigned set)
+{
+	struct mp_model		 am;
+	struct mp_planres	*ap;
+	struct mp_error		 e;
+	const struct mp_option	*pick, *ao;
+	size_t			 i;
+	unsigned		 g;
+
+	if ((ap = calloc(1, sizeof(*ap))) == NULL)
+		return;
+	for (g = 0; g < MP_GOAL_CONVERT; g++) {
+		struct mp_smaller *sm = &p->smaller[g];
+		const struct mp_rec *rec = NULL;
+
+		for (i = 0; i < p->n_rec && rec == NULL; i++)
+			if (p->rec[i].goal == g)
+				rec = &p->rec[i];
+		if (rec != NULL && !mp_policy_compromise(p, &p->opt[rec->opt]))
+			continue;
+		pick = NULL;
+		for (i = 0; i < p->n_opt; i++)
+			if (p->opt[i].goal == g && p->opt[i].alt[0] != '\0' &&
+			    (pick == NULL || p->opt[i].alt_rank <
+			    pick->alt_rank))
+				pick = &p->opt[i];
+		if (pick == NULL)
+			continue;
+		mp_model_init(&am);
+		mp_error_clear(&e);
+		if (!mp_model_load(pick->alt, &am, &e) ||
+		    !plan_at(&am, p->hw, base, set, ap, &e, 1)) {
+			mp_model_fini(&am);
+			continue;
+		}
+		for (ao = NULL, i = 0; i < ap->n_rec && ao == NULL; i++)
+			if (ap->rec[i].goal == g)
+				ao = &ap->opt[ap->rec[i].opt];
+		if (ao != NULL && (rec == NULL ||
+		    !mp_policy_compromise(ap, ao))) {
+			put(sm->name, sizeof(sm->name), "%s", pick->alt);
+			sm->params = am.params;
+			put(sm->label, sizeof(sm->label), "%s", ao->label);
+			put(sm->command, sizeof(sm->command), "%s",
+			    ao->est.command);
+			sm->judged = ao->j.judged;
+			sm->capacity = ao->j.capacity;
+			sm->tps = !ao->has_speed ? 0 : g == MP_GOAL_FINETUNE ?
+			    ao->train_tps : ao->speed.decode_tps;
+			sm->beside = rec != NULL;
+		}
+		mp_planres_fini(ap);
+		mp_model_fini(&am);
+	}
+	free(ap);
+}
+
+static bool
+plan_at(const struct mp_model *m, const struct mp_hardware *hw,
     const struct mp_scenario *base, unsigned set, struct mp_planres *p,
-    struct mp_error *err)
+    struct mp_error *err, unsigned depth)
 {
 	struct mp_scenario	 b = *base, t = *base;
 
@@ -899,10 +1042,23 @@ mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
 		mp_planres_fini(p);
 		return false;
 	}
-	alternatives(p);
+	/* A smaller model's own plan names no smaller model. */
+	if (depth == 0)
+		alternatives(p);
 	option_facts(p, m, hw);
 	mp_policy_recommend(p);
+	if (depth == 0)
+		smaller_models(p, base, set);
+	mp_policy_smaller(p);
 	return true;
+}
+
+bool
+mp_planner_plan(const struct mp_model *m, const struct mp_hardware *hw,
+    const struct mp_scenario *base, unsigned set, struct mp_planres *p,
+    struct mp_error *err)
+{
+	return plan_at(m, hw, base, set, p, err, 0);
 }
 
 void
@@ -1099,7 +1255,8 @@ mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
 		put(base.pipeline, sizeof(base.pipeline), "%s", sc->pipeline);
 		set |= MP_CK_PIPELINE;
 	}
-	if (!mp_planner_plan(m, hw, &base, set, &p, err))
+	/* The options and their order; no smaller models (not printed). */
+	if (!plan_at(m, hw, &base, set, &p, err, 1))
 		return false;
 	if ((idx = calloc(p.n_opt ? p.n_opt : 1, sizeof(*idx))) == NULL) {
 		mp_error_set(err, MP_ENOMEM, NULL, NULL, "out of memory");

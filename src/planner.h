@@ -81,6 +81,15 @@ uint32_t mp_policy_type_loss(const struct mp_scenario *);
 /* Fills p->rec (and p->none) by the policies of memplan(1). */
 void	 mp_policy_recommend(struct mp_planres *);
 /*
+ * A serve option the policy takes only when nothing better fits: below
+ * 4 bits, or layers in host memory on a machine with a GPU.
+ */
+bool	 mp_policy_compromise(const struct mp_planres *,
+	    const struct mp_option *);
+/* Says p->smaller (plan.c fills it) where plan says it: after "nothing
+ * fits", or as its own line beside a compromise. */
+void	 mp_policy_smaller(struct mp_planres *);
+/*
  * The options of goal g that the policy weighs (they fit, with or
  * without the margin), best first, into idx (room for p->n_opt);
  * returns how many.  Estimate's "try:" lines follow this order.

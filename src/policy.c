@@ -726,12 +726,12 @@ mp_policy_convert_fallback(const struct mp_planres *p, size_t *least,
 
 /* ---- recommend ---- */
 
-/* Nothing of goal g fits: the smallest option, and a smaller model. */
+/* Nothing of goal g fits: the smallest option (mp_policy_smaller adds
+ * a smaller model). */
 static void
 none_text(struct mp_planres *p, enum mp_goal g)
 {
-	const struct mp_option	*least = NULL, *alt = NULL, *o;
-	char			 n[32];
+	const struct mp_option	*least = NULL, *o;
 	size_t			 i;
 	bool			 any = false;
 
@@ -744,9 +744,6 @@ none_text(struct mp_planres *p, enum mp_goal g)
 		any = true;
 		if (least == NULL || o->j.judged < least->j.judged)
 			least = o;
-		/* The least lossy mode a smaller model fits. */
-		if (o->alt[0] != '\0' && (alt == NULL || base_better(o, alt)))
-			alt = o;
 	}
 	if (!any && p->tried[g] == 0)
 		return;		/* not asked for (--mode, --runtime) */
@@ -759,7 +756,77 @@ none_text(struct mp_planres *p, enum mp_goal g)
 	    "{needs} of {capacity}", least->label);
 	mp_reason_size(&p->none[g], "needs", least->j.judged);
 	mp_reason_size(&p->none[g], "capacity", least->j.capacity);
-	if (alt != NULL) {
+}
+
+bool
+mp_policy_compromise(const struct mp_planres *p, const struct mp_option *o)
+{
+	const struct mp_device	*g[1];
+
+	if (o->goal != MP_GOAL_SERVE)
+		return false;
+	if (type_bits(o) < SERVE_MIN_BITS)
+		return true;
+	/* On a machine without a GPU every option runs on the CPU. */
+	return p->hw != NULL && mp_hardware_gpus(p->hw, g, 1) > 0 &&
+	    off_device(p->model, o);
+}
+
+void
+mp_policy_smaller(struct mp_planres *p)
+{
+	const struct mp_option	*o, *alt;
+	char			 n[32], t[48];
+	size_t			 i;
+	unsigned		 g;
+
+	for (g = 0; g < MP_GOAL_CONVERT; g++) {
+		struct mp_smaller *sm = &p->smaller[g];
+
+		t[0] = '\0';
+		if (sm->name[0] != '\0' && sm->tps > 0)
+			put(t, sizeof(t), ", %s tokens/s%s", mp_fmt_fixed(
+			    sm->tps, sm->tps < 100 ? 1 : 0, n, sizeof(n)),
+			    g == MP_GOAL_FINETUNE ? " training" : "");
+		if (sm->name[0] != '\0' && sm->beside) {
+			/* Beside a compromise: what runs without it. */
+			mp_reason_set(&sm->why, "%s (%sB) with %s: fits: "
+			    "{judged} of {capacity}%s; of the same family, "
+			    "it runs on the devices at 4 bits or more, as no "
+			    "option of %s does here (what plan %s "
+			    "recommends)", sm->name, mp_fmt_fixed(
+			    (double)sm->params / 1e9, 1, n, sizeof(n)),
+			    sm->label, t, p->model->name, sm->name);
+			mp_reason_size(&sm->why, "judged", sm->judged);
+			mp_reason_size(&sm->why, "capacity", sm->capacity);
+			continue;
+		}
+		if (p->none[g].text[0] == '\0' ||
+		    strncmp(p->none[g].text, "nothing fits", 12) != 0)
+			continue;
+		if (sm->name[0] != '\0') {
+			mp_reason_add(&p->none[g], "; a smaller model fits: "
+			    "%s (%sB) with %s, {smaller}%s (what plan %s "
+			    "recommends)", sm->name, mp_fmt_fixed((double)
+			    sm->params / 1e9, 1, n, sizeof(n)), sm->label, t,
+			    sm->name);
+			mp_reason_size(&p->none[g], "smaller", sm->judged);
+			continue;
+		}
+		/* No plan of it (a smaller model's own plan): the closest
+		 * smaller model a mode fits, in its least lossy mode. */
+		for (alt = NULL, i = 0; i < p->n_opt; i++) {
+			o = &p->opt[i];
+			if (o->goal != g || o->alt[0] == '\0' ||
+			    o->verdict == MP_VERDICT_UNSUPPORTED)
+				continue;
+			if (alt == NULL || o->alt_rank < alt->alt_rank ||
+			    (o->alt_rank == alt->alt_rank &&
+			    base_better(o, alt)))
+				alt = o;
+		}
+		if (alt == NULL)
+			continue;
 		mp_reason_add(&p->none[g], "; a smaller model fits: %s (%sB) "
 		    "with %s, {smaller}", alt->alt, mp_fmt_fixed((double)
 		    alt->alt_params / 1e9, 1, n, sizeof(n)), alt->label);

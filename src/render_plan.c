@@ -337,11 +337,16 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 			else
 				tab_set(t, 10, "-");
 			/* Conversions can page out: say how much swap. */
-			if (o->j.swap_needed > 0)
+			if (o->verdict == MP_VERDICT_UNSUPPORTED)
+				/* why it cannot run, not what it would need */
+				tab_set(t, 11, "%s", o->j.reason);
+			else if (o->j.swap_needed > 0)
 				tab_set(t, 11, "needs %s of swap",
 				    mp_fmt_size(o->j.swap_needed, u, b,
 				    sizeof(b)));
-			else if (o->j.host_short)
+			/* the host decides only where the devices fit */
+			else if (o->j.host_short && (o->j.where ==
+			    MP_JUDGE_HOST || o->j.dev[o->j.fullest].fits))
 				tab_set(t, 11, "host RAM too small");
 			else if (o->j.disk.judged && !o->j.disk.fits)
 				tab_set(t, 11, "NVMe too small");
@@ -407,6 +412,28 @@ plan_commands(const struct mp_planres *p, bool md, FILE *fp)
 		fputs("\n</details>\n", fp);
 }
 
+/* The smaller model beside a goal's compromise, with its command. */
+static void
+plan_smaller(const struct mp_planres *p, enum mp_goal g, enum mp_units u,
+    bool md, FILE *fp)
+{
+	const struct mp_smaller	*sm = &p->smaller[g];
+	char			 why[MP_REASON_TEXT];
+
+	if (!sm->beside || sm->name[0] == '\0')
+		return;
+	mp_reason_text(&sm->why, u, why, sizeof(why));
+	if (md)
+		fprintf(fp, "- **%s, smaller model**: %s\n", mp_goal_name(g),
+		    why);
+	else
+		fprintf(fp, "  %-9s smaller model: %s\n", mp_goal_name(g),
+		    why);
+	if (sm->command[0] != '\0')
+		fprintf(fp, md ? "  `%s`\n" : "  %-9s $ %s\n",
+		    md ? sm->command : "", md ? "" : sm->command);
+}
+
 static void
 plan_recs(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 {
@@ -418,6 +445,7 @@ plan_recs(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 	fprintf(fp, md ? "\n### Recommended\n\n" : "\nrecommended:\n");
 	for (i = 0; i < p->n_rec; i++) {
 		const struct mp_rec *r = &p->rec[i];
+		bool first = !done[r->goal];
 
 		done[r->goal] = true;
 		mp_reason_text(&r->why, u, why, sizeof(why));
@@ -431,6 +459,8 @@ plan_recs(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 			fprintf(fp, md ? "  `%s`\n" : "  %-9s $ %s\n",
 			    md ? p->opt[r->opt].est.command : "",
 			    md ? "" : p->opt[r->opt].est.command);
+		if (first)
+			plan_smaller(p, r->goal, u, md, fp);
 	}
 	for (g = 0; g < MP_GOALS; g++) {
 		if (done[g] || p->none[g].text[0] == '\0')
@@ -595,6 +625,27 @@ mp_render_plan_json(const struct mp_planres *p,
 		if (r->has_runner)
 			mp_jsonw_str(&w, "runner_up", p->opt[r->runner].label);
 		mp_jsonw_str(&w, "command", p->opt[r->opt].est.command);
+		mp_jsonw_end(&w, '}');
+	}
+	mp_jsonw_end(&w, ']');
+	/* The smaller model plan names for a goal, and what it runs. */
+	mp_jsonw_arr(&w, "alternatives");
+	for (i = 0; i < MP_GOALS; i++) {
+		const struct mp_smaller *sm = &p->smaller[i];
+
+		if (sm->name[0] == '\0')
+			continue;
+		mp_jsonw_obj(&w, NULL);
+		mp_jsonw_str(&w, "goal", mp_goal_name((enum mp_goal)i));
+		mp_jsonw_str(&w, "model", sm->name);
+		mp_jsonw_u64(&w, "params", sm->params);
+		mp_jsonw_str(&w, "label", sm->label);
+		mp_jsonw_u64(&w, "predicted", sm->judged);
+		mp_jsonw_u64(&w, "capacity", sm->capacity);
+		if (sm->tps > 0)
+			mp_jsonw_f64(&w, "tokens_per_s", sm->tps, 1);
+		mp_jsonw_bool(&w, "beside_recommendation", sm->beside);
+		mp_jsonw_str(&w, "command", sm->command);
 		mp_jsonw_end(&w, '}');
 	}
 	mp_jsonw_end(&w, ']');

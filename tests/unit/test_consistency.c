@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "planner.h"
 
 static const char *const profiles[] = {
 	"2x-rtx-4090", "workstation-16gb", "m4-16gb", "t4", "rtx-4060-8gb",
@@ -459,6 +460,88 @@ test_consistency_mixed_gpus(void **state)
 	assert_true(j.verdict != MP_VERDICT_UNSUPPORTED);
 }
 
+/*
+ * The smaller model plan names: of the asked model's family (the same
+ * tokenizer and publisher, instruct for an instruct model), the largest
+ * that fits, with what plan recommends for it on the same machine; and
+ * beside a serve recommendation that runs layers in host memory or below
+ * 4 bits (a 70B on a T4), one that runs on the GPU at 4 bits or more.
+ */
+static void
+test_consistency_smaller_model(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_scenario	 base;
+	struct mp_planres	 pr, own;
+	struct mp_error		 e;
+	const struct mp_option	*o;
+	char			 txt[MP_REASON_TEXT];
+	size_t			 i, p, k;
+	/* workstation-16gb (CPU), m4-16gb (Apple), t4, rtx-4060-8gb */
+	static const size_t	 small[] = { 1, 2, 3, 4 };
+
+	mp_error_clear(&e);
+	for (k = 0; k < sizeof(small) / sizeof(small[0]); k++) {
+		const struct mp_smaller *sm;
+		const struct mp_option *ro = NULL;
+
+		p = small[k];
+		mp_scenario_init(&base);
+		assert_true(mp_planner_plan(&f->m[0], &f->hw[p], &base, 0,
+		    &pr, &e));
+		sm = &pr.smaller[MP_GOAL_SERVE];
+		/* Llama-3.1-8B-Instruct, not Llama-3.2-3B in bf16 nor a
+		 * base model: the largest of the family that fits. */
+		if (strcmp(sm->name, "llama-3.1-8b-instruct") != 0)
+			fail_msg("%s: smaller model \"%s\"", profiles[p],
+			    sm->name);
+		/* Its option is what plan recommends for the 8B there. */
+		assert_true(mp_planner_plan(&f->m[5], &f->hw[p], &base, 0,
+		    &own, &e));
+		for (i = 0; i < own.n_rec && ro == NULL; i++)
+			if (own.rec[i].goal == MP_GOAL_SERVE)
+				ro = &own.opt[own.rec[i].opt];
+		assert_non_null(ro);
+		assert_string_equal(sm->label, ro->label);
+		assert_int_equal(sm->judged, ro->j.judged);
+		assert_string_equal(sm->command, ro->est.command);
+		mp_planres_fini(&own);
+		/* Where nothing of the 70B fits it is said after "nothing
+		 * fits"; beside a recommendation it is its own line. */
+		for (ro = NULL, i = 0; i < pr.n_rec; i++)
+			if (pr.rec[i].goal == MP_GOAL_SERVE && ro == NULL)
+				ro = &pr.opt[pr.rec[i].opt];
+		if (ro == NULL) {
+			assert_false(sm->beside);
+			mp_reason_text(&pr.none[MP_GOAL_SERVE], MP_UNITS_IEC,
+			    txt, sizeof(txt));
+			assert_non_null(strstr(txt, "a smaller model fits: "
+			    "llama-3.1-8b-instruct"));
+		} else {
+			/* T4, RTX 4060: q2_k with layers in host memory,
+			 * still recommended for the 70B asked for. */
+			assert_true(sm->beside);
+			assert_true(mp_policy_compromise(&pr, ro));
+			assert_true(sm->tps > (ro->has_speed ?
+			    ro->speed.decode_tps : 0));
+		}
+		mp_planres_fini(&pr);
+	}
+	/* Two 4090s run the 70B at q4_k_m on the GPUs: no smaller model
+	 * beside it, and a mode that does not fit names the 8B instruct
+	 * model (not Llama-2-13b-hf or Yi-34B, base models of another
+	 * tokenizer). */
+	mp_scenario_init(&base);
+	assert_true(mp_planner_plan(&f->m[0], &f->hw[0], &base, 0, &pr, &e));
+	assert_string_equal(pr.smaller[MP_GOAL_SERVE].name, "");
+	for (i = 0; i < pr.n_opt; i++) {
+		o = &pr.opt[i];
+		if (o->goal == MP_GOAL_SERVE && o->alt[0] != '\0')
+			assert_string_equal(o->alt, "llama-3.1-8b-instruct");
+	}
+	mp_planres_fini(&pr);
+}
+
 int
 main(void)
 {
@@ -469,6 +552,7 @@ main(void)
 		cmocka_unit_test(test_consistency_placement_defaults),
 		cmocka_unit_test(test_consistency_as_shipped),
 		cmocka_unit_test(test_consistency_mixed_gpus),
+		cmocka_unit_test(test_consistency_smaller_model),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
