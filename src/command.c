@@ -327,6 +327,20 @@ torch_dtype(enum mp_dtype dt)
 	}
 }
 
+/* transformers' BitsAndBytesConfig for weights asked in a bnb format. */
+static void
+bnb(const struct mp_scenario *sc, struct buf *b)
+{
+	if (sc->weights == MP_DT_INT8)
+		add(b, ", quantization_config=BitsAndBytesConfig("
+		    "load_in_8bit=True)");
+	else
+		add(b, ", quantization_config=BitsAndBytesConfig("
+		    "load_in_4bit=True, bnb_4bit_quant_type=\"%s\"%s)",
+		    sc->weights == MP_DT_NF4 ? "nf4" : "fp4", sc->double_quant ?
+		    ", bnb_4bit_use_double_quant=True" : "");
+}
+
 static void
 transformers(const struct mp_model *m, const struct mp_estimate *est,
     struct buf *b)
@@ -341,15 +355,15 @@ transformers(const struct mp_model *m, const struct mp_estimate *est,
 	if (sc->weights_shipped)
 		add(b, ", torch_dtype=%s", torch_dtype(mp_compute_dtype(m,
 		    sc)));
-	else if (sc->weights == MP_DT_NF4 || sc->weights == MP_DT_FP4)
-		add(b, ", quantization_config=BitsAndBytesConfig("
-		    "load_in_4bit=True, bnb_4bit_quant_type=\"%s\"%s)",
-		    sc->weights == MP_DT_NF4 ? "nf4" : "fp4", sc->double_quant ?
-		    ", bnb_4bit_use_double_quant=True" : "");
-	else if (sc->weights == MP_DT_INT8)
-		add(b, ", quantization_config=BitsAndBytesConfig("
-		    "load_in_8bit=True)");
-	else
+	else if (sc->weights == MP_DT_NF4 || sc->weights == MP_DT_FP4 ||
+	    sc->weights == MP_DT_INT8) {
+		/* the tensors bitsandbytes leaves, in fp16 where the device
+		 * has no bf16 (else the checkpoint's own type) */
+		if (sc->bf16_as != MP_DT_NONE)
+			add(b, ", torch_dtype=%s", torch_dtype(mp_compute_dtype(
+			    m, sc)));
+		bnb(sc, b);
+	} else
 		add(b, ", torch_dtype=%s", torch_dtype(mp_compute_dtype(m,
 		    sc)));
 	add(b, ")");
@@ -412,9 +426,10 @@ training(const struct mp_model *m, const struct mp_estimate *est,
 	    ", max_length=%" PRIu64 "%s, optim=\"%s\"%s)",
 	    sc->batch ? sc->batch : 1, sc->seq ? sc->seq : 4096,
 	    sc->grad_ckpt ? ", gradient_checkpointing=True" : "",
-	    optim_name(sc->optimizer), sc->amp == MP_DT_F16 ? ", fp16=True" :
-	    sc->amp == MP_DT_BF16 || sc->mode != MP_MODE_FULL ?
-	    ", bf16=True" : "");
+	    optim_name(sc->optimizer), sc->amp == MP_DT_F16 ||
+	    (sc->mode != MP_MODE_FULL && sc->bf16_as == MP_DT_F16) ?
+	    ", fp16=True" : sc->amp == MP_DT_BF16 || sc->mode !=
+	    MP_MODE_FULL ? ", bf16=True" : "");
 }
 
 static void

@@ -265,6 +265,9 @@ uint64_t mp_tensor_bytes(const struct mp_model *, const struct mp_tensor *,
 /* The float type a scenario computes in (activations, KV cache). */
 enum mp_dtype mp_compute_dtype(const struct mp_model *,
 	    const struct mp_scenario *);
+/* The float type beside weights w (w itself if a float type). */
+enum mp_dtype mp_float_dtype(const struct mp_model *, enum mp_dtype w,
+	    enum mp_dtype bf16_as);
 /* memory.runtime of the transformers runtime: CUDA context + workspaces. */
 uint64_t mp_runtime_transformers(const struct mp_scenario *);
 /* The CUDA context and kernels alone (0.60 GiB measured on an H100);
@@ -401,6 +404,8 @@ bool	mp_vllm_pool(const struct mp_model *, const struct mp_scenario *,
  */
 bool	mp_vllm_fill_pool(const struct mp_model *, struct mp_estimate *,
 	    uint64_t card, struct mp_error *);
+/* vLLM refuses float16 for this model type (gemma2, gemma3...). */
+bool	mp_vllm_refuses_fp16(const struct mp_model *);
 
 /*
  * mmproj.c: llama.cpp's projector GGUF for a multimodal config, as the

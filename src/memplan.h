@@ -488,6 +488,11 @@ struct mp_scenario {
 	/* PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True */
 	bool		 expandable_segments;
 	enum mp_dtype	 amp;		/* NONE, BF16 or F16 */
+	/* resolved (placement): what would be bf16 (the tensors a
+	 * quantization leaves, activations, caches, QLoRA's compute type)
+	 * becomes on a device without bf16 (T4, V100): F16, or F32 where
+	 * the runtime refuses fp16 for the model; NONE = bf16 is there */
+	enum mp_dtype	 bf16_as;
 	uint32_t	 gpus;		/* 0 = 1; per node */
 	uint32_t	 nodes;		/* 0 = 1: identical machines */
 	enum mp_offload	 offload;	/* ZeRO / FSDP offload */

@@ -116,6 +116,34 @@ torch_backend(enum mp_backend b)
 	    b == MP_BE_SYCL || b == MP_BE_NONE;
 }
 
+/* A bf16 checkpoint with no --weights on a device without bf16. */
+static void
+bf16_checkpoint(const struct mp_model *m, const struct mp_hardware *hw,
+    struct mp_scenario *sc, bool fp32, struct mp_note *note)
+{
+	if (sc->mode == MP_MODE_FULL && sc->amp == MP_DT_NONE &&
+	    sc->optimizer != MP_OPT_SGD) {
+		/* AdamW on pure fp16 overflows: the recipe there is fp32
+		 * master weights under fp16 autocast. */
+		sc->weights = MP_DT_F32;
+		sc->amp = MP_DT_F16;
+		mp_note_set(note, "placement", "placement.no_bf16",
+		    "%s has no bf16: full fine-tuning in fp32 with fp16 "
+		    "autocast", no_bf16_name(hw));
+	} else if (fp32) {
+		sc->weights = MP_DT_F32;
+		mp_note_set(note, "placement", "placement.no_bf16",
+		    "%s has no bf16 and vLLM refuses fp16 for %s (numerical "
+		    "instability): dtype auto loads the bf16 checkpoint in "
+		    "fp32", no_bf16_name(hw), m->model_type);
+	} else {
+		sc->weights = MP_DT_F16;
+		mp_note_set(note, "placement", "placement.no_bf16",
+		    "%s has no bf16: the bf16 checkpoint runs in fp16",
+		    no_bf16_name(hw));
+	}
+}
+
 bool
 mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
     struct mp_scenario *sc, struct mp_note *note, struct mp_error *err)
@@ -162,29 +190,35 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 		n = 0;
 	}
 	/*
-	 * A bf16 checkpoint on a device without bf16 (T4, V100) is loaded
-	 * in fp16, as vLLM does by itself and as one runs transformers
-	 * there; QLoRA's compute dtype follows the weights.
+	 * A device without bf16 (T4, V100): what would be bf16 is fp16.
+	 * A bf16 checkpoint is loaded in fp16, as one runs transformers
+	 * there and as vLLM's dtype "auto" does by itself (vLLM PR 17265,
+	 * April 2025: _resolve_auto_dtype takes the first of the
+	 * platform's supported_dtypes, and CUDA lists bf16 only from
+	 * compute capability 8.0; earlier vLLM refused bf16 there and
+	 * needed --dtype float16, which the command line says).  Under
+	 * quantized weights the tensors the quantization leaves, the
+	 * activations and the KV cache follow, and so does QLoRA's
+	 * compute dtype.  vLLM refuses fp16 for some models (gemma2,
+	 * gemma3): "auto" falls back to fp32 there.
 	 */
-	if (n > 0 && !all_bf16(hw) && sc->weights == MP_DT_NONE &&
-	    sc->runtime != MP_RT_LLAMACPP && m->torch_dtype == MP_DT_BF16 &&
-	    !(sc->mode == MP_MODE_INFER && mp_shipped_dtype(m) !=
-	    MP_DT_NONE)) {
-		if (sc->mode == MP_MODE_FULL && sc->amp == MP_DT_NONE &&
-		    sc->optimizer != MP_OPT_SGD) {
-			/* AdamW on pure fp16 overflows: the recipe there is
-			 * fp32 master weights under fp16 autocast. */
-			sc->weights = MP_DT_F32;
-			sc->amp = MP_DT_F16;
+	if (n > 0 && !all_bf16(hw) && sc->runtime != MP_RT_LLAMACPP) {
+		bool	fp32 = sc->runtime == MP_RT_VLLM &&
+			    mp_vllm_refuses_fp16(m);
+		enum mp_dtype w = sc->weights != MP_DT_NONE ? sc->weights :
+			    sc->mode == MP_MODE_INFER ? mp_shipped_dtype(m) :
+			    MP_DT_NONE;
+
+		sc->bf16_as = fp32 ? MP_DT_F32 : MP_DT_F16;
+		if (w == MP_DT_NONE && m->torch_dtype == MP_DT_BF16)
+			bf16_checkpoint(m, hw, sc, fp32, note);
+		else if (w != MP_DT_NONE && !mp_dtype_info(w)->is_float &&
+		    m->torch_dtype != MP_DT_F16 && sc->mode == MP_MODE_INFER)
 			mp_note_set(note, "placement", "placement.no_bf16",
-			    "%s has no bf16: full fine-tuning in fp32 with "
-			    "fp16 autocast", no_bf16_name(hw));
-		} else {
-			sc->weights = MP_DT_F16;
-			mp_note_set(note, "placement", "placement.no_bf16",
-			    "%s has no bf16: the bf16 checkpoint runs in fp16",
-			    no_bf16_name(hw));
-		}
+			    "%s has no bf16: the tensors the quantization "
+			    "leaves, the activations and the KV cache in %s",
+			    no_bf16_name(hw), fp32 ? "fp32 (vLLM refuses "
+			    "fp16 for this model)" : "fp16");
 	}
 	/* llama.cpp without an accelerator keeps every layer on the CPU. */
 	if (sc->runtime == MP_RT_LLAMACPP && sc->mode == MP_MODE_INFER &&
@@ -545,6 +579,14 @@ mp_place_gate(const struct mp_model *m, const struct mp_hardware *hw,
 		    hw->name, mp_backend_name(be));
 		return buf;
 	}
+	/* vLLM's own refusal (mp_vllm_refuses_fp16), on every card. */
+	if (sc->runtime == MP_RT_VLLM && sc->mode == MP_MODE_INFER &&
+	    mp_vllm_refuses_fp16(m) && mp_compute_dtype(m, sc) == MP_DT_F16) {
+		put(buf, len, "vLLM refuses float16 for %s (numerical "
+		    "instability): use bf16, or fp32 where the card has no "
+		    "bf16", m->model_type);
+		return buf;
+	}
 	if (sc->runtime == MP_RT_LLAMACPP && sc->mode == MP_MODE_INFER &&
 	    be == MP_BE_CPU && sc->gpu_layers_set && sc->gpu_layers != 0) {
 		put(buf, len, "%s has no GPU to offload layers to "
@@ -655,7 +697,9 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 		    "%s has no FP8 tensor "
 		    "cores: vLLM runs the FP8 weights weight-only (W8A16, FP8 "
 		    "Marlin), activations in %s", d->name,
-		    d->bf16 ? "bf16" : "fp16");
+		    mp_compute_dtype(m, &est->sc) == MP_DT_F32 ? "fp32" :
+		    mp_compute_dtype(m, &est->sc) == MP_DT_F16 ? "fp16" :
+		    "bf16");
 	if (hw == NULL) {
 		j->judged = est->mem.total;
 		j->fits = true;

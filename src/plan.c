@@ -407,6 +407,22 @@ llamacpp_cand(struct cand *c, const struct plan_ctx *x, struct mp_error *err)
 	return true;
 }
 
+/*
+ * The checkpoint's own weights in a row's label: a bf16 checkpoint on a
+ * card without bf16 runs in fp16, or fp32 where vLLM refuses fp16 for
+ * the model (place.c).
+ */
+static const char *
+own_words(const struct plan_ctx *x, enum mp_runtime rt)
+{
+	if (!(x->have & W_NOBF16) || (x->have & W_SHIPPED) ||
+	    x->m->torch_dtype != MP_DT_BF16 || rt == MP_RT_LLAMACPP)
+		return x->ship;
+	return rt == MP_RT_VLLM && mp_vllm_refuses_fp16(x->m) ?
+	    "fp32 (from the bf16 checkpoint)" :
+	    "fp16 (from the bf16 checkpoint)";
+}
+
 static bool
 serve_cands(const struct plan_ctx *x, struct mp_error *err)
 {
@@ -425,9 +441,9 @@ serve_cands(const struct plan_ctx *x, struct mp_error *err)
 		put(lab, sizeof(lab), "%s, %s%s", r->runtime ==
 		    MP_RT_LLAMACPP && x->base->ollama ? "Ollama "
 		    MP_OLLAMA_VERSION : r->who, r->words != NULL ?
-		    r->words : r->weights != NULL ? r->weights : x->ship,
-		    r->runtime == MP_RT_LLAMACPP && !x->accel ?
-		    " on the CPU" : "");
+		    r->words : r->weights != NULL ? r->weights :
+		    own_words(x, r->runtime), r->runtime == MP_RT_LLAMACPP &&
+		    !x->accel ? " on the CPU" : "");
 		cand_init(&c, x, MP_GOAL_SERVE, lab);
 		c.sc.mode = MP_MODE_INFER;
 		c.sc.runtime = r->runtime;

@@ -119,17 +119,6 @@ mp_scenario_init(struct mp_scenario *sc)
 	sc->draft_gpu_layers = -1;
 }
 
-/* The float type activations and caches use when weights are quantized. */
-static enum mp_dtype
-compute_dtype(const struct mp_model *m, enum mp_dtype w)
-{
-	if (mp_dtype_info(w)->is_float)
-		return w;
-	if (m->torch_dtype == MP_DT_F16)
-		return MP_DT_F16;
-	return MP_DT_BF16;
-}
-
 bool
 mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
     struct mp_error *err)
@@ -226,7 +215,7 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 	}
 	if (sc->kv_dtype == MP_DT_NONE)
 		sc->kv_dtype = sc->runtime == MP_RT_LLAMACPP ? MP_DT_F16 :
-		    compute_dtype(m, sc->weights);
+		    mp_float_dtype(m, sc->weights, sc->bf16_as);
 	if (!mp_kv_dtype_ok(sc->kv_dtype))
 		return mp_error_set(err, MP_EUSAGE, NULL, "--kv-dtype",
 		    "%s cannot hold a KV cache",

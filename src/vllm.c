@@ -153,6 +153,24 @@ struct vl {
  * model, indexed by enum mp_spec (none has no name). */
 static const char *const spec_names[] = { NULL, "ngram", "mtp" };
 
+/*
+ * Model types vLLM refuses to run in float16 for numerical instability
+ * (_FLOAT16_NOT_SUPPORTED_MODELS, vllm/config/model.py): --dtype
+ * float16 is an error, and dtype "auto" on a device without bf16 falls
+ * back to float32 (_resolve_auto_dtype: the first of the platform's
+ * supported_dtypes that the model allows; CUDA lists bf16 only from
+ * compute capability 8.0).
+ */
+static const char *const no_fp16[] = {
+	"gemma2", "gemma3", "gemma3_text", "plamo2", "glm4", NULL
+};
+
+bool
+mp_vllm_refuses_fp16(const struct mp_model *m)
+{
+	return mp_word_in(m->model_type, no_fp16);
+}
+
 const char *
 mp_spec_choice(size_t i)
 {

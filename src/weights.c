@@ -4,14 +4,30 @@
 
 #include "internal.h"
 
+/*
+ * The float type of what the weights leave: the weights' own when they
+ * are a float type, else (quantized) the checkpoint's float type for
+ * the tensors the quantization leaves, activations and caches; on a
+ * device without bf16, what placement put in its stead (bf16_as).
+ */
+enum mp_dtype
+mp_float_dtype(const struct mp_model *m, enum mp_dtype w,
+    enum mp_dtype bf16_as)
+{
+	if (mp_dtype_info(w)->is_float)
+		return w;
+	if (m->torch_dtype == MP_DT_F16)
+		return MP_DT_F16;
+	return bf16_as != MP_DT_NONE ? bf16_as : MP_DT_BF16;
+}
+
+/* What the matmuls run in: --amp's autocast type, else the above. */
 enum mp_dtype
 mp_compute_dtype(const struct mp_model *m, const struct mp_scenario *sc)
 {
 	if (sc->amp != MP_DT_NONE)
 		return sc->amp;
-	if (mp_dtype_info(sc->weights)->is_float)
-		return sc->weights;
-	return m->torch_dtype == MP_DT_F16 ? MP_DT_F16 : MP_DT_BF16;
+	return mp_float_dtype(m, sc->weights, sc->bf16_as);
 }
 
 /*
