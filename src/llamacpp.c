@@ -1556,9 +1556,12 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	else
 		mp_note_size(mp_estimate_note(est, "runtime",
 		    "llamacpp.cpu_baseline", "CPU only: "
-		    "process baseline {baseline} (measured)%s; the total is the "
-		    "resident set", c.repack[HOST] != 0 && c.mmap ? " and the "
-		    "repacked copy" : ""), "baseline", LC_HOST_BASE);
+		    "process baseline {baseline} (measured)%s",
+		    /* the verdict judges resident memory (place.c) */
+		    c.repack[HOST] != 0 && c.mmap ? " and the repacked copy; "
+		    "the total also counts the mapped originals, reclaimable "
+		    "file pages the verdict does not judge" : "; the total is "
+		    "the resident set"), "baseline", LC_HOST_BASE);
 	if (c.gpus > 1 && used > 0) {
 		dev_layers(&c, fullest, lay, sizeof(lay), span);
 		n = mp_estimate_note(est, "gpus", "llamacpp.split", "%s split "
