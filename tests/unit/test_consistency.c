@@ -55,6 +55,18 @@ static const struct row rows[] = {
 	{ "llama-3.1-8b-instruct", { "mode", "qlora", "seq", "1024", NULL } },
 	{ "llama-3.1-8b-instruct", { "mode", "lora", "grad_ckpt", "true",
 	    NULL } },
+	/* A checkpoint priced as shipped (MXFP4 experts, bf16 attention). */
+	{ "gpt-oss-20b", { NULL } },
+	/* llama.cpp on the CPU wherever the machine is. */
+	{ "llama-3.1-8b-instruct",
+	  { "runtime", "llamacpp", "weights", "q4_k_m", "gpu_layers", "0",
+	    NULL } },
+	/* A larger margin than the default: fits and tight move. */
+	{ "qwen2.5-7b-instruct",
+	  { "runtime", "llamacpp", "weights", "q8_0", "headroom", "25%",
+	    NULL } },
+	{ "llama-3.1-70b-instruct",
+	  { "runtime", "vllm", "weights", "awq", NULL } },
 };
 
 #define NPROF	(sizeof(profiles) / sizeof(profiles[0]))
