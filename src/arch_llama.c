@@ -15,7 +15,7 @@ hf_build_llama(struct cfg *c, const struct archdef *a)
 	struct mp_model	*m = c->m;
 	bool		 attn_bias, mlp_bias, lm_bias = false, ln_bias;
 	uint32_t	 l, step = 1;
-	char		 p[64];
+	char		 mp[100];
 
 	if (!hf_tbool(c, "attention_bias", false, &attn_bias) ||
 	    !hf_tbool(c, "mlp_bias", false, &mlp_bias))
@@ -33,15 +33,11 @@ hf_build_llama(struct cfg *c, const struct archdef *a)
 	for (l = 0; l < m->layers; l++) {
 		bool sparse = a->moe && hf_sparse_layer(c, l, step, 0);
 
-		snprintf(p, sizeof(p), "model.layers.%u", l);
-		if (!hf_attn_block(c, a, (int32_t)l, p, ln_bias,
-		    attn_bias || a->qkv_bias, attn_bias))
+		if (!hf_attn_block(c, a, l, ln_bias, attn_bias || a->qkv_bias,
+		    attn_bias, "mlp", mp, sizeof(mp)))
 			return false;
 		if (sparse) {
-			char mp[100];
-
 			m->layer[l].moe = true;
-			snprintf(mp, sizeof(mp), "%s.mlp", p);
 			if (!hf_router(c, (int32_t)l, mp, false) ||
 			    !hf_experts(c, (int32_t)l, mp, m->moe_intermediate,
 			    false, false))
@@ -62,15 +58,10 @@ hf_build_llama(struct cfg *c, const struct archdef *a)
 				    sp))
 					return false;
 			}
-		} else {
-			char mp[100];
-
-			snprintf(mp, sizeof(mp), "%s.mlp", p);
-			if (!hf_dense_mlp(c, (int32_t)l, mp, m->intermediate,
-			    mlp_bias, a->fam == FAM_PHI3, MP_TK_FFN_GATE,
-			    MP_TK_FFN_UP, MP_TK_FFN_DOWN))
-				return false;
-		}
+		} else if (!hf_dense_mlp(c, (int32_t)l, mp, m->intermediate,
+		    mlp_bias, a->fam == FAM_PHI3, MP_TK_FFN_GATE, MP_TK_FFN_UP,
+		    MP_TK_FFN_DOWN))
+			return false;
 	}
 	return hf_decoder_end(c, ln_bias, lm_bias, m->rotary_dim, 1);
 }

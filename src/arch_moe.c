@@ -109,17 +109,17 @@ hf_build_gptoss(struct cfg *c, const struct archdef *a)
 {
 	struct mp_model	*m = c->m;
 	uint32_t	 l;
-	char		 p[64], n[128];
+	char		 n[128];
 
 	if (!hf_embed_tokens(c))
 		return false;
 	for (l = 0; l < m->layers; l++) {
 		int32_t li = (int32_t)l;
 
-		snprintf(p, sizeof(p), "model.layers.%u", l);
-		if (!hf_attn_block(c, a, li, p, false, true, true))
+		/* The router is a bare Parameter with a bias, not a Linear. */
+		if (!hf_attn_block(c, a, l, false, true, true, "mlp", n,
+		    sizeof(n)))
 			return false;
-		snprintf(n, sizeof(n), "%s.mlp", p);
 		m->layer[l].moe = true;
 		if (!hf_add(c, li, MP_TK_ROUTER, 0, 2, m->n_experts, m->hidden,
 		    0, "%s.router.weight", n) ||
@@ -138,7 +138,7 @@ hf_build_llama4(struct cfg *c, const struct archdef *a)
 	struct mp_model	*m = c->m;
 	uint32_t	 l, step, mlp_inter;
 	bool		 attn_bias;
-	char		 p[64], n[128], sp[160];
+	char		 n[128], sp[160];
 
 	if (!hf_tint(c, "interleave_moe_layer_step", false, 1, 1, MAX_LAYERS,
 	    &step) ||
@@ -151,10 +151,9 @@ hf_build_llama4(struct cfg *c, const struct archdef *a)
 	for (l = 0; l < m->layers; l++) {
 		int32_t li = (int32_t)l;
 
-		snprintf(p, sizeof(p), "model.layers.%u", l);
-		if (!hf_attn_block(c, a, li, p, false, attn_bias, attn_bias))
+		if (!hf_attn_block(c, a, l, false, attn_bias, attn_bias,
+		    "feed_forward", n, sizeof(n)))
 			return false;
-		snprintf(n, sizeof(n), "%s.feed_forward", p);
 		if ((l + 1) % step == 0) {
 			m->layer[l].moe = true;
 			snprintf(sp, sizeof(sp), "%s.router", n);

@@ -97,11 +97,13 @@ bool	hf_experts(struct cfg *, int32_t l, const char *p, uint64_t inter,
 bool	hf_router(struct cfg *, int32_t l, const char *p, bool bias);
 bool	hf_sparse_layer(struct cfg *, uint32_t l, uint32_t step,
 	    uint32_t first_dense);
-/* model.embed_tokens; layer l's norms around its self_attn (prefix p,
- * "model.layers.N"); model.norm, lm_head unless tied, rotary buffers. */
+/* model.embed_tokens; layer l's norms around its self_attn (under
+ * "model.layers.l"), with the name of its MLP module ("model.layers.l."
+ * mlp) in n; model.norm, lm_head unless tied, rotary buffers. */
 bool	hf_embed_tokens(struct cfg *);
-bool	hf_attn_block(struct cfg *, const struct archdef *, int32_t l,
-	    const char *p, bool ln_bias, bool bias, bool obias);
+bool	hf_attn_block(struct cfg *, const struct archdef *, uint32_t l,
+	    bool ln_bias, bool bias, bool obias, const char *mlp, char *n,
+	    size_t len);
 bool	hf_decoder_end(struct cfg *, bool ln_bias, bool head_bias,
 	    uint32_t rotary_dim, unsigned rotary_modules);
 

@@ -216,17 +216,21 @@ hf_embed_tokens(struct cfg *c)
 }
 
 bool
-hf_attn_block(struct cfg *c, const struct archdef *a, int32_t l,
-    const char *p, bool ln_bias, bool bias, bool obias)
+hf_attn_block(struct cfg *c, const struct archdef *a, uint32_t l,
+    bool ln_bias, bool bias, bool obias, const char *mlp, char *n,
+    size_t len)
 {
-	char n[128];
+	int32_t	 li = (int32_t)l;
+	char	 nn[128];
 
-	snprintf(n, sizeof(n), "%s.input_layernorm", p);
-	if (!hf_norm(c, l, c->m->hidden, ln_bias, 0, n) ||
-	    !hf_attention(c, a, l, bias, obias))
+	snprintf(nn, sizeof(nn), "model.layers.%u.input_layernorm", l);
+	if (!hf_norm(c, li, c->m->hidden, ln_bias, 0, nn) ||
+	    !hf_attention(c, a, li, bias, obias))
 		return false;
-	snprintf(n, sizeof(n), "%s.post_attention_layernorm", p);
-	return hf_norm(c, l, c->m->hidden, ln_bias, 0, n);
+	snprintf(nn, sizeof(nn), "model.layers.%u.post_attention_layernorm",
+	    l);
+	snprintf(n, len, "model.layers.%u.%s", l, mlp);
+	return hf_norm(c, li, c->m->hidden, ln_bias, 0, nn);
 }
 
 bool
