@@ -242,6 +242,30 @@ step_end(struct cv *c, uint64_t disk_write)
 	cv->peak_file = umax(cv->peak_file, c->st->peak_file);
 }
 
+/* A step with one moment: anon + file held while it writes disk_write. */
+static bool
+step1(struct cv *c, const char *name, uint64_t anon, uint64_t file,
+    uint64_t disk_write, struct mp_error *err)
+{
+	if (!step_begin(c, name, err))
+		return false;
+	moment(c, anon, file);
+	step_end(c, disk_write);
+	return true;
+}
+
+/*
+ * safe_open maps one shard at a time and its pages stay until it is
+ * closed: what is mapped once tensor i is read, from mapped before it.
+ */
+static uint64_t
+mapped_after(const struct cv *c, size_t i, uint64_t mapped)
+{
+	if (i > 0 && c->ft[i].shard != c->ft[i - 1].shard)
+		mapped = 0;
+	return mp_adds(mapped, c->ft[i].src);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The checkpoint */
 
@@ -463,11 +487,9 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 		 * tensor copied from the mmap'd checkpoint): 4 bytes per
 		 * parameter anonymous, on top of every source page read.
 		 */
-		if (!step_begin(c, "load", err))
+		if (!step1(c, "load", mp_adds(PY_ANON, fp32), mp_adds(PY_FILE,
+		    c->src_bytes), 0, err))
 			return false;
-		moment(c, mp_adds(PY_ANON, fp32), mp_adds(PY_FILE,
-		    c->src_bytes));
-		step_end(c, 0);
 		note1(c->est, "load", "convert.load_fp32",
 		    "from_pretrained() without torch_dtype: "
 		    "transformers < 5 builds float32 ({fp32} anonymous); "
@@ -549,20 +571,16 @@ pl_hf(struct cv *c, enum pl pl, struct mp_error *err)
 		 * last view is replaced), then save_pretrained with the
 		 * serializer copies of safetensors < 0.8.
 		 */
-		if (!step_begin(c, "load", err))
+		if (!step1(c, "load", PY_ANON, touched, 0, err))
 			return false;
-		moment(c, PY_ANON, touched);
-		step_end(c, 0);
 		mp_estimate_note(c->est, "load", "convert.load_native",
 		    "from_pretrained() in the "
 		    "checkpoint dtype maps the safetensors (file-backed "
 		    "views)");
 		if (dst != c->src_dt) {
-			if (!step_begin(c, "convert", err))
+			if (!step1(c, "convert", mp_adds(PY_ANON, out),
+			    mp_adds(PY_FILE, c->src_bytes), 0, err))
 				return false;
-			moment(c, mp_adds(PY_ANON, out), mp_adds(PY_FILE,
-			    c->src_bytes));
-			step_end(c, 0);
 			note2(mp_estimate_note(c->est, "convert",
 			    "convert.cast_copy",
 			    "model.to("
@@ -640,10 +658,7 @@ pl_streaming(struct cv *c, struct mp_error *err)
 	for (i = 0; i < c->nft; i++) {
 		const struct ft *f = &c->ft[i];
 
-		/* safe_open maps one file; its pages stay until closed. */
-		if (i > 0 && f->shard != c->ft[i - 1].shard)
-			mapped = 0;
-		mapped = mp_adds(mapped, f->src);
+		mapped = mapped_after(c, i, mapped);
 		w = stream_work(c, f, quant, &o);
 		out = mp_adds(out, o);
 		if (w > worst) {
@@ -884,11 +899,9 @@ pl_openvino(struct cv *c, struct mp_error *err)
 	 * checkpoint into the model's own parameters: anonymous memory, and
 	 * the mapping is dropped once a shard is loaded.
 	 */
-	if (!step_begin(c, "load", err))
+	if (!step1(c, "load", mp_adds(base_a, c->src_bytes), mp_adds(base_f,
+	    c->src_bytes), 0, err))
 		return false;
-	moment(c, mp_adds(base_a, c->src_bytes), mp_adds(base_f,
-	    c->src_bytes));
-	step_end(c, 0);
 	note1(c->est, "load", "convert.ov_load",
 	    "optimum-intel from_pretrained() in the "
 	    "checkpoint dtype (transformers < 5: copied out of the mapped "
@@ -901,10 +914,9 @@ pl_openvino(struct cv *c, struct mp_error *err)
 	 * constants are resident together, about twice the weights); the
 	 * IR is written through the page cache.  Not measured here.
 	 */
-	if (!step_begin(c, "export", err))
+	if (!step1(c, "export", mp_adds(mp_adds(base_a, c->src_bytes), ir),
+	    base_f, ir, err))
 		return false;
-	moment(c, mp_adds(mp_adds(base_a, c->src_bytes), ir), base_f);
-	step_end(c, ir);
 	note1(c->est, "export", "convert.ov_export",
 	    "trace + convert_model + save_model: "
 	    "OpenVINO constants ({constants}) next to the PyTorch weights, "
@@ -923,10 +935,9 @@ pl_openvino(struct cv *c, struct mp_error *err)
 	 */
 	cw = ov_compressed(c, mode);
 	tmp = mp_muls(c->max_n, 12);
-	if (!step_begin(c, "compress", err))
+	if (!step1(c, "compress", mp_adds(mp_adds(base_a, cw), tmp),
+	    mp_adds(base_f, ir), cw, err))
 		return false;
-	moment(c, mp_adds(mp_adds(base_a, cw), tmp), mp_adds(base_f, ir));
-	step_end(c, cw);
 	inmem = mp_adds(mp_adds(mp_adds(base_a, ir), cw), tmp);
 	note2(mp_estimate_note(c->est, "compress", "convert.ov_compress",
 	    "nncf %s on the IR read "
@@ -1021,9 +1032,7 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 		for (i = 0; i < c->nft; i++) {
 			const struct ft *f = &c->ft[i];
 
-			if (i > 0 && f->shard != c->ft[i - 1].shard)
-				mapped = 0;
-			mapped = mp_adds(mapped, f->src);
+			mapped = mapped_after(c, i, mapped);
 			w = l2c_work(f->n, cast, v1);
 			worst = umax(worst, w);
 			moment(c, mp_adds(PY_ANON, w), mp_adds(PY_FILE,
@@ -1083,11 +1092,10 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 	 * memory-efficient modes free each tensor after writing it, which
 	 * lowers memory only after the first, largest one.
 	 */
-	if (!step_begin(c, "export", err))
-		return false;
 	w = l2c_work(c->max_n, false, v1);
-	moment(c, mp_adds(mp_adds(PY_ANON, fp32), w), PY_FILE);
-	step_end(c, out);
+	if (!step1(c, "export", mp_adds(mp_adds(PY_ANON, fp32), w), PY_FILE,
+	    out, err))
+		return false;
 	nt = mp_estimate_note(c->est, "export", "convert.l2c_export",
 	    "%s: %s: each weight "
 	    "quantized (quantize_q80) and written with struct.pack(*d), "
