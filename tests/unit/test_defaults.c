@@ -405,6 +405,9 @@ test_detect_speed_fields(void **state)
 	/* The one-card profile is named, not 2x-rtx-4090. */
 	assert_int_equal(hw.dev[1].bandwidth, 1008000000000ULL);
 	assert_int_equal(hw.dev[1].flops, 330300000000000ULL);
+	/* The FP32-accumulate rate comes with it; the T4 states one rate. */
+	assert_int_equal(hw.dev[1].flops_acc32, 165200000000000ULL);
+	assert_int_equal(hw.dev[0].flops_acc32, 0);
 	assert_non_null(strstr(text, "from the bundled profile rtx-4090 "));
 	/* The 8 GB RTX 3060 (128-bit bus) is not the bundled 12 GB one. */
 	assert_int_equal(hw.dev[2].bandwidth, 0);
