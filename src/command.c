@@ -410,14 +410,16 @@ training(const struct mp_model *m, const struct mp_estimate *est,
 	add(b, "model \"%s\"", model_ref(m));
 	if (sc->mode == MP_MODE_QLORA)
 		add(b, "; BitsAndBytesConfig(load_in_4bit=True, "
-		    "bnb_4bit_quant_type=\"nf4\", bnb_4bit_compute_dtype=%s%s%s)",
+		    "bnb_4bit_quant_type=\"nf4\", bnb_4bit_compute_dtype=%s%s%s%s)",
 		    torch_dtype(mp_compute_dtype(m, sc)), sc->double_quant ?
 		    ", bnb_4bit_use_double_quant=True" : "",
 		    /* sharding flattens the 4-bit base: it must be stored
-		     * in a float type (peft's FSDP+QLoRA recipe) */
+		     * in the float type the rest of the model is in (peft's
+		     * FSDP+QLoRA recipe; fp16 on a T4) */
 		    mp_parallel_is_fsdp(sc->parallel) || sc->parallel ==
-		    MP_PAR_ZERO3 ? ", bnb_4bit_quant_storage=torch.bfloat16" :
-		    "");
+		    MP_PAR_ZERO3 ? ", bnb_4bit_quant_storage=" : "",
+		    mp_parallel_is_fsdp(sc->parallel) || sc->parallel ==
+		    MP_PAR_ZERO3 ? torch_dtype(mp_compute_dtype(m, sc)) : "");
 	if (sc->mode != MP_MODE_FULL)
 		add(b, "; LoraConfig(r=%u, target_modules=\"%s\")",
 		    sc->rank ? sc->rank : 16, sc->lora_targets[0] != '\0' ?

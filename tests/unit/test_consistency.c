@@ -302,6 +302,19 @@ test_consistency_platform_gates(void **state)
 	assert_true(mp_place(&f->m[8], &f->hw[NPROF - 1], &sc, f->est, &j,
 	    &e));
 	assert_int_not_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	/* QLoRA sharded with FSDP on a T4: the 4-bit base is stored in
+	 * the compute dtype, fp16 (peft's FSDP+QLoRA recipe), on an H100
+	 * in bf16. */
+	scenario(&rows[11], &sc);
+	assert_true(mp_plan_set_option(&sc, "parallel", "fsdp",
+	    &(bool){ false }, (char[64]){ 0 }, 64));
+	assert_true(mp_place(&f->m[11], &f->hw[3], &sc, f->est, &j, &e));
+	assert_non_null(strstr(f->est->command,
+	    "bnb_4bit_quant_storage=torch.float16"));
+	assert_null(strstr(f->est->command, "bfloat16"));
+	assert_true(mp_place(&f->m[11], &f->hw[5], &sc, f->est, &j, &e));
+	assert_non_null(strstr(f->est->command,
+	    "bnb_4bit_quant_storage=torch.bfloat16"));
 	/* The same cache in fp16 runs on the T4. */
 	assert_true(mp_plan_set_option(&sc, "kv_dtype", "fp16",
 	    &(bool){ false }, (char[64]){ 0 }, 64));
