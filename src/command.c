@@ -128,6 +128,52 @@ ollama(const struct mp_model *m, const struct mp_estimate *est,
 	    "%s-ctx%" PRIu64, sc->seq, m->name, sc->seq, m->name, sc->seq);
 }
 
+/*
+ * How llama-server is told where a model's GGUF is (common/arg.cpp): a
+ * Hub repository (-hf, the draft's -hfd), a URL (-mu; the draft has no
+ * URL option, so the file a download of it makes), a file (-m, -md), or
+ * for a config the file convert_hf_to_gguf.py and llama-quantize make
+ * of it, NAME-Q4_K_M.gguf (gguf_stem).
+ */
+static void
+gguf_arg(struct buf *b, const struct mp_model *m,
+    const struct mp_scenario *sc, bool draft)
+{
+	const char *s;
+	char ft[16];
+
+	if (m->source == MP_SRC_GGUF && m->fetch_kind == MP_FETCH_HUB)
+		add(b, " %s %s", draft ? "-hfd" : "-hf", m->fetch);
+	else if (m->source == MP_SRC_GGUF && m->fetch_kind == MP_FETCH_URL &&
+	    !draft)
+		add(b, " -mu %s", m->fetch);
+	else if (m->source == MP_SRC_GGUF && m->fetch_kind == MP_FETCH_URL) {
+		s = strrchr(m->fetch, '/');
+		add(b, " -md %s", s != NULL ? s + 1 : m->fetch);
+	} else if (m->source == MP_SRC_GGUF)
+		add(b, " %s %s", draft ? "-md" : "-m", m->path);
+	else {
+		upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
+		add(b, " %s %s-%s.gguf", draft ? "-md" : "-m", gguf_stem(m),
+		    ft);
+	}
+}
+
+/*
+ * The draft model of sc, named as the main model is: loaded once per
+ * main model (the estimate already did), NULL when it cannot be (the
+ * spec is then written as given).  *tmp holds it when there is no cache.
+ */
+static const struct mp_model *
+draft_of(const struct mp_model *m, const struct mp_scenario *sc,
+    struct mp_model *tmp)
+{
+	struct mp_error err;
+
+	mp_error_clear(&err);
+	return mp_draft_model(m, sc->draft, tmp, &err);
+}
+
 static void
 llamacpp(const struct mp_model *m, const struct mp_estimate *est,
     struct buf *b)
@@ -136,8 +182,8 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 	uint64_t seq = sc->seq != 0 ? sc->seq : 4096, np = sc->batch ?
 	    sc->batch : 1, ngl;
 	char ft[16];
-	const char *base;
-	size_t n;
+	const struct mp_model *dm;
+	struct mp_model tmp;
 	uint32_t i;
 
 	if (sc->ollama) {
@@ -157,16 +203,8 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 			    seq);
 		return;
 	}
-	if (m->source == MP_SRC_GGUF && m->fetch_kind == MP_FETCH_HUB)
-		add(b, "llama-server -hf %s", m->fetch);
-	else if (m->source == MP_SRC_GGUF && m->fetch_kind == MP_FETCH_URL)
-		add(b, "llama-server -mu %s", m->fetch);
-	else if (m->source == MP_SRC_GGUF)
-		add(b, "llama-server -m %s", m->path);
-	else {
-		upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
-		add(b, "llama-server -m %s-%s.gguf", gguf_stem(m), ft);
-	}
+	add(b, "llama-server");
+	gguf_arg(b, m, sc, false);
 	add(b, " -c %" PRIu64, seq * np);
 	if (np > 1)
 		add(b, " -np %" PRIu64, np);
@@ -218,17 +256,13 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 		add(b, " --swa-full");
 	/* llama-server's draft model: -md, -ngld, -cd. */
 	if (sc->draft[0] != '\0') {
-		/* A .gguf is named as given; a config by the file the
-		 * converter and llama-quantize make of it, like -m. */
-		n = strlen(sc->draft);
-		if (n > 5 && strcmp(sc->draft + n - 5, ".gguf") == 0)
+		/* named as -m names the main model */
+		mp_model_init(&tmp);
+		if ((dm = draft_of(m, sc, &tmp)) != NULL)
+			gguf_arg(b, dm, sc, true);
+		else
 			add(b, " -md %s", sc->draft);
-		else {
-			base = strrchr(sc->draft, '/');
-			upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
-			add(b, " -md %s-%s.gguf", base != NULL ? base + 1 :
-			    sc->draft, ft);
-		}
+		mp_model_fini(&tmp);
 		if (sc->draft_gpu_layers >= 0)
 			add(b, " -ngld %" PRId64, sc->draft_gpu_layers);
 		else if (sc->backend != MP_BE_CPU)
@@ -247,6 +281,8 @@ static void
 vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
 {
 	const struct mp_scenario *sc = &est->sc;
+	const struct mp_model *dm;
+	struct mp_model tmp;
 	const char *q = NULL;
 	char util[16];
 
@@ -271,10 +307,15 @@ vllm(const struct mp_model *m, const struct mp_estimate *est, struct buf *b)
 	if (sc->enforce_eager)
 		add(b, " --enforce-eager");
 	/* vllm.c's methods; MTP's default is the model's MTP layers. */
-	if (sc->draft[0] != '\0')
+	if (sc->draft[0] != '\0') {
+		/* the draft as vLLM loads the main model: its Hub id */
+		mp_model_init(&tmp);
+		dm = draft_of(m, sc, &tmp);
 		add(b, " --speculative-config '{\"model\": \"%s\", "
-		    "\"num_speculative_tokens\": %u}'", sc->draft,
-		    sc->spec_tokens);
+		    "\"num_speculative_tokens\": %u}'", dm != NULL ?
+		    model_ref(dm) : sc->draft, sc->spec_tokens);
+		mp_model_fini(&tmp);
+	}
 	else if (sc->speculative != MP_SPEC_NONE) {
 		add(b, " --speculative-config '{\"method\": \"%s\"",
 		    mp_spec_choice((size_t)sc->speculative - 1));

@@ -533,6 +533,95 @@ test_place_command(void **state)
 	mp_model_fini(&m);
 }
 
+/* The command of a draft scenario whose draft model is d, for spec. */
+static void
+draft_command(struct mp_model *m, struct mp_model *d, const char *spec,
+    struct mp_estimate *est)
+{
+	if (m->cache == NULL)
+		fail_msg("the main model has no cache");
+	mp_model_fini(m->cache->draft);
+	free(m->cache->draft);
+	m->cache->draft = d;
+	snprintf(m->cache->draft_spec, sizeof(m->cache->draft_spec), "%s",
+	    spec);
+	memset(est, 0, sizeof(*est));
+	mp_scenario_init(&est->sc);
+	est->sc.runtime = MP_RT_LLAMACPP;
+	est->sc.backend = MP_BE_CUDA;
+	est->sc.weights = MP_DT_NONE;
+	strcpy(est->sc.ftype, "q4_k_m");
+	est->sc.seq = 4096;
+	est->sc.draft_gpu_layers = -1;
+	snprintf(est->sc.draft, sizeof(est->sc.draft), "%s", spec);
+	mp_command_build(m, est);
+}
+
+/*
+ * -md names the draft model the way -m names the main one: a bundled
+ * config by the GGUF made from its Hub repository, a Hub GGUF by -hfd,
+ * a URL by the file it downloads to, a GGUF file by its path; vLLM's
+ * speculative config by the draft's Hub id.
+ */
+static void
+test_place_draft_named_like_main(void **state)
+{
+	struct mp_model m, *d;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_error err;
+
+	(void)state;
+	mp_model_init(&m);
+	mp_error_clear(&err);
+	if (!mp_model_load("llama-3.1-8b-instruct", &m, &err))
+		fail_msg("load: %s", err.msg);
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q4_k_m");
+	sc.backend = MP_BE_CUDA;
+	strcpy(sc.draft, "llama-3.2-1b-instruct");
+	fx_estimate(&m, &sc, &est);
+	assert_string_equal(est.command, "llama-server -m "
+	    "Llama-3.1-8B-Instruct-Q4_K_M.gguf -c 4096 -ngl 99 -md "
+	    "Llama-3.2-1B-Instruct-Q4_K_M.gguf -ngld 99");
+	sc.runtime = MP_RT_VLLM;
+	sc.ftype[0] = '\0';
+	sc.weights = MP_DT_BF16;
+	sc.spec_tokens = 4;
+	fx_estimate(&m, &sc, &est);
+	assert_non_null(strstr(est.command, "--speculative-config '{\"model\": "
+	    "\"meta-llama/Llama-3.2-1B-Instruct\""));
+
+	d = calloc(1, sizeof(*d));
+	assert_non_null(d);
+	d->source = MP_SRC_GGUF;
+	d->fetch_kind = MP_FETCH_HUB;
+	strcpy(d->fetch, "bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M");
+	draft_command(&m, d, "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
+	    &est);
+	assert_non_null(strstr(est.command,
+	    " -hfd bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M -ngld 99"));
+
+	d = calloc(1, sizeof(*d));
+	assert_non_null(d);
+	d->source = MP_SRC_GGUF;
+	d->fetch_kind = MP_FETCH_URL;
+	strcpy(d->fetch, "https://example.org/m/Llama-3.2-1B-Instruct-Q8_0.gguf");
+	draft_command(&m, d, d->fetch, &est);
+	assert_non_null(strstr(est.command,
+	    " -md Llama-3.2-1B-Instruct-Q8_0.gguf -ngld 99"));
+	assert_null(strstr(est.command, "-mu "));
+
+	d = calloc(1, sizeof(*d));
+	assert_non_null(d);
+	d->source = MP_SRC_GGUF;
+	strcpy(d->path, "/models/draft-q4.gguf");
+	draft_command(&m, d, "/models/draft-q4.gguf", &est);
+	assert_non_null(strstr(est.command, " -md /models/draft-q4.gguf "));
+	mp_model_fini(&m);
+}
+
 /* Option values: what each key accepts and refuses. */
 static void
 test_place_option_values(void **state)
@@ -761,6 +850,7 @@ main(void)
 		cmocka_unit_test(test_place_cpu_fewer_bits_less_memory),
 		cmocka_unit_test(test_place_no_x86_repack_on_arm),
 		cmocka_unit_test(test_place_command),
+		cmocka_unit_test(test_place_draft_named_like_main),
 		cmocka_unit_test(test_place_option_values),
 		cmocka_unit_test(test_vllm_one_max_num_seqs),
 		cmocka_unit_test(test_vllm_cannot_start),
