@@ -123,6 +123,10 @@ ollama(const struct mp_model *m, const struct mp_estimate *est,
 		upper(mp_scenario_weights_name(sc), ft, sizeof(ft));
 		add(b, "./%s-%s.gguf", gguf_stem(m), ft);
 	}
+	/* num_gpu only when asked: else Ollama's scheduler decides */
+	if (sc->gpu_layers_set && !sc->ollama_layout)
+		add(b, "\\nPARAMETER num_gpu %" PRId64, sc->gpu_layers < 0 ?
+		    (int64_t)999 : sc->gpu_layers);
 	add(b, "\\nPARAMETER num_ctx %" PRIu64 "\\n' > Modelfile && "
 	    "ollama create %s-ctx%" PRIu64 " -f Modelfile && ollama run "
 	    "%s-ctx%" PRIu64, sc->seq, m->name, sc->seq, m->name, sc->seq);

@@ -45,6 +45,7 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
     struct mp_estimate *est, struct mp_error *err)
 {
 	char fit[256] = "";
+	struct mp_ollama_lay lay;
 	bool ok;
 
 	memset(est, 0, sizeof(*est));
@@ -70,8 +71,10 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 		break;
 	case MP_MODE_INFER:
 	default:
-		/* --fit: llama.cpp picks the placement first */
+		/* Ollama's scheduler, or --fit: the placement first */
 		fit[0] = '\0';
+		if (!mp_ollama_layout(m, &est->sc, &lay, err))
+			return false;
 		if (est->sc.runtime == MP_RT_LLAMACPP && est->sc.fit &&
 		    !mp_llamacpp_fit(m, &est->sc, sc_in->seq != 0, fit,
 		    sizeof(fit), err))
@@ -84,6 +87,8 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 			ok = mp_estimate_infer(m, &est->sc, est, err);
 		break;
 	}
+	if (ok && est->sc.mode == MP_MODE_INFER)
+		mp_ollama_layout_note(est, &lay);
 	if (ok && fit[0] != '\0')
 		mp_estimate_note(est, "weights", "llamacpp.fit", "--fit "
 		    "(llama.cpp's llama_params_fit, derived): %s", fit);

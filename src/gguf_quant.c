@@ -1082,6 +1082,32 @@ is_70b(const char *garch, const struct mp_model *m)
 	return false;
 }
 
+/* The archs[] row of m, or the row count when none matches. */
+static size_t
+arch_row(const struct mp_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(archs) / sizeof(archs[0]); i++)
+		if (m->arch[0] != '\0' ? strcmp(m->arch, archs[i].hf) == 0 :
+		    archs[i].mt != NULL &&
+		    strcmp(m->model_type, archs[i].mt) == 0)
+			break;
+	return i;
+}
+
+const char *
+mp_gguf_arch(const struct mp_model *m)
+{
+	size_t i = arch_row(m);
+
+	if (i == sizeof(archs) / sizeof(archs[0]))
+		return NULL;
+	if (archs[i].fam == FAM_NEMOH && m->n_experts > 0)
+		return "nemotron_h_moe";
+	return archs[i].garch;
+}
+
 static bool
 layout_for(const struct mp_model *m, const struct mp_model_hints *h,
     struct layout *lo, struct mp_error *err)
@@ -1089,11 +1115,7 @@ layout_for(const struct mp_model *m, const struct mp_model_hints *h,
 	size_t i;
 
 	memset(lo, 0, sizeof(*lo));
-	for (i = 0; i < sizeof(archs) / sizeof(archs[0]); i++)
-		if (m->arch[0] != '\0' ? strcmp(m->arch, archs[i].hf) == 0 :
-		    archs[i].mt != NULL &&
-		    strcmp(m->model_type, archs[i].mt) == 0)
-			break;
+	i = arch_row(m);
 	if (i == sizeof(archs) / sizeof(archs[0]))
 		return mp_error_set(err, MP_EINPUT, m->path, "architectures",
 		    "no GGUF tensor layout for %.48s (known: Llama, Mistral, "
@@ -1101,10 +1123,8 @@ layout_for(const struct mp_model *m, const struct mp_model_hints *h,
 		    "Gemma 2/3, GPT-2, GPT-NeoX, DeepSeek-V2/V3, gpt-oss, "
 		    "Llama 4, Nemotron-H, OLMo 2)",
 		    m->arch[0] ? m->arch : "this model");
-	lo->garch = archs[i].garch;
+	lo->garch = mp_gguf_arch(m);
 	lo->fam = archs[i].fam;
-	if (lo->fam == FAM_NEMOH && m->n_experts > 0)
-		lo->garch = "nemotron_h_moe";
 	lo->tied = m->tied;
 	/* LlamaModel and its subclasses (Granite, Llama 4) add rope_freqs. */
 	lo->rope_freqs_ok = strcmp(lo->garch, "llama") == 0 ||

@@ -313,6 +313,9 @@ struct mp_gguf_tensor {
  */
 bool	mp_gguf_tensors(const struct mp_model *, const char *ftype,
 	    struct mp_gguf_tensor **out, size_t *n, struct mp_error *);
+/* The GGUF general.architecture llama.cpp's converter writes for m
+ * ("llama", "qwen2", "gemma3", ...), or NULL when it has no layout. */
+const char *mp_gguf_arch(const struct mp_model *);
 /*
  * Bits per weight of a GGUF type over a model's matrices when no tensor
  * layout is known: the published mix figure (published true) or the
@@ -324,9 +327,17 @@ double	mp_gguf_ftype_bpw(const char *name, bool *published);
 struct mp_llamacpp_use {
 	uint64_t	 total[MP_MAX_GPUS];	/* weights + cache + compute */
 	uint64_t	 model[MP_MAX_GPUS];	/* weights */
+	uint64_t	 cache[MP_MAX_GPUS];	/* KV cache */
+	uint64_t	 compute[MP_MAX_GPUS];	/* compute buffer */
 	uint32_t	 n;			/* GPUs */
 	uint64_t	 runtime;		/* CUDA context per GPU */
 };
+/* What a GPU of backend be costs beyond llama.cpp's buffers (the CUDA
+ * context, cuBLAS and the pool; 0 off CUDA/ROCm). */
+uint64_t mp_llamacpp_gpu_runtime(enum mp_backend, const struct mp_scenario *);
+/* The GGUF type the weights are priced in ("q4_k_m", "f16", ...). */
+const char *mp_llamacpp_ftype(const struct mp_model *,
+	    const struct mp_scenario *);
 bool	mp_llamacpp_device_use(const struct mp_model *,
 	    const struct mp_scenario *, struct mp_llamacpp_use *,
 	    struct mp_error *);
@@ -433,9 +444,31 @@ const char *mp_mmproj_type_choice(size_t i);
  */
 bool	mp_ollama_defaults(struct mp_scenario *, const struct mp_model *,
 	    struct mp_error *);
-/* What Ollama keeps free on each GPU it uses (457 MiB minimum plus
- * OLLAMA_GPU_OVERHEAD), added to a --runtime ollama estimate. */
+/* ollama_layout.c: what Ollama keeps free on each GPU it uses (its
+ * minimum beyond the runtime term, OLLAMA_GPU_OVERHEAD), added to a
+ * --runtime ollama estimate. */
 bool	mp_ollama_reserve(struct mp_estimate *, struct mp_error *);
+/* Ollama's MinimumMemory for a GPU of this backend, and
+ * OLLAMA_GPU_OVERHEAD (bytes per GPU; malformed = MP_EUSAGE). */
+uint64_t mp_ollama_min_memory(enum mp_backend);
+bool	mp_ollama_gpu_overhead(uint64_t *, struct mp_error *);
+/*
+ * ollama_layout.c: when num_gpu is unset (no --gpu-layers), the layers
+ * Ollama's scheduler offloads to sc's GPUs: sets -ngl (and, on several
+ * GPUs, the split; on Ollama's own engine the output layer's place) and
+ * says how it decided in *r (r->n 0: nothing decided, as without a
+ * machine); mp_ollama_layout_note adds that to an estimate.
+ */
+struct mp_ollama_lay {
+	uint32_t	 layers, of;	/* offloaded, of n_layer + 1 */
+	uint64_t	 reserve, graph, buffer;
+	bool		 own;		/* Ollama's own engine */
+	char		 split[8 * MP_MAX_GPUS];	/* "16,17" or "" */
+};
+bool	mp_ollama_layout(const struct mp_model *, struct mp_scenario *,
+	    struct mp_ollama_lay *, struct mp_error *);
+void	mp_ollama_layout_note(struct mp_estimate *,
+	    const struct mp_ollama_lay *);
 
 /* lora.c: peft LoRA targets and trainable parameters (training module) */
 struct mp_lora {

@@ -254,7 +254,9 @@ mp_jsonw_scenario(struct mp_jsonw *w, const char *key,
 	mp_jsonw_u64(w, "batch", sc->batch);
 	mp_jsonw_u64(w, "seq", sc->seq);
 	mp_jsonw_str(w, "kv_dtype", mp_dtype_info(sc->kv_dtype)->name);
-	mp_jsonw_str(w, "runtime", mp_runtime_name(sc->runtime));
+	/* Ollama is llama.cpp with its own defaults and scheduler */
+	mp_jsonw_str(w, "runtime", sc->ollama && sc->runtime ==
+	    MP_RT_LLAMACPP ? "ollama" : mp_runtime_name(sc->runtime));
 	mp_jsonw_u64(w, "trainable_params", est->trainable_params);
 	if (sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA) {
 		mp_jsonw_u64(w, "rank", sc->rank);

@@ -124,8 +124,8 @@ layer_dev(const struct lc *c, uint32_t il)
 	return d;
 }
 
-static const char *
-ftype_of(const struct mp_model *m, const struct mp_scenario *sc)
+const char *
+mp_llamacpp_ftype(const struct mp_model *m, const struct mp_scenario *sc)
 {
 	enum mp_dtype dt;
 
@@ -504,7 +504,7 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 	bool has_output = false, repack_ok;
 	uint32_t d, il, home;
 
-	ftype = ftype_of(c->m, sc);
+	ftype = mp_llamacpp_ftype(c->m, sc);
 	if (!mp_gguf_ftype_known(ftype))
 		return mp_error_set(err, MP_EUSAGE, NULL, "--weights",
 		    "--runtime llamacpp needs a GGUF type (f32, f16, bf16, "
@@ -1066,8 +1066,8 @@ place_draft(const struct lc *c, struct draft *dr, struct mp_model *tmp,
  * taken as the same (derived).  Metal, Vulkan and SYCL create no CUDA
  * context; their own driver overhead is not measured and not counted.
  */
-static uint64_t
-gpu_runtime(enum mp_backend be, const struct mp_scenario *sc)
+uint64_t
+mp_llamacpp_gpu_runtime(enum mp_backend be, const struct mp_scenario *sc)
 {
 	switch (be) {
 	case MP_BE_NONE:
@@ -1168,11 +1168,13 @@ mp_llamacpp_device_use(const struct mp_model *m, const struct mp_scenario *sc,
 		place_compute(c);
 		for (d = 0; d < c->gpus && d < MP_MAX_GPUS; d++) {
 			u->model[d] = c->model[d];
+			u->cache[d] = c->kvb[d];
+			u->compute[d] = c->compute[d];
 			u->total[d] = mp_adds(mp_adds(c->model[d], c->kvb[d]),
 			    c->compute[d]);
 		}
 		u->n = c->gpus;
-		u->runtime = gpu_runtime(c->be, sc);
+		u->runtime = mp_llamacpp_gpu_runtime(c->be, sc);
 	}
 	mp_overrides_free(&c->ot);
 	free(c);
@@ -1225,7 +1227,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	char b2[64], lay[64];
 	uint32_t span[2];
 
-	rt = gpu_runtime(c.be, sc);
+	rt = mp_llamacpp_gpu_runtime(c.be, sc);
 
 	/*
 	 * The output buffer (llama_context::output_reserve) is host memory

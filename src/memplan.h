@@ -582,6 +582,9 @@ struct mp_scenario {
 	 * where the context came from; the machine's total GPU memory */
 	bool		 ollama;
 	char		 ollama_ctx[48];
+	/* resolved: Ollama's scheduler chose -ngl (ollama_layout.c), so
+	 * the command sets no num_gpu */
+	bool		 ollama_layout;
 	uint64_t	 vram_total;
 	char		 draft[512];
 	int64_t		 draft_gpu_layers;

@@ -172,23 +172,169 @@ test_unified_cache(void **state)
 	assert_true(mp_estimate(&m, &a, &ea, &err));
 	assert_true(mp_estimate(&m, &b, &eb, &err));
 	assert_int_equal(ea.mem.kv_cache, eb.mem.kv_cache);
-	/* Ollama keeps its 457 MiB minimum free on the GPU, then
-	 * OLLAMA_GPU_OVERHEAD more; a malformed value is refused. */
-	assert_int_equal(ea.device_total, eb.device_total + (457ull << 20));
+	/* Ollama keeps its 457 MiB minimum free on the GPU, which the
+	 * H100's measured 596 MiB runtime covers, then OLLAMA_GPU_OVERHEAD
+	 * more; a malformed value is refused. */
+	assert_int_equal(ea.device_total, eb.device_total);
 	assert_non_null(strstr(ea.command, "OLLAMA_NUM_PARALLEL=2 ollama "
 	    "serve"));
 	assert_non_null(strstr(ea.command, "PARAMETER num_ctx 4096"));
 	setenv("OLLAMA_GPU_OVERHEAD", "1073741824", 1);
 	ollama(&a);
 	assert_true(mp_estimate(&m, &a, &ea, &err));
-	assert_int_equal(ea.device_total, eb.device_total + (457ull << 20) +
-	    GIB);
+	assert_int_equal(ea.device_total, eb.device_total + GIB);
 	setenv("OLLAMA_GPU_OVERHEAD", "1G", 1);
 	ollama(&a);
 	assert_false(mp_estimate(&m, &a, &ea, &err));
 	assert_string_equal(err.field, "OLLAMA_GPU_OVERHEAD");
 	unsetenv("OLLAMA_GPU_OVERHEAD");
 	clear_env();
+	mp_model_fini(&m);
+}
+
+/* An estimate of m placed on the bundled profile hw as Ollama runs it. */
+static void
+placed(const struct mp_model *m, const char *hw_name, struct mp_scenario *sc,
+    struct mp_estimate *est)
+{
+	struct mp_hardware hw;
+	struct mp_judgement j;
+	struct mp_error err;
+
+	memset(&hw, 0, sizeof(hw));
+	mp_error_clear(&err);
+	assert_true(mp_hardware_load(hw_name, &hw, &err));
+	if (!mp_place(m, &hw, sc, est, &j, &err))
+		fail_msg("place: %s: %s", err.field, err.msg);
+}
+
+/* The GGUF bytes of layer il (n_layer: output_norm + output). */
+static uint64_t
+layer_bytes(const struct mp_model *m, uint32_t il)
+{
+	struct mp_gguf_tensor *t = NULL;
+	struct mp_error err;
+	size_t n = 0, i;
+	uint64_t sum = 0;
+
+	mp_error_clear(&err);
+	assert_true(mp_gguf_tensors(m, "q4_k_m", &t, &n, &err));
+	for (i = 0; i < n; i++)
+		if (il < m->layers ? t[i].layer == (int32_t)il :
+		    strncmp(t[i].name, "output", 6) == 0)
+			sum += t[i].bytes;
+	free(t);
+	return sum;
+}
+
+/*
+ * Ollama's scheduler, not llama.cpp's -ngl default: Llama 3.1 70B q4_k_m
+ * at Ollama's 32768-token default on a 24 GiB card.  The llama runner's
+ * estimate (llm/server.go, fs/ggml/ggml.go at v0.15.5), worked here from
+ * the tensors: each layer is its weights + 32768 x 2 x 8 x 128 x 2 bytes
+ * of cache; the GPU loses one layer (blk.0 with its cache), the 457 MiB
+ * minimum and the graph, max(full, partial) of GraphSize's llama
+ * formulas.  The output layer does not fit with all, so only repeating
+ * layers count: the most from the top that fit.
+ */
+static void
+test_layout_llama_runner(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	uint64_t kv = 32768ull * 2 * 8 * 128 * 2, b = 512, c = 32768,
+	    e = 8192, h = 64, v = 128256, full, part, avail, used = 0;
+	uint32_t n = 0, il;
+
+	(void)state;
+	clear_env();
+	fx_load_bundled("llama-3.1-70b-instruct", &m);
+	ollama(&sc);
+	placed(&m, "rtx-4090", &sc, &est);
+	full = 4 * b * (1 + 4 * e + c * (1 + h));
+	part = 4 * b * e + 4 * b * (1 + e + c) + e * e * 9 / 16 +
+	    4 * c * (b * h + 128 * 8);
+	assert_true(part > full && part > 4 * b * (e + v) + e * v * 105 / 128);
+	avail = est.sc.dev_free[0] - (layer_bytes(&m, 0) + kv) -
+	    (457ull << 20) - part;
+	for (il = m.layers; il-- > 0; n++) {
+		if (used + layer_bytes(&m, il) + kv > avail)
+			break;
+		used += layer_bytes(&m, il) + kv;
+	}
+	/* not with the output layer on top: so a partial offload */
+	assert_true(used + layer_bytes(&m, m.layers) > avail);
+	assert_int_equal(n, 30);
+	assert_int_equal(est.sc.gpu_layers, n);
+	assert_true(est.sc.ollama_layout);
+	/* the command leaves num_gpu to the scheduler */
+	assert_null(strstr(est.command, "num_gpu"));
+	/* OLLAMA_GPU_OVERHEAD is kept free too: 2 GiB less, fewer layers */
+	setenv("OLLAMA_GPU_OVERHEAD", "2147483648", 1);
+	ollama(&sc);
+	placed(&m, "rtx-4090", &sc, &est);
+	assert_true(est.sc.gpu_layers < n && est.sc.gpu_layers > n - 6);
+	/* num_gpu (--gpu-layers) wins: no layout, and the Modelfile says */
+	clear_env();
+	ollama(&sc);
+	sc.gpu_layers = 10;
+	sc.gpu_layers_set = true;
+	placed(&m, "rtx-4090", &sc, &est);
+	assert_int_equal(est.sc.gpu_layers, 10);
+	assert_false(est.sc.ollama_layout);
+	assert_non_null(strstr(est.command, "PARAMETER num_gpu 10"));
+	/* without a machine nothing is decided: every layer, as before */
+	ollama(&sc);
+	{
+		struct mp_error err;
+
+		mp_error_clear(&err);
+		assert_true(mp_estimate(&m, &sc, &est, &err));
+	}
+	assert_false(est.sc.ollama_layout);
+	mp_model_fini(&m);
+}
+
+/*
+ * Ollama's own engine (Qwen3 MoE) loads the layers it was given: on an
+ * 8 GiB card the last N repeating layers, the output layer left on the
+ * CPU (-ngl N+1 with output.weight overridden to the CPU); two 24 GiB
+ * cards hold a small model on one (the fewest GPUs that take it all).
+ */
+static void
+test_layout_own_engine_and_gpus(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+
+	(void)state;
+	clear_env();
+	fx_load_bundled("qwen3-30b-a3b", &m);
+	ollama(&sc);
+	placed(&m, "rtx-4060-8gb", &sc, &est);
+	assert_true(est.sc.ollama_layout);
+	assert_true(est.sc.gpu_layers > 1 && est.sc.gpu_layers < 48);
+	assert_string_equal(est.sc.override_tensor, "^output\\.weight$=CPU");
+	mp_model_fini(&m);
+
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
+	ollama(&sc);
+	sc.gpus = 2;
+	sc.seq = 8192;
+	placed(&m, "2x-rtx-4090", &sc, &est);
+	assert_int_equal(est.sc.gpu_layers, -1);
+	assert_int_equal(est.sc.n_tensor_split, 2);
+	assert_true(est.sc.tensor_split[0] == 33.0f);
+	assert_true(est.sc.tensor_split[1] == 0.0f);
+	/* at 128k tokens one card no longer holds it: an even split */
+	ollama(&sc);
+	sc.gpus = 2;
+	placed(&m, "2x-rtx-4090", &sc, &est);
+	assert_true(est.sc.tensor_split[1] > 0.0f);
+	assert_true(est.sc.tensor_split[0] + 1 >= est.sc.tensor_split[1] &&
+	    est.sc.tensor_split[1] + 1 >= est.sc.tensor_split[0]);
 	mp_model_fini(&m);
 }
 
@@ -200,6 +346,8 @@ main(void)
 		cmocka_unit_test(test_environment),
 		cmocka_unit_test(test_bad_environment),
 		cmocka_unit_test(test_unified_cache),
+		cmocka_unit_test(test_layout_llama_runner),
+		cmocka_unit_test(test_layout_own_engine_and_gpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
