@@ -16,7 +16,6 @@ context_note(const struct mp_model *m, struct mp_estimate *est)
 {
 	bool		 scaled;
 	uint64_t	 lim = mp_model_context_limit(m, &scaled);
-	char		 f[32];
 	struct mp_note	*n;
 
 	if (lim == 0 || est->sc.seq <= lim)
@@ -24,9 +23,10 @@ context_note(const struct mp_model *m, struct mp_estimate *est)
 	if (scaled) {
 		n = mp_estimate_note(est, "context", "estimate.past_rope",
 		    "--seq {seq} is {ratio}x the {limit} tokens this model "
-		    "handles with its rope scaling (%s x%s of {original}); the "
-		    "model was not trained past them", m->rope_type,
-		    mp_fmt_g(m->rope_factor, 6, f, sizeof(f)));
+		    "handles with its rope scaling (%s x{factor} of {original}); "
+		    "the model was not trained past them", m->rope_type);
+		mp_note_number(n, "factor", m->rope_factor,
+		    mp_fixed_places(m->rope_factor, 0, 6));
 		mp_note_count(n, "original", m->rope_orig ? m->rope_orig :
 		    m->max_pos);
 	} else

@@ -32,6 +32,10 @@ bool	mp_parse_uint(const char *s, uint64_t min, uint64_t max, bool kmul,
 	    uint64_t *out, char *why, size_t whylen);
 /* "-1.50 GiB" for a negative difference. */
 const char *mp_fmt_ssize(int64_t, enum mp_units, char *, size_t);
+/* The fewest decimal places, from min up to max, that write v exactly
+ * (8 -> 0, 1.5 -> 1, 0.9764 -> 4): a number a config or the user gave,
+ * written back as given (a note's value, mp_fmt_fixed). */
+unsigned mp_fixed_places(double v, unsigned min, unsigned max);
 
 /* text.c */
 /* The valid UTF-8 sequence at s (at most n bytes): its length and code

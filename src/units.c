@@ -256,6 +256,19 @@ mp_fmt_fixed(double v, unsigned places, char *buf, size_t len)
 	    (int)(places > 17 ? 17 : places), v));
 }
 
+unsigned
+mp_fixed_places(double v, unsigned min, unsigned max)
+{
+	double	 scale = 1;
+	unsigned p;
+
+	for (p = 0; p < max; p++, scale *= 10)
+		if (p >= min && fabs(round(v * scale) - v * scale) <= 1e-9 *
+		    fmax(1, fabs(v * scale)))
+			return p;
+	return max;
+}
+
 const char *
 mp_fmt_g(double v, unsigned digits, char *buf, size_t len)
 {

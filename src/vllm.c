@@ -230,18 +230,27 @@ mp_vllm_parse_fraction(const char *v, uint32_t *ppm, char *why, size_t whylen)
 	return true;
 }
 
+/*
+ * gpu_memory_utilization as a number, and the decimals it is written
+ * with: two at least, as vLLM's documentation writes it (0.90, 0.95),
+ * more only when given (0.9764).
+ */
+static double
+util_of(uint32_t ppm, unsigned *places)
+{
+	double u = (double)(ppm != 0 ? ppm : V_UTIL_PPM) / V_PPM;
+
+	*places = mp_fixed_places(u, 2, 6);
+	return u;
+}
+
 void
 mp_vllm_util_text(uint32_t ppm, char *buf, size_t len)
 {
-	int n;
+	unsigned places;
+	double	 u = util_of(ppm, &places);
 
-	if (ppm == 0)
-		ppm = V_UTIL_PPM;
-	n = snprintf(buf, len, "%u.%06u", ppm / V_PPM, ppm % V_PPM);
-	/* two decimals at least, as vLLM's documentation writes them
-	 * (0.90, 0.95), more only when given (0.9764) */
-	while (n > 4 && n < (int)len && buf[n - 1] == '0')
-		buf[--n] = '\0';
+	mp_fmt_fixed(u, places, buf, len);
 }
 
 static uint64_t
@@ -855,7 +864,8 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	uint64_t seq, batch, kv_rank, budget_need, need, per_gpu;
 	uint32_t l;
 	struct mp_note *n;
-	char util[16];
+	double util;
+	unsigned places;
 
 	if (!resolve(&v, m, sc, 0, err))
 		return false;
@@ -894,12 +904,14 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	if (est->sc.kv_dtype == MP_DT_NONE)
 		est->sc.kv_dtype = v.kv;
 
-	mp_vllm_util_text(v.util_ppm, util, sizeof(util));
 	n = mp_estimate_note(est, "runtime", "vllm.defaults", "vLLM "
 	    MP_VLLM_VERSION " (V1 engine, vllm serve defaults): "
-	    "gpu_memory_utilization %s, block_size 16, "
+	    "gpu_memory_utilization {util}, block_size {block}, "
 	    "max_num_batched_tokens {batched}, max_num_seqs {max_seqs}%s",
-	    util, v.eager ? ", --enforce-eager" : "");
+	    v.eager ? ", --enforce-eager" : "");
+	util = util_of(v.util_ppm, &places);
+	mp_note_number(n, "util", util, places);
+	mp_note_count(n, "block", V_BLOCK);
 	mp_note_count(n, "batched", v.batched);
 	mp_note_count(n, "max_seqs", v.max_seqs);
 	n = mp_estimate_note(est, "weights", "vllm.weights", "{per_gpu} per "

@@ -410,6 +410,82 @@ test_notes_carry_counts_and_ids(void **state)
 	}
 }
 
+/*
+ * Numbers a config or the user gave are values too, written back as
+ * given: yarn's rope factor (4 in the fixture's config), vLLM's
+ * gpu_memory_utilization (0.9764 asked; the default 0.9 as vLLM's
+ * documentation writes it, 0.90) and its block size.
+ */
+static void
+test_notes_carry_given_numbers(void **state)
+{
+	char	 yarn[512];
+	static const struct {
+		char		*args[8];
+		const char	*id, *key, *kind, *text;
+		double		 v;
+	} cases[] = {
+		{ { NULL, "--seq", "200000" }, "estimate.past_rope",
+		  "factor", "number", "(yarn x4 of 32768)", 4 },
+		{ { "qwen2.5-0.5b", "--runtime", "vllm",
+		    "--gpu-memory-utilization", "0.9764", "--hardware",
+		    "h100-80gb" }, "vllm.defaults", "util", "number",
+		  "gpu_memory_utilization 0.9764, block_size 16,", 0.9764 },
+		{ { "qwen2.5-0.5b", "--runtime", "vllm", "--hardware",
+		    "h100-80gb" }, "vllm.defaults", "util", "number",
+		  "gpu_memory_utilization 0.90,", 0.9 },
+		{ { "qwen2.5-0.5b", "--runtime", "vllm", "--hardware",
+		    "h100-80gb" }, "vllm.defaults", "block", "count",
+		  "block_size 16,", 16 },
+	};
+	size_t	 i, k;
+	int	 rc;
+
+	(void)state;
+	snprintf(yarn, sizeof(yarn), "%s/tests/fixtures/qwen2.5-0.5b-yarn",
+	    fx_srcdir());
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char		*argv[16], *out;
+		cJSON		*doc, *it, *v;
+		size_t		 n = 0, found = 0;
+
+		argv[n++] = "memplan";
+		argv[n++] = "estimate";
+		argv[n++] = cases[i].args[0] != NULL ? cases[i].args[0] :
+		    yarn;
+		for (k = 1; k < 8 && cases[i].args[k] != NULL; k++)
+			argv[n++] = cases[i].args[k];
+		argv[n++] = "--format";
+		argv[n++] = "json";
+		argv[n] = NULL;
+		out = run(argv, &rc);
+		assert_int_equal(rc, 0);
+		doc = cJSON_Parse(out);
+		assert_non_null(doc);
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "notes")) {
+			const char *t = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(it, "template"));
+
+			if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it,
+			    "id")), cases[i].id) != 0)
+				continue;
+			found++;
+			v = cJSON_GetObjectItem(cJSON_GetObjectItem(
+			    cJSON_GetObjectItem(it, "values"), cases[i].key),
+			    cases[i].kind);
+			assert_non_null(v);
+			assert_true(cJSON_GetNumberValue(v) == cases[i].v);
+			assert_non_null(strstr(cJSON_GetStringValue(
+			    cJSON_GetObjectItem(it, "text")), cases[i].text));
+			/* The template names the value, never writes it. */
+			assert_null(strstr(t, cases[i].text));
+		}
+		assert_int_equal(found, 1);
+		cJSON_Delete(doc);
+		free(out);
+	}
+}
+
 int
 main(void)
 {
@@ -420,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_units_si_prints_no_iec_unit),
 		cmocka_unit_test(test_json_notes_carry_typed_values),
 		cmocka_unit_test(test_notes_carry_counts_and_ids),
+		cmocka_unit_test(test_notes_carry_given_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
