@@ -970,13 +970,34 @@ static bool plan_at(const struct mp_model *, const struct mp_hardware *,
     const struct mp_scenario *, unsigned, struct mp_planres *,
     struct mp_error *, unsigned);
 
+/* How many smaller models plan is run on, per goal, at most. */
+#define SMALLER_TRIES	4
+
+/* Keeps what plan recommends for goal g of the smaller model am. */
+static void
+smaller_keep(struct mp_smaller *sm, const struct mp_model *am,
+    const struct mp_option *ao, enum mp_goal g)
+{
+	put(sm->name, sizeof(sm->name), "%s", am->name);
+	sm->params = am->params;
+	put(sm->label, sizeof(sm->label), "%s", ao->label);
+	put(sm->command, sizeof(sm->command), "%s", ao->est.command);
+	sm->judged = ao->j.judged;
+	sm->capacity = ao->j.capacity;
+	sm->tps = !ao->has_speed ? 0 : g == MP_GOAL_FINETUNE ?
+	    ao->train_tps : ao->speed.decode_tps;
+}
+
 /*
  * The smaller model to name for goal g (mp_planres.smaller): where
  * nothing of g fits, or (serve) what the policy recommends runs layers
- * in host memory or below 4 bits, the closest smaller model on which a
- * mode that does not fit here fits, with what plan recommends for it on
- * this machine: the same engine, one level down.  Beside a compromise
- * it is named only when its own recommendation is none.
+ * in host memory or below 4 bits.  The candidates are the smaller
+ * models on which a mode that does not fit here fits, closest first
+ * (alt_rank); each is planned on this machine with the same engine, one
+ * level down, and the first whose own recommendation is no compromise
+ * is named with it (Qwen3-8B at q5_k_m on an 8 GB card, not Qwen3-14B at
+ * q2_k).  Where nothing of g fits and every candidate's is one, the
+ * closest is named; beside a compromise, none.
  */
 static void
 smaller_models(struct mp_planres *p, const struct mp_scenario *base,
@@ -985,8 +1006,9 @@ smaller_models(struct mp_planres *p, const struct mp_scenario *base,
 	struct mp_model		 am;
 	struct mp_planres	*ap;
 	struct mp_error		 e;
-	const struct mp_option	*pick, *ao;
-	size_t			 i;
+	const struct mp_option	*ao, *cand[SMALLER_TRIES];
+	struct mp_smaller	 first;
+	size_t			 i, k, n;
 	unsigned		 g;
 
 	if ((ap = calloc(1, sizeof(*ap))) == NULL)
@@ -1000,39 +1022,47 @@ smaller_models(struct mp_planres *p, const struct mp_scenario *base,
 				rec = &p->rec[i];
 		if (rec != NULL && !mp_policy_compromise(p, &p->opt[rec->opt]))
 			continue;
-		pick = NULL;
-		for (i = 0; i < p->n_opt; i++)
-			if (p->opt[i].goal == g && p->opt[i].alt[0] != '\0' &&
-			    (pick == NULL || p->opt[i].alt_rank <
-			    pick->alt_rank))
-				pick = &p->opt[i];
-		if (pick == NULL)
-			continue;
-		mp_model_init(&am);
-		mp_error_clear(&e);
-		if (!mp_model_load(pick->alt, &am, &e) ||
-		    !plan_at(&am, p->hw, base, set, ap, &e, 1)) {
+		/* Distinct candidates, closest first (insertion). */
+		for (n = 0, i = 0; i < p->n_opt; i++) {
+			const struct mp_option *o = &p->opt[i];
+
+			if (o->goal != g || o->alt[0] == '\0')
+				continue;
+			for (k = 0; k < n && strcmp(cand[k]->alt, o->alt); k++)
+				continue;
+			if (k < n)
+				continue;
+			for (k = n; k > 0 && cand[k - 1]->alt_rank >
+			    o->alt_rank; k--)
+				if (k < SMALLER_TRIES)
+					cand[k] = cand[k - 1];
+			if (k < SMALLER_TRIES)
+				cand[k] = o;
+			if (n < SMALLER_TRIES)
+				n++;
+		}
+		memset(&first, 0, sizeof(first));
+		for (k = 0; k < n && sm->name[0] == '\0'; k++) {
+			mp_model_init(&am);
+			mp_error_clear(&e);
+			if (!mp_model_load(cand[k]->alt, &am, &e) ||
+			    !plan_at(&am, p->hw, base, set, ap, &e, 1)) {
+				mp_model_fini(&am);
+				continue;
+			}
+			for (ao = NULL, i = 0; i < ap->n_rec && ao == NULL; i++)
+				if (ap->rec[i].goal == g)
+					ao = &ap->opt[ap->rec[i].opt];
+			if (ao != NULL && !mp_policy_compromise(ap, ao))
+				smaller_keep(sm, &am, ao, g);
+			else if (ao != NULL && first.name[0] == '\0')
+				smaller_keep(&first, &am, ao, g);
+			mp_planres_fini(ap);
 			mp_model_fini(&am);
-			continue;
 		}
-		for (ao = NULL, i = 0; i < ap->n_rec && ao == NULL; i++)
-			if (ap->rec[i].goal == g)
-				ao = &ap->opt[ap->rec[i].opt];
-		if (ao != NULL && (rec == NULL ||
-		    !mp_policy_compromise(ap, ao))) {
-			put(sm->name, sizeof(sm->name), "%s", pick->alt);
-			sm->params = am.params;
-			put(sm->label, sizeof(sm->label), "%s", ao->label);
-			put(sm->command, sizeof(sm->command), "%s",
-			    ao->est.command);
-			sm->judged = ao->j.judged;
-			sm->capacity = ao->j.capacity;
-			sm->tps = !ao->has_speed ? 0 : g == MP_GOAL_FINETUNE ?
-			    ao->train_tps : ao->speed.decode_tps;
-			sm->beside = rec != NULL;
-		}
-		mp_planres_fini(ap);
-		mp_model_fini(&am);
+		if (sm->name[0] == '\0' && rec == NULL)
+			*sm = first;
+		sm->beside = rec != NULL && sm->name[0] != '\0';
 	}
 	free(ap);
 }

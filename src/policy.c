@@ -776,6 +776,7 @@ void
 mp_policy_smaller(struct mp_planres *p)
 {
 	const struct mp_option	*o, *alt;
+	const struct mp_device	*dv[1];
 	char			 n[32], t[48];
 	size_t			 i;
 	unsigned		 g;
@@ -792,11 +793,12 @@ mp_policy_smaller(struct mp_planres *p)
 			/* Beside a compromise: what runs without it. */
 			mp_reason_set(&sm->why, "%s (%sB) with %s: fits: "
 			    "{judged} of {capacity}%s; of the same family, "
-			    "it runs on the devices at 4 bits or more, as no "
-			    "option of %s does here (what plan %s "
-			    "recommends)", sm->name, mp_fmt_fixed(
-			    (double)sm->params / 1e9, 1, n, sizeof(n)),
-			    sm->label, t, p->model->name, sm->name);
+			    "it runs %sat 4 bits or more, as no option of %s "
+			    "does here (what plan %s recommends)", sm->name,
+			    mp_fmt_fixed((double)sm->params / 1e9, 1, n,
+			    sizeof(n)), sm->label, t, p->hw != NULL &&
+			    mp_hardware_gpus(p->hw, dv, 1) > 0 ?
+			    "on the devices " : "", p->model->name, sm->name);
 			mp_reason_size(&sm->why, "judged", sm->judged);
 			mp_reason_size(&sm->why, "capacity", sm->capacity);
 			continue;

@@ -552,6 +552,23 @@ test_consistency_smaller_model(void **state)
 		}
 		mp_planres_fini(&pr);
 	}
+	/* Qwen3-32B on 8 GB: Qwen3-14B is closer, but its own plan is q2_k
+	 * (a compromise too); Qwen3-8B runs on the card at 4 bits or more,
+	 * so it is the one named. */
+	{
+		struct mp_model q32;
+
+		mp_model_init(&q32);
+		assert_true(mp_model_load("qwen3-32b", &q32, &e));
+		mp_scenario_init(&base);
+		assert_true(mp_planner_plan(&q32, &f->hw[4], &base, 0, &pr,
+		    &e));
+		assert_string_equal(pr.smaller[MP_GOAL_SERVE].name,
+		    "qwen3-8b");
+		assert_true(pr.smaller[MP_GOAL_SERVE].beside);
+		mp_planres_fini(&pr);
+		mp_model_fini(&q32);
+	}
 	/* Two 4090s run the 70B at q4_k_m on the GPUs: no smaller model
 	 * beside it, and a mode that does not fit names the 8B instruct
 	 * model (not Llama-2-13b-hf or Yi-34B, base models of another
