@@ -230,6 +230,8 @@ void	mp_reason_ssize(struct mp_reason *, const char *key, int64_t bytes);
 void	mp_reason_count(struct mp_reason *, const char *key, uint64_t count);
 void	mp_reason_number(struct mp_reason *, const char *key, double x,
 	    unsigned decimals);
+void	mp_reason_percent(struct mp_reason *, const char *key, double pct,
+	    unsigned decimals);
 
 /* the runtimes and what they share (runtime.c, weights.c, kv.c) */
 /* The transformers inference estimate (transformers.c). */

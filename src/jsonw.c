@@ -446,7 +446,7 @@ mp_jsonw_values(struct mp_jsonw *w, const char *key,
 	size_t k;
 
 	mp_jsonw_obj(w, key);
-	for (k = 0; k < n && k < MP_NOTE_VALUES; k++) {
+	for (k = 0; k < n; k++) {
 		const struct mp_note_value *v = &vals[k];
 
 		mp_jsonw_obj(w, v->key);

@@ -758,10 +758,12 @@ struct mp_note {
 };
 /* The longest note mp_note_text() writes, with its values in words. */
 #define MP_NOTE_TEXT	384
-/* A longer template with values: plan's and check's reasons. */
+/* A longer template with values: plan's and check's reasons (a plan
+ * reason carries the policy's thresholds besides its own numbers). */
+#define MP_REASON_VALUES	16
 struct mp_reason {
 	char		 text[768];
-	struct mp_note_value values[MP_NOTE_VALUES];
+	struct mp_note_value values[MP_REASON_VALUES];
 	size_t		 n_values;
 };
 /* ... in words (mp_reason_text): */

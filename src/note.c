@@ -61,14 +61,18 @@ mp_estimate_note_add(struct mp_estimate *est, const struct mp_note *from)
 	return &est->notes[est->n_notes++];
 }
 
+/* A note's and a reason's value lists, with the room each has. */
+#define NOTE_VALS(n)	(n)->values, &(n)->n_values, MP_NOTE_VALUES
+#define REASON_VALS(r)	(r)->values, &(r)->n_values, MP_REASON_VALUES
+
 /* The next free value of a list, or NULL when it is full. */
 static struct mp_note_value *
-add_value(struct mp_note_value *vals, size_t *n, const char *key,
+add_value(struct mp_note_value *vals, size_t *n, size_t max, const char *key,
     enum mp_note_kind kind)
 {
 	struct mp_note_value *v;
 
-	if (*n >= MP_NOTE_VALUES)
+	if (*n >= max)
 		return NULL;
 	v = &vals[(*n)++];
 	memset(v, 0, sizeof(*v));
@@ -78,20 +82,20 @@ add_value(struct mp_note_value *vals, size_t *n, const char *key,
 }
 
 static void
-add_u64(struct mp_note_value *vals, size_t *n, const char *key,
+add_u64(struct mp_note_value *vals, size_t *n, size_t max, const char *key,
     enum mp_note_kind kind, uint64_t u)
 {
-	struct mp_note_value *v = add_value(vals, n, key, kind);
+	struct mp_note_value *v = add_value(vals, n, max, key, kind);
 
 	if (v != NULL)
 		v->u = u;
 }
 
 static void
-add_double(struct mp_note_value *vals, size_t *n, const char *key,
-    enum mp_note_kind kind, double d, unsigned decimals)
+add_double(struct mp_note_value *vals, size_t *n, size_t max,
+    const char *key, enum mp_note_kind kind, double d, unsigned decimals)
 {
-	struct mp_note_value *v = add_value(vals, n, key, kind);
+	struct mp_note_value *v = add_value(vals, n, max, key, kind);
 
 	if (v != NULL) {
 		v->d = d;
@@ -103,14 +107,14 @@ void
 mp_note_size(struct mp_note *n, const char *key, uint64_t bytes)
 {
 	if (n != NULL)
-		add_u64(n->values, &n->n_values, key, MP_NV_SIZE, bytes);
+		add_u64(NOTE_VALS(n), key, MP_NV_SIZE, bytes);
 }
 
 void
 mp_note_count(struct mp_note *n, const char *key, uint64_t count)
 {
 	if (n != NULL)
-		add_u64(n->values, &n->n_values, key, MP_NV_COUNT, count);
+		add_u64(NOTE_VALS(n), key, MP_NV_COUNT, count);
 }
 
 void
@@ -118,8 +122,7 @@ mp_note_percent(struct mp_note *n, const char *key, double pct,
     unsigned decimals)
 {
 	if (n != NULL)
-		add_double(n->values, &n->n_values, key, MP_NV_PERCENT, pct,
-		    decimals);
+		add_double(NOTE_VALS(n), key, MP_NV_PERCENT, pct, decimals);
 }
 
 void
@@ -127,8 +130,7 @@ mp_note_number(struct mp_note *n, const char *key, double x,
     unsigned decimals)
 {
 	if (n != NULL)
-		add_double(n->values, &n->n_values, key, MP_NV_NUMBER, x,
-		    decimals);
+		add_double(NOTE_VALS(n), key, MP_NV_NUMBER, x, decimals);
 }
 
 /*
@@ -161,13 +163,13 @@ mp_reason_add(struct mp_reason *r, const char *fmt, ...)
 void
 mp_reason_size(struct mp_reason *r, const char *key, uint64_t bytes)
 {
-	add_u64(r->values, &r->n_values, key, MP_NV_SIZE, bytes);
+	add_u64(REASON_VALS(r), key, MP_NV_SIZE, bytes);
 }
 
 void
 mp_reason_ssize(struct mp_reason *r, const char *key, int64_t bytes)
 {
-	struct mp_note_value *v = add_value(r->values, &r->n_values, key,
+	struct mp_note_value *v = add_value(REASON_VALS(r), key,
 	    MP_NV_SSIZE);
 
 	if (v != NULL)
@@ -177,14 +179,21 @@ mp_reason_ssize(struct mp_reason *r, const char *key, int64_t bytes)
 void
 mp_reason_count(struct mp_reason *r, const char *key, uint64_t count)
 {
-	add_u64(r->values, &r->n_values, key, MP_NV_COUNT, count);
+	add_u64(REASON_VALS(r), key, MP_NV_COUNT, count);
 }
 
 void
 mp_reason_number(struct mp_reason *r, const char *key, double x,
     unsigned decimals)
 {
-	add_double(r->values, &r->n_values, key, MP_NV_NUMBER, x, decimals);
+	add_double(REASON_VALS(r), key, MP_NV_NUMBER, x, decimals);
+}
+
+void
+mp_reason_percent(struct mp_reason *r, const char *key, double pct,
+    unsigned decimals)
+{
+	add_double(REASON_VALS(r), key, MP_NV_PERCENT, pct, decimals);
 }
 
 const char *
@@ -230,7 +239,7 @@ find_value(const struct mp_note_value *vals, size_t n, const char *key,
 {
 	size_t i;
 
-	for (i = 0; i < n && i < MP_NOTE_VALUES; i++)
+	for (i = 0; i < n; i++)
 		if (strlen(vals[i].key) == keylen &&
 		    memcmp(vals[i].key, key, keylen) == 0)
 			return &vals[i];

@@ -300,35 +300,86 @@ static const struct policy policies[MP_GOALS] = {
 
 /* ---- the engine ---- */
 
-/* Why filter f leaves o out, or NULL. */
+/* The slowdown against the fastest that goal g's policy accepts. */
+static double
+slower(enum mp_goal g)
+{
+	return g == MP_GOAL_SERVE ? SERVE_SLOWER : TRAIN_SLOWER;
+}
+
+/*
+ * Why filter f leaves o out, or NULL: a template whose numbers are the
+ * values policy_values() gives every reason ({margin}, {min_bits},
+ * {fast}, {slower}).
+ */
 static const char *
 fails(const struct mp_model *m, enum pf f, const struct bar *bar,
     const struct mp_option *o)
 {
+	const struct mp_scenario *sc = &o->est.sc;
+
 	switch (f) {
 	case PF_FITS:
-		return o->verdict != MP_VERDICT_FITS ?
-		    "tight: less than 10% headroom" : NULL;
+		if (o->verdict == MP_VERDICT_FITS)
+			return NULL;
+		return sc->headroom_set && sc->headroom_pct == 0 ?
+		    "tight: less than {margin} headroom" :
+		    "tight: less than {margin}% headroom";
 	case PF_CTX:
 		return o->ctx_loss ? "a shorter context than asked" : NULL;
 	case PF_ONDEV:
 		return off_device(m, o) ? "layers in host memory: slower" :
 		    NULL;
 	case PF_BITS:
-		return type_bits(o) < SERVE_MIN_BITS ? "below 4 bits" : NULL;
+		return type_bits(o) < SERVE_MIN_BITS ?
+		    "below {min_bits} bits" : NULL;
 	case PF_FAST:
-		return rate(o) < SERVE_FAST_TPS ? "under 10 tokens/s" : NULL;
+		return rate(o) < SERVE_FAST_TPS ? "under {fast} tokens/s" :
+		    NULL;
 	case PF_SLOWER:
-		if (o->goal == MP_GOAL_SERVE)
-			return bar->fastest > 0 && rate(o) > 0 &&
-			    rate(o) * SERVE_SLOWER < bar->fastest ?
-			    "more than 3x slower than the fastest" : NULL;
 		return bar->fastest > 0 && rate(o) > 0 &&
-		    rate(o) * TRAIN_SLOWER < bar->fastest ?
-		    "more than 2x slower than the fastest" : NULL;
+		    rate(o) * slower(o->goal) < bar->fastest ?
+		    "more than {slower}x slower than the fastest" : NULL;
 	default:
 		return NULL;
 	}
+}
+
+/*
+ * The policy's thresholds that a reason of goal g names, as its values:
+ * the margin of o's scenario (a percentage of the capacity, or
+ * --headroom's size), the serve bar's bits and rate, the slowdown the
+ * goal accepts.
+ */
+static bool
+names(const struct mp_reason *r, const char *key)
+{
+	char k[32];
+
+	snprintf(k, sizeof(k), "{%s}", key);
+	return strstr(r->text, k) != NULL;
+}
+
+static void
+threshold(struct mp_reason *r, const char *key, double v)
+{
+	if (names(r, key))
+		mp_reason_number(r, key, v, mp_fixed_places(v, 0, 2));
+}
+
+static void
+policy_values(struct mp_reason *r, enum mp_goal g, const struct mp_option *o)
+{
+	const struct mp_scenario *sc = &o->est.sc;
+
+	if (names(r, "margin") && sc->headroom_set && sc->headroom_pct == 0)
+		mp_reason_size(r, "margin", sc->headroom);
+	else if (names(r, "margin"))
+		mp_reason_percent(r, "margin", sc->headroom_set ?
+		    sc->headroom_pct : MP_TIGHT_PERCENT, 0);
+	threshold(r, "min_bits", SERVE_MIN_BITS);
+	threshold(r, "fast", SERVE_FAST_TPS);
+	threshold(r, "slower", slower(g));
 }
 
 /* An option the policy of goal g weighs in group grp at all. */
@@ -467,10 +518,12 @@ mp_policy_rank(const struct mp_planres *p, enum mp_goal g, size_t *idx)
 
 /* ---- why ---- */
 
+/* Each goal's filters in words; the numbers are policy_values(). */
 static const char *const rule_text[MP_GOALS] = {
-	"fits with margin, on the devices, 4 bits or more, 10 tokens/s or "
-	"more, within 3x of the fastest",
-	"fits with margin, at the asked context, within 2x of the fastest",
+	"fits with margin, on the devices, {min_bits} bits or more, {fast} "
+	"tokens/s or more, within {slower}x of the fastest",
+	"fits with margin, at the asked context, within {slower}x of the "
+	"fastest",
 	"fits with margin",
 };
 
@@ -530,7 +583,7 @@ serve_why(struct mp_rec *r, const struct mp_planres *p,
 	    mp_verdict_name(best->verdict), sp, ctx, bar->speed_first ?
 	    "fastest" : "most precise", rule_text[MP_GOAL_SERVE],
 	    bar->speed_first ?
-	    "; none reaches 10 tokens/s: speed before precision" : "",
+	    "; none reaches {fast} tokens/s: speed before precision" : "",
 	    off_device(p->model,
 	    best) ? "; layers in host memory: nothing fits on the devices "
 	    "alone" : "", ru, best->why);
@@ -772,47 +825,59 @@ mp_policy_compromise(const struct mp_planres *p, const struct mp_option *o)
 	    off_device(p->model, o);
 }
 
+/* A smaller model's size in billions of parameters, "{key}B" in a
+ * reason, one decimal ("8.0B"). */
+static void
+billions(struct mp_reason *r, const char *key, uint64_t params)
+{
+	mp_reason_number(r, key, (double)params / 1e9, 1);
+}
+
 void
 mp_policy_smaller(struct mp_planres *p)
 {
 	const struct mp_option	*o, *alt;
 	const struct mp_device	*dv[1];
-	char			 n[32], t[48];
+	char			 t[48];
 	size_t			 i;
 	unsigned		 g;
 
 	for (g = 0; g < MP_GOAL_CONVERT; g++) {
-		struct mp_smaller *sm = &p->smaller[g];
+		struct mp_smaller	*sm = &p->smaller[g];
+		struct mp_reason	*r = sm->name[0] != '\0' && sm->beside ?
+		    &sm->why : &p->none[g];
 
+		/* The rate is the reason's value {smaller_rate}. */
 		t[0] = '\0';
 		if (sm->name[0] != '\0' && sm->tps > 0)
-			put(t, sizeof(t), ", %s tokens/s%s", mp_fmt_fixed(
-			    sm->tps, sm->tps < 100 ? 1 : 0, n, sizeof(n)),
+			put(t, sizeof(t), ", {smaller_rate} tokens/s%s",
 			    g == MP_GOAL_FINETUNE ? " training" : "");
 		if (sm->name[0] != '\0' && sm->beside) {
 			/* Beside a compromise: what runs without it. */
-			mp_reason_set(&sm->why, "%s (%sB) with %s: fits: "
+			mp_reason_set(r, "%s ({smaller_bn}B) with %s: fits: "
 			    "{judged} of {capacity}%s; of the same family, "
-			    "it runs %sat 4 bits or more, as no option of %s "
-			    "does here (what plan %s recommends)", sm->name,
-			    mp_fmt_fixed((double)sm->params / 1e9, 1, n,
-			    sizeof(n)), sm->label, t, p->hw != NULL &&
+			    "it runs %sat {min_bits} bits or more, as no option "
+			    "of %s does here (what plan %s recommends)",
+			    sm->name, sm->label, t, p->hw != NULL &&
 			    mp_hardware_gpus(p->hw, dv, 1) > 0 ?
 			    "on the devices " : "", p->model->name, sm->name);
-			mp_reason_size(&sm->why, "judged", sm->judged);
-			mp_reason_size(&sm->why, "capacity", sm->capacity);
-			continue;
-		}
-		if (p->none[g].text[0] == '\0' ||
+			mp_reason_size(r, "judged", sm->judged);
+			mp_reason_size(r, "capacity", sm->capacity);
+			threshold(r, "min_bits", SERVE_MIN_BITS);
+		} else if (p->none[g].text[0] == '\0' ||
 		    strncmp(p->none[g].text, "nothing fits", 12) != 0)
 			continue;
+		else if (sm->name[0] != '\0') {
+			mp_reason_add(r, "; a smaller model fits: "
+			    "%s ({smaller_bn}B) with %s, {smaller}%s (what plan "
+			    "%s recommends)", sm->name, sm->label, t, sm->name);
+			mp_reason_size(r, "smaller", sm->judged);
+		}
 		if (sm->name[0] != '\0') {
-			mp_reason_add(&p->none[g], "; a smaller model fits: "
-			    "%s (%sB) with %s, {smaller}%s (what plan %s "
-			    "recommends)", sm->name, mp_fmt_fixed((double)
-			    sm->params / 1e9, 1, n, sizeof(n)), sm->label, t,
-			    sm->name);
-			mp_reason_size(&p->none[g], "smaller", sm->judged);
+			billions(r, "smaller_bn", sm->params);
+			if (sm->tps > 0)
+				mp_reason_number(r, "smaller_rate", sm->tps,
+				    sm->tps < 100 ? 1 : 0);
 			continue;
 		}
 		/* No plan of it (a smaller model's own plan): the closest
@@ -829,10 +894,10 @@ mp_policy_smaller(struct mp_planres *p)
 		}
 		if (alt == NULL)
 			continue;
-		mp_reason_add(&p->none[g], "; a smaller model fits: %s (%sB) "
-		    "with %s, {smaller}", alt->alt, mp_fmt_fixed((double)
-		    alt->alt_params / 1e9, 1, n, sizeof(n)), alt->label);
-		mp_reason_size(&p->none[g], "smaller", alt->alt_judged);
+		mp_reason_add(r, "; a smaller model fits: %s ({smaller_bn}B) "
+		    "with %s, {smaller}", alt->alt, alt->label);
+		mp_reason_size(r, "smaller", alt->alt_judged);
+		billions(r, "smaller_bn", alt->alt_params);
 	}
 }
 
@@ -887,6 +952,7 @@ mp_policy_recommend(struct mp_planres *p)
 			mp_reason_size(&r->why, "capacity", best->j.capacity);
 			if (run != NULL)
 				runner_values(&r->why, run);
+			policy_values(&r->why, g, best);
 			made++;
 		}
 		if (made == 0)

@@ -363,11 +363,20 @@ plan_table(const struct mp_planres *p, enum mp_units u, struct tab *t)
 static void
 plan_head(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 {
-	const struct mp_model	*m = p->model;
-	char			 line[400], n[40];
+	const struct mp_model	 *m = p->model;
+	/* Every option keeps the user's margin (--headroom). */
+	const struct mp_scenario *sc = p->n_opt > 0 ? &p->opt[0].est.sc :
+	    NULL;
+	char			  line[400], n[40], margin[40];
 
 	hw_line(p->hw, u, line, sizeof(line));
 	mp_fmt_count(m->params, n, sizeof(n));
+	if (sc != NULL && sc->headroom_set && sc->headroom_pct == 0)
+		mp_fmt_size(sc->headroom, u, margin, sizeof(margin));
+	else
+		snprintf(margin, sizeof(margin), md ? "%u %%" : "%u%%",
+		    sc != NULL && sc->headroom_set ? sc->headroom_pct :
+		    MP_TIGHT_PERCENT);
 	if (md) {
 		fprintf(fp, "## memplan plan: %s on %s\n\n", m->name,
 		    p->hw->name);
@@ -375,15 +384,15 @@ plan_head(const struct mp_planres *p, enum mp_units u, bool md, FILE *fp)
 		    m->name, m->arch[0] ? m->arch : m->model_type, n,
 		    m->layers);
 		fprintf(fp, "- machine: `%s`: %s\n", p->hw->name, line);
-		fprintf(fp, "- sizes in %s; *tight* means less than %d %% "
-		    "headroom\n\n", units_line(u), MP_TIGHT_PERCENT);
+		fprintf(fp, "- sizes in %s; *tight* means less than %s "
+		    "headroom\n\n", units_line(u), margin);
 		return;
 	}
 	fprintf(fp, "%s (%s): %s parameters, %u layers\n", m->name,
 	    m->arch[0] ? m->arch : m->model_type, n, m->layers);
 	fprintf(fp, "on %s: %s\n", p->hw->name, line);
-	fprintf(fp, "sizes in %s; tight = less than %d%% headroom\n\n",
-	    units_line(u), MP_TIGHT_PERCENT);
+	fprintf(fp, "sizes in %s; tight = less than %s headroom\n\n",
+	    units_line(u), margin);
 }
 
 /* The command that runs each option, in the table's order. */
