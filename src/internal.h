@@ -220,6 +220,8 @@ void	mp_note_percent(struct mp_note *, const char *key, double pct,
 	    unsigned decimals);
 void	mp_note_number(struct mp_note *, const char *key, double x,
 	    unsigned decimals);
+/* Whether the note's template names {key}. */
+bool	mp_note_names(const struct mp_note *, const char *key);
 /* A reason: set (printf, clears the values), append, values, words. */
 void	mp_reason_set(struct mp_reason *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -448,6 +450,9 @@ const char *mp_mmproj_type_choice(size_t i);
  * model's num_ctx, OLLAMA_CONTEXT_LENGTH or Ollama's VRAM tiers), one
  * unified cache.  A malformed variable is MP_EUSAGE naming it.
  */
+/* The values of the context's part of Ollama's note (sc->ollama_ctx):
+ * the VRAM tier's bounds it names. */
+void	mp_ollama_ctx_values(struct mp_note *, const struct mp_scenario *);
 bool	mp_ollama_defaults(struct mp_scenario *, const struct mp_model *,
 	    struct mp_error *);
 /* ollama_layout.c: what Ollama keeps free on each GPU it uses (its

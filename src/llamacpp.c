@@ -1441,6 +1441,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		    env_or(getenv("OLLAMA_KV_CACHE_TYPE")));
 		mp_note_count(n, "ctx", sc->seq);
 		mp_note_count(n, "slots", c.n_seq);
+		mp_ollama_ctx_values(n, sc);
 	}
 	if (c.mtp_skipped != 0) {
 		n = mp_estimate_note(est, "weights", "llamacpp.mtp_skipped",

@@ -581,7 +581,7 @@ struct mp_scenario {
 	/* --runtime ollama: llama.cpp with Ollama's defaults (ollama.c);
 	 * where the context came from; the machine's total GPU memory */
 	bool		 ollama;
-	char		 ollama_ctx[48];
+	char		 ollama_ctx[64];	/* a note's template part */
 	/* resolved: Ollama's scheduler chose -ngl (ollama_layout.c), so
 	 * the command sets no num_gpu */
 	bool		 ollama_layout;

@@ -65,6 +65,15 @@ mp_estimate_note_add(struct mp_estimate *est, const struct mp_note *from)
 #define NOTE_VALS(n)	(n)->values, &(n)->n_values, MP_NOTE_VALUES
 #define REASON_VALS(r)	(r)->values, &(r)->n_values, MP_REASON_VALUES
 
+bool
+mp_note_names(const struct mp_note *n, const char *key)
+{
+	char k[sizeof(n->values[0].key) + 2];
+
+	snprintf(k, sizeof(k), "{%s}", key);
+	return n != NULL && strstr(n->text, k) != NULL;
+}
+
 /* The next free value of a list, or NULL when it is full. */
 static struct mp_note_value *
 add_value(struct mp_note_value *vals, size_t *n, size_t max, const char *key,

@@ -24,6 +24,38 @@
 
 #define GIB	(1024ull * 1024ull * 1024ull)
 
+/* docs/context-length.mdx: the default context from each total VRAM
+ * on (its rule is in GiB). */
+static const struct {
+	uint64_t	 vram, ctx;
+} ctx_tiers[] = {
+	{ 0, 4096 }, { 24 * GIB, 32768 }, { 48 * GIB, 262144 },
+};
+
+#define N_TIERS	(sizeof(ctx_tiers) / sizeof(ctx_tiers[0]))
+
+/* The tier of the machine's total VRAM. */
+static size_t
+ctx_tier(uint64_t vram)
+{
+	size_t t = 0;
+
+	while (t + 1 < N_TIERS && vram >= ctx_tiers[t + 1].vram)
+		t++;
+	return t;
+}
+
+void
+mp_ollama_ctx_values(struct mp_note *n, const struct mp_scenario *sc)
+{
+	size_t t = ctx_tier(sc->vram_total);
+
+	if (mp_note_names(n, "vram_from"))
+		mp_note_size(n, "vram_from", ctx_tiers[t].vram);
+	if (mp_note_names(n, "vram_to") && t + 1 < N_TIERS)
+		mp_note_size(n, "vram_to", ctx_tiers[t + 1].vram);
+}
+
 /* A positive whole number of the environment, or an error naming it. */
 static bool
 env_uint(const char *name, uint64_t max, uint64_t *out, bool *set,
@@ -115,14 +147,17 @@ mp_ollama_defaults(struct mp_scenario *sc, const struct mp_model *m,
 				snprintf(sc->ollama_ctx, sizeof(sc->ollama_ctx),
 				    "OLLAMA_CONTEXT_LENGTH");
 			} else {
-				sc->seq = sc->vram_total >= 48 * GIB ? 262144 :
-				    sc->vram_total >= 24 * GIB ? 32768 : 4096;
+				size_t t = ctx_tier(sc->vram_total);
+
+				/* The tier's bounds are the note's values
+				 * (mp_ollama_ctx_values). */
+				sc->seq = ctx_tiers[t].ctx;
 				snprintf(sc->ollama_ctx, sizeof(sc->ollama_ctx),
-				    "Ollama's default for %s VRAM",
-				    sc->vram_total >= 48 * GIB ? ">= 48 GiB" :
-				    sc->vram_total >= 24 * GIB ? "24-48 GiB" :
-				    sc->vram_total != 0 ? "< 24 GiB" :
-				    "unknown (no machine)");
+				    "Ollama's default for %s", sc->vram_total ==
+				    0 ? "unknown VRAM (no machine)" : t == 0 ?
+				    "under {vram_to} of VRAM" : t + 1 ==
+				    N_TIERS ? "{vram_from} of VRAM or more" :
+				    "{vram_from} to {vram_to} of VRAM");
 			}
 		}
 		if (m->max_pos != 0 && sc->seq > m->max_pos)

@@ -414,7 +414,8 @@ test_notes_carry_counts_and_ids(void **state)
  * Numbers a config or the user gave are values too, written back as
  * given: yarn's rope factor (4 in the fixture's config), vLLM's
  * gpu_memory_utilization (0.9764 asked; the default 0.9 as vLLM's
- * documentation writes it, 0.90) and its block size.
+ * documentation writes it, 0.90) and its block size; and a rule's sizes
+ * are sizes: Ollama's VRAM tier in the units asked.
  */
 static void
 test_notes_carry_given_numbers(void **state)
@@ -437,6 +438,12 @@ test_notes_carry_given_numbers(void **state)
 		{ { "qwen2.5-0.5b", "--runtime", "vllm", "--hardware",
 		    "h100-80gb" }, "vllm.defaults", "block", "count",
 		  "block_size 16,", 16 },
+		/* Ollama's tier, in the units asked (its rule is 24 GiB). */
+		{ { "qwen2.5-0.5b", "--runtime", "ollama", "--hardware",
+		    "rtx-4090", "--units", "si" }, "llamacpp.ollama",
+		  "vram_from", "bytes",
+		  "(Ollama's default for 25.77 GB to 51.54 GB of VRAM)",
+		  24.0 * 1024 * 1024 * 1024 },
 	};
 	size_t	 i, k;
 	int	 rc;
