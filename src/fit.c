@@ -55,6 +55,20 @@ probe(struct search *s, uint64_t v, struct mp_error *err)
 	    s->tj.verdict != MP_VERDICT_UNSUPPORTED)
 		rc = s->tj.dev[s->tj.fullest].fits &&
 		    (uint64_t)s->tj.headroom >= s->tj.margin;
+	/*
+	 * Under --fit the GPUs are judged as llama.cpp's llama_params_fit
+	 * judges them: --fit-target (1024 MiB) left free on every GPU, not
+	 * memplan's margin, so the answer is the -ngl --fit picks.
+	 */
+	if (rc >= 0 && (s->f == F_LAYERS || s->f == F_MOE_GPU) &&
+	    s->sc.fit && s->tmp.sc.runtime == MP_RT_LLAMACPP &&
+	    s->tj.verdict != MP_VERDICT_UNSUPPORTED) {
+		bool leaves;
+
+		if (!mp_llamacpp_fit_leaves(s->m, &s->tmp.sc, &leaves, err))
+			return -1;
+		rc = leaves;
+	}
 	return rc;
 }
 
@@ -271,6 +285,23 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 		hi = m->layers;
 		break;
 	}
+	/*
+	 * --fit without --seq: the context --fit picks with -ngl left to it
+	 * (llama.cpp shortens the context before it places layers), held
+	 * while the layers or expert layers are searched.
+	 */
+	if ((s->f == F_LAYERS || s->f == F_MOE_GPU) && s->sc.fit &&
+	    s->sc.seq == 0) {
+		struct mp_scenario t = s->sc;
+
+		t.gpu_layers = -1;
+		t.gpu_layers_set = false;
+		if (evaluate(m, hw, &t, &s->tmp, &s->tj, err) < 0)
+			goto out;
+		s->sc.seq = s->tmp.sc.seq;
+	}
+	if ((s->f == F_LAYERS || s->f == F_MOE_GPU) && s->sc.fit)
+		r->fit_target = mp_llamacpp_fit_target(&s->sc);
 	rc = mp_fit_search_max(s, lo, hi, &best, &next, err);
 	if (rc < 0)
 		goto out;

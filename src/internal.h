@@ -356,6 +356,12 @@ bool	mp_llamacpp_device_use(const struct mp_model *,
  */
 bool	mp_llamacpp_fit(const struct mp_model *, struct mp_scenario *,
 	    bool ctx_set, char *note, size_t len, struct mp_error *);
+/* --fit-target in bytes (1024 MiB unless given). */
+uint64_t mp_llamacpp_fit_target(const struct mp_scenario *);
+/* Whether placed sc leaves --fit's target (--fit-target, 1024 MiB)
+ * free on every GPU by llama.cpp's buffers: --fit's own test. */
+bool	mp_llamacpp_fit_leaves(const struct mp_model *,
+	    const struct mp_scenario *, bool *leaves, struct mp_error *);
 
 /* override.c */
 /*

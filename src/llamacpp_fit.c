@@ -210,8 +210,7 @@ mp_llamacpp_fit(const struct mp_model *m, struct mp_scenario *sc,
 		    f->nd, f->nd == 1 ? "" : "s");
 		goto out;
 	}
-	margin = (int64_t)(sc->fit_target_set ? sc->fit_target_mib :
-	    FIT_TARGET_MIB) * MIB;
+	margin = (int64_t)mp_llamacpp_fit_target(sc);
 	/* -c 0: the model's training context, what step 2 shortens */
 	if (!ctx_set && m->max_pos != 0)
 		f->sc.seq = m->max_pos / nseq;
@@ -369,4 +368,41 @@ done:
 out:
 	free(f);
 	return ok;
+}
+
+uint64_t
+mp_llamacpp_fit_target(const struct mp_scenario *sc)
+{
+	return (uint64_t)(sc->fit_target_set ? sc->fit_target_mib :
+	    FIT_TARGET_MIB) * (uint64_t)MIB;
+}
+
+/*
+ * --fit's own criterion for a given placement: every GPU keeps the
+ * target free by llama.cpp's buffers (weights, cache, compute) against
+ * its free memory (usable less the runtime term), as step 3 judges each
+ * trial.  fit --solve layers and plan search with it under --fit, so
+ * their -ngl is the one --fit picks.
+ */
+bool
+mp_llamacpp_fit_leaves(const struct mp_model *m, const struct mp_scenario *sc,
+    bool *leaves, struct mp_error *err)
+{
+	struct mp_llamacpp_use u;
+	int64_t margin = (int64_t)mp_llamacpp_fit_target(sc);
+	uint32_t d, nd = sc->gpus == 0 ? 1 : sc->gpus;
+
+	*leaves = false;
+	if (sc->n_dev_free < nd || nd > MP_MAX_GPUS)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--fit", "llama.cpp "
+		    "fits to the GPUs' free memory: give --hardware with %u "
+		    "GPU%s", nd, nd == 1 ? "" : "s");
+	if (!mp_llamacpp_device_use(m, sc, &u, err))
+		return false;
+	for (d = 0; d < nd; d++)
+		if ((int64_t)u.total[d] > (int64_t)sc->dev_free[d] -
+		    (int64_t)u.runtime - margin)
+			return true;
+	*leaves = true;
+	return true;
 }

@@ -1264,6 +1264,9 @@ struct mp_fitres {
 	uint64_t	 seq_limit;
 	bool		 limit_scaled;	/* past max_position_embeddings */
 	char		 limit_why[96];
+	/* layers / n-cpu-moe under --fit: the free memory llama.cpp's
+	 * target leaves per GPU, which judged the search (0 otherwise) */
+	uint64_t	 fit_target;
 };
 bool	mp_planner_fit(const struct mp_model *, const struct mp_hardware *,
 	    const struct mp_scenario *base, enum mp_solve, struct mp_fitres *,

@@ -129,6 +129,21 @@ add_found(struct mp_planres *p, const struct cand *c, const struct search *s,
 	return o;
 }
 
+/*
+ * Whether the variant the search found is kept: it fits with memplan's
+ * margin, or under --fit, where llama.cpp's target decided, it fits at
+ * all (tight included: llama.cpp would load it).
+ */
+static bool
+fit_kept(const struct mp_model *m, const struct mp_hardware *hw,
+    struct search *s, struct mp_error *err)
+{
+	int rc = evaluate(m, hw, &s->sc, &s->tmp, &s->tj, err);
+
+	return rc == 1 || (rc == 0 && s->sc.fit &&
+	    s->tj.verdict == MP_VERDICT_TIGHT);
+}
+
 /* Adds the option for c (and its variants that fit in less memory). */
 static bool
 try_cand(struct mp_planres *p, const struct mp_model *m,
@@ -174,7 +189,7 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 		rc = mp_fit_search_max(s, 0, m->layers, &best, &next, &e2);
 		if (rc == 1 && best < m->layers) {
 			s->sc.n_cpu_moe = m->layers - (uint32_t)best;
-			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1) {
+			if (fit_kept(m, hw, s, &e2)) {
 				if ((o = add_found(p, c, s, c->speed +
 				    SLOWER_MOE_HOST, err)) == NULL)
 					goto out;
@@ -198,7 +213,7 @@ try_cand(struct mp_planres *p, const struct mp_model *m,
 		rc = mp_fit_search_max(s, 0, m->layers, &best, &next, &e2);
 		if (rc == 1 && best >= 1 && best < m->layers) {
 			s->sc.gpu_layers = (int64_t)best;
-			if (evaluate(m, hw, &s->sc, &s->tmp, &s->tj, &e2) == 1) {
+			if (fit_kept(m, hw, s, &e2)) {
 				if ((o = add_found(p, c, s, c->speed +
 				    SLOWER_PARTIAL, err)) == NULL)
 					goto out;

@@ -720,23 +720,33 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		else
 			fprintf(fp, "%slargest %s that fits on %s: %s",
 			    md ? "- " : "", mp_solve_name(f->field), hw, v);
-		fprintf(fp, " (%s of %s, %s headroom; margin %s)\n",
-		    mp_fmt_size(f->j.judged, u, a, sizeof(a)),
-		    mp_fmt_size(f->j.capacity, u, b, sizeof(b)),
-		    mp_fmt_ssize(f->j.headroom, u, h, sizeof(h)),
-		    mp_fmt_size(f->j.margin, u, m, sizeof(m)));
+		if (f->fit_target != 0)
+			fprintf(fp, " (%s of %s, %s headroom; judged as --fit "
+			    "does: %s left free per GPU)\n",
+			    mp_fmt_size(f->j.judged, u, a, sizeof(a)),
+			    mp_fmt_size(f->j.capacity, u, b, sizeof(b)),
+			    mp_fmt_ssize(f->j.headroom, u, h, sizeof(h)),
+			    mp_fmt_size(f->fit_target, u, m, sizeof(m)));
+		else
+			fprintf(fp, " (%s of %s, %s headroom; margin %s)\n",
+			    mp_fmt_size(f->j.judged, u, a, sizeof(a)),
+			    mp_fmt_size(f->j.capacity, u, b, sizeof(b)),
+			    mp_fmt_ssize(f->j.headroom, u, h, sizeof(h)),
+			    mp_fmt_size(f->j.margin, u, m, sizeof(m)));
 	}
 	if (f->field == MP_SOLVE_SEQ && f->limit_scaled && f->has_next)
 		fprintf(fp, "%sseq tried up to %llu, %s\n", md ? "- " : "",
 		    (unsigned long long)f->seq_limit, f->limit_why);
 	if (f->has_next && f->next_total <= f->j.capacity)
 		fprintf(fp, "%snext step %s, %s %s, needs %s: within %s but "
-		    "below the margin (tight)\n", md ? "- " : "",
+		    "%s\n", md ? "- " : "",
 		    f->field == MP_SOLVE_NCPUMOE ? "down" : "up",
 		    f->field == MP_SOLVE_WEIGHTS ? "weights" :
 		    mp_solve_name(f->field), n,
 		    mp_fmt_size(f->next_total, u, b, sizeof(b)),
-		    mp_fmt_size(f->j.capacity, u, a, sizeof(a)));
+		    mp_fmt_size(f->j.capacity, u, a, sizeof(a)),
+		    f->fit_target != 0 ? "short of --fit's target on a GPU" :
+		    "below the margin (tight)");
 	else if (f->has_next)
 		fprintf(fp, "%snext step %s, %s %s, needs %s: %s over, does "
 		    "not fit\n", md ? "- " : "", f->field == MP_SOLVE_NCPUMOE ?

@@ -834,6 +834,71 @@ test_draft_per_slot(void **state)
 	mp_model_fini(&d);
 }
 
+/*
+ * One answer under --fit: fit --solve layers judges each -ngl by --fit's
+ * target (llama.cpp's llama_params_fit), at the context --fit picks, so
+ * it names the -ngl estimate --fit loads; without --fit it keeps
+ * memplan's margin (here one layer more on the 8 GiB card).
+ */
+static void
+test_fit_solve_layers_matches_fit(void **state)
+{
+	static const struct {
+		const char *model, *ftype, *hw, *target;
+		uint64_t seq;
+	} rows[] = {
+		{ "llama-3.1-70b-instruct", "q2_k", "rtx-4060-8gb", NULL, 0 },
+		{ "llama-3.1-8b-instruct", "q8_0", "rtx-4060-8gb", "512",
+		    16384 },
+		{ "llama-3.1-70b-instruct", "q4_k_m", "rtx-4090", "2048", 8192 },
+	};
+	struct mp_model m;
+	struct mp_hardware hw;
+	struct mp_scenario sc;
+	struct mp_estimate est;
+	struct mp_judgement j;
+	struct mp_fitres *f = calloc(1, sizeof(*f));
+	struct mp_error err;
+	uint64_t ngl;
+	size_t i;
+
+	(void)state;
+	assert_non_null(f);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fx_load_bundled(rows[i].model, &m);
+		memset(&hw, 0, sizeof(hw));
+		mp_error_clear(&err);
+		assert_true(mp_hardware_load(rows[i].hw, &hw, &err));
+		mp_scenario_init(&sc);
+		set(&sc, "runtime", "llamacpp");
+		set(&sc, "weights", rows[i].ftype);
+		set(&sc, "fit", "true");
+		if (rows[i].target != NULL)
+			set(&sc, "fit_target", rows[i].target);
+		sc.seq = rows[i].seq;
+		assert_true(mp_place(&m, &hw, &sc, &est, &j, &err));
+		assert_true(mp_planner_fit(&m, &hw, &sc, MP_SOLVE_LAYERS, f,
+		    &err));
+		assert_true(f->found);
+		ngl = est.sc.gpu_layers < 0 ? m.layers :
+		    (uint64_t)est.sc.gpu_layers;
+		assert_true(ngl < m.layers);
+		assert_int_equal(f->value, ngl);
+		assert_int_equal(f->est.sc.seq, est.sc.seq);
+		assert_true(f->fit_target != 0);
+		if (i == 0) {
+			/* memplan's margin without --fit: another answer */
+			set(&sc, "fit", "false");
+			assert_true(mp_planner_fit(&m, &hw, &sc,
+			    MP_SOLVE_LAYERS, f, &err));
+			assert_int_equal(f->fit_target, 0);
+			assert_true(f->value != ngl);
+		}
+		mp_model_fini(&m);
+	}
+	free(f);
+}
+
 int
 main(void)
 {
@@ -842,6 +907,7 @@ main(void)
 		cmocka_unit_test(test_place_n_cpu_moe_needs_experts),
 		cmocka_unit_test(test_place_override_tensor),
 		cmocka_unit_test(test_fit_one_gpu),
+		cmocka_unit_test(test_fit_solve_layers_matches_fit),
 		cmocka_unit_test(test_place_tensor_split),
 		cmocka_unit_test(test_place_split_modes),
 		cmocka_unit_test(test_place_kv_unified),
