@@ -394,6 +394,10 @@ struct mp_vllm_pool {
 	uint64_t	 fixed;		/* weights + peak + non-torch + graphs */
 	uint64_t	 weights, act_peak, graphs, non_torch; /* its terms */
 	uint64_t	 nccl_graphs;	/* NCCL plans inside graphs */
+	/* the sampler's dummy run beside the pass's hidden states: the
+	 * modelled version's path (in act_peak) and the PyTorch-native
+	 * sort (vLLM 0.11 without FlashInfer's sampler) */
+	uint64_t	 sampler, sampler_sort;
 	uint32_t	 util_ppm;	/* gpu_memory_utilization */
 	uint64_t	 pool;		/* budget - fixed; 0 when it does not fit */
 	uint64_t	 block_bytes;	/* one 16-token block, all layers, per GPU */

@@ -71,13 +71,71 @@
  * (VLLM_FUSED_MOE_CHUNK_SIZE). */
 #define V_MOE_CHUNK	32768u
 /*
- * The sampler's dummy run (gpu_model_runner.py _dummy_sampler_run with
- * top-k and top-p set, sample/ops/topk_topp_sampler.py): per vocabulary
- * entry of each row the bf16 logits (2 bytes), their fp32 copy (4), the
- * sorted values (4) and int64 sort indices (8), the softmax of the sorted
- * values (4) and the top-p mask (1).
+ * The sampler's dummy run (gpu_model_runner.py _dummy_sampler_run, the
+ * same in 0.11 and 0.21): compute_logits over max_num_seqs rows, then
+ * Sampler.forward with temperature 0.5, top_k = vocab - 1, top_p 0.9,
+ * no penalties and no logprobs.  The tensors alive at its peak, in
+ * bytes per vocabulary entry of a row; 0 stands for the model's dtype.
+ * Sampler.forward's logits.to(float32) copies only logits that are not
+ * fp32 already (torch's .to returns the tensor itself otherwise).
+ *
+ * vLLM 0.21 on CUDA (VLLM_USE_FLASHINFER_SAMPLER on by default,
+ * topk_topp_sampler.py forward_cuda -> flashinfer_sample ->
+ * flashinfer.sampling.top_k_top_p_sampling_from_logits, which masks
+ * the top k into a new tensor and softmaxes it).  Its PyTorch-native
+ * path takes Triton's top-k/top-p from 8 rows up (apply_top_k_top_p
+ * -> apply_top_k_top_p_triton), then softmax and the exponential
+ * noise of random_sample: the same 4 + 4 beside the fp32 copy.
  */
-#define V_SAMPLER_B	14u
+static const struct sampler_tensor {
+	uint8_t		 bytes;		/* 0: the logits' own dtype */
+	bool		 upcast;	/* none with fp32 logits */
+	const char	*what;
+} sampler_flashinfer[] = {
+	{ 0, false, "logits (compute_logits), held by _dummy_sampler_run" },
+	{ 4, true, "their fp32 copy (Sampler.forward, logits.to(float32))" },
+	{ 4, false, "top_k_mask_logits' masked copy (fp32)" },
+	{ 4, false, "its softmax, the probabilities (fp32)" },
+},
+/*
+ * The PyTorch-native sort (topk_topp_sampler.py apply_top_k_top_p,
+ * logits.sort over the whole row): vLLM 0.11's path whenever
+ * FlashInfer's sampler is not in use (0.21 sorts only under 8 rows).
+ * At the sort's peak: its outputs, fp32 values and int64 indices, and
+ * ATen's temporaries for 128 or more rows (Sort.cu
+ * launch_stable_sort_kernel -> segmented_sort_pairs): int64 reverse
+ * indices of every element, and cub's DeviceSegmentedRadixSort
+ * (not overwrite-okay) alternate key and value buffers, 4 + 8.  Masks,
+ * the top-p softmax and the scatter come after the temporaries are
+ * freed and stay below the peak (24 bytes).  The published vLLM 0.11
+ * H100 runs fit this path (tests/vllm/sampler-v011.tsv).
+ */
+sampler_sort[] = {
+	{ 0, false, "logits (compute_logits), held by _dummy_sampler_run" },
+	{ 4, true, "their fp32 copy (Sampler.forward, logits.to(float32))" },
+	{ 4, false, "sorted values (fp32)" },
+	{ 8, false, "sort indices (int64)" },
+	{ 8, false, "ATen segmented_sort_pairs' reverse indices (int64)" },
+	{ 4, false, "cub's alternate keys (fp32)" },
+	{ 8, false, "cub's alternate values (int64)" },
+};
+
+/* Bytes per vocabulary entry of a sampled row at the peak of `t`. */
+static uint64_t
+sampler_row_bytes(const struct sampler_tensor *t, size_t n, enum mp_dtype act)
+{
+	uint64_t b = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (t[i].upcast && act == MP_DT_F32)
+			continue;
+		b += t[i].bytes != 0 ? t[i].bytes :
+		    mp_dtype_info(act)->block_bytes;
+	}
+	return b;
+}
+
 /* With a draft model the rejection sampler's dummy run also draws the
  * draft's probabilities (random fp32 values and their softmax). */
 #define V_DRAFT_PROBS_B	8u
@@ -142,6 +200,9 @@ struct vl {
 	uint64_t	 weights;	/* per GPU */
 	uint64_t	 weights_all;
 	uint64_t	 act_peak;	/* per GPU */
+	/* the sampler's dummy run with the pass's hidden states: the
+	 * modelled version's path, and the PyTorch-native sort */
+	uint64_t	 sampler, sampler_sort;
 	uint64_t	 non_torch, graphs, context;
 	bool		 custom_ar;	/* vLLM's custom all-reduce runs */
 	uint64_t	 nccl_graph;	/* graphs' NCCL plans (in graphs) */
@@ -587,7 +648,7 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
     uint64_t card, struct mp_error *err)
 {
 	size_t i;
-	uint64_t b, r, tokens;
+	uint64_t b, r, tokens, rows, hidden;
 	uint32_t l;
 
 	memset(v, 0, sizeof(*v));
@@ -731,18 +792,26 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	 * every GPU) while the pass's hidden states are still held.
 	 */
 	tokens = v->batched;
+	rows = min64(v->max_seqs, tokens);
+	hidden = mp_muls(mp_muls(tokens, m->hidden),
+	    mp_dtype_info(v->act)->block_bytes);
+	v->sampler = mp_adds(mp_muls(mp_muls(rows, m->vocab),
+	    sampler_row_bytes(sampler_flashinfer, sizeof(sampler_flashinfer) /
+	    sizeof(sampler_flashinfer[0]),
+	    v->act) + (v->draft_layers != 0 ? V_DRAFT_PROBS_B : 0)), hidden);
+	v->sampler_sort = mp_adds(mp_muls(mp_muls(rows, m->vocab),
+	    sampler_row_bytes(sampler_sort, sizeof(sampler_sort) /
+	    sizeof(sampler_sort[0]), v->act)),
+	    hidden);
 	/* The MTP drafter's dummy run follows the model's in _dummy_run:
 	 * one more layer's peak beside the target's hidden states and the
 	 * concatenated [embedding, hidden] input (3 x hidden per token).
 	 * The rejection sampler's dummy run (two rows per sequence, their
-	 * probabilities) stays within the sampler's 14 bytes. */
+	 * probabilities) stays within the sampler's peak. */
 	v->act_peak = max64(v->spec_layers == 0 ? forward_peak(v, tokens) :
 	    mp_adds(forward_peak(v, tokens), mp_muls(mp_muls(tokens,
-	    3ull * m->hidden), mp_dtype_info(v->act)->block_bytes)), mp_adds(
-	    mp_muls(mp_muls(min64(v->max_seqs, tokens), m->vocab),
-	    V_SAMPLER_B + (v->draft_layers != 0 ? V_DRAFT_PROBS_B : 0)),
-	    mp_muls(mp_muls(tokens, m->hidden),
-	    mp_dtype_info(v->act)->block_bytes)));
+	    3ull * m->hidden), mp_dtype_info(v->act)->block_bytes)),
+	    v->sampler);
 	/* A draft model's dummy run follows the model's (the drafter's
 	 * dummy_run in _dummy_run) beside the target's hidden states. */
 	if (v->draft_layers != 0)
@@ -835,6 +904,8 @@ mp_vllm_pool(const struct mp_model *m, const struct mp_scenario *sc,
 	p->budget = mp_muls(card, v.util_ppm) / V_PPM;
 	p->weights = v.weights;
 	p->act_peak = v.act_peak;
+	p->sampler = v.sampler;
+	p->sampler_sort = v.sampler_sort;
 	p->graphs = v.graphs;
 	p->nccl_graphs = v.nccl_graph;
 	p->non_torch = v.non_torch;

@@ -539,6 +539,113 @@ test_vllm_published_logs(void **state)
 	assert_true(rows >= 4);
 }
 
+/*
+ * The sampler's dummy run against the published vLLM 0.11.0 H100 runs
+ * (tests/vllm/sampler-v011.tsv).  Every row samples 1024 rows of the
+ * whole vocabulary; vLLM 0.11 without FlashInfer's sampler sorts them
+ * (38 bytes per entry at the sort's peak, src/vllm.c sampler_sort), so
+ * the profiled peak, max(forward pass, sampler), is compared with that
+ * path within 3 %.  The modelled version's path (0.21, FlashInfer's
+ * sampler: 14 bytes) stays in act_peak and must be at least 45 % below
+ * each row: the rows tell the two paths apart.
+ */
+static void
+test_vllm_sampler_v011(void **state)
+{
+	char path[512], line[512], *cur, id[64], name[64], how[16];
+	const char *dir = getenv("MP_TESTS_DIR");
+	const double g = 1024.0 * 1024 * 1024;
+	FILE *fp;
+	int compared = 0;
+
+	(void)state;
+	if (dir != NULL)
+		snprintf(path, sizeof(path), "%s/vllm/sampler-v011.tsv", dir);
+	else
+		snprintf(path, sizeof(path), "%s/tests/vllm/sampler-v011.tsv",
+		    fx_srcdir());
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("%s: cannot open", path);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		struct mp_model m;
+		struct mp_scenario sc;
+		struct mp_vllm_pool p;
+		double gpus, seqs, batched, act, peak;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		cur = line;
+		snprintf(id, sizeof(id), "%s", next_field(&cur));
+		snprintf(name, sizeof(name), "%s", next_field(&cur));
+		gpus = field(&cur);
+		seqs = field(&cur);
+		batched = field(&cur);
+		act = field(&cur);
+		snprintf(how, sizeof(how), "%s", next_field(&cur));
+		if (strcmp(how, "sort") != 0)
+			continue;
+		fx_load_bundled(name, &m);
+		scen(&sc, 16000, 1);
+		sc.gpus = (uint32_t)gpus;
+		sc.max_num_seqs = (uint64_t)seqs;
+		sc.max_batched_tokens = (uint64_t)batched;
+		pool(&m, &sc, (uint64_t)(79.18 * g), &p);
+		peak = (p.act_peak > p.sampler_sort ? p.act_peak :
+		    p.sampler_sort) / g;
+		near(id, "activation peak (sort path)", peak, act, 0.03);
+		if (p.act_peak / g > act * 0.55)
+			fail_msg("%s: the 0.21 path (%.2f GiB) does not tell "
+			    "itself apart from 0.11's %.2f", id,
+			    p.act_peak / g, act);
+		mp_model_fini(&m);
+		compared++;
+	}
+	fclose(fp);
+	assert_int_equal(compared, 7);
+}
+
+/*
+ * Bytes per vocabulary entry of each sampler path, from two pools that
+ * differ only in max_num_seqs (the forward pass is the same): 14 for
+ * FlashInfer's (bf16 logits 2 + fp32 copy, masked copy, softmax 4
+ * each) and 38 for the sort (2 + 4 + values 4 + indices 8 + reverse
+ * indices 8 + cub's alternate keys 4 and values 8); fp32 logits are
+ * not copied by logits.to(float32): 12 and 36.
+ */
+static void
+test_vllm_sampler_bytes(void **state)
+{
+	static const struct { enum mp_dtype dt; uint64_t fi, sort; } c[] = {
+		{ MP_DT_BF16, 14, 38 }, { MP_DT_F32, 12, 36 },
+	};
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool a, b;
+	size_t i;
+
+	(void)state;
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		scen(&sc, 4096, 1);
+		sc.weights = c[i].dt;
+		sc.max_batched_tokens = 8192;
+		sc.max_num_seqs = 1024;
+		pool(&m, &sc, 80 * GIB, &a);
+		sc.max_num_seqs = 512;
+		pool(&m, &sc, 80 * GIB, &b);
+		assert_int_equal(a.sampler - b.sampler,
+		    512ull * m.vocab * c[i].fi);
+		assert_int_equal(a.sampler_sort - b.sampler_sort,
+		    512ull * m.vocab * c[i].sort);
+		/* In bf16 the sampler is the profiled peak; in fp32 the
+		 * forward pass over 8192 tokens outgrows it. */
+		if (c[i].dt == MP_DT_BF16)
+			assert_int_equal(a.act_peak, a.sampler);
+		assert_true(a.act_peak >= a.sampler);
+	}
+	mp_model_fini(&m);
+}
+
 /* heads of 128 over hidden = 128 x heads, as many KV heads, 8 layers. */
 static void
 model_heads(struct mp_model *m, unsigned heads, unsigned hidden_mult)
@@ -870,6 +977,8 @@ main(void)
 		cmocka_unit_test(test_vllm_profile_run_peak),
 		cmocka_unit_test(test_vllm_cuda_graphs_and_enforce_eager),
 		cmocka_unit_test(test_vllm_published_logs),
+		cmocka_unit_test(test_vllm_sampler_v011),
+		cmocka_unit_test(test_vllm_sampler_bytes),
 		cmocka_unit_test(test_vllm_tensor_parallel_communication),
 		cmocka_unit_test(test_vllm_gpu_memory_utilization),
 		cmocka_unit_test(test_vllm_speculative),
