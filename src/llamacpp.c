@@ -1565,7 +1565,20 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		    "the total also counts the mapped originals, reclaimable "
 		    "file pages the verdict does not judge" : "; the total is "
 		    "the resident set"), "baseline", LC_HOST_BASE);
-	if (c.gpus > 1 && used > 0) {
+	if (c.gpus > 1 && used > 0 && sc->split_mode == MP_SPLIT_NONE) {
+		/* -sm none: one GPU, -mg, holds every offloaded layer; the
+		 * others hold nothing of this model */
+		dev_layers(&c, c.main, lay, sizeof(lay), span);
+		n = mp_estimate_note(est, "gpus", "llamacpp.split", "-sm none: "
+		    "GPU {index} of {gpus} (-mg) holds {fullest} with %s; the "
+		    "other GPU%s hold%s none of its layers", lay,
+		    c.gpus > 2 ? "s" : "", c.gpus > 2 ? "" : "s");
+		mp_note_count(n, "gpus", c.gpus);
+		mp_note_count(n, "index", c.main);
+		mp_note_size(n, "fullest", c.main < est->n_dev_bytes ?
+		    est->dev_bytes[c.main] : dev_max);
+		layer_values(n, span);
+	} else if (c.gpus > 1 && used > 0) {
 		dev_layers(&c, fullest, lay, sizeof(lay), span);
 		n = mp_estimate_note(est, "gpus", "llamacpp.split", "%s split "
 		    "over {gpus} GPUs (-sm %s%s%s); the fullest, GPU {index}, "

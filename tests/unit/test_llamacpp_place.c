@@ -362,6 +362,8 @@ test_place_split_modes(void **state)
 	struct mp_model m;
 	struct mp_scenario sc;
 	struct mp_estimate one, none, row;
+	char buf[MP_NOTE_TEXT];
+	size_t i, found;
 
 	(void)state;
 	fx_load_bundled("qwen2.5-7b-instruct", &m);
@@ -374,6 +376,13 @@ test_place_split_modes(void **state)
 	assert_int_equal(none.device_total, one.device_total);
 	assert_int_equal(none.dev_bytes[0], 0);
 	assert_int_equal(none.dev_bytes[1], one.device_total);
+	/* the note names the one GPU, not a split */
+	for (i = 0, found = 0; i < none.n_notes; i++)
+		if (strcmp(none.notes[i].id, "llamacpp.split") == 0 &&
+		    strstr(mp_note_text(&none.notes[i], MP_UNITS_IEC, buf,
+		    sizeof(buf)), "-sm none: GPU 1 of 2 (-mg) holds") != NULL)
+			found++;
+	assert_int_equal(found, 1);
 	set(&sc, "split_mode", "row");
 	set(&sc, "main_gpu", "0");
 	fx_estimate(&m, &sc, &row);
