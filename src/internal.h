@@ -61,6 +61,17 @@ void	mp_render_convert_steps(const struct mp_convert *, enum mp_units,
  * component), *k moved past it; NULL when there is none. */
 const struct mp_note *mp_note_next(const struct mp_estimate *,
 	    const char *what, size_t *k);
+/* Component i as a report's row: false when it has neither a size nor
+ * a note (not listed); else its name, size and first note, with k where
+ * mp_note_next() goes on to its further notes. */
+struct mp_comp_row {
+	const char		*name;
+	uint64_t		 size;
+	const struct mp_note	*note;		/* NULL: none */
+	size_t			 k;
+};
+bool	mp_component_row(const struct mp_estimate *, size_t i,
+	    struct mp_comp_row *);
 /* The speed block (speed.c) of a scenario of seq tokens: text lines or
  * a markdown table. */
 void	mp_render_speed(const struct mp_speed *, uint64_t seq, bool md,

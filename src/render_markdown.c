@@ -116,6 +116,7 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	const struct mp_model		*m = r->model;
 	const struct mp_scenario	*sc = &est->sc;
 	const struct mp_note		*note;
+	struct mp_comp_row		 row;
 	enum mp_units			 u = o->units;
 	char				 b[32], b2[32], nt[MP_NOTE_TEXT];
 	size_t				 i, k;
@@ -139,18 +140,15 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	    "GB = 10^9 bytes" : "GiB = 2^30 bytes");
 	fputs("| component | size | why |\n|---|---:|---|\n", fp);
 	for (i = 0; i < MP_N_COMPONENTS; i++) {
-		const char	*name = mp_component_name(i);
-		uint64_t	 v = mp_component_value(&est->mem, i);
-
-		k = 0;
-		if ((note = mp_note_next(est, name, &k)) == NULL && v == 0)
+		if (!mp_component_row(est, i, &row))
 			continue;
-		fprintf(fp, "| %s | %s | ", name, mp_fmt_size(v, u, b,
-		    sizeof(b)));
-		if (note != NULL)
-			mp_md_cell(mp_note_text(note, u, nt, sizeof(nt)), fp);
+		fprintf(fp, "| %s | %s | ", row.name, mp_fmt_size(row.size, u,
+		    b, sizeof(b)));
+		if (row.note != NULL)
+			mp_md_cell(mp_note_text(row.note, u, nt, sizeof(nt)),
+			    fp);
 		/* Further notes on the same component, in the same cell. */
-		while ((note = mp_note_next(est, name, &k)) != NULL) {
+		while ((note = mp_note_next(est, row.name, &row.k)) != NULL) {
 			fputs("; ", fp);
 			mp_md_cell(mp_note_text(note, u, nt, sizeof(nt)), fp);
 		}

@@ -47,6 +47,7 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	const struct mp_estimate	*est = r->est;
 	enum mp_units			 u = o->units;
 	const struct mp_note		*note;
+	struct mp_comp_row		 row;
 	char				 b[32], b2[32], nt[MP_NOTE_TEXT];
 	size_t				 i, k;
 
@@ -54,17 +55,13 @@ mp_render_text(const struct mp_report *r, const struct mp_render_opts *o,
 	fputc('\n', fp);
 	fprintf(fp, "  %-12s %12s  %s\n", "component", "size", "why");
 	for (i = 0; i < MP_N_COMPONENTS; i++) {
-		const char		*name = mp_component_name(i);
-		uint64_t		 v = mp_component_value(&est->mem, i);
-
-		k = 0;
-		if ((note = mp_note_next(est, name, &k)) == NULL && v == 0)
+		if (!mp_component_row(est, i, &row))
 			continue;
-		fprintf(fp, "  %-12s %12s  %s\n", name,
-		    mp_fmt_size(v, u, b, sizeof(b)), note ? mp_note_text(note,
-		    u, nt, sizeof(nt)) : "");
+		fprintf(fp, "  %-12s %12s  %s\n", row.name,
+		    mp_fmt_size(row.size, u, b, sizeof(b)), row.note ?
+		    mp_note_text(row.note, u, nt, sizeof(nt)) : "");
 		/* Further notes on the same component, aligned under it. */
-		while ((note = mp_note_next(est, name, &k)) != NULL)
+		while ((note = mp_note_next(est, row.name, &row.k)) != NULL)
 			fprintf(fp, "  %-12s %12s  %s\n", "", "",
 			    mp_note_text(note, u, nt, sizeof(nt)));
 	}

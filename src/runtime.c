@@ -149,6 +149,17 @@ mp_component_note(const struct mp_estimate *est, const char *name)
 	return mp_note_next(est, name, &k);
 }
 
+bool
+mp_component_row(const struct mp_estimate *est, size_t i,
+    struct mp_comp_row *row)
+{
+	row->name = mp_component_name(i);
+	row->size = mp_component_value(&est->mem, i);
+	row->k = 0;
+	row->note = mp_note_next(est, row->name, &row->k);
+	return row->size != 0 || row->note != NULL;
+}
+
 const struct mp_note *
 mp_note_next(const struct mp_estimate *est, const char *what, size_t *k)
 {
