@@ -11,17 +11,8 @@
 # runners' package installation and checkout steps are not run.  TAP.
 
 set -u
+. "$(dirname "$0")/../tap.sh"
 src=$1 plan=$2 xmllint=${3:-} xsd=${4:-}
-n=0 fail=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-notok() {
-	n=$((n + 1)) fail=$((fail + 1))
-	echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'
-}
 
 # The one line of a recipe that runs memplan-ci.sh, without YAML's
 # indentation or list dash.
@@ -90,5 +81,4 @@ if [ -n "$xmllint" ] && [ -n "$xsd" ]; then
 		notok "the report validates against the JUnit schema" "$out"
 	fi
 fi
-echo "1..$n"
-[ "$fail" -eq 0 ]
+tap_end

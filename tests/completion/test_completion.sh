@@ -9,25 +9,15 @@
 # with _arguments and friends replaced by stubs that record their specs.
 
 set -u
+. "$(dirname "$0")/../tap.sh"
 bscript=$1 zscript=$2
 # The completion runs in a scratch directory: make the paths absolute.
 case $bscript in /*) ;; *) bscript=$PWD/$bscript ;; esac
 case $zscript in /*) ;; *) zscript=$PWD/$zscript ;; esac
-n=0 fail=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/memplan-compl.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 : > "$tmp/plan.yaml"
 : > "$tmp/notes.txt"
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-notok() {
-	n=$((n + 1)) fail=$((fail + 1))
-	echo "not ok $n - $1"
-	printf '%s\n' "$2" | sed 's/^/# /'
-}
 
 # complete WORD... : what bash completes for the last word (the line is
 # the words; the last one is being completed), sorted, one a line.
@@ -151,5 +141,4 @@ if command -v zsh >/dev/null 2>&1; then
 else
 	echo "# zsh is not installed: zsh checks skipped"
 fi
-echo "1..$n"
-[ "$fail" -eq 0 ]
+tap_end

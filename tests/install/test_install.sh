@@ -10,17 +10,7 @@
 set -u
 build=$1 src=$2 prefix=$3 bindir=$4 libdir=$5 incdir=$6 datadir=$7
 mandir=$8 sanitize=${9:-none}
-n=0 fail=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-notok() {
-	n=$((n + 1)) fail=$((fail + 1))
-	echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'
-}
+. "$(dirname "$0")/../tap.sh"
 # Relative meson directories are relative to the prefix.
 under() {
 	case $1 in
@@ -172,5 +162,4 @@ got:      $out"
 		notok "a bad model is one error line, printed by the caller" "$out"
 	fi
 fi
-echo "1..$n"
-[ "$fail" -eq 0 ]
+tap_end
