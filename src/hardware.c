@@ -741,12 +741,23 @@ mp_speed_target(const struct mp_hardware *hw, const struct mp_estimate *est,
 	t->pcie = (double)d->pcie;
 	t->unified = d->unified;
 	n = est->sc.gpus == 0 ? 1 : est->sc.gpus;
-	/* Every GPU of a mixed machine counts (mp_hardware_gpus); the
-	 * primary's bandwidth stands for all of them. */
+	/* Every GPU of a mixed machine counts (mp_hardware_gpus), each
+	 * at its own rates. */
 	{
-		size_t all = mp_hardware_gpus(hw, NULL, 0);
+		const struct mp_device	*g[MP_MAX_GPUS];
+		size_t			 all = mp_hardware_gpus(hw, g,
+					    MP_MAX_GPUS), i;
 
 		t->count = (uint32_t)(n < all ? n : all);
+		for (i = 0; i < t->count && i < MP_MAX_GPUS &&
+		    i < all; i++) {
+			t->dev_bw[i] = (double)g[i]->bandwidth;
+			t->dev_flops[i] = (double)g[i]->flops;
+			t->dev_flops_acc32[i] = (double)(g[i]->flops_acc32 !=
+			    0 ? g[i]->flops_acc32 : g[i]->flops);
+			t->dev_layers[i] = i < est->n_dev_bytes ?
+			    est->dev_layers[i] : 0;
+		}
 	}
 	/* Unified memory: the host part reads the same memory. */
 	if (d->unified && t->host_bandwidth == 0)

@@ -289,6 +289,11 @@ enum mp_dtype mp_float_dtype(const struct mp_model *, enum mp_dtype w,
 	    enum mp_dtype bf16_as);
 /* memory.runtime of the transformers runtime: CUDA context + workspaces. */
 uint64_t mp_runtime_transformers(const struct mp_scenario *);
+/* ... on GPU i, with its own context (mp_cuda_context_gpu). */
+uint64_t mp_runtime_transformers_gpu(const struct mp_scenario *, uint32_t i);
+/* mp_cuda_cards_note for PyTorch's measured context. */
+void	mp_cuda_cards_note_torch(struct mp_estimate *,
+	    const struct mp_scenario *, uint32_t gpus, bool cublas);
 /* The CUDA context and kernels alone (0.60 GiB measured on an H100);
  * for estimates that count cuBLAS workspaces among their allocations. */
 uint64_t mp_cuda_context(const struct mp_scenario *);
@@ -296,10 +301,21 @@ uint64_t mp_cuda_context(const struct mp_scenario *);
 void	mp_cuda_context_note(struct mp_estimate *, const struct mp_scenario *);
 /* The H100's stack reservation, that the measured contexts include. */
 uint64_t mp_cuda_stack_h100(void);
+/* The context measured there (0.60 GiB, PyTorch 2.11). */
+uint64_t mp_cuda_context_h100(void);
 /* A per-process GPU overhead measured on the H100, moved to the scenario's
  * GPU: the measurement less the H100's stack reservation plus this GPU's. */
 uint64_t mp_cuda_context_on(uint64_t measured_h100,
 	    const struct mp_scenario *);
+/* The same on GPU i of the scenario's, with that card's own stack
+ * reservation (a mixed machine); true from mp_cuda_mixed when the GPUs
+ * used differ. */
+uint64_t mp_cuda_context_gpu(uint64_t measured_h100,
+	    const struct mp_scenario *, uint32_t i);
+bool	mp_cuda_mixed(const struct mp_scenario *, uint32_t gpus);
+/* "CUDA context per card: GPU 0 ..., GPU 1 ..." on a mixed machine. */
+void	mp_cuda_cards_note(struct mp_estimate *, const struct mp_scenario *,
+	    uint64_t measured_h100, uint32_t gpus);
 /* The local memory the CUDA driver reserves when a context is created:
  * SMs x resident threads per SM x the default 1 KiB stack; 0 = unknown. */
 uint64_t mp_cuda_stack_reserve(const struct mp_device *);
@@ -624,6 +640,12 @@ struct mp_speed_target {
 	bool		 unified;
 	double		 host_bandwidth, host_flops;
 	uint32_t	 host_threads;		/* llama.cpp -t; 0 unknown */
+	/* Each GPU used, in the estimate's order (a mixed machine's
+	 * cards differ): its bandwidth and matrix rates, and the layers it
+	 * runs under a layer split (est->dev_layers; all 0 otherwise). */
+	double		 dev_bw[MP_MAX_GPUS], dev_flops[MP_MAX_GPUS];
+	double		 dev_flops_acc32[MP_MAX_GPUS];
+	uint32_t	 dev_layers[MP_MAX_GPUS];
 };
 /*
  * Tokens per second of an inference scenario on a machine, from the

@@ -1081,6 +1081,15 @@ mp_llamacpp_gpu_runtime(enum mp_backend be, const struct mp_scenario *sc)
 	}
 }
 
+/* The same on GPU d: each card creates its own context (a mixed
+ * machine's differ, mp_cuda_context_gpu). */
+static uint64_t
+gpu_runtime_on(enum mp_backend be, const struct mp_scenario *sc, uint32_t d)
+{
+	return mp_llamacpp_gpu_runtime(be, sc) == 0 ? 0 :
+	    mp_cuda_context_gpu(LC_CUDA_RUNTIME, sc, d);
+}
+
 static const char *
 gpu_word(enum mp_backend be)
 {
@@ -1222,6 +1231,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	struct lc c = *cp;
 	uint64_t out_buf, dev_total = 0, compute_all = 0, kv_all = 0, host;
 	uint64_t touched, dev_max = 0, per, rt, reclaim = 0, main_reclaim;
+	uint64_t rt_all = 0;
 	uint32_t d, used = 0, fullest = 0;
 	struct mp_note *n;
 	char b2[64], lay[64];
@@ -1245,10 +1255,15 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		per = mp_adds(per, dr->dev[d]);
 		if (per != 0) {
 			used++;
-			per = mp_adds(per, rt);
+			per = mp_adds(per, gpu_runtime_on(c.be, sc, d));
+			rt_all = mp_adds(rt_all, gpu_runtime_on(c.be, sc, d));
 		}
-		if (d < MP_MAX_GPUS && c.gpu_any)
+		if (d < MP_MAX_GPUS && c.gpu_any) {
+			est->dev_layers[est->n_dev_bytes] =
+			    sc->split_mode == MP_SPLIT_LAYER ?
+			    c.layers_on[d] : 0;
 			est->dev_bytes[est->n_dev_bytes++] = per;
+		}
 		if (per > dev_max) {
 			dev_max = per;
 			fullest = d;
@@ -1314,7 +1329,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	    dr->compute);
 	est->mem.logits = mp_adds(out_buf, dr->logits);
 	if (used > 0) {
-		est->mem.runtime = mp_muls(rt, used);
+		est->mem.runtime = rt_all;
 	} else {
 		/*
 		 * On the CPU the components add up to the resident set:
@@ -1533,6 +1548,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		mp_note_size(rn, "measured", LC_CUDA_RUNTIME);
 		mp_note_size(rn, "stack", sc->cuda_stack);
 		mp_note_size(rn, "h100_stack", mp_cuda_stack_h100());
+		mp_cuda_cards_note(est, sc, LC_CUDA_RUNTIME, c.gpus);
 	} else if (used > 0 && rt != 0)
 		mp_note_size(mp_estimate_note(est, "runtime",
 		    "llamacpp.cuda", "%s context, "

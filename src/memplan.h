@@ -542,6 +542,9 @@ struct mp_scenario {
 	/* Usable bytes of each GPU (llama.cpp's default split follows
 	 * free memory); n_dev_free 0 = equal GPUs. */
 	uint64_t	 dev_free[MP_MAX_GPUS];
+	/* Each GPU's CUDA stack reservation (mp_cuda_stack_reserve), in
+	 * the order of dev_free: a mixed machine's cards differ. */
+	uint64_t	 dev_stack[MP_MAX_GPUS];
 	uint32_t	 n_dev_free;
 	/* llama.cpp placement (runtime_opts.c parses, llamacpp.c models) */
 	uint32_t	 n_cpu_moe;	/* experts of the first N layers on the
@@ -806,6 +809,10 @@ struct mp_estimate {
 	 */
 	uint64_t	 dev_bytes[MP_MAX_GPUS];
 	uint32_t	 n_dev_bytes;
+	/* Under a layer split (llama.cpp -sm layer, transformers'
+	 * device_map): the decoder layers GPU i runs, in order; all 0 when
+	 * every GPU runs a share of every layer (tensor parallel). */
+	uint32_t	 dev_layers[MP_MAX_GPUS];
 	/* Of host_total, file pages the kernel can drop (mmap'd originals
 	 * of repacked tensors): reported, not judged as resident. */
 	uint64_t	 host_reclaimable;

@@ -677,13 +677,40 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 				per = (uint64_t)((double)body *
 				    (double)mp_device_usable(gl[i], hw) /
 				    (double)all);
-			per = mp_adds(per, est->mem.runtime);
+			/* each card its own context (a mixed machine) */
+			per = mp_adds(per, est->mem.runtime ==
+			    mp_runtime_transformers(&est->sc) ?
+			    mp_runtime_transformers_gpu(&est->sc,
+			    (uint32_t)i) : est->mem.runtime);
 			if (i < MP_MAX_GPUS)
 				est->dev_bytes[i] = per;
 			est->device_total = mp_adds(est->device_total, per);
 		}
 		est->n_dev_bytes = (uint32_t)(g < MP_MAX_GPUS ? g :
 		    MP_MAX_GPUS);
+		/* the layers in order, each GPU its share of the body (the
+		 * speed of a mixed machine: each card runs its own) */
+		{
+			uint64_t cum = 0, done = 0, upto, sh;
+
+			for (i = 0; i < est->n_dev_bytes; i++) {
+				sh = mp_runtime_transformers_gpu(&est->sc,
+				    (uint32_t)i);
+				sh = est->dev_bytes[i] > sh ?
+				    est->dev_bytes[i] - sh : 0;
+				cum = mp_adds(cum, sh);
+				upto = body == 0 ? 0 : (uint64_t)((double)
+				    m->layers * (double)cum / (double)body +
+				    0.5);
+				if (upto > m->layers || i + 1 ==
+				    est->n_dev_bytes)
+					upto = m->layers;
+				est->dev_layers[i] = (uint32_t)(upto > done ?
+				    upto - done : 0);
+				done = upto > done ? upto : done;
+			}
+		}
+		mp_cuda_cards_note_torch(est, &est->sc, (uint32_t)g, false);
 		mp_note_count(mp_estimate_note(est, "placement",
 		    "placement.device_map", "device_map=\"auto\" balances "
 		    "the layers over {gpus} GPUs; each holds a CUDA context"),

@@ -62,6 +62,57 @@ mp_cuda_context_on(uint64_t measured_h100, const struct mp_scenario *sc)
 	return measured_h100 - H100_STACK_RESERVE + sc->cuda_stack;
 }
 
+/*
+ * Every GPU creates a context of its own, and the driver sizes each
+ * one's stack reservation by that GPU's SMs and resident threads: on a
+ * machine of different cards (a 4090 beside a 3060) they differ.
+ */
+uint64_t
+mp_cuda_context_gpu(uint64_t measured_h100, const struct mp_scenario *sc,
+    uint32_t i)
+{
+	if (sc == NULL || sc->cuda_stack == 0 || i >= sc->n_dev_free ||
+	    i >= MP_MAX_GPUS || sc->dev_stack[i] == 0 ||
+	    measured_h100 < H100_STACK_RESERVE)
+		return mp_cuda_context_on(measured_h100, sc);
+	return measured_h100 - H100_STACK_RESERVE + sc->dev_stack[i];
+}
+
+bool
+mp_cuda_mixed(const struct mp_scenario *sc, uint32_t gpus)
+{
+	uint32_t i;
+
+	for (i = 1; i < gpus && i < MP_MAX_GPUS; i++)
+		if (mp_cuda_context_gpu(1ULL << 40, sc, i) !=
+		    mp_cuda_context_gpu(1ULL << 40, sc, 0))
+			return true;
+	return false;
+}
+
+void
+mp_cuda_cards_note(struct mp_estimate *est, const struct mp_scenario *sc,
+    uint64_t measured_h100, uint32_t gpus)
+{
+	struct mp_note	*n;
+	char		 buf[200], key[8];
+	size_t		 len = 0;
+	uint32_t	 i;
+
+	if (!mp_cuda_mixed(sc, gpus))
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < gpus && i < 8 && len + 24 < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+		    "%sGPU %u {c%u}", i == 0 ? "" : ", ", i, i);
+	n = mp_estimate_note(est, "runtime", "runtime.cuda_cards", "context "
+	    "per card, each with its own stack reservation: %s", buf);
+	for (i = 0; i < gpus && i < 8; i++) {
+		snprintf(key, sizeof(key), "c%u", i);
+		mp_note_size(n, key, mp_cuda_context_gpu(measured_h100, sc, i));
+	}
+}
+
 uint64_t
 mp_cuda_context(const struct mp_scenario *sc)
 {
@@ -93,6 +144,12 @@ mp_cuda_context_note(struct mp_estimate *est, const struct mp_scenario *sc)
 }
 
 uint64_t
+mp_cuda_context_h100(void)
+{
+	return CUDA_CONTEXT_BYTES;
+}
+
+uint64_t
 mp_cuda_stack_h100(void)
 {
 	return H100_STACK_RESERVE;
@@ -102,6 +159,21 @@ uint64_t
 mp_runtime_transformers(const struct mp_scenario *sc)
 {
 	return mp_cuda_context(sc) + CUBLAS_WORKSPACE_BYTES;
+}
+
+uint64_t
+mp_runtime_transformers_gpu(const struct mp_scenario *sc, uint32_t i)
+{
+	return mp_cuda_context_gpu(CUDA_CONTEXT_BYTES, sc, i) +
+	    CUBLAS_WORKSPACE_BYTES;
+}
+
+void
+mp_cuda_cards_note_torch(struct mp_estimate *est,
+    const struct mp_scenario *sc, uint32_t gpus, bool cublas)
+{
+	mp_cuda_cards_note(est, sc, CUDA_CONTEXT_BYTES +
+	    (cublas ? CUBLAS_WORKSPACE_BYTES : 0), gpus);
 }
 
 uint64_t

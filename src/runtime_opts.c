@@ -107,6 +107,7 @@ mp_scenario_machine(struct mp_scenario *sc, const struct mp_hardware *hw)
 	sc->vram_total = 0;
 	n = mp_hardware_gpus(hw, g, MP_MAX_GPUS);
 	for (i = 0; i < n && i < MP_MAX_GPUS; i++) {
+		sc->dev_stack[i] = mp_cuda_stack_reserve(g[i]);
 		sc->dev_free[sc->n_dev_free++] = mp_device_usable(g[i], hw);
 		/* Ollama's default context follows the total (ollama.c) */
 		sc->vram_total = mp_adds(sc->vram_total, g[i]->memory);

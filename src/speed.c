@@ -649,6 +649,59 @@ matrix_flops(const struct mp_speed_target *tg, enum mp_runtime rt)
 	return tg->flops_acc32;
 }
 
+/*
+ * The rate layer l runs at on a machine of different cards, as a factor
+ * of the primary's (rate[] each GPU's, the primary first): under a
+ * layer split the GPU holding the layer (each card reads its own
+ * layers, so a token takes the sum over the cards of their layers'
+ * bytes at their bandwidth; the output head on the last card); under
+ * vLLM's tensor parallelism every rank holds an equal share and waits
+ * for the others at each all-reduce, so the slowest card sets the
+ * pace.  1 on identical cards.
+ */
+static double
+dev_scale(const struct run *r, uint32_t l, const double *rate)
+{
+	uint32_t	 i, n, k, acc = 0;
+	double		 lo;
+
+	n = r->devs < MP_MAX_GPUS ? r->devs : MP_MAX_GPUS;
+	if (n <= 1 || rate[0] <= 0)
+		return 1;
+	if (r->rt == MP_RT_VLLM) {
+		for (i = 0, lo = rate[0]; i < n; i++)
+			if (rate[i] > 0 && rate[i] < lo)
+				lo = rate[i];
+		return lo / rate[0];
+	}
+	if (l < r->gpu_start)
+		return 1;
+	k = l - r->gpu_start;
+	for (i = 0; i < n; i++) {
+		acc += r->tg->dev_layers[i];
+		if (k < acc)
+			return rate[i] > 0 ? rate[i] / rate[0] : 1;
+	}
+	for (i = n; acc > 0 && i-- > 0;)
+		if (r->tg->dev_layers[i] > 0)
+			return rate[i] > 0 ? rate[i] / rate[0] : 1;
+	return 1;
+}
+
+static double
+bw_scale(const struct run *r, uint32_t l)
+{
+	return dev_scale(r, l, r->tg->dev_bw);
+}
+
+static double
+fl_scale(const struct run *r, uint32_t l)
+{
+	return dev_scale(r, l, r->rt == MP_RT_LLAMACPP ||
+	    r->tg->flops_acc32 <= 0 ? r->tg->dev_flops :
+	    r->tg->dev_flops_acc32);
+}
+
 /* One token of decode at depth d, seconds. */
 static double
 decode_time(const struct run *r, double d)
@@ -670,8 +723,10 @@ decode_time(const struct run *r, double d)
 			/* vLLM splits every layer over the GPUs (tensor
 			 * parallel); llama.cpp and transformers run the
 			 * layers of one device after the other's. */
+			double lb = bw * bw_scale(r, l);
+
 			t += (c->dense_e + c->exp_e * tr->k_of_n) /
-			    (bw * par) + kv / (bw * kv_par(r, l, par));
+			    (lb * par) + kv / (lb * kv_par(r, l, par));
 			t += layer_fixed(r, c) + 2 * r->ar_s;
 			/* Tensors an override keeps in host memory (the
 			 * routed experts under --n-cpu-moe) run on the CPU
@@ -686,7 +741,8 @@ decode_time(const struct run *r, double d)
 			t += be_tab[MP_BE_CPU].layer_us * 1e-6;
 		}
 	}
-	t += r->out_dev ? tr->out_e / (bw * par) : tr->out_b / hbw;
+	t += r->out_dev ? tr->out_e / (bw * bw_scale(r, tr->n_layer) * par) :
+	    tr->out_b / hbw;
 	t += r->hops * HOP_US * 1e-6 + pp_time(r, 1);
 	return t;
 }
@@ -729,18 +785,19 @@ ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
 			double hc = hfl > 0 ? fl_h / hfl : 0;
 			double hm = hb / hbw;
 
-			tc = (fl_l - fl_h) / (fl * par);
+			tc = (fl_l - fl_h) / (fl * fl_scale(r, l) * par);
 			tm = (c->dense_e + c->exp_e * touched) /
-			    (bw * par) + kv / (bw * kv_par(r, l, par));
+			    (bw * bw_scale(r, l) * par) + kv / (bw *
+			    bw_scale(r, l) * kv_par(r, l, par));
 			t += layer_fixed(r, c) + 2 * r->ar_s +
 			    (hc > hm ? hc : hm) + 2 * HOP_US * 1e-6;
 		} else if (dev) {
 			/* With 32 tokens or more the overridden tensors are
 			 * copied to the device for the batch (op offload). */
-			tc = fl_l / (fl * par);
+			tc = fl_l / (fl * fl_scale(r, l) * par);
 			tm = (c->dense_e + c->exp_e * touched) /
-			    (bw * par) + kv / (bw * kv_par(r, l, par)) +
-			    hb / pcie;
+			    (bw * bw_scale(r, l) * par) + kv / (bw *
+			    bw_scale(r, l) * kv_par(r, l, par)) + hb / pcie;
 			/* the all-reduces' latency; their bytes (u x
 			 * hidden) not counted */
 			t += layer_fixed(r, c) + 2 * r->ar_s;
@@ -757,7 +814,8 @@ ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
 		tc_sum += tc;
 		tm_sum += tm;
 	}
-	t += r->out_dev ? tr->out_e / (bw * par) : tr->out_b / hbw;
+	t += r->out_dev ? tr->out_e / (bw * bw_scale(r, tr->n_layer) * par) :
+	    tr->out_b / hbw;
 	t += r->hops * HOP_US * 1e-6 + pp_time(r, u);
 	*compute_bound = tc_sum > tm_sum;
 	return t;
@@ -851,6 +909,7 @@ spec_decode(const struct run *r, const struct mp_model *m,
 	if (vs.k == 0 || sp->decode_tps <= 0)
 		return true;
 	par = r->devs > 1 ? r->devs : 1;
+	bw *= bw_scale(r, 0);	/* the slowest rank (tensor parallel) */
 	k = vs.k;
 	a = vs.accept_ppm / 1e6;
 	tokens = a >= 1 ? k + 1 : (1 - pow(a, k + 1)) / (1 - a);
@@ -1002,11 +1061,24 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 		snprintf(over, sizeof(over), ", the experts of %u layers in "
 		    "host memory at %s GB/s", n_over, mp_fmt_fixed(
 		    r.host_bw / 1e9, 0, gbs, sizeof(gbs)));
+	mp_fmt_fixed((tg->count > 0 ? tg->bandwidth : r.host_bw) / 1e9, 0,
+	    gbs, sizeof(gbs));
+	/* a mixed machine: each card's own, "1008/360" */
+	for (i = 1; i < tg->count && i < MP_MAX_GPUS; i++)
+		if (tg->dev_bw[i] > 0 && tg->dev_bw[i] != tg->dev_bw[i - 1]) {
+			char b[32];
+			size_t len = strlen(gbs);
+
+			snprintf(gbs + len, sizeof(gbs) - len, "/%s",
+			    mp_fmt_fixed(tg->dev_bw[i] / 1e9, 0, b,
+			    sizeof(b)));
+		}
 	snprintf(sp->basis, sizeof(sp->basis), "%s %s: %s%% of %s GB/s "
-	    "per token%s%s%s", mp_runtime_name(sc->runtime),
+	    "per token%s%s%s%s", mp_runtime_name(sc->runtime),
 	    mp_backend_name(r.be - be_tab), mp_fmt_fixed(r.be->bw * 100, 0,
-	    pct, sizeof(pct)), mp_fmt_fixed((tg->count > 0 ? tg->bandwidth :
-	    r.host_bw) / 1e9, 0, gbs, sizeof(gbs)),
+	    pct, sizeof(pct)), gbs, strchr(gbs, '/') == NULL ? "" :
+	    sc->runtime == MP_RT_VLLM ? " (tensor parallel: the slowest "
+	    "card sets the pace)" : " (each card its own layers)",
 	    r.gpu_start > 0 || !r.out_dev ? ", layers in host memory at "
 	    "the host's bandwidth" : "", over, r.host_bw_assumed ?
 	    " (89.6 GB/s assumed: the profile has no ram_bandwidth)" : "");
@@ -1126,6 +1198,24 @@ mp_train_speed(const struct mp_model *m, const struct mp_estimate *est,
 	tok = (double)(sc->batch ? sc->batch : 1) * (double)sc->seq;
 	fl = matrix_flops(tg, MP_RT_TRANSFORMERS) * be->fl;
 	bw = tg->bandwidth * be->bw;
+	/* Data parallel ranks step together: on a mixed machine the
+	 * slowest card sets the pace. */
+	{
+		double fs = 1, bs = 1;
+
+		for (i = 1; i < tg->count && i < MP_MAX_GPUS; i++) {
+			if (tg->dev_flops_acc32[0] > 0 &&
+			    tg->dev_flops_acc32[i] > 0 &&
+			    tg->dev_flops_acc32[i] / tg->dev_flops_acc32[0] < fs)
+				fs = tg->dev_flops_acc32[i] /
+				    tg->dev_flops_acc32[0];
+			if (tg->dev_bw[0] > 0 && tg->dev_bw[i] > 0 &&
+			    tg->dev_bw[i] / tg->dev_bw[0] < bs)
+				bs = tg->dev_bw[i] / tg->dev_bw[0];
+		}
+		fl *= fs;
+		bw *= bs;
+	}
 	t_comp = tok * (wmul * p_act + amul * attn) / fl;
 	if (sc->mode == MP_MODE_QLORA)
 		t_deq = (sc->grad_ckpt ? 3 : 2) * QLORA_DEQ_BYTES * p_lin / bw;

@@ -992,10 +992,19 @@ step_result(const struct step *s, const struct phase *p, int best,
 	est->host_total = mp_muls(s->st.host, s->gpus);
 	/* ZeRO-Infinity: each node's NVMe holds its GPUs' partitions */
 	est->disk_total = mp_muls(s->st.disk, s->gpus);
-	/* Every rank holds the same: replicas, or equal shards. */
+	/* Every rank holds the same: replicas, or equal shards, each with
+	 * its own card's CUDA context (a mixed machine's differ). */
 	for (i = 0; i < s->gpus && i < MP_MAX_GPUS; i++)
-		est->dev_bytes[i] = total;
+		est->dev_bytes[i] = est->mem.runtime == 0 ? total :
+		    mp_adds(total - est->mem.runtime, mp_cuda_context_gpu(
+		    mp_cuda_context_h100(), sc, (uint32_t)i));
 	est->n_dev_bytes = (uint32_t)i;
+	if (est->mem.runtime != 0 && mp_cuda_mixed(sc, s->gpus)) {
+		est->device_total = 0;
+		for (i = 0; i < s->gpus && i < MP_MAX_GPUS; i++)
+			est->device_total = mp_adds(est->device_total,
+			    est->dev_bytes[i]);
+	}
 	if (sc->backend == MP_BE_CPU) {
 		est->on_host = true;
 		est->host_total = est->device_total;
@@ -1274,6 +1283,9 @@ notes_step(const struct step *s, const struct phase *ph, int best,
 	    "cuBLAS workspaces are counted in activations", sc->cuda_stack ?
 	    "measured on an H100, with this GPU's stack reservation for the "
 	    "H100's" : "measured on an H100"), "context", mp_cuda_context(sc));
+	if (est->mem.runtime != 0)
+		mp_cuda_cards_note(est, sc, mp_cuda_context_h100(),
+		    (uint32_t)sc->gpus);
 	/* With expandable segments the reserve is one page of the segment
 	 * (alloc.c), else a fresh segment for the largest request. */
 	nt = mp_estimate_note(est, "reserved", "train.reserved", "allocated "

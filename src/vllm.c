@@ -964,10 +964,28 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	    mp_adds(est->mem.activations, est->mem.runtime));
 	est->device_total = need;
 	est->host_total = 0;
-	/* Every tensor-parallel rank needs the same card. */
+	/* Every tensor-parallel rank needs the same card, but for its own
+	 * CUDA context (a mixed machine's cards reserve different stacks). */
 	for (l = 0; l < v.tp && l < MP_MAX_GPUS; l++)
-		est->dev_bytes[l] = per_gpu;
+		est->dev_bytes[l] = mp_cuda_mixed(sc, v.tp) ?
+		    max64(div_up(mp_muls(budget_need, V_PPM), v.util_ppm),
+		    mp_adds(budget_need, mp_runtime_transformers_gpu(sc, l))) :
+		    per_gpu;
 	est->n_dev_bytes = l;
+	if (mp_cuda_mixed(sc, v.tp)) {
+		est->device_total = 0;
+		est->mem.runtime = mp_muls(mp_adds(v.non_torch, v.graphs),
+		    v.tp);
+		for (l = 0; l < v.tp && l < MP_MAX_GPUS; l++) {
+			est->device_total = mp_adds(est->device_total,
+			    est->dev_bytes[l]);
+			est->mem.runtime = mp_adds(est->mem.runtime,
+			    mp_runtime_transformers_gpu(sc, l));
+		}
+		est->mem.total = mp_adds(mp_adds(est->mem.weights,
+		    est->mem.kv_cache), mp_adds(est->mem.activations,
+		    est->mem.runtime));
+	}
 	est->kv_pool = est->mem.kv_cache;
 	est->kv_pool_tokens = v.tok_bytes == 0 ? mp_muls(seq, batch) :
 	    mp_muls(div_up(seq, V_BLOCK) * V_BLOCK, batch);
@@ -1065,6 +1083,7 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	    "measured)");
 	mp_note_size(n, "non_torch", v.non_torch);
 	mp_note_size(n, "context", v.context);
+	mp_cuda_cards_note_torch(est, sc, v.tp, true);
 	if (v.tp > 1 || v.pp > 1) {
 		n = mp_estimate_note(est, "runtime", "vllm.nccl_buffers",
 		    "non-torch: NCCL buffers of {channels} ring channels x "

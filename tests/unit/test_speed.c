@@ -1,5 +1,6 @@
 /* test_speed.c: mechanisms of the speed model (src/speed.c) */
 /* SPDX-License-Identifier: MIT */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -382,6 +383,84 @@ test_fp32_accumulate_rate(void **state)
 	mp_model_fini(&m);
 }
 
+/* Estimate, judgement and speed of a runtime on a bundled machine. */
+static void
+placed(const char *hwname, enum mp_runtime rt, struct mp_estimate *est,
+    struct mp_speed_target *tg, struct mp_speed *sp)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_hardware	 hw;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
+	assert_true(mp_hardware_load(hwname, &hw, &e));
+	mp_scenario_init(&sc);
+	sc.runtime = rt;
+	if (rt == MP_RT_LLAMACPP)
+		snprintf(sc.ftype, sizeof(sc.ftype), "q8_0");
+	assert_true(mp_place(&m, &hw, &sc, est, &j, &e));
+	assert_true(mp_speed_target(&hw, est, tg));
+	assert_true(mp_speed_estimate(&m, est, tg, NULL, 0, sp, &e));
+	mp_model_fini(&m);
+}
+
+/*
+ * A machine of two different cards (rtx-4090-rtx-3060): each card
+ * creates its own CUDA context, whose stack reservation follows its SMs
+ * (4090: 128 x 1536 threads x 1 KiB, 3060: 28 x 1536); each card reads
+ * its own layers at its own bandwidth under llama.cpp's layer split,
+ * and vLLM's tensor-parallel ranks go at the slower card's pace.
+ */
+static void
+test_mixed_cards(void **state)
+{
+	struct mp_estimate	 one, mix;
+	struct mp_speed_target	 tg, same;
+	struct mp_speed		 sp, sp2;
+	struct mp_error		 e;
+	struct mp_model		 m;
+	const uint64_t		 less = (128 - 28) * 1536ULL * 1024;
+	size_t			 i;
+
+	(void)state;
+	/* llama.cpp: one context per card, the 3060's 150 MiB smaller */
+	placed("rtx-4090", MP_RT_LLAMACPP, &one, &tg, &sp);
+	placed("rtx-4090-rtx-3060", MP_RT_LLAMACPP, &mix, &tg, &sp);
+	assert_int_equal(mix.mem.runtime, 2 * one.mem.runtime - less);
+	assert_int_equal(mix.n_dev_bytes, 2);
+	assert_true(mix.dev_layers[0] > mix.dev_layers[1] &&
+	    mix.dev_layers[1] > 0 && mix.dev_layers[0] + mix.dev_layers[1] ==
+	    32);
+	/* the 3060's layers at 360 GB/s: slower than both at 1008 */
+	same = tg;
+	same.dev_bw[1] = same.dev_bw[0];
+	same.dev_flops[1] = same.dev_flops[0];
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
+	assert_true(mp_speed_estimate(&m, &mix, &same, NULL, 0, &sp2, &e));
+	assert_true(sp.decode_tps < 0.8 * sp2.decode_tps);
+	assert_non_null(strstr(sp.basis, "1008/360 GB/s"));
+	/* vLLM TP 2: exactly both ranks at the 3060's rates */
+	placed("rtx-4090-rtx-3060", MP_RT_VLLM, &mix, &tg, &sp);
+	for (i = 0; i < 2; i++)
+		assert_true(mix.dev_bytes[i] > 0);
+	same = tg;
+	same.bandwidth = same.dev_bw[0] = same.dev_bw[1];
+	assert_true(mp_speed_estimate(&m, &mix, &same, NULL, 0, &sp2, &e));
+	assert_true(sp.decode_tps > 0 &&
+	    fabs(sp.decode_tps / sp2.decode_tps - 1) < 1e-9);
+	/* transformers' device_map: a context each, the layers by memory */
+	placed("rtx-4090-rtx-3060", MP_RT_TRANSFORMERS, &mix, &tg, &sp);
+	assert_int_equal(mix.dev_layers[0] + mix.dev_layers[1], 32);
+	assert_true(mix.dev_layers[1] < mix.dev_layers[0]);
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -396,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_vllm_pp_hop_and_mla_cache),
 		cmocka_unit_test(test_fp32_accumulate_rate),
 		cmocka_unit_test(test_vllm_moe_chain),
+		cmocka_unit_test(test_mixed_cards),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
