@@ -114,3 +114,16 @@ fx_cli(char **argv, char **out, char **err)
 		free(e);
 	return rc;
 }
+
+char *
+fx_tsv_field(char **cur, const char *file)
+{
+	char *f = *cur, *e;
+
+	if (f == NULL)
+		fail_msg("%s: a row has too few fields", file);
+	e = f + strcspn(f, "\t\n");
+	*cur = *e == '\t' ? e + 1 : NULL;
+	*e = '\0';
+	return f;
+}

@@ -31,4 +31,8 @@ void	fx_estimate(const struct mp_model *, const struct mp_scenario *,
  */
 int	fx_cli(char **argv, char **out, char **err);
 
+/* The next tab-separated field of a row of file (a tests/ table) at
+ * *cur, cut in place; *cur moves past it (NULL after the last). */
+char	*fx_tsv_field(char **cur, const char *file);
+
 #endif /* MEMPLAN_TEST_FIXTURES_H */

@@ -372,14 +372,7 @@ test_llamacpp_cpu_rows_within_tolerance(void **state)
 static char *
 tsv_field(char **cur)
 {
-	char *f = *cur, *e;
-
-	if (f == NULL)
-		fail_msg("published-logs.tsv: a row has too few fields");
-	e = f + strcspn(f, "\t\n");
-	*cur = *e == '\t' ? e + 1 : NULL;
-	*e = '\0';
-	return f;
+	return fx_tsv_field(cur, "published-logs.tsv");
 }
 
 /* A note's size value, or fail. */

@@ -35,9 +35,16 @@ resident(const struct mp_estimate *e)
 	return e->host_total - e->host_reclaimable;
 }
 
-/* Bytes of the expert tensors of layers [0, n) as llama.cpp loads them. */
+#define ANY_LAYER	UINT32_MAX
+
+/*
+ * Bytes of the tensors llama.cpp loads for ftype whose name starts with
+ * prefix and holds part (NULL: any), of layers [0, n) (ANY_LAYER: any
+ * tensor, the model's own too).
+ */
 static uint64_t
-expert_bytes(const struct mp_model *m, const char *ftype, uint32_t n)
+tensor_bytes(const struct mp_model *m, const char *ftype, const char *prefix,
+    const char *part, uint32_t n)
 {
 	struct mp_gguf_tensor *t = NULL;
 	struct mp_error err;
@@ -48,11 +55,20 @@ expert_bytes(const struct mp_model *m, const char *ftype, uint32_t n)
 	if (!mp_gguf_tensors(m, ftype, &t, &cnt, &err))
 		fail_msg("tensors: %s", err.msg);
 	for (i = 0; i < cnt; i++)
-		if (t[i].layer >= 0 && (uint32_t)t[i].layer < n &&
-		    strstr(t[i].name, "_exps") != NULL)
+		if (strncmp(t[i].name, prefix, strlen(prefix)) == 0 &&
+		    (part == NULL || strstr(t[i].name, part) != NULL) &&
+		    (n == ANY_LAYER || (t[i].layer >= 0 &&
+		    (uint32_t)t[i].layer < n)))
 			sum += t[i].bytes;
 	free(t);
 	return sum;
+}
+
+/* The expert tensors of layers [0, n). */
+static uint64_t
+expert_bytes(const struct mp_model *m, const char *ftype, uint32_t n)
+{
+	return tensor_bytes(m, ftype, "", "_exps", n);
 }
 
 static void
@@ -110,25 +126,6 @@ test_place_n_cpu_moe_needs_experts(void **state)
 	set(&sc, "cpu_moe", "true");
 	run_fail(&m, &sc, "--cpu-moe");
 	mp_model_fini(&m);
-}
-
-/* Bytes of the tensors whose name starts with prefix. */
-static uint64_t
-prefix_bytes(const struct mp_model *m, const char *ftype, const char *prefix)
-{
-	struct mp_gguf_tensor *t = NULL;
-	struct mp_error err;
-	uint64_t sum = 0;
-	size_t i, cnt = 0;
-
-	mp_error_clear(&err);
-	if (!mp_gguf_tensors(m, ftype, &t, &cnt, &err))
-		fail_msg("tensors: %s", err.msg);
-	for (i = 0; i < cnt; i++)
-		if (strncmp(t[i].name, prefix, strlen(prefix)) == 0)
-			sum += t[i].bytes;
-	free(t);
-	return sum;
 }
 
 static void
@@ -197,7 +194,7 @@ test_place_override_tensor(void **state)
 	fx_estimate(&m, &sc, &base);
 	set(&sc, "override_tensor", "^blk\\.47\\.=CUDA0");
 	fx_estimate(&m, &sc, &moved);
-	b40 = prefix_bytes(&m, "q4_k_m", "blk.47.");
+	b40 = tensor_bytes(&m, "q4_k_m", "blk.47.", NULL, ANY_LAYER);
 	assert_true(b40 > 0);
 	assert_int_equal(moved.dev_bytes[0], base.dev_bytes[0] + b40);
 	assert_int_equal(moved.dev_bytes[1], base.dev_bytes[1] - b40);

@@ -15,25 +15,34 @@
 
 #define GIB	(1024ull * 1024ull * 1024ull)
 
-/* 8 layers, hidden 1024, 8 heads of 128, kv_heads set per test. */
+/* An 8-layer Llama of width hidden: heads of 128, kv_heads of them for
+ * K and V. */
 static void
-model(struct mp_model *m, unsigned kv_heads)
+llama(struct mp_model *m, unsigned hidden, unsigned heads, unsigned kv_heads)
 {
 	char json[1024];
 	struct mp_error err;
 
 	snprintf(json, sizeof(json),
 	    "{\"architectures\": [\"LlamaForCausalLM\"],"
-	    " \"model_type\": \"llama\", \"hidden_size\": 1024,"
+	    " \"model_type\": \"llama\", \"hidden_size\": %u,"
 	    " \"intermediate_size\": 4096, \"num_hidden_layers\": 8,"
-	    " \"num_attention_heads\": 8, \"num_key_value_heads\": %u,"
-	    " \"vocab_size\": 32000, \"max_position_embeddings\": 32768,"
+	    " \"num_attention_heads\": %u, \"num_key_value_heads\": %u,"
+	    " \"head_dim\": 128, \"vocab_size\": 32000,"
+	    " \"max_position_embeddings\": 32768,"
 	    " \"rms_norm_eps\": 1e-5, \"tie_word_embeddings\": false,"
-	    " \"torch_dtype\": \"bfloat16\"}", kv_heads);
+	    " \"torch_dtype\": \"bfloat16\"}", hidden, heads, kv_heads);
 	mp_model_init(m);
 	mp_error_clear(&err);
 	if (!mp_model_parse(json, strlen(json), "v.json", m, &err))
 		fail_msg("parse: %s: %s", err.field, err.msg);
+}
+
+/* The usual one: hidden 1024, 8 heads, kv_heads set per test. */
+static void
+model(struct mp_model *m, unsigned kv_heads)
+{
+	llama(m, 1024, 8, kv_heads);
 }
 
 static void
@@ -424,14 +433,7 @@ test_vllm_cuda_graphs_and_enforce_eager(void **state)
 static char *
 next_field(char **cur)
 {
-	char *f = *cur, *e;
-
-	if (f == NULL)
-		fail_msg("startup-logs.tsv: a row has too few fields");
-	e = f + strcspn(f, "\t\n");
-	*cur = *e == '\t' ? e + 1 : NULL;
-	*e = '\0';
-	return f;
+	return fx_tsv_field(cur, "startup-logs.tsv");
 }
 
 /* A number, or -1 for "-". */
@@ -646,29 +648,6 @@ test_vllm_sampler_bytes(void **state)
 	mp_model_fini(&m);
 }
 
-/* heads of 128 over hidden = 128 x heads, as many KV heads, 8 layers. */
-static void
-model_heads(struct mp_model *m, unsigned heads, unsigned hidden_mult)
-{
-	char json[1024];
-	struct mp_error err;
-
-	snprintf(json, sizeof(json),
-	    "{\"architectures\": [\"LlamaForCausalLM\"],"
-	    " \"model_type\": \"llama\", \"hidden_size\": %u,"
-	    " \"intermediate_size\": 4096, \"num_hidden_layers\": 8,"
-	    " \"num_attention_heads\": %u, \"num_key_value_heads\": %u,"
-	    " \"head_dim\": 128, \"vocab_size\": 32000,"
-	    " \"max_position_embeddings\": 32768,"
-	    " \"rms_norm_eps\": 1e-5, \"tie_word_embeddings\": false,"
-	    " \"torch_dtype\": \"bfloat16\"}", 128 * hidden_mult, heads,
-	    heads);
-	mp_model_init(m);
-	mp_error_clear(&err);
-	if (!mp_model_parse(json, strlen(json), "v.json", m, &err))
-		fail_msg("parse: %s: %s", err.field, err.msg);
-}
-
 /*
  * What tensor parallelism adds per GPU.  Outside PyTorch: the TP group's
  * NCCL communicator (16 ring channels of SIMPLE 4 MiB + LL128 4915200 B
@@ -691,7 +670,7 @@ test_vllm_tensor_parallel_communication(void **state)
 	const uint64_t plans = 2ull * 8 * 219 * 1024;
 
 	(void)state;
-	model_heads(&m, 12, 12);
+	llama(&m, 12 * 128, 12, 12);
 	scen(&sc, 4096, 1);
 	sc.max_num_seqs = 8;
 	pool(&m, &sc, 80 * GIB, &p);
@@ -712,7 +691,7 @@ test_vllm_tensor_parallel_communication(void **state)
 	assert_int_equal(p.nccl_graphs, 0);
 	mp_model_fini(&m);
 
-	model_heads(&m, 64, 64);	/* hidden 8192 */
+	llama(&m, 64 * 128, 64, 64);	/* hidden 8192 */
 	scen(&sc, 4096, 1);
 	sc.gpus = 4;
 	sc.max_num_seqs = 256;		/* captures to 512 tokens */
