@@ -11,40 +11,69 @@
 
 #include "internal.h"
 
-/* llama.cpp speed of a bundled model on a bundled machine. */
-static struct mp_speed
-speed_of(const char *model, const char *ftype, const char *hwname,
-    int64_t gpu_layers, const char *bench)
-{
+/* A bundled model on a bundled machine, under one scenario. */
+struct run {
 	struct mp_model		 m;
 	struct mp_scenario	 sc;
 	struct mp_estimate	 est;
 	struct mp_hardware	 hw;
 	struct mp_speed_target	 tg;
-	struct mp_speed		 sp;
 	struct mp_error		 e;
-	char			 why[160];
-	size_t			 nb = 0;
+};
 
-	mp_error_clear(&e);
-	mp_model_init(&m);
-	assert_true(mp_model_load(model, &m, &e));
-	assert_true(mp_hardware_load(hwname, &hw, &e));
-	mp_scenario_init(&sc);
-	sc.runtime = MP_RT_LLAMACPP;
-	snprintf(sc.ftype, sizeof(sc.ftype), "%s", ftype);
-	sc.gpu_layers = gpu_layers;
-	if (bench != NULL)
-		assert_true(mp_bench_parse(bench, sc.bench, &nb, why,
-		    sizeof(why)));
-	sc.n_bench = (uint32_t)nb;
-	assert_true(mp_estimate(&m, &sc, &est, &e));
-	assert_true(mp_speed_target(&hw, &est, &tg));
-	assert_true(mp_speed_estimate(&m, &est, &tg, sc.bench, sc.n_bench,
-	    &sp, &e));
-	mp_model_fini(&m);
+/* Loads model and hwname; the scenario starts as runtime rt's. */
+static void
+run_begin(struct run *r, const char *model, const char *hwname,
+    enum mp_runtime rt)
+{
+	mp_error_clear(&r->e);
+	mp_model_init(&r->m);
+	assert_true(mp_model_load(model, &r->m, &r->e));
+	assert_true(mp_hardware_load(hwname, &r->hw, &r->e));
+	mp_scenario_init(&r->sc);
+	r->sc.runtime = rt;
+}
+
+/* The estimate of the scenario and the machine as the speed model sees
+ * it (r->tg, for a test to change). */
+static void
+run_estimate(struct run *r)
+{
+	assert_true(mp_estimate(&r->m, &r->sc, &r->est, &r->e));
+	assert_true(mp_speed_target(&r->hw, &r->est, &r->tg));
+}
+
+/* Its speed (with the scenario's llama-bench tests); the model freed. */
+static struct mp_speed
+run_speed(struct run *r)
+{
+	struct mp_speed sp;
+
+	assert_true(mp_speed_estimate(&r->m, &r->est, &r->tg, r->sc.bench,
+	    r->sc.n_bench, &sp, &r->e));
+	mp_model_fini(&r->m);
 	assert_true(sp.available);
 	return sp;
+}
+
+/* llama.cpp speed of a bundled model on a bundled machine. */
+static struct mp_speed
+speed_of(const char *model, const char *ftype, const char *hwname,
+    int64_t gpu_layers, const char *bench)
+{
+	struct run	 r;
+	char		 why[160];
+	size_t		 nb = 0;
+
+	run_begin(&r, model, hwname, MP_RT_LLAMACPP);
+	snprintf(r.sc.ftype, sizeof(r.sc.ftype), "%s", ftype);
+	r.sc.gpu_layers = gpu_layers;
+	if (bench != NULL)
+		assert_true(mp_bench_parse(bench, r.sc.bench, &nb, why,
+		    sizeof(why)));
+	r.sc.n_bench = (uint32_t)nb;
+	run_estimate(&r);
+	return run_speed(&r);
 }
 
 static void
@@ -130,29 +159,15 @@ test_prefill_and_offload(void **state)
 static struct mp_speed
 moe_speed(uint32_t n_cpu_moe, double ram_scale)
 {
-	struct mp_model		 m;
-	struct mp_scenario	 sc;
-	struct mp_estimate	 est;
-	struct mp_hardware	 hw;
-	struct mp_speed_target	 tg;
-	struct mp_speed		 sp;
-	struct mp_error		 e;
+	struct run r;
 
-	mp_error_clear(&e);
-	mp_model_init(&m);
-	assert_true(mp_model_load("qwen3-30b-a3b", &m, &e));
-	assert_true(mp_hardware_load("rtx-4090", &hw, &e));
-	hw.ram_bandwidth = (uint64_t)((double)hw.ram_bandwidth * ram_scale);
-	mp_scenario_init(&sc);
-	sc.runtime = MP_RT_LLAMACPP;
-	snprintf(sc.ftype, sizeof(sc.ftype), "q4_k_m");
-	sc.n_cpu_moe = n_cpu_moe;
-	assert_true(mp_estimate(&m, &sc, &est, &e));
-	assert_true(mp_speed_target(&hw, &est, &tg));
-	assert_true(mp_speed_estimate(&m, &est, &tg, NULL, 0, &sp, &e));
-	mp_model_fini(&m);
-	assert_true(sp.available);
-	return sp;
+	run_begin(&r, "qwen3-30b-a3b", "rtx-4090", MP_RT_LLAMACPP);
+	r.hw.ram_bandwidth = (uint64_t)((double)r.hw.ram_bandwidth *
+	    ram_scale);
+	snprintf(r.sc.ftype, sizeof(r.sc.ftype), "q4_k_m");
+	r.sc.n_cpu_moe = n_cpu_moe;
+	run_estimate(&r);
+	return run_speed(&r);
 }
 
 /*
@@ -204,28 +219,16 @@ test_missing_tflops_said(void **state)
 static double
 vllm_token_s(const char *model, uint32_t gpus, uint32_t nodes, uint64_t seq)
 {
-	struct mp_model		 m;
-	struct mp_scenario	 sc;
-	struct mp_estimate	 est;
-	struct mp_hardware	 hw;
-	struct mp_speed_target	 tg;
-	struct mp_speed		 sp;
-	struct mp_error		 e;
+	struct run	r;
+	struct mp_speed	sp;
 
-	mp_error_clear(&e);
-	mp_model_init(&m);
-	assert_true(mp_model_load(model, &m, &e));
-	assert_true(mp_hardware_load("8x-h100-80gb", &hw, &e));
-	mp_scenario_init(&sc);
-	sc.runtime = MP_RT_VLLM;
-	sc.gpus = gpus;
-	sc.nodes = nodes;
-	sc.seq = seq;
-	assert_true(mp_estimate(&m, &sc, &est, &e));
-	assert_true(mp_speed_target(&hw, &est, &tg));
-	assert_true(mp_speed_estimate(&m, &est, &tg, NULL, 0, &sp, &e));
-	mp_model_fini(&m);
-	assert_true(sp.available && sp.decode_tps > 0);
+	run_begin(&r, model, "8x-h100-80gb", MP_RT_VLLM);
+	r.sc.gpus = gpus;
+	r.sc.nodes = nodes;
+	r.sc.seq = seq;
+	run_estimate(&r);
+	sp = run_speed(&r);
+	assert_true(sp.decode_tps > 0);
 	return 1.0 / sp.decode_tps;
 }
 
@@ -303,28 +306,16 @@ test_vllm_moe_chain(void **state)
 static double
 prompt_tps(enum mp_runtime rt, bool halve)
 {
-	struct mp_model		 m;
-	struct mp_scenario	 sc;
-	struct mp_estimate	 est;
-	struct mp_hardware	 hw;
-	struct mp_speed_target	 tg;
-	struct mp_speed		 sp;
-	struct mp_error		 e;
+	struct run	r;
+	struct mp_speed	sp;
 
-	mp_error_clear(&e);
-	mp_model_init(&m);
-	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
-	assert_true(mp_hardware_load("rtx-4090", &hw, &e));
-	mp_scenario_init(&sc);
-	sc.runtime = rt;
+	run_begin(&r, "llama-3.1-8b-instruct", "rtx-4090", rt);
 	if (rt == MP_RT_LLAMACPP)
-		snprintf(sc.ftype, sizeof(sc.ftype), "f16");
-	assert_true(mp_estimate(&m, &sc, &est, &e));
-	assert_true(mp_speed_target(&hw, &est, &tg));
+		snprintf(r.sc.ftype, sizeof(r.sc.ftype), "f16");
+	run_estimate(&r);
 	if (!halve)
-		tg.flops_acc32 = tg.flops;
-	assert_true(mp_speed_estimate(&m, &est, &tg, NULL, 0, &sp, &e));
-	mp_model_fini(&m);
+		r.tg.flops_acc32 = r.tg.flops;
+	sp = run_speed(&r);
 	assert_true(sp.has_prefill && sp.prefill_bound == MP_BOUND_COMPUTE);
 	return sp.prefill_tps;
 }
@@ -338,49 +329,42 @@ prompt_tps(enum mp_runtime rt, bool halve)
 static void
 test_fp32_accumulate_rate(void **state)
 {
-	struct mp_model		 m;
-	struct mp_scenario	 sc;
-	struct mp_estimate	 est;
-	struct mp_hardware	 hw;
-	struct mp_speed_target	 tg;
-	struct mp_error		 e;
-	double			 half, full, r;
-	char			 basis[256];
+	struct run	 r;
+	double		 half, full, ratio;
+	char		 basis[256];
 
 	(void)state;
-	r = prompt_tps(MP_RT_VLLM, true) / prompt_tps(MP_RT_VLLM, false);
-	assert_true(r > 0.5 && r < 0.6);
+	ratio = prompt_tps(MP_RT_VLLM, true) / prompt_tps(MP_RT_VLLM, false);
+	assert_true(ratio > 0.5 && ratio < 0.6);
 	assert_true(prompt_tps(MP_RT_LLAMACPP, true) ==
 	    prompt_tps(MP_RT_LLAMACPP, false));
 
-	mp_error_clear(&e);
-	mp_model_init(&m);
-	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
-	assert_true(mp_hardware_load("rtx-4090", &hw, &e));
-	mp_scenario_init(&sc);
-	sc.mode = MP_MODE_LORA;
-	sc.weights = MP_DT_BF16;
-	sc.batch = 1;
-	sc.seq = 256;
-	assert_true(mp_scenario_resolve(&sc, &m, &e));
-	memset(&est, 0, sizeof(est));
-	assert_true(mp_estimate_train(&m, &sc, &est, &e));
-	assert_true(mp_speed_target(&hw, &est, &tg));
-	assert_true(tg.flops_acc32 > 165.1e12 && tg.flops_acc32 < 165.3e12);
-	assert_true(mp_train_speed(&m, &est, &tg, &half, basis,
+	run_begin(&r, "llama-3.1-8b-instruct", "rtx-4090",
+	    MP_RT_TRANSFORMERS);
+	r.sc.mode = MP_MODE_LORA;
+	r.sc.weights = MP_DT_BF16;
+	r.sc.batch = 1;
+	r.sc.seq = 256;
+	assert_true(mp_scenario_resolve(&r.sc, &r.m, &r.e));
+	memset(&r.est, 0, sizeof(r.est));
+	assert_true(mp_estimate_train(&r.m, &r.sc, &r.est, &r.e));
+	assert_true(mp_speed_target(&r.hw, &r.est, &r.tg));
+	assert_true(r.tg.flops_acc32 > 165.1e12 && r.tg.flops_acc32 <
+	    165.3e12);
+	assert_true(mp_train_speed(&r.m, &r.est, &r.tg, &half, basis,
 	    sizeof(basis)));
 	assert_non_null(strstr(basis, "165 TFLOPS (FP32 accumulate)"));
-	tg.flops_acc32 = tg.flops;
-	assert_true(mp_train_speed(&m, &est, &tg, &full, basis,
+	r.tg.flops_acc32 = r.tg.flops;
+	assert_true(mp_train_speed(&r.m, &r.est, &r.tg, &full, basis,
 	    sizeof(basis)));
 	assert_null(strstr(basis, "FP32 accumulate"));
 	/* compute is the whole step of LoRA without offload */
 	assert_true(half / full > 0.499 && half / full < 0.501);
 	/* a datacenter card states one rate */
-	assert_true(mp_hardware_load("h100-80gb", &hw, &e));
-	assert_true(mp_speed_target(&hw, &est, &tg));
-	assert_true(tg.flops_acc32 == tg.flops);
-	mp_model_fini(&m);
+	assert_true(mp_hardware_load("h100-80gb", &r.hw, &r.e));
+	assert_true(mp_speed_target(&r.hw, &r.est, &r.tg));
+	assert_true(r.tg.flops_acc32 == r.tg.flops);
+	mp_model_fini(&r.m);
 }
 
 /* Estimate, judgement and speed of a runtime on a bundled machine. */
@@ -388,24 +372,16 @@ static void
 placed(const char *hwname, enum mp_runtime rt, struct mp_estimate *est,
     struct mp_speed_target *tg, struct mp_speed *sp)
 {
-	struct mp_model		 m;
-	struct mp_scenario	 sc;
-	struct mp_hardware	 hw;
+	struct run		 r;
 	struct mp_judgement	 j;
-	struct mp_error		 e;
 
-	mp_error_clear(&e);
-	mp_model_init(&m);
-	assert_true(mp_model_load("llama-3.1-8b-instruct", &m, &e));
-	assert_true(mp_hardware_load(hwname, &hw, &e));
-	mp_scenario_init(&sc);
-	sc.runtime = rt;
+	run_begin(&r, "llama-3.1-8b-instruct", hwname, rt);
 	if (rt == MP_RT_LLAMACPP)
-		snprintf(sc.ftype, sizeof(sc.ftype), "q8_0");
-	assert_true(mp_place(&m, &hw, &sc, est, &j, &e));
-	assert_true(mp_speed_target(&hw, est, tg));
-	assert_true(mp_speed_estimate(&m, est, tg, NULL, 0, sp, &e));
-	mp_model_fini(&m);
+		snprintf(r.sc.ftype, sizeof(r.sc.ftype), "q8_0");
+	assert_true(mp_place(&r.m, &r.hw, &r.sc, est, &j, &r.e));
+	assert_true(mp_speed_target(&r.hw, est, tg));
+	assert_true(mp_speed_estimate(&r.m, est, tg, NULL, 0, sp, &r.e));
+	mp_model_fini(&r.m);
 }
 
 /*
