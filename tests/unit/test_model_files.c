@@ -259,6 +259,38 @@ write_st(const char *path, const struct stlist *l, size_t from, size_t to)
 	free(file.p);
 }
 
+/*
+ * Writes l as tmp/model.safetensors, then loads the folder's config.json
+ * alone (cfg: what the config predicts) and the folder (m: what the
+ * files hold).
+ */
+static void
+load_both(const struct stlist *l, struct mp_model *cfg, struct mp_model *m)
+{
+	struct mp_error	 e;
+	char		 path[256];
+
+	snprintf(path, sizeof(path), "%s/model.safetensors", tmp);
+	write_st(path, l, 0, l->n);
+	mp_model_init(cfg);
+	snprintf(path, sizeof(path), "%s/config.json", tmp);
+	if (!mp_model_load(path, cfg, &e))
+		fail_msg("%s: %s: %s", e.file, e.field, e.msg);
+	mp_model_init(m);
+	if (!mp_model_load(tmp, m, &e))
+		fail_msg("%s: %s: %s", e.file, e.field, e.msg);
+}
+
+/* What load_both() made, and tmp, gone. */
+static void
+finish(struct stlist *l, struct mp_model *cfg, struct mp_model *m)
+{
+	mp_model_fini(m);
+	mp_model_fini(cfg);
+	free(l);
+	rmtree(tmp);
+}
+
 static void
 write_config(const char *dir, const char *extra)
 {
@@ -364,8 +396,6 @@ test_st_single_file(void **state)
 {
 	struct stlist	*l = calloc(1, sizeof(*l));
 	struct mp_model	 m, cfg;
-	struct mp_error	 e;
-	char		 path[256];
 	uint64_t	 p, w, buf_bytes;
 	const struct mp_tensor *t;
 	size_t		 i;
@@ -375,17 +405,8 @@ test_st_single_file(void **state)
 	write_config(tmp, "");
 	/* the embedding in F32, the rest in BF16 */
 	llama_tensors(l, "BF16", "F32");
-	snprintf(path, sizeof(path), "%s/model.safetensors", tmp);
-	write_st(path, l, 0, l->n);
-
-	mp_model_init(&cfg);
-	snprintf(path, sizeof(path), "%s/config.json", tmp);
-	assert_true(mp_model_load(path, &cfg, &e));
+	load_both(l, &cfg, &m);
 	assert_int_equal(cfg.source, MP_SRC_CONFIG);
-
-	mp_model_init(&m);
-	if (!mp_model_load(tmp, &m, &e))
-		fail_msg("%s: %s: %s", e.file, e.field, e.msg);
 	assert_int_equal(m.source, MP_SRC_SAFETENSORS);
 	/* what the files contain */
 	assert_int_equal(m.params, sum_numel(l));
@@ -409,10 +430,7 @@ test_st_single_file(void **state)
 	cli_estimate(tmp, &p, &w);
 	assert_int_equal(p, sum_numel(l));
 	assert_int_equal(w, sum_bytes(l) + buf_bytes);
-	mp_model_fini(&m);
-	mp_model_fini(&cfg);
-	free(l);
-	rmtree(tmp);
+	finish(l, &cfg, &m);
 }
 
 static void
@@ -489,8 +507,7 @@ test_st_gptq_params_from_config(void **state)
 {
 	struct stlist	*l = calloc(1, sizeof(*l));
 	struct mp_model	 m, cfg;
-	struct mp_error	 e;
-	char		 path[256], n[96];
+	char		 n[96];
 	const struct mp_tensor *t;
 	uint64_t	 p, w, q_bytes;
 	int		 i;
@@ -522,15 +539,7 @@ test_st_gptq_params_from_config(void **state)
 	}
 	st_add(l, "F16", 1, H, 0, "model.norm.weight");
 	st_add(l, "F16", 2, V, H, "lm_head.weight");
-	snprintf(path, sizeof(path), "%s/model.safetensors", tmp);
-	write_st(path, l, 0, l->n);
-
-	mp_model_init(&cfg);
-	snprintf(path, sizeof(path), "%s/config.json", tmp);
-	assert_true(mp_model_load(path, &cfg, &e));
-	mp_model_init(&m);
-	if (!mp_model_load(tmp, &m, &e))
-		fail_msg("%s: %s: %s", e.file, e.field, e.msg);
+	load_both(l, &cfg, &m);
 	assert_string_equal(m.quant_method, "gptq");
 	/* params stay the model's; the bytes are the files' */
 	assert_int_equal(m.params, cfg.params);
@@ -546,10 +555,7 @@ test_st_gptq_params_from_config(void **state)
 	cli_estimate(tmp, &p, &w);
 	assert_int_equal(p, cfg.params);
 	assert_int_equal(w, sum_bytes(l) + m.buffer_elems * 4);
-	mp_model_fini(&m);
-	mp_model_fini(&cfg);
-	free(l);
-	rmtree(tmp);
+	finish(l, &cfg, &m);
 }
 
 /* A tensor config.json does not predict is added and counted. */
@@ -606,8 +612,6 @@ test_st_per_expert_checkpoint(void **state)
 {
 	struct stlist	*l = calloc(1, sizeof(*l));
 	struct mp_model	 m, cfg;
-	struct mp_error	 e;
-	char		 path[256];
 	const struct mp_tensor *t;
 	size_t		 i;
 	int		 x, j;
@@ -655,15 +659,7 @@ test_st_per_expert_checkpoint(void **state)
 	st_add(l, "BF16", 2, V, H, "lm_head.weight");
 	loaded = sum_bytes(l);
 	st_add(l, "BF16", 2, H, H, "model.layers.2.eh_proj.weight");
-	snprintf(path, sizeof(path), "%s/model.safetensors", tmp);
-	write_st(path, l, 0, l->n);
-
-	mp_model_init(&cfg);
-	snprintf(path, sizeof(path), "%s/config.json", tmp);
-	assert_true(mp_model_load(path, &cfg, &e));
-	mp_model_init(&m);
-	if (!mp_model_load(tmp, &m, &e))
-		fail_msg("%s: %s: %s", e.file, e.field, e.msg);
+	load_both(l, &cfg, &m);
 	/* every file tensor found its fused parameter */
 	assert_int_equal(m.n_tensors, cfg.n_tensors);
 	assert_int_equal(m.params, cfg.params);
@@ -681,10 +677,7 @@ test_st_per_expert_checkpoint(void **state)
 	cli_estimate(tmp, &p, &w);
 	assert_int_equal(p, cfg.params);
 	assert_int_equal(w, loaded + m.buffer_elems * 4);
-	mp_model_fini(&m);
-	mp_model_fini(&cfg);
-	free(l);
-	rmtree(tmp);
+	finish(l, &cfg, &m);
 }
 
 /*
@@ -697,8 +690,7 @@ test_st_fp8_tied(void **state)
 {
 	struct stlist	*l = calloc(1, sizeof(*l));
 	struct mp_model	 m, cfg;
-	struct mp_error	 e;
-	char		 path[256], json[2048];
+	char		 json[2048];
 	const struct mp_tensor *t;
 	size_t		 i, n;
 	uint64_t	 p, w, lm, base;
@@ -723,16 +715,8 @@ test_st_fp8_tied(void **state)
 		    "%.*s_scale_inv", (int)strlen(x->name), x->name);
 	}
 	lm = (uint64_t)V * H * 2;
-	snprintf(path, sizeof(path), "%s/model.safetensors", tmp);
-	write_st(path, l, 0, l->n);
-
-	mp_model_init(&cfg);
-	snprintf(path, sizeof(path), "%s/config.json", tmp);
-	assert_true(mp_model_load(path, &cfg, &e));
+	load_both(l, &cfg, &m);
 	assert_true(cfg.tied);
-	mp_model_init(&m);
-	if (!mp_model_load(tmp, &m, &e))
-		fail_msg("%s: %s: %s", e.file, e.field, e.msg);
 	assert_int_equal(m.params, cfg.params);
 	/* the parameters: every tensor but the scales and the tied copy */
 	assert_int_equal(m.params, base - V * H);
@@ -745,10 +729,7 @@ test_st_fp8_tied(void **state)
 	cli_estimate(tmp, &p, &w);
 	assert_int_equal(p, cfg.params);
 	assert_int_equal(w, sum_bytes(l) - lm + m.buffer_elems * 4);
-	mp_model_fini(&m);
-	mp_model_fini(&cfg);
-	free(l);
-	rmtree(tmp);
+	finish(l, &cfg, &m);
 }
 
 /* A folder whose model.safetensors is the given bytes. */
