@@ -127,3 +127,28 @@ fx_tsv_field(char **cur, const char *file)
 	*e = '\0';
 	return f;
 }
+
+FILE *
+fx_open_tests(const char *rel)
+{
+	const char	*dir = getenv("MP_TESTS_DIR");
+	char		 path[512];
+	FILE		*fp;
+
+	if (dir != NULL)
+		snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	else
+		snprintf(path, sizeof(path), "%s/tests/%s", fx_srcdir(), rel);
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("%s: cannot open", path);
+	return fp;
+}
+
+bool
+fx_table_row(FILE *fp, char *line, size_t len)
+{
+	while (fgets(line, (int)len, fp) != NULL)
+		if (line[0] != '#' && line[0] != '\n')
+			return true;
+	return false;
+}

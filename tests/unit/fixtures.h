@@ -4,6 +4,7 @@
 #define MEMPLAN_TEST_FIXTURES_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "internal.h"
 
@@ -31,6 +32,12 @@ void	fx_estimate(const struct mp_model *, const struct mp_scenario *,
  */
 int	fx_cli(char **argv, char **out, char **err);
 
+/* tests/<rel> (under $MP_TESTS_DIR, else the source tree's tests/),
+ * open for reading; fails the test when it cannot be opened. */
+FILE	*fx_open_tests(const char *rel);
+/* The next row of a table: comment and blank lines skipped; false at
+ * the end. */
+bool	fx_table_row(FILE *fp, char *line, size_t len);
 /* The next tab-separated field of a row of file (a tests/ table) at
  * *cur, cut in place; *cur moves past it (NULL after the last). */
 char	*fx_tsv_field(char **cur, const char *file);

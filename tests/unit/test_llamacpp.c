@@ -416,28 +416,19 @@ metal_near(const char *id, const char *what, double memplan, const char *log,
 static void
 test_llamacpp_metal_published_logs(void **state)
 {
-	char path[512], line[1024], *cur, id[48], config[64], w[16], fa[8];
+	char line[1024], *cur, id[48], config[64], w[16], fa[8];
 	char kv[16], dev[16], host[16];
-	const char *dir = getenv("MP_TESTS_DIR");
 	FILE *fp;
 	int rows = 0, bad = 0;
 
 	(void)state;
-	if (dir != NULL)
-		snprintf(path, sizeof(path), "%s/metal/published-logs.tsv", dir);
-	else
-		snprintf(path, sizeof(path), "%s/tests/metal/published-logs.tsv",
-		    fx_srcdir());
-	if ((fp = fopen(path, "r")) == NULL)
-		fail_msg("%s: cannot open", path);
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	fp = fx_open_tests("metal/published-logs.tsv");
+	while (fx_table_row(fp, line, sizeof(line))) {
 		struct mp_model m;
 		struct mp_scenario sc;
 		struct mp_estimate est;
 		uint64_t n_ctx, n_seq, unified, ub;
 
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
 		cur = line;
 		snprintf(id, sizeof(id), "%s", tsv_field(&cur));
 		(void)tsv_field(&cur);

@@ -467,28 +467,19 @@ near(const char *id, const char *what, double memplan, double published,
 static void
 test_vllm_published_logs(void **state)
 {
-	char path[512], line[1024], *cur, id[64], version[32], name[64];
-	const char *dir = getenv("MP_TESTS_DIR");
+	char line[1024], *cur, id[64], version[32], name[64];
 	FILE *fp;
 	int rows = 0, major, minor;
 
 	(void)state;
-	if (dir != NULL)
-		snprintf(path, sizeof(path), "%s/vllm/startup-logs.tsv", dir);
-	else
-		snprintf(path, sizeof(path), "%s/tests/vllm/startup-logs.tsv",
-		    fx_srcdir());
-	if ((fp = fopen(path, "r")) == NULL)
-		fail_msg("%s: cannot open", path);
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	fp = fx_open_tests("vllm/startup-logs.tsv");
+	while (fx_table_row(fp, line, sizeof(line))) {
 		struct mp_model m;
 		struct mp_scenario sc;
 		struct mp_vllm_pool p;
 		double gpus, util, card, seqs, batched, w, act, nt, graphs, kv;
 		double g = 1024.0 * 1024 * 1024, kvp;
 
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
 		cur = line;
 		snprintf(id, sizeof(id), "%s", next_field(&cur));
 		snprintf(version, sizeof(version), "%s", next_field(&cur));
@@ -554,28 +545,19 @@ test_vllm_published_logs(void **state)
 static void
 test_vllm_sampler_v011(void **state)
 {
-	char path[512], line[512], *cur, id[64], name[64], how[16];
-	const char *dir = getenv("MP_TESTS_DIR");
+	char line[512], *cur, id[64], name[64], how[16];
 	const double g = 1024.0 * 1024 * 1024;
 	FILE *fp;
 	int compared = 0;
 
 	(void)state;
-	if (dir != NULL)
-		snprintf(path, sizeof(path), "%s/vllm/sampler-v011.tsv", dir);
-	else
-		snprintf(path, sizeof(path), "%s/tests/vllm/sampler-v011.tsv",
-		    fx_srcdir());
-	if ((fp = fopen(path, "r")) == NULL)
-		fail_msg("%s: cannot open", path);
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	fp = fx_open_tests("vllm/sampler-v011.tsv");
+	while (fx_table_row(fp, line, sizeof(line))) {
 		struct mp_model m;
 		struct mp_scenario sc;
 		struct mp_vllm_pool p;
 		double gpus, seqs, batched, act, peak;
 
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
 		cur = line;
 		snprintf(id, sizeof(id), "%s", next_field(&cur));
 		snprintf(name, sizeof(name), "%s", next_field(&cur));
