@@ -900,7 +900,10 @@ place_compute(struct lc *c)
 	 * GPU (op_offload), copying the weight into that GPU's compute
 	 * buffer first.  We add the largest such weight beside a layer's
 	 * live tensors.  The output layer is never among them: -ngl
-	 * offloads it first.  Derived from ggml-backend.cpp, not measured.
+	 * offloads it first.  Derived from ggml-backend.cpp, not measured;
+	 * ggml-metal's offload_op takes MUL_MAT and MUL_MAT_ID from 32
+	 * tokens as CUDA's does, and its supports_buft refuses the CPU's
+	 * buffers, so on Metal the weight is copied the same way.
 	 */
 	if (c->n_ubatch >= 32 && (c->layers_on[HOST] > 0 || c->moe_host > 0 ||
 	    c->ot_host > 0)) {
