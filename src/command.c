@@ -411,6 +411,9 @@ transformers(const struct mp_model *m, const struct mp_estimate *est,
 	} else
 		add(b, ", torch_dtype=%s", torch_dtype(mp_compute_dtype(m,
 		    sc)));
+	if (mp_attn_explicit(m, sc))
+		add(b, ", attn_implementation=\"%s\"",
+		    mp_attn_hf_name(sc->attn));
 	add(b, ")");
 }
 
@@ -470,13 +473,18 @@ training(const struct mp_model *m, const struct mp_estimate *est,
 		    sc->rank ? sc->rank : 16, sc->lora_targets[0] != '\0' ?
 		    sc->lora_targets : "all-linear");
 	add(b, "; SFTConfig(per_device_train_batch_size=%" PRIu64
-	    ", max_length=%" PRIu64 "%s, optim=\"%s\"%s)",
+	    ", max_length=%" PRIu64 "%s, optim=\"%s\"%s",
 	    sc->batch ? sc->batch : 1, sc->seq ? sc->seq : 4096,
 	    sc->grad_ckpt ? ", gradient_checkpointing=True" : "",
 	    optim_name(sc->optimizer), sc->amp == MP_DT_F16 ||
 	    (sc->mode != MP_MODE_FULL && sc->bf16_as == MP_DT_F16) ?
 	    ", fp16=True" : sc->amp == MP_DT_BF16 || sc->mode !=
 	    MP_MODE_FULL ? ", bf16=True" : "");
+	/* TRL loads a model named by string with model_init_kwargs */
+	if (mp_attn_explicit(m, sc))
+		add(b, ", model_init_kwargs={\"attn_implementation\": "
+		    "\"%s\"}", mp_attn_hf_name(sc->attn));
+	add(b, ")");
 }
 
 static void

@@ -282,6 +282,9 @@ bool	mp_quantcfg_read(const struct cJSON *, struct mp_model *,
 uint64_t mp_tensor_bytes(const struct mp_model *, const struct mp_tensor *,
 	    const struct mp_scenario *);
 /* The float type a scenario computes in (activations, KV cache). */
+/* scenario.c: --attn names an implementation other than the one
+ * from_pretrained picks by itself (commands and try lines say it) */
+bool	mp_attn_explicit(const struct mp_model *, const struct mp_scenario *);
 enum mp_dtype mp_compute_dtype(const struct mp_model *,
 	    const struct mp_scenario *);
 /* The float type beside weights w (w itself if a float type). */

@@ -257,6 +257,11 @@ mp_jsonw_scenario(struct mp_jsonw *w, const char *key,
 	/* Ollama is llama.cpp with its own defaults and scheduler */
 	mp_jsonw_str(w, "runtime", sc->ollama && sc->runtime ==
 	    MP_RT_LLAMACPP ? "ollama" : mp_runtime_name(sc->runtime));
+	/* transformers' attn_implementation, as from_pretrained takes it */
+	if (sc->runtime == MP_RT_TRANSFORMERS && sc->mode != MP_MODE_CONVERT &&
+	    sc->attn != MP_ATTN_DEFAULT)
+		mp_jsonw_str(w, "attn_implementation",
+		    mp_attn_hf_name(sc->attn));
 	mp_jsonw_u64(w, "trainable_params", est->trainable_params);
 	if (sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA) {
 		mp_jsonw_u64(w, "rank", sc->rank);

@@ -326,7 +326,11 @@ struct mp_model {
 	uint32_t	 rotary_dim;	/* dims that get rotary (partial rotary) */
 	bool		 tied;		/* lm_head shares the embedding */
 	bool		 gated_mlp;	/* gate/up/down (SwiGLU) vs up/down */
-	bool		 eager_attn;	/* no SDPA path in transformers */
+	bool		 eager_attn;	/* transformers defaults to eager */
+	bool		 no_sdpa;	/* the class has no SDPA path (sinks) */
+	/* config.json attention_dropout: dropout on the attention
+	 * probabilities in training (0 in most published configs) */
+	double		 attn_dropout;
 	uint32_t	 sliding_window;
 	uint32_t	 mask_window;	/* window every layer's mask applies */
 
@@ -471,6 +475,10 @@ enum mp_split_mode { MP_SPLIT_LAYER = 0, MP_SPLIT_ROW, MP_SPLIT_NONE };
 
 /* vLLM --speculative-config methods that need no draft model. */
 enum mp_spec { MP_SPEC_NONE = 0, MP_SPEC_NGRAM, MP_SPEC_MTP };
+/* --attn: transformers' attn_implementation (scenario.c); DEFAULT is
+ * resolved to sdpa, or to eager where the model has no SDPA path. */
+enum mp_attn { MP_ATTN_DEFAULT = 0, MP_ATTN_SDPA, MP_ATTN_EAGER,
+	MP_ATTN_FLASH2 };
 
 struct mp_scenario {
 	enum mp_mode	 mode;
@@ -565,6 +573,8 @@ struct mp_scenario {
 	bool		 swa_full;	/* --swa-full: full-size SWA cache */
 	/* vLLM speculative decoding without a draft model (vllm.c) */
 	enum mp_spec	 speculative;
+	/* --attn (transformers); DEFAULT until mp_scenario_resolve */
+	enum mp_attn	 attn;
 	uint32_t	 spec_tokens;	/* --num-speculative-tokens; 0 = method's */
 	/* vLLM engine arguments (vllm.c); 0 = vLLM's default for the card */
 	bool		 enforce_eager;	/* --enforce-eager: no CUDA graphs */
@@ -616,6 +626,13 @@ const char *mp_runtime_choice(size_t i);
 /* --speculative's names (ngram, mtp; vllm.c) */
 const char *mp_spec_choice(size_t i);
 bool	mp_spec_parse(const char *, enum mp_spec *);
+/* --attn's names (sdpa, eager, flash2; scenario.c); the resolved
+ * implementation of a transformers scenario and transformers' own name
+ * for it (attn_implementation="flash_attention_2") */
+const char *mp_attn_choice(size_t i);
+bool	mp_attn_parse(const char *, enum mp_attn *);
+enum mp_attn mp_attn_of(const struct mp_model *, const struct mp_scenario *);
+const char *mp_attn_hf_name(enum mp_attn);
 const char *mp_optim_choice(size_t i);
 const char *mp_parallel_choice(size_t i);
 const char *mp_kv_dtype_choice(size_t i);
@@ -632,6 +649,7 @@ enum mp_opt_id {
 	MP_O_OVERRIDE_TENSOR, MP_O_FIT, MP_O_FIT_TARGET, /* llama.cpp -ot, --fit */
 	MP_O_ENFORCE_EAGER, MP_O_MAX_BATCHED, MP_O_MAX_SEQS,	/* vLLM */
 	MP_O_SPECULATIVE, MP_O_SPEC_TOKENS, MP_O_GPU_UTIL, MP_O_ACCEPT,
+	MP_O_ATTN,			/* transformers attn_implementation */
 	MP_O_MMPROJ, MP_O_IMAGE_SIZE,	/* llama.cpp projector (mmproj.c) */
 	MP_O_DRAFT, MP_O_DRAFT_LAYERS, MP_O_DRAFT_CTX,	/* llama.cpp -md */
 	MP_O_HARDWARE, MP_O_MAX_MEMORY,

@@ -418,16 +418,25 @@ build(struct cfg *c)
 		    "unknown model_type \"%.40s\": estimated as a generic "
 		    "llama-style decoder (gated MLP, no biases)", mt);
 	m->eager_attn = a->eager;
+	m->no_sdpa = a->eager;
 	/* A config that asks for eager attention gets it: transformers
 	 * reads attn_implementation (saved as "_attn_implementation" by
 	 * older versions) from the config (configuration_utils.py). */
 	{
 		const char *ai = hf_get_str(c->root, "attn_implementation");
+		const cJSON *dp = hf_item(c->text, "attention_dropout");
 
 		if (ai == NULL)
 			ai = hf_get_str(c->root, "_attn_implementation");
 		if (ai != NULL && strcmp(ai, "eager") == 0)
 			m->eager_attn = true;
+		/* attention_dropout (LlamaConfig and most decoders; 0.0
+		 * by default): the probability the attention applies in
+		 * training; anything outside [0, 1) is ignored, as a
+		 * dropout transformers could not run */
+		if (cJSON_IsNumber(dp) && isfinite(dp->valuedouble) &&
+		    dp->valuedouble > 0 && dp->valuedouble < 1)
+			m->attn_dropout = dp->valuedouble;
 	}
 	m->gated_mlp = a->fam != FAM_GPTNEOX && a->fam != FAM_GPT2 &&
 	    a->fam != FAM_GPTJ && a->fam != FAM_NEMOTRONH;

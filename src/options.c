@@ -557,6 +557,14 @@ set_spec(struct mp_scenario *sc, const char *v, uint64_t u)
 	return mp_spec_parse(v, &sc->speculative);
 }
 
+/* --attn: transformers' attn_implementation (scenario.c). */
+static bool
+set_attn(struct mp_scenario *sc, const char *v, uint64_t u)
+{
+	(void)u;
+	return mp_attn_parse(v, &sc->attn);
+}
+
 static bool
 set_spec_tokens(struct mp_scenario *sc, const char *v, uint64_t u)
 {
@@ -751,6 +759,11 @@ static const struct mp_optspec opts[] = {
 	  TEXT(16), set_accept, 0, false,
 	  "F", "vLLM speculative decoding: the share of proposed tokens "
 	  "accepted, for its speed", "0.85 for mtp, else 0.6 (assumed)" },
+	{ MP_O_ATTN, "attn", 0, "attn", SC, ENUM(mp_attn_choice),
+	  set_attn, 0, false,
+	  "A", "transformers: attention implementation, sdpa, eager or "
+	  "flash2 (attn_implementation=\"flash_attention_2\")",
+	  "sdpa, or eager where the model has no SDPA path" },
 	/* The machine: a CLI option and a plan-file key (a path there). */
 	{ MP_O_HARDWARE, "hardware", 0, "hardware", MP_OPT_HARDWARE,
 	  TEXT(1023), NULL, 0, false,
@@ -1068,6 +1081,20 @@ mp_option_unused(const struct mp_scenario *sc, unsigned given, bool cli,
 		    sc->speculative != MP_SPEC_NONE ? MP_O_SPECULATIVE :
 		    sc->spec_tokens != 0 ? MP_O_SPEC_TOKENS :
 		    sc->gpu_util != 0 ? MP_O_GPU_UTIL : MP_O_ACCEPT;
+	}
+	/* transformers' attn_implementation means nothing to llama.cpp,
+	 * vLLM or a conversion. */
+	if (sc->attn != MP_ATTN_DEFAULT && (sc->runtime != MP_RT_TRANSFORMERS ||
+	    sc->mode == MP_MODE_CONVERT)) {
+		if (sc->mode == MP_MODE_CONVERT)
+			snprintf(why, whylen, "only used by transformers "
+			    "inference and training, not %sconvert", m);
+		else
+			snprintf(why, whylen, "only used by %stransformers, "
+			    "not %s%s", cli ? "--runtime " : "runtime ",
+			    cli ? "--runtime " : "runtime ",
+			    mp_runtime_name(sc->runtime));
+		return MP_O_ATTN;
 	}
 	if (sc->lora_targets[0] != '\0' && sc->mode != MP_MODE_LORA &&
 	    sc->mode != MP_MODE_QLORA) {

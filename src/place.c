@@ -539,6 +539,31 @@ device_gate(const struct mp_device *d, const struct mp_scenario *sc,
 		    "--kv-dtype fp16", d->name);
 		return buf;
 	}
+	/*
+	 * transformers' flash_attention_2 is the flash-attn package:
+	 * "Ampere, Ada, or Hopper GPUs" (flash-attn README; its CUDA
+	 * kernels are built for sm80 and up, so Turing and Volta (T4, V100)
+	 * cannot run it).  On ROCm its composable_kernel backend covers
+	 * MI200/MI250/MI300 (CDNA2/3) and its Triton backend CDNA and RDNA
+	 * (flash-attn README, flash_attn_triton_amd/README.md): the
+	 * profile's flash_attention capability says which.
+	 */
+	if (sc->runtime == MP_RT_TRANSFORMERS && sc->attn == MP_ATTN_FLASH2 &&
+	    sc->mode != MP_MODE_CONVERT) {
+		if (be == MP_BE_CUDA && d->cc != 0 && d->cc < 80) {
+			put(buf, len, "FlashAttention-2 (flash-attn) needs "
+			    "compute capability 8.0 or newer (Ampere, Ada, "
+			    "Hopper); %s has %u.%u: use --attn sdpa", d->name,
+			    d->cc / 10, d->cc % 10);
+			return buf;
+		}
+		if ((be == MP_BE_CUDA || be == MP_BE_ROCM) && !d->flash_attn) {
+			put(buf, len, "%s cannot run FlashAttention-2 "
+			    "(flash-attn; the profile's flash_attention is "
+			    "false): use --attn sdpa", d->name);
+			return buf;
+		}
+	}
 	/* bf16 compute (T4, V100 have none): transformers and vLLM. */
 	if (!d->bf16 && sc->runtime != MP_RT_LLAMACPP &&
 	    (sc->weights == MP_DT_BF16 || sc->amp == MP_DT_BF16)) {
@@ -592,6 +617,30 @@ mp_place_gate(const struct mp_model *m, const struct mp_hardware *hw,
 		put(buf, len, "%s has no GPU to offload layers to "
 		    "(--gpu-layers 0 runs on the CPU)", hw->name);
 		return buf;
+	}
+	/*
+	 * FlashAttention-2 (flash-attn) runs on CUDA and ROCm GPUs only
+	 * (transformers refuses it elsewhere: "Flash Attention 2 is not
+	 * available on CPU"; no MPS build), and in fp16 or bf16: its
+	 * kernels take no fp32 (flash_attn_func: "FlashAttention only
+	 * support fp16 and bf16 data type"); fp32 weights need --amp.
+	 */
+	if (sc->runtime == MP_RT_TRANSFORMERS && sc->attn == MP_ATTN_FLASH2 &&
+	    sc->mode != MP_MODE_CONVERT) {
+		enum mp_dtype cd = mp_compute_dtype(m, sc);
+
+		if (!gpu) {
+			put(buf, len, "FlashAttention-2 (flash-attn) needs a "
+			    "CUDA or ROCm GPU; %s runs %s: use --attn sdpa",
+			    hw->name, mp_backend_name(be));
+			return buf;
+		}
+		if (cd != MP_DT_F16 && cd != MP_DT_BF16) {
+			put(buf, len, "FlashAttention-2 computes in fp16 or "
+			    "bf16, not %s: use --amp bf16 (or fp16) or "
+			    "--attn sdpa", mp_dtype_info(cd)->name);
+			return buf;
+		}
 	}
 	if (d == NULL || be == MP_BE_CPU)
 		return NULL;

@@ -1192,6 +1192,8 @@ mp_scenario_args(const struct mp_model *m, const struct mp_scenario *sc,
 				ADD(".%02llu", c % 100);
 		}
 	}
+	if (mp_attn_explicit(m, sc))
+		ADD(" --attn %s", mp_attn_choice((size_t)sc->attn - 1));
 	if (sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA ||
 	    sc->mode == MP_MODE_FULL) {
 		if (sc->optimizer != MP_OPT_ADAMW)
@@ -1309,6 +1311,9 @@ mp_planner_suggest(const struct mp_model *m, const struct mp_hardware *hw,
 	base.headroom_pct = sc->headroom_pct;
 	base.headroom_set = sc->headroom_set;
 	base.mode = sc->mode;
+	/* ... the attention implementation they chose (transformers
+	 * rows) ... */
+	base.attn = sc->attn;
 	/* ... and the llama.cpp placement they chose (llama.cpp rows). */
 	mp_scenario_placement_copy(&base, sc);
 	/* A conversion is answered with the asked pipeline's options. */

@@ -128,11 +128,15 @@ mp_render_markdown(const struct mp_report *r, const struct mp_render_opts *o,
 	    mp_fmt_count(m->params, b, sizeof(b)),
 	    m->layers, m->hidden, m->heads, m->kv_heads, m->head_dim);
 	fprintf(fp, "- **Scenario**: %s, %s weights, batch %" PRIu64 " x seq %"
-	    PRIu64 ", KV cache %s, runtime %s\n", mp_mode_name(sc->mode),
+	    PRIu64 ", KV cache %s, runtime %s%s%s\n", mp_mode_name(sc->mode),
 	    sc->ftype[0] ? sc->ftype : sc->weights_as_stored ?
 	    "as-stored" : mp_dtype_info(sc->weights)->name,
 	    sc->batch, sc->seq, mp_dtype_info(sc->kv_dtype)->name,
-	    mp_scenario_runtime(sc));
+	    mp_scenario_runtime(sc), sc->runtime == MP_RT_TRANSFORMERS &&
+	    sc->mode != MP_MODE_CONVERT && sc->attn != MP_ATTN_DEFAULT ?
+	    ", attention " : "", sc->runtime == MP_RT_TRANSFORMERS &&
+	    sc->mode != MP_MODE_CONVERT && sc->attn != MP_ATTN_DEFAULT ?
+	    mp_attn_hf_name(sc->attn) : "");
 	if (est->trainable_params > 0)
 		fprintf(fp, "- **Trainable parameters**: %s\n",
 		    mp_fmt_count(est->trainable_params, b, sizeof(b)));

@@ -33,6 +33,9 @@ mp_text_header(const struct mp_report *r, enum mp_units u, FILE *fp)
 	    sc->weights_as_stored ? "as-stored" :
 	    mp_dtype_info(sc->weights)->name, ship, sc->batch, sc->seq,
 	    mp_dtype_info(sc->kv_dtype)->name, mp_scenario_runtime(sc));
+	if (sc->runtime == MP_RT_TRANSFORMERS && sc->mode != MP_MODE_CONVERT &&
+	    sc->attn != MP_ATTN_DEFAULT)
+		fprintf(fp, ", attention %s", mp_attn_hf_name(sc->attn));
 	if (r->est->trainable_params > 0)
 		fprintf(fp, ", %s trainable", mp_fmt_count(r->est->trainable_params,
 		    p, sizeof(p)));

@@ -50,6 +50,16 @@ int32_t	mp_overrides_dev(const struct mp_overrides *, const char *name,
 	    int32_t layer, size_t *rule);
 void	mp_overrides_free(struct mp_overrides *);
 
+/*
+ * Eager attention's memory (transformers.c): bytes per score element
+ * at the worst moment of the forward and kept for backward, and the
+ * float masks of one forward (bytes).
+ */
+uint64_t mp_eager_peak(enum mp_dtype compute, bool cuda);
+uint64_t mp_eager_saved(enum mp_dtype compute, bool dropout);
+uint64_t mp_eager_masks(const struct mp_model *, uint64_t batch,
+	    uint64_t seq, enum mp_dtype compute);
+
 /* The sum of the components of mm, saturating. */
 uint64_t mp_memory_sum(const struct mp_memory *mm);
 

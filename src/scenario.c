@@ -119,6 +119,67 @@ mp_scenario_init(struct mp_scenario *sc)
 	sc->draft_gpu_layers = -1;
 }
 
+/*
+ * --attn: transformers' attn_implementation.  "flash2" is
+ * flash_attention_2, the flash-attn package (transformers'
+ * modeling_flash_attention_utils.py); indexed by enum mp_attn.
+ */
+static const char *const attn_names[] = { NULL, "sdpa", "eager", "flash2" };
+static const char *const attn_hf[] = { NULL, "sdpa", "eager",
+	"flash_attention_2" };
+#define N_ATTN	(sizeof(attn_names) / sizeof(attn_names[0]))
+
+const char *
+mp_attn_choice(size_t i)
+{
+	return i + 1 < N_ATTN ? attn_names[i + 1] : NULL;
+}
+
+bool
+mp_attn_parse(const char *v, enum mp_attn *out)
+{
+	size_t i;
+
+	for (i = 1; i < N_ATTN; i++)
+		if (strcmp(v, attn_names[i]) == 0) {
+			*out = (enum mp_attn)i;
+			return true;
+		}
+	return false;
+}
+
+const char *
+mp_attn_hf_name(enum mp_attn a)
+{
+	return (size_t)a > 0 && (size_t)a < N_ATTN ? attn_hf[a] : "sdpa";
+}
+
+/*
+ * What transformers runs when --attn is not given: "sdpa", its default
+ * since v4.36 wherever torch has scaled_dot_product_attention
+ * (modeling_utils.py _check_and_adjust_attn_implementation), except for
+ * classes without an SDPA path (gpt-oss: sinks) and configs that ask for
+ * eager.
+ */
+enum mp_attn
+mp_attn_of(const struct mp_model *m, const struct mp_scenario *sc)
+{
+	if (sc->attn != MP_ATTN_DEFAULT)
+		return sc->attn;
+	return m != NULL && m->eager_attn ? MP_ATTN_EAGER : MP_ATTN_SDPA;
+}
+
+/* An implementation other than the one from_pretrained picks by itself
+ * (sdpa, or eager for the models above): commands must say it. */
+bool
+mp_attn_explicit(const struct mp_model *m, const struct mp_scenario *sc)
+{
+	return sc->runtime == MP_RT_TRANSFORMERS &&
+	    sc->mode != MP_MODE_CONVERT && sc->attn != MP_ATTN_DEFAULT &&
+	    sc->attn != (m != NULL && m->eager_attn ? MP_ATTN_EAGER :
+	    MP_ATTN_SDPA);
+}
+
 bool
 mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
     struct mp_error *err)
@@ -272,6 +333,24 @@ mp_scenario_resolve(struct mp_scenario *sc, const struct mp_model *m,
 		    sc->draft_ctx != 0 ? "--draft-ctx" : "--draft-gpu-layers",
 		    "only used by --runtime llamacpp (vLLM places the draft "
 		    "like the model)");
+	/*
+	 * transformers' attention implementation: a class without an SDPA
+	 * path (gpt-oss's sinks: _supports_sdpa = False) runs eager or
+	 * kernels-community/vllm-flash-attn3, not flash-attn's
+	 * FlashAttention-2 (modular_gpt_oss.py
+	 * _compatible_flash_implementations); transformers refuses the
+	 * others when it loads the model.
+	 */
+	if (sc->runtime == MP_RT_TRANSFORMERS && sc->mode != MP_MODE_CONVERT) {
+		if (m->no_sdpa && (sc->attn == MP_ATTN_SDPA ||
+		    sc->attn == MP_ATTN_FLASH2))
+			return mp_error_set(err, MP_EUSAGE, NULL, "--attn",
+			    "%s has no %s path in transformers (attention "
+			    "sinks); use --attn eager", m->model_type,
+			    sc->attn == MP_ATTN_SDPA ? "SDPA" :
+			    "FlashAttention-2");
+		sc->attn = mp_attn_of(m, sc);
+	}
 	if (sc->image_size != 0 && sc->mmproj[0] == '\0')
 		return mp_error_set(err, MP_EUSAGE, NULL, "--image-size",
 		    "only used with --mmproj (the encoder's picture)");

@@ -43,6 +43,9 @@ struct tctx {
 	uint64_t		 a;	/* bytes of a compute-dtype value */
 	uint64_t		 rs;	/* bytes of the residual stream */
 	uint64_t		 seq, tokens;
+	bool			 eager;	/* --attn eager (or the model's) */
+	bool			 dropout; /* attention_dropout > 0 */
+	enum mp_dtype		 cd;	/* the compute dtype */
 	/* Tensors of layer l are lidx[lstart[l] .. lstart[l + 1]): built
 	 * once, so per-layer work is not layers x tensors. */
 	size_t			*lstart, *lidx;
@@ -330,7 +333,7 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 							 * kept by v's view */
 		b += a * nh * vh + 4 * nh;		/* output, lse */
 	} else if (has_q || has_qkv) {
-		if (m->eager_attn)
+		if (c->eager)
 			/*
 			 * eager_attention_forward (modeling_llama.py, and
 			 * gpt-oss's in modular_gpt_oss.py): matmul(q, k^T)
@@ -349,7 +352,7 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 			    (c->full ? a * (nh + nkv) * hd : 0);
 	}
 	if (has_q || has_qkv || has_mla) {
-		if (m->eager_attn && sinks)
+		if (c->eager && sinks)
 			/*
 			 * gpt-oss eager attention with sinks (modular_gpt_oss.py
 			 * eager_attention_forward): the scores are scaled and
@@ -364,12 +367,11 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 			 * no fp32 copy, no second copy.
 			 */
 			b += a * nh * (c->seq + 1) + 8 * nh;
-		else if (m->eager_attn)
-			/* llama-style eager: softmax(dtype=float32) saves its
-			 * fp32 output and .to(q.dtype) makes the copy the
-			 * second matmul saves: one row of seq scores per
-			 * head and token, 4 + a bytes each */
-			b += (4 + a) * nh * c->seq;
+		else if (c->eager)
+			/* llama-style eager: one row of seq scores per head
+			 * and token, with what softmax, the .to(q.dtype)
+			 * copy and dropout keep (mp_eager_saved) */
+			b += mp_eager_saved(c->cd, c->dropout) * nh * c->seq;
 		else if (window_mask(c, l))
 			/* SDPA turns the boolean window mask into an
 			 * additive one per call and saves it */
@@ -655,6 +657,11 @@ step_init(struct step *s, const struct mp_model *m,
 	}
 	s->cd = mp_compute_dtype(m, &s->wsc);
 	c->a = mp_dtype_bytes(s->cd, 1);
+	c->cd = s->cd;
+	c->eager = mp_attn_of(m, sc) == MP_ATTN_EAGER;
+	/* Trainer runs the model in train mode: attention_dropout applies
+	 * (dropout=0.0 if not self.training else self.attention_dropout) */
+	c->dropout = m->attn_dropout > 0;
 	c->rs = c->amp ? 4 : c->a;
 	if (!c->full) {
 		if (!mp_lora_plan(m, sc->lora_targets, sc->rank ? sc->rank : 16,
@@ -761,6 +768,17 @@ step_activations(struct step *s)
 	}
 	/* Gradient checkpointing keeps each layer's input hidden state. */
 	s->ck = mp_muls(mp_muls(m->layers, c->tokens), c->rs * H);
+	/*
+	 * Eager attention's float masks (mp_eager_masks): without
+	 * checkpointing they die with the model's forward, before the
+	 * loss; with it every layer's recompute closure holds the
+	 * attention_mask it was called with (torch.utils.checkpoint,
+	 * use_reentrant=False, keeps the call's args and kwargs until that
+	 * layer's backward), so they live until backward ends.
+	 */
+	if (c->eager && c->sc->grad_ckpt)
+		s->ck = mp_adds(s->ck, mp_eager_masks(m, c->sc->batch ?
+		    c->sc->batch : 1, c->seq, c->cd));
 	/* The final norm's fp32 copy, and the normalized value and lm_head
 	 * input when those weights train. */
 	s->fin = mp_muls(c->tokens, 4 * H + (c->full ? c->rs * H + c->a * H :
@@ -942,7 +960,7 @@ largest_request(const struct step *s, int best)
 	if (mp_muls(kx, 2ULL * m->moe_intermediate) > w)
 		w = mp_muls(kx, 2ULL * m->moe_intermediate);
 	act_blk = mp_muls(mp_muls(c->tokens, w), c->a);
-	if (m->eager_attn)
+	if (c->eager)
 		sc_blk = mp_muls(mp_muls(mp_muls(B, m->heads), c->seq),
 		    mp_muls(c->seq + 1, c->a > 4 ? c->a : 4));
 	blk[M_STEP] = s->blk_param;

@@ -4,6 +4,90 @@
 
 #include "runtime.h"
 
+/*
+ * Eager attention (eager_attention_forward, modeling_llama.py, v4.48 to
+ * 5.x): attn_weights = matmul(q, repeat_kv(k)^T) * scaling, + the
+ * causal mask, then softmax(dtype=float32).to(q.dtype).  ATen's softmax
+ * with a dtype (SoftMax.cpp) fuses the upcast only for fp16 on CUDA
+ * (half_to_float); otherwise it first makes an fp32 copy of the scores.
+ * The bytes per score element (batch x heads x seq x seq) at the worst
+ * moment: the scores (a), the fp32 probabilities (4) and either that
+ * fp32 copy (4) or the .to() cast (a) while the old scores are still
+ * bound to attn_weights.  fp32 compute makes neither copy.
+ */
+uint64_t
+mp_eager_peak(enum mp_dtype cd, bool cuda)
+{
+	uint64_t a = mp_dtype_bytes(cd, 1);
+	uint64_t copy = cd == MP_DT_F32 || (cd == MP_DT_F16 && cuda) ? 0 : 4;
+	uint64_t cast = cd == MP_DT_F32 ? 0 : a;
+
+	return a + 4 + (copy > cast ? copy : cast);
+}
+
+/*
+ * What eager attention keeps for backward per score element: softmax
+ * saves its fp32 output (the gradient needs it), and the second matmul
+ * saves its input, the .to(q.dtype) copy (none in fp32, where .to() is
+ * a no-op and the matmul saves the softmax output itself).  With
+ * attention_dropout > 0 in training, dropout (ATen native_dropout)
+ * keeps its bool mask and the matmul saves the dropped-out copy
+ * instead: 4 + 1 + a.
+ */
+uint64_t
+mp_eager_saved(enum mp_dtype cd, bool dropout)
+{
+	uint64_t a = mp_dtype_bytes(cd, 1);
+
+	if (dropout)
+		return 4 + 1 + a;
+	return 4 + (cd == MP_DT_F32 ? 0 : a);
+}
+
+/*
+ * The 4-D float masks eager attention adds to its scores
+ * (masking_utils.py eager_mask: sdpa_mask's boolean mask expanded to
+ * batch x 1 x q x kv, turned into 0 / finfo.min by torch.where, which
+ * materialises the expanded shape in the compute dtype); one for
+ * full-attention layers and one for sliding-window layers (Gemma 2/3,
+ * gpt-oss, Mistral's window), each batch x seq x seq, alive for the
+ * whole forward.  SDPA and FlashAttention-2 skip a causal mask
+ * (is_causal) and need none of these.
+ */
+uint64_t
+mp_eager_masks(const struct mp_model *m, uint64_t batch, uint64_t seq,
+    enum mp_dtype cd)
+{
+	uint64_t	 n = 0;
+	bool		 full = false, swa = m->mask_window > 0;
+	uint32_t	 l;
+
+	for (l = 0; l < m->layers && m->layer != NULL; l++) {
+		if (m->layer[l].kind == MP_LK_SLIDING)
+			swa = true;
+		else if (m->layer[l].kind != MP_LK_MAMBA &&
+		    m->layer[l].kind != MP_LK_MLP && m->mask_window == 0)
+			full = true;
+	}
+	n = (full ? 1 : 0) + (swa ? 1 : 0);
+	if (n == 0)
+		n = 1;
+	return mp_muls(mp_muls(mp_muls(batch, seq), seq),
+	    mp_dtype_bytes(cd, n));
+}
+
+/* gpt-oss: a learned sink column joins every row of scores. */
+static bool
+has_sinks(const struct mp_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_tensors; i++)
+		if (m->tensors[i].kind == MP_TK_ATTN_SINKS)
+			return true;
+	return false;
+}
+
 /* The widest per-layer K (or V, or latent) row set of one sequence. */
 static uint64_t
 kv_one_tensor(const struct mp_model *m, uint64_t tokens, enum mp_dtype kv)
@@ -36,6 +120,12 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 	uint64_t	 B = sc->batch, S = sc->seq, T = mp_muls(B, S);
 	uint64_t	 unit = mp_muls(mp_muls(T, m->hidden), a);
 	uint64_t	 resid, mlp, moe = 0, mask = 0, scores = 0, attn;
+	uint64_t	 held = 0, rep = 0;
+	enum mp_dtype	 cd = mp_compute_dtype(m, sc);
+	bool		 eager = mp_attn_of(m, sc) == MP_ATTN_EAGER;
+	bool		 sinks = has_sinks(m);
+	bool		 cuda = sc->backend == MP_BE_NONE ||
+	    sc->backend == MP_BE_CUDA || sc->backend == MP_BE_ROCM;
 	uint64_t	 qdim = (uint64_t)m->heads * m->head_dim;
 	uint64_t	 kvdim = (uint64_t)m->kv_heads * m->head_dim;
 	uint32_t	 l;
@@ -99,41 +189,71 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 		}
 	}
 	/*
-	 * Attention: SDPA's fused kernels need no score matrix, but a
-	 * sliding window shorter than the prompt makes transformers build
-	 * an explicit boolean mask of S x S (batch dimension 1, expanded).  Eager attention (gpt-oss,
-	 * whose sinks SDPA cannot take) materialises B x heads x S x (S+1)
-	 * scores in the compute dtype: the raw scores, the scores with the
-	 * sink column concatenated, and the softmax output.
+	 * Attention: SDPA's fused kernels and FlashAttention-2 need no
+	 * score matrix, but a sliding window shorter than the prompt makes
+	 * transformers build an explicit boolean mask of S x S (batch
+	 * dimension 1, expanded) for SDPA.
 	 */
-	if (sliding)
+	if (sliding && !eager)
 		mask = mp_muls(S, S);
-	if (m->eager_attn)
-		scores = mp_muls(mp_muls(mp_muls(mp_muls(B, m->heads), S),
-		    S + 1), 3 * a);
+	if (eager && sinks) {
+		/*
+		 * gpt-oss eager attention (modular_gpt_oss.py
+		 * eager_attention_forward) materialises B x heads x S x
+		 * (S+1) scores in the compute dtype: the raw scores, the
+		 * scores with the sink column concatenated, and the softmax
+		 * output; the layer keeps the returned probabilities (a
+		 * view of that output) through its MLP.
+		 */
+		uint64_t e1 = mp_muls(mp_muls(mp_muls(B, m->heads), S), S + 1);
+
+		scores = mp_muls(e1, 3 * a);
+		held = mp_muls(e1, a);
+	} else if (eager) {
+		/*
+		 * llama-style eager_attention_forward: the score block at
+		 * its worst moment (mp_eager_peak), and repeat_kv's copies
+		 * of k and v at the query heads' width (expand + reshape
+		 * copies when kv heads < heads).  The decoder layer binds
+		 * the returned probabilities to "_" (hidden_states, _ =
+		 * self.self_attn(...)), so they live through its MLP.
+		 */
+		uint64_t e = mp_muls(mp_muls(mp_muls(B, m->heads), S), S);
+
+		scores = mp_muls(e, mp_eager_peak(cd, cuda));
+		held = mp_muls(e, a);
+		if (m->kv_heads < m->heads)
+			rep = mp_muls(mp_muls(T, qdim), 2 * a);
+	}
+	if (eager)
+		mask = mp_eager_masks(m, B, S, cd);
 	/* q, k, v, rotated q and k, attention output, o_proj output */
 	attn = mp_muls(mp_muls(T, mp_adds(mp_muls(qdim, 3),
 	    mp_muls(kvdim, 4))), a);
 	attn = mp_adds(mp_adds(mp_muls(unit, 3), attn), mp_adds(mask, scores));
+	attn = mp_adds(attn, rep);
 	{
 		uint64_t ffn = mp_adds(resid, mlp > moe ? mlp : moe);
 
-		ffn = mp_adds(ffn, mask);
+		ffn = mp_adds(mp_adds(ffn, mask), held);
 		if (attn > ffn) {
 			mp_note_count(mp_estimate_note(est, "activations",
 			    "transformers.attention", "attention of one layer "
 			    "over {tokens} tokens: q, k, v and their rotated "
-			    "copies%s", m->eager_attn ? ", plus the eager score "
-			    "matrix" : ""), "tokens", T);
+			    "copies%s", eager ? ", plus eager attention's "
+			    "score matrix (batch x heads x seq x seq) and "
+			    "float masks" : ""), "tokens", T);
 			return attn;
 		}
 		mp_note_count(mp_estimate_note(est, "activations",
 		    "transformers.layer", "one layer at a time over {tokens} "
 		    "prompt tokens: 4 hidden-sized tensors (embeddings, layer "
-		    "input, residual, normed input) + the %s%s", moe > mlp ?
+		    "input, residual, normed input) + the %s%s%s", moe > mlp ?
 		    "routed experts' copies of each token" :
 		    "MLP's intermediate tensors",
-		    mask ? " + the sliding-window mask" : ""), "tokens", T);
+		    mask && !eager ? " + the sliding-window mask" : "",
+		    eager ? " + eager attention's probabilities and float "
+		    "masks (batch x seq x seq)" : ""), "tokens", T);
 		return ffn;
 	}
 }
@@ -202,7 +322,7 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 	 * The allocator's reserve (alloc.c): one stranded segment for the
 	 * largest request of the peak.  Decoding grows each layer's cache by
 	 * torch.cat, a new block a little larger than the one it replaces;
-	 * the prefill's largest request is the eager score block or the
+	 * the prefill's largest request is eager attention's score block or the
 	 * widest MLP tensor (the routed copies' gate_up for MoE).
 	 */
 	{
@@ -215,10 +335,16 @@ mp_estimate_infer(const struct mp_model *m, const struct mp_scenario *sc,
 			    m->moe_intermediate), a) > w)
 				w = mp_muls(mp_muls(mp_muls(T, k), 2ULL *
 				    m->moe_intermediate), a);
-			if (m->eager_attn && mp_muls(mp_muls(mp_muls(mp_muls(
-			    B, m->heads), S), S + 1), a) > w)
-				w = mp_muls(mp_muls(mp_muls(mp_muls(B,
-				    m->heads), S), S + 1), a);
+			/* eager: the score block, fp32 where softmax
+			 * upcasts (llama-style), a + 1 column with sinks */
+			if (mp_attn_of(m, sc) == MP_ATTN_EAGER) {
+				uint64_t e = mp_muls(mp_muls(mp_muls(B,
+				    m->heads), S), has_sinks(m) ? S + 1 : S);
+
+				e = mp_muls(e, has_sinks(m) ? a : 4);
+				if (e > w)
+					w = e;
+			}
 			if (w > big)
 				big = w;
 		}

@@ -67,9 +67,17 @@ static const struct row rows[] = {
 	    NULL } },
 	{ "llama-3.1-70b-instruct",
 	  { "runtime", "vllm", "weights", "awq", NULL } },
+	/* transformers' attention implementation: FlashAttention-2 runs
+	 * on the 4090s and H100s only; eager's score matrix */
+	{ "qwen2.5-1.5b", { "attn", "flash2", NULL } },
+	{ "qwen2.5-1.5b", { "mode", "lora", "attn", "flash2", "seq", "2048",
+	    NULL } },
+	{ "qwen2.5-1.5b", { "attn", "eager", "seq", "16384", NULL } },
 };
 
 #define NPROF	(sizeof(profiles) / sizeof(profiles[0]))
+/* the first --attn flash2 row above */
+#define ROW_FLASH2	17
 #define NROWS	(sizeof(rows) / sizeof(rows[0]))
 
 struct fx {
@@ -320,6 +328,35 @@ test_consistency_platform_gates(void **state)
 	    &(bool){ false }, (char[64]){ 0 }, 64));
 	assert_true(mp_place(&f->m[8], &f->hw[3], &sc, f->est, &j, &e));
 	assert_int_not_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+	/* transformers' FlashAttention-2: unsupported on the T4 (7.5),
+	 * Apple and the CPU-only machine, with its reason; it runs on the
+	 * 4090s (8.9) and the H100s; plan recommends no transformers row
+	 * on the T4 when it is asked for. */
+	assert_string_equal(rows[ROW_FLASH2].kv[1], "flash2");
+	for (i = 0; i < NPROF; i++) {
+		scenario(&rows[ROW_FLASH2], &sc);
+		assert_true(mp_place(&f->m[ROW_FLASH2], &f->hw[i], &sc, f->est,
+		    &j, &e));
+		if (strcmp(profiles[i], "t4") == 0 ||
+		    strcmp(profiles[i], "m4-16gb") == 0 ||
+		    strcmp(profiles[i], "workstation-16gb") == 0) {
+			assert_int_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
+			assert_non_null(strstr(j.reason, "FlashAttention-2"));
+		} else if (strcmp(profiles[i], "2x-rtx-4090") == 0 ||
+		    strcmp(profiles[i], "8x-h100-80gb") == 0)
+			assert_int_not_equal(j.verdict,
+			    MP_VERDICT_UNSUPPORTED);
+	}
+	scenario(&rows[ROW_FLASH2], &sc);
+	assert_true(mp_planner_plan(&f->m[ROW_FLASH2], &f->hw[3], &sc, 0, &pr,
+	    &e));
+	for (i = 0; i < pr.n_rec; i++) {
+		const struct mp_scenario *r = &pr.opt[pr.rec[i].opt].est.sc;
+
+		assert_false(r->runtime == MP_RT_TRANSFORMERS &&
+		    r->mode != MP_MODE_CONVERT);
+	}
+	mp_planres_fini(&pr);
 }
 
 /* Placement defaults: all GPUs, no CUDA context without CUDA, CPU. */
