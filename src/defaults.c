@@ -21,7 +21,14 @@
 
 #define MEMINFO		"/proc/meminfo"
 #define NVSMI		"nvidia-smi"
-#define NVSMI_ARGS	" --query-gpu=name,memory.total,compute_cap " \
+/*
+ * memory.reserved is what the driver and firmware keep of memory.total
+ * (nvidia-smi --help-query-gpu); drivers that do not know the field
+ * refuse the whole query, so the query without it follows.
+ */
+#define NVSMI_ARGS	" --query-gpu=name,memory.total,memory.reserved," \
+			"compute_cap --format=csv,noheader,nounits"
+#define NVSMI_ARGS_OLD	" --query-gpu=name,memory.total,compute_cap " \
 			"--format=csv,noheader,nounits"
 /* The loader's limits (memplan-hardware(5)): distinct devices, cards of
  * one kind, and a card's memory in MiB (16 TiB, far above any card). */
@@ -185,6 +192,8 @@ struct gpu {
 	uint64_t	 mib;
 	uint32_t	 count;
 	char		 cc[8];		/* "8.9", "" when [N/A] */
+	uint64_t	 res_mib;	/* memory.reserved */
+	bool		 has_res;	/* ... given (not [N/A], not asked) */
 	/* The bundled profile of the same card ("" = none) and its
 	 * device, whose speed fields the detected profile takes. */
 	char		 profile[96];
@@ -216,8 +225,34 @@ cc_field(const char *v, char *out, size_t len)
 	return true;
 }
 
+/* memory.reserved in MiB ("[N/A]": not known); digits only. */
+static bool
+reserved_field(const char *v, struct gpu *g)
+{
+	unsigned long long	 r;
+	char			*end;
+
+	while (*v == ' ')
+		v++;
+	if (strcmp(v, "[N/A]") == 0)
+		return true;
+	if (*v < '0' || *v > '9')
+		return false;
+	errno = 0;
+	r = strtoull(v, &end, 10);
+	while (*end == ' ')
+		end++;
+	if (errno != 0 || *end != '\0' || r > MAX_GPU_MIB)
+		return false;
+	g->res_mib = r;
+	g->has_res = true;
+	return true;
+}
+
 /*
- * One line of nvidia-smi's CSV: "NVIDIA GeForce RTX 4090, 24564, 8.9".  A
+ * One line of nvidia-smi's CSV: "NVIDIA GeForce RTX 4090, 24564, 8.9",
+ * or with the driver's reserve "NVIDIA GeForce RTX 4090, 24564, 346,
+ * 8.9" (name, memory.total, memory.reserved, compute_cap).  A
  * GPU name has no comma; the memory is MiB (nounits); the compute
  * capability is range-checked (cc_field).
  */
@@ -243,6 +278,13 @@ gpu_line(char *line, struct gpu *g)
 	if ((comma = strrchr(line, ',')) == NULL)
 		return false;
 	*comma = '\0';
+	/* name, total, reserved, cc: the reserve before the capability */
+	if (strchr(line, ',') != NULL) {
+		if (!reserved_field(comma + 1, g))
+			return false;
+		comma = strrchr(line, ',');
+		*comma = '\0';
+	}
 	while (*name == ' ')
 		name++;
 	n = strlen(name);
@@ -260,6 +302,8 @@ gpu_line(char *line, struct gpu *g)
 		end++;
 	if (n == 0 || n >= sizeof(g->name) || end == num || *end != '\0' ||
 	    errno != 0 || v == 0 || v > MAX_GPU_MIB)
+		return false;
+	if (g->has_res && g->res_mib >= v)
 		return false;
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->mib = v;
@@ -480,6 +524,10 @@ write_gpu_speed(FILE *out, const struct gpu *g)
 		    d->flops_acc32 / UINT64_C(1000000000) % 1000);
 	if (d->pcie > 0)
 		fprintf(out, "    pcie: %" PRIu64 " MB/s\n", d->pcie / 1000000);
+	/* the CUDA context's stack reservation follows it (runtime.c) */
+	if (d->sms > 0)
+		fprintf(out, "    multiprocessors: %" PRIu32 "  # from the "
+		    "bundled profile\n", d->sms);
 }
 
 bool
@@ -548,6 +596,12 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 						gpus[i].count++;
 					else
 						over++;
+					/* one figure for all: the largest */
+					if (g.has_res && (!gpus[i].has_res ||
+					    g.res_mib > gpus[i].res_mib)) {
+						gpus[i].res_mib = g.res_mib;
+						gpus[i].has_res = true;
+					}
 					break;
 				}
 			if (i == ngpus) {
@@ -579,8 +633,13 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 			    "out", over, MAX_GPUS, MAX_GPU_COUNT);
 	}
 	if (ngpus > 0) {
-		note(notes, notes_len, "GPUs: memory held by the display and "
-		    "driver is not detected: set devices[].reserved");
+		for (i = 0; i < ngpus && gpus[i].has_res; i++)
+			continue;
+		if (i < ngpus)
+			note(notes, notes_len, "GPUs: nvidia-smi gave no "
+			    "memory.reserved for %s (a driver before the "
+			    "field), so what the driver keeps is not "
+			    "detected: set devices[].reserved", gpus[i].name);
 		for (i = 0; i < ngpus; i++)
 			if (gpus[i].cc[0] == '\0')
 				break;
@@ -589,9 +648,6 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 			    "capability for %s, so bf16, FP8 and flash attention "
 			    "are assumed present: set "
 			    "devices[].compute_capability", gpus[i].name);
-		note(notes, notes_len, "GPUs: the multiprocessor count is not "
-		    "detected, so the CUDA context is the H100's: set "
-		    "devices[].multiprocessors");
 	}
 	isa = cpu_isa(meminfo);
 	if (isa == NULL)
@@ -605,9 +661,13 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		    &gpus[i].spec, gpus[i].profile, sizeof(gpus[i].profile)))
 			note(notes, notes_len, "GPUs: no bundled profile has "
 			    "a %s with %" PRIu64 " MiB, so its bandwidth and "
-			    "tflops are left out (no speed estimate): set "
-			    "devices[].bandwidth and tflops from its "
-			    "datasheet", gpus[i].name, gpus[i].mib);
+			    "tflops are left out (no speed estimate) and its "
+			    "multiprocessor count too (nvidia-smi cannot report "
+			    "it; torch.cuda.get_device_properties(i)."
+			    "multi_processor_count does), so its CUDA context "
+			    "is the H100's: set devices[].bandwidth, tflops "
+			    "and multiprocessors from its datasheet",
+			    gpus[i].name, gpus[i].mib);
 
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "this-machine");
@@ -645,6 +705,9 @@ mp_hardware_detect_from(FILE *fp, const char *meminfo, const char *gpu_cmd,
 		fprintf(out, "\n    type: gpu\n    memory: %" PRIu64 " MiB\n"
 		    "    count: %" PRIu32 "\n    unified: false\n"
 		    "    backend: cuda\n", gpus[i].mib, gpus[i].count);
+		if (gpus[i].has_res)
+			fprintf(out, "    reserved: %" PRIu64 " MiB  # "
+			    "nvidia-smi memory.reserved\n", gpus[i].res_mib);
 		if (gpus[i].cc[0] != '\0')
 			fprintf(out, "    compute_capability: \"%s\"\n",
 			    gpus[i].cc);
@@ -690,6 +753,6 @@ mp_hardware_detect(FILE *fp, char *notes, size_t notes_len,
 	if (!on_path(NVSMI, dir, sizeof(dir)))
 		return mp_hardware_detect_from(fp, MEMINFO, NULL, notes,
 		    notes_len, err);
-	return mp_hardware_detect_from(fp, MEMINFO, NVSMI NVSMI_ARGS, notes,
-	    notes_len, err);
+	return mp_hardware_detect_from(fp, MEMINFO, NVSMI NVSMI_ARGS
+	    " 2>/dev/null || " NVSMI NVSMI_ARGS_OLD, notes, notes_len, err);
 }

@@ -187,6 +187,51 @@ test_detect_writes_a_profile_that_loads(void **state)
 	assert_null(strstr(notes, "nvidia-smi is not on PATH"));
 }
 
+/*
+ * nvidia-smi's memory.reserved (the driver's and firmware's share of
+ * memory.total) becomes devices[].reserved; a card of a bundled profile
+ * takes its multiprocessors from it (nvidia-smi cannot report them).
+ * What could not be detected is said, per card.
+ */
+static void
+test_detect_reserve_and_multiprocessors(void **state)
+{
+	char			 yaml[512], notes[2048];
+	struct mp_error		 err;
+	struct mp_hardware	 hw;
+
+	(void)state;
+	assert_true(detect(meminfo,
+	    "printf 'NVIDIA GeForce RTX 4090, 24564, 346, 8.9\\n"
+	    "NVIDIA GeForce RTX 4090, 24564, 346, 8.9\\n'",
+	    yaml, notes, sizeof(notes), &err));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_int_equal(hw.n_dev, 1);
+	assert_int_equal(hw.dev[0].count, 2);
+	assert_int_equal(hw.dev[0].memory, 24564ULL << 20);
+	assert_int_equal(hw.dev[0].reserved, 346ULL << 20);
+	assert_int_equal(hw.dev[0].sms, 128);
+	assert_null(strstr(notes, "memory.reserved"));
+	assert_null(strstr(notes, "multiprocessor"));
+	/* an unknown card with [N/A]: both said, nothing guessed */
+	assert_true(detect(meminfo,
+	    "printf 'NVIDIA Nonesuch X1, 40000, [N/A], 8.6\\n'",
+	    yaml, notes, sizeof(notes), &err));
+	memset(&hw, 0, sizeof(hw));
+	assert_true(mp_hardware_load(yaml, &hw, &err));
+	assert_int_equal(hw.dev[0].reserved, 0);
+	assert_int_equal(hw.dev[0].sms, 0);
+	assert_non_null(strstr(notes, "no memory.reserved for NVIDIA "
+	    "Nonesuch X1"));
+	assert_non_null(strstr(notes, "multi_processor_count"));
+	/* a reserve as large as the card is no reserve: the line is bad */
+	assert_true(detect(meminfo,
+	    "printf 'NVIDIA Nonesuch X1, 400, 400, 8.6\\n'",
+	    yaml, notes, sizeof(notes), &err));
+	assert_non_null(strstr(notes, "were skipped"));
+}
+
 static void
 test_detect_without_nvidia_smi_says_so(void **state)
 {
@@ -509,6 +554,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detect_writes_a_profile_that_loads, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_detect_reserve_and_multiprocessors, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_detect_without_nvidia_smi_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(
