@@ -401,6 +401,9 @@ bool	mp_llamacpp_fit_leaves(const struct mp_model *,
  * themselves, struct mp_overrides, are in runtime.h).
  */
 bool	mp_override_check(const char *text, char *why, size_t whylen);
+/* The prefix of a backend's GPU buffer names ("CUDA" of "CUDA1"), NULL
+ * for the CPU. */
+const char *mp_override_gpu_prefix(enum mp_backend);
 
 /* command.c */
 /*

@@ -23,9 +23,15 @@
  *    on the GPU and the experts of the last layers on the CPU (not the
  *    first, as --n-cpu-moe does).
  *
- * llama.cpp then tries to fit part of one more layer (its attention, up
- * or gate projection); memplan does not, so it may keep one layer's
- * experts more in host memory.  llama.cpp's free memory is measured
+ * 5. After each GPU's conversion it tries part of one more layer (read
+ *    in common/fit.cpp at commit 08033df02cc3): the first layer whose
+ *    experts are elsewhere keeps its up projection on the GPU, then also
+ *    its gate, each kept only when the target stays strictly free (on
+ *    that GPU and the next); when the up projection does not fit, only
+ *    its attention stays, its whole MLP (router and shared expert
+ *    included) going to the next GPU, or the CPU after the last.
+ *
+ * llama.cpp's free memory is measured
  * after its CUDA context exists; memplan takes the profile's usable
  * memory less the whole CUDA runtime term (context, cuBLAS, pool), a
  * little less than llama.cpp sees.  Derived from the source, not
@@ -33,6 +39,7 @@
  * prints: -c, -ngl, -ts and -ot.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +51,31 @@
 #define FIT_TARGET_MIB	1024
 #define FIT_CTX_MIN	4096
 
-/* One GPU's share: n_layer slots, the last n_part of them dense-only
- * (experts in host memory) after the first n_layer - n_part full ones. */
+/*
+ * What the first partial layer of a GPU keeps there besides its dense
+ * tensors (common_layer_fraction_t): nothing of its MLP beyond the
+ * router and shared parts (MOE, every later partial layer), or after the
+ * partial-layer step its attention only (ATTN), with the up projection
+ * (UP) or with up and gate (GATE).  The rest of that layer's MLP goes to
+ * the next GPU, or host memory from the last one.
+ */
+enum frac { FR_MOE = 0, FR_ATTN, FR_UP, FR_GATE };
+
+/* The tensors of layer il a fraction sends on, as llama.cpp's
+ * get_overflow_pattern names them. */
+static const char *const frac_pattern[] = {
+	[FR_MOE] = "ffn_(up|down|gate_up|gate)_(ch|)exps",
+	[FR_ATTN] = "ffn_(gate|up|gate_up|down).*",
+	[FR_UP] = "ffn_(gate|gate_up|down).*",
+	[FR_GATE] = "ffn_down.*",
+};
+
+/* One GPU's share: n_layer slots, the last n_part of them partial
+ * (experts in host memory) after the first n_layer - n_part full ones;
+ * the first partial one keeps the fraction first. */
 struct share {
 	uint32_t n_layer, n_part;
+	enum frac first;
 };
 
 struct fit {
@@ -58,13 +86,39 @@ struct fit {
 	struct mp_error		*err;
 };
 
-/* The trial's -ngl, -ts and -ot for shares s (set_ngl_tensor_split_tbo). */
+/* Appends to the override text; false when it is full. */
+static bool
+put_ot(char *o, size_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool
+put_ot(char *o, size_t *at, const char *fmt, ...)
+{
+	size_t len = sizeof(((struct mp_scenario *)0)->override_tensor);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o + *at, *at < len ? len - *at : 0, fmt, ap);
+	va_end(ap);
+	*at += n < 0 ? len : (size_t)n;
+	return *at < len;
+}
+
+/*
+ * The trial's -ngl, -ts and -ot for shares s (set_ngl_tensor_split_tbo):
+ * a first partial layer that keeps more than MOE gets its own rule,
+ * first, sending its other MLP tensors to the next GPU (the CPU after the
+ * last); every other partial layer's experts go to the CPU in one rule.
+ */
 static bool
 apply(struct fit *f, const struct share *s, struct mp_scenario *sc)
 {
 	uint32_t d, total = 0, il0, il, n = 0;
-	size_t at;
+	size_t at = 0;
 	char *o = sc->override_tensor;
+	const char *pre = mp_override_gpu_prefix(f->sc.backend);
+	bool ok = true;
 
 	for (d = 0; d < f->nd; d++)
 		total += s[d].n_layer;
@@ -76,28 +130,37 @@ apply(struct fit *f, const struct share *s, struct mp_scenario *sc)
 		for (d = 0; d < f->nd; d++)
 			sc->tensor_split[d] = (float)s[d].n_layer;
 	}
-	/* the expert tensors of every dense-only layer to the CPU */
-	at = (size_t)snprintf(o, sizeof(sc->override_tensor), "blk\\.(");
+	o[0] = '\0';
+	il0 = f->n_layer + 1 - total;
+	for (d = 0; d < f->nd; d++) {
+		il0 += s[d].n_layer - s[d].n_part;
+		if (s[d].n_part > 0 && s[d].first != FR_MOE &&
+		    il0 < f->n_layer) {
+			if (d + 1 < f->nd && pre != NULL)
+				ok &= put_ot(o, &at, "blk\\.%u\\.%s=%s%u,", il0,
+				    frac_pattern[s[d].first], pre, d + 1);
+			else
+				ok &= put_ot(o, &at, "blk\\.%u\\.%s=CPU,", il0,
+				    frac_pattern[s[d].first]);
+		}
+		il0 += s[d].n_part;
+	}
 	il0 = f->n_layer + 1 - total;
 	for (d = 0; d < f->nd; d++) {
 		il0 += s[d].n_layer - s[d].n_part;
 		for (il = il0; il < il0 + s[d].n_part; il++) {
-			if (il >= f->n_layer)
-				continue;	/* the output: no experts */
-			at += (size_t)snprintf(o + at, at < sizeof(
-			    sc->override_tensor) ? sizeof(sc->override_tensor) -
-			    at : 0, "%s%u", n++ ? "|" : "", il);
+			if (il >= f->n_layer ||
+			    (il == il0 && s[d].first != FR_MOE))
+				continue;	/* the output; a rule above */
+			ok &= put_ot(o, &at, "%s%u", n++ ? "|" : "blk\\.(", il);
 		}
 		il0 += s[d].n_part;
 	}
-	if (n == 0) {
-		o[0] = '\0';
-		return true;
-	}
-	at += (size_t)snprintf(o + at, at < sizeof(sc->override_tensor) ?
-	    sizeof(sc->override_tensor) - at : 0,
-	    ")\\.ffn_(up|down|gate_up|gate)_(ch|)exps=CPU");
-	if (at >= sizeof(sc->override_tensor))
+	if (n > 0)
+		ok &= put_ot(o, &at, ")\\.%s=CPU", frac_pattern[FR_MOE]);
+	else if (at > 0)
+		o[--at] = '\0';	/* the last rule's comma */
+	if (!ok)
 		return mp_error_set(f->err, MP_EUSAGE, NULL, "--fit",
 		    "%u layers' expert overrides are too long to write", n);
 	return true;
@@ -170,6 +233,62 @@ convert(struct fit *f, const struct share *s, struct share *t, uint32_t d,
 		t[d].n_layer += n;
 		k -= n;
 	}
+}
+
+/* The trial leaves more than the target free on d and the GPU after it
+ * (llama.cpp's partial-layer test is strict). */
+static bool
+below(const struct fit *f, const struct mp_llamacpp_use *u, uint32_t d)
+{
+	return (int64_t)u->total[d] < f->target[d] && (d + 1 == f->nd ||
+	    (int64_t)u->total[d + 1] < f->target[d + 1]);
+}
+
+/*
+ * Step 4's last refinement on GPU d ("try to fit at least part of one
+ * more layer"): the first partial layer (moved from GPU *from when that
+ * is another) keeps its up projection on d, then also its gate (UP,
+ * GATE); if UP does not fit, only its attention (ATTN), the rest of its
+ * MLP, router and shared expert included, going on.
+ */
+static bool
+part_layer(struct fit *f, struct share *s, uint32_t d, uint32_t *from)
+{
+	struct share t[MP_MAX_GPUS];
+	struct mp_llamacpp_use u;
+	uint32_t nfrom = *from;
+
+	if (*from >= f->nd || s[*from].n_part == 0 ||
+	    s[*from].n_layer <= (d + 1 < f->nd ? 0u : 1u))
+		return true;
+	memcpy(t, s, sizeof(t));
+	t[*from].n_layer--;
+	t[*from].n_part--;
+	t[d].n_layer++;
+	t[d].n_part++;
+	if (t[*from].n_part == 0)
+		nfrom++;
+	t[d].first = FR_UP;
+	if (!use(f, t, &u))
+		return false;
+	if (below(f, &u, d)) {
+		memcpy(s, t, sizeof(t));
+		*from = nfrom;
+		t[d].first = FR_GATE;
+		if (!use(f, t, &u))
+			return false;
+		if (below(f, &u, d))
+			memcpy(s, t, sizeof(t));
+		return true;
+	}
+	t[d].first = FR_ATTN;
+	if (!use(f, t, &u))
+		return false;
+	if (below(f, &u, d)) {
+		memcpy(s, t, sizeof(t));
+		*from = nfrom;
+	}
+	return true;
 }
 
 static uint32_t
@@ -325,6 +444,8 @@ mp_llamacpp_fit(const struct mp_model *m, struct mp_scenario *sc,
 			while (from < f->nd && s[from].n_part == 0 &&
 			    from != d)
 				from++;
+			if (!part_layer(f, s, d, &from))
+				goto out;
 		}
 	}
 	if (!apply(f, s, &f->sc))
@@ -333,22 +454,33 @@ mp_llamacpp_fit(const struct mp_model *m, struct mp_scenario *sc,
 	for (d = 0; d < f->nd; d++)
 		total += s[d].n_layer;
 	{
-		char ctx[64] = "", moe[96] = "";
-		uint32_t parts = 0;
-		const char *p = strchr(f->sc.override_tensor, '(');
+		static const char *const keeps[] = {
+			[FR_ATTN] = "only its attention",
+			[FR_UP] = "its up experts",
+			[FR_GATE] = "its up and gate experts",
+		};
+		char ctx[64] = "", moe[160] = "", one[96] = "";
+		uint32_t parts = 0, il0 = f->n_layer + 1 - total;
 
-		/* the layers the override names: one more per '|' */
-		for (; p != NULL && *p != ')' && *p != '\0'; p++)
-			parts += *p == '|';
-		if (f->sc.override_tensor[0] != '\0')
-			parts++;
+		for (d = 0; d < f->nd; d++) {
+			il0 += s[d].n_layer - s[d].n_part;
+			/* the output slot holds no experts */
+			parts += il0 >= f->n_layer ? 0 : il0 + s[d].n_part >
+			    f->n_layer ? f->n_layer - il0 : s[d].n_part;
+			if (s[d].n_part > 0 && s[d].first != FR_MOE)
+				snprintf(one, sizeof(one), "; layer %u keeps %s "
+				    "on GPU %u, the rest of its MLP on %s", il0,
+				    keeps[s[d].first], d, d + 1 < f->nd ?
+				    "the next GPU" : "the CPU");
+			il0 += s[d].n_part;
+		}
 		if (!ctx_set)
 			snprintf(ctx, sizeof(ctx), ", -c %" PRIu64 " (from %"
 			    PRIu64 ")", mp_muls(f->sc.seq, nseq), ctx_max);
 		if (m->n_experts != 0)
 			snprintf(moe, sizeof(moe), "; the experts of the last "
-			    "%u layer%s in host memory", parts, parts == 1 ?
-			    "" : "s");
+			    "%u layer%s in host memory%s", parts, parts == 1 ?
+			    "" : "s", one);
 		snprintf(note, len, "-ngl %u%s%s to leave %" PRId64 " MiB free "
 		    "per GPU%s", total, f->nd > 1 ? " split by -ts" : "", ctx,
 		    margin / MIB, moe);

@@ -42,8 +42,8 @@
 /* The GPU buffer type names of each backend: the device's own buffer
  * type is named after the device, "CUDA0" (ggml-cuda, GGML_CUDA_NAME;
  * "ROCm0" in a HIP build), "Vulkan0", "SYCL0", "MTL0" (ggml-metal). */
-static const char *
-gpu_prefix(enum mp_backend be)
+const char *
+mp_override_gpu_prefix(enum mp_backend be)
 {
 	switch (be) {
 	case MP_BE_ROCM:
@@ -373,7 +373,7 @@ parse(const char *text, struct mp_overrides *ot, uint32_t gpus,
 			goto fail;
 		}
 		if (gpus != 0 && which != NULL) {
-			want = gpu_prefix(be);
+			want = mp_override_gpu_prefix(be);
 			if (want == NULL) {
 				snprintf(why, whylen, "item %zu: buffer %s%d: "
 				    "this machine has no GPU; the only buffer "

@@ -300,6 +300,35 @@ test_fit_one_gpu(void **state)
 	strcat(t.override_tensor, ")\\.ffn_(up|down|gate_up|gate)_(ch|)"
 	    "exps=CPU");
 	assert_true(gpu0_use(&m, &t, &rt) + rt + margin > free);
+	/*
+	 * The partial-layer step: the layer before the list keeps part of
+	 * its MLP (its own rule, first): up and gate (GATE) when they leave
+	 * the target free, else up (UP) when GATE would not, else only the
+	 * attention (ATTN) when UP would not.
+	 */
+	{
+		static const char *const frac[] = { "ffn_down.*",
+		    "ffn_(gate|gate_up|down).*", "ffn_(gate|up|gate_up|down).*" };
+		char want[96];
+		size_t k;
+
+		for (k = 0; k < 3; k++) {
+			snprintf(want, sizeof(want), "blk\\.%ld\\.%s=CPU,",
+			    first - 1, frac[k]);
+			if (strncmp(est.sc.override_tensor, want,
+			    strlen(want)) == 0)
+				break;
+		}
+		assert_true(k < 3);
+		if (k > 0) {
+			/* the next larger fraction would not leave it */
+			t = est.sc;
+			snprintf(t.override_tensor, sizeof(t.override_tensor),
+			    "blk\\.%ld\\.%s=CPU,%s", first - 1, frac[k - 1],
+			    strchr(est.sc.override_tensor, ',') + 1);
+			assert_true(gpu0_use(&m, &t, &rt) + rt + margin >= free);
+		}
+	}
 	/* what the user set stays: -ngl given, nothing fitted */
 	sc.gpu_layers = 10;
 	sc.gpu_layers_set = true;
