@@ -174,7 +174,6 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 	int		 rc;
 	size_t		 i, prev;
 	bool		 ok = false, scaled;
-	char		 num[32];
 
 	memset(r, 0, sizeof(*r));
 	r->field = what;
@@ -245,20 +244,22 @@ mp_planner_fit(const struct mp_model *m, const struct mp_hardware *hw,
 		hi = mp_fit_max_seq(m);
 		/* Say where the search stops, and why there. */
 		r->seq_limit = hi;
-		if (mp_model_context_limit(m, &scaled) == 0)
-			put(r->limit_why, sizeof(r->limit_why),
-			    "no max_position_embeddings: 1M tokens");
-		else if ((r->limit_scaled = scaled))
-			put(r->limit_why, sizeof(r->limit_why),
-			    "the rope-scaled length: %s x%s of %llu positions",
-			    m->rope_type, mp_fmt_g(m->rope_factor, 6, num,
-			    sizeof(num)),
-			    (unsigned long long)(m->rope_orig ? m->rope_orig :
-			    m->max_pos));
-		else
-			put(r->limit_why, sizeof(r->limit_why),
-			    "max_position_embeddings%s", m->rope_type[0] ?
-			    ", rope scaling included" : "");
+		if (mp_model_context_limit(m, &scaled) == 0) {
+			mp_reason_set(&r->limit_why, "no "
+			    "max_position_embeddings: {limit} tokens");
+			mp_reason_count(&r->limit_why, "limit", hi);
+		} else if ((r->limit_scaled = scaled)) {
+			mp_reason_set(&r->limit_why, "the rope-scaled length: "
+			    "%s x{factor} of {original} positions",
+			    m->rope_type);
+			mp_reason_number(&r->limit_why, "factor",
+			    m->rope_factor, mp_fixed_places(m->rope_factor, 0,
+			    6));
+			mp_reason_count(&r->limit_why, "original", m->rope_orig ?
+			    m->rope_orig : m->max_pos);
+		} else
+			mp_reason_set(&r->limit_why, "max_position_embeddings%s",
+			    m->rope_type[0] ? ", rope scaling included" : "");
 		break;
 	case MP_SOLVE_BATCH:
 		s->f = F_BATCH;

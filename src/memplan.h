@@ -1285,10 +1285,10 @@ struct mp_fitres {
 	uint64_t	 next_total;	/* judged bytes at next */
 	uint64_t	 evaluations;	/* estimates computed */
 	/* seq: the longest context tried and why there ("the rope-scaled
-	 * length: yarn x4 of 32768 positions"). */
+	 * length: yarn x{factor} of {original} positions"). */
 	uint64_t	 seq_limit;
 	bool		 limit_scaled;	/* past max_position_embeddings */
-	char		 limit_why[96];
+	struct mp_reason limit_why;
 	/* layers / n-cpu-moe under --fit: the free memory llama.cpp's
 	 * target leaves per GPU, which judged the search (0 otherwise) */
 	uint64_t	 fit_target;

@@ -668,7 +668,7 @@ static void
 fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
     bool md, FILE *fp)
 {
-	char	 a[32], b[32], v[32], n[32];
+	char	 a[32], b[32], v[32], n[32], why[MP_REASON_TEXT];
 
 	if (f->field == MP_SOLVE_WEIGHTS) {
 		snprintf(v, sizeof(v), "%s", f->value_name);
@@ -734,9 +734,10 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 			    mp_fmt_ssize(f->j.headroom, u, h, sizeof(h)),
 			    mp_fmt_size(f->j.margin, u, m, sizeof(m)));
 	}
+	mp_reason_text(&f->limit_why, u, why, sizeof(why));
 	if (f->field == MP_SOLVE_SEQ && f->limit_scaled && f->has_next)
 		fprintf(fp, "%sseq tried up to %llu, %s\n", md ? "- " : "",
-		    (unsigned long long)f->seq_limit, f->limit_why);
+		    (unsigned long long)f->seq_limit, why);
 	if (f->has_next && f->next_total <= f->j.capacity)
 		fprintf(fp, "%snext step %s, %s %s, needs %s: within %s but "
 		    "%s\n", md ? "- " : "",
@@ -759,7 +760,7 @@ fit_lines(const struct mp_fitres *f, const char *hw, enum mp_units u,
 		fprintf(fp, "%s%s is the %s value there is (%s): "
 		    "nothing %s it to try\n", md ? "- " : "", v,
 		    f->field == MP_SOLVE_NCPUMOE ? "smallest" : "largest",
-		    f->field == MP_SOLVE_SEQ ? f->limit_why :
+		    f->field == MP_SOLVE_SEQ ? why :
 		    f->field == MP_SOLVE_LAYERS ? "every layer" :
 		    f->field == MP_SOLVE_NCPUMOE ? "every expert on the GPU" :
 		    f->field == MP_SOLVE_WEIGHTS ? "the most precise format" :
