@@ -170,18 +170,6 @@ struct cv {
 	bool			 gguf_noted;	/* the fallback note is out */
 };
 
-static uint64_t
-umax(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
-static uint64_t
-umin(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* n elements times a fractional number of bytes. */
 static uint64_t
 fbytes(uint64_t n, double per)
@@ -227,9 +215,9 @@ step_begin(struct cv *c, const char *name, struct mp_error *err)
 static void
 moment(struct cv *c, uint64_t anon, uint64_t file)
 {
-	c->st->peak_anon = umax(c->st->peak_anon, anon);
-	c->st->peak_file = umax(c->st->peak_file, file);
-	c->rss = umax(c->rss, mp_adds(anon, file));
+	c->st->peak_anon = mp_umax(c->st->peak_anon, anon);
+	c->st->peak_file = mp_umax(c->st->peak_file, file);
+	c->rss = mp_umax(c->rss, mp_adds(anon, file));
 }
 
 static void
@@ -238,8 +226,8 @@ step_end(struct cv *c, uint64_t disk_write)
 	struct mp_convert *cv = &c->est->conv;
 
 	c->st->disk_write = disk_write;
-	cv->peak_anon = umax(cv->peak_anon, c->st->peak_anon);
-	cv->peak_file = umax(cv->peak_file, c->st->peak_file);
+	cv->peak_anon = mp_umax(cv->peak_anon, c->st->peak_anon);
+	cv->peak_file = mp_umax(cv->peak_file, c->st->peak_file);
 }
 
 /* A step with one moment: anon + file held while it writes disk_write. */
@@ -343,10 +331,10 @@ load_tensors(struct cv *c, struct mp_error *err)
 		}
 		shard_fill = mp_adds(shard_fill, bytes);
 		f->shard = shard;
-		c->max_shard = umax(c->max_shard, shard_fill);
+		c->max_shard = mp_umax(c->max_shard, shard_fill);
 		c->src_bytes = mp_adds(c->src_bytes, bytes);
 		c->elems = mp_adds(c->elems, f->n);
-		c->max_n = umax(c->max_n, f->n);
+		c->max_n = mp_umax(c->max_n, f->n);
 	}
 	if (c->nft == 0)
 		return mp_error_set(err, MP_EINPUT, m->path, NULL,
@@ -409,7 +397,7 @@ gguf_size(struct cv *c, const char *ftype, enum mp_dtype from,
 		for (i = 0; i < nq; i++) {
 			out->bytes = mp_adds(out->bytes, q[i].bytes);
 			if (q[i].type != f[i].type)
-				out->max_q = umax(out->max_q, mp_muls(q[i].ne[0],
+				out->max_q = mp_umax(out->max_q, mp_muls(q[i].ne[0],
 				    mp_muls(q[i].ne[1], q[i].ne[2])));
 		}
 	} else {
@@ -425,7 +413,7 @@ gguf_size(struct cv *c, const char *ftype, enum mp_dtype from,
 				    fbytes(t->n, bpw / 8));
 				if (!is_float(mp_dtype_parse(ftype)) ||
 				    mp_dtype_parse(ftype) != from)
-					out->max_q = umax(out->max_q, t->n);
+					out->max_q = mp_umax(out->max_q, t->n);
 			} else {
 				out->bytes = mp_adds(out->bytes,
 				    mp_muls(t->n, 4));
@@ -462,7 +450,7 @@ gguf_size(struct cv *c, const char *ftype, enum mp_dtype from,
 static uint64_t
 serializer_copy(uint64_t out_bytes, uint64_t max_tensor)
 {
-	return umin(out_bytes, umax(SHARD_V4, max_tensor));
+	return mp_umin(out_bytes, mp_umax(SHARD_V4, max_tensor));
 }
 
 static bool
@@ -768,7 +756,7 @@ pl_llamacpp(struct cv *c, bool lazy, struct mp_error *err)
 		file_t = in ? CONV_FILE : mp_adds(CONV_FILE, f->src);
 		moment(c, mp_adds(mp_adds(CONV_ANON, acc), mp_adds(in, w)),
 		    file_t);
-		worst = umax(worst, mp_adds(in, w));
+		worst = mp_umax(worst, mp_adds(in, w));
 		/* --no-lazy keeps every converted tensor until writing. */
 		if (!lazy)
 			acc = mp_adds(acc, o);
@@ -976,7 +964,7 @@ l2c_work(uint64_t n, bool cast, bool v1)
 		    0);
 	q = mp_adds(fbytes(n, L2C_QUANT), cast ? mp_muls(n, 4) : 0);
 	s = fbytes(n, L2C_SER_I8);
-	return umax(q, s);
+	return mp_umax(q, s);
 }
 
 static bool
@@ -1034,7 +1022,7 @@ pl_llama2c(struct cv *c, enum pl pl, struct mp_error *err)
 
 			mapped = mapped_after(c, i, mapped);
 			w = l2c_work(f->n, cast, v1);
-			worst = umax(worst, w);
+			worst = mp_umax(worst, w);
 			moment(c, mp_adds(PY_ANON, w), mp_adds(PY_FILE,
 			    mapped));
 		}

@@ -25,6 +25,8 @@ bool	mp_add(uint64_t a, uint64_t b, uint64_t *r);
 /* Saturating forms for formulas whose inputs are already range-checked. */
 uint64_t mp_muls(uint64_t a, uint64_t b);
 uint64_t mp_adds(uint64_t a, uint64_t b);
+uint64_t mp_umax(uint64_t a, uint64_t b);
+uint64_t mp_umin(uint64_t a, uint64_t b);
 /* Rounds a non-negative double to bytes, saturating at UINT64_MAX. */
 uint64_t mp_round(double v);
 /* Decimal integer within [min, max]; "1k"/"32k" = 1024 multiples when kmul. */

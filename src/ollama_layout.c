@@ -155,12 +155,6 @@ struct assign {
 	uint32_t	 first, k, sum;
 };
 
-static uint64_t
-max64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
 /*
  * greedyFit: the last GPU of the k takes layers from the top down while
  * they fit in capacity x its free memory, then the one before it.  The
@@ -284,24 +278,24 @@ graph_llama_runner(const struct mp_model *m, const char *arch, uint64_t b,
 	uint32_t i;
 
 	if (strcmp(arch, "llama") == 0) {
-		full = max64(4 * b * (1 + 4 * e + ctx * (1 + h)),
+		full = mp_umax(4 * b * (1 + 4 * e + ctx * (1 + h)),
 		    4 * b * (e + v));
-		part = 4 * b * e + max64(4 * b * (1 + e + max64(ctx, e)) +
+		part = 4 * b * e + mp_umax(4 * b * (1 + e + mp_umax(ctx, e)) +
 		    e * e * 9 / 16 + 4 * ctx * (b * h + dh * hkv),
 		    4 * b * (e + v) + e * v * 105 / 128);
 		if (gexps != 0)
-			part = max64(3 * gexps + 4 * b * (2 * ff + hkv + e +
+			part = mp_umax(3 * gexps + 4 * b * (2 * ff + hkv + e +
 			    ctx + dh * hkv), 4 * (ctx * b * h + ctx * dh * hkv +
 			    b * 1024 + dh * hkv * b));
 	} else if (strcmp(arch, "qwen2") == 0) {
-		full = max64(4 * b * (e + v), 4 * b * (1 + 2 * e + ctx +
+		full = mp_umax(4 * b * (e + v), 4 * b * (1 + 2 * e + ctx +
 		    ctx * h));
-		part = max64(4 * b * (e + v) + e * v * 105 / 128,
+		part = mp_umax(4 * b * (e + v) + e * v * 105 / 128,
 		    4 * (b * (1 + 2 * e + ctx * (1 + h)) + e * (1 + ctx)));
 	} else if (strcmp(arch, "gemma") == 0 || strcmp(arch, "gemma2") == 0) {
-		full = max64(4 * b * (e + v), 4 * b * (2 + ctx + ctx * h +
+		full = mp_umax(4 * b * (e + v), 4 * b * (2 + ctx + ctx * h +
 		    2 * e + 2 * dh * h));
-		part = max64(4 * e * b + e * v * 105 / 128 + 4 * v * b,
+		part = mp_umax(4 * e * b + e * v * 105 / 128 + 4 * v * b,
 		    4 * b * (2 * e + 1 + 2 * dh * h + ctx + ctx * h) +
 		    4 * dh * ctx * 8 + e * dh * h * 9 / 16);
 	}
@@ -320,7 +314,7 @@ graph_llama_runner(const struct mp_model *m, const char *arch, uint64_t b,
 		full = part;
 	if (metal)
 		part = full;
-	return max64(part, full);
+	return mp_umax(part, full);
 }
 
 /* The cache of layer i as the estimate sizes it (see the top). */

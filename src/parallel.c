@@ -110,12 +110,6 @@ mp_ds_config_choice(size_t i)
 #define DS_AIO_ALIGN		1024ULL
 
 static uint64_t
-min64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-static uint64_t
 div_up(uint64_t a, uint64_t b)
 {
 	return b <= 1 ? a : a / b + (a % b != 0);
@@ -164,7 +158,7 @@ mp_parallel_states(const struct mp_states_in *in, struct mp_states *out)
 		out->grads = mp_muls(cb, P);
 		out->optim = div_up(mp_muls(12, P), n);
 		out->optim_temp = div_up(mp_muls(4, P), n);
-		out->buffers = mp_muls(cb, min64(in->ds_hf_auto ?
+		out->buffers = mp_muls(cb, mp_umin(in->ds_hf_auto ?
 		    mp_muls(in->hidden, in->hidden) : DS_REDUCE_BUCKET, P));
 		if (in->par != MP_PAR_ZERO1)
 			out->grads = div_up(out->grads, n);
@@ -174,13 +168,13 @@ mp_parallel_states(const struct mp_states_in *in, struct mp_states *out)
 			uint64_t pre = in->ds_hf_auto ? mp_muls(in->hidden,
 			    in->hidden) * 9 / 10 : DS_PREFETCH;
 			uint64_t live = in->layer_params > DS_MAX_LIVE ?
-			    in->layer_params : min64(DS_MAX_LIVE, mp_adds(
+			    in->layer_params : mp_umin(DS_MAX_LIVE, mp_adds(
 			    in->layer_params, pre));
 
 			out->weights = div_up(in->full ? mp_muls(cb, P) :
 			    frozen, n);
 			out->adapters = div_up(out->adapters, n);
-			out->optim_temp = mp_muls(4, min64(DS_SUB_GROUP,
+			out->optim_temp = mp_muls(4, mp_umin(DS_SUB_GROUP,
 			    div_up(P, n)));
 			/* the gathered layer and the prefetched parameters,
 			 * in the stored bytes of the layer */
@@ -205,7 +199,7 @@ mp_parallel_states(const struct mp_states_in *in, struct mp_states *out)
 				out->weights = out->adapters = 0;
 			}
 			if (in->offload == MP_OFFLOAD_NVME) {
-				uint64_t sub = div_up(min64(DS_SUB_GROUP,
+				uint64_t sub = div_up(mp_umin(DS_SUB_GROUP,
 				    div_up(P, n)), DS_AIO_ALIGN) * DS_AIO_ALIGN;
 
 				out->disk = out->host;

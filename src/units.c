@@ -33,6 +33,18 @@ mp_add(uint64_t a, uint64_t b, uint64_t *r)
 }
 
 uint64_t
+mp_umax(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+uint64_t
+mp_umin(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+uint64_t
 mp_muls(uint64_t a, uint64_t b)
 {
 	uint64_t v;
