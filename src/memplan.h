@@ -501,6 +501,9 @@ struct mp_scenario {
 	 * becomes on a device without bf16 (T4, V100): F16, or F32 where
 	 * the runtime refuses fp16 for the model; NONE = bf16 is there */
 	enum mp_dtype	 bf16_as;
+	/* resolved (placement): the lowest CUDA compute capability x 10
+	 * of the machine's GPUs; 0 = not all CUDA, or not stated */
+	uint32_t	 cuda_cc;
 	uint32_t	 gpus;		/* 0 = 1; per node */
 	uint32_t	 nodes;		/* 0 = 1: identical machines */
 	enum mp_offload	 offload;	/* ZeRO / FSDP offload */

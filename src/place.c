@@ -89,6 +89,25 @@ no_bf16(const struct mp_hardware *hw)
 	return NULL;
 }
 
+/* The lowest compute capability of the GPUs, 0 when one is not CUDA
+ * or does not say. */
+static uint32_t
+lowest_cc(const struct mp_hardware *hw)
+{
+	const struct mp_device	*g[MP_MAX_GPUS];
+	size_t			 n, i;
+	uint32_t		 cc = 0;
+
+	n = mp_hardware_gpus(hw, g, MP_MAX_GPUS);
+	for (i = 0; i < n && i < MP_MAX_GPUS; i++) {
+		if (g[i]->backend != MP_BE_CUDA || g[i]->cc == 0)
+			return 0;
+		if (cc == 0 || g[i]->cc < cc)
+			cc = g[i]->cc;
+	}
+	return cc;
+}
+
 static bool
 all_bf16(const struct mp_hardware *hw)
 {
@@ -189,6 +208,8 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 		sc->backend = MP_BE_CPU;
 		n = 0;
 	}
+	if (n > 0)
+		sc->cuda_cc = lowest_cc(hw);
 	/*
 	 * A device without bf16 (T4, V100): what would be bf16 is fp16.
 	 * A bf16 checkpoint is loaded in fp16, as one runs transformers

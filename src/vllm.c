@@ -587,6 +587,34 @@ seq_bytes(const struct vl *v, uint64_t seq)
 	return div_up(sum, v->pp);	/* this stage's layers */
 }
 
+/*
+ * What an MXFP4 checkpoint's experts (gpt-oss) keep beyond their bytes
+ * under vLLM's Triton MoE backend, the one quantization/mxfp4.py
+ * get_mxfp4_backend picks on compute capability 9.x (FlashInfer's BF16
+ * backend there is opt-in, VLLM_USE_FLASHINFER_MOE_MXFP4_BF16):
+ * process_weights_after_loading swizzles weights and block scales into
+ * triton_kernels' layouts and deletes the loaded weights, but the loaded
+ * w13/w2_weight_scale parameters stay registered beside their swizzled
+ * copies (the PrecisionConfig), and the expert biases are replaced by
+ * fp32 copies.  So: one more e8m0 byte per 32 weights, two more bytes
+ * per bias value.  Read in vLLM v0.11.0 and in a later release; the
+ * Hopper scale layout's padding of one axis to a multiple of 256 is not
+ * counted.  Other GPUs take other backends (Marlin below 9.0 pads and
+ * repacks; FlashInfer's on 10.0): nothing is added there.
+ */
+static uint64_t
+mxfp4_triton_extra(const struct mp_scenario *sc, const struct mp_tensor *t)
+{
+	if (!sc->weights_shipped || sc->weights != MP_DT_MXFP4 ||
+	    sc->cuda_cc < 90 || sc->cuda_cc >= 100)
+		return 0;
+	if (t->flags & MP_TF_EXPERTS)
+		return mp_tensor_numel(t) / 32;
+	if (t->kind == MP_TK_BIAS && strstr(t->name, ".experts.") != NULL)
+		return mp_muls(mp_tensor_numel(t), 2);
+	return 0;
+}
+
 static bool resolve(struct vl *, const struct mp_model *,
     const struct mp_scenario *, uint64_t, struct mp_error *);
 
@@ -755,7 +783,8 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 		    "only used with --speculative or --draft");
 
 	for (i = 0; i < m->n_tensors; i++) {
-		b = mp_tensor_bytes(m, &m->tensors[i], sc);
+		b = mp_adds(mp_tensor_bytes(m, &m->tensors[i], sc),
+		    mxfp4_triton_extra(sc, &m->tensors[i]));
 		r = rank_bytes(v, &m->tensors[i], b);
 		if (m->tensors[i].layer >= 0)
 			r = div_up(r, v->pp);

@@ -429,11 +429,14 @@ test_vllm_cuda_graphs_and_enforce_eager(void **state)
 	mp_model_fini(&m);
 }
 
-/* The next tab-separated field of a startup-logs.tsv row. */
+/* The table being read, for fx_tsv_field's messages. */
+static const char *tsv_name = "startup-logs.tsv";
+
+/* The next tab-separated field of a row of tsv_name. */
 static char *
 next_field(char **cur)
 {
-	return fx_tsv_field(cur, "startup-logs.tsv");
+	return fx_tsv_field(cur, tsv_name);
 }
 
 /* A number, or -1 for "-". */
@@ -534,7 +537,7 @@ test_vllm_published_logs(void **state)
 
 /*
  * The sampler's dummy run against the published vLLM 0.11.0 H100 runs
- * (tests/vllm/sampler-v011.tsv).  Every row samples 1024 rows of the
+ * (tests/vllm/h100-v011.tsv).  Every row samples 1024 rows of the
  * whole vocabulary; vLLM 0.11 without FlashInfer's sampler sorts them
  * (38 bytes per entry at the sort's peak, src/vllm.c sampler_sort), so
  * the profiled peak, max(forward pass, sampler), is compared with that
@@ -551,12 +554,13 @@ test_vllm_sampler_v011(void **state)
 	int compared = 0;
 
 	(void)state;
-	fp = fx_open_tests("vllm/sampler-v011.tsv");
+	tsv_name = "h100-v011.tsv";
+	fp = fx_open_tests("vllm/h100-v011.tsv");
 	while (fx_table_row(fp, line, sizeof(line))) {
 		struct mp_model m;
 		struct mp_scenario sc;
 		struct mp_vllm_pool p;
-		double gpus, seqs, batched, act, peak;
+		double gpus, seqs, batched, w, act, peak;
 
 		cur = line;
 		snprintf(id, sizeof(id), "%s", next_field(&cur));
@@ -564,6 +568,7 @@ test_vllm_sampler_v011(void **state)
 		gpus = field(&cur);
 		seqs = field(&cur);
 		batched = field(&cur);
+		w = field(&cur);
 		act = field(&cur);
 		snprintf(how, sizeof(how), "%s", next_field(&cur));
 		if (strcmp(how, "sort") != 0)
@@ -573,7 +578,12 @@ test_vllm_sampler_v011(void **state)
 		sc.gpus = (uint32_t)gpus;
 		sc.max_num_seqs = (uint64_t)seqs;
 		sc.max_batched_tokens = (uint64_t)batched;
+		/* An H100 (compute capability 9.0): vLLM's Triton MXFP4
+		 * backend for gpt-oss. */
+		sc.cuda_cc = 90;
 		pool(&m, &sc, (uint64_t)(79.18 * g), &p);
+		if (w > 0)
+			near(id, "weights", p.weights / g, w, 0.03);
 		peak = (p.act_peak > p.sampler_sort ? p.act_peak :
 		    p.sampler_sort) / g;
 		near(id, "activation peak (sort path)", peak, act, 0.03);
@@ -585,6 +595,7 @@ test_vllm_sampler_v011(void **state)
 		compared++;
 	}
 	fclose(fp);
+	tsv_name = "startup-logs.tsv";
 	assert_int_equal(compared, 7);
 }
 
@@ -627,6 +638,37 @@ test_vllm_sampler_bytes(void **state)
 			assert_int_equal(a.act_peak, a.sampler);
 		assert_true(a.act_peak >= a.sampler);
 	}
+	mp_model_fini(&m);
+}
+
+/*
+ * gpt-oss-20b's MXFP4 experts under vLLM's Triton MoE backend (compute
+ * capability 9.x): the loaded block scales stay beside their swizzled
+ * copies and the expert biases become fp32.  24 layers x 32 experts x
+ * (5760 x 2880 + 2880 x 2880) weights / 32 = 597196800 scale bytes, and
+ * 24 x 32 x (5760 + 2880) bias values x 2 more bytes = 13271040.  On an
+ * A100 (8.0, Marlin) and without a compute capability nothing is added.
+ */
+static void
+test_vllm_mxfp4_triton_scales(void **state)
+{
+	struct mp_model m;
+	struct mp_scenario sc;
+	struct mp_vllm_pool hopper, ampere, unknown;
+
+	(void)state;
+	fx_load_bundled("gpt-oss-20b", &m);
+	scen(&sc, 4096, 1);
+	sc.cuda_cc = 90;
+	pool(&m, &sc, 80 * GIB, &hopper);
+	scen(&sc, 4096, 1);
+	sc.cuda_cc = 80;
+	pool(&m, &sc, 80 * GIB, &ampere);
+	scen(&sc, 4096, 1);
+	pool(&m, &sc, 80 * GIB, &unknown);
+	assert_int_equal(hopper.weights - ampere.weights,
+	    597196800ull + 13271040ull);
+	assert_int_equal(ampere.weights, unknown.weights);
 	mp_model_fini(&m);
 }
 
@@ -940,6 +982,7 @@ main(void)
 		cmocka_unit_test(test_vllm_published_logs),
 		cmocka_unit_test(test_vllm_sampler_v011),
 		cmocka_unit_test(test_vllm_sampler_bytes),
+		cmocka_unit_test(test_vllm_mxfp4_triton_scales),
 		cmocka_unit_test(test_vllm_tensor_parallel_communication),
 		cmocka_unit_test(test_vllm_gpu_memory_utilization),
 		cmocka_unit_test(test_vllm_speculative),
