@@ -108,7 +108,7 @@ static const struct sampler_tensor {
  * (not overwrite-okay) alternate key and value buffers, 4 + 8.  Masks,
  * the top-p softmax and the scatter come after the temporaries are
  * freed and stay below the peak (24 bytes).  The published vLLM 0.11
- * H100 runs fit this path (tests/vllm/sampler-v011.tsv).
+ * H100 runs fit this path (tests/vllm/h100-v011.tsv).
  */
 sampler_sort[] = {
 	{ 0, false, "logits (compute_logits), held by _dummy_sampler_run" },
