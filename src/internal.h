@@ -233,8 +233,9 @@ void	mp_note_percent(struct mp_note *, const char *key, double pct,
 	    unsigned decimals);
 void	mp_note_number(struct mp_note *, const char *key, double x,
 	    unsigned decimals);
-/* Whether the note's template names {key}. */
+/* Whether the note's (the reason's) template names {key}. */
 bool	mp_note_names(const struct mp_note *, const char *key);
+bool	mp_reason_names(const struct mp_reason *, const char *key);
 /* A reason: set (printf, clears the values), append, values, words. */
 void	mp_reason_set(struct mp_reason *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -65,13 +65,26 @@ mp_estimate_note_add(struct mp_estimate *est, const struct mp_note *from)
 #define NOTE_VALS(n)	(n)->values, &(n)->n_values, MP_NOTE_VALUES
 #define REASON_VALS(r)	(r)->values, &(r)->n_values, MP_REASON_VALUES
 
+/* Whether template names "{key}". */
+static bool
+names(const char *template, const char *key)
+{
+	char k[sizeof(((struct mp_note_value *)NULL)->key) + 2];
+
+	snprintf(k, sizeof(k), "{%s}", key);
+	return strstr(template, k) != NULL;
+}
+
 bool
 mp_note_names(const struct mp_note *n, const char *key)
 {
-	char k[sizeof(n->values[0].key) + 2];
+	return n != NULL && names(n->text, key);
+}
 
-	snprintf(k, sizeof(k), "{%s}", key);
-	return n != NULL && strstr(n->text, k) != NULL;
+bool
+mp_reason_names(const struct mp_reason *r, const char *key)
+{
+	return names(r->text, key);
 }
 
 /* The next free value of a list, or NULL when it is full. */

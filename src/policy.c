@@ -351,19 +351,10 @@ fails(const struct mp_model *m, enum pf f, const struct bar *bar,
  * --headroom's size), the serve bar's bits and rate, the slowdown the
  * goal accepts.
  */
-static bool
-names(const struct mp_reason *r, const char *key)
-{
-	char k[32];
-
-	snprintf(k, sizeof(k), "{%s}", key);
-	return strstr(r->text, k) != NULL;
-}
-
 static void
 threshold(struct mp_reason *r, const char *key, double v)
 {
-	if (names(r, key))
+	if (mp_reason_names(r, key))
 		mp_reason_number(r, key, v, mp_fixed_places(v, 0, 2));
 }
 
@@ -372,9 +363,10 @@ policy_values(struct mp_reason *r, enum mp_goal g, const struct mp_option *o)
 {
 	const struct mp_scenario *sc = &o->est.sc;
 
-	if (names(r, "margin") && sc->headroom_set && sc->headroom_pct == 0)
+	if (mp_reason_names(r, "margin") && sc->headroom_set &&
+	    sc->headroom_pct == 0)
 		mp_reason_size(r, "margin", sc->headroom);
-	else if (names(r, "margin"))
+	else if (mp_reason_names(r, "margin"))
 		mp_reason_percent(r, "margin", sc->headroom_set ?
 		    sc->headroom_pct : MP_TIGHT_PERCENT, 0);
 	threshold(r, "min_bits", SERVE_MIN_BITS);
