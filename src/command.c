@@ -15,6 +15,9 @@
 
 #include "internal.h"
 
+/* rpc-server's default port (tools/rpc/rpc-server.cpp) */
+#define MP_RPC_PORT	50052u
+
 struct buf {
 	char	*p;
 	size_t	 len, n;
@@ -207,6 +210,21 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 			    seq);
 		return;
 	}
+	/*
+	 * The RPC split (llamacpp.c): an rpc-server on each other node
+	 * (tools/rpc/rpc-server.cpp: it exposes every GPU of its host by
+	 * default; it listens on 127.0.0.1:50052 unless -H says otherwise)
+	 * and --rpc HOST:PORT,... on the node with the GGUF file
+	 * (common/arg.cpp).  "nodeK" stands for each machine's address.
+	 */
+	if (est->dev_nodes > 1) {
+		if (est->dev_nodes == 2)
+			add(b, "on node 2: ");
+		else
+			add(b, "on nodes 2-%" PRIu32 ": ", est->dev_nodes);
+		add(b, "rpc-server -H 0.0.0.0 -p %u; on node 1: ",
+		    MP_RPC_PORT);
+	}
 	add(b, "llama-server");
 	gguf_arg(b, m, sc, false);
 	add(b, " -c %" PRIu64, seq * np);
@@ -218,6 +236,9 @@ llamacpp(const struct mp_model *m, const struct mp_estimate *est,
 		    (uint64_t)sc->gpu_layers;
 		add(b, " -ngl %" PRIu64, ngl);
 	}
+	for (i = 1; i < est->dev_nodes; i++)
+		add(b, "%snode%" PRIu32 ":%u", i == 1 ? " --rpc " : ",", i + 1,
+		    MP_RPC_PORT);
 	if (sc->flash_attn != MP_AUTO)
 		add(b, " -fa %s", sc->flash_attn == MP_ON ? "on" : "off");
 	if (sc->kv_dtype != MP_DT_NONE && sc->kv_dtype != MP_DT_F16)

@@ -98,14 +98,21 @@ mp_estimate(const struct mp_model *m, const struct mp_scenario *sc_in,
 		ok = mp_ollama_reserve(est, err);
 	if (ok)
 		mp_command_build(m, est);
-	/* Serving across machines is modelled for vLLM only (vllm.c). */
+	/*
+	 * Serving across machines: vLLM's pipeline stages (vllm.c) and
+	 * llama.cpp's RPC split over GPUs (llamacpp.c).  transformers'
+	 * device_map and Ollama stay on one machine; an rpc-server's CPU
+	 * device (nodes without GPUs) is not a split this models.
+	 */
 	if (ok && est->sc.nodes > 1 && est->sc.mode == MP_MODE_INFER &&
-	    est->sc.runtime != MP_RT_VLLM)
+	    est->sc.runtime != MP_RT_VLLM && est->dev_nodes <= 1)
 		mp_note_count(mp_estimate_note(est, "total", "estimate.one_node",
-		    "one node: %s does not split a model across machines here "
-		    "(--nodes {nodes} is not used; llama.cpp's RPC split is not "
-		    "modelled)", mp_runtime_name(est->sc.runtime)), "nodes",
-		    est->sc.nodes);
+		    "one node: %s (--nodes {nodes} is not used)",
+		    est->sc.runtime != MP_RT_LLAMACPP ? "transformers' "
+		    "device_map does not split a model across machines" :
+		    est->sc.ollama ? "Ollama has no RPC split across machines" :
+		    "llama.cpp's RPC split is modelled over GPUs; this runs on "
+		    "the CPU"), "nodes", est->sc.nodes);
 	/*
 	 * Every term saturates instead of wrapping; a saturated figure means
 	 * the inputs were beyond what 64-bit bytes can hold: say so rather

@@ -746,15 +746,23 @@ mp_speed_target(const struct mp_hardware *hw, const struct mp_estimate *est,
 	{
 		const struct mp_device	*g[MP_MAX_GPUS];
 		size_t			 all = mp_hardware_gpus(hw, g,
-					    MP_MAX_GPUS), i;
+					    MP_MAX_GPUS), i, k, per;
 
-		t->count = (uint32_t)(n < all ? n : all);
-		for (i = 0; i < t->count && i < MP_MAX_GPUS &&
-		    i < all; i++) {
-			t->dev_bw[i] = (double)g[i]->bandwidth;
-			t->dev_flops[i] = (double)g[i]->flops;
-			t->dev_flops_acc32[i] = (double)(g[i]->flops_acc32 !=
-			    0 ? g[i]->flops_acc32 : g[i]->flops);
+		per = n < all ? n : all;
+
+		t->count = (uint32_t)per;
+		/* llama.cpp's RPC split: every node's GPUs in its device
+		 * order, GPU i being the profile's GPU i mod per (place.c) */
+		if (est->dev_nodes > 1 && per > 0)
+			t->count = (uint32_t)mp_muls(per, est->dev_nodes);
+		for (i = 0; i < t->count && i < MP_MAX_GPUS && per > 0; i++) {
+			k = est->dev_nodes > 1 ? i % per : i;
+			if (k >= all)
+				break;
+			t->dev_bw[i] = (double)g[k]->bandwidth;
+			t->dev_flops[i] = (double)g[k]->flops;
+			t->dev_flops_acc32[i] = (double)(g[k]->flops_acc32 !=
+			    0 ? g[k]->flops_acc32 : g[k]->flops);
 			t->dev_layers[i] = i < est->n_dev_bytes ?
 			    est->dev_layers[i] : 0;
 		}

@@ -334,6 +334,12 @@ bool	mp_estimate_convert(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
 
 /* llamacpp.c, vllm.c: runtimes other than transformers */
+/*
+ * Machines llama.cpp splits the layers over (llamacpp.c): --nodes N
+ * on GPUs is its RPC split (rpc-server on nodes 2..N, llama-server --rpc
+ * on the first); 1 for everything else.
+ */
+uint32_t mp_llamacpp_rpc_nodes(const struct mp_scenario *);
 bool	mp_estimate_llamacpp(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *, struct mp_error *);
 bool	mp_estimate_vllm(const struct mp_model *, const struct mp_scenario *,

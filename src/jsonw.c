@@ -346,6 +346,8 @@ mp_jsonw_judgement(struct mp_jsonw *w, const char *key, const char *name,
 		mp_jsonw_obj(w, NULL);
 		mp_jsonw_str(w, "name", j->device_name);
 		mp_jsonw_u64(w, "index", i);
+		if (j->nodes > 1)
+			mp_jsonw_u64(w, "node", mp_judgement_node(j, i));
 		mp_jsonw_u64(w, "capacity", j->dev[i].capacity);
 		mp_jsonw_u64(w, "predicted", j->dev[i].predicted);
 		mp_jsonw_i64(w, "headroom", j->dev[i].headroom);

@@ -49,6 +49,8 @@ struct lc {
 	const struct mp_scenario *sc;
 	uint32_t	 n_layer;
 	uint32_t	 gpus;		/* devices the layers are split over */
+	uint32_t	 nodes;		/* machines they are on (RPC split) */
+	uint32_t	 per;		/* GPUs of each machine */
 	uint32_t	 gpu_start;	/* first layer on a GPU (i_gpu_start) */
 	uint32_t	 act;		/* layers (output counted) on GPUs */
 	uint32_t	 main;		/* -mg: the GPU of split modes none/row */
@@ -79,10 +81,28 @@ struct lc {
 	uint64_t	 tensor_bytes;	/* all tensor data of the GGUF */
 	uint64_t	 mtp_skipped;	/* MTP tensors not loaded */
 	uint32_t	 layers_on[NDEV];
+	uint64_t	 big[NDEV];	/* largest weight tensor there */
 	/* --mmproj: the projector's weights and encoder buffer */
 	struct mp_mmproj proj;
 	uint32_t	 proj_dev;
 };
+
+/*
+ * llama.cpp runs over several machines through its RPC backend
+ * (ggml/src/ggml-rpc): rpc-server on each other node exposes that node's
+ * GPUs, llama-server --rpc HOST:PORT,... adds them to its device list.
+ * Modelled for GPUs (an accelerator, or the H100 the estimators assume
+ * without a profile); Ollama has no --rpc, and an rpc-server's CPU
+ * device (a node without GPUs) is not modelled.
+ */
+uint32_t
+mp_llamacpp_rpc_nodes(const struct mp_scenario *sc)
+{
+	if (sc->runtime != MP_RT_LLAMACPP || sc->mode != MP_MODE_INFER ||
+	    sc->ollama || sc->nodes <= 1 || sc->backend == MP_BE_CPU)
+		return 1;
+	return sc->nodes;
+}
 
 static uint64_t
 max64(uint64_t a, uint64_t b)
@@ -222,13 +242,24 @@ split_points(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 
 	if (sc->n_tensor_split != 0 && sc->n_tensor_split != c->gpus)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--tensor-split",
-		    "%u proportions for %u GPUs; give one per GPU (--gpus)",
-		    sc->n_tensor_split, c->gpus);
+		    "%u proportions for %u GPUs; give one per GPU (%s)",
+		    sc->n_tensor_split, c->gpus, c->nodes > 1 ? "--gpus x "
+		    "--nodes, the other nodes' first" : "--gpus");
 	for (d = 0; d < c->gpus; d++) {
+		/*
+		 * Over RPC (c->nodes > 1) device d is GPU d mod per of
+		 * its node: the other nodes' devices come first, each
+		 * node's in its own order, the main host's last
+		 * (resolve).  An rpc-server reports its device's memory
+		 * as the local backend does; taken as the card's usable
+		 * memory, as for a local GPU.
+		 */
 		if (sc->n_tensor_split != 0)
 			w[d] = sc->tensor_split[d];
 		else if (sc->n_dev_free >= c->gpus)
 			w[d] = (double)sc->dev_free[d];
+		else if (c->nodes > 1 && sc->n_dev_free >= c->per)
+			w[d] = (double)sc->dev_free[d % c->per];
 		else
 			w[d] = 1;
 		sum += w[d];
@@ -306,7 +337,23 @@ resolve(struct lc *c, const struct mp_model *m, const struct mp_scenario *sc,
 	if (c->n_layer == 0)
 		return mp_error_set(err, MP_EINPUT, m->path, "num_hidden_layers",
 		    "a model with layers is needed for --runtime llamacpp");
-	c->gpus = sc->gpus == 0 ? 1 : sc->gpus;
+	c->per = sc->gpus == 0 ? 1 : sc->gpus;
+	/*
+	 * --nodes N: llama.cpp's RPC split.  llama_model_load_from_file
+	 * puts the RPC devices (each rpc-server's GPUs, in --rpc order) at
+	 * the front of the device list "to minimize network transfers" and
+	 * the local GPUs after them (src/llama.cpp, read at the commit in
+	 * the header), so the main host's last GPU holds the output layer.
+	 * llama_max_devices() is 16: --tensor-split and the split points
+	 * have that many entries.
+	 */
+	c->nodes = mp_llamacpp_rpc_nodes(sc);
+	c->gpus = (uint32_t)mp_muls(c->per, c->nodes);
+	if (c->nodes > 1 && c->gpus > MP_MAX_DEVICES)
+		return mp_error_set(err, MP_EUSAGE, NULL, "--nodes",
+		    "llama.cpp's RPC split over %u nodes x %u GPUs is %u "
+		    "devices; llama.cpp takes at most %d (llama_max_devices)",
+		    c->nodes, c->per, c->gpus, MP_MAX_DEVICES);
 	if (c->gpus > MP_MAX_DEVICES)
 		return mp_error_set(err, MP_EUSAGE, NULL, "--gpus",
 		    "at most %d devices for --runtime llamacpp", MP_MAX_DEVICES);
@@ -537,6 +584,7 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 			c->out_weight = t[i].bytes;
 		}
 		add_dev(c, d, &t[i]);
+		c->big[d] = max64(c->big[d], t[i].bytes);
 		if (d == HOST && repack_ok && repacked(c, &t[i]))
 			c->repack[HOST] = mp_adds(c->repack[HOST], t[i].bytes);
 		if (d == HOST && !is_input_tensor(t[i].name) &&
@@ -1239,6 +1287,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	struct mp_note *n;
 	char b2[64], lay[64];
 	uint32_t span[2];
+	uint64_t sent = 0, node_max = 0;	/* RPC split */
 
 	rt = mp_llamacpp_gpu_runtime(c.be, sc);
 
@@ -1349,6 +1398,39 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 	est->mem.total = mp_adds(mp_adds(est->mem.weights, est->mem.kv_cache),
 	    mp_adds(mp_adds(est->mem.activations, est->mem.logits),
 	    est->mem.runtime));
+	/*
+	 * RPC split (ggml/src/ggml-rpc/ggml-rpc.cpp, stored commit
+	 * 004d67ed, and tools/rpc/rpc-server.cpp at 075f1e0a): the weights
+	 * of an RPC device travel as one RPC_CMD_SET_TENSOR message per
+	 * tensor.  The client builds that message as a copy of the tensor
+	 * (serialize_set_tensor) and sends it synchronously, one at a time
+	 * (no async upload: an RPC device has no host buffer type), so at
+	 * load this host holds the largest sent tensor once more.  The
+	 * rpc-server receives each message into a std::vector of its size
+	 * before ggml_backend_tensor_set copies it to the GPU: its host
+	 * holds the largest tensor of its devices besides the process.  Its
+	 * -c cache writes tensors over 10 MiB to files (disk, not memory)
+	 * and reads a hit back into one such vector.  The graphs it keeps
+	 * (a few MiB of tensor headers) are not counted.  rpc-server's
+	 * process baseline is taken as llama-server's (LC_HOST_BASE).  Each
+	 * remote GPU holds a CUDA context of the rpc-server, as a local one
+	 * does (rt above).  Derived from the source, not measured.
+	 */
+	if (c.nodes > 1 && used > 0) {
+		uint64_t nb;
+		uint32_t k;
+
+		for (k = 0; k + 1 < c.nodes; k++) {
+			nb = 0;
+			for (d = k * c.per; d < (k + 1) * c.per; d++)
+				nb = max64(nb, c.big[d]);
+			sent = max64(sent, nb);
+			node_max = max64(node_max, mp_adds(LC_HOST_BASE, nb));
+		}
+		host = mp_adds(host, sent);
+		est->node_host = node_max;
+		est->dev_nodes = c.nodes;
+	}
 	est->device_total = dev_total;
 	est->host_total = host;
 	est->host_reclaimable = reclaim;
@@ -1606,13 +1688,32 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		    sc->split_mode == MP_SPLIT_LAYER ? "layer" :
 		    sc->split_mode == MP_SPLIT_ROW ? "row" : "none",
 		    sc->n_tensor_split != 0 ? ", -ts as given" :
-		    sc->n_dev_free >= c.gpus ? ", split by free memory" : "",
+		    sc->n_dev_free >= c.gpus || (c.nodes > 1 &&
+		    sc->n_dev_free >= c.per) ? ", split by free memory" : "",
 		    c.act == c.n_layer + 1 && sc->split_mode == MP_SPLIT_LAYER &&
 		    c.ot.n == 0 ? ", pipeline parallel" : "", lay);
 		mp_note_count(n, "gpus", c.gpus);
 		mp_note_count(n, "index", fullest);
 		mp_note_size(n, "fullest", dev_max);
 		layer_values(n, span);
+	}
+	if (est->dev_nodes > 1) {
+		n = mp_estimate_note(est, "gpus", "llamacpp.rpc", "--rpc: "
+		    "{devices} devices on {nodes} machines in llama.cpp's "
+		    "order: the other nodes' GPUs first (rpc-server, %s), "
+		    "then this host's {per}, the last holding the output "
+		    "layer", c.nodes * c.per > 2 ? "RPC0-RPC{last}" : "RPC0");
+		mp_note_count(n, "devices", c.gpus);
+		mp_note_count(n, "nodes", c.nodes);
+		mp_note_count(n, "last", (c.nodes - 1) * c.per - 1);
+		mp_note_count(n, "per", c.per);
+		n = mp_estimate_note(est, "total", "llamacpp.rpc_host", "each "
+		    "other node's host: {node_host} (rpc-server's baseline and "
+		    "the largest tensor it receives at load, {tensor}); this "
+		    "host copies each tensor it sends, {tensor} more at load "
+		    "(derived from ggml-rpc)");
+		mp_note_size(n, "node_host", node_max);
+		mp_note_size(n, "tensor", sent);
 	}
 	return true;
 }

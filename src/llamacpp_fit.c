@@ -310,7 +310,7 @@ mp_llamacpp_fit(const struct mp_model *m, struct mp_scenario *sc,
 	struct mp_llamacpp_use u, umin;
 	uint64_t nseq = sc->batch == 0 ? 1 : sc->batch, ctx_max, n_ctx;
 	int64_t margin, sum_used = 0, sum_target = 0, sum_min = 0, model = 0;
-	uint32_t d, lo, hi, mid, from, total;
+	uint32_t d, lo, hi, mid, from, total, node_gpus;
 	bool ok = false, all = true;
 
 	note[0] = '\0';
@@ -321,12 +321,17 @@ mp_llamacpp_fit(const struct mp_model *m, struct mp_scenario *sc,
 	f->sc = *sc;
 	f->err = err;
 	f->n_layer = m->layers;
-	f->nd = sc->gpus == 0 ? 1 : sc->gpus;
-	if (sc->backend == MP_BE_CPU || sc->n_dev_free < f->nd ||
+	node_gpus = sc->gpus == 0 ? 1 : sc->gpus;
+	/* over RPC every node's GPUs, the other nodes' first (llamacpp.c);
+	 * llama_params_fit walks the whole device list */
+	f->nd = node_gpus * mp_llamacpp_rpc_nodes(sc);
+	if (sc->backend == MP_BE_CPU || sc->n_dev_free < node_gpus ||
 	    f->nd > MP_MAX_GPUS || m->layers == 0) {
 		mp_error_set(err, MP_EUSAGE, NULL, "--fit", "llama.cpp fits "
-		    "to the GPUs' free memory: give --hardware with %u GPU%s",
-		    f->nd, f->nd == 1 ? "" : "s");
+		    "to the GPUs' free memory: give --hardware with %u GPU%s"
+		    "%s", node_gpus, node_gpus == 1 ? "" : "s",
+		    f->nd > MP_MAX_GPUS ?
+		    " per node, at most 16 devices in all" : "");
 		goto out;
 	}
 	margin = (int64_t)mp_llamacpp_fit_target(sc);
@@ -339,8 +344,8 @@ mp_llamacpp_fit(const struct mp_model *m, struct mp_scenario *sc,
 	if (!mp_llamacpp_device_use(m, &f->sc, &u, err))
 		goto out;
 	for (d = 0; d < f->nd; d++) {
-		f->target[d] = (int64_t)sc->dev_free[d] - (int64_t)u.runtime -
-		    margin;
+		f->target[d] = (int64_t)sc->dev_free[d % node_gpus] -
+		    (int64_t)u.runtime - margin;
 		sum_used += (int64_t)u.total[d];
 		sum_target += f->target[d];
 		model += (int64_t)u.model[d];

@@ -834,6 +834,16 @@ struct mp_estimate {
 	 * device_map): the decoder layers GPU i runs, in order; all 0 when
 	 * every GPU runs a share of every layer (tensor parallel). */
 	uint32_t	 dev_layers[MP_MAX_GPUS];
+	/*
+	 * Machines dev_bytes spans (0 or 1: one).  llama.cpp's RPC split
+	 * (--nodes N) lists every GPU of every node in llama.cpp's device
+	 * order: the other nodes' rpc-server devices first, then the main
+	 * host's GPUs; GPU i is the profile's GPU i mod (GPUs per node).
+	 */
+	uint32_t	 dev_nodes;
+	/* Host memory each node but the first needs (llama.cpp's
+	 * rpc-server); judged beside the first node's host_total. */
+	uint64_t	 node_host;
 	/* Of host_total, file pages the kernel can drop (mmap'd originals
 	 * of repacked tensors): reported, not judged as resident. */
 	uint64_t	 host_reclaimable;
@@ -887,6 +897,10 @@ enum mp_verdict { MP_VERDICT_FITS, MP_VERDICT_TIGHT, MP_VERDICT_NO,
 	MP_VERDICT_UNSUPPORTED };
 /* place.c: "fits", "tight", "no", "unsupported" */
 const char *mp_verdict_name(enum mp_verdict);
+struct mp_judgement;
+/* The machine (1 = the one running the command) of GPU i of a
+ * judgement: llama.cpp lists the other nodes' RPC devices first. */
+uint32_t mp_judgement_node(const struct mp_judgement *, size_t i);
 enum mp_judge_where { MP_JUDGE_DEVICE, MP_JUDGE_HOST };
 /* One GPU's share of a placement. */
 struct mp_share {
@@ -910,6 +924,10 @@ struct mp_judgement {
 	/* Every GPU used (the first 16 of a larger machine). */
 	struct mp_share		 dev[MP_MAX_GPUS];
 	size_t			 n_dev, fullest;
+	/* Machines the GPUs span (llama.cpp's RPC split; 0 or 1: one)
+	 * and the GPUs of each: mp_judgement_node says whose dev[i] is. */
+	uint32_t		 nodes;
+	size_t			 node_gpus;
 	/* Host RAM: resident bytes judged, file pages reported. */
 	struct {
 		uint64_t	 capacity;	/* RAM - OS reserve (+ swap) */

@@ -356,7 +356,7 @@ mp_hardware_judge_ex(const struct mp_hardware *hw,
 {
 	const struct mp_device	*d, *g[MP_MAX_GPUS];
 	uint64_t		 hostcap, recl, resident, cap, sum = 0, p;
-	size_t			 i;
+	size_t			 i, per;
 	uint32_t		 ng;
 
 	memset(j, 0, sizeof(*j));
@@ -401,12 +401,20 @@ mp_hardware_judge_ex(const struct mp_hardware *hw,
 		j->gpus = est->sc.gpus == 0 ? 1 : est->sc.gpus;
 		if (j->gpus > ng)
 			j->gpus = ng;
+		per = j->gpus < MP_MAX_GPUS ? j->gpus : MP_MAX_GPUS;
+		/* llama.cpp's RPC split: every GPU of every node, node by
+		 * node (memplan.h, dev_nodes), each judged as its card. */
+		if (est->dev_nodes > 1) {
+			j->gpus = mp_muls(j->gpus, est->dev_nodes);
+			j->nodes = est->dev_nodes;
+			j->node_gpus = per;
+		}
 		j->n_dev = j->gpus < MP_MAX_GPUS ? j->gpus : MP_MAX_GPUS;
 		/* Each GPU against its own usable memory (a mixed machine's
 		 * cards differ); GPUs past MP_MAX_GPUS as the last listed. */
 		for (i = 0; i < j->gpus; i++) {
-			cap = mp_device_usable(g[i < MP_MAX_GPUS ? i :
-			    MP_MAX_GPUS - 1], hw);
+			cap = mp_device_usable(g[est->dev_nodes > 1 ? i % per :
+			    i < MP_MAX_GPUS ? i : MP_MAX_GPUS - 1], hw);
 			p = share_of(est, j->gpus, i);
 			sum = mp_adds(sum, p);
 			if (i >= j->n_dev)
@@ -421,7 +429,8 @@ mp_hardware_judge_ex(const struct mp_hardware *hw,
 		j->judged = j->dev[j->fullest].predicted;
 		cap = j->capacity = j->dev[j->fullest].capacity;
 		j->headroom = j->dev[j->fullest].headroom;
-		j->device = g[j->fullest];
+		j->device = g[est->dev_nodes > 1 ? j->fullest % per :
+		    j->fullest];
 		put(j->device_name, sizeof(j->device_name), "%s",
 		    j->device->name);
 		/*
@@ -432,6 +441,9 @@ mp_hardware_judge_ex(const struct mp_hardware *hw,
 		resident = est->host_total - recl;
 		if (d->unified)
 			resident = mp_adds(resident, sum);
+		/* Several nodes' hosts (RPC): the fullest decides. */
+		if (est->node_host > resident)
+			resident = est->node_host;
 		j->host.capacity = hostcap;
 		j->host.predicted = resident;
 		j->host.headroom = sat_diff(hostcap, resident);
@@ -814,6 +826,17 @@ mp_place(const struct mp_model *m, const struct mp_hardware *hw,
 		put(j->reason, sizeof(j->reason), "%s", why);
 	}
 	return true;
+}
+
+uint32_t
+mp_judgement_node(const struct mp_judgement *j, size_t i)
+{
+	size_t remote;
+
+	if (j->nodes <= 1 || j->node_gpus == 0)
+		return 1;
+	remote = (size_t)(j->nodes - 1) * j->node_gpus;
+	return i >= remote ? 1 : (uint32_t)(2 + i / j->node_gpus);
 }
 
 /* The verdict's name in every report (plan, policy, renderers). */

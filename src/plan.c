@@ -438,13 +438,43 @@ own_words(const struct plan_ctx *x, enum mp_runtime rt)
 	    "fp16 (from the bf16 checkpoint)";
 }
 
+/*
+ * Several machines: llama.cpp's rows run on one node (--nodes 1) and,
+ * where all its layers do not fit the GPUs of one, over every node by
+ * its RPC split (llamacpp.c): a model that fits one machine is not
+ * spread over the network.  Ollama has no RPC split; a machine without
+ * GPUs is not split (mp_llamacpp_rpc_nodes).
+ */
+static bool
+rpc_cand(const struct plan_ctx *x, const struct cand *one, size_t first,
+    uint32_t nodes, struct mp_error *err)
+{
+	struct cand c;
+
+	if (nodes <= 1 || x->base->ollama || !x->accel ||
+	    x->p->n_opt <= first || x->p->opt[first].verdict !=
+	    MP_VERDICT_NO)
+		return true;
+	c = *one;
+	c.sc.nodes = nodes;
+	c.offload = false;
+	put(c.label, sizeof(c.label), "%s, RPC over %u nodes", one->label,
+	    nodes);
+	c.why = "layers split over every GPU of every node (llama.cpp's "
+	    "RPC: rpc-server on the other nodes); the network crossed "
+	    "through this host every token";
+	return cand_run(x, &c, err);
+}
+
 static bool
 serve_cands(const struct plan_ctx *x, struct mp_error *err)
 {
 	const struct serve_row	*r;
 	struct cand		 c;
 	char			 lab[96];
-	size_t			 i;
+	size_t			 i, first;
+	uint32_t		 nodes = x->base->nodes != 0 ? x->base->nodes :
+				    x->hw->nodes > 1 ? x->hw->nodes : 1;
 
 	for (i = 0; i < sizeof(serve_rows) / sizeof(serve_rows[0]); i++) {
 		r = &serve_rows[i];
@@ -472,7 +502,13 @@ serve_cands(const struct plan_ctx *x, struct mp_error *err)
 		c.why = x->accel || r->why_cpu == NULL ? r->why : r->why_cpu;
 		if (r->runtime == MP_RT_LLAMACPP && !llamacpp_cand(&c, x, err))
 			return false;
+		if (r->runtime == MP_RT_LLAMACPP && nodes > 1)
+			c.sc.nodes = 1;
+		first = x->p->n_opt;
 		if (!cand_run(x, &c, err))
+			return false;
+		if (r->runtime == MP_RT_LLAMACPP &&
+		    !rpc_cand(x, &c, first, nodes, err))
 			return false;
 	}
 	return true;

@@ -118,15 +118,18 @@ mp_render_judgement(FILE *fp, const char *hw_name,
 		fprintf(fp, "%sbelow the margin of %s (--headroom)\n", pre,
 		    mp_fmt_size(j->margin, u, a, sizeof(a)));
 	if (j->where == MP_JUDGE_DEVICE && j->gpus > 1)
-		fprintf(fp, "%sfullest GPU: %s of %s (GPU %zu of %llu%s%s)\n",
+		fprintf(fp, "%sfullest GPU: %s of %s (GPU %zu of %llu%s%s%s)\n",
 		    pre, mp_fmt_size(j->judged, u, a, sizeof(a)),
 		    mp_fmt_size(j->capacity, u, b, sizeof(b)), j->fullest,
 		    (unsigned long long)j->gpus, mixed_gpus(j) ? ", " : "",
-		    mixed_gpus(j) ? j->device_name : "");
+		    mixed_gpus(j) ? j->device_name : "", j->nodes > 1 ?
+		    (mp_judgement_node(j, j->fullest) == 1 ? ", on node 1" :
+		    ", on an rpc-server node") : "");
 	if (j->where == MP_JUDGE_DEVICE && j->host.predicted > 0)
-		fprintf(fp, "%shost: %s resident of %s%s\n", pre,
+		fprintf(fp, "%shost: %s resident of %s%s%s\n", pre,
 		    mp_fmt_size(j->host.predicted, u, a, sizeof(a)),
 		    mp_fmt_size(j->host.capacity, u, b, sizeof(b)),
+		    j->nodes > 1 ? " on the fullest node" : "",
 		    j->host.fits ? "" : " (DOES NOT FIT)");
 	if (j->disk.judged)
 		fprintf(fp, "%sNVMe: %s per node of %s%s\n", pre,

@@ -136,6 +136,20 @@ static const struct be_eff be_tab[MP_BE__COUNT] = {
 #define PP_HOP_US	20.0
 #define PP_NET_BW	50e9
 /*
+ * llama.cpp's RPC split (llamacpp.c, --nodes N over GPUs) crosses the
+ * network on the same links, through the main host: ggml-rpc has no
+ * async device-to-device copy, so ggml-backend copies a split's input
+ * with ggml_backend_tensor_copy, which between two rpc-servers falls
+ * back to RPC_CMD_GET_TENSOR to this host and RPC_CMD_SET_TENSOR on (the
+ * buffers' cpy_tensor refuses different servers), and between two GPUs
+ * of one rpc-server sends RPC_CMD_COPY_TENSOR and waits for its answer
+ * (ggml-rpc.cpp, stored commit 004d67ed).  Per token: the hidden state
+ * (f32) goes out to each other node and comes back, 2 (N - 1) transfers
+ * at the stage hop's latency and bandwidth above; every boundary between
+ * two GPUs of a remote node is one more round trip of latency.  TCP's
+ * own stack time is not added (not measured): derived.
+ */
+/*
  * vLLM's fused MoE at a decode step: a layer's routed experts run as one
  * chain of kernels (fused_experts: moe_align_block_size, the
  * activations' quantization, the two grouped GEMMs, the activation and
@@ -482,6 +496,7 @@ struct run {
 	double			 ar_s;		/* vLLM TP: one all-reduce */
 	uint32_t		 pp_hops;	/* vLLM PP: stage boundaries */
 	double			 pp_tok_b;	/* bytes a token sends over one */
+	uint32_t		 pp_rtt;	/* RPC: round trips, no payload */
 };
 
 /* One all-reduce of vLLM's tensor parallelism at batch 1, seconds. */
@@ -626,7 +641,8 @@ host_rate(const struct run *r)
 static double
 pp_time(const struct run *r, double u)
 {
-	return r->pp_hops * (PP_HOP_US * 1e-6 + u * r->pp_tok_b / PP_NET_BW);
+	return r->pp_hops * (PP_HOP_US * 1e-6 + u * r->pp_tok_b / PP_NET_BW) +
+	    r->pp_rtt * PP_HOP_US * 1e-6;
 }
 
 /*
@@ -1003,6 +1019,15 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 		r.pp_hops = sc->nodes - 1;
 		r.pp_tok_b = 2.0 * (double)m->hidden * 2;
 	}
+	if (est->dev_nodes > 1 && tg->count >= est->dev_nodes) {
+		/* llama.cpp's RPC split: every node's GPUs in a row (the
+		 * target counts them all), the network crossed through this
+		 * host (RPC's terms above). */
+		r.pp_hops = 2 * (est->dev_nodes - 1);
+		r.pp_tok_b = (double)m->hidden * 4;
+		r.pp_rtt = (est->dev_nodes - 1) *
+		    (tg->count / est->dev_nodes - 1);
+	}
 	/* Device layers with tensors overridden to host memory. */
 	for (l = r.gpu_start; tg->count > 0 && l < m->layers; l++)
 		if (tr.l[l].hdense_b + tr.l[l].hexp_b > 0)
@@ -1082,6 +1107,13 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 	    r.gpu_start > 0 || !r.out_dev ? ", layers in host memory at "
 	    "the host's bandwidth" : "", over, r.host_bw_assumed ?
 	    " (89.6 GB/s assumed: the profile has no ram_bandwidth)" : "");
+	if (r.pp_rtt + r.pp_hops > 0 && sc->runtime == MP_RT_LLAMACPP) {
+		size_t n = strlen(sp->basis);
+
+		snprintf(sp->basis + n, sizeof(sp->basis) - n, "; --rpc: %u "
+		    "network transfers and %u round trips per token through "
+		    "this host (derived)", r.pp_hops, r.pp_rtt);
+	}
 	if (!spec_decode(&r, m, sc, sp, err)) {
 		free(tr.l);
 		return false;

@@ -73,6 +73,9 @@ static const struct row rows[] = {
 	{ "qwen2.5-1.5b", { "mode", "lora", "attn", "flash2", "seq", "2048",
 	    NULL } },
 	{ "qwen2.5-1.5b", { "attn", "eager", "seq", "16384", NULL } },
+	/* llama.cpp's RPC split over two machines (where there are GPUs) */
+	{ "llama-3.1-70b-instruct",
+	  { "runtime", "llamacpp", "weights", "q8_0", "nodes", "2", NULL } },
 };
 
 #define NPROF	(sizeof(profiles) / sizeof(profiles[0]))
@@ -252,6 +255,51 @@ test_consistency_plan_options_reestimate(void **state)
 				assert_true(runs(pr.opt[pr.rec[i].opt].verdict));
 			mp_planres_fini(&pr);
 		}
+}
+
+/*
+ * Plan over two machines: llama.cpp's RPC rows appear only where the
+ * same weights do not fit one machine's GPUs, and every row estimated
+ * again (the command's own --nodes) gets plan's verdict.
+ */
+static void
+test_consistency_rpc_plan(void **state)
+{
+	struct fx		*f = *state;
+	struct mp_scenario	 base;
+	struct mp_planres	 pr;
+	struct mp_judgement	 j;
+	struct mp_error		 e;
+	size_t			 i, k, rpc = 0;
+	char			 one[96];
+	const char		*at;
+
+	mp_scenario_init(&base);
+	base.nodes = 2;
+	mp_error_clear(&e);
+	assert_true(mp_planner_plan(&f->m[0], &f->hw[0], &base, 0, &pr, &e));
+	for (i = 0; i < pr.n_opt; i++) {
+		const struct mp_option *o = &pr.opt[i];
+
+		assert_true(mp_place(&f->m[0], &f->hw[0], &o->est.sc, f->est,
+		    &j, &e));
+		assert_int_equal(j.verdict, o->verdict);
+		if ((at = strstr(o->label, ", RPC over 2 nodes")) == NULL)
+			continue;
+		rpc++;
+		assert_int_equal(o->est.dev_nodes, 2);
+		assert_int_equal(o->j.gpus, 4);
+		snprintf(one, sizeof(one), "%.*s", (int)(at - o->label),
+		    o->label);
+		for (k = 0; k < pr.n_opt; k++)
+			if (strcmp(pr.opt[k].label, one) == 0)
+				break;
+		assert_true(k < pr.n_opt);
+		assert_int_equal(pr.opt[k].verdict, MP_VERDICT_NO);
+		assert_int_equal(pr.opt[k].est.sc.nodes, 1);
+	}
+	assert_true(rpc > 0);
+	mp_planres_fini(&pr);
 }
 
 /* What the platform cannot run is unsupported and never recommended. */
@@ -627,6 +675,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_consistency_commands_agree),
 		cmocka_unit_test(test_consistency_plan_options_reestimate),
+		cmocka_unit_test(test_consistency_rpc_plan),
 		cmocka_unit_test(test_consistency_platform_gates),
 		cmocka_unit_test(test_consistency_placement_defaults),
 		cmocka_unit_test(test_consistency_as_shipped),

@@ -15,6 +15,7 @@
 #include "fixtures.h"
 
 #define MIB	(1024ull * 1024ull)
+#define GIB	(1024ull * MIB)
 
 static void
 run_fail(const struct mp_model *m, const struct mp_scenario *sc,
@@ -657,6 +658,160 @@ test_place_draft_named_like_main(void **state)
 	mp_model_fini(&m);
 }
 
+/*
+ * --nodes 2 over GPUs is llama.cpp's RPC split (llamacpp.c): qwen2.5-7b
+ * q4_k_m on two machines of two RTX 4090s is four devices in llama.cpp's
+ * order, the other node's two first (rpc-server), this host's two last,
+ * the output layer on the very last.  The 28 layers and the output (29
+ * slots) split evenly: slot il goes to the first device whose cumulative
+ * share exceeds il / 29, so the remote node holds layers 0-14.  Its host
+ * holds rpc-server's baseline (46 MiB) and the largest of those tensors
+ * (one RPC_CMD_SET_TENSOR message), and this host one more copy of it at
+ * load; every device is judged against its card and the hosts against
+ * RAM.
+ */
+static void
+test_place_rpc_split_across_nodes(void **state)
+{
+	struct mp_model m;
+	struct mp_hardware hw;
+	struct mp_scenario sc;
+	struct mp_estimate *one, *two;
+	struct mp_judgement j1, j2;
+	struct mp_error err;
+	struct mp_gguf_tensor *t = NULL;
+	uint64_t big = 0;
+	size_t i, n = 0;
+
+	(void)state;
+	one = calloc(2, sizeof(*one));
+	assert_non_null(one);
+	two = one + 1;
+	mp_error_clear(&err);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	assert_true(mp_hardware_load("2x-rtx-4090", &hw, &err));
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q4_k_m");
+	sc.nodes = 1;
+	assert_true(mp_place(&m, &hw, &sc, one, &j1, &err));
+	sc.nodes = 2;
+	assert_true(mp_place(&m, &hw, &sc, two, &j2, &err));
+	assert_int_equal(one->n_dev_bytes, 2);
+	assert_int_equal(two->n_dev_bytes, 4);
+	assert_int_equal(two->dev_nodes, 2);
+	assert_int_equal(j1.gpus, 2);
+	assert_int_equal(j2.gpus, 4);
+	assert_int_equal(j2.n_dev, 4);
+	/* RPC devices first: node 2's GPUs are 0 and 1 */
+	assert_int_equal(mp_judgement_node(&j2, 0), 2);
+	assert_int_equal(mp_judgement_node(&j2, 1), 2);
+	assert_int_equal(mp_judgement_node(&j2, 2), 1);
+	assert_int_equal(mp_judgement_node(&j2, 3), 1);
+	assert_int_equal(mp_judgement_node(&j1, 1), 1);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(j2.dev[i].predicted, two->dev_bytes[i]);
+		assert_int_equal(j2.dev[i].capacity, j1.dev[i % 2].capacity);
+		/* a quarter of the layers each: less than half of them */
+		assert_true(two->dev_bytes[i] < one->dev_bytes[i % 2]);
+	}
+	/* the output layer (and its logits) on this host's last GPU */
+	assert_true(two->dev_bytes[3] > two->dev_bytes[0] + 300 * MIB);
+	assert_true(mp_gguf_tensors(&m, "q4_k_m", &t, &n, &err));
+	for (i = 0; i < n; i++)
+		if (t[i].layer >= 0 && t[i].layer <= 14 && t[i].bytes > big)
+			big = t[i].bytes;
+	free(t);
+	assert_true(big > 0);
+	assert_int_equal(two->node_host, 46 * MIB + big);
+	assert_int_equal(one->node_host, 0);
+	assert_int_equal(resident(two), resident(one) + big);
+	assert_int_equal(j2.host.predicted, resident(two));
+	assert_true(j2.fits);
+	mp_model_fini(&m);
+	free(one);
+}
+
+/* The remote node's host decides when it is the fuller one. */
+static void
+test_place_rpc_node_host_judged(void **state)
+{
+	struct mp_hardware hw;
+	struct mp_estimate *est;
+	struct mp_judgement j;
+	struct mp_error err;
+
+	(void)state;
+	mp_error_clear(&err);
+	assert_true(mp_hardware_load("2x-rtx-4090", &hw, &err));
+	est = calloc(1, sizeof(*est));
+	assert_non_null(est);
+	est->sc.gpus = 2;
+	est->sc.backend = MP_BE_CUDA;
+	est->n_dev_bytes = 4;
+	est->dev_nodes = 2;
+	est->dev_bytes[0] = est->dev_bytes[1] = est->dev_bytes[2] = GIB;
+	est->dev_bytes[3] = 2 * GIB;
+	est->device_total = 5 * GIB;
+	est->host_total = GIB;
+	est->node_host = hw.ram;	/* more than RAM less the OS's */
+	mp_hardware_judge_ex(&hw, est, &j);
+	assert_int_equal(j.gpus, 4);
+	assert_int_equal(j.fullest, 3);
+	assert_int_equal(j.host.predicted, hw.ram);
+	assert_false(j.host.fits);
+	assert_false(j.fits);
+	free(est);
+}
+
+/* The commands: rpc-server on the other nodes, --rpc on this one; more
+ * than llama.cpp's 16 devices, or a machine without GPUs, are said. */
+static void
+test_place_rpc_command_and_limits(void **state)
+{
+	struct mp_model m;
+	struct mp_hardware hw, cpu;
+	struct mp_scenario sc;
+	struct mp_estimate *est;
+	struct mp_judgement j;
+	struct mp_error err;
+	size_t i;
+	bool said = false;
+
+	(void)state;
+	est = calloc(1, sizeof(*est));
+	assert_non_null(est);
+	mp_error_clear(&err);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
+	assert_true(mp_hardware_load("2x-rtx-4090", &hw, &err));
+	fx_llamacpp_scenario(&sc, 4096, 1);
+	sc.weights = MP_DT_NONE;
+	strcpy(sc.ftype, "q4_k_m");
+	sc.nodes = 3;
+	assert_true(mp_place(&m, &hw, &sc, est, &j, &err));
+	assert_string_equal(est->command, "on nodes 2-3: rpc-server -H "
+	    "0.0.0.0 -p 50052; on node 1: llama-server -m "
+	    "qwen2.5-7b-instruct-Q4_K_M.gguf -c 4096 -ngl 99 --rpc "
+	    "node2:50052,node3:50052");
+	assert_int_equal(j.gpus, 6);
+	sc.nodes = 9;	/* 18 devices */
+	assert_false(mp_place(&m, &hw, &sc, est, &j, &err));
+	assert_string_equal(err.field, "--nodes");
+	assert_non_null(strstr(err.msg, "at most 16"));
+	/* Ollama and a CPU-only machine stay on one node, and say so. */
+	assert_true(mp_hardware_load("workstation-16gb", &cpu, &err));
+	sc.nodes = 2;
+	assert_true(mp_place(&m, &cpu, &sc, est, &j, &err));
+	assert_true(est->dev_nodes <= 1);
+	assert_null(strstr(est->command, "--rpc"));
+	for (i = 0; i < est->n_notes; i++)
+		if (strcmp(est->notes[i].id, "estimate.one_node") == 0)
+			said = true;
+	assert_true(said);
+	mp_model_fini(&m);
+	free(est);
+}
+
 /* Option values: what each key accepts and refuses. */
 static void
 test_place_option_values(void **state)
@@ -952,6 +1107,9 @@ main(void)
 		cmocka_unit_test(test_place_no_x86_repack_on_arm),
 		cmocka_unit_test(test_place_command),
 		cmocka_unit_test(test_place_draft_named_like_main),
+		cmocka_unit_test(test_place_rpc_split_across_nodes),
+		cmocka_unit_test(test_place_rpc_node_host_judged),
+		cmocka_unit_test(test_place_rpc_command_and_limits),
 		cmocka_unit_test(test_place_option_values),
 		cmocka_unit_test(test_vllm_one_max_num_seqs),
 		cmocka_unit_test(test_vllm_cannot_start),

@@ -437,6 +437,53 @@ test_mixed_cards(void **state)
 	mp_model_fini(&m);
 }
 
+/*
+ * llama.cpp's RPC split over two machines of two GPUs: the same four
+ * devices in a row as one machine of four, plus the network through
+ * this host (speed.c): the hidden state (3584 x 4 bytes, f32) out to the
+ * other node and back, two transfers of 20 us plus 14336 B at 50 GB/s,
+ * and one round trip of 20 us for the copy between that node's two GPUs.
+ */
+static void
+test_llamacpp_rpc_hop(void **state)
+{
+	struct mp_model		 m;
+	struct mp_scenario	 sc;
+	struct mp_estimate	 est;
+	struct mp_hardware	 hw;
+	struct mp_speed_target	 tg;
+	struct mp_speed		 rpc, local;
+	struct mp_error		 e;
+	double			 gap, want;
+
+	(void)state;
+	mp_error_clear(&e);
+	mp_model_init(&m);
+	assert_true(mp_model_load("qwen2.5-7b-instruct", &m, &e));
+	assert_true(mp_hardware_load("2x-rtx-4090", &hw, &e));
+	mp_scenario_init(&sc);
+	sc.runtime = MP_RT_LLAMACPP;
+	strcpy(sc.ftype, "q4_k_m");
+	sc.gpus = 2;
+	sc.nodes = 2;
+	sc.seq = 4096;
+	assert_true(mp_estimate(&m, &sc, &est, &e));
+	assert_int_equal(est.dev_nodes, 2);
+	assert_true(mp_speed_target(&hw, &est, &tg));
+	assert_int_equal(tg.count, 4);	/* every node's GPUs */
+	assert_true(mp_speed_estimate(&m, &est, &tg, NULL, 0, &rpc, &e));
+	assert_non_null(strstr(rpc.basis, "--rpc: 2 network transfers and 1 "
+	    "round trips"));
+	/* the same devices on one machine */
+	est.dev_nodes = 1;
+	tg.count = 4;
+	assert_true(mp_speed_estimate(&m, &est, &tg, NULL, 0, &local, &e));
+	gap = 1.0 / rpc.decode_tps - 1.0 / local.decode_tps;
+	want = 2 * (20e-6 + 3584.0 * 4 / 50e9) + 20e-6;
+	assert_true(gap > 0.999 * want && gap < 1.001 * want);
+	mp_model_fini(&m);
+}
+
 int
 main(void)
 {
@@ -452,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_fp32_accumulate_rate),
 		cmocka_unit_test(test_vllm_moe_chain),
 		cmocka_unit_test(test_mixed_cards),
+		cmocka_unit_test(test_llamacpp_rpc_hop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
