@@ -578,6 +578,10 @@ struct mp_scenario {
 	enum mp_spec	 speculative;
 	/* --attn (transformers); DEFAULT until mp_scenario_resolve */
 	enum mp_attn	 attn;
+	/* The CUDA compute capability (x 10) of the GPU the scenario runs
+	 * on, from the profile (place.c); 0 = unknown: the H100 the
+	 * figures were measured on.  Decides PyTorch's SDPA kernel. */
+	uint32_t	 cc;
 	uint32_t	 spec_tokens;	/* --num-speculative-tokens; 0 = method's */
 	/* vLLM engine arguments (vllm.c); 0 = vLLM's default for the card */
 	bool		 enforce_eager;	/* --enforce-eager: no CUDA graphs */

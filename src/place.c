@@ -184,6 +184,8 @@ mp_place_scenario(const struct mp_model *m, const struct mp_hardware *hw,
 	sc->backend = n > 0 ? d->backend : MP_BE_CPU;
 	/* The CUDA context's per-GPU part (estimate.c). */
 	sc->cuda_stack = n > 0 ? mp_cuda_stack_reserve(d) : 0;
+	/* PyTorch's SDPA kernel choice follows it (transformers.c). */
+	sc->cc = n > 0 && d->backend == MP_BE_CUDA ? d->cc : 0;
 	if (sc->gpus > (n > 0 ? n : 1)) {
 		if (n == 0)
 			return mp_error_set(err, MP_EUSAGE, NULL, "--gpus",

@@ -60,6 +60,11 @@ uint64_t mp_eager_saved(enum mp_dtype compute, bool dropout);
 uint64_t mp_eager_masks(const struct mp_model *, uint64_t batch,
 	    uint64_t seq, enum mp_dtype compute);
 
+/* transformers' sdpa runs PyTorch's math kernel (scores materialised
+ * in fp32): grouped-query attention without a fused kernel for it. */
+bool	mp_sdpa_math(const struct mp_model *, const struct mp_scenario *,
+	    enum mp_dtype compute);
+
 /* The sum of the components of mm, saturating. */
 uint64_t mp_memory_sum(const struct mp_memory *mm);
 

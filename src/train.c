@@ -45,6 +45,7 @@ struct tctx {
 	uint64_t		 seq, tokens;
 	bool			 eager;	/* --attn eager (or the model's) */
 	bool			 dropout; /* attention_dropout > 0 */
+	bool			 math;	/* SDPA on PyTorch's math kernel */
 	enum mp_dtype		 cd;	/* the compute dtype */
 	/* Tensors of layer l are lidx[lstart[l] .. lstart[l + 1]): built
 	 * once, so per-layer work is not layers x tensors. */
@@ -343,6 +344,17 @@ layer_bytes(const struct tctx *c, uint32_t l, uint64_t *fixed)
 			 * No attention output or logsumexp is kept.
 			 */
 			b += 3 * a * nh * hd;
+		else if (c->math && !window_mask(c, l))
+			/*
+			 * SDPA on PyTorch's math kernel (transformers.c
+			 * mp_sdpa_math; a layer with a window mask gets
+			 * repeat_kv from transformers instead of enable_gqa,
+			 * and a fused kernel): its matmuls save the fp32 q and the
+			 * fp32 k and v repeated to every query head; softmax
+			 * saves its fp32 output, which the second matmul
+			 * saves too: 4 bytes a score.
+			 */
+			b += 3 * 4 * nh * hd + 4 * nh * c->seq;
 		else
 			b += a * (nh + 2 * nkv) * hd + a * nh * hd + 4 * nh;
 		if (has_qkv)	/* v is a view: the fused output stays */
@@ -662,6 +674,7 @@ step_init(struct step *s, const struct mp_model *m,
 	/* Trainer runs the model in train mode: attention_dropout applies
 	 * (dropout=0.0 if not self.training else self.attention_dropout) */
 	c->dropout = m->attn_dropout > 0;
+	c->math = mp_sdpa_math(m, sc, s->cd);
 	c->rs = c->amp ? 4 : c->a;
 	if (!c->full) {
 		if (!mp_lora_plan(m, sc->lora_targets, sc->rank ? sc->rank : 16,

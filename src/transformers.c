@@ -76,6 +76,35 @@ mp_eager_masks(const struct mp_model *m, uint64_t batch, uint64_t seq,
 	    mp_dtype_bytes(cd, n));
 }
 
+/*
+ * PyTorch's SDPA kernel under transformers' sdpa.  transformers passes
+ * enable_gqa=True when there is no mask (sdpa_attention.py
+ * use_gqa_in_sdpa: torch >= 2.5), so grouped-query models (kv heads <
+ * heads) need a kernel that takes it: on CUDA the flash kernel does
+ * (sm80 and newer, fp16/bf16; sdp_utils.cpp), the memory-efficient one
+ * does not (check_batch_size_and_num_heads_dense<false>), nor does the
+ * CPU's flash kernel (sdp_utils_cpp.cpp).  What is left is the math
+ * kernel, which materialises the scores: on a T4 or V100, in fp32, and
+ * on the CPU.  (PyTorch's documentation of enable_gqa: "It currently
+ * works only for Flash_attention and math kernel on CUDA tensor".)
+ * ROCm and MPS are not modelled here (see the man page).
+ */
+bool
+mp_sdpa_math(const struct mp_model *m, const struct mp_scenario *sc,
+    enum mp_dtype cd)
+{
+	bool half = cd == MP_DT_F16 || cd == MP_DT_BF16;
+
+	if (mp_attn_of(m, sc) != MP_ATTN_SDPA || m->kv_heads == 0 ||
+	    m->kv_heads >= m->heads)
+		return false;
+	if (sc->backend == MP_BE_CPU)
+		return true;
+	if (sc->backend != MP_BE_NONE && sc->backend != MP_BE_CUDA)
+		return false;
+	return !half || (sc->cc != 0 && sc->cc < 80);
+}
+
 /* gpt-oss: a learned sink column joins every row of scores. */
 static bool
 has_sinks(const struct mp_model *m)
@@ -131,6 +160,8 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 	uint32_t	 l;
 	bool		 any_moe = false, any_dense = false;
 	bool		 sliding = m->mask_window > 0 && S > m->mask_window;
+	/* a layer SDPA runs without a mask (enable_gqa applies there) */
+	bool		 unmasked = false;
 
 	for (l = 0; l < m->layers; l++) {
 		if (m->layer[l].moe)
@@ -140,6 +171,10 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 		if (m->layer[l].kind == MP_LK_SLIDING &&
 		    m->layer[l].window > 0 && S > m->layer[l].window)
 			sliding = true;
+		else if (m->layer[l].kind != MP_LK_MAMBA &&
+		    m->layer[l].kind != MP_LK_MLP && !(m->mask_window > 0 &&
+		    S > m->mask_window))
+			unmasked = true;
 	}
 	/*
 	 * Hidden-sized tensors alive through the layer: the input
@@ -227,6 +262,22 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 	}
 	if (eager)
 		mask = mp_eager_masks(m, B, S, cd);
+	else if (unmasked && mp_sdpa_math(m, sc, cd)) {
+		/*
+		 * The math kernel (attention.cpp
+		 * _scaled_dot_product_attention_math, PyTorch >= 2.5): fp16
+		 * and bf16 inputs are upcast to fp32 unless
+		 * torch.backends.cuda.allow_fp16_bf16_reduction_math_sdp
+		 * (off by default), k and v repeated to the
+		 * query heads, then the fp32 scores and their fp32 softmax
+		 * are alive together: 8 bytes a score, and the fp32 q and
+		 * repeated k and v.  Derived from the source, not measured.
+		 */
+		uint64_t e = mp_muls(mp_muls(mp_muls(B, m->heads), S), S);
+
+		scores = mp_muls(e, 8);
+		rep = mp_muls(mp_muls(T, qdim), 3 * 4);
+	}
 	/* q, k, v, rotated q and k, attention output, o_proj output */
 	attn = mp_muls(mp_muls(T, mp_adds(mp_muls(qdim, 3),
 	    mp_muls(kvdim, 4))), a);
@@ -242,7 +293,10 @@ layer_activations(const struct mp_model *m, const struct mp_scenario *sc,
 			    "over {tokens} tokens: q, k, v and their rotated "
 			    "copies%s", eager ? ", plus eager attention's "
 			    "score matrix (batch x heads x seq x seq) and "
-			    "float masks" : ""), "tokens", T);
+			    "float masks" : scores > 0 ? ", plus the fp32 "
+			    "score matrix of PyTorch's math SDPA kernel (no "
+			    "fused kernel takes grouped-query attention "
+			    "here)" : ""), "tokens", T);
 			return attn;
 		}
 		mp_note_count(mp_estimate_note(est, "activations",

@@ -240,6 +240,77 @@ test_attn_flash2_gate(void **state)
 	free(est);
 }
 
+/*
+ * SDPA with grouped-query attention where no fused kernel takes it: on
+ * a T4 (7.5) PyTorch's flash kernel is out (sm80+) and the
+ * memory-efficient one refuses enable_gqa, so the math kernel builds
+ * the fp32 scores and softmax (8 bytes a score) beside fp32 q and
+ * repeated k, v.  On an H100 the flash kernel runs: linear.  A model
+ * without GQA (pythia: 12/12 heads) keeps the memory-efficient kernel
+ * on the T4.
+ */
+static void
+test_attn_sdpa_math_fallback(void **state)
+{
+	struct mp_model		 m, p;
+	struct mp_estimate	*est = calloc(1, sizeof(*est));
+	struct mp_judgement	 j;
+	uint64_t		 S = 2048, T = 2048, a = 2, E, qdim, kvdim;
+	uint64_t		 want, h100;
+
+	(void)state;
+	assert_non_null(est);
+	load("llama-3.1-8b-instruct", &m);
+	E = (uint64_t)m.heads * S * S;
+	qdim = (uint64_t)m.heads * m.head_dim;
+	kvdim = (uint64_t)m.kv_heads * m.head_dim;
+	place(&m, "t4", MP_ATTN_DEFAULT, MP_DT_NONE, est, &j);
+	assert_int_equal(est->sc.weights, MP_DT_F16);
+	want = 3 * T * m.hidden * a + T * (3 * qdim + 4 * kvdim) * a +
+	    3 * T * qdim * 4 + E * 8 +
+	    S * m.rotary_dim * a * 2 + S * 8;
+	assert_int_equal(est->mem.activations, want);
+	place(&m, "h100-80gb", MP_ATTN_DEFAULT, MP_DT_F16, est, &j);
+	h100 = est->mem.activations;
+	assert_true(h100 < E * 2);	/* no 8-byte score matrix */
+	mp_model_fini(&m);
+	/* LoRA on Llama-3.2-1B at 1024 tokens in fp16: per layer and
+	 * token the math kernel keeps fp32 q, repeated k and v and a row
+	 * of fp32 probabilities per head, where the flash kernel keeps
+	 * q, k, v, its output and the logsumexp. */
+	{
+		struct mp_hardware	 hw;
+		struct mp_scenario	 sc;
+		struct mp_error		 e;
+		uint64_t		 t4, nh, nkv, hd, L = 1024;
+
+		load("llama-3.2-1b-instruct", &m);
+		nh = m.heads;
+		nkv = m.kv_heads;
+		hd = m.head_dim;
+		mp_scenario_init(&sc);
+		sc.mode = MP_MODE_LORA;
+		sc.weights = MP_DT_F16;
+		sc.seq = L;
+		assert_true(mp_hardware_load("t4", &hw, &e));
+		assert_true(mp_place(&m, &hw, &sc, est, &j, &e));
+		t4 = est->mem.activations;
+		assert_true(mp_hardware_load("h100-80gb", &hw, &e));
+		assert_true(mp_place(&m, &hw, &sc, est, &j, &e));
+		assert_int_equal(t4 - est->mem.activations,
+		    (uint64_t)m.layers * L * ((12 * nh * hd + 4 * nh * L) -
+		    (a * (nh + 2 * nkv) * hd + a * nh * hd + 4 * nh)));
+		mp_model_fini(&m);
+	}
+	load("pythia-160m", &p);
+	place(&p, "t4", MP_ATTN_DEFAULT, MP_DT_F16, est, &j);
+	h100 = est->mem.activations;
+	place(&p, "h100-80gb", MP_ATTN_DEFAULT, MP_DT_F16, est, &j);
+	assert_int_equal(est->mem.activations, h100);
+	mp_model_fini(&p);
+	free(est);
+}
+
 /* One option table: names, the plan-file key, the runtime it needs. */
 static void
 test_attn_option(void **state)
@@ -291,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_attn_linear_vs_quadratic),
 		cmocka_unit_test(test_attn_eager_train_exact),
 		cmocka_unit_test(test_attn_flash2_gate),
+		cmocka_unit_test(test_attn_sdpa_math_fallback),
 		cmocka_unit_test(test_attn_option),
 	};
 
