@@ -875,6 +875,27 @@ output_peak(const struct lc *c, bool on_cpu)
 	    on_cpu ? mp_muls(h, 2) : h);
 }
 
+/*
+ * Several GPUs holding every layer and the output turn on pipeline
+ * parallelism (llama_context: n_devices > 1, n_gpu_layers > n_layer,
+ * split mode layer, no tensor overrides, -ot or --n-cpu-moe): the
+ * scheduler then keeps GGML_SCHED_MAX_COPIES (4) copies of the graph
+ * inputs and of every split's inputs as leaves that live through the
+ * whole graph (ggml-backend.cpp, "add input copies as leafs").  Per
+ * GPU that is four KQ masks and four incoming hidden states instead
+ * of one; on the host four masks.  Derived, not measured.
+ * Not over RPC (c->nodes > 1): llama_context turns pipeline
+ * parallelism off when a non-CPU device lacks caps.async or
+ * caps.events, and ggml-rpc's ggml_backend_rpc_device_get_props
+ * reports both false (llama.cpp master read in session 5).
+ */
+static bool
+pipeline_parallel(const struct lc *c)
+{
+	return c->gpus > 1 && c->act == c->n_layer + 1 && c->nodes <= 1 &&
+	    c->sc->split_mode == MP_SPLIT_LAYER && c->ot.n == 0;
+}
+
 static void
 place_compute(struct lc *c)
 {
@@ -921,18 +942,8 @@ place_compute(struct lc *c)
 	if (c->layers_on[HOST] > 0)
 		host = max64(host, lp);
 	c->compute[HOST] = host;
-	/*
-	 * Several GPUs holding every layer and the output turn on pipeline
-	 * parallelism (llama_context: n_devices > 1, n_gpu_layers > n_layer,
-	 * split mode layer, no tensor overrides, -ot or --n-cpu-moe): the
-	 * scheduler then keeps GGML_SCHED_MAX_COPIES (4) copies of the graph
-	 * inputs and of every split's inputs as leaves that live through the
-	 * whole graph (ggml-backend.cpp, "add input copies as leafs").  Per
-	 * GPU that is four KQ masks and four incoming hidden states instead
-	 * of one; on the host four masks.  Derived, not measured.
-	 */
-	if (c->gpus > 1 && c->act == c->n_layer + 1 &&
-	    c->sc->split_mode == MP_SPLIT_LAYER && c->ot.n == 0) {
+	/* Pipeline parallelism's input copies (pipeline_parallel()). */
+	if (pipeline_parallel(c)) {
 		for (d = 0; d < c->gpus; d++)
 			if (c->layers_on[d] > 0)
 				c->compute[d] = mp_adds(c->compute[d],
@@ -1690,8 +1701,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		    sc->n_tensor_split != 0 ? ", -ts as given" :
 		    sc->n_dev_free >= c.gpus || (c.nodes > 1 &&
 		    sc->n_dev_free >= c.per) ? ", split by free memory" : "",
-		    c.act == c.n_layer + 1 && sc->split_mode == MP_SPLIT_LAYER &&
-		    c.ot.n == 0 ? ", pipeline parallel" : "", lay);
+		    pipeline_parallel(&c) ? ", pipeline parallel" : "", lay);
 		mp_note_count(n, "gpus", c.gpus);
 		mp_note_count(n, "index", fullest);
 		mp_note_size(n, "fullest", dev_max);

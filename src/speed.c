@@ -497,6 +497,7 @@ struct run {
 	uint32_t		 pp_hops;	/* vLLM PP: stage boundaries */
 	double			 pp_tok_b;	/* bytes a token sends over one */
 	uint32_t		 pp_rtt;	/* RPC: round trips, no payload */
+	bool			 rpc;		/* RPC devices: no ubatch pipeline */
 };
 
 /* One all-reduce of vLLM's tensor parallelism at batch 1, seconds. */
@@ -854,7 +855,7 @@ pp_rate(const struct run *r, double n, double depth, double ub,
 	double done = 0, t = 0;
 	bool cb = false;
 	bool pipe = r->rt == MP_RT_LLAMACPP && r->devs > 1 &&
-	    r->gpu_start == 0 && r->out_dev;
+	    r->gpu_start == 0 && r->out_dev && !r->rpc;
 
 	while (done < n) {
 		double batch = n - done < N_BATCH ? n - done : N_BATCH;
@@ -1024,6 +1025,10 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 		 * target counts them all), the network crossed through this
 		 * host (RPC's terms above). */
 		r.pp_hops = 2 * (est->dev_nodes - 1);
+		/* No pipelining of ubatches over RPC devices: they report
+		 * no async/events, so llama_context keeps one copy
+		 * (pipeline_parallel false; llamacpp.c). */
+		r.rpc = true;
 		r.pp_tok_b = (double)m->hidden * 4;
 		r.pp_rtt = (est->dev_nodes - 1) *
 		    (tg->count / est->dev_nodes - 1);
