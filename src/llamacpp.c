@@ -105,12 +105,6 @@ mp_llamacpp_rpc_nodes(const struct mp_scenario *sc)
 }
 
 static uint64_t
-max64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
-static uint64_t
 pad(uint64_t v, uint64_t to)
 {
 	return mp_muls((v + to - 1) / to, to);
@@ -584,7 +578,7 @@ place_weights(struct lc *c, const struct mp_scenario *sc, struct mp_error *err)
 			c->out_weight = t[i].bytes;
 		}
 		add_dev(c, d, &t[i]);
-		c->big[d] = max64(c->big[d], t[i].bytes);
+		c->big[d] = mp_umax(c->big[d], t[i].bytes);
 		if (d == HOST && repack_ok && repacked(c, &t[i]))
 			c->repack[HOST] = mp_adds(c->repack[HOST], t[i].bytes);
 		if (d == HOST && !is_input_tensor(t[i].name) &&
@@ -855,14 +849,14 @@ layer_peak(const struct lc *c)
 		attn = mp_adds(mp_adds(mask, h), mp_adds(metal_fa_scratch(c),
 		    mp_muls(mp_muls(mp_muls(ub, m->heads), (uint64_t)head_k(m) +
 		    head_v(m)), 4)));
-		return max64(attn, mlp);
+		return mp_umax(attn, mlp);
 	}
 	if (c->fa)
 		return mlp;
 	kq = mp_muls(mp_muls(mp_muls(kq_cells(c), ub), m->heads), 4);
 	kv = mp_muls(mp_muls(mp_muls(ub, m->kv_heads), m->head_dim), 8);
 	attn = mp_adds(mp_adds(mask, kq), mp_adds(kv, mp_muls(h, 4)));
-	return max64(attn, mlp);
+	return mp_umax(attn, mlp);
 }
 
 static uint64_t
@@ -911,12 +905,12 @@ place_compute(struct lc *c)
 		if (c->layers_on[d] > 0 || c->ot_on[d])
 			c->compute[d] = lp;
 		if (out == d)
-			c->compute[d] = max64(c->compute[d],
+			c->compute[d] = mp_umax(c->compute[d],
 			    output_peak(c, false));
 	}
 	if (!c->gpu_any) {
 		/* CPU only: one buffer holds everything. */
-		c->compute[HOST] = max64(lp, output_peak(c, true));
+		c->compute[HOST] = mp_umax(lp, output_peak(c, true));
 		return;
 	}
 	/*
@@ -940,7 +934,7 @@ place_compute(struct lc *c)
 		host = mp_adds(mp_muls(mp_muls(mask_cells(c), c->n_ubatch), 4),
 		    h);
 	if (c->layers_on[HOST] > 0)
-		host = max64(host, lp);
+		host = mp_umax(host, lp);
 	c->compute[HOST] = host;
 	/* Pipeline parallelism's input copies (pipeline_parallel()). */
 	if (pipeline_parallel(c)) {
@@ -967,7 +961,7 @@ place_compute(struct lc *c)
 	if (c->n_ubatch >= 32 && (c->layers_on[HOST] > 0 || c->moe_host > 0 ||
 	    c->ot_host > 0)) {
 		d = c->sc->split_mode == MP_SPLIT_LAYER ? 0 : c->main;
-		c->compute[d] = max64(c->compute[d],
+		c->compute[d] = mp_umax(c->compute[d],
 		    mp_adds(lp, c->cpu_weight_max));
 	}
 }
@@ -1434,9 +1428,9 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		for (k = 0; k + 1 < c.nodes; k++) {
 			nb = 0;
 			for (d = k * c.per; d < (k + 1) * c.per; d++)
-				nb = max64(nb, c.big[d]);
-			sent = max64(sent, nb);
-			node_max = max64(node_max, mp_adds(LC_HOST_BASE, nb));
+				nb = mp_umax(nb, c.big[d]);
+			sent = mp_umax(sent, nb);
+			node_max = mp_umax(node_max, mp_adds(LC_HOST_BASE, nb));
 		}
 		host = mp_adds(host, sent);
 		est->node_host = node_max;

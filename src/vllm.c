@@ -320,18 +320,6 @@ div_up(uint64_t a, uint64_t b)
 	return b == 0 ? a : a / b + (a % b != 0);
 }
 
-static uint64_t
-max64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
-static uint64_t
-min64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* The share of one tensor that each of the tp GPUs holds. */
 static uint64_t
 rank_bytes(const struct vl *v, const struct mp_tensor *t, uint64_t bytes)
@@ -393,15 +381,15 @@ forward_peak(const struct vl *v, uint64_t tokens)
 	live = 3ull * m->hidden;
 	attn = live + (2ull * m->heads / v->tp + 2ull * v->kvh_rank) * hd;
 	mlp = live + 3ull * div_up(m->intermediate, v->tp);
-	peak = mp_muls(mp_muls(tokens, max64(attn, mlp)), ab);
+	peak = mp_muls(mp_muls(tokens, mp_umax(attn, mlp)), ab);
 	if (m->n_experts != 0) {
 		ff = div_up(m->moe_intermediate, v->tp);
 		chunk = tokens < V_MOE_CHUNK ? tokens : V_MOE_CHUNK;
 		e = mp_muls(mp_muls(chunk, m->experts_per_tok),
-		    max64(2ull * ff, m->hidden) + ff);
+		    mp_umax(2ull * ff, m->hidden) + ff);
 		e = mp_adds(e, mp_muls(tokens, live + m->n_experts +
 		    3ull * div_up(m->shared_intermediate, v->tp)));
-		peak = max64(peak, mp_muls(e, ab));
+		peak = mp_umax(peak, mp_muls(e, ab));
 	}
 	return peak;
 }
@@ -484,9 +472,9 @@ graph_bytes(struct vl *v)
 	 * decoding (config/vllm.py, decode_query_len). */
 	uint64_t q = 1ull + v->spec_k;
 
-	v->n_pw = capture_sizes(min64(min64(2ull * v->max_seqs * q,
+	v->n_pw = capture_sizes(mp_umin(mp_umin(2ull * v->max_seqs * q,
 	    V_CAPTURE_CAP), v->batched), q, &v->pw_top, &pw_second);
-	v->n_full = capture_sizes(min64(v->max_seqs * q, v->pw_top), q,
+	v->n_full = capture_sizes(mp_umin(v->max_seqs * q, v->pw_top), q,
 	    &v->full_top, &full_second);
 	if (v->eager) {
 		v->n_pw = v->n_full = 0;
@@ -499,22 +487,22 @@ graph_bytes(struct vl *v)
 	    m->head_dim)), 4);
 	first_full = mp_adds(mp_adds(mp_muls(forward_peak(v, v->full_top), 2),
 	    scratch), nccl_plans(v, v->full_top));
-	v->graph_first = max64(mp_adds(mp_muls(forward_peak(v, v->pw_top), 2),
+	v->graph_first = mp_umax(mp_adds(mp_muls(forward_peak(v, v->pw_top), 2),
 	    nccl_plans(v, v->pw_top)), first_full);
 	/* The MTP drafter captures its own piecewise graphs in the same
 	 * dummy runs (its layers + 1 pieces).  The profiler's second
 	 * capture (the next size down) stands for every later graph, NCCL
 	 * plans included. */
-	per_pw = max64(mp_adds(mp_muls((uint64_t)m->layers + 1 +
+	per_pw = mp_umax(mp_adds(mp_muls((uint64_t)m->layers + 1 +
 	    (v->spec_layers ? v->spec_layers + 1ull : 0) + (v->draft_layers ?
 	    v->draft_layers + 1ull : 0), V_GRAPH_PIECE),
 	    nccl_plans(v, pw_second)), V_GRAPH_FLOOR);
-	per_full = max64(nccl_plans(v, full_second),
+	per_full = mp_umax(nccl_plans(v, full_second),
 	    V_GRAPH_FLOOR);
 	v->nccl_graph = mp_adds(mp_muls(v->n_pw - 1, nccl_plans(v,
 	    pw_second)), mp_muls(v->n_full - 1, nccl_plans(v,
 	    full_second)));
-	v->nccl_graph = mp_adds(v->nccl_graph, max64(nccl_plans(v,
+	v->nccl_graph = mp_adds(v->nccl_graph, mp_umax(nccl_plans(v,
 	    v->pw_top), nccl_plans(v, v->full_top)));
 	return mp_adds(v->graph_first, mp_adds(
 	    mp_muls(v->n_pw - 1, per_pw),
@@ -821,7 +809,7 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	 * every GPU) while the pass's hidden states are still held.
 	 */
 	tokens = v->batched;
-	rows = min64(v->max_seqs, tokens);
+	rows = mp_umin(v->max_seqs, tokens);
 	hidden = mp_muls(mp_muls(tokens, m->hidden),
 	    mp_dtype_info(v->act)->block_bytes);
 	v->sampler = mp_adds(mp_muls(mp_muls(rows, m->vocab),
@@ -837,14 +825,14 @@ resolve(struct vl *v, const struct mp_model *m, const struct mp_scenario *sc,
 	 * concatenated [embedding, hidden] input (3 x hidden per token).
 	 * The rejection sampler's dummy run (two rows per sequence, their
 	 * probabilities) stays within the sampler's peak. */
-	v->act_peak = max64(v->spec_layers == 0 ? forward_peak(v, tokens) :
+	v->act_peak = mp_umax(v->spec_layers == 0 ? forward_peak(v, tokens) :
 	    mp_adds(forward_peak(v, tokens), mp_muls(mp_muls(tokens,
 	    3ull * m->hidden), mp_dtype_info(v->act)->block_bytes)),
 	    v->sampler);
 	/* A draft model's dummy run follows the model's (the drafter's
 	 * dummy_run in _dummy_run) beside the target's hidden states. */
 	if (v->draft_layers != 0)
-		v->act_peak = max64(v->act_peak, mp_adds(v->draft_fwd,
+		v->act_peak = mp_umax(v->act_peak, mp_adds(v->draft_fwd,
 		    mp_muls(mp_muls(tokens, m->hidden),
 		    mp_dtype_info(v->act)->block_bytes)));
 	v->graphs = graph_bytes(v);
@@ -980,7 +968,7 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	 */
 	kv_rank = mp_muls(seq_bytes(&v, seq), batch);
 	budget_need = mp_adds(fixed_bytes(&v), kv_rank);
-	per_gpu = max64(div_up(mp_muls(budget_need, V_PPM), v.util_ppm),
+	per_gpu = mp_umax(div_up(mp_muls(budget_need, V_PPM), v.util_ppm),
 	    mp_adds(budget_need, v.context));
 	need = mp_muls(per_gpu, v.tp);
 
@@ -997,7 +985,7 @@ mp_estimate_vllm(const struct mp_model *m, const struct mp_scenario *sc,
 	 * CUDA context (a mixed machine's cards reserve different stacks). */
 	for (l = 0; l < v.tp && l < MP_MAX_GPUS; l++)
 		est->dev_bytes[l] = mp_cuda_mixed(sc, v.tp) ?
-		    max64(div_up(mp_muls(budget_need, V_PPM), v.util_ppm),
+		    mp_umax(div_up(mp_muls(budget_need, V_PPM), v.util_ppm),
 		    mp_adds(budget_need, mp_runtime_transformers_gpu(sc, l))) :
 		    per_gpu;
 	est->n_dev_bytes = l;
