@@ -881,7 +881,12 @@ output_peak(const struct lc *c, bool on_cpu)
  * Not over RPC (c->nodes > 1): llama_context turns pipeline
  * parallelism off when a non-CPU device lacks caps.async or
  * caps.events, and ggml-rpc's ggml_backend_rpc_device_get_props
- * reports both false (llama.cpp master read in session 5).
+ * reports both false in the modelled commit (2026-07-08; llama.cpp
+ * issue 22436, 2026-04-28: "Pipeline parallelism requires the backend
+ * to support async operations and events").  PR 18626 ("rpc :
+ * implement event and async backend APIs", still unmerged on
+ * 2026-08-06) turns both on; the stored commit 004d67ed has them, so a
+ * build with it pipelines over RPC too.
  */
 static bool
 pipeline_parallel(const struct lc *c)

@@ -1025,9 +1025,10 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 		 * target counts them all), the network crossed through this
 		 * host (RPC's terms above). */
 		r.pp_hops = 2 * (est->dev_nodes - 1);
-		/* No pipelining of ubatches over RPC devices: they report
-		 * no async/events, so llama_context keeps one copy
-		 * (pipeline_parallel false; llamacpp.c). */
+		/* No pipelining of ubatches over RPC devices in the
+		 * modelled commit: they report no async/events, so
+		 * llama_context keeps one copy (pipeline_parallel false;
+		 * llamacpp.c says which later builds differ). */
 		r.rpc = true;
 		r.pp_tok_b = (double)m->hidden * 4;
 		r.pp_rtt = (est->dev_nodes - 1) *
