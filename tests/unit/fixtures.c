@@ -78,6 +78,15 @@ fx_llamacpp_scenario(struct mp_scenario *sc, uint64_t seq, uint64_t batch)
 	sc->batch = batch;
 }
 
+/* llama.cpp at batch 1 on one GGUF type (the weights come from ftype). */
+void
+fx_gguf_scenario(struct mp_scenario *sc, uint64_t seq, const char *ftype)
+{
+	fx_llamacpp_scenario(sc, seq, 1);
+	sc->weights = MP_DT_NONE;
+	snprintf(sc->ftype, sizeof(sc->ftype), "%s", ftype);
+}
+
 void
 fx_estimate(const struct mp_model *m, const struct mp_scenario *sc,
     struct mp_estimate *est)

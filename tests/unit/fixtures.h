@@ -21,6 +21,9 @@ void	fx_tiny_llama(struct mp_model *);
 /* A llama.cpp scenario in bf16 of batch sequences of seq tokens. */
 void	fx_llamacpp_scenario(struct mp_scenario *, uint64_t seq,
 	    uint64_t batch);
+/* The same at batch 1 on one GGUF type (weights from ftype). */
+void	fx_gguf_scenario(struct mp_scenario *, uint64_t seq,
+	    const char *ftype);
 /* mp_estimate() that fails the test when it fails. */
 void	fx_estimate(const struct mp_model *, const struct mp_scenario *,
 	    struct mp_estimate *);

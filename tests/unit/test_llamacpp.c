@@ -193,9 +193,7 @@ test_llamacpp_cpu_repack_copy(void **state)
 
 	(void)state;
 	fx_load_bundled("qwen2.5-7b-instruct", &m);
-	fx_llamacpp_scenario(&sc, 4096, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q4_k_m");
+	fx_gguf_scenario(&sc, 4096, "q4_k_m");
 	sc.gpu_layers = 0;
 	fx_estimate(&m, &sc, &on);
 	sc.mmap = MP_OFF;

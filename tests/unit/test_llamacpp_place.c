@@ -92,9 +92,7 @@ test_place_n_cpu_moe_moves_experts(void **state)
 
 	(void)state;
 	fx_load_bundled("qwen3-30b-a3b", &m);
-	fx_llamacpp_scenario(&sc, 4096, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q4_k_m");
+	fx_gguf_scenario(&sc, 4096, "q4_k_m");
 	fx_estimate(&m, &sc, &gpu);
 	set(&sc, "n_cpu_moe", "20");
 	fx_estimate(&m, &sc, &part);
@@ -159,9 +157,7 @@ test_place_override_tensor(void **state)
 
 	(void)state;
 	fx_load_bundled("qwen3-30b-a3b", &m);
-	fx_llamacpp_scenario(&sc, 4096, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q4_k_m");
+	fx_gguf_scenario(&sc, 4096, "q4_k_m");
 	set(&sc, "n_cpu_moe", "20");
 	fx_estimate(&m, &sc, &moe);
 	sc.n_cpu_moe = 0;
@@ -250,9 +246,7 @@ test_fit_one_gpu(void **state)
 
 	(void)state;
 	fx_load_bundled("llama-3.1-8b-instruct", &m);
-	fx_llamacpp_scenario(&sc, 4096, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q8_0");
+	fx_gguf_scenario(&sc, 4096, "q8_0");
 	sc.backend = MP_BE_CUDA;
 	sc.dev_free[0] = free;
 	sc.n_dev_free = 1;
@@ -275,9 +269,7 @@ test_fit_one_gpu(void **state)
 	/* MoE: every layer on the GPU, the experts of the last ones on
 	 * the CPU; one more full layer would not fit */
 	fx_load_bundled("qwen3-30b-a3b", &m);
-	fx_llamacpp_scenario(&sc, 4096, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q4_k_m");
+	fx_gguf_scenario(&sc, 4096, "q4_k_m");
 	sc.backend = MP_BE_CUDA;
 	sc.dev_free[0] = free;
 	sc.n_dev_free = 1;
@@ -511,9 +503,7 @@ test_place_cpu_fewer_bits_less_memory(void **state)
 	(void)state;
 	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	for (i = 0; order[i] != NULL; i++) {
-		fx_llamacpp_scenario(&sc, 4096, 1);
-		sc.weights = MP_DT_NONE;
-		strcpy(sc.ftype, order[i]);
+		fx_gguf_scenario(&sc, 4096, order[i]);
 		sc.backend = MP_BE_CPU;
 		fx_estimate(&m, &sc, &est);
 		assert_true(resident(&est) > prev);
@@ -532,9 +522,7 @@ test_place_no_x86_repack_on_arm(void **state)
 
 	(void)state;
 	fx_load_bundled("qwen2.5-7b-instruct", &m);
-	fx_llamacpp_scenario(&sc, 4096, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q2_k");
+	fx_gguf_scenario(&sc, 4096, "q2_k");
 	sc.backend = MP_BE_CPU;
 	fx_estimate(&m, &sc, &x86);
 	sc.cpu_isa = MP_ISA_NEON;
@@ -554,9 +542,7 @@ test_place_command(void **state)
 
 	(void)state;
 	fx_load_bundled("qwen3-30b-a3b", &m);
-	fx_llamacpp_scenario(&sc, 16384, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q4_k_m");
+	fx_gguf_scenario(&sc, 16384, "q4_k_m");
 	sc.flash_attn = MP_ON;
 	sc.kv_dtype = MP_DT_Q8_0;
 	sc.gpus = 2;
@@ -612,9 +598,7 @@ test_place_draft_named_like_main(void **state)
 	mp_error_clear(&err);
 	if (!mp_model_load("llama-3.1-8b-instruct", &m, &err))
 		fail_msg("load: %s", err.msg);
-	fx_llamacpp_scenario(&sc, 4096, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q4_k_m");
+	fx_gguf_scenario(&sc, 4096, "q4_k_m");
 	sc.backend = MP_BE_CUDA;
 	strcpy(sc.draft, "llama-3.2-1b-instruct");
 	fx_estimate(&m, &sc, &est);
@@ -690,9 +674,7 @@ test_place_rpc_split_across_nodes(void **state)
 	mp_error_clear(&err);
 	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	assert_true(mp_hardware_load("2x-rtx-4090", &hw, &err));
-	fx_llamacpp_scenario(&sc, 4096, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q4_k_m");
+	fx_gguf_scenario(&sc, 4096, "q4_k_m");
 	sc.nodes = 1;
 	assert_true(mp_place(&m, &hw, &sc, one, &j1, &err));
 	sc.nodes = 2;
@@ -791,9 +773,7 @@ test_place_rpc_command_and_limits(void **state)
 	mp_error_clear(&err);
 	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	assert_true(mp_hardware_load("2x-rtx-4090", &hw, &err));
-	fx_llamacpp_scenario(&sc, 4096, 1);
-	sc.weights = MP_DT_NONE;
-	strcpy(sc.ftype, "q4_k_m");
+	fx_gguf_scenario(&sc, 4096, "q4_k_m");
 	sc.nodes = 3;
 	assert_true(mp_place(&m, &hw, &sc, est, &j, &err));
 	assert_string_equal(est->command, "on nodes 2-3: rpc-server -H "
