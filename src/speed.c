@@ -1168,6 +1168,39 @@ mp_bound_name(enum mp_bound b)
  */
 #define CPU_ADAM_BYTES	28.0
 
+/*
+ * Data parallelism across machines (--nodes): the collectives of every
+ * step cross the network at its bus bandwidth, one NIC per GPU
+ * (PP_NET_BW above, assumed as for vLLM's stages).  An all-gather or a
+ * reduce-scatter of S bytes over n ranks moves S (n - 1) / n per rank,
+ * an all-reduce twice that (nccl-tests doc/PERFORMANCE.md, busbw).  Per
+ * step: ZeRO-3 and FSDP's full shard gather the weights for each
+ * layer's forward and again for its backward (DeepSpeed's stage-3
+ * fetch, FSDP's unshard) and reduce-scatter the gradients; FSDP's
+ * shard-grad-op gathers them once; ZeRO-1/2 reduce-scatter the
+ * gradients and gather the updated trainable weights; DDP and hybrid
+ * shard all-reduce the gradients across nodes (hybrid shard gathers
+ * inside a node).  Prefetch and bucketing overlap them with compute,
+ * so a step takes the longer of the two.  Inside one node (NVLink,
+ * PCIe) not modelled.  Derived, not measured.
+ */
+static double
+net_bytes(const struct mp_scenario *sc, double w, double g, double tw)
+{
+	switch (sc->parallel) {
+	case MP_PAR_ZERO3:
+	case MP_PAR_FSDP:
+		return 2 * w + g;
+	case MP_PAR_FSDP_SGO:
+		return w + g;
+	case MP_PAR_ZERO1:
+	case MP_PAR_ZERO2:
+		return g + tw;
+	default:
+		return 2 * g;
+	}
+}
+
 bool
 mp_train_speed(const struct mp_model *m, const struct mp_estimate *est,
     const struct mp_speed_target *tg, double *tps, char *basis,
@@ -1177,7 +1210,7 @@ mp_train_speed(const struct mp_model *m, const struct mp_estimate *est,
 	const struct be_eff *be;
 	double p_act = 0, p_lin = 0, attn = 0, wmul, amul, tok, fl, bw;
 	double t_comp, t_deq = 0, t_link = 0, t_cpu = 0, k_of_n, n, ctx;
-	double pcie;
+	double pcie, t_net = 0, t_step;
 	char f1[32], f2[32], f3[32], f4[32];
 	bool frozen = sc->mode == MP_MODE_LORA || sc->mode == MP_MODE_QLORA;
 	size_t i;
@@ -1271,16 +1304,32 @@ mp_train_speed(const struct mp_model *m, const struct mp_estimate *est,
 		    2.0 * (double)est->trainable_params) / n / pcie;
 		t_cpu = CPU_ADAM_BYTES * (double)est->trainable_params / host;
 	}
+	if (sc->nodes > 1 && n > 1) {
+		uint64_t wb = 0;
+		struct mp_error err;
+		/* gradients: 16-bit for a full fine-tune, fp32 adapters
+		 * (peft keeps them in fp32) for LoRA and QLoRA */
+		double g = (double)est->trainable_params * (frozen ? 4 : 2);
+
+		if (!mp_weights_bytes(m, sc, &wb, &err))
+			wb = 0;
+		t_net = net_bytes(sc, (double)wb, g,
+		    2.0 * (double)est->trainable_params) * (n - 1) / n /
+		    PP_NET_BW;
+	}
 	/* Data parallel: every GPU trains its own micro-batch. */
-	*tps = n * tok / (t_comp + t_deq + t_link + t_cpu);
+	t_step = t_comp + t_deq + t_link + t_cpu;
+	*tps = n * tok / (t_net > t_step ? t_net : t_step);
 	snprintf(basis, basis_len, "%s FLOPs per weight and token%s at "
-	    "%s%% of %s TFLOPS%s x %s GPU%s%s%s", mp_fmt_fixed(wmul, 0, f1,
+	    "%s%% of %s TFLOPS%s x %s GPU%s%s%s%s", mp_fmt_fixed(wmul, 0, f1,
 	    sizeof(f1)), sc->grad_ckpt ? " (recomputed forward)" : "",
 	    mp_fmt_fixed(be->fl * 100, 0, f2, sizeof(f2)), mp_fmt_fixed(
 	    fl / be->fl / 1e12, 0, f3, sizeof(f3)), fl / be->fl < tg->flops ?
 	    " (FP32 accumulate)" : "", mp_fmt_fixed(n, 0, f4, sizeof(f4)),
 	    n == 1 ? "" : "s", t_deq > 0 ?
 	    "; 4-bit base dequantized every pass" : "", t_cpu > 0 ?
-	    "; optimizer step on the CPU, weights over the host link" : "");
+	    "; optimizer step on the CPU, weights over the host link" : "",
+	    t_net > t_step ? "; the collectives across nodes set the pace "
+	    "(network at 50 GB/s per GPU, assumed)" : "");
 	return true;
 }

@@ -367,6 +367,60 @@ test_fp32_accumulate_rate(void **state)
 	mp_model_fini(&r.m);
 }
 
+/* Training tokens/s of llama-3.1-8b-instruct on 8x-h100-80gb x nodes. */
+static double
+train_tps(enum mp_mode mode, enum mp_parallel par, uint32_t nodes,
+    char *basis, size_t len)
+{
+	struct run	 r;
+	double		 tps;
+
+	run_begin(&r, "llama-3.1-8b-instruct", "8x-h100-80gb",
+	    MP_RT_TRANSFORMERS);
+	r.sc.mode = mode;
+	r.sc.weights = MP_DT_BF16;
+	r.sc.batch = 1;
+	r.sc.seq = 4096;
+	r.sc.grad_ckpt = true;
+	r.sc.gpus = 8;
+	r.sc.nodes = nodes;
+	r.sc.parallel = par;
+	assert_true(mp_scenario_resolve(&r.sc, &r.m, &r.e));
+	memset(&r.est, 0, sizeof(r.est));
+	assert_true(mp_estimate_train(&r.m, &r.sc, &r.est, &r.e));
+	assert_true(mp_speed_target(&r.hw, &r.est, &r.tg));
+	assert_true(mp_train_speed(&r.m, &r.est, &r.tg, &tps, basis, len));
+	mp_model_fini(&r.m);
+	return tps;
+}
+
+/*
+ * Across nodes a full fine-tune under ZeRO-3 waits for its collectives
+ * (two gathers of the bf16 weights and a reduce-scatter of the bf16
+ * gradients over 16 ranks at 50 GB/s); LoRA's fp32 adapter gradients
+ * are small, so two nodes of data parallelism train twice as fast as
+ * one.
+ */
+static void
+test_train_across_nodes(void **state)
+{
+	const double w = 2.0 * 8030261248.0, n = 16, tok = 4096;
+	double one, two, lora1, lora2, want;
+	char basis[320];
+
+	(void)state;
+	one = train_tps(MP_MODE_FULL, MP_PAR_ZERO3, 1, basis, sizeof(basis));
+	two = train_tps(MP_MODE_FULL, MP_PAR_ZERO3, 2, basis, sizeof(basis));
+	assert_non_null(strstr(basis, "the collectives across nodes"));
+	want = n * tok / ((2 * w + w) * (n - 1) / n / 50e9);
+	assert_true(fabs(two / want - 1) < 1e-6);
+	assert_true(two < 2 * one);
+	lora1 = train_tps(MP_MODE_LORA, MP_PAR_DDP, 1, basis, sizeof(basis));
+	lora2 = train_tps(MP_MODE_LORA, MP_PAR_DDP, 2, basis, sizeof(basis));
+	assert_null(strstr(basis, "collectives"));
+	assert_true(fabs(lora2 / (2 * lora1) - 1) < 1e-9);
+}
+
 /* Estimate, judgement and speed of a runtime on a bundled machine. */
 static void
 placed(const char *hwname, enum mp_runtime rt, struct mp_estimate *est,
@@ -500,6 +554,7 @@ main(void)
 		cmocka_unit_test(test_vllm_moe_chain),
 		cmocka_unit_test(test_mixed_cards),
 		cmocka_unit_test(test_llamacpp_rpc_hop),
+		cmocka_unit_test(test_train_across_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
