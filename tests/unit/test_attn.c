@@ -17,16 +17,7 @@
 #include <string.h>
 
 #include "internal.h"
-
-static void
-load(const char *name, struct mp_model *m)
-{
-	struct mp_error e;
-
-	mp_model_init(m);
-	if (!mp_model_load(name, m, &e))
-		fail_msg("%s: %s", name, e.msg);
-}
+#include "fixtures.h"
 
 static void
 infer(const struct mp_model *m, enum mp_attn at, enum mp_dtype w,
@@ -62,7 +53,7 @@ test_attn_eager_infer_exact(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	assert_false(m.eager_attn);	/* sdpa is its default */
 	T = B * S;
 	E = B * m.heads * S * S;
@@ -96,7 +87,7 @@ test_attn_linear_vs_quadratic(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	infer(&m, MP_ATTN_SDPA, MP_DT_BF16, 1, 4096, est);
 	s1 = est->mem.activations;
 	infer(&m, MP_ATTN_SDPA, MP_DT_BF16, 1, 8192, est);
@@ -153,7 +144,7 @@ test_attn_eager_train_exact(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("llama-3.2-1b-instruct", &m);
+	fx_load_bundled("llama-3.2-1b-instruct", &m);
 	nh = m.heads;
 	nkv = m.kv_heads;
 	hd = m.head_dim;
@@ -208,7 +199,7 @@ test_attn_flash2_gate(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("qwen2.5-1.5b", &m);
+	fx_load_bundled("qwen2.5-1.5b", &m);
 	place(&m, "t4", MP_ATTN_FLASH2, MP_DT_NONE, est, &j);
 	assert_int_equal(j.verdict, MP_VERDICT_UNSUPPORTED);
 	assert_false(j.fits);
@@ -260,7 +251,7 @@ test_attn_sdpa_math_fallback(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("llama-3.1-8b-instruct", &m);
+	fx_load_bundled("llama-3.1-8b-instruct", &m);
 	E = (uint64_t)m.heads * S * S;
 	qdim = (uint64_t)m.heads * m.head_dim;
 	kvdim = (uint64_t)m.kv_heads * m.head_dim;
@@ -284,7 +275,7 @@ test_attn_sdpa_math_fallback(void **state)
 		struct mp_error		 e;
 		uint64_t		 t4, nh, nkv, hd, L = 1024;
 
-		load("llama-3.2-1b-instruct", &m);
+		fx_load_bundled("llama-3.2-1b-instruct", &m);
 		nh = m.heads;
 		nkv = m.kv_heads;
 		hd = m.head_dim;
@@ -302,7 +293,7 @@ test_attn_sdpa_math_fallback(void **state)
 		    (a * (nh + 2 * nkv) * hd + a * nh * hd + 4 * nh)));
 		mp_model_fini(&m);
 	}
-	load("pythia-160m", &p);
+	fx_load_bundled("pythia-160m", &p);
 	place(&p, "t4", MP_ATTN_DEFAULT, MP_DT_F16, est, &j);
 	h100 = est->mem.activations;
 	place(&p, "h100-80gb", MP_ATTN_DEFAULT, MP_DT_F16, est, &j);
@@ -341,7 +332,7 @@ test_attn_option(void **state)
 	    MP_O_ATTN);
 	/* gpt-oss has no SDPA path: --attn sdpa is refused, eager is its
 	 * default */
-	load("gpt-oss-20b", &m);
+	fx_load_bundled("gpt-oss-20b", &m);
 	mp_scenario_init(&sc);
 	sc.attn = MP_ATTN_SDPA;
 	mp_error_clear(&e);

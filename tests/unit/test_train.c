@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "fixtures.h"
 
 /*
  * Measured with peft 0.21 / transformers 5.17 / PyTorch 2.11 on an H100
@@ -27,16 +28,6 @@ static const struct {
 	{ "deepseek-v2-lite", 358994944ULL },	/* MLA, v5 MoE conversion */
 	{ "qwen3-30b-a3b", 996507648ULL },	/* experts at rank 2r/r */
 };
-
-static void
-load(const char *name, struct mp_model *m)
-{
-	struct mp_error e;
-
-	mp_model_init(m);
-	if (!mp_model_load(name, m, &e))
-		fail_msg("%s: %s", name, e.msg);
-}
 
 static void
 lora_scenario(struct mp_scenario *sc, const struct mp_model *m,
@@ -89,7 +80,7 @@ test_lora_all_linear_counts_match_peft(void **state)
 		struct mp_model m;
 		uint64_t n;
 
-		load(lora16[i].name, &m);
+		fx_load_bundled(lora16[i].name, &m);
 		n = count(&m, "all-linear", 16);
 		if (n != lora16[i].trainable)
 			fail_msg("%s: %llu, peft creates %llu", lora16[i].name,
@@ -109,7 +100,7 @@ test_lora_named_targets(void **state)
 	const uint64_t h = 3584, q = 3584, kv = 512, layers = 28;
 
 	(void)state;
-	load("qwen2.5-7b-instruct", &m);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	/* q_proj and v_proj: r * (in + out) per module */
 	assert_int_equal(count(&m, "q_proj,v_proj", 16),
 	    layers * 16 * ((h + q) + (h + kv)));
@@ -137,7 +128,7 @@ test_lora_moe_experts_fuse_gate_and_up(void **state)
 	const uint64_t	 E = 128, I = 768, H = 2048, L = 48;
 
 	(void)state;
-	load("qwen3-30b-a3b", &m);
+	fx_load_bundled("qwen3-30b-a3b", &m);
 	/* gate_up_proj at rank 2r, down_proj at rank r (ParamWrapper) */
 	assert_int_equal(count(&m, "gate_proj,up_proj,down_proj", 16),
 	    L * (2 * 16 * E * (H + 2 * I) + 16 * E * (I + H)));
@@ -158,7 +149,7 @@ test_lora_bad_input(void **state)
 	struct mp_error	e;
 
 	(void)state;
-	load("llama-3.2-1b-instruct", &m);
+	fx_load_bundled("llama-3.2-1b-instruct", &m);
 	assert_false(mp_lora_plan(&m, "all-linear", 0, &lo, &e));
 	assert_int_equal(e.status, MP_EUSAGE);
 	assert_string_equal(e.field, "--rank");
@@ -185,7 +176,7 @@ test_train_bad_scenarios(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("qwen2.5-0.5b", &m);
+	fx_load_bundled("qwen2.5-0.5b", &m);
 	/* --amp on a 4-bit base */
 	lora_scenario(&sc, &m, MP_MODE_QLORA, 1, 512, false);
 	sc.amp = MP_DT_BF16;
@@ -204,7 +195,7 @@ test_train_bad_scenarios(void **state)
 	mp_model_fini(&m);
 	/* eager attention scores at 2^30 tokens overflow 64-bit bytes:
 	 * an error, not a saturated total */
-	load("gemma-2-9b-it", &m);
+	fx_load_bundled("gemma-2-9b-it", &m);
 	lora_scenario(&sc, &m, MP_MODE_LORA, 64, 1ULL << 30, false);
 	assert_false(mp_estimate_train(&m, &sc, est, &e));
 	assert_int_equal(e.status, MP_ERANGE);
@@ -222,7 +213,7 @@ test_optimizer_state_sizes(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("qwen2.5-7b-instruct", &m);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	/* LoRA + AdamW: two fp32 moments per adapter parameter and a
 	 * 4-byte step per adapter tensor (measured 322,962,976 bytes) */
 	lora_scenario(&sc, &m, MP_MODE_LORA, 1, 2048, false);
@@ -232,7 +223,7 @@ test_optimizer_state_sizes(void **state)
 	assert_int_equal(est->mem.adapters, 4ULL * 40370176ULL);
 	mp_model_fini(&m);
 
-	load("llama-3.2-1b-instruct", &m);
+	fx_load_bundled("llama-3.2-1b-instruct", &m);
 	lora_scenario(&sc, &m, MP_MODE_FULL, 1, 1024, false);
 	run(&m, &sc, est);
 	/* bf16 moments: 4 bytes per parameter (+ steps); measured
@@ -281,7 +272,7 @@ test_checkpointing_and_measured_peaks(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("qwen2.5-7b-instruct", &m);
+	fx_load_bundled("qwen2.5-7b-instruct", &m);
 	lora_scenario(&sc, &m, MP_MODE_LORA, 1, 2048, false);
 	run(&m, &sc, est);
 	plain = est->mem.total;
@@ -311,7 +302,7 @@ test_checkpointing_and_measured_peaks(void **state)
 
 	/* full bf16 fine-tuning peaks at the optimizer step, so
 	 * checkpointing does not move it (both measured 12,430,505,984) */
-	load("llama-3.2-1b-instruct", &m);
+	fx_load_bundled("llama-3.2-1b-instruct", &m);
 	lora_scenario(&sc, &m, MP_MODE_FULL, 1, 1024, false);
 	run(&m, &sc, est);
 	assert_peak(est, 12430505984ULL, 5.0);
@@ -369,7 +360,7 @@ test_allocator_reserve(void **state)
 	/* qwen3-30b-a3b LoRA b4 x 1024, checkpointing: the peak is the start
 	 * of backward, whose largest request is one fp32 loss block of
 	 * 4096 x 151936 x 4 bytes; one such segment is the reserve */
-	load("qwen3-30b-a3b", &m);
+	fx_load_bundled("qwen3-30b-a3b", &m);
 	lora_scenario(&sc, &m, MP_MODE_LORA, 4, 1024, true);
 	run(&m, &sc, est);
 	blk = 4096ULL * 151936 * 4;
@@ -393,7 +384,7 @@ test_eager_sinks_and_frozen_experts(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("gpt-oss-20b", &m);
+	fx_load_bundled("gpt-oss-20b", &m);
 	assert_true(m.eager_attn);
 	lora_scenario(&sc, &m, MP_MODE_LORA, 1, 2048, false);
 	run(&m, &sc, est);
@@ -420,7 +411,7 @@ test_parallel_shards_model_states(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("llama-3.2-1b-instruct", &m);
+	fx_load_bundled("llama-3.2-1b-instruct", &m);
 	lora_scenario(&sc, &m, MP_MODE_FULL, 1, 1024, false);
 	sc.gpus = 4;
 	sc.parallel = MP_PAR_ZERO1;
@@ -569,7 +560,7 @@ test_fsdp_estimate(void **state)
 
 	(void)state;
 	assert_non_null(est);
-	load("llama-3.2-1b-instruct", &m);
+	fx_load_bundled("llama-3.2-1b-instruct", &m);
 	for (i = 0; i < m.n_tensors; i++)
 		if (m.tensors[i].layer < 0 &&
 		    !(m.tensors[i].flags & MP_TF_BUFFER))
