@@ -1441,6 +1441,7 @@ report(struct lc *cp, const struct draft *dr, const struct mp_model *m,
 		est->node_host = node_max;
 		est->dev_nodes = c.nodes;
 	}
+	est->llamacpp_pipeline = pipeline_parallel(&c);
 	est->device_total = dev_total;
 	est->host_total = host;
 	est->host_reclaimable = reclaim;

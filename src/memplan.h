@@ -845,6 +845,10 @@ struct mp_estimate {
 	 * host's GPUs; GPU i is the profile's GPU i mod (GPUs per node).
 	 */
 	uint32_t	 dev_nodes;
+	/* llama.cpp runs its GPUs as a pipeline (llamacpp.c's
+	 * pipeline_parallel(): the scheduler's input copies, overlapping
+	 * ubatches in a prompt). */
+	bool		 llamacpp_pipeline;
 	/* Host memory each node but the first needs (llama.cpp's
 	 * rpc-server); judged beside the first node's host_total. */
 	uint64_t	 node_host;

@@ -497,7 +497,7 @@ struct run {
 	uint32_t		 pp_hops;	/* vLLM PP: stage boundaries */
 	double			 pp_tok_b;	/* bytes a token sends over one */
 	uint32_t		 pp_rtt;	/* RPC: round trips, no payload */
-	bool			 rpc;		/* RPC devices: no ubatch pipeline */
+	bool			 pipe;		/* llama.cpp's pipeline (llamacpp.c) */
 };
 
 /* One all-reduce of vLLM's tensor parallelism at batch 1, seconds. */
@@ -845,7 +845,8 @@ ubatch_time(const struct run *r, double u, double d, bool *compute_bound)
  * ppN after depth tokens: N tokens in llama_decode calls of n_batch,
  * each split into ubatches.  With the layers split over several GPUs
  * the ubatches of one call flow through them as a pipeline (ggml's
- * scheduler with n_copies > 1): k ubatches over D devices take
+ * scheduler with n_copies > 1) where llama.cpp turns it on
+ * (est->llamacpp_pipeline, llamacpp.c): k ubatches over D devices take
  * (k + D - 1) stages of one device's share instead of k x D.
  */
 static double
@@ -854,8 +855,7 @@ pp_rate(const struct run *r, double n, double depth, double ub,
 {
 	double done = 0, t = 0;
 	bool cb = false;
-	bool pipe = r->rt == MP_RT_LLAMACPP && r->devs > 1 &&
-	    r->gpu_start == 0 && r->out_dev && !r->rpc;
+	bool pipe = r->pipe;
 
 	while (done < n) {
 		double batch = n - done < N_BATCH ? n - done : N_BATCH;
@@ -1009,6 +1009,7 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 		ngl = (uint64_t)sc->gpu_layers;
 	r.gpu_start = ngl >= m->layers ? 0 : m->layers - (uint32_t)ngl;
 	r.out_dev = ngl > m->layers;
+	r.pipe = sc->runtime == MP_RT_LLAMACPP && est->llamacpp_pipeline;
 	r.hops = 0;
 	if (tg->count > 1 && sc->runtime != MP_RT_VLLM)
 		r.hops = tg->count - 1;
@@ -1025,11 +1026,6 @@ mp_speed_estimate(const struct mp_model *m, const struct mp_estimate *est,
 		 * target counts them all), the network crossed through this
 		 * host (RPC's terms above). */
 		r.pp_hops = 2 * (est->dev_nodes - 1);
-		/* No pipelining of ubatches over RPC devices in the
-		 * modelled commit: they report no async/events, so
-		 * llama_context keeps one copy (pipeline_parallel false;
-		 * llamacpp.c says which later builds differ). */
-		r.rpc = true;
 		r.pp_tok_b = (double)m->hidden * 4;
 		r.pp_rtt = (est->dev_nodes - 1) *
 		    (tg->count / est->dev_nodes - 1);
